@@ -1,0 +1,142 @@
+//! The one seam between auth0plus and an HTTP stack.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::TransportError;
+
+/// A fully buffered request: `http` 1.x types, body already in memory.
+///
+/// We use the `http` crate's types because they are what the Rust HTTP
+/// ecosystem shares (reqwest, hyper, wiremock, oauth2-rs all speak them), so a
+/// backend adapter is a few lines and typed per-request options travel in
+/// [`http::Extensions`] without widening the trait.
+pub type HttpRequest = http::Request<Bytes>;
+
+/// A fully buffered response. A non-2xx status is **not** an error here.
+pub type HttpResponse = http::Response<Bytes>;
+
+/// An async HTTP client that auth0plus can send requests through.
+///
+/// Implement it to run auth0plus on any HTTP stack: a blocking client on a
+/// thread pool, an embedded runtime, a recording proxy. The management and
+/// oauth crates only ever talk to this trait.
+///
+/// ```
+/// use auth0plus_transport::{async_trait, Bytes, HttpBackend, HttpRequest, HttpResponse, TransportError};
+///
+/// /// Answers every request with `204 No Content`.
+/// #[derive(Debug)]
+/// struct NoContent;
+///
+/// #[async_trait]
+/// impl HttpBackend for NoContent {
+///     async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+///         Ok(http::Response::builder().status(204).body(Bytes::new()).unwrap())
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait HttpBackend: Send + Sync + fmt::Debug + 'static {
+    /// Send one request and return whatever the server answered.
+    ///
+    /// # Errors
+    /// A [`TransportError`] only when no complete HTTP response was obtained
+    /// (connect failure, timeout, connection lost). Say which with its kind:
+    /// retry decisions depend on it.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[async_trait]
+impl<B: HttpBackend + ?Sized> HttpBackend for Arc<B> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+/// A cheap-to-clone, type-erased backend (`Arc<dyn HttpBackend>`).
+///
+/// Handles in the higher crates hold this, so none of them carries a backend
+/// type parameter.
+#[derive(Clone, Debug)]
+pub struct SharedBackend(Arc<dyn HttpBackend>);
+
+impl SharedBackend {
+    /// Erase `backend`.
+    pub fn new(backend: impl HttpBackend) -> Self {
+        Self(Arc::new(backend))
+    }
+
+    /// Wrap an already shared backend without another allocation.
+    #[must_use]
+    pub fn from_arc(backend: Arc<dyn HttpBackend>) -> Self {
+        Self(backend)
+    }
+}
+
+#[async_trait]
+impl HttpBackend for SharedBackend {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.0.send(request).await
+    }
+}
+
+/// A backend made from an async closure; handy in tests and small adapters.
+///
+/// ```
+/// use auth0plus_transport::{backend_fn, Bytes, HttpBackend};
+/// let backend = backend_fn(|request| async move {
+///     assert_eq!(request.uri().path(), "/ping");
+///     Ok(http::Response::new(Bytes::from_static(b"pong")))
+/// });
+/// # let _ = backend;
+/// ```
+pub fn backend_fn<F, Fut>(f: F) -> FnBackend<F>
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<HttpResponse, TransportError>> + Send + 'static,
+{
+    FnBackend(f)
+}
+
+/// See [`backend_fn`].
+pub struct FnBackend<F>(F);
+
+impl<F> fmt::Debug for FnBackend<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FnBackend")
+    }
+}
+
+#[async_trait]
+impl<F, Fut> HttpBackend for FnBackend<F>
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<HttpResponse, TransportError>> + Send + 'static,
+{
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (self.0)(request).await
+    }
+}
+
+/// Per-request hint, carried in [`http::Extensions`]: whether sending the
+/// request twice has the same effect as sending it once.
+///
+/// Without it, every method but `POST` counts as idempotent. Auth0's `PATCH`
+/// sets absolute values, so repeating it is harmless; a `POST /users` is not.
+/// The token request is a `POST` that is safe to repeat and says so with this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idempotent(pub bool);
+
+/// Whether `request` may be sent again after it may have reached the server.
+#[must_use]
+pub fn is_idempotent(request: &HttpRequest) -> bool {
+    request
+        .extensions()
+        .get::<Idempotent>()
+        .map_or(*request.method() != http::Method::POST, |hint| hint.0)
+}

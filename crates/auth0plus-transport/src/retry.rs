@@ -1,0 +1,393 @@
+//! The retry policy, as a backend that wraps another backend.
+//!
+//! One policy serves the token endpoint and the Management API alike, because
+//! both go through [`Retrying`]. What it does, in order of precedence:
+//!
+//! | outcome | retried? | wait |
+//! |---|---|---|
+//! | `429 Too Many Requests` | always (the server did nothing) | `Retry-After`, else `x-ratelimit-reset` − now, else backoff |
+//! | connect failure | always (nothing was sent) | backoff |
+//! | `408`, `500`, `502`, `503`, `504` | idempotent requests only | backoff |
+//! | timeout, connection lost after sending | idempotent requests only | backoff |
+//! | any other status, incl. `409 Conflict` | never | — |
+//!
+//! "Idempotent" means every method but `POST`, unless the request carries an
+//! [`Idempotent`](crate::Idempotent) hint: a `POST /users` that may have
+//! reached Auth0 is never sent twice, so a lost response cannot create a
+//! duplicate user. Backoff is exponential with full jitter. No sleep follows
+//! the last attempt, a rate-limit wait longer than
+//! [`RetryPolicy::max_rate_limit_wait`] is not slept at all (the 429 is
+//! returned at once), and dropping the future cancels any wait.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use futures::future::{Either, select};
+use http::{HeaderMap, StatusCode};
+
+use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
+use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, is_idempotent};
+
+/// How many times to try and how long to wait in between.
+///
+/// ```
+/// use std::time::Duration;
+/// use auth0plus_transport::RetryPolicy;
+/// let policy = RetryPolicy::default()
+///     .max_attempts(6)
+///     .base_delay(Duration::from_millis(100))
+///     .max_rate_limit_wait(Some(Duration::from_secs(120)));
+/// assert_eq!(policy.attempts(), 6);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_rate_limit_wait: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, backoff from 250 ms up to 10 s, rate-limit waits up to
+    /// 60 s, 30 s per attempt.
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            max_rate_limit_wait: Some(Duration::from_secs(60)),
+            attempt_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries (the attempt timeout still applies).
+    #[must_use]
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// For bulk jobs: 10 attempts, and rate-limit waits as long as the server asks.
+    #[must_use]
+    pub fn patient() -> Self {
+        Self {
+            max_attempts: 10,
+            max_rate_limit_wait: None,
+            ..Self::default()
+        }
+    }
+
+    /// Total attempts, including the first (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// First backoff ceiling; it doubles with each retry.
+    #[must_use]
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Largest backoff ceiling.
+    #[must_use]
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Longest rate-limit wait worth sleeping; `None` waits as long as the
+    /// server says.
+    #[must_use]
+    pub fn max_rate_limit_wait(mut self, wait: Option<Duration>) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// Time allowed for one attempt (connect + response); `None` for no limit.
+    #[must_use]
+    pub fn attempt_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Total attempts.
+    #[must_use]
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Time allowed for one attempt.
+    #[must_use]
+    pub fn timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+
+    /// Full-jitter backoff before retry number `retry` (1-based).
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(
+                1u32.checked_shl(retry.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
+            .min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// Rate-limit information from Auth0's `x-ratelimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimitInfo {
+    /// `x-ratelimit-limit`: the bucket size.
+    pub limit: Option<u64>,
+    /// `x-ratelimit-remaining`: requests left in the bucket.
+    pub remaining: Option<u64>,
+    /// `x-ratelimit-reset`: Unix time (seconds) when the bucket next refills.
+    pub reset: Option<u64>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
+}
+
+impl RateLimitInfo {
+    /// Read the headers; `None` when none of them is present.
+    #[must_use]
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let info = Self {
+            limit: number("x-ratelimit-limit"),
+            remaining: number("x-ratelimit-remaining"),
+            reset: number("x-ratelimit-reset"),
+            retry_after: number("retry-after"),
+        };
+        (info != Self::default()).then_some(info)
+    }
+
+    /// How long the server asks us to wait, measured from `now`.
+    #[must_use]
+    pub fn wait(&self, now: SystemTime) -> Option<Duration> {
+        if let Some(seconds) = self.retry_after {
+            return Some(Duration::from_secs(seconds));
+        }
+        let reset = self.reset?;
+        let now_secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        Some(Duration::from_secs(reset).saturating_sub(now_secs))
+    }
+}
+
+/// What to do after one attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Done,
+    Retry(Duration),
+    /// Retrying would help, but the server wants a longer wait than allowed.
+    GiveUp,
+}
+
+/// A backend that retries another one according to a [`RetryPolicy`].
+///
+/// ```
+/// use auth0plus_transport::{Retrying, RetryPolicy, SharedBackend, NoSleep, backend_fn, Bytes};
+/// let inner = backend_fn(|_req| async { Ok(http::Response::new(Bytes::new())) });
+/// let backend = Retrying::new(inner, NoSleep).with_policy(RetryPolicy::default());
+/// let shared = SharedBackend::new(backend);
+/// # let _ = shared;
+/// ```
+pub struct Retrying<B> {
+    inner: B,
+    policy: RetryPolicy,
+    sleep: SharedSleep,
+    clock: SharedClock,
+}
+
+impl<B: fmt::Debug> fmt::Debug for Retrying<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retrying")
+            .field("inner", &self.inner)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: HttpBackend> Retrying<B> {
+    /// Wrap `inner` with the default policy, waiting on `sleep`.
+    pub fn new(inner: B, sleep: impl Sleep) -> Self {
+        Self {
+            inner,
+            policy: RetryPolicy::default(),
+            sleep: SharedSleep::new(sleep),
+            clock: SharedClock::default(),
+        }
+    }
+
+    /// Use `policy`.
+    #[must_use]
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Read time from `clock` (tests drive it by hand).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// The policy in force.
+    #[must_use]
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    fn verdict(
+        &self,
+        outcome: &Result<HttpResponse, TransportError>,
+        idempotent: bool,
+        retry: u32,
+    ) -> Verdict {
+        match outcome {
+            Ok(response) => {
+                let status = response.status();
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    let asked = RateLimitInfo::from_headers(response.headers())
+                        .and_then(|info| info.wait(self.clock.now()));
+                    return match asked {
+                        Some(wait)
+                            if self
+                                .policy
+                                .max_rate_limit_wait
+                                .is_some_and(|max| wait > max) =>
+                        {
+                            Verdict::GiveUp
+                        }
+                        // A reset already in the past still deserves a short pause,
+                        // or every waiting client would stampede at once.
+                        Some(wait) => Verdict::Retry(wait + self.policy.backoff(1) / 4),
+                        None => Verdict::Retry(self.policy.backoff(retry)),
+                    };
+                }
+                let transient = matches!(status.as_u16(), 408 | 500 | 502 | 503 | 504);
+                if transient && idempotent {
+                    Verdict::Retry(self.policy.backoff(retry))
+                } else {
+                    Verdict::Done
+                }
+            }
+            Err(error) if error.is_connect() => Verdict::Retry(self.policy.backoff(retry)),
+            Err(error) if error.may_have_reached_server() && idempotent => {
+                Verdict::Retry(self.policy.backoff(retry))
+            }
+            Err(_) => Verdict::Done,
+        }
+    }
+
+    async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let send = self.inner.send(request);
+        match self.policy.attempt_timeout {
+            None => send.await,
+            Some(limit) => match select(send, self.sleep.sleep(limit)).await {
+                Either::Left((outcome, _)) => outcome,
+                Either::Right(((), _)) => Err(TransportError::timeout(format!(
+                    "no response within {} ms",
+                    limit.as_millis()
+                ))),
+            },
+        }
+    }
+}
+
+fn copy_request(request: &HttpRequest) -> HttpRequest {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
+
+#[async_trait]
+impl<B: HttpBackend> HttpBackend for Retrying<B> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let idempotent = is_idempotent(&request);
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(copy_request(&request)).await;
+            let verdict = if attempt >= self.policy.max_attempts {
+                Verdict::Done
+            } else {
+                self.verdict(&outcome, idempotent, attempt)
+            };
+            match &outcome {
+                Ok(response) => tracing::debug!(
+                    %method, %path, attempt, status = response.status().as_u16(), ?verdict, "http attempt"
+                ),
+                Err(error) => {
+                    tracing::debug!(%method, %path, attempt, %error, ?verdict, "http attempt");
+                }
+            }
+            match verdict {
+                Verdict::Done | Verdict::GiveUp => return outcome,
+                Verdict::Retry(wait) => {
+                    tracing::info!(
+                        %method, %path, attempt, wait_ms = wait.as_millis() as u64, "retrying"
+                    );
+                    drop(outcome);
+                    self.sleep.sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        let policy = RetryPolicy::default();
+        for retry in 1..40 {
+            let ceiling = (Duration::from_millis(250) * 2u32.saturating_pow(retry - 1))
+                .min(Duration::from_secs(10));
+            assert!(policy.backoff(retry) <= ceiling);
+        }
+    }
+
+    #[test]
+    fn rate_limit_wait_prefers_retry_after_then_reset() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut info = RateLimitInfo {
+            reset: Some(1_007),
+            ..RateLimitInfo::default()
+        };
+        assert_eq!(info.wait(now), Some(Duration::from_secs(7)));
+        info.retry_after = Some(2);
+        assert_eq!(info.wait(now), Some(Duration::from_secs(2)));
+        let past = RateLimitInfo {
+            reset: Some(10),
+            ..RateLimitInfo::default()
+        };
+        assert_eq!(past.wait(now), Some(Duration::ZERO));
+        assert_eq!(RateLimitInfo::default().wait(now), None);
+    }
+}

@@ -1,0 +1,111 @@
+//! The `Auth0-Client` header that tells Auth0 which SDK is calling.
+
+use base64::Engine as _;
+use http::HeaderValue;
+
+/// Name of the telemetry header.
+pub const TELEMETRY_HEADER: &str = "auth0-client";
+
+/// What this client reports in `Auth0-Client`: std base64 of compact JSON
+/// `{"name":…,"version":…,"env":{"rust":…}}`, the format the official SDKs use.
+///
+/// It holds no user data. Turn it off with [`Telemetry::disabled`].
+///
+/// ```
+/// use auth0plus_transport::Telemetry;
+/// let telemetry = Telemetry::default();
+/// assert!(telemetry.header_value().is_some());
+/// assert!(Telemetry::disabled().header_value().is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Telemetry {
+    enabled: bool,
+    name: String,
+    version: String,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            name: "auth0plus-rust".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+impl Telemetry {
+    /// No header at all.
+    #[must_use]
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+
+    /// Report another client name and version (for wrappers built on auth0plus).
+    #[must_use]
+    pub fn named(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            enabled: true,
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+
+    /// Whether the header is sent.
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The JSON payload before encoding.
+    #[must_use]
+    pub fn payload(&self) -> String {
+        let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        format!(
+            r#"{{"name":"{}","version":"{}","env":{{"rust":"{}"}}}}"#,
+            escape(&self.name),
+            escape(&self.version),
+            env!("AUTH0PLUS_RUSTC_VERSION")
+        )
+    }
+
+    /// The header value, or `None` when disabled.
+    #[must_use]
+    pub fn header_value(&self) -> Option<HeaderValue> {
+        if !self.enabled {
+            return None;
+        }
+        let encoded = base64::engine::general_purpose::STANDARD.encode(self.payload());
+        HeaderValue::from_str(&encoded).ok()
+    }
+
+    /// Add the header to `request` (no-op when disabled).
+    pub fn apply(&self, request: &mut crate::HttpRequest) {
+        if let Some(value) = self.header_value() {
+            request.headers_mut().insert(TELEMETRY_HEADER, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_std_base64_of_the_json_payload() {
+        let t = Telemetry::default();
+        let value = t.header_value().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value.as_bytes())
+            .unwrap();
+        let text = String::from_utf8(decoded).unwrap();
+        assert!(
+            text.starts_with(r#"{"name":"auth0plus-rust","version":""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""env":{"rust":""#), "{text}");
+    }
+}

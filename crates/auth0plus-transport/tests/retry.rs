@@ -1,0 +1,254 @@
+//! The retry policy, driven by a scripted backend and a manual clock: no test
+//! here waits for real time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use auth0plus_transport::test_util::{
+    ManualClock, ManualSleep, ReplayBackend, response, response_with_headers,
+};
+use auth0plus_transport::{
+    Bytes, Clock, HttpBackend, HttpRequest, Idempotent, RetryPolicy, Retrying, Sleep, SleepFuture,
+    TransportError, epoch_seconds,
+};
+
+fn request(method: &str) -> HttpRequest {
+    http::Request::builder()
+        .method(method)
+        .uri("https://tenant.auth0.com/api/v2/users")
+        .body(Bytes::from_static(b"{}"))
+        .unwrap()
+}
+
+fn setup(backend: &ReplayBackend) -> (Retrying<ReplayBackend>, ManualClock, ManualSleep) {
+    let clock = ManualClock::fixed();
+    let sleep = ManualSleep::new(&clock);
+    let retrying = Retrying::new(backend.clone(), sleep.clone())
+        .with_clock(clock.clone())
+        .with_policy(RetryPolicy::default().attempt_timeout(None));
+    (retrying, clock, sleep)
+}
+
+#[tokio::test]
+async fn a_429_waits_until_the_rate_limit_reset_not_a_fixed_backoff() {
+    let clock_start = epoch_seconds(ManualClock::fixed().now());
+    let reset = (clock_start + 7).to_string();
+    let backend = ReplayBackend::new()
+        .then(Ok(response_with_headers(
+            429,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset)],
+            r#"{"statusCode":429,"error":"Too Many Requests","message":"Global limit has been reached","errorCode":"too_many_requests"}"#,
+        )))
+        .then(response(200, "{}"));
+    let (retrying, _clock, sleep) = setup(&backend);
+    let res = retrying.send(request("GET")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let sleeps = sleep.sleeps();
+    assert_eq!(sleeps.len(), 1);
+    // Seven seconds until the reset, plus at most a quarter of the first backoff step.
+    assert!(sleeps[0] >= Duration::from_secs(7), "{sleeps:?}");
+    assert!(
+        sleeps[0] <= Duration::from_secs(7) + Duration::from_millis(63),
+        "{sleeps:?}"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_wins_over_the_reset_header() {
+    let backend = ReplayBackend::new()
+        .then(Ok(response_with_headers(
+            429,
+            &[("retry-after", "3"), ("x-ratelimit-reset", "1")],
+            "{}",
+        )))
+        .then(response(200, "{}"));
+    let (retrying, _, sleep) = setup(&backend);
+    retrying.send(request("POST")).await.unwrap();
+    assert!(sleep.sleeps()[0] >= Duration::from_secs(3));
+    assert!(sleep.sleeps()[0] < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn a_post_is_retried_after_a_429_because_the_server_did_nothing() {
+    let backend = ReplayBackend::new()
+        .then(response(429, "{}"))
+        .then(response(201, "{}"));
+    let (retrying, _, _) = setup(&backend);
+    assert_eq!(retrying.send(request("POST")).await.unwrap().status(), 201);
+    assert_eq!(backend.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_503_is_retried_with_growing_jittered_backoff() {
+    let backend = ReplayBackend::new()
+        .then(response(503, "{}"))
+        .then(response(503, "{}"))
+        .then(response(503, "{}"))
+        .then(response(200, "{}"));
+    let (retrying, _, sleep) = setup(&backend);
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+    let sleeps = sleep.sleeps();
+    assert_eq!(sleeps.len(), 3);
+    for (i, wait) in sleeps.iter().enumerate() {
+        assert!(
+            *wait <= Duration::from_millis(250) * 2u32.pow(i as u32),
+            "{sleeps:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_last_failure_is_returned_without_sleeping_after_it() {
+    let backend = ReplayBackend::new().otherwise(|_| response(502, "<html>Bad Gateway</html>"));
+    let (retrying, _, sleep) = setup(&backend);
+    let retrying =
+        retrying.with_policy(RetryPolicy::default().max_attempts(3).attempt_timeout(None));
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 502);
+    assert_eq!(backend.request_count(), 3);
+    assert_eq!(
+        sleep.sleeps().len(),
+        2,
+        "two waits between three attempts, none after the last"
+    );
+}
+
+#[tokio::test]
+async fn a_409_is_never_retried() {
+    let backend = ReplayBackend::new().otherwise(|_| response(409, r#"{"statusCode":409}"#));
+    let (retrying, _, sleep) = setup(&backend);
+    assert_eq!(retrying.send(request("POST")).await.unwrap().status(), 409);
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 409);
+    assert_eq!(backend.request_count(), 2);
+    assert!(sleep.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_post_is_not_retried_after_a_failure_once_it_may_have_reached_the_server() {
+    for failure in [
+        || Err(TransportError::interrupted("connection reset mid-body")),
+        || Err(TransportError::timeout("no answer")),
+    ] {
+        let backend = ReplayBackend::new()
+            .then(failure())
+            .then(response(201, "{}"));
+        let (retrying, _, _) = setup(&backend);
+        let err = retrying.send(request("POST")).await.unwrap_err();
+        assert!(err.may_have_reached_server());
+        assert_eq!(backend.request_count(), 1);
+    }
+    // A 5xx answer to a POST is not retried either: it may have been processed.
+    let backend = ReplayBackend::new()
+        .then(response(500, "{}"))
+        .then(response(201, "{}"));
+    let (retrying, _, _) = setup(&backend);
+    assert_eq!(retrying.send(request("POST")).await.unwrap().status(), 500);
+    assert_eq!(backend.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_post_marked_idempotent_is_retried_after_a_5xx() {
+    let backend = ReplayBackend::new()
+        .then(response(503, "{}"))
+        .then(response(200, "{}"));
+    let (retrying, _, _) = setup(&backend);
+    let mut req = request("POST");
+    req.extensions_mut().insert(Idempotent(true));
+    assert_eq!(retrying.send(req).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn connect_failures_are_retried_for_every_method() {
+    let backend = ReplayBackend::new()
+        .then(Err(TransportError::connect("connection refused")))
+        .then(response(201, "{}"));
+    let (retrying, _, _) = setup(&backend);
+    assert_eq!(retrying.send(request("POST")).await.unwrap().status(), 201);
+}
+
+#[tokio::test]
+async fn a_rate_limit_wait_beyond_the_cap_returns_the_429_at_once() {
+    let far = (epoch_seconds(ManualClock::fixed().now()) + 3_600).to_string();
+    let backend = ReplayBackend::new().otherwise(move |_| {
+        Ok(response_with_headers(
+            429,
+            &[("x-ratelimit-reset", far.as_str())],
+            "{}",
+        ))
+    });
+    let (retrying, _, sleep) = setup(&backend);
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
+    assert_eq!(backend.request_count(), 1);
+    assert!(sleep.sleeps().is_empty());
+    // The patient policy waits as long as the server says.
+    let backend2 = ReplayBackend::new()
+        .then(Ok(response_with_headers(
+            429,
+            &[("retry-after", "3600")],
+            "{}",
+        )))
+        .then(response(200, "{}"));
+    let (retrying, _, sleep) = setup(&backend2);
+    let retrying = retrying.with_policy(RetryPolicy::patient().attempt_timeout(None));
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+    assert!(sleep.sleeps()[0] >= Duration::from_secs(3_600));
+}
+
+/// A timer that never fires and counts how often it was asked.
+#[derive(Debug, Default, Clone)]
+struct NeverSleep(Arc<AtomicUsize>);
+
+impl Sleep for NeverSleep {
+    fn sleep(&self, _d: Duration) -> SleepFuture {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_future_stops_the_retry_loop() {
+    let backend = ReplayBackend::new().otherwise(|_| response(503, "{}"));
+    let sleeps = NeverSleep::default();
+    let retrying = Retrying::new(backend.clone(), sleeps.clone())
+        .with_policy(RetryPolicy::default().attempt_timeout(None));
+    let mut fut: Pin<Box<dyn Future<Output = _> + Send>> = Box::pin(retrying.send(request("GET")));
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(matches!(fut.as_mut().poll(&mut cx), Poll::Pending));
+    assert_eq!(backend.request_count(), 1);
+    assert_eq!(
+        sleeps.0.load(Ordering::SeqCst),
+        1,
+        "now waiting before the second attempt"
+    );
+    drop(fut);
+    tokio::task::yield_now().await;
+    assert_eq!(
+        backend.request_count(),
+        1,
+        "no request after the future was dropped"
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_that_outlives_its_timeout_becomes_a_timeout_error() {
+    #[derive(Debug)]
+    struct Hangs;
+    #[auth0plus_transport::async_trait]
+    impl HttpBackend for Hangs {
+        async fn send(
+            &self,
+            _r: HttpRequest,
+        ) -> Result<auth0plus_transport::HttpResponse, TransportError> {
+            std::future::pending().await
+        }
+    }
+    let clock = ManualClock::fixed();
+    let retrying = Retrying::new(Hangs, ManualSleep::new(&clock))
+        .with_policy(RetryPolicy::never().attempt_timeout(Some(Duration::from_secs(5))));
+    let err = retrying.send(request("GET")).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+}
