@@ -1,0 +1,280 @@
+//! Client credentials and the token request built from them.
+
+use std::sync::{Arc, OnceLock};
+
+use auth0plus_transport::{
+    Bytes, HttpBackend, HttpRequest, Idempotent, RetryPolicy, Secret, SharedBackend, Telemetry,
+};
+use serde::Serialize;
+
+use crate::domain::parse_base_url;
+use crate::token::parse_token_response;
+use crate::{Domain, Error, Token};
+
+/// A machine-to-machine application's credentials for one tenant.
+///
+/// `Debug` shows the domain and client id, never the secret.
+///
+/// ```
+/// use auth0plus_oauth::ClientCredentials;
+/// let credentials = ClientCredentials::new("acme.eu.auth0.com", "my-client-id", "my-secret").unwrap();
+/// assert!(!format!("{credentials:?}").contains("my-secret"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    domain: Domain,
+    client_id: String,
+    client_secret: Secret,
+    audience: String,
+    base_url: String,
+    telemetry: Telemetry,
+    retry: RetryPolicy,
+    backend: Option<SharedBackend>,
+    default_backend: Arc<OnceLock<SharedBackend>>,
+}
+
+#[derive(Serialize)]
+struct TokenRequestBody<'a> {
+    grant_type: &'static str,
+    client_id: &'a str,
+    client_secret: &'a str,
+    audience: &'a str,
+}
+
+impl ClientCredentials {
+    /// Credentials for `domain`; the audience defaults to the Management API
+    /// (`https://{domain}/api/v2/`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidDomain`], [`Error::EmptyClientId`] or
+    /// [`Error::EmptyClientSecret`] — checked here, before anything is sent.
+    pub fn new<D>(
+        domain: D,
+        client_id: &str,
+        client_secret: impl Into<Secret>,
+    ) -> Result<Self, Error>
+    where
+        D: TryInto<Domain, Error = Error>,
+    {
+        let domain = domain.try_into()?;
+        let client_secret = client_secret.into();
+        if client_id.trim().is_empty() {
+            return Err(Error::EmptyClientId);
+        }
+        if client_secret.is_empty() {
+            return Err(Error::EmptyClientSecret);
+        }
+        Ok(Self {
+            audience: domain.audience(),
+            base_url: domain.base_url(),
+            domain,
+            client_id: client_id.to_owned(),
+            client_secret,
+            telemetry: Telemetry::default(),
+            retry: RetryPolicy::default(),
+            backend: None,
+            default_backend: Arc::default(),
+        })
+    }
+
+    /// Ask for a token for another API than the Management API.
+    #[must_use]
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Send the token request to `url` instead of `https://{domain}` (the fake
+    /// tenant, a proxy). The audience still names the real domain.
+    ///
+    /// # Errors
+    /// [`Error::InvalidBaseUrl`].
+    pub fn base_url(mut self, url: &str) -> Result<Self, Error> {
+        self.base_url = parse_base_url(url)?;
+        Ok(self)
+    }
+
+    /// Send through `backend` as given. Wrap it in
+    /// [`Retrying`](auth0plus_transport::Retrying) yourself if you want
+    /// retries; the management client passes its own, already retrying one.
+    #[must_use]
+    pub fn backend(mut self, backend: impl HttpBackend) -> Self {
+        self.backend = Some(SharedBackend::new(backend));
+        self
+    }
+
+    /// Send through an already shared backend.
+    #[must_use]
+    pub fn shared_backend(mut self, backend: SharedBackend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Retry policy of the default backend (ignored with [`Self::backend`]).
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `Auth0-Client` header to send (or [`Telemetry::disabled`]).
+    #[must_use]
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+
+    /// The tenant.
+    #[must_use]
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// The client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The audience asked for.
+    #[must_use]
+    pub fn audience_url(&self) -> &str {
+        &self.audience
+    }
+
+    /// Where requests go (`https://{domain}` unless overridden).
+    #[must_use]
+    pub fn endpoint_base(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The token request, built without doing any I/O.
+    ///
+    /// # Errors
+    /// Only if the base URL cannot form a request URI.
+    pub fn token_request(&self) -> Result<HttpRequest, Error> {
+        let body = serde_json::to_vec(&TokenRequestBody {
+            grant_type: "client_credentials",
+            client_id: &self.client_id,
+            client_secret: self.client_secret.expose(),
+            audience: &self.audience,
+        })
+        .map_err(|_| Error::InvalidBaseUrl {
+            url: self.base_url.clone(),
+            reason: "cannot encode the request",
+        })?;
+        let mut request = http::Request::post(format!("{}/oauth/token", self.base_url))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "application/json")
+            .body(Bytes::from(body))
+            .map_err(|_| Error::InvalidBaseUrl {
+                url: self.base_url.clone(),
+                reason: "it does not form a valid URI",
+            })?;
+        // Asking twice for a token is harmless, so 5xx and timeouts may be retried.
+        request.extensions_mut().insert(Idempotent(true));
+        self.telemetry.apply(&mut request);
+        Ok(request)
+    }
+
+    fn transport(&self) -> Result<SharedBackend, Error> {
+        if let Some(backend) = &self.backend {
+            return Ok(backend.clone());
+        }
+        if let Some(backend) = self.default_backend.get() {
+            return Ok(backend.clone());
+        }
+        let backend = default_retrying_backend(&self.retry)?;
+        Ok(self.default_backend.get_or_init(|| backend).clone())
+    }
+
+    /// Fetch a new token now (no caching; see [`crate::CachedTokenSource`]).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] when Auth0 refuses, [`Error::Transport`] when no
+    /// answer came, [`Error::UnexpectedResponse`] for a malformed one,
+    /// [`Error::NoBackend`] without a backend.
+    pub async fn request_token(&self) -> Result<Token, Error> {
+        let backend = self.transport()?;
+        tracing::debug!(domain = %self.domain, client_id = %self.client_id, "requesting a client-credentials token");
+        let response = backend.send(self.token_request()?).await?;
+        let token = parse_token_response(&response);
+        match &token {
+            Ok(t) => tracing::debug!(expires_in = t.expires_in, "token issued"),
+            Err(e) => tracing::warn!(error = %e, "token request failed"),
+        }
+        token
+    }
+}
+
+/// The default backend (reqwest) wrapped in the retry policy, when available.
+///
+/// # Errors
+/// [`Error::NoBackend`] without the `reqwest` feature.
+pub fn default_retrying_backend(policy: &RetryPolicy) -> Result<SharedBackend, Error> {
+    let backend = auth0plus_transport::default_backend()?.ok_or(Error::NoBackend)?;
+    let sleep = auth0plus_transport::default_sleep().ok_or(Error::NoBackend)?;
+    Ok(SharedBackend::new(
+        auth0plus_transport::Retrying::new(backend, sleep).with_policy(policy.clone()),
+    ))
+}
+
+/// Fetch a Management API token for `domain`: the original auth0plus call.
+///
+/// Sends `POST https://{domain}/oauth/token` with the client-credentials
+/// grant and the audience `https://{domain}/api/v2/`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), auth0plus_oauth::Error> {
+/// let token = auth0plus_oauth::get_token("acme.eu.auth0.com", "client-id", "client-secret").await?;
+/// println!("expires in {} s", token.expires_in);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`ClientCredentials::new`] and [`ClientCredentials::request_token`].
+#[cfg(feature = "reqwest")]
+pub async fn get_token(
+    domain: &str,
+    client_id: &str,
+    client_secret: impl Into<Secret>,
+) -> Result<Token, Error> {
+    ClientCredentials::new(domain, client_id, client_secret)?
+        .request_token()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_is_json_with_the_management_audience() {
+        let c = ClientCredentials::new("acme.auth0.com", "cid", "csecret").unwrap();
+        let req = c.token_request().unwrap();
+        assert_eq!(req.method(), http::Method::POST);
+        assert_eq!(req.uri().to_string(), "https://acme.auth0.com/oauth/token");
+        assert_eq!(req.headers()["content-type"], "application/json");
+        let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"grant_type":"client_credentials","client_id":"cid","client_secret":"csecret","audience":"https://acme.auth0.com/api/v2/"})
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused_before_sending() {
+        assert!(matches!(
+            ClientCredentials::new("acme.auth0.com", " ", "s"),
+            Err(Error::EmptyClientId)
+        ));
+        assert!(matches!(
+            ClientCredentials::new("acme.auth0.com", "id", ""),
+            Err(Error::EmptyClientSecret)
+        ));
+        assert!(matches!(
+            ClientCredentials::new("https://acme.auth0.com/", "id", "s"),
+            Err(Error::InvalidDomain { .. })
+        ));
+    }
+}

@@ -1,0 +1,183 @@
+//! Where the management client gets its bearer token from.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use auth0plus_transport::{Clock, Secret, SharedClock};
+
+use crate::{ClientCredentials, Error};
+
+/// Default early-refresh margin of [`CachedTokenSource`].
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// A supplier of bearer tokens.
+///
+/// Implemented by [`StaticToken`] (a token you already have) and
+/// [`CachedTokenSource`] (client credentials, fetched and refreshed as
+/// needed). Implement it yourself to take tokens from a vault or another
+/// process.
+#[async_trait]
+pub trait TokenSource: Send + Sync + fmt::Debug + 'static {
+    /// A token that is valid now.
+    ///
+    /// # Errors
+    /// When no token can be had.
+    async fn token(&self) -> Result<Secret, Error>;
+
+    /// The API refused `rejected` (a 401): forget it if it is still the
+    /// current one, so the next [`TokenSource::token`] fetches a fresh token.
+    /// Comparing with the rejected token keeps concurrent 401s from causing
+    /// more than one refresh.
+    fn invalidate(&self, rejected: &Secret) {
+        let _ = rejected;
+    }
+}
+
+/// A fixed token, as in the original `Auth0(domain, token)`. It is never
+/// refreshed.
+#[derive(Debug, Clone)]
+pub struct StaticToken(Secret);
+
+impl StaticToken {
+    /// Use `token` for every request.
+    pub fn new(token: impl Into<Secret>) -> Self {
+        Self(token.into())
+    }
+}
+
+#[async_trait]
+impl TokenSource for StaticToken {
+    async fn token(&self) -> Result<Secret, Error> {
+        Ok(self.0.clone())
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    token: Secret,
+    refresh_at: SystemTime,
+}
+
+/// Client-credentials tokens, cached and refreshed early.
+///
+/// - A token is reused until `leeway` (default 60 s) before it expires.
+/// - Refreshes are single-flight: however many tasks ask at once, one token
+///   request is made and they all get its result.
+/// - Fetches go through the credentials' backend, so they share its
+///   connection pool and retry policy.
+///
+/// Cloning shares the cache.
+///
+/// ```
+/// use auth0plus_oauth::{CachedTokenSource, ClientCredentials};
+/// let credentials = ClientCredentials::new("acme.eu.auth0.com", "id", "secret").unwrap();
+/// let source = CachedTokenSource::new(credentials).leeway(std::time::Duration::from_secs(120));
+/// assert_eq!(source.fetch_count(), 0); // lazy: nothing fetched yet
+/// ```
+#[derive(Clone)]
+pub struct CachedTokenSource {
+    credentials: ClientCredentials,
+    clock: SharedClock,
+    leeway: Duration,
+    cached: Arc<Mutex<Option<Cached>>>,
+    refresh: Arc<futures::lock::Mutex<()>>,
+    fetches: Arc<AtomicU64>,
+}
+
+impl fmt::Debug for CachedTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedTokenSource")
+            .field("credentials", &self.credentials)
+            .field("leeway", &self.leeway)
+            .field("fetches", &self.fetch_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachedTokenSource {
+    /// A cache in front of `credentials`.
+    #[must_use]
+    pub fn new(credentials: ClientCredentials) -> Self {
+        Self {
+            credentials,
+            clock: SharedClock::default(),
+            leeway: DEFAULT_LEEWAY,
+            cached: Arc::default(),
+            refresh: Arc::default(),
+            fetches: Arc::default(),
+        }
+    }
+
+    /// Refresh this long before expiry (default 60 s). For tokens that live
+    /// less than twice the leeway, half their lifetime is used instead.
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Read time from `clock` (tests drive it by hand).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// The credentials behind the cache.
+    #[must_use]
+    pub fn credentials(&self) -> &ClientCredentials {
+        &self.credentials
+    }
+
+    /// How many token requests this cache has made.
+    #[must_use]
+    pub fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    fn fresh(&self) -> Option<Secret> {
+        let now = self.clock.now();
+        let cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|c| now < c.refresh_at)
+            .map(|c| c.token.clone())
+    }
+}
+
+#[async_trait]
+impl TokenSource for CachedTokenSource {
+    async fn token(&self) -> Result<Secret, Error> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        // Single flight: the first caller fetches, the rest wait here and then
+        // find the fresh token.
+        let _refreshing = self.refresh.lock().await;
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let asked_at = self.clock.now();
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let token = self.credentials.request_token().await?;
+        let lifetime = token.lifetime();
+        let leeway = self.leeway.min(lifetime / 2);
+        let refresh_at = asked_at + lifetime.saturating_sub(leeway);
+        *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
+            token: token.access_token.clone(),
+            refresh_at,
+        });
+        Ok(token.access_token)
+    }
+
+    fn invalidate(&self, rejected: &Secret) {
+        let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        if cached.as_ref().is_some_and(|c| &c.token == rejected) {
+            tracing::debug!("token rejected by the API; it will be refreshed");
+            *cached = None;
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The token response and its pure parser.
+
+use std::time::Duration;
+
+use auth0plus_transport::{HttpResponse, RateLimitInfo, Secret};
+use serde::Deserialize;
+
+use crate::Error;
+
+/// Lifetime assumed when Auth0 omits `expires_in` (its documented default).
+pub const DEFAULT_EXPIRES_IN: u64 = 86_400;
+
+/// An access token from `/oauth/token`.
+///
+/// `Debug` never shows the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Token {
+    /// The bearer token (a JWT). Read it with [`Secret::expose`].
+    pub access_token: Secret,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires, counted from when it was issued.
+    pub expires_in: u64,
+    /// The granted scopes, space-separated.
+    pub scope: Option<String>,
+}
+
+impl Token {
+    /// The token's lifetime.
+    #[must_use]
+    pub fn lifetime(&self) -> Duration {
+        Duration::from_secs(self.expires_in)
+    }
+
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.as_deref().unwrap_or("").split_whitespace()
+    }
+}
+
+#[derive(Deserialize)]
+struct RawToken {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<u64>,
+    scope: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    error: Option<String>,
+    error_description: Option<String>,
+    message: Option<String>,
+}
+
+const BODY_SNIPPET: usize = 512;
+
+/// Turn a `/oauth/token` response into a [`Token`] or a typed error.
+///
+/// # Errors
+/// [`Error::Rejected`] for an OAuth error body, [`Error::UnexpectedResponse`]
+/// for anything else that is not a token (HTML pages, truncated JSON, a
+/// success without `access_token`).
+pub fn parse_token_response(response: &HttpResponse) -> Result<Token, Error> {
+    let status = response.status().as_u16();
+    let body = response.body();
+    if response.status().is_success() {
+        let raw: RawToken =
+            serde_json::from_slice(body).map_err(|e| Error::UnexpectedResponse {
+                status,
+                reason: format!(
+                    "the body is not a JSON token response ({})",
+                    e.classify_name()
+                ),
+                body: None,
+            })?;
+        let access_token = raw.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::UnexpectedResponse {
+                status,
+                reason: "the response has no access_token".into(),
+                body: None,
+            }
+        })?;
+        return Ok(Token {
+            access_token: Secret::new(access_token),
+            token_type: raw.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            expires_in: raw.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
+            scope: raw.scope,
+        });
+    }
+    let rate_limit = RateLimitInfo::from_headers(response.headers());
+    match serde_json::from_slice::<RawError>(body) {
+        Ok(RawError {
+            error: Some(error),
+            error_description,
+            message,
+        }) => Err(Error::Rejected {
+            status,
+            error,
+            description: error_description.or(message),
+            rate_limit,
+        }),
+        Ok(RawError {
+            error: None,
+            error_description,
+            message,
+        }) if error_description.is_some() || message.is_some() => Err(Error::Rejected {
+            status,
+            error: String::new(),
+            description: error_description.or(message),
+            rate_limit,
+        }),
+        _ => {
+            let text = String::from_utf8_lossy(body);
+            let snippet: String = text.chars().take(BODY_SNIPPET).collect();
+            Err(Error::UnexpectedResponse {
+                status,
+                reason: "the error body is not an OAuth error object".into(),
+                body: (!snippet.trim().is_empty()).then_some(snippet),
+            })
+        }
+    }
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "wrong JSON types",
+            serde_json::error::Category::Eof => "truncated JSON",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth0plus_transport::Bytes;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        http::Response::builder()
+            .status(status)
+            .body(Bytes::copy_from_slice(body.as_bytes()))
+            .unwrap()
+    }
+
+    #[test]
+    fn parses_a_token() {
+        let t = parse_token_response(&resp(
+            200,
+            r#"{"access_token":"eyJ.x.y","expires_in":86400,"scope":"read:users create:users","token_type":"Bearer"}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.access_token.expose(), "eyJ.x.y");
+        assert_eq!(
+            t.scopes().collect::<Vec<_>>(),
+            ["read:users", "create:users"]
+        );
+        assert!(!format!("{t:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn refuses_success_without_token_or_not_json() {
+        for body in [
+            "",
+            "<html>ok</html>",
+            "{\"access_token\":",
+            "{}",
+            "{\"access_token\":\"\"}",
+            "[1]",
+        ] {
+            let err = parse_token_response(&resp(200, body)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::UnexpectedResponse {
+                        status: 200,
+                        body: None,
+                        ..
+                    }
+                ),
+                "{body}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn oauth_error_bodies_become_rejected() {
+        let err = parse_token_response(&resp(
+            401,
+            r#"{"error":"access_denied","error_description":"Unauthorized"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "token request refused: 401 access_denied: Unauthorized"
+        );
+        assert_eq!(err.error_code(), Some("access_denied"));
+    }
+
+    #[test]
+    fn an_html_gateway_page_is_a_typed_error_with_a_snippet() {
+        let err = parse_token_response(&resp(502, "<html><body>502 Bad Gateway</body></html>"))
+            .unwrap_err();
+        match err {
+            Error::UnexpectedResponse {
+                status: 502,
+                body: Some(body),
+                ..
+            } => assert!(body.contains("Bad Gateway")),
+            other => panic!("{other:?}"),
+        }
+    }
+}
