@@ -1,2 +1,661 @@
-//! A stateful fake Auth0 tenant (work in progress).
+//! A stateful fake Auth0 tenant, served over real HTTP on loopback.
+//!
+//! No official Auth0 SDK ships a way to test without a live tenant; this crate is one. It
+//! implements `/oauth/token` (client credentials) and the users part of the Management API
+//! v2 (`/api/v2/users`, `/users-by-email`, tickets, user-export jobs) with the status codes,
+//! error bodies, create defaults and PATCH rules that real tenants answer with (checked
+//! against recorded Auth0 traffic, see `tests/recordings/`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
+//! use auth0plus_fake::{FakeTenant, Fault, Route};
+//! let tenant = FakeTenant::start().await?;
+//! println!("{} {} {}", tenant.base_url(), tenant.client_id(), tenant.client_secret());
+//! let token = tenant.issue_token(); // or POST {base_url}/oauth/token
+//! tenant.inject_fault(Route::CreateUser, Fault::BadGatewayHtml, 1);
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! # Why hyper directly
+//! The fake is built on `hyper` 1 rather than `wiremock` or `axum`: fault injection needs
+//! control below the routing layer (closing a connection without any response, sending a
+//! `Content-Length` header with only part of the body, HTML gateway pages), and the same
+//! server runs in-process for tests and as a standalone binary for other languages' SDKs.
+//!
+//! # Knobs
+//! Latency per request, a token-bucket rate limit (`x-ratelimit-*` headers on every
+//! Management response, 429 `Global limit has been reached` when empty), a search index
+//! delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
+//! are immediate), fault injection per [`Route`] ([`Fault`]), export-job outcomes, seed
+//! users, and request counters by route and status. Users created with
+//! [`FakeTenant::seed_users`], [`FakeTenant::insert_user`] or `POST /__fake/seed` are
+//! visible to search at once (set-up, not traffic).
+//!
+//! # The `/__fake/` HTTP API (no Authorization needed; for other processes)
+//! | Method & path | Body | Answer |
+//! |---|---|---|
+//! | `GET /__fake/counters` | | `{"total":N,"status":{"201":N},"routes":{"create_user":{"total":N,"status":{"201":N}}}}` |
+//! | `POST /__fake/reset-counters` | | 204 |
+//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?}` | 200 current config |
+//! | `POST /__fake/faults` | `{"route":"create_user","fault":"internal_error","times"?:1,"delay_ms"?:N}` | 204 |
+//! | `DELETE /__fake/faults` | | 204, clears pending faults |
+//! | `POST /__fake/seed` | `{"count":N}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |
+//! | `GET /__fake/users` | | 200 array, the store (immediately consistent) |
+//! | `POST /__fake/token` | | 200 `{"access_token": "..."}` with every granted scope |
+//! | `POST /__fake/revoke-tokens` | | 204 |
+//! | `POST /__fake/exports` | `{"next":"fail"\|"stall"\|"corrupt"}` | 204 |
+//! | `GET /__fake/exports/{job}.{json\|csv}.gz` | | export file (a "presigned" URL: no auth) |
+//!
+//! Fault names: `internal_error`, `bad_gateway_html`, `service_unavailable`,
+//! `rate_limited`, `rate_limited_bare`, `expired_token`, `reset_connection`,
+//! `drop_mid_body`, `delay` (with `delay_ms`), `truncated_json`, `non_json`.
+//! Route names: see [`Route::as_str`].
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod cli;
+mod handlers;
 pub mod lucene;
+mod server;
+mod state;
+mod util;
+
+use state::Shared;
+
+/// Errors starting the fake tenant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FakeError {
+    /// Could not bind the listening socket.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        /// The address we tried.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Any other I/O error.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// A token-bucket rate limit: `burst` tokens, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Sustained rate, tokens per second.
+    pub per_second: f64,
+    /// Bucket size; also the `x-ratelimit-limit` header value.
+    pub burst: u32,
+}
+
+/// A route of the fake, for fault injection and counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Route {
+    /// `POST /oauth/token`
+    Token,
+    /// `POST /api/v2/users`
+    CreateUser,
+    /// `GET /api/v2/users/{id}`
+    GetUser,
+    /// `GET /api/v2/users`
+    ListUsers,
+    /// `PATCH /api/v2/users/{id}`
+    UpdateUser,
+    /// `DELETE /api/v2/users/{id}`
+    DeleteUser,
+    /// `GET /api/v2/users-by-email`
+    UsersByEmail,
+    /// `POST /api/v2/tickets/email-verification`
+    EmailVerificationTicket,
+    /// `POST /api/v2/tickets/password-change`
+    PasswordChangeTicket,
+    /// `POST /api/v2/jobs/users-exports`
+    CreateExport,
+    /// `GET /api/v2/jobs/{id}`
+    GetJob,
+    /// `GET /__fake/exports/{file}` (the export download)
+    ExportDownload,
+}
+
+impl Route {
+    /// Every route.
+    pub const ALL: [Route; 12] = [
+        Route::Token,
+        Route::CreateUser,
+        Route::GetUser,
+        Route::ListUsers,
+        Route::UpdateUser,
+        Route::DeleteUser,
+        Route::UsersByEmail,
+        Route::EmailVerificationTicket,
+        Route::PasswordChangeTicket,
+        Route::CreateExport,
+        Route::GetJob,
+        Route::ExportDownload,
+    ];
+
+    /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Token => "token",
+            Route::CreateUser => "create_user",
+            Route::GetUser => "get_user",
+            Route::ListUsers => "list_users",
+            Route::UpdateUser => "update_user",
+            Route::DeleteUser => "delete_user",
+            Route::UsersByEmail => "users_by_email",
+            Route::EmailVerificationTicket => "email_verification_ticket",
+            Route::PasswordChangeTicket => "password_change_ticket",
+            Route::CreateExport => "create_export",
+            Route::GetJob => "get_job",
+            Route::ExportDownload => "export_download",
+        }
+    }
+
+    /// The route with this `snake_case` name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Route> {
+        Route::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// Whether this is a Management API route (bearer check, rate limit).
+    pub(crate) fn is_management(self) -> bool {
+        !matches!(self, Route::Token | Route::ExportDownload)
+    }
+}
+
+/// What an injected fault makes the fake answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// 500 with a JSON error body (handler not run).
+    InternalError,
+    /// 502 with an HTML body, `content-type: text/html` (handler not run).
+    BadGatewayHtml,
+    /// 503 with a JSON error body (handler not run).
+    ServiceUnavailable,
+    /// 429 `too_many_requests` with `x-ratelimit-*` headers (handler not run).
+    RateLimited,
+    /// 429 `too_many_requests` with no rate-limit headers at all (handler not run).
+    RateLimitedBare,
+    /// 401 expired-token body (handler not run).
+    ExpiredToken,
+    /// Close the connection without any response, before the handler runs (state unchanged).
+    ResetConnection,
+    /// The handler RUNS (state changes), then status and headers with the full
+    /// `Content-Length` go out with only part of the body, and the connection closes.
+    DropMidBody,
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// 200 with a truncated JSON body (handler not run).
+    TruncatedJson,
+    /// 200 with a body that is not JSON (handler not run).
+    NonJson,
+}
+
+impl Fault {
+    /// The `snake_case` name used in the `/__fake` HTTP API.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::InternalError => "internal_error",
+            Fault::BadGatewayHtml => "bad_gateway_html",
+            Fault::ServiceUnavailable => "service_unavailable",
+            Fault::RateLimited => "rate_limited",
+            Fault::RateLimitedBare => "rate_limited_bare",
+            Fault::ExpiredToken => "expired_token",
+            Fault::ResetConnection => "reset_connection",
+            Fault::DropMidBody => "drop_mid_body",
+            Fault::Delay(_) => "delay",
+            Fault::TruncatedJson => "truncated_json",
+            Fault::NonJson => "non_json",
+        }
+    }
+
+    /// Parse a fault name; `delay` takes `delay`.
+    #[must_use]
+    pub fn from_name(name: &str, delay: Duration) -> Option<Fault> {
+        Some(match name {
+            "internal_error" => Fault::InternalError,
+            "bad_gateway_html" => Fault::BadGatewayHtml,
+            "service_unavailable" => Fault::ServiceUnavailable,
+            "rate_limited" => Fault::RateLimited,
+            "rate_limited_bare" => Fault::RateLimitedBare,
+            "expired_token" => Fault::ExpiredToken,
+            "reset_connection" => Fault::ResetConnection,
+            "drop_mid_body" => Fault::DropMidBody,
+            "delay" => Fault::Delay(delay),
+            "truncated_json" => Fault::TruncatedJson,
+            "non_json" => Fault::NonJson,
+            _ => return None,
+        })
+    }
+}
+
+/// A snapshot of request counters by route and status.
+///
+/// A connection closed by [`Fault::ResetConnection`] counts with status 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub(crate) by: BTreeMap<(String, u16), u64>,
+}
+
+impl Counters {
+    /// Requests to `route`, any status.
+    #[must_use]
+    pub fn count(&self, route: Route) -> u64 {
+        self.by
+            .iter()
+            .filter(|((r, _), _)| r == route.as_str())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Requests to `route` answered with `status`.
+    #[must_use]
+    pub fn count_status(&self, route: Route, status: u16) -> u64 {
+        self.by
+            .get(&(route.as_str().to_string(), status))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All counted requests (every route, including unknown paths as `unknown`).
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.by.values().sum()
+    }
+
+    /// Requests answered with `status`, all routes.
+    #[must_use]
+    pub fn status(&self, status: u16) -> u64 {
+        self.by
+            .iter()
+            .filter(|((_, s), _)| *s == status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// As JSON, the `GET /__fake/counters` body.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut routes = serde_json::Map::new();
+        let mut statuses: BTreeMap<u16, u64> = BTreeMap::new();
+        for ((r, s), n) in &self.by {
+            *statuses.entry(*s).or_default() += n;
+            let e = routes
+                .entry(r.clone())
+                .or_insert_with(|| serde_json::json!({"total": 0, "status": {}}));
+            if let Some(o) = e.as_object_mut() {
+                let t = o
+                    .get("total")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+                    + n;
+                o.insert("total".into(), t.into());
+                if let Some(st) = o
+                    .get_mut("status")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    st.insert(s.to_string(), (*n).into());
+                }
+            }
+        }
+        let status: serde_json::Map<String, serde_json::Value> = statuses
+            .into_iter()
+            .map(|(s, n)| (s.to_string(), n.into()))
+            .collect();
+        serde_json::json!({"total": self.total(), "status": status, "routes": routes})
+    }
+}
+
+/// Builder for a [`FakeTenant`]; see [`FakeTenant::builder`].
+#[derive(Debug, Clone)]
+pub struct FakeTenantBuilder {
+    addr: SocketAddr,
+    domain: String,
+    client_id: String,
+    client_secret: String,
+    connection: String,
+    requires_username: bool,
+    latency: Duration,
+    rate_limit: Option<RateLimit>,
+    index_delay: Duration,
+    token_ttl: Duration,
+    seed_users: usize,
+    scopes: Vec<String>,
+    export_duration: Duration,
+}
+
+/// The scopes granted by default: everything the fake implements.
+pub const DEFAULT_SCOPES: &[&str] = &[
+    "read:users",
+    "create:users",
+    "update:users",
+    "delete:users",
+    "read:users_app_metadata",
+    "update:users_app_metadata",
+    "create:users_app_metadata",
+    "delete:users_app_metadata",
+    "create:user_tickets",
+    "read:user_idp_tokens",
+];
+
+impl Default for FakeTenantBuilder {
+    fn default() -> Self {
+        FakeTenantBuilder {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            domain: "fake-tenant.auth0plus.test".into(),
+            client_id: util::alnum(32),
+            client_secret: util::alnum(64),
+            connection: "Username-Password-Authentication".into(),
+            requires_username: false,
+            latency: Duration::ZERO,
+            rate_limit: None,
+            index_delay: Duration::ZERO,
+            token_ttl: Duration::from_secs(86_400),
+            seed_users: 0,
+            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
+            export_duration: Duration::from_millis(200),
+        }
+    }
+}
+
+impl FakeTenantBuilder {
+    /// Listen address (default `127.0.0.1:0`, a random port).
+    #[must_use]
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+    /// Tenant domain (default `fake-tenant.auth0plus.test`); audience is `https://{domain}/api/v2/`.
+    #[must_use]
+    pub fn domain(mut self, domain: &str) -> Self {
+        self.domain = domain.into();
+        self
+    }
+    /// Client id accepted by `/oauth/token` (default random).
+    #[must_use]
+    pub fn client_id(mut self, id: &str) -> Self {
+        self.client_id = id.into();
+        self
+    }
+    /// Client secret accepted by `/oauth/token` (default random).
+    #[must_use]
+    pub fn client_secret(mut self, secret: &str) -> Self {
+        self.client_secret = secret.into();
+        self
+    }
+    /// Database connection name (default `Username-Password-Authentication`).
+    #[must_use]
+    pub fn connection(mut self, name: &str) -> Self {
+        self.connection = name.into();
+        self
+    }
+    /// Whether the connection requires (and so accepts) `username` (default false).
+    #[must_use]
+    pub fn requires_username(mut self, yes: bool) -> Self {
+        self.requires_username = yes;
+        self
+    }
+    /// Added latency per request.
+    #[must_use]
+    pub fn latency(mut self, d: Duration) -> Self {
+        self.latency = d;
+        self
+    }
+    /// Token-bucket rate limit on Management requests.
+    #[must_use]
+    pub fn rate_limit(mut self, r: RateLimit) -> Self {
+        self.rate_limit = Some(r);
+        self
+    }
+    /// Delay before a write is visible to `GET /users`.
+    #[must_use]
+    pub fn index_delay(mut self, d: Duration) -> Self {
+        self.index_delay = d;
+        self
+    }
+    /// Lifetime of issued tokens (default 86400 s).
+    #[must_use]
+    pub fn token_ttl(mut self, d: Duration) -> Self {
+        self.token_ttl = d;
+        self
+    }
+    /// Number of users to seed at start.
+    #[must_use]
+    pub fn seed_users(mut self, n: usize) -> Self {
+        self.seed_users = n;
+        self
+    }
+    /// Scopes granted to the client (default [`DEFAULT_SCOPES`]).
+    #[must_use]
+    pub fn scopes(mut self, scopes: Vec<String>) -> Self {
+        self.scopes = scopes;
+        self
+    }
+    /// How long an export job takes to complete (default 200 ms).
+    #[must_use]
+    pub fn export_duration(mut self, d: Duration) -> Self {
+        self.export_duration = d;
+        self
+    }
+
+    /// Bind and start serving on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`FakeError::Bind`] when the address cannot be bound.
+    pub async fn start(self) -> Result<FakeTenant, FakeError> {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| FakeError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let shared = Arc::new(Shared::new(state::Config {
+            base_url: base_url.clone(),
+            domain: self.domain,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            connection: self.connection,
+            connection_id: format!("con_{}", util::alnum(16)),
+            requires_username: self.requires_username,
+            scopes: self.scopes,
+            latency: self.latency,
+            rate_limit: self.rate_limit,
+            index_delay: self.index_delay,
+            token_ttl: self.token_ttl,
+            export_duration: self.export_duration,
+        }));
+        shared.seed_users(self.seed_users);
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));
+        Ok(FakeTenant {
+            shared,
+            addr,
+            base_url,
+            shutdown: tx,
+        })
+    }
+}
+
+/// A running fake tenant. Dropping it stops the server.
+#[derive(Debug)]
+pub struct FakeTenant {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for FakeTenant {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl FakeTenant {
+    /// Start with all defaults on a random loopback port.
+    ///
+    /// # Errors
+    /// [`FakeError`] when the socket cannot be bound.
+    pub async fn start() -> Result<FakeTenant, FakeError> {
+        Self::builder().start().await
+    }
+
+    /// A builder with every default.
+    #[must_use]
+    pub fn builder() -> FakeTenantBuilder {
+        FakeTenantBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The tenant domain (used in the audience, token `iss` and ticket URLs).
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        &self.shared.cfg.domain
+    }
+
+    /// The Management API audience, `https://{domain}/api/v2/`.
+    #[must_use]
+    pub fn audience(&self) -> String {
+        self.shared.cfg.audience()
+    }
+
+    /// The seeded client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.shared.cfg.client_id
+    }
+
+    /// The seeded client secret.
+    #[must_use]
+    pub fn client_secret(&self) -> &str {
+        &self.shared.cfg.client_secret
+    }
+
+    /// The database connection name.
+    #[must_use]
+    pub fn connection(&self) -> &str {
+        &self.shared.cfg.connection
+    }
+
+    /// The connection id, `con_` + 16 alphanumerics.
+    #[must_use]
+    pub fn connection_id(&self) -> &str {
+        &self.shared.cfg.connection_id
+    }
+
+    /// A valid bearer token with every granted scope.
+    #[must_use]
+    pub fn issue_token(&self) -> String {
+        self.shared.issue_token(None).0
+    }
+
+    /// Every token issued so far answers 401 from now on.
+    pub fn revoke_tokens(&self) {
+        self.shared.lock().tokens.clear();
+    }
+
+    /// Set the latency added to every request.
+    pub fn set_latency(&self, d: Duration) {
+        self.shared.lock().latency = d;
+    }
+
+    /// Set or remove the rate limit (the bucket starts full).
+    pub fn set_rate_limit(&self, r: Option<RateLimit>) {
+        self.shared.lock().set_rate_limit(r);
+    }
+
+    /// Set the search index delay (applies to writes from now on).
+    pub fn set_index_delay(&self, d: Duration) {
+        self.shared.lock().index_delay = d;
+    }
+
+    /// Set the token lifetime for tokens issued from now on.
+    pub fn set_token_ttl(&self, d: Duration) {
+        self.shared.lock().token_ttl = d;
+    }
+
+    /// Set how long export jobs take (for jobs created from now on).
+    pub fn set_export_duration(&self, d: Duration) {
+        self.shared.lock().export_duration = d;
+    }
+
+    /// Make the next `times` requests to `route` answer `fault`.
+    pub fn inject_fault(&self, route: Route, fault: Fault, times: usize) {
+        self.shared.lock().inject_fault(route, fault, times);
+    }
+
+    /// Drop every pending fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// A snapshot of the request counters.
+    #[must_use]
+    pub fn counters(&self) -> Counters {
+        self.shared.lock().counters.clone()
+    }
+
+    /// Zero the request counters.
+    pub fn reset_counters(&self) {
+        self.shared.lock().counters = Counters::default();
+    }
+
+    /// Number of users in the store.
+    #[must_use]
+    pub fn user_count(&self) -> usize {
+        self.shared.lock().users.len()
+    }
+
+    /// The current store in creation order (immediately consistent).
+    #[must_use]
+    pub fn users(&self) -> Vec<serde_json::Value> {
+        self.shared.lock().users.values().cloned().collect()
+    }
+
+    /// Create `n` users with the create defaults; returns their ids. Visible to search at once.
+    pub fn seed_users(&self, n: usize) -> Vec<String> {
+        self.shared.seed_users(n)
+    }
+
+    /// Insert an arbitrary user object (unknown fields kept); a missing `user_id` is
+    /// generated. Replaces a user with the same id. Visible to search at once.
+    pub fn insert_user(&self, user: serde_json::Value) -> String {
+        self.shared.lock().insert_user(user)
+    }
+
+    /// The next export job created fails (status `failed`).
+    pub fn fail_next_export(&self) {
+        self.shared.lock().next_export = state::ExportMode::Fail;
+    }
+
+    /// The next export job created never completes.
+    pub fn stall_next_export(&self) {
+        self.shared.lock().next_export = state::ExportMode::Stall;
+    }
+
+    /// The next export job completes but its download is a truncated gzip.
+    pub fn corrupt_next_export(&self) {
+        self.shared.lock().next_export = state::ExportMode::Corrupt;
+    }
+}

@@ -27,7 +27,9 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
     if q.trim().is_empty() {
         Ok(Query { _private: () })
     } else {
-        Err(QueryError { message: "search is not implemented yet".into() })
+        Err(QueryError {
+            message: "search is not implemented yet".into(),
+        })
     }
 }
 

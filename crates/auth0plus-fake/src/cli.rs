@@ -1,0 +1,98 @@
+//! The standalone server: `cargo run -p auth0plus-fake -- --addr 127.0.0.1:PORT ...`.
+//!
+//! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST]
+//! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N]
+//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username]`.
+//! The first line on stdout is one JSON object
+//! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`
+//! and `audience`); the server then runs until ctrl-c or until killed.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::{FakeTenant, FakeTenantBuilder, RateLimit};
+
+const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
+[--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--client-id X] \
+[--client-secret Y] [--connection Z] [--domain D] [--requires-username]";
+
+fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("{flag}: not a number: {v}\n{USAGE}"))
+}
+
+/// Parse the flags into a builder (exposed for tests).
+///
+/// # Errors
+/// A message with the usage text for an unknown flag or a bad value.
+pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
+    let mut b = FakeTenant::builder();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        if flag == "--requires-username" {
+            b = b.requires_username(true);
+            continue;
+        }
+        if flag == "-h" || flag == "--help" {
+            return Err(USAGE.to_string());
+        }
+        let Some(v) = it.next() else {
+            return Err(format!("{flag}: missing value\n{USAGE}"));
+        };
+        b = match flag.as_str() {
+            "--addr" => b.addr(
+                v.parse::<SocketAddr>()
+                    .map_err(|_| format!("--addr: not an address: {v}\n{USAGE}"))?,
+            ),
+            "--latency-ms" => b.latency(Duration::from_millis(num(flag, v)?)),
+            "--index-delay-ms" => b.index_delay(Duration::from_millis(num(flag, v)?)),
+            "--export-duration-ms" => b.export_duration(Duration::from_millis(num(flag, v)?)),
+            "--seed-users" => b.seed_users(num(flag, v)?),
+            "--token-ttl" => b.token_ttl(Duration::from_secs(num(flag, v)?)),
+            "--client-id" => b.client_id(v),
+            "--client-secret" => b.client_secret(v),
+            "--connection" => b.connection(v),
+            "--domain" => b.domain(v),
+            "--rate-limit" => {
+                let (rps, burst) = v
+                    .split_once(',')
+                    .ok_or_else(|| format!("--rate-limit: expected RPS,BURST\n{USAGE}"))?;
+                b.rate_limit(RateLimit {
+                    per_second: num(flag, rps)?,
+                    burst: num(flag, burst)?,
+                })
+            }
+            other => return Err(format!("unknown flag: {other}\n{USAGE}")),
+        };
+    }
+    Ok(b)
+}
+
+/// Run the standalone server: parse flags, print the JSON line, serve until ctrl-c.
+///
+/// # Errors
+/// A message for bad flags or when the address cannot be bound.
+pub async fn run(args: Vec<String>) -> Result<(), String> {
+    let tenant = parse_args(&args)?
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    let line = serde_json::json!({
+        "base_url": tenant.base_url(),
+        "domain": tenant.domain(),
+        "client_id": tenant.client_id(),
+        "client_secret": tenant.client_secret(),
+        "connection": tenant.connection(),
+        "connection_id": tenant.connection_id(),
+        "audience": tenant.audience(),
+    });
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    drop(tenant);
+    Ok(())
+}

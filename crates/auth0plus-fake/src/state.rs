@@ -1,0 +1,455 @@
+//! The tenant's in-memory state.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+use crate::util;
+use crate::{Counters, Fault, RateLimit, Route};
+
+/// Fixed configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub base_url: String,
+    pub domain: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub connection: String,
+    pub connection_id: String,
+    pub requires_username: bool,
+    pub scopes: Vec<String>,
+    // initial knob values
+    pub latency: Duration,
+    pub rate_limit: Option<RateLimit>,
+    pub index_delay: Duration,
+    pub token_ttl: Duration,
+    pub export_duration: Duration,
+}
+
+impl Config {
+    pub fn audience(&self) -> String {
+        format!("https://{}/api/v2/", self.domain)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TokenInfo {
+    pub expires: Instant,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportMode {
+    Normal,
+    Fail,
+    Stall,
+    Corrupt,
+}
+
+#[derive(Debug)]
+pub(crate) struct Job {
+    pub created: Instant,
+    pub duration: Duration,
+    pub mode: ExportMode,
+    /// The job object as answered on creation.
+    pub body: Value,
+    pub format: String,
+    /// The export file (gzip), built at creation.
+    pub file: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    pub limit: RateLimit,
+    pub tokens: f64,
+    pub last: Instant,
+}
+
+#[derive(Debug)]
+pub(crate) enum IndexOp {
+    Upsert(Value),
+    Remove,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub users: BTreeMap<u64, Value>,
+    pub ids: HashMap<String, u64>,
+    pub next_seq: u64,
+    /// What `GET /users` sees.
+    pub index: BTreeMap<u64, Value>,
+    pub pending: Vec<(Instant, u64, IndexOp)>,
+    pub tokens: HashMap<String, TokenInfo>,
+    pub latency: Duration,
+    pub bucket: Option<Bucket>,
+    pub index_delay: Duration,
+    pub token_ttl: Duration,
+    pub export_duration: Duration,
+    pub faults: HashMap<Route, VecDeque<Fault>>,
+    pub counters: Counters,
+    pub jobs: HashMap<String, Job>,
+    pub next_export: ExportMode,
+}
+
+/// Shared between the server tasks and the [`crate::FakeTenant`] handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub cfg: Config,
+    state: Mutex<State>,
+}
+
+/// The result of a rate-limit check.
+pub(crate) struct RateInfo {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    pub reset: u64,
+}
+
+impl Shared {
+    pub fn new(cfg: Config) -> Shared {
+        let mut st = State {
+            users: BTreeMap::new(),
+            ids: HashMap::new(),
+            next_seq: 0,
+            index: BTreeMap::new(),
+            pending: Vec::new(),
+            tokens: HashMap::new(),
+            latency: cfg.latency,
+            bucket: None,
+            index_delay: cfg.index_delay,
+            token_ttl: cfg.token_ttl,
+            export_duration: cfg.export_duration,
+            faults: HashMap::new(),
+            counters: Counters::default(),
+            jobs: HashMap::new(),
+            next_export: ExportMode::Normal,
+        };
+        st.set_rate_limit(cfg.rate_limit);
+        Shared {
+            cfg,
+            state: Mutex::new(st),
+        }
+    }
+
+    /// Lock the state, recovering from a poisoned lock (a panic elsewhere must not wedge the fake).
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Issue a token with `scopes` (None = all granted). Returns (token, scope string, ttl secs).
+    pub fn issue_token(&self, requested: Option<&str>) -> (String, String, u64) {
+        let scopes: Vec<String> = match requested {
+            Some(req) => {
+                let want: Vec<&str> = req.split_whitespace().collect();
+                self.cfg
+                    .scopes
+                    .iter()
+                    .filter(|s| want.contains(&s.as_str()))
+                    .cloned()
+                    .collect()
+            }
+            None => self.cfg.scopes.clone(),
+        };
+        let scope = scopes.join(" ");
+        let mut st = self.lock();
+        let ttl = st.token_ttl;
+        let iat = util::now_secs();
+        let header = json!({"alg": "RS256", "typ": "JWT", "kid": "auth0plus-fake"});
+        let payload = json!({
+            "iss": format!("https://{}/", self.cfg.domain),
+            "sub": format!("{}@clients", self.cfg.client_id),
+            "aud": self.cfg.audience(),
+            "iat": iat,
+            "exp": iat + ttl.as_secs(),
+            "azp": self.cfg.client_id,
+            "scope": scope,
+            "gty": "client-credentials",
+            "jti": util::alnum(16),
+        });
+        let sig: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
+        let token = format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(payload.to_string()),
+            URL_SAFE_NO_PAD.encode(sig)
+        );
+        st.tokens.insert(
+            token.clone(),
+            TokenInfo {
+                expires: Instant::now() + ttl,
+                scopes,
+            },
+        );
+        (token, scope, ttl.as_secs())
+    }
+
+    /// Seed `n` users with the create defaults; visible to search at once.
+    pub fn seed_users(&self, n: usize) -> Vec<String> {
+        let mut st = self.lock();
+        let plans = ["free", "pro", "enterprise"];
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            let seq = st.next_seq;
+            let email = format!("seed{seq}.{}@example.com", util::hex(4));
+            let mut body = Map::new();
+            body.insert("email".into(), Value::String(email));
+            let mut user = new_user(&self.cfg.connection, &body, None);
+            if let Some(o) = user.as_object_mut() {
+                o.insert(
+                    "app_metadata".into(),
+                    json!({"plan": plans[i % plans.len()]}),
+                );
+                o.insert("logins_count".into(), json!(i % 50));
+            }
+            ids.push(st.insert_user(user));
+        }
+        ids
+    }
+}
+
+/// Build a user object from a validated create body, keys in Auth0's (alphabetical) order.
+pub(crate) fn new_user(
+    connection: &str,
+    body: &Map<String, Value>,
+    custom_id: Option<&str>,
+) -> Value {
+    let bare = custom_id.map_or_else(|| util::hex(24), str::to_string);
+    let now = util::now_iso();
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    let email = body
+        .get("email")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    if let Some(e) = &email {
+        m.insert("email".into(), Value::String(e.clone()));
+        m.insert("name".into(), Value::String(e.clone()));
+        let local = e.split('@').next().unwrap_or(e);
+        m.insert("nickname".into(), Value::String(local.to_string()));
+        m.insert("picture".into(), Value::String(util::gravatar(e)));
+    }
+    m.insert("email_verified".into(), Value::Bool(false));
+    m.insert("created_at".into(), Value::String(now.clone()));
+    m.insert("updated_at".into(), Value::String(now));
+    m.insert("user_id".into(), Value::String(format!("auth0|{bare}")));
+    m.insert(
+        "identities".into(),
+        json!([{"connection": connection, "user_id": bare, "provider": "auth0", "isSocial": false}]),
+    );
+    for (k, v) in body {
+        match k.as_str() {
+            "connection" | "password" | "verify_email" | "user_id" | "email" => {}
+            "username" => {
+                if let Some(u) = v.as_str() {
+                    m.insert(k.clone(), Value::String(u.to_lowercase()));
+                    if email.is_none() {
+                        m.insert("name".into(), Value::String(u.to_lowercase()));
+                        m.insert("nickname".into(), Value::String(u.to_lowercase()));
+                    }
+                }
+            }
+            "phone_verified" => {
+                if body.contains_key("phone_number") {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+            // Even with given/family name, `name` stays = email unless sent (REC TestUserManager_Read).
+            _ => {
+                if !v.is_null() {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    if body.contains_key("phone_number") && !m.contains_key("phone_verified") {
+        m.insert("phone_verified".into(), Value::Bool(false));
+    }
+    Value::Object(m.into_iter().collect())
+}
+
+/// The connection of a stored user (first identity).
+pub(crate) fn user_connection(u: &Value) -> Option<&str> {
+    util::get_path(u, "identities[0].connection").and_then(Value::as_str)
+}
+
+impl State {
+    pub fn set_rate_limit(&mut self, r: Option<RateLimit>) {
+        self.bucket = r.map(|limit| Bucket {
+            limit,
+            tokens: f64::from(limit.burst),
+            last: Instant::now(),
+        });
+    }
+
+    pub fn inject_fault(&mut self, route: Route, fault: Fault, times: usize) {
+        let q = self.faults.entry(route).or_default();
+        for _ in 0..times {
+            q.push_back(fault);
+        }
+    }
+
+    pub fn take_fault(&mut self, route: Route) -> Option<Fault> {
+        self.faults.get_mut(&route).and_then(VecDeque::pop_front)
+    }
+
+    pub fn count(&mut self, route: &str, status: u16) {
+        *self
+            .counters
+            .by
+            .entry((route.to_string(), status))
+            .or_default() += 1;
+    }
+
+    /// Take one token from the bucket, if any. None when no limit is set.
+    pub fn rate_check(&mut self) -> Option<RateInfo> {
+        let b = self.bucket.as_mut()?;
+        let now = Instant::now();
+        let burst = f64::from(b.limit.burst);
+        let rate = if b.limit.per_second > 0.0 {
+            b.limit.per_second
+        } else {
+            0.0
+        };
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(burst);
+        b.last = now;
+        let allowed = b.tokens >= 1.0;
+        if allowed {
+            b.tokens -= 1.0;
+        }
+        let missing = burst - b.tokens;
+        let secs_to_next = if missing <= 0.0 || rate <= 0.0 {
+            if rate <= 0.0 && missing > 0.0 {
+                3600.0
+            } else {
+                0.0
+            }
+        } else {
+            let frac = b.tokens.fract();
+            (1.0 - frac) / rate
+        };
+        // Truncation is fine: bucket sizes and delays are small positive numbers.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let remaining = b.tokens.floor().max(0.0) as u32;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let reset = (util::now_ms() as f64 / 1000.0 + secs_to_next).ceil() as u64;
+        Some(RateInfo {
+            allowed,
+            limit: b.limit.burst,
+            remaining,
+            reset,
+        })
+    }
+
+    /// Insert (or replace) a user in the store and the index at once.
+    pub fn insert_user(&mut self, mut user: Value) -> String {
+        if !user.is_object() {
+            user = json!({});
+        }
+        let id = match user.get("user_id").and_then(Value::as_str) {
+            Some(id) => id.to_string(),
+            None => {
+                let id = format!("auth0|{}", util::hex(24));
+                if let Some(o) = user.as_object_mut() {
+                    o.insert("user_id".into(), Value::String(id.clone()));
+                }
+                id
+            }
+        };
+        let seq = match self.ids.get(&id) {
+            Some(s) => *s,
+            None => {
+                let s = self.next_seq;
+                self.next_seq += 1;
+                self.ids.insert(id.clone(), s);
+                s
+            }
+        };
+        self.users.insert(seq, user.clone());
+        self.index.insert(seq, user);
+        id
+    }
+
+    /// Add a user created over the API; search sees it after the index delay.
+    pub fn create_user(&mut self, user: Value) {
+        let id = user
+            .get("user_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.ids.insert(id, seq);
+        self.users.insert(seq, user.clone());
+        self.schedule(seq, IndexOp::Upsert(user));
+    }
+
+    pub fn get_user(&self, id: &str) -> Option<&Value> {
+        self.ids.get(id).and_then(|s| self.users.get(s))
+    }
+
+    pub fn replace_user(&mut self, id: &str, user: Value) {
+        if let Some(seq) = self.ids.get(id).copied() {
+            self.users.insert(seq, user.clone());
+            self.schedule(seq, IndexOp::Upsert(user));
+        }
+    }
+
+    pub fn delete_user(&mut self, id: &str) -> bool {
+        match self.ids.remove(id) {
+            Some(seq) => {
+                self.users.remove(&seq);
+                self.schedule(seq, IndexOp::Remove);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn schedule(&mut self, seq: u64, op: IndexOp) {
+        let at = Instant::now() + self.index_delay;
+        self.pending.push((at, seq, op));
+    }
+
+    /// Apply the index operations that are due, and return the searchable view.
+    pub fn searchable(&mut self) -> Vec<&Value> {
+        let now = Instant::now();
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            for (at, seq, op) in pending {
+                if at <= now {
+                    match op {
+                        IndexOp::Upsert(v) => {
+                            self.index.insert(seq, v);
+                        }
+                        IndexOp::Remove => {
+                            self.index.remove(&seq);
+                        }
+                    }
+                } else {
+                    self.pending.push((at, seq, op));
+                }
+            }
+        }
+        self.index.values().collect()
+    }
+
+    /// Whether another user in `connection` has this email (lowercased) or username.
+    pub fn conflict(&self, connection: &str, key: &str, value: &str, except: Option<&str>) -> bool {
+        let value = value.to_lowercase();
+        self.users.values().any(|u| {
+            user_connection(u) == Some(connection)
+                && u.get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_lowercase)
+                    .as_deref()
+                    == Some(value.as_str())
+                && except != u.get("user_id").and_then(Value::as_str)
+        })
+    }
+}
