@@ -1306,7 +1306,9 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                         "index_delay_ms" => match ms(v) {
                             Some(d) => st.index_delay = d,
                             None => {
-                                return admin_error("index_delay_ms must be a non-negative integer");
+                                return admin_error(
+                                    "index_delay_ms must be a non-negative integer",
+                                );
                             }
                         },
                         "export_duration_ms" => match ms(v) {
