@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests (plain HTTP with reqwest).
-#![allow(dead_code)]
+#![allow(dead_code, missing_docs)]
 
 use auth0plus_fake::FakeTenant;
 use serde_json::Value;

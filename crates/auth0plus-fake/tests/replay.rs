@@ -202,13 +202,11 @@ async fn replay_recordings() {
                 t.insert_user(json!({"user_id": body["user_id"], "email": "t@example.com",
                     "identities": [{"connection": t.connection(), "provider": "auth0", "isSocial": false, "user_id": "x"}]}));
             }
-            ("POST", n) if n.starts_with("jobs/") => {
-                if body.get("connection_id").is_some() {
-                    body["connection_id"] = json!(t.connection_id());
-                }
+            ("POST", n) if n.starts_with("jobs/") && body.get("connection_id").is_some() => {
+                body["connection_id"] = json!(t.connection_id());
             }
             ("GET", n) if n.starts_with("errors/rate_limit") => {
-                t.inject_fault(Route::GetUser, Fault::RateLimitedBare, 1)
+                t.inject_fault(Route::GetUser, Fault::RateLimitedBare, 1);
             }
             _ => {}
         }
