@@ -1,0 +1,455 @@
+//! [`Auth0`]: one tenant's Management API client, and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
+use auth0plus_transport::{
+    Bytes, Clock, HttpBackend, HttpResponse, RetryPolicy, Retrying, Secret, SharedBackend,
+    SharedClock, SharedSleep, Sleep, Telemetry,
+};
+use serde::de::DeserializeOwned;
+
+use crate::request::ApiRequest;
+use crate::users::Users;
+use crate::{ApiError, Error, Result, Tickets};
+
+/// Default page size of queries (the original's `AUTH0_PER_PAGE`).
+pub const DEFAULT_PER_PAGE: u32 = 50;
+/// Default number of pages fetched at once when the total is known.
+pub const DEFAULT_PREFETCH: usize = 8;
+
+/// A client for one tenant's Management API v2. Cheap to clone; clones share
+/// the connection pool, the token cache and the retry policy.
+///
+/// Building it does no I/O: the first token is fetched on the first request.
+///
+/// ```
+/// use auth0plus_management::Auth0;
+/// # fn main() -> Result<(), auth0plus_management::Error> {
+/// let auth0 = Auth0::builder("acme.eu.auth0.com")
+///     .client_credentials("client-id", "client-secret")
+///     .default_connection("Username-Password-Authentication")
+///     .build()?;
+/// let users = auth0.users();
+/// # let _ = users; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Auth0 {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    domain: Domain,
+    base_url: String,
+    backend: SharedBackend,
+    tokens: Arc<dyn TokenSource>,
+    client_id: Option<String>,
+    default_connection: Option<String>,
+    telemetry: Telemetry,
+    sleep: SharedSleep,
+    clock: SharedClock,
+    per_page: u32,
+    prefetch: usize,
+}
+
+impl fmt::Debug for Auth0 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth0")
+            .field("domain", &self.inner.domain.as_str())
+            .field("base_url", &self.inner.base_url)
+            .field("client_id", &self.inner.client_id)
+            .field("default_connection", &self.inner.default_connection)
+            .field("tokens", &self.inner.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Credentials {
+    None,
+    Token(Secret),
+    ClientSecret { client_id: String, secret: Secret },
+    Source(Arc<dyn TokenSource>),
+}
+
+/// Builds an [`Auth0`]. Every setter is infallible; [`Auth0Builder::build`]
+/// reports the first problem.
+#[must_use]
+pub struct Auth0Builder {
+    domain: String,
+    base_url: Option<String>,
+    credentials: Credentials,
+    client_id: Option<String>,
+    default_connection: Option<String>,
+    backend: Option<SharedBackend>,
+    sleep: Option<SharedSleep>,
+    clock: SharedClock,
+    retry: RetryPolicy,
+    telemetry: Telemetry,
+    leeway: Option<Duration>,
+    per_page: u32,
+    prefetch: usize,
+}
+
+impl fmt::Debug for Auth0Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth0Builder")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth0 {
+    /// Start building a client for `domain` (`tenant.eu.auth0.com`).
+    pub fn builder(domain: impl AsRef<str>) -> Auth0Builder {
+        Auth0Builder {
+            domain: domain.as_ref().to_owned(),
+            base_url: None,
+            credentials: Credentials::None,
+            client_id: None,
+            default_connection: None,
+            backend: None,
+            sleep: None,
+            clock: SharedClock::default(),
+            retry: RetryPolicy::default(),
+            telemetry: Telemetry::default(),
+            leeway: None,
+            per_page: DEFAULT_PER_PAGE,
+            prefetch: DEFAULT_PREFETCH,
+        }
+    }
+
+    /// The users endpoint (`/api/v2/users`).
+    #[must_use]
+    pub fn users(&self) -> Users {
+        Users::new(self.clone())
+    }
+
+    /// The tickets endpoints (`/api/v2/tickets/*`).
+    #[must_use]
+    pub fn tickets(&self) -> Tickets {
+        Tickets::new(self.clone())
+    }
+
+    /// The tenant.
+    #[must_use]
+    pub fn domain(&self) -> &Domain {
+        &self.inner.domain
+    }
+
+    /// Where requests go (`https://{domain}` unless overridden).
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The application's client id, sent where the API uses it.
+    #[must_use]
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.client_id.as_deref()
+    }
+
+    /// The connection used when none is named.
+    #[must_use]
+    pub fn default_connection(&self) -> Option<&str> {
+        self.inner.default_connection.as_deref()
+    }
+
+    /// The token source.
+    #[must_use]
+    pub fn token_source(&self) -> &Arc<dyn TokenSource> {
+        &self.inner.tokens
+    }
+
+    pub(crate) fn per_page(&self) -> u32 {
+        self.inner.per_page
+    }
+
+    pub(crate) fn prefetch(&self) -> usize {
+        self.inner.prefetch
+    }
+
+    pub(crate) fn sleeper(&self) -> &SharedSleep {
+        &self.inner.sleep
+    }
+
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    pub(crate) fn backend(&self) -> &SharedBackend {
+        &self.inner.backend
+    }
+
+    fn http_request(
+        &self,
+        request: &ApiRequest,
+        token: &Secret,
+    ) -> Result<auth0plus_transport::HttpRequest> {
+        let url = format!("{}/api/v2{}", self.inner.base_url, request.path_and_query());
+        let mut builder = http::Request::builder()
+            .method(request.method.clone())
+            .uri(url)
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", token.expose()),
+            )
+            .header(http::header::ACCEPT, "application/json");
+        let body = match &request.body {
+            Some(json) => {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                Bytes::from(
+                    serde_json::to_vec(json).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+                )
+            }
+            None => Bytes::new(),
+        };
+        let mut http_request = builder
+            .body(body)
+            .map_err(|e| Error::InvalidArgument(format!("cannot build the request: {e}")))?;
+        self.inner.telemetry.apply(&mut http_request);
+        Ok(http_request)
+    }
+
+    /// Send `request` with a bearer token; on a 401 invalidate the token,
+    /// fetch a fresh one and retry once. Non-2xx answers become [`Error::Api`].
+    pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<HttpResponse> {
+        let token = self.inner.tokens.token().await?;
+        let response = self
+            .inner
+            .backend
+            .send(self.http_request(request, &token)?)
+            .await?;
+        let response = if response.status() == http::StatusCode::UNAUTHORIZED {
+            self.inner.tokens.invalidate(&token);
+            let fresh = self.inner.tokens.token().await?;
+            if fresh == token {
+                response
+            } else {
+                tracing::debug!(path = %request.path, "401: retrying once with a fresh token");
+                self.inner
+                    .backend
+                    .send(self.http_request(request, &fresh)?)
+                    .await?
+            }
+        } else {
+            response
+        };
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(ApiError::from_response(&response).into())
+        }
+    }
+
+    /// [`Auth0::execute`] and decode the JSON body as `T`.
+    pub(crate) async fn execute_json<T: DeserializeOwned>(
+        &self,
+        request: &ApiRequest,
+    ) -> Result<T> {
+        let response = self.execute(request).await?;
+        decode(&response)
+    }
+}
+
+/// Decode a success body as `T`, with a typed error (never a panic) for
+/// anything else.
+pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
+    serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
+        status: response.status().as_u16(),
+        reason: if response.body().is_empty() {
+            "the body is empty".to_owned()
+        } else {
+            format!("the body does not fit the documented shape: {e}")
+        },
+    })
+}
+
+impl Auth0Builder {
+    /// Use a token you already have (the original `Auth0(domain, token)`).
+    /// It is never refreshed.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.credentials = Credentials::Token(token.into());
+        self
+    }
+
+    /// Fetch tokens with client credentials, cached and refreshed early.
+    /// Also sets [`Self::client_id`].
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        let client_id = client_id.into();
+        self.client_id.get_or_insert_with(|| client_id.clone());
+        self.credentials = Credentials::ClientSecret {
+            client_id,
+            secret: client_secret.into(),
+        };
+        self
+    }
+
+    /// Take tokens from your own [`TokenSource`].
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.credentials = Credentials::Source(Arc::new(source));
+        self
+    }
+
+    /// The application's client id (sent with email and phone changes, as
+    /// the original did).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The connection (database) that new users go to and queries search.
+    pub fn default_connection(mut self, connection: impl Into<String>) -> Self {
+        self.default_connection = Some(connection.into());
+        self
+    }
+
+    /// Send the Management API and `/oauth/token` to `url` instead of
+    /// `https://{domain}` (the fake tenant, a proxy). Plain `http` is
+    /// accepted only here.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Send through `backend` (wrapped once in the retry policy).
+    pub fn backend(mut self, backend: impl HttpBackend) -> Self {
+        self.backend = Some(SharedBackend::new(backend));
+        self
+    }
+
+    /// The timer for retries and polling (default: tokio's, with the
+    /// `reqwest` feature).
+    pub fn sleep(mut self, sleep: impl Sleep) -> Self {
+        self.sleep = Some(SharedSleep::new(sleep));
+        self
+    }
+
+    /// The clock for token expiry and rate-limit resets.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// The retry policy for every request, token requests included.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Time allowed for each attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.retry = self.retry.attempt_timeout(Some(timeout));
+        self
+    }
+
+    /// The `Auth0-Client` header ([`Telemetry::disabled`] to send none).
+    pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+
+    /// Early-refresh margin of client-credentials tokens (default 60 s).
+    pub fn token_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
+        self
+    }
+
+    /// Default page size of queries (1 to 100; default 50).
+    pub fn per_page(mut self, per_page: u32) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
+    /// Pages fetched at once when a query's total is known (default 8; 1
+    /// pages sequentially).
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
+        self
+    }
+
+    /// Check everything and build the client. No I/O happens here.
+    ///
+    /// # Errors
+    /// [`Error::Token`] for an invalid domain, base URL or credentials;
+    /// [`Error::Config`] for missing credentials, a missing backend or timer
+    /// (without the `reqwest` feature), or a page size outside 1..=100.
+    pub fn build(self) -> Result<Auth0> {
+        let domain = Domain::new(&self.domain)?;
+        let base_url = match &self.base_url {
+            Some(url) => auth0plus_oauth::parse_base_url(url)?,
+            None => domain.base_url(),
+        };
+        if !(1..=100).contains(&self.per_page) {
+            return Err(Error::InvalidArgument(format!(
+                "per_page must be 1 to 100, not {}",
+                self.per_page
+            )));
+        }
+        let sleep = match self.sleep {
+            Some(sleep) => sleep,
+            None => auth0plus_transport::default_sleep().ok_or_else(|| {
+                Error::Config("no timer: pass .sleep(..) or enable the `reqwest` feature".into())
+            })?,
+        };
+        let raw = match self.backend {
+            Some(backend) => backend,
+            None => auth0plus_transport::default_backend()?.ok_or_else(|| {
+                Error::Config(
+                    "no HTTP backend: pass .backend(..) or enable the `reqwest` feature".into(),
+                )
+            })?,
+        };
+        let backend = SharedBackend::new(
+            Retrying::new(raw, sleep.clone())
+                .with_policy(self.retry)
+                .with_clock(self.clock.clone()),
+        );
+        let tokens: Arc<dyn TokenSource> = match self.credentials {
+            Credentials::None => {
+                return Err(Error::Config(
+                    "no credentials: call .token(..), .client_credentials(..) or .token_source(..)"
+                        .into(),
+                ));
+            }
+            Credentials::Token(token) => {
+                if token.is_empty() {
+                    return Err(Error::Config("the token is empty".into()));
+                }
+                Arc::new(StaticToken::new(token))
+            }
+            Credentials::ClientSecret { client_id, secret } => {
+                let credentials = ClientCredentials::new(&domain, &client_id, secret)?
+                    .base_url(&base_url)?
+                    .shared_backend(backend.clone())
+                    .telemetry(self.telemetry.clone());
+                let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
+                if let Some(leeway) = self.leeway {
+                    source = source.leeway(leeway);
+                }
+                Arc::new(source)
+            }
+            Credentials::Source(source) => source,
+        };
+        Ok(Auth0 {
+            inner: Arc::new(Inner {
+                domain,
+                base_url,
+                backend,
+                tokens,
+                client_id: self.client_id.filter(|c| !c.is_empty()),
+                default_connection: self.default_connection.filter(|c| !c.is_empty()),
+                telemetry: self.telemetry,
+                sleep,
+                clock: self.clock,
+                per_page: self.per_page,
+                prefetch: self.prefetch.max(1),
+            }),
+        })
+    }
+}

@@ -1,0 +1,291 @@
+//! The one error type of the management crate.
+
+use std::fmt;
+
+use auth0plus_transport::{HttpResponse, RateLimitInfo, TransportError};
+use serde::Deserialize;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to the Management API.
+///
+/// The messages of the original auth0plus are kept: an API error prints as
+/// `"{status}: {message}"` (`409: The user already exists.`), a failed lookup
+/// as `User Does Not Exist`, an ambiguous one as `User.get returned multiple
+/// users`. No variant ever holds a token, client secret or password.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Auth0 answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// `get`/`get_by_id` found nothing.
+    #[error("User Does Not Exist")]
+    DoesNotExist {
+        /// What was looked for (an id or the search query).
+        lookup: String,
+    },
+    /// `get` matched more than one user.
+    #[error("User.get returned multiple users")]
+    MultipleObjectsReturned {
+        /// How many matched.
+        total: u64,
+    },
+    /// The password is write-only: it is gone once saved (or was never set).
+    #[error("'User' object does not have a new password")]
+    NoNewPassword,
+    /// A search can only reach its first 1,000 results.
+    #[error(
+        "the search matches {total} users, but Auth0 search only reaches the first 1000; \
+         narrow the query or use users().export() to read them all"
+    )]
+    SearchWindowExceeded {
+        /// How many users matched.
+        total: u64,
+    },
+    /// An argument was refused before anything was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// No connection was given and the client has no default connection.
+    #[error("no connection: set one on the user or Auth0::builder(..).default_connection(..)")]
+    MissingConnection,
+    /// The record has no `user_id` (it was never saved, or was deleted).
+    #[error("this user has no user_id; save it first")]
+    MissingId,
+    /// The client could not be built.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// No token could be had.
+    #[error(transparent)]
+    Token(#[from] auth0plus_oauth::Error),
+    /// No HTTP response was obtained.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A success response that is not what the API documents.
+    #[error("unexpected response from Auth0 (HTTP {status}): {reason}")]
+    Decode {
+        /// HTTP status.
+        status: u16,
+        /// What did not fit.
+        reason: String,
+    },
+    /// An export job failed or did not finish in time.
+    #[error("export job {job_id}: {reason}")]
+    Job {
+        /// The job id (`job_…`).
+        job_id: String,
+        /// What happened.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The API error, when Auth0 answered with an error status.
+    #[must_use]
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for `DoesNotExist` and API 404s.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::DoesNotExist { .. }) || self.api().is_some_and(ApiError::is_not_found)
+    }
+
+    /// True when Auth0 says the user already exists.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        self.api().is_some_and(ApiError::is_conflict)
+    }
+
+    /// True for a 429 (from the API or the token endpoint).
+    #[must_use]
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Self::Api(e) => e.is_rate_limited(),
+            Self::Token(e) => e.is_rate_limited(),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Decode { status, .. } => Some(*status),
+            Self::Token(e) => e.status(),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer from the Management API, with its evidence kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// The reason phrase Auth0 put in `error` (`Conflict`, `Not Found`…).
+    pub error: Option<String>,
+    /// Auth0's machine-readable `errorCode` (`auth0_idp_error`, `inexistent_user`…).
+    pub error_code: Option<String>,
+    /// The human message.
+    pub message: String,
+    /// The start of the body when it was not JSON (an HTML gateway page).
+    pub raw_body: Option<String>,
+    /// The rate-limit headers of the answer.
+    pub rate_limit: Option<RateLimitInfo>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    message: Option<String>,
+    error: Option<String>,
+    error_code: Option<String>,
+    error_description: Option<String>,
+}
+
+const RAW_BODY_LIMIT: usize = 1024;
+
+impl ApiError {
+    /// Read an error response; never fails, whatever the body.
+    #[must_use]
+    pub fn from_response(response: &HttpResponse) -> Self {
+        let status = response.status();
+        let rate_limit = RateLimitInfo::from_headers(response.headers());
+        let reason = status.canonical_reason().unwrap_or("Error");
+        match serde_json::from_slice::<ErrorBody>(response.body()) {
+            Ok(body) => Self {
+                status: status.as_u16(),
+                message: body
+                    .message
+                    .or(body.error_description)
+                    .or_else(|| body.error.clone())
+                    .unwrap_or_else(|| reason.to_owned()),
+                error: body.error,
+                error_code: body.error_code,
+                raw_body: None,
+                rate_limit,
+            },
+            Err(_) => {
+                let text = String::from_utf8_lossy(response.body());
+                let snippet: String = text.chars().take(RAW_BODY_LIMIT).collect();
+                Self {
+                    status: status.as_u16(),
+                    error: Some(reason.to_owned()),
+                    error_code: None,
+                    message: format!("{reason} (the response body is not JSON)"),
+                    raw_body: (!snippet.trim().is_empty()).then_some(snippet),
+                    rate_limit,
+                }
+            }
+        }
+    }
+
+    /// 404.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+
+    /// The user already exists: 409, or the 400 older tenants sent.
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        self.status == 409
+            || (self.status == 400
+                && self.error_code.as_deref() == Some("auth0_idp_error")
+                && self.message.contains("already exists"))
+    }
+
+    /// 429.
+    #[must_use]
+    pub fn is_rate_limited(&self) -> bool {
+        self.status == 429
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth0plus_transport::Bytes;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        http::Response::builder()
+            .status(status)
+            .body(Bytes::copy_from_slice(body.as_bytes()))
+            .unwrap()
+    }
+
+    #[test]
+    fn displays_like_the_original() {
+        let e = ApiError::from_response(&resp(
+            409,
+            r#"{"statusCode":409,"error":"Conflict","message":"The user already exists.","errorCode":"auth0_idp_error"}"#,
+        ));
+        assert_eq!(
+            Error::from(e.clone()).to_string(),
+            "409: The user already exists."
+        );
+        assert!(e.is_conflict());
+        assert_eq!(e.error_code.as_deref(), Some("auth0_idp_error"));
+        assert_eq!(
+            Error::DoesNotExist {
+                lookup: String::new()
+            }
+            .to_string(),
+            "User Does Not Exist"
+        );
+        assert_eq!(
+            Error::MultipleObjectsReturned { total: 2 }.to_string(),
+            "User.get returned multiple users"
+        );
+        assert_eq!(
+            Error::NoNewPassword.to_string(),
+            "'User' object does not have a new password"
+        );
+    }
+
+    #[test]
+    fn non_json_and_truncated_bodies_are_kept_not_fatal() {
+        let e = ApiError::from_response(&resp(502, "<html><h1>502 Bad Gateway</h1></html>"));
+        assert_eq!(e.status, 502);
+        assert_eq!(
+            e.to_string(),
+            "502: Bad Gateway (the response body is not JSON)"
+        );
+        assert!(e.raw_body.unwrap().contains("<h1>"));
+        let e = ApiError::from_response(&resp(500, r#"{"statusCode":500,"mess"#));
+        assert_eq!(e.status, 500);
+        let e = ApiError::from_response(&resp(503, ""));
+        assert_eq!(e.raw_body, None);
+    }
+
+    #[test]
+    fn old_style_400_conflicts_count_as_conflicts() {
+        let e = ApiError::from_response(&resp(
+            400,
+            r#"{"statusCode":400,"error":"Bad Request","message":"The user already exists (username: x).","errorCode":"auth0_idp_error"}"#,
+        ));
+        assert!(e.is_conflict());
+    }
+}

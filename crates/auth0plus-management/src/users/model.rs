@@ -1,0 +1,237 @@
+//! The user profile as Auth0 returns it.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// A JSON object (`user_metadata`, `app_metadata`, unknown fields).
+pub type Metadata = Map<String, Value>;
+
+/// A user's profile, field for field as the Management API returns it.
+///
+/// Every field Auth0 documents has a typed field; anything else lands in
+/// [`UserProfile::extra`], so a fetch → save round trip loses nothing.
+/// `user_metadata`/`app_metadata` read as empty when absent and stay absent
+/// on the wire unless changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UserProfile {
+    /// `provider|id`, e.g. `auth0|63d17c4a8869daf88ed7db97`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Email address (stored lowercased by Auth0 databases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email is verified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool"
+    )]
+    pub email_verified: Option<bool>,
+    /// Username (connections with `requires_username`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Phone number in E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether the phone number is verified.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool"
+    )]
+    pub phone_verified: Option<bool>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Nickname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// Picture URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// Blocked by an administrator.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool"
+    )]
+    pub blocked: Option<bool>,
+    /// Data the user may edit.
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        deserialize_with = "object_or_empty"
+    )]
+    pub user_metadata: Metadata,
+    /// Data only the application may edit.
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        deserialize_with = "object_or_empty"
+    )]
+    pub app_metadata: Metadata,
+    /// Linked identities (read-only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<Identity>,
+    /// Creation time, ISO-8601 (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last update, ISO-8601 (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Last login, ISO-8601 (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login: Option<String>,
+    /// Last login IP (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ip: Option<String>,
+    /// Number of logins (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logins_count: Option<u64>,
+    /// Last password reset, ISO-8601 (read-only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_password_reset: Option<String>,
+    /// Every field this struct does not name, kept as received.
+    #[serde(flatten)]
+    pub extra: Metadata,
+}
+
+/// One identity of a user (read-only).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Identity {
+    /// Connection name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The id within the provider (Auth0 sometimes sends a number).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_number"
+    )]
+    pub user_id: Option<String>,
+    /// `auth0`, `google-oauth2`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Whether the provider is a social one.
+    #[serde(default, rename = "isSocial", skip_serializing_if = "Option::is_none")]
+    pub is_social: Option<bool>,
+    /// Every other field, kept as received.
+    #[serde(flatten)]
+    pub extra: Metadata,
+}
+
+/// Updatable root attributes, in the order they are sent.
+pub(crate) const UPDATABLE: &[&str] = &[
+    "email",
+    "email_verified",
+    "username",
+    "phone_number",
+    "phone_verified",
+    "given_name",
+    "family_name",
+    "name",
+    "nickname",
+    "picture",
+    "blocked",
+    "user_metadata",
+    "app_metadata",
+];
+
+impl UserProfile {
+    /// The profile as a JSON object (what `as_dict` returns).
+    #[must_use]
+    pub fn to_map(&self) -> Metadata {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => Metadata::new(),
+        }
+    }
+
+    /// The connection of the first identity.
+    #[must_use]
+    pub fn primary_connection(&self) -> Option<&str> {
+        self.identities
+            .first()
+            .and_then(|i| i.connection.as_deref())
+    }
+}
+
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::String(s)) if s == "true" => Some(true),
+        Some(Value::String(s)) if s == "false" => Some(false),
+        Some(Value::Null) | None => None,
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected a boolean, found {other}"
+            )));
+        }
+    })
+}
+
+fn object_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Object(map)) => map,
+        Some(Value::Null) | None => Metadata::new(),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected an object, found {other}"
+            )));
+        }
+    })
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Null) | None => None,
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected a string id, found {other}"
+            )));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let json = serde_json::json!({
+            "user_id": "auth0|1", "email": "a@x.com", "email_verified": "true",
+            "identities": [{"connection": "db", "user_id": 12345, "provider": "auth0", "isSocial": false, "profileData": {"x": 1}}],
+            "multifactor": ["guardian"], "custom_field": {"nested": [1, 2]}, "user_metadata": {"band": "AC/DC"}
+        });
+        let profile: UserProfile = serde_json::from_value(json).unwrap();
+        assert_eq!(profile.email_verified, Some(true));
+        assert_eq!(profile.identities[0].user_id.as_deref(), Some("12345"));
+        let back = profile.to_map();
+        assert_eq!(back["custom_field"], serde_json::json!({"nested": [1, 2]}));
+        assert_eq!(back["multifactor"], serde_json::json!(["guardian"]));
+        assert_eq!(
+            back["identities"][0]["profileData"],
+            serde_json::json!({"x": 1})
+        );
+        assert_eq!(back["user_metadata"]["band"], "AC/DC");
+    }
+
+    #[test]
+    fn null_metadata_reads_as_empty_and_is_not_written() {
+        let p: UserProfile =
+            serde_json::from_value(serde_json::json!({"user_metadata": null})).unwrap();
+        assert!(p.user_metadata.is_empty());
+        assert!(!p.to_map().contains_key("user_metadata"));
+    }
+}

@@ -1,0 +1,237 @@
+//! [`NewUser`]: what to create.
+
+use std::fmt;
+
+use auth0plus_transport::Secret;
+use serde_json::Value;
+
+use super::model::{Metadata, UserProfile};
+
+/// The fields of a user to create, one chained setter per field.
+///
+/// ```
+/// use auth0plus_management::NewUser;
+/// use serde_json::json;
+/// let angus = NewUser::new()
+///     .email("angus@acdc.example")
+///     .email_verified(true)
+///     .password("Jailbreak")
+///     .user_metadata(json!({"family_name": "Young"}));
+/// assert!(!format!("{angus:?}").contains("Jailbreak"));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+#[must_use]
+pub struct NewUser {
+    pub(crate) profile: UserProfile,
+    pub(crate) password: Option<Secret>,
+    pub(crate) verify_email: Option<bool>,
+    pub(crate) connection: Option<String>,
+    pub(crate) invalid: Option<String>,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("profile", &self.profile)
+            .field("password", &self.password)
+            .field("verify_email", &self.verify_email)
+            .field("connection", &self.connection)
+            .finish()
+    }
+}
+
+macro_rules! string_setters {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<String>) -> Self {
+            self.profile.$name = Some(value.into());
+            self
+        }
+    )*};
+}
+
+macro_rules! bool_setters {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, value: bool) -> Self {
+            self.profile.$name = Some(value);
+            self
+        }
+    )*};
+}
+
+impl NewUser {
+    /// An empty user.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    string_setters! {
+        /// Email address.
+        email,
+        /// Username (only for connections that require one).
+        username,
+        /// Phone number (`+` and up to 15 digits).
+        phone_number,
+        /// Given name.
+        given_name,
+        /// Family name.
+        family_name,
+        /// Full name.
+        name,
+        /// Nickname.
+        nickname,
+        /// Picture URL.
+        picture,
+        /// A custom id; Auth0 prefixes it with the provider (`auth0|<id>`).
+        user_id,
+    }
+
+    bool_setters! {
+        /// Mark the email verified (no verification email is sent).
+        email_verified,
+        /// Mark the phone number verified.
+        phone_verified,
+        /// Create the user blocked.
+        blocked,
+    }
+
+    /// The initial password (write-only; never printed).
+    pub fn password(mut self, password: impl Into<Secret>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Whether Auth0 sends a verification email, whatever `email_verified` says.
+    pub fn verify_email(mut self, verify: bool) -> Self {
+        self.verify_email = Some(verify);
+        self
+    }
+
+    /// The connection to create the user in (default: the client's).
+    pub fn connection(mut self, connection: impl Into<String>) -> Self {
+        self.connection = Some(connection.into());
+        self
+    }
+
+    /// `user_metadata`: a JSON object.
+    pub fn user_metadata(mut self, metadata: Value) -> Self {
+        match metadata {
+            Value::Object(map) => self.profile.user_metadata = map,
+            other => {
+                self.invalid = Some(format!("user_metadata must be a JSON object, not {other}"))
+            }
+        }
+        self
+    }
+
+    /// `app_metadata`: a JSON object.
+    pub fn app_metadata(mut self, metadata: Value) -> Self {
+        match metadata {
+            Value::Object(map) => self.profile.app_metadata = map,
+            other => {
+                self.invalid = Some(format!("app_metadata must be a JSON object, not {other}"))
+            }
+        }
+        self
+    }
+
+    /// Set one `user_metadata` key.
+    pub fn user_metadata_entry(mut self, key: impl Into<String>, value: Value) -> Self {
+        self.profile.user_metadata.insert(key.into(), value);
+        self
+    }
+
+    /// The profile fields set so far.
+    #[must_use]
+    pub fn profile(&self) -> &UserProfile {
+        &self.profile
+    }
+
+    /// Set a field by its API name (used when a lookup's exact values fill in
+    /// a user to create). Unknown or non-settable names are ignored.
+    pub(crate) fn set_field(&mut self, field: &str, value: &str) {
+        let p = &mut self.profile;
+        let parse_bool = |v: &str| match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        match field {
+            "email" => p.email = Some(value.to_owned()),
+            "username" => p.username = Some(value.to_owned()),
+            "phone_number" => p.phone_number = Some(value.to_owned()),
+            "given_name" => p.given_name = Some(value.to_owned()),
+            "family_name" => p.family_name = Some(value.to_owned()),
+            "name" => p.name = Some(value.to_owned()),
+            "nickname" => p.nickname = Some(value.to_owned()),
+            "email_verified" => p.email_verified = parse_bool(value).or(p.email_verified),
+            "blocked" => p.blocked = parse_bool(value).or(p.blocked),
+            _ => {
+                if let Some(key) = field
+                    .strip_prefix("user_metadata.")
+                    .filter(|k| !k.contains('.'))
+                {
+                    p.user_metadata
+                        .insert(key.to_owned(), Value::String(value.to_owned()));
+                } else if let Some(key) = field
+                    .strip_prefix("app_metadata.")
+                    .filter(|k| !k.contains('.'))
+                {
+                    p.app_metadata
+                        .insert(key.to_owned(), Value::String(value.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+/// Fields that may be sent when creating a user.
+pub(crate) const CREATABLE: &[&str] = &[
+    "email",
+    "email_verified",
+    "username",
+    "phone_number",
+    "phone_verified",
+    "given_name",
+    "family_name",
+    "name",
+    "nickname",
+    "picture",
+    "blocked",
+    "user_metadata",
+    "app_metadata",
+];
+
+/// The `POST /users` body for `profile`.
+pub(crate) fn create_body(
+    profile: &UserProfile,
+    password: Option<&Secret>,
+    verify_email: Option<bool>,
+    connection: &str,
+) -> Metadata {
+    let map = profile.to_map();
+    let mut body = Metadata::new();
+    body.insert("connection".into(), Value::String(connection.to_owned()));
+    for field in CREATABLE {
+        if let Some(value) = map.get(*field) {
+            body.insert((*field).to_owned(), value.clone());
+        }
+    }
+    if let Some(id) = &profile.user_id {
+        // A full id (`auth0|abc`) from an earlier fetch becomes the custom id
+        // `abc`, which Auth0 turns back into `auth0|abc`.
+        let custom = id.split_once('|').map_or(id.as_str(), |(_, rest)| rest);
+        body.insert("user_id".into(), Value::String(custom.to_owned()));
+    }
+    if let Some(password) = password {
+        body.insert(
+            "password".into(),
+            Value::String(password.expose().to_owned()),
+        );
+    }
+    if let Some(verify) = verify_email {
+        body.insert("verify_email".into(), Value::Bool(verify));
+    }
+    body
+}
