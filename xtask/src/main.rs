@@ -1,1 +1,93 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>`:
+//!
+//! - `walkthrough [--live]`: the original auth0plus README, step by step.
+//! - `doctest [--live]`: the README and rustdoc examples.
+//! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
+//! - `bench [--quick]`: the performance table.
+
+mod dotenv;
+mod walkthrough;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick]>";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(task) = args.next() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_str() {
+        "walkthrough" => runtime().and_then(|rt| rt.block_on(walkthrough::run(&rest))),
+        "doctest" => doctest(&rest),
+        "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Whether `--live` was given; any other flag is an error.
+fn live_flag(args: &[String]) -> Result<bool, String> {
+    let mut live = false;
+    for arg in args {
+        match arg.as_str() {
+            "--live" => live = true,
+            other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(live)
+}
+
+/// `cargo test --doc` over the facade (README included) and the library
+/// crates, against the fake tenant or, with `--live`, the `.env` tenant.
+fn doctest(args: &[String]) -> Result<(), String> {
+    let live = live_flag(args)?;
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args([
+        "test",
+        "--doc",
+        "-p",
+        "auth0plus",
+        "-p",
+        "auth0plus-management",
+        "-p",
+        "auth0plus-oauth",
+        "-p",
+        "auth0plus-transport",
+    ]);
+    if live {
+        for (name, value) in dotenv::live_vars()? {
+            command.env(name, value);
+        }
+        command.env(auth0plus::fake::LIVE_VAR, "1");
+        println!("running the doctests against the live tenant from .env");
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("doctests failed".into())
+    }
+}
