@@ -61,7 +61,10 @@ mod handlers;
 pub mod lucene;
 mod server;
 mod state;
+mod test_tenant;
 mod util;
+
+pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
 
 use state::Shared;
 
