@@ -1,1 +1,66 @@
-//! placeholder
+//! # auth0plus
+//!
+//! The Auth0 Management API v2 for Rust, in the style of the Python package
+//! `auth0plus`: `users.create(..)`, `get`, `get_or_create`, lazy queries with
+//! `count` and slicing, `save` that sends only what changed, `as_dict`,
+//! `DoesNotExist`, `MultipleObjectsReturned` — plus retries that honour
+//! Auth0's rate limits, cached single-flight tokens, escaping that no search
+//! value can break, concurrent pagination and a fake tenant to test against.
+//!
+//! This facade is what an ordinary app depends on. It re-exports the layers:
+//!
+//! | module | crate | what |
+//! |---|---|---|
+//! | [`management`] | `auth0plus-management` | [`Auth0`], users, queries, tickets, export |
+//! | [`oauth`] | `auth0plus-oauth` | [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
+//! | [`transport`] | `auth0plus-transport` | [`transport::HttpBackend`], retry policy, [`transport::Secret`] |
+//! | `fake` (feature `fake`) | `auth0plus-fake` | a stateful fake Auth0 tenant for your tests |
+//!
+//! ```
+//! use auth0plus::prelude::*;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let tenant = auth0plus_fake::FakeTenant::start().await?;
+//! # let (domain, client_id, client_secret, connection, base_url) = (tenant.domain(), tenant.client_id(), tenant.client_secret(), tenant.connection(), tenant.base_url());
+//! let auth0 = Auth0::builder(domain)
+//!     .client_credentials(client_id, client_secret)
+//!     .default_connection(connection)
+//!     .base_url(base_url) // only for the fake tenant; a real tenant is https://{domain}
+//!     .build()?;
+//! let angus = auth0
+//!     .users()
+//!     .create(NewUser::new().email("angus@acdc.example").password("Jailbreak"))
+//!     .await?;
+//! assert!(angus.id().unwrap().starts_with("auth0|"));
+//! # Ok(()) }
+//! ```
+//!
+//! # Features
+//! - `reqwest` (default): reqwest + tokio backend, used when no backend is named.
+//! - `rustls` (default): TLS through rustls.
+//! - `native-tls`: TLS through the platform's library instead.
+//! - `fake`: re-export the fake tenant as `auth0plus::fake`.
+//! - `test-util`: test doubles (a scripted backend, a manual clock).
+
+#[doc(inline)]
+pub use auth0plus_management::{
+    ApiError, Auth0, Auth0Builder, Error, Lookup, NewUser, Order, Result, User, UserProfile,
+    UserQuery, Users,
+};
+
+pub use auth0plus_management as management;
+pub use auth0plus_oauth as oauth;
+pub use auth0plus_transport as transport;
+
+#[cfg(feature = "fake")]
+pub use auth0plus_fake as fake;
+
+/// What most code needs: `use auth0plus::prelude::*;`.
+pub mod prelude {
+    pub use auth0plus_management::{Auth0, Error, Lookup, NewUser, Order, User, UserQuery};
+}
+
+/// The README, compiled and run as doctests against the fake tenant.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
