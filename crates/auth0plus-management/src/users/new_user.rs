@@ -119,7 +119,7 @@ impl NewUser {
         match metadata {
             Value::Object(map) => self.profile.user_metadata = map,
             other => {
-                self.invalid = Some(format!("user_metadata must be a JSON object, not {other}"))
+                self.invalid = Some(format!("user_metadata must be a JSON object, not {other}"));
             }
         }
         self
@@ -130,7 +130,7 @@ impl NewUser {
         match metadata {
             Value::Object(map) => self.profile.app_metadata = map,
             other => {
-                self.invalid = Some(format!("app_metadata must be a JSON object, not {other}"))
+                self.invalid = Some(format!("app_metadata must be a JSON object, not {other}"));
             }
         }
         self
