@@ -312,7 +312,7 @@ async fn bug06_values_are_escaped_and_match_literally() -> TestResult {
 }
 
 /// Bug 7: a custom `q` silently dropped the lookups and the connection
-/// filter. They are all ANDed into the final `q`.
+/// filter. They are all joined with `AND` in the final `q`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug07_raw_q_keeps_lookups_and_connection() -> TestResult {
     let tenant = FakeTenant::start().await?;
