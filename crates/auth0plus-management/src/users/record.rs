@@ -216,21 +216,20 @@ impl User {
 
     /// Create the user (when not fetched) or send what changed since it was
     /// fetched or last saved, split into the PATCH requests Auth0 accepts. The answer
-    /// is applied to the record and the password cleared.
+    /// is applied to the record and the password cleared once Auth0 has it.
     ///
     /// # Errors
     /// [`Error::Api`] when Auth0 refuses (e.g. `409: The user already exists.`);
     /// [`Error::MissingConnection`] when creating without a connection. When a
     /// later PATCH of a split save fails, the earlier ones are recorded as
-    /// saved and the rest stays pending for the next `save`.
+    /// saved and the rest stays pending for the next `save` — the new
+    /// password included, unless the request carrying it succeeded.
     pub async fn save(&mut self) -> Result<()> {
-        let result = if self.snapshot.is_some() {
+        if self.snapshot.is_some() {
             self.update().await
         } else {
             self.create().await
-        };
-        self.password = None;
-        result
+        }
     }
 
     async fn create(&mut self) -> Result<()> {
@@ -245,6 +244,7 @@ impl User {
             &connection,
         );
         let created = self.users.post_user(body).await?;
+        self.password = None;
         self.profile = created;
         self.snapshot = Some(self.profile.to_map());
         self.verify_email = None;
@@ -275,6 +275,9 @@ impl User {
             latest = Some(self.users.patch_user(&id, body).await?);
             // Record what this PATCH saved, so a failure in a later one does
             // not resend it (the password in particular).
+            if fields.iter().any(|f| f == "password") {
+                self.password = None;
+            }
             for field in fields {
                 match current.get(&field) {
                     Some(value) => {
