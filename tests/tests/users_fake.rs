@@ -511,3 +511,82 @@ async fn bad_input_sends_nothing_to_the_fake_either() -> TestResult {
     assert_eq!(tenant.counters().total(), 0, "not even a token request");
     Ok(())
 }
+
+// ---------------------------------------------------------- failed saves
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_create_keeps_the_password_for_the_next_save() -> TestResult {
+    let tenant = FakeTenant::start().await?;
+    let users = client_for(&tenant).users();
+    tenant.inject_fault(Route::CreateUser, Fault::ServiceUnavailable, 1);
+    let mut bon = users.build(
+        NewUser::new()
+            .email("bon@acdc.example")
+            .password("CanISitNextToYouGirl"),
+    );
+    let err = bon.save().await.expect_err("503");
+    assert_eq!(err.status(), Some(503));
+    assert!(!bon.is_fetched());
+    assert!(bon.password().is_ok(), "not saved, so still pending");
+    // Retrying creates the user (Auth0 refuses a database user without a password).
+    bon.save().await?;
+    assert!(bon.is_fetched());
+    assert!(bon.password().is_err());
+    assert_eq!(tenant.user_count(), 1);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_split_save_keeps_what_was_not_saved_pending() -> TestResult {
+    let tenant = FakeTenant::start().await?;
+    let users = client_for(&tenant).users();
+    let created = users
+        .create(NewUser::new().email("bon@acdc.example").password("pw-1"))
+        .await?;
+    let id = created.id().unwrap_or_default().to_owned();
+    let stored = |tenant: &FakeTenant| tenant.users().remove(0);
+
+    // The first PATCH (the password) fails: nothing was saved, all stays pending.
+    let mut bon = users.get_by_id(&id).await?;
+    bon.email = Some("bonscott@acdc.example".into());
+    bon.set_password("HighwayToHell");
+    tenant.inject_fault(Route::UpdateUser, Fault::InternalError, 1);
+    let err = bon.save().await.expect_err("500");
+    assert_eq!(err.status(), Some(500));
+    assert!(bon.password().is_ok(), "the password was not saved");
+    assert_eq!(bon.pending_changes().len(), 2);
+    assert!(stored(&tenant).get("last_password_reset").is_none());
+    tenant.reset_counters();
+    bon.save().await?;
+    assert_eq!(tenant.counters().count_status(Route::UpdateUser, 200), 2);
+    assert!(bon.password().is_err());
+    assert!(stored(&tenant).get("last_password_reset").is_some());
+    assert_eq!(stored(&tenant)["email"], "bonscott@acdc.example");
+
+    // The second PATCH (the email) fails: the password is saved, the email pending.
+    bon.email = Some("bon.scott@acdc.example".into());
+    bon.set_password("pw-3");
+    tenant.inject_fault(Route::UpdateUser, Fault::Delay(Duration::ZERO), 1);
+    tenant.inject_fault(Route::UpdateUser, Fault::InternalError, 1);
+    let err = bon.save().await.expect_err("500");
+    assert_eq!(err.status(), Some(500));
+    assert!(bon.password().is_err(), "the password went through");
+    let pending: Vec<Value> = bon
+        .pending_changes()
+        .into_iter()
+        .map(Value::Object)
+        .collect();
+    assert_eq!(
+        pending,
+        [json!({
+            "email": "bon.scott@acdc.example",
+            "connection": tenant.connection(),
+            "client_id": tenant.client_id()
+        })]
+    );
+    tenant.reset_counters();
+    bon.save().await?;
+    assert_eq!(tenant.counters().count(Route::UpdateUser), 1);
+    assert_eq!(stored(&tenant)["email"], "bon.scott@acdc.example");
+    Ok(())
+}
