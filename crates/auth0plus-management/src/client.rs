@@ -239,7 +239,11 @@ impl Auth0 {
         if response.status().is_success() {
             Ok(response)
         } else {
-            Err(ApiError::from_response(&response).into())
+            // A server may echo the request body (with a password) or the
+            // bearer token into its error; keep them out of the error.
+            let mut secrets = request.secrets();
+            secrets.push(token);
+            Err(ApiError::from_response_scrubbed(&response, &secrets).into())
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use auth0plus_transport::{HttpResponse, RateLimitInfo, TransportError};
+use auth0plus_transport::{HttpResponse, RateLimitInfo, Secret, TransportError};
 use serde::Deserialize;
 
 /// The result type of this crate.
@@ -165,24 +165,39 @@ impl ApiError {
     /// Read an error response; never fails, whatever the body.
     #[must_use]
     pub fn from_response(response: &HttpResponse) -> Self {
+        Self::from_response_scrubbed(response, &[])
+    }
+
+    /// [`ApiError::from_response`] for a request that carried `secrets` (a
+    /// password): a server that echoes the request body into its error must
+    /// not put them into the error's fields.
+    pub(crate) fn from_response_scrubbed(response: &HttpResponse, secrets: &[Secret]) -> Self {
+        let scrub = |mut text: String| {
+            for secret in secrets {
+                secret.scrub(&mut text);
+            }
+            text
+        };
         let status = response.status();
         let rate_limit = RateLimitInfo::from_headers(response.headers());
         let reason = status.canonical_reason().unwrap_or("Error");
         match serde_json::from_slice::<ErrorBody>(response.body()) {
             Ok(body) => Self {
                 status: status.as_u16(),
-                message: body
-                    .message
-                    .or(body.error_description)
-                    .or_else(|| body.error.clone())
-                    .unwrap_or_else(|| reason.to_owned()),
-                error: body.error,
-                error_code: body.error_code,
+                message: scrub(
+                    body.message
+                        .or(body.error_description)
+                        .or_else(|| body.error.clone())
+                        .unwrap_or_else(|| reason.to_owned()),
+                ),
+                error: body.error.map(scrub),
+                error_code: body.error_code.map(scrub),
                 raw_body: None,
                 rate_limit,
             },
             Err(_) => {
-                let text = String::from_utf8_lossy(response.body());
+                // Scrub before cutting, so no part of a secret survives the cut.
+                let text = scrub(String::from_utf8_lossy(response.body()).into_owned());
                 let snippet: String = text.chars().take(RAW_BODY_LIMIT).collect();
                 Self {
                     status: status.as_u16(),
@@ -278,6 +293,22 @@ mod tests {
         assert_eq!(e.status, 500);
         let e = ApiError::from_response(&resp(503, ""));
         assert_eq!(e.raw_body, None);
+    }
+
+    #[test]
+    fn echoed_secrets_are_scrubbed_from_errors() {
+        let password = Secret::new("pa\"ss-w0rd");
+        let json = resp(
+            400,
+            r#"{"message":"bad: {\"password\":\"pa\\\"ss-w0rd\"}","error":"Bad Request"}"#,
+        );
+        let e = ApiError::from_response_scrubbed(&json, std::slice::from_ref(&password));
+        assert_eq!(e.message, r#"bad: {"password":"[redacted]"}"#);
+        let html = resp(400, "<pre>pa\"ss-w0rd</pre>");
+        let e = ApiError::from_response_scrubbed(&html, &[password]);
+        assert_eq!(e.raw_body.as_deref(), Some("<pre>[redacted]</pre>"));
+        let e = ApiError::from_response_scrubbed(&html, &[]);
+        assert_eq!(e, ApiError::from_response(&html));
     }
 
     #[test]

@@ -69,6 +69,17 @@ impl ApiRequest {
         self
     }
 
+    /// The secrets in the body (a `password`), to keep out of errors.
+    pub(crate) fn secrets(&self) -> Vec<auth0plus_transport::Secret> {
+        self.body
+            .as_ref()
+            .and_then(|body| body.get("password"))
+            .and_then(serde_json::Value::as_str)
+            .map(auth0plus_transport::Secret::new)
+            .into_iter()
+            .collect()
+    }
+
     /// `path?query`, encoded.
     #[must_use]
     pub fn path_and_query(&self) -> String {

@@ -197,8 +197,16 @@ impl ClientCredentials {
     pub async fn request_token(&self) -> Result<Token, Error> {
         let backend = self.transport()?;
         tracing::debug!(domain = %self.domain, client_id = %self.client_id, "requesting a client-credentials token");
-        let response = backend.send(self.token_request()?).await?;
-        let token = parse_token_response(&response);
+        let mut response = backend.send(self.token_request()?).await?;
+        if !response.status().is_success() {
+            // A server that echoes the request body must not put the client
+            // secret into our error.
+            let mut text = String::from_utf8_lossy(response.body()).into_owned();
+            if self.client_secret.scrub(&mut text) {
+                *response.body_mut() = Bytes::from(text);
+            }
+        }
+        let token = parse_token_response(&response).map_err(|e| e.scrubbed(&self.client_secret));
         match &token {
             Ok(t) => tracing::debug!(expires_in = t.expires_in, "token issued"),
             Err(e) => tracing::warn!(error = %e, "token request failed"),

@@ -33,6 +33,48 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Replace every occurrence of the value in `text`, as it is and as it
+    /// appears inside a JSON string, with `[redacted]`. For text a server sent
+    /// back (an error that echoes the request body) before it goes into an
+    /// error or a log. Returns whether anything was replaced.
+    ///
+    /// ```
+    /// use auth0plus_transport::Secret;
+    /// let mut echoed = r#"bad request: {"password":"pa\"ss"}"#.to_owned();
+    /// assert!(Secret::new(r#"pa"ss"#).scrub(&mut echoed));
+    /// assert_eq!(echoed, r#"bad request: {"password":"[redacted]"}"#);
+    /// ```
+    pub fn scrub(&self, text: &mut String) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let mut replaced = false;
+        for form in [self.0.clone(), json_escaped(&self.0)] {
+            if text.contains(&form) {
+                *text = text.replace(&form, "[redacted]");
+                replaced = true;
+            }
+        }
+        replaced
+    }
+}
+
+/// `value` as it appears between the quotes of a JSON string.
+fn json_escaped(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl fmt::Debug for Secret {
@@ -86,5 +128,17 @@ mod tests {
         ] {
             assert!(!shown.contains("s3cr3t"), "{shown}");
         }
+    }
+
+    #[test]
+    fn scrub_removes_plain_and_json_escaped_forms() {
+        let secret = Secret::new("a\"b\\c\nd");
+        let mut text = format!("plain a\"b\\c\nd, json {}", r#""a\"b\\c\nd""#);
+        assert!(secret.scrub(&mut text));
+        assert_eq!(text, r#"plain [redacted], json "[redacted]""#);
+        let mut untouched = "nothing here".to_owned();
+        assert!(!secret.scrub(&mut untouched));
+        assert!(!Secret::new("").scrub(&mut untouched));
+        assert_eq!(untouched, "nothing here");
     }
 }
