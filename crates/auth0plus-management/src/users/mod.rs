@@ -132,9 +132,16 @@ impl Users {
             .collect())
     }
 
+    /// Users of the default connection with this email, ignoring case as
+    /// search does: `users-by-email` matches case-sensitively, and Auth0
+    /// databases store emails lowercased, so a miss is retried in lowercase.
     async fn by_email_in_connection(&self, email: &str) -> Result<Vec<User>> {
         let connection = self.auth0.default_connection().map(str::to_owned);
-        let users = self.by_email(email).await?;
+        let mut users = self.by_email(email).await?;
+        let lowercase = email.to_lowercase();
+        if users.is_empty() && lowercase != email {
+            users = self.by_email(&lowercase).await?;
+        }
         Ok(users
             .into_iter()
             .filter(|u| {
