@@ -590,3 +590,40 @@ async fn a_failed_split_save_keeps_what_was_not_saved_pending() -> TestResult {
     assert_eq!(stored(&tenant)["email"], "bon.scott@acdc.example");
     Ok(())
 }
+
+// ---------------------------------------------------------- email case
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_lookups_ignore_case_like_auth0_search() -> TestResult {
+    let tenant = FakeTenant::start().await?;
+    let users = client_for(&tenant).users();
+    let angus = users
+        .create(
+            NewUser::new()
+                .email("Angus@ACDC.example")
+                .password("Jailbreak"),
+        )
+        .await?;
+    // Auth0 databases store the email lowercased.
+    assert_eq!(angus.email.as_deref(), Some("angus@acdc.example"));
+    // Search matches emails case-insensitively, and so does get().
+    let search = users
+        .query()
+        .filter(Lookup::exact("email", "ANGUS@acdc.EXAMPLE"))
+        .count()
+        .await?;
+    assert_eq!(search, 1);
+    let found = users.get([("email", "ANGUS@acdc.EXAMPLE")]).await?;
+    assert_eq!(found, angus);
+    // get_or_create finds the user instead of failing on Auth0's 409.
+    let (same, created) = users
+        .get_or_create(
+            [("email", "Angus@ACDC.example")],
+            NewUser::new().password("Jailbreak"),
+        )
+        .await?;
+    assert!(!created);
+    assert_eq!(same, angus);
+    assert_eq!(tenant.user_count(), 1);
+    Ok(())
+}

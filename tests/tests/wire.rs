@@ -953,3 +953,47 @@ async fn the_token_and_telemetry_headers_go_on_every_call() {
         assert_eq!(s.authorization.as_deref(), Some("Bearer t"));
     }
 }
+
+#[tokio::test]
+async fn get_by_a_mixed_case_email_retries_in_lowercase() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users-by-email"))
+        .respond_with(|request: &Request| {
+            let lowercase = request
+                .url
+                .query_pairs()
+                .any(|(k, v)| k == "email" && v == "bon@acdc.example");
+            ResponseTemplate::new(200).set_body_json(if lowercase {
+                json!([bon()])
+            } else {
+                json!([])
+            })
+        })
+        .mount(&server)
+        .await;
+    let users = client(&server).users();
+    let found = users
+        .get([("email", "Bon@ACDC.example")])
+        .await
+        .expect("found in lowercase");
+    assert_eq!(found.id(), Some("auth0|1"));
+    // The public users-by-email call stays exact, as Auth0's is.
+    assert!(
+        users
+            .by_email("Bon@ACDC.example")
+            .await
+            .expect("answered")
+            .is_empty()
+    );
+    let seen = seen(&server).await;
+    let emails: Vec<&str> = seen
+        .iter()
+        .flat_map(|s| s.query.iter())
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        ["Bon@ACDC.example", "bon@acdc.example", "Bon@ACDC.example"]
+    );
+}
