@@ -278,7 +278,10 @@ impl<B: HttpBackend> Retrying<B> {
                         }
                         // A reset already in the past still deserves a short pause,
                         // or every waiting client would stampede at once.
-                        Some(wait) => Verdict::Retry(wait + self.policy.backoff(1) / 4),
+                        // The pause grows with each retry, so clients that keep
+                        // colliding on the same reset spread out instead of
+                        // starving (a burst-sized handful wins each second).
+                        Some(wait) => Verdict::Retry(wait + self.policy.backoff(retry) / 4),
                         None => Verdict::Retry(self.policy.backoff(retry)),
                     };
                 }

@@ -252,3 +252,44 @@ async fn an_attempt_that_outlives_its_timeout_becomes_a_timeout_error() {
     let err = retrying.send(request("GET")).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
 }
+
+/// Clients that keep colliding on the same reset second must spread out, or they all
+/// wake together, a burst-sized handful gets through and the rest exhaust their attempts
+/// (seen in `tests/tests/load.rs`: 32 tasks on a 50 rps / burst 10 tenant).
+#[tokio::test]
+async fn repeated_429s_at_the_same_reset_spread_out_more_each_time() {
+    let mut fourth_waits = Vec::new();
+    for _ in 0..20 {
+        let clock = ManualClock::fixed();
+        let reset = epoch_seconds(clock.now()).to_string();
+        let sleep = ManualSleep::new(&clock);
+        let backend = ReplayBackend::new().otherwise(move |_| {
+            Ok(response_with_headers(
+                429,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", &reset),
+                ],
+                "{}",
+            ))
+        });
+        let retrying = Retrying::new(backend, sleep.clone())
+            .with_clock(clock.clone())
+            .with_policy(RetryPolicy::default().max_attempts(5).attempt_timeout(None));
+        assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
+        let sleeps = sleep.sleeps();
+        assert_eq!(sleeps.len(), 4);
+        for (i, wait) in sleeps.iter().enumerate() {
+            // The reset is now (the manual clock does not move past it by much), so the
+            // wait is the jitter: at most a quarter of backoff step i + 1.
+            let step = Duration::from_millis(250) * 2u32.pow(u32::try_from(i).unwrap());
+            assert!(*wait <= Duration::from_secs(1) + step / 4, "{sleeps:?}");
+        }
+        fourth_waits.push(sleeps[3]);
+    }
+    // The first retry's jitter is capped at 62.5 ms; by the fourth it reaches 250 ms.
+    assert!(
+        fourth_waits.iter().any(|w| *w > Duration::from_millis(63)),
+        "{fourth_waits:?}"
+    );
+}
