@@ -2,7 +2,7 @@
 
 use std::ops::{Bound, RangeBounds};
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::Deserialize;
 
 use super::Users;
@@ -32,7 +32,7 @@ enum ConnectionFilter {
 }
 
 /// A search over users. Building it sends nothing; every terminal call
-/// (`count`, `get`, `slice`, `fetch_all`, `stream`) runs it anew, so a query
+/// (`count`, `get`, `slice`, `fetch_all`, `stream`, `stream_all`) runs it anew, so a query
 /// can be reused and iterated any number of times.
 ///
 /// Conditions combine with AND: lookups, raw `q` fragments and the
@@ -298,6 +298,23 @@ impl UserQuery {
         Ok(total.unwrap_or(users.len() as u64))
     }
 
+    /// The first page and the total, in one request.
+    pub(crate) async fn first_page(&self) -> Result<(Vec<User>, u64)> {
+        self.check()?;
+        let q = self.to_query_string()?;
+        let (users, total) = self
+            .fetch(
+                Chunk {
+                    size: u64::from(self.per_page),
+                    index: 0,
+                },
+                &q,
+            )
+            .await?;
+        let total = total.unwrap_or(users.len() as u64);
+        Ok((users, total))
+    }
+
     /// The first matching user, if any.
     ///
     /// # Errors
@@ -395,6 +412,115 @@ impl UserQuery {
     /// pages in flight.
     pub fn stream(&self) -> BoxStream<'static, Result<User>> {
         self.stream_range(0, None)
+    }
+
+    /// Like [`UserQuery::stream`], but past the 1,000-result search window it
+    /// falls back to Auth0's export job ([`super::Users::export`]) instead of
+    /// failing.
+    ///
+    /// The search runs first (one page, for the total); only when that total
+    /// exceeds the window is the export started. An export cannot take a
+    /// Lucene `q` and cannot sort, and filtering its records by an arbitrary
+    /// query client-side would mean reimplementing Auth0's search, so the
+    /// fallback is taken only for queries the export can answer exactly:
+    /// every user of a connection (or of every connection), with no lookups,
+    /// no raw `q` and no sort. What the fallback applies:
+    ///
+    /// - the connection: the export takes a `con_…` id, which the query does
+    ///   not know, so every connection is exported and only the records with
+    ///   an identity in the query's connection are kept (for a field
+    ///   selection, `identities` is exported too for this, then removed);
+    /// - [`UserQuery::fields`]: passed to the export;
+    /// - [`UserQuery::exclude_fields`]: every field is exported and the named
+    ///   top-level fields are removed from each record.
+    ///
+    /// Records come in the export's order, decoded one at a time; the export
+    /// uses [`super::UserExport`]'s default polling and timeout.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(users: auth0plus_management::Users) -> auth0plus_management::Result<()> {
+    /// // 1,500 users: the search stops at 1,000, the export reads them all.
+    /// let everyone: Vec<_> = users.all().fields(["user_id", "email"]).stream_all().try_collect().await?;
+    /// # let _ = everyone; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The stream yields [`Error::SearchWindowExceeded`] when the total passes
+    /// the window and the query has lookups, a raw `q` or a sort; errors of
+    /// [`UserQuery::stream`] otherwise, and of [`super::UserExport::stream`]
+    /// ([`Error::Job`]) once the export runs. The first error ends the stream.
+    pub fn stream_all(&self) -> BoxStream<'static, Result<User>> {
+        let query = self.clone();
+        stream::once(async move {
+            let mut search = query.stream();
+            match search.next().await {
+                Some(Err(Error::SearchWindowExceeded { total })) if !query.exportable() => {
+                    stream::iter([Err(Error::SearchWindowExceeded { total })]).boxed()
+                }
+                Some(Err(Error::SearchWindowExceeded { .. })) => query.export_stream(),
+                Some(first) => stream::iter([first]).chain(search).boxed(),
+                None => stream::empty().boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+
+    /// Whether the export job can answer this query exactly.
+    fn exportable(&self) -> bool {
+        self.lookups.is_empty() && self.raw.is_empty() && self.sort.is_none()
+    }
+
+    /// The export equivalent of this (exportable) query.
+    fn export_stream(&self) -> BoxStream<'static, Result<User>> {
+        let connection = match &self.connection {
+            ConnectionFilter::Default => self.users.auth0().default_connection().map(str::to_owned),
+            ConnectionFilter::Named(name) => Some(name.clone()),
+            ConnectionFilter::Any => None,
+        };
+        let mut export = self.users.export();
+        // Top-level fields to remove from each record after filtering.
+        let mut remove: Vec<String> = Vec::new();
+        match &self.fields {
+            Some((fields, true)) => {
+                let mut wanted = fields.clone();
+                if connection.is_some() && !fields.iter().any(|f| f == "identities") {
+                    wanted.push("identities".to_owned());
+                    remove.push("identities".to_owned());
+                }
+                export = export.fields(wanted);
+            }
+            Some((fields, false)) => remove.clone_from(fields),
+            None => {}
+        }
+        let users = self.users.clone();
+        export
+            .stream()
+            .try_filter(move |user| {
+                let keep = connection.as_deref().is_none_or(|c| {
+                    user.identities
+                        .iter()
+                        .any(|i| i.connection.as_deref() == Some(c))
+                });
+                futures::future::ready(keep)
+            })
+            .and_then(move |user| {
+                let trimmed = if remove.is_empty() {
+                    Ok(user)
+                } else {
+                    let mut map = user.profile().to_map();
+                    map.retain(|key, _| !remove.contains(key));
+                    serde_json::from_value(serde_json::Value::Object(map))
+                        .map(|profile| User::fetched(users.clone(), profile))
+                        .map_err(|e| Error::Decode {
+                            status: 200,
+                            reason: format!("an exported user without its removed fields: {e}"),
+                        })
+                };
+                futures::future::ready(trimmed)
+            })
+            .boxed()
     }
 
     fn stream_range(&self, start: u64, end: Option<u64>) -> BoxStream<'static, Result<User>> {
