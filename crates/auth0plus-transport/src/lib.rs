@@ -20,6 +20,70 @@
 //! # });
 //! ```
 //!
+//! # Guarantees
+//!
+//! What the retry layer ([`Retrying`], used for the Management API and the
+//! token endpoint alike) and the clients above it promise, with the defaults
+//! of [`RetryPolicy::default`]. Every number is configurable.
+//!
+//! **Attempts and backoff.** At most 4 attempts per request (the first
+//! included). Between attempts: exponential backoff with full jitter, a random
+//! wait up to 250 ms, then up to 500 ms, 1 s, 2 s… capped at 10 s. No sleep
+//! follows the last attempt, and dropping the future cancels any wait.
+//!
+//! **What is retried.**
+//! - `429 Too Many Requests`, for every method, `POST` included (Auth0 did
+//!   nothing): it waits as the answer says, `Retry-After` first, else until
+//!   `x-ratelimit-reset`, else the backoff, plus a jitter of a quarter of the
+//!   backoff step that grows with each retry, so clients colliding on the same
+//!   reset spread out. A wait longer than 60 s is not slept: the 429 is
+//!   returned at once as a typed error (`RetryPolicy::patient()`: 10 attempts
+//!   and waits as long as the server asks, for bulk jobs).
+//! - Connection failures (refused, DNS, TLS handshake), for every method:
+//!   nothing was sent.
+//! - `408`, `500`, `502`, `503`, `504`, timeouts and connections lost after the
+//!   request was sent (reset before the answer, cut mid-body): only for
+//!   idempotent requests, i.e. `GET`, `PATCH`, `PUT`, `DELETE` and the token
+//!   request (a `POST` marked [`Idempotent`]: asking twice for a token is
+//!   harmless).
+//!
+//! **What is never retried.**
+//! - A `POST` that may have reached Auth0 (`POST /users`, tickets, export
+//!   jobs) after a 5xx, a timeout or a lost connection: a lost answer never
+//!   creates a duplicate user. The caller gets the typed error (an API error
+//!   with the status, or a transport error saying the connection was
+//!   interrupted or timed out) and decides.
+//! - `409 Conflict` and every other 4xx but 408 and 429 (and the one 401
+//!   refresh below).
+//! - A `2xx` whose body is not what the API documents (truncated JSON, an HTML
+//!   page): it becomes a typed decode error, never a panic.
+//!
+//! **Timeouts.** Each attempt has 30 s for connecting, sending and reading
+//! the whole answer; past that it fails as a timeout (and is retried only if
+//! idempotent). The reqwest backend also gives up connecting after 10 s. So a
+//! call ends after at most attempts × 30 s plus the waits in between.
+//!
+//! **Tokens.** Client-credentials tokens are cached and refreshed 60 s before
+//! they expire (at most half their lifetime early), through the same retry
+//! policy, so a token endpoint answering 429 or 5xx is retried like any
+//! idempotent request. Refreshes are single-flight: however many tasks need
+//! a token at once, one token request is made. A `401` from the API
+//! invalidates the token, fetches one fresh token and resends the request
+//! exactly once (any method: a 401 is refused before anything is done); a
+//! second 401 is returned.
+//!
+//! **Errors and secrets.** Every failure is a typed error: transport (connect,
+//! timeout, interrupted), API (status, `error`, `errorCode`, message, the
+//! first 1,024 characters of a non-JSON body, rate-limit headers), decode, or
+//! token endpoint. Tokens, client secrets and passwords are held in
+//! [`Secret`], which prints as `[redacted]`; they never appear in `Debug`,
+//! `Display`, errors or `tracing` output, even when a server echoes the
+//! request back in its error.
+//!
+//! These are checked by `tests/tests/fault_matrix.rs` (7 operations × 12
+//! failure modes against the fake tenant), `tokens.rs`, `load.rs`,
+//! `secrets.rs` and `decode_fuzz.rs`.
+//!
 //! # Features
 //! - `reqwest` (default): [`ReqwestBackend`], one pooled reqwest client.
 //! - `rustls` (default) / `native-tls`: the TLS stack of [`ReqwestBackend`].
