@@ -97,6 +97,7 @@ mod error;
 mod retry;
 mod secret;
 mod telemetry;
+mod throttle;
 mod time;
 
 #[cfg(feature = "reqwest")]
@@ -117,6 +118,7 @@ pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
 pub use secret::Secret;
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
+pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]
 pub use time::TokioSleep;
 pub use time::{

@@ -26,6 +26,7 @@ use async_trait::async_trait;
 use futures::future::{Either, select};
 use http::{HeaderMap, StatusCode};
 
+use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
 use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, is_idempotent};
 
@@ -213,6 +214,7 @@ pub struct Retrying<B> {
     policy: RetryPolicy,
     sleep: SharedSleep,
     clock: SharedClock,
+    throttle: Option<Throttle>,
 }
 
 impl<B: fmt::Debug> fmt::Debug for Retrying<B> {
@@ -220,6 +222,7 @@ impl<B: fmt::Debug> fmt::Debug for Retrying<B> {
         f.debug_struct("Retrying")
             .field("inner", &self.inner)
             .field("policy", &self.policy)
+            .field("throttle", &self.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -232,6 +235,7 @@ impl<B: HttpBackend> Retrying<B> {
             policy: RetryPolicy::default(),
             sleep: SharedSleep::new(sleep),
             clock: SharedClock::default(),
+            throttle: None,
         }
     }
 
@@ -246,6 +250,14 @@ impl<B: HttpBackend> Retrying<B> {
     #[must_use]
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// Pace requests with `throttle`, fed by the answers' rate-limit headers
+    /// (see [`Throttle`]). Clones of the throttle share its state.
+    #[must_use]
+    pub fn with_throttle(mut self, throttle: Throttle) -> Self {
+        self.throttle = Some(throttle);
         self
     }
 
@@ -278,6 +290,22 @@ impl<B: HttpBackend> Retrying<B> {
                         }
                         // A reset already in the past still deserves a short pause,
                         // or every waiting client would stampede at once.
+                        // With a throttle that knows the refill rate, retry after one
+                        // refill slot: the throttle then paces the retry.
+                        Some(_)
+                            if self
+                                .throttle
+                                .as_ref()
+                                .and_then(Throttle::retry_wait)
+                                .is_some() =>
+                        {
+                            Verdict::Retry(
+                                self.throttle
+                                    .as_ref()
+                                    .and_then(Throttle::retry_wait)
+                                    .unwrap_or_default(),
+                            )
+                        }
                         // The pause grows with each retry, so clients that keep
                         // colliding on the same reset spread out instead of
                         // starving (a burst-sized handful wins each second).
@@ -315,6 +343,21 @@ impl<B: HttpBackend> Retrying<B> {
     }
 }
 
+impl<B> Retrying<B> {
+    /// Wait until the throttle grants a token.
+    async fn paced(&self, throttle: &Throttle, method: &http::Method, path: &str) -> Permit {
+        loop {
+            match throttle.acquire(self.clock.now()) {
+                Acquire::Granted(permit) => return permit,
+                Acquire::Wait(wait) => {
+                    tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled");
+                    self.sleep.sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
 fn copy_request(request: &HttpRequest) -> HttpRequest {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
@@ -333,7 +376,14 @@ impl<B: HttpBackend> HttpBackend for Retrying<B> {
         let path = request.uri().path().to_owned();
         let mut attempt = 1;
         loop {
+            let permit = match &self.throttle {
+                Some(throttle) => Some(self.paced(throttle, &method, &path).await),
+                None => None,
+            };
             let outcome = self.attempt(copy_request(&request)).await;
+            if let (Some(permit), Ok(response)) = (permit, &outcome) {
+                permit.observe(response.status(), response.headers(), self.clock.now());
+            }
             let verdict = if attempt >= self.policy.max_attempts {
                 Verdict::Done
             } else {
