@@ -39,25 +39,53 @@ impl Secret {
     /// back (an error that echoes the request body) before it goes into an
     /// error or a log. Returns whether anything was replaced.
     ///
+    /// One left-to-right pass, so a placeholder already written is never
+    /// rewritten. Values shorter than [`Secret::MIN_SCRUB_LEN`] characters are
+    /// left alone: they cannot be told apart from ordinary text (a one-letter
+    /// "token" would redact every such letter of the message).
+    ///
     /// ```
     /// use auth0plus_transport::Secret;
-    /// let mut echoed = r#"bad request: {"password":"pa\"ss"}"#.to_owned();
-    /// assert!(Secret::new(r#"pa"ss"#).scrub(&mut echoed));
+    /// let mut echoed = r#"bad request: {"password":"pa\"ssword"}"#.to_owned();
+    /// assert!(Secret::new(r#"pa"ssword"#).scrub(&mut echoed));
     /// assert_eq!(echoed, r#"bad request: {"password":"[redacted]"}"#);
+    /// let mut message = "Invalid token".to_owned();
+    /// assert!(!Secret::new("t").scrub(&mut message));
+    /// assert_eq!(message, "Invalid token");
     /// ```
     pub fn scrub(&self, text: &mut String) -> bool {
-        if self.0.is_empty() {
+        if self.0.chars().count() < Self::MIN_SCRUB_LEN {
             return false;
         }
+        let escaped = json_escaped(&self.0);
+        let forms: Vec<&str> = if escaped == self.0 {
+            vec![&self.0]
+        } else {
+            vec![&self.0, &escaped]
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
         let mut replaced = false;
-        for form in [self.0.clone(), json_escaped(&self.0)] {
-            if text.contains(&form) {
-                *text = text.replace(&form, "[redacted]");
-                replaced = true;
-            }
+        loop {
+            let next = forms
+                .iter()
+                .filter_map(|form| rest.find(form).map(|at| (at, form.len())))
+                .min();
+            let Some((at, len)) = next else { break };
+            out.push_str(&rest[..at]);
+            out.push_str("[redacted]");
+            rest = &rest[at + len..];
+            replaced = true;
+        }
+        if replaced {
+            out.push_str(rest);
+            *text = out;
         }
         replaced
     }
+
+    /// Shortest value [`Secret::scrub`] looks for.
+    pub const MIN_SCRUB_LEN: usize = 4;
 }
 
 /// `value` as it appears between the quotes of a JSON string.
@@ -116,6 +144,21 @@ impl From<&Secret> for Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubbing_is_one_pass_and_ignores_values_too_short_to_identify() {
+        // A secret that is part of the placeholder must not rewrite it.
+        let mut text = "acted, then acted again".to_owned();
+        assert!(Secret::new("acted").scrub(&mut text));
+        assert_eq!(text, "[redacted], then [redacted] again");
+        let mut text = "validation of t failed".to_owned();
+        assert!(!Secret::new("t").scrub(&mut text));
+        assert_eq!(text, "validation of t failed");
+        // Plain and JSON-escaped forms in one text.
+        let mut text = r#"ab\cd then {"p":"ab\\cd"}"#.to_owned();
+        assert!(Secret::new(r"ab\cd").scrub(&mut text));
+        assert_eq!(text, r#"[redacted] then {"p":"[redacted]"}"#);
+    }
 
     #[test]
     fn never_prints_the_value() {
