@@ -22,15 +22,13 @@ pub struct Telemetry {
     enabled: bool,
     name: String,
     version: String,
+    /// Encoded once: it goes on every request.
+    encoded: Option<HeaderValue>,
 }
 
 impl Default for Telemetry {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            name: "auth0plus-rust".to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        }
+        Self::named("auth0plus-rust", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -47,11 +45,15 @@ impl Telemetry {
     /// Report another client name and version (for wrappers built on auth0plus).
     #[must_use]
     pub fn named(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
+        let mut telemetry = Self {
             enabled: true,
             name: name.into(),
             version: version.into(),
-        }
+            encoded: None,
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(telemetry.payload());
+        telemetry.encoded = HeaderValue::from_str(&encoded).ok();
+        telemetry
     }
 
     /// Whether the header is sent.
@@ -75,17 +77,15 @@ impl Telemetry {
     /// The header value, or `None` when disabled.
     #[must_use]
     pub fn header_value(&self) -> Option<HeaderValue> {
-        if !self.enabled {
-            return None;
-        }
-        let encoded = base64::engine::general_purpose::STANDARD.encode(self.payload());
-        HeaderValue::from_str(&encoded).ok()
+        self.encoded.clone().filter(|_| self.enabled)
     }
 
     /// Add the header to `request` (no-op when disabled).
     pub fn apply(&self, request: &mut crate::HttpRequest) {
-        if let Some(value) = self.header_value() {
-            request.headers_mut().insert(TELEMETRY_HEADER, value);
+        if let Some(value) = self.encoded.as_ref().filter(|_| self.enabled) {
+            request
+                .headers_mut()
+                .insert(TELEMETRY_HEADER, value.clone());
         }
     }
 }
