@@ -7,7 +7,7 @@ use std::time::Duration;
 use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
 use auth0plus_transport::{
     Bytes, Clock, HttpBackend, HttpResponse, RetryPolicy, Retrying, Secret, SharedBackend,
-    SharedClock, SharedSleep, Sleep, Telemetry,
+    SharedClock, SharedSleep, Sleep, Telemetry, Throttle,
 };
 use serde::de::DeserializeOwned;
 
@@ -90,6 +90,7 @@ pub struct Auth0Builder {
     leeway: Option<Duration>,
     per_page: u32,
     prefetch: usize,
+    throttle: bool,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -117,6 +118,7 @@ impl Auth0 {
             leeway: None,
             per_page: DEFAULT_PER_PAGE,
             prefetch: DEFAULT_PREFETCH,
+            throttle: true,
         }
     }
 
@@ -352,6 +354,15 @@ impl Auth0Builder {
         self
     }
 
+    /// Pace requests by Auth0's `x-ratelimit-*` headers (default on), so bulk
+    /// work runs at the tenant's rate instead of bouncing off 429s. Every
+    /// clone of the client shares the pacing. See
+    /// [`Throttle`](auth0plus_transport::Throttle).
+    pub fn throttle(mut self, enabled: bool) -> Self {
+        self.throttle = enabled;
+        self
+    }
+
     /// The `Auth0-Client` header ([`Telemetry::disabled`] to send none).
     pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
         self.telemetry = telemetry;
@@ -409,11 +420,13 @@ impl Auth0Builder {
                 )
             })?,
         };
-        let backend = SharedBackend::new(
-            Retrying::new(raw, sleep.clone())
-                .with_policy(self.retry)
-                .with_clock(self.clock.clone()),
-        );
+        let mut retrying = Retrying::new(raw, sleep.clone())
+            .with_policy(self.retry)
+            .with_clock(self.clock.clone());
+        if self.throttle {
+            retrying = retrying.with_throttle(Throttle::new());
+        }
+        let backend = SharedBackend::new(retrying);
         let tokens: Arc<dyn TokenSource> = match self.credentials {
             Credentials::None => {
                 return Err(Error::Config(

@@ -169,16 +169,9 @@ impl Users {
             let total = users.len() as u64;
             (users, total)
         } else {
-            let query = self.query().filter(lookup).per_page(2);
-            let total = query.count().await?;
-            (
-                if total == 1 {
-                    query.slice(..1).await?
-                } else {
-                    Vec::new()
-                },
-                total,
-            )
+            // One request: a page of two carries the total and, when it is
+            // 1, the user.
+            self.query().filter(lookup).per_page(2).first_page().await?
         };
         match total {
             0 => Err(Error::DoesNotExist { lookup: described }),

@@ -31,10 +31,27 @@ use crate::{Error, Result};
 pub struct User {
     users: Users,
     profile: UserProfile,
-    snapshot: Option<Metadata>,
+    snapshot: Option<Snapshot>,
     password: Option<Secret>,
     verify_email: Option<bool>,
     connection: Option<String>,
+}
+
+/// What Auth0 last had. Fetching keeps a clone of the profile (cheap);
+/// it becomes a JSON map only when a save needs to compare.
+#[derive(Clone)]
+enum Snapshot {
+    Profile(Box<UserProfile>),
+    Map(Metadata),
+}
+
+impl Snapshot {
+    fn to_map(&self) -> Metadata {
+        match self {
+            Self::Profile(profile) => profile.to_map(),
+            Self::Map(map) => map.clone(),
+        }
+    }
 }
 
 /// What [`User::to_state`] keeps: enough to restore the record later with
@@ -109,7 +126,7 @@ impl User {
     }
 
     pub(crate) fn fetched(users: Users, profile: UserProfile) -> Self {
-        let snapshot = Some(profile.to_map());
+        let snapshot = Some(Snapshot::Profile(Box::new(profile.clone())));
         Self {
             users,
             profile,
@@ -124,7 +141,7 @@ impl User {
         Self {
             users,
             profile: state.profile,
-            snapshot: state.snapshot,
+            snapshot: state.snapshot.map(Snapshot::Map),
             password: None,
             verify_email: None,
             connection: state.connection,
@@ -193,7 +210,7 @@ impl User {
     pub fn to_state(&self) -> UserState {
         UserState {
             profile: self.profile.clone(),
-            snapshot: self.snapshot.clone(),
+            snapshot: self.snapshot.as_ref().map(Snapshot::to_map),
             connection: self.connection.clone(),
         }
     }
@@ -207,7 +224,7 @@ impl User {
         };
         let redacted = self.password.as_ref().map(|_| Secret::new("[redacted]"));
         save::plan(
-            save::diff(&self.profile.to_map(), snapshot),
+            save::diff(&self.profile.to_map(), &snapshot.to_map()),
             redacted.as_ref(),
             self.connection(),
             self.users.auth0().client_id(),
@@ -245,8 +262,8 @@ impl User {
         );
         let created = self.users.post_user(body).await?;
         self.password = None;
+        self.snapshot = Some(Snapshot::Profile(Box::new(created.clone())));
         self.profile = created;
-        self.snapshot = Some(self.profile.to_map());
         self.verify_email = None;
         self.connection = Some(connection);
         Ok(())
@@ -255,7 +272,7 @@ impl User {
     async fn update(&mut self) -> Result<()> {
         let id = self.id().ok_or(Error::MissingId)?.to_owned();
         let current = self.profile.to_map();
-        let Some(snapshot) = self.snapshot.as_mut() else {
+        let Some(mut snapshot) = self.snapshot.as_ref().map(Snapshot::to_map) else {
             return Ok(());
         };
         let connection = self
@@ -264,7 +281,7 @@ impl User {
             .or_else(|| self.profile.primary_connection().map(str::to_owned))
             .or_else(|| self.users.auth0().default_connection().map(str::to_owned));
         let bodies = save::plan(
-            save::diff(&current, snapshot),
+            save::diff(&current, &snapshot),
             self.password.as_ref(),
             connection.as_deref(),
             self.users.auth0().client_id(),
@@ -272,7 +289,13 @@ impl User {
         let mut latest = None;
         for body in bodies {
             let fields: Vec<String> = body.keys().cloned().collect();
-            latest = Some(self.users.patch_user(&id, body).await?);
+            match self.users.patch_user(&id, body).await {
+                Ok(updated) => latest = Some(updated),
+                Err(e) => {
+                    self.snapshot = Some(Snapshot::Map(snapshot));
+                    return Err(e);
+                }
+            }
             // Record what this PATCH saved, so a failure in a later one does
             // not resend it (the password in particular).
             if fields.iter().any(|f| f == "password") {
@@ -292,10 +315,14 @@ impl User {
                 snapshot.remove("password");
             }
         }
-        if let Some(updated) = latest {
-            self.profile = updated;
-            self.snapshot = Some(self.profile.to_map());
-        }
+        self.snapshot = Some(match latest {
+            Some(updated) => {
+                let snapshot = Snapshot::Profile(Box::new(updated.clone()));
+                self.profile = updated;
+                snapshot
+            }
+            None => Snapshot::Map(snapshot),
+        });
         Ok(())
     }
 
