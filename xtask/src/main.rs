@@ -5,12 +5,13 @@
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick]`: the performance table.
 
+mod bench;
 mod dotenv;
 mod walkthrough;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick]>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         "walkthrough" => runtime().and_then(|rt| rt.block_on(walkthrough::run(&rest))),
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
+        "bench" => bench::run(&rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,522 @@
+//! `cargo xtask bench`: the performance table. Every line is a ratio measured
+//! in one run against a fake tenant in a child process (so its memory and
+//! work are not ours), with medians over several rounds. Benchmarks, not
+//! tests: nothing here fails on a time.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth0plus::Auth0Builder;
+use auth0plus::prelude::*;
+use serde_json::{Value, json};
+
+type R<T = ()> = Result<T, String>;
+
+/// A fake tenant running as a child process, killed on drop.
+struct FakeProcess {
+    child: Child,
+    info: Value,
+    http: reqwest::Client,
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl FakeProcess {
+    fn start(flags: &[&str]) -> R<Self> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .arg("fake-tenant")
+            .args(["--addr", "127.0.0.1:0"])
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the fake tenant: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let info: Value =
+            serde_json::from_str(&line).map_err(|e| format!("fake tenant said {line:?}: {e}"))?;
+        Ok(Self {
+            child,
+            info,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.info[name].as_str().unwrap_or_default().to_owned()
+    }
+
+    fn client(&self) -> Auth0Builder {
+        Auth0::builder(self.field("domain"))
+            .client_credentials(self.field("client_id"), self.field("client_secret"))
+            .default_connection(self.field("connection"))
+            .base_url(self.field("base_url"))
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> R<Value> {
+        let mut request = self
+            .http
+            .request(method, format!("{}/__fake/{path}", self.field("base_url")));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        let text = response.text().await.map_err(|e| e.to_string())?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn seed(&self, count: usize) -> R<Vec<String>> {
+        let answer = self
+            .control(
+                reqwest::Method::POST,
+                "seed",
+                Some(json!({ "count": count })),
+            )
+            .await?;
+        Ok(answer["user_ids"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect())
+    }
+
+    async fn counters(&self) -> R<Value> {
+        self.control(reqwest::Method::GET, "counters", None).await
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Row {
+    name: String,
+    measured: String,
+    ratio: String,
+    target: String,
+}
+
+pub fn run(args: &[String]) -> R {
+    let mut quick = false;
+    let mut only = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--only" => only = rest.next().and_then(|n| n.parse::<u8>().ok()),
+            other => {
+                return Err(format!(
+                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-5]"
+                ));
+            }
+        }
+    }
+    if cfg!(debug_assertions) {
+        // Timing a debug build says nothing: run the release build of this task.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "xtask",
+                "--",
+                "bench",
+            ])
+            .args(args)
+            .status()
+            .map_err(|e| e.to_string())?;
+        return if status.success() {
+            Ok(())
+        } else {
+            Err("the release benchmark failed".into())
+        };
+    }
+    let runtime = crate::runtime()?;
+    runtime.block_on(all(quick, only))
+}
+
+async fn all(quick: bool, only: Option<u8>) -> R {
+    println!(
+        "auth0plus benchmarks{} — fake tenant in a child process on loopback",
+        if quick { " (quick)" } else { "" }
+    );
+    println!("machine: {}", machine());
+    let wanted = |n: u8| only.is_none_or(|o| o == n);
+    let mut rows = Vec::new();
+    if wanted(1) {
+        rows.extend(overhead(quick).await?);
+    }
+    if wanted(2) {
+        rows.extend(listing(quick).await?);
+    }
+    if wanted(3) {
+        rows.extend(bulk(quick).await?);
+    }
+    if wanted(4) {
+        rows.push(token(quick).await?);
+    }
+    if wanted(5) {
+        rows.extend(memory().await?);
+    }
+    println!("\n| benchmark | measured (median) | ratio | target |\n|---|---|---|---|");
+    for row in rows {
+        println!(
+            "| {} | {} | {} | {} |",
+            row.name, row.measured, row.ratio, row.target
+        );
+    }
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    format!("{cores} cores, {cpu}")
+}
+
+/// 1. Per-request overhead: `get_by_id` through our client vs the same GET
+///    through a bare reqwest client.
+async fn overhead(quick: bool) -> R<Vec<Row>> {
+    let (requests, rounds) = if quick { (200, 3) } else { (2_000, 5) };
+    let fake = FakeProcess::start(&[])?;
+    let id = fake.seed(1).await?.pop().ok_or("no seeded user")?;
+    let auth0 = fake.client().build().map_err(|e| e.to_string())?;
+    let users = auth0.users();
+    users.get_by_id(&id).await.map_err(|e| e.to_string())?; // token + connection warm
+    let token = fake.control(reqwest::Method::POST, "token", None).await?["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let bare = reqwest::Client::new();
+    let url = format!(
+        "{}/api/v2/users/{}",
+        fake.field("base_url"),
+        auth0plus::management::encode_segment(&id).map_err(|e| e.to_string())?
+    );
+    let bare_get = || async {
+        let body = bare
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .bytes()
+            .await
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice::<Value>(&body).map_err(|e| e.to_string())
+    };
+    bare_get().await?;
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = Instant::now();
+        for _ in 0..requests {
+            users.get_by_id(&id).await.map_err(|e| e.to_string())?;
+        }
+        ours.push(start.elapsed());
+        let start = Instant::now();
+        for _ in 0..requests {
+            bare_get().await?;
+        }
+        theirs.push(start.elapsed());
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(requests);
+    Ok(vec![Row {
+        name: format!("1. `get_by_id` × {requests}: auth0plus vs bare reqwest"),
+        measured: format!(
+            "{} vs {} ({:.0} µs vs {:.0} µs per request)",
+            ms(ours),
+            ms(theirs),
+            per(ours),
+            per(theirs)
+        ),
+        ratio: format!("{:.2}×", ours.as_secs_f64() / theirs.as_secs_f64()),
+        target: "≤ 1.10×".into(),
+    }])
+}
+
+/// 2. Listing 1,000 users in 10 pages of 100 with 25 ms latency.
+async fn listing(quick: bool) -> R<Vec<Row>> {
+    let rounds = if quick { 2 } else { 5 };
+    let fake = FakeProcess::start(&["--latency-ms", "25"])?;
+    fake.seed(1_000).await?;
+    let auth0 = fake.client().build().map_err(|e| e.to_string())?;
+    let all = auth0.users().all().per_page(100);
+    all.count().await.map_err(|e| e.to_string())?; // token warm
+    let mut results = Vec::new();
+    for (label, prefetch) in [
+        ("sequential (prefetch 1)", 1),
+        (
+            "default (prefetch 8)",
+            auth0plus::management::DEFAULT_PREFETCH,
+        ),
+        ("prefetch covering the pages (9)", 9),
+    ] {
+        let query = all.clone().prefetch(prefetch);
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            let start = Instant::now();
+            let users = query.fetch_all().await.map_err(|e| e.to_string())?;
+            samples.push(start.elapsed());
+            if users.len() != 1_000 {
+                return Err(format!("listed {} users, expected 1000", users.len()));
+            }
+        }
+        results.push((label, median(samples)));
+    }
+    let sequential = results[0].1;
+    let mut rows: Vec<Row> = results
+        .iter()
+        .map(|(label, d)| Row {
+            name: format!("2. list 1,000 users, 25 ms latency: {label}"),
+            measured: format!("{} ({:.1} round trips)", ms(*d), d.as_secs_f64() / 0.025),
+            ratio: format!(
+                "{:.2}× faster than sequential",
+                sequential.as_secs_f64() / d.as_secs_f64()
+            ),
+            target: if label.starts_with("prefetch") {
+                "≥ 4×, about 2 round trips".into()
+            } else {
+                "—".into()
+            },
+        })
+        .collect();
+    match python_listing(&fake, rounds) {
+        Ok(python) => rows.push(Row {
+            name: "2. list 1,000 users, 25 ms latency: official auth0-python (sequential pages)"
+                .into(),
+            measured: ms(python),
+            ratio: format!(
+                "auth0plus default is {:.2}× faster",
+                python.as_secs_f64() / results[1].1.as_secs_f64()
+            ),
+            target: "—".into(),
+        }),
+        Err(why) => println!("(auth0-python comparison skipped: {why})"),
+    }
+    Ok(rows)
+}
+
+fn python_listing(fake: &FakeProcess, rounds: u32) -> R<Duration> {
+    let check = Command::new("python3")
+        .args(["-c", "import auth0"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !check.status.success() {
+        return Err(
+            "`python3 -c \"import auth0\"` fails (pip install auth0-python to compare)".into(),
+        );
+    }
+    let script = r#"
+import json, sys, time, statistics
+from auth0.authentication import GetToken
+from auth0.management import Auth0
+info = json.loads(sys.argv[1]); rounds = int(sys.argv[2])
+host = info["base_url"].removeprefix("http://")
+tok = GetToken(host, info["client_id"], info["client_secret"], protocol="http").client_credentials(info["audience"])
+api = Auth0(base_url=info["base_url"] + "/api/v2", token=tok["access_token"])
+api.users.list(page=0, per_page=1, include_totals=True, search_engine="v3")
+samples = []
+for _ in range(rounds):
+    start = time.perf_counter(); n = 0
+    for page in range(10):
+        n += len(list(api.users.list(page=page, per_page=100, include_totals=True, search_engine="v3").items))
+    samples.append(time.perf_counter() - start)
+    assert n == 1000, n
+print(statistics.median(samples))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &fake.info.to_string(), &rounds.to_string()])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!(
+            "the auth0-python script failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ));
+    }
+    let seconds: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// 3. Bulk: delete N users under 50 rps / burst 10 with 16 concurrent tasks.
+async fn bulk(quick: bool) -> R<Vec<Row>> {
+    use futures::StreamExt;
+    let count: usize = if quick { 60 } else { 300 };
+    let (rate, burst) = (50.0_f64, 10.0_f64);
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    let minimum = Duration::from_secs_f64(((count as f64) - burst).max(0.0) / rate);
+    let mut rows = Vec::new();
+    for throttle in [true, false] {
+        let fake = FakeProcess::start(&["--rate-limit", "50,10"])?;
+        let ids = fake.seed(count).await?;
+        let auth0 = fake
+            .client()
+            .throttle(throttle)
+            .retry_policy(auth0plus::transport::RetryPolicy::patient())
+            .build()
+            .map_err(|e| e.to_string())?;
+        auth0
+            .token_source()
+            .token()
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::time::sleep(Duration::from_millis(300)).await; // the bucket is full
+        let users = auth0.users();
+        let start = Instant::now();
+        let errors = futures::stream::iter(ids)
+            .map(|id| {
+                let users = users.clone();
+                async move { users.delete(&id).await }
+            })
+            .buffer_unordered(16)
+            .filter(|r| futures::future::ready(r.is_err()))
+            .count()
+            .await;
+        let wall = start.elapsed();
+        let counters = fake.counters().await?;
+        let limited = counters["status"]["429"].as_u64().unwrap_or(0);
+        let total = counters["total"].as_u64().unwrap_or(0).max(1);
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let share = 100.0 * limited as f64 / total as f64;
+        rows.push(Row {
+            name: format!("3. delete {count} users, 50 rps / burst 10, 16 tasks, throttle {}", if throttle { "on (default)" } else { "off" }),
+            measured: format!("{} (minimum {}), {limited} × 429 = {share:.1}% of {total} requests, {errors} errors", ms(wall), ms(minimum)),
+            ratio: format!("{:.2}× the minimum", wall.as_secs_f64() / minimum.as_secs_f64()),
+            target: if throttle { "≤ 1.15×, 429s ≤ 5%, 0 errors".into() } else { "—".into() },
+        });
+    }
+    Ok(rows)
+}
+
+/// 4. 200 concurrent first calls for a token.
+async fn token(quick: bool) -> R<Row> {
+    let callers = if quick { 50 } else { 200 };
+    let fake = FakeProcess::start(&["--latency-ms", "25"])?;
+    let auth0 = fake.client().build().map_err(|e| e.to_string())?;
+    let tokens = Arc::clone(auth0.token_source());
+    let calls = (0..callers).map(|_| {
+        let tokens = Arc::clone(&tokens);
+        tokio::spawn(async move { tokens.token().await.map(|_| ()) })
+    });
+    let failures = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .filter(|r| !matches!(r, Ok(Ok(()))))
+        .count();
+    let counters = fake.counters().await?;
+    let made = counters["routes"]["token"]["total"].as_u64().unwrap_or(0);
+    Ok(Row {
+        name: format!("4. {callers} concurrent first calls for a token"),
+        measured: format!("{made} token request(s), {failures} failures"),
+        ratio: "—".into(),
+        target: "1 request".into(),
+    })
+}
+
+/// Peak resident memory since the last reset, and the current one, in KiB.
+fn memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// 5. Peak memory: holding one page vs streaming 1,000 users vs holding them all.
+async fn memory() -> R<Vec<Row>> {
+    use futures::TryStreamExt;
+    let fake = FakeProcess::start(&[])?;
+    fake.seed(1_000).await?;
+    let auth0 = fake.client().build().map_err(|e| e.to_string())?;
+    let all = auth0.users().all().per_page(100);
+    all.count().await.map_err(|e| e.to_string())?;
+    if memory_kib().is_none() || !reset_peak() {
+        println!("(memory benchmark skipped: /proc/self/status or clear_refs unavailable)");
+        return Ok(Vec::new());
+    }
+    let measure = async |label: &str| -> R<(String, u64)> {
+        let (_, before) = memory_kib().ok_or("no /proc")?;
+        reset_peak();
+        let kept = match label {
+            "one page" => all.slice(0..100).await.map_err(|e| e.to_string())?.len(),
+            "stream" => {
+                let mut seen = 0;
+                let mut stream = all.stream();
+                while let Some(user) = stream.try_next().await.map_err(|e| e.to_string())? {
+                    seen += usize::from(user.id().is_some());
+                }
+                seen
+            }
+            _ => all.fetch_all().await.map_err(|e| e.to_string())?.len(),
+        };
+        let (peak, _) = memory_kib().ok_or("no /proc")?;
+        Ok((format!("{kept} users"), peak.saturating_sub(before)))
+    };
+    let (_, page) = measure("one page").await?;
+    let (_, stream) = measure("stream").await?;
+    let (_, held) = measure("all").await?;
+    #[allow(clippy::cast_precision_loss, reason = "KiB counts")]
+    let ratio = |x: u64| format!("{:.1}× one page", x as f64 / page.max(1) as f64);
+    Ok(vec![
+        Row {
+            name: "5. peak RSS growth: holding one page (100 users)".into(),
+            measured: format!("{page} KiB"),
+            ratio: "1×".into(),
+            target: "—".into(),
+        },
+        Row {
+            name: "5. peak RSS growth: streaming 1,000 users (prefetch 8)".into(),
+            measured: format!("{stream} KiB"),
+            ratio: ratio(stream),
+            target: "flat: bounded by pages in flight".into(),
+        },
+        Row {
+            name: "5. peak RSS growth: fetch_all 1,000 users (held, for contrast)".into(),
+            measured: format!("{held} KiB"),
+            ratio: ratio(held),
+            target: "—".into(),
+        },
+    ])
+}
