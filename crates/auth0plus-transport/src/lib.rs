@@ -88,7 +88,7 @@
 //! - `reqwest` (default): [`ReqwestBackend`], one pooled reqwest client.
 //! - `rustls` (default) / `native-tls`: the TLS stack of [`ReqwestBackend`].
 //! - `tokio`: [`TokioSleep`], the tokio timer behind [`Sleep`].
-//! - `test-util`: [`test_util`], a scripted backend and a manual clock.
+//! - `test-util`: the `test_util` module, a scripted backend and a manual clock.
 //!
 //! With no features this crate pulls in neither tokio nor reqwest nor hyper.
 
