@@ -448,23 +448,9 @@ async fn token(quick: bool) -> R<Row> {
     })
 }
 
-/// Peak resident memory since the last reset, and the current one, in KiB.
-fn memory_kib() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-    };
-    Some((field("VmHWM:")?, field("VmRSS:")?))
-}
-
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// 5. Peak memory: holding one page vs streaming 1,000 users vs holding them all.
+/// 5. Peak heap: holding one page vs streaming 1,000 users vs holding them
+///    all. Heap bytes from a counting allocator, not RSS: the allocator keeps
+///    freed pages, so RSS hides what a phase needs once an earlier one grew it.
 async fn memory() -> R<Vec<Row>> {
     use futures::TryStreamExt;
     let fake = FakeProcess::start(&[])?;
@@ -472,16 +458,12 @@ async fn memory() -> R<Vec<Row>> {
     let auth0 = fake.client().build().map_err(|e| e.to_string())?;
     let all = auth0.users().all().per_page(100);
     all.count().await.map_err(|e| e.to_string())?;
-    if memory_kib().is_none() || !reset_peak() {
-        println!("(memory benchmark skipped: /proc/self/status or clear_refs unavailable)");
-        return Ok(Vec::new());
-    }
-    let measure = async |label: &str| -> R<(String, u64)> {
-        let (_, before) = memory_kib().ok_or("no /proc")?;
-        reset_peak();
-        let kept = match label {
-            "one page" => all.slice(0..100).await.map_err(|e| e.to_string())?.len(),
-            "stream" => {
+    let peak_growth = async |phase: u8| -> R<(usize, usize)> {
+        let before = crate::HEAP.current_usage();
+        crate::HEAP.reset_peak_usage();
+        let users = match phase {
+            0 => all.slice(0..100).await.map_err(|e| e.to_string())?.len(),
+            1 => {
                 let mut seen = 0;
                 let mut stream = all.stream();
                 while let Some(user) = stream.try_next().await.map_err(|e| e.to_string())? {
@@ -491,30 +473,30 @@ async fn memory() -> R<Vec<Row>> {
             }
             _ => all.fetch_all().await.map_err(|e| e.to_string())?.len(),
         };
-        let (peak, _) = memory_kib().ok_or("no /proc")?;
-        Ok((format!("{kept} users"), peak.saturating_sub(before)))
+        Ok((users, crate::HEAP.peak_usage().saturating_sub(before)))
     };
-    let (_, page) = measure("one page").await?;
-    let (_, stream) = measure("stream").await?;
-    let (_, held) = measure("all").await?;
-    #[allow(clippy::cast_precision_loss, reason = "KiB counts")]
-    let ratio = |x: u64| format!("{:.1}× one page", x as f64 / page.max(1) as f64);
+    let (_, page) = peak_growth(0).await?;
+    let (streamed, stream) = peak_growth(1).await?;
+    let (held_users, held) = peak_growth(2).await?;
+    let kib = |bytes: usize| format!("{} KiB", bytes / 1024);
+    #[allow(clippy::cast_precision_loss, reason = "byte counts")]
+    let ratio = |x: usize| format!("{:.1}× one page", x as f64 / page.max(1) as f64);
     Ok(vec![
         Row {
-            name: "5. peak RSS growth: holding one page (100 users)".into(),
-            measured: format!("{page} KiB"),
+            name: "5. peak heap: holding one page (100 users)".into(),
+            measured: kib(page),
             ratio: "1×".into(),
             target: "—".into(),
         },
         Row {
-            name: "5. peak RSS growth: streaming 1,000 users (prefetch 8)".into(),
-            measured: format!("{stream} KiB"),
+            name: format!("5. peak heap: streaming {streamed} users (prefetch 8)"),
+            measured: kib(stream),
             ratio: ratio(stream),
             target: "flat: bounded by pages in flight".into(),
         },
         Row {
-            name: "5. peak RSS growth: fetch_all 1,000 users (held, for contrast)".into(),
-            measured: format!("{held} KiB"),
+            name: format!("5. peak heap: fetch_all {held_users} users (held, for contrast)"),
+            measured: kib(held),
             ratio: ratio(held),
             target: "—".into(),
         },

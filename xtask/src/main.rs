@@ -11,6 +11,10 @@ mod walkthrough;
 
 use std::process::ExitCode;
 
+/// Counts heap bytes so `bench` can report peak memory.
+#[global_allocator]
+static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
+
 const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N]>";
 
 fn main() -> ExitCode {
