@@ -17,6 +17,37 @@ struct TicketBody {
     ticket: String,
 }
 
+/// The options both tickets take, each a JSON field of the request body.
+macro_rules! ticket_options {
+    () => {
+        /// Where to send the user afterwards (Classic Universal Login; not with
+        /// an organization).
+        pub fn result_url(self, url: impl Into<String>) -> Self {
+            self.set("result_url", Value::String(url.into()))
+        }
+
+        /// The application whose settings the page uses.
+        pub fn client_id(self, client_id: impl Into<String>) -> Self {
+            self.set("client_id", Value::String(client_id.into()))
+        }
+
+        /// The organization the ticket is for.
+        pub fn organization_id(self, id: impl Into<String>) -> Self {
+            self.set("organization_id", Value::String(id.into()))
+        }
+
+        /// Lifetime in seconds (Auth0's default is 5 days).
+        pub fn ttl_sec(self, seconds: u64) -> Self {
+            self.set("ttl_sec", Value::from(seconds))
+        }
+
+        /// Add the email to the redirect URL's query.
+        pub fn include_email_in_redirect(self, include: bool) -> Self {
+            self.set("includeEmailInRedirect", Value::Bool(include))
+        }
+    };
+}
+
 /// Options of an email-verification ticket.
 ///
 /// ```
@@ -38,30 +69,7 @@ impl EmailVerificationTicket {
         Self { body }
     }
 
-    /// Where to send the user afterwards (Classic Universal Login only).
-    pub fn result_url(self, url: impl Into<String>) -> Self {
-        self.set("result_url", Value::String(url.into()))
-    }
-
-    /// The application whose settings the page uses.
-    pub fn client_id(self, client_id: impl Into<String>) -> Self {
-        self.set("client_id", Value::String(client_id.into()))
-    }
-
-    /// The organization the user is verifying for.
-    pub fn organization_id(self, id: impl Into<String>) -> Self {
-        self.set("organization_id", Value::String(id.into()))
-    }
-
-    /// Lifetime in seconds (Auth0's default is 5 days).
-    pub fn ttl_sec(self, seconds: u64) -> Self {
-        self.set("ttl_sec", Value::from(seconds))
-    }
-
-    /// Add the email to the redirect URL's query.
-    pub fn include_email_in_redirect(self, include: bool) -> Self {
-        self.set("includeEmailInRedirect", Value::Bool(include))
-    }
+    ticket_options!();
 
     /// Verify a secondary identity (`{user_id, provider}`).
     pub fn identity(self, user_id: impl Into<String>, provider: impl Into<String>) -> Self {
@@ -143,34 +151,11 @@ impl PasswordChangeTicket {
         self.set("email", Value::String(email.into()))
     }
 
-    /// Where to send the user afterwards.
-    pub fn result_url(self, url: impl Into<String>) -> Self {
-        self.set("result_url", Value::String(url.into()))
-    }
-
-    /// The application whose settings the page uses.
-    pub fn client_id(self, client_id: impl Into<String>) -> Self {
-        self.set("client_id", Value::String(client_id.into()))
-    }
-
-    /// The organization.
-    pub fn organization_id(self, id: impl Into<String>) -> Self {
-        self.set("organization_id", Value::String(id.into()))
-    }
-
-    /// Lifetime in seconds (Auth0's default is 5 days).
-    pub fn ttl_sec(self, seconds: u64) -> Self {
-        self.set("ttl_sec", Value::from(seconds))
-    }
+    ticket_options!();
 
     /// Mark the email verified once the password is changed.
     pub fn mark_email_as_verified(self, mark: bool) -> Self {
         self.set("mark_email_as_verified", Value::Bool(mark))
-    }
-
-    /// Add the email to the redirect URL's query.
-    pub fn include_email_in_redirect(self, include: bool) -> Self {
-        self.set("includeEmailInRedirect", Value::Bool(include))
     }
 
     fn set(mut self, key: &str, value: Value) -> Self {

@@ -128,8 +128,9 @@ pub struct Identity {
     pub extra: Metadata,
 }
 
-/// Updatable root attributes, in the order they are sent.
-pub(crate) const UPDATABLE: &[&str] = &[
+/// Profile fields a client may set, on create and on update, in the order
+/// they are sent.
+pub(crate) const SETTABLE: &[&str] = &[
     "email",
     "email_verified",
     "username",

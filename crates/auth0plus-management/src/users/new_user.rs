@@ -5,7 +5,7 @@ use std::fmt;
 use auth0plus_transport::Secret;
 use serde_json::Value;
 
-use super::model::{Metadata, UserProfile};
+use super::model::{Metadata, SETTABLE, UserProfile};
 
 /// The fields of a user to create, one chained setter per field.
 ///
@@ -186,23 +186,6 @@ impl NewUser {
     }
 }
 
-/// Fields that may be sent when creating a user.
-pub(crate) const CREATABLE: &[&str] = &[
-    "email",
-    "email_verified",
-    "username",
-    "phone_number",
-    "phone_verified",
-    "given_name",
-    "family_name",
-    "name",
-    "nickname",
-    "picture",
-    "blocked",
-    "user_metadata",
-    "app_metadata",
-];
-
 /// The `POST /users` body for `profile`.
 pub(crate) fn create_body(
     profile: &UserProfile,
@@ -213,7 +196,7 @@ pub(crate) fn create_body(
     let map = profile.to_map();
     let mut body = Metadata::new();
     body.insert("connection".into(), Value::String(connection.to_owned()));
-    for field in CREATABLE {
+    for field in SETTABLE {
         if let Some(value) = map.get(*field) {
             body.insert((*field).to_owned(), value.clone());
         }

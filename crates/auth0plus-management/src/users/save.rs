@@ -4,7 +4,7 @@
 use auth0plus_transport::Secret;
 use serde_json::Value;
 
-use super::model::{Metadata, UPDATABLE};
+use super::model::{Metadata, SETTABLE};
 
 const METADATA: [&str; 2] = ["user_metadata", "app_metadata"];
 
@@ -29,7 +29,7 @@ const TAKES_CLIENT_ID: [&str; 2] = ["email", "phone_number"];
 #[must_use]
 pub fn diff(current: &Metadata, snapshot: &Metadata) -> Metadata {
     let mut changed = Metadata::new();
-    for field in UPDATABLE {
+    for field in SETTABLE {
         let now = current.get(*field);
         let before = snapshot.get(*field);
         if METADATA.contains(field) {
