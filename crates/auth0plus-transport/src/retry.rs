@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use futures::future::{Either, select};
 use http::{HeaderMap, StatusCode};
+use tracing::Instrument as _;
 
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
@@ -371,6 +372,18 @@ fn copy_request(request: &HttpRequest) -> HttpRequest {
 #[async_trait]
 impl<B: HttpBackend> HttpBackend for Retrying<B> {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // One span per request; attempts, statuses and waits are events in it.
+        // Only the method and path go in: never headers, bodies or the query.
+        let span = tracing::debug_span!("auth0plus.request", method = %request.method(), path = %request.uri().path());
+        self.send_with_retries(request).instrument(span).await
+    }
+}
+
+impl<B: HttpBackend> Retrying<B> {
+    async fn send_with_retries(
+        &self,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
         let idempotent = is_idempotent(&request);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
