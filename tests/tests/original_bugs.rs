@@ -13,13 +13,10 @@ use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use auth0plus_tests::{TestResult, builder_for};
 
 fn client_for(tenant: &FakeTenant) -> Auth0 {
-    Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .default_connection(tenant.connection())
-        .base_url(tenant.base_url())
+    builder_for(tenant)
         .retry_policy(RetryPolicy::never())
         .build()
         .expect("a valid client")

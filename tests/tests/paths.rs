@@ -38,10 +38,7 @@ const AWKWARD_IDS: &[&str] = &[
 ];
 
 fn client(tenant: &FakeTenant) -> Auth0 {
-    Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .default_connection(tenant.connection())
-        .base_url(tenant.base_url())
+    auth0plus_tests::builder_for(tenant)
         .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(5)))
         .build()
         .unwrap()

@@ -14,14 +14,11 @@ use auth0plus::transport::RetryPolicy;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use auth0plus_tests::{TestResult, builder_for};
 
 fn client_for(tenant: &FakeTenant) -> Auth0 {
-    Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .default_connection(tenant.connection())
+    builder_for(tenant)
         .client_id(tenant.client_id())
-        .base_url(tenant.base_url())
         .retry_policy(RetryPolicy::never())
         .build()
         .expect("a valid client")

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use auth0plus::Auth0;
 use auth0plus::transport::RetryPolicy;
 use auth0plus_fake::{FakeTenant, Fault, Route};
 
@@ -14,11 +13,7 @@ fn fast_policy() -> RetryPolicy {
 }
 
 fn client(tenant: &FakeTenant) -> auth0plus::management::Auth0Builder {
-    Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .default_connection(tenant.connection())
-        .base_url(tenant.base_url())
-        .retry_policy(fast_policy())
+    auth0plus_tests::builder_for(tenant).retry_policy(fast_policy())
 }
 
 #[tokio::test]

@@ -15,26 +15,14 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 use wiremock::MockServer;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use auth0plus_tests::{TestResult, builder_for, stored_ids};
 
 fn client_for(tenant: &FakeTenant) -> Auth0 {
-    Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .default_connection(tenant.connection())
+    builder_for(tenant)
         .client_id(tenant.client_id())
-        .base_url(tenant.base_url())
         .retry_policy(RetryPolicy::never())
         .build()
         .expect("a valid client")
-}
-
-/// The ids of the fake's users, in creation order.
-fn stored_ids(tenant: &FakeTenant) -> Vec<String> {
-    tenant
-        .users()
-        .iter()
-        .filter_map(|u| u["user_id"].as_str().map(str::to_owned))
-        .collect()
 }
 
 fn ids(users: &[User]) -> Vec<String> {

@@ -12,7 +12,7 @@ use auth0plus::oauth::ClientCredentials;
 use auth0plus::prelude::*;
 use serde_json::{Value, json};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use auth0plus_tests::TestResult;
 
 fn ids(users: &[User]) -> BTreeSet<String> {
     users
