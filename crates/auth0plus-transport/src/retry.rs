@@ -331,7 +331,13 @@ impl<B: HttpBackend> Retrying<B> {
 
     async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let send = self.inner.send(request);
-        match self.policy.attempt_timeout {
+        // An instant timer would win every race against a backend that is
+        // not ready on its first poll: with it there are no attempt timeouts.
+        let limit = self
+            .policy
+            .attempt_timeout
+            .filter(|_| !self.sleep.is_instant());
+        match limit {
             None => send.await,
             Some(limit) => match select(send, self.sleep.sleep(limit)).await {
                 Either::Left((outcome, _)) => outcome,
@@ -346,10 +352,24 @@ impl<B: HttpBackend> Retrying<B> {
 
 impl<B> Retrying<B> {
     /// Wait until the throttle grants a token.
-    async fn paced(&self, throttle: &Throttle, method: &http::Method, path: &str) -> Permit {
+    ///
+    /// With an instant timer (see [`Sleep::is_instant`]) waiting is
+    /// impossible, and looping on it would spin: the request then takes the
+    /// token if one is granted at once and is otherwise sent unthrottled
+    /// (`None`), without a permit.
+    async fn paced(
+        &self,
+        throttle: &Throttle,
+        method: &http::Method,
+        path: &str,
+    ) -> Option<Permit> {
         loop {
             match throttle.acquire(self.clock.now()) {
-                Acquire::Granted(permit) => return permit,
+                Acquire::Granted(permit) => return Some(permit),
+                Acquire::Wait(_) if self.sleep.is_instant() => {
+                    tracing::trace!(%method, %path, "throttle wait skipped: instant timer");
+                    return None;
+                }
                 Acquire::Wait(wait) => {
                     tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled");
                     self.sleep.sleep(wait).await;
@@ -390,7 +410,7 @@ impl<B: HttpBackend> Retrying<B> {
         let mut attempt = 1;
         loop {
             let permit = match &self.throttle {
-                Some(throttle) => Some(self.paced(throttle, &method, &path).await),
+                Some(throttle) => self.paced(throttle, &method, &path).await,
                 None => None,
             };
             let outcome = self.attempt(copy_request(&request)).await;

@@ -19,6 +19,17 @@ pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 pub trait Sleep: Send + Sync + fmt::Debug + 'static {
     /// A future that completes after `duration`.
     fn sleep(&self, duration: Duration) -> SleepFuture;
+
+    /// Whether every sleep completes at once (as with [`NoSleep`]).
+    ///
+    /// Such a timer cannot measure time: racing a request against it would
+    /// fail every request that is not ready on its first poll, and waiting on
+    /// it in a loop would spin. The retry layer therefore applies no attempt
+    /// timeouts and no throttle waits with an instant timer. Real timers keep
+    /// the default, `false`.
+    fn is_instant(&self) -> bool {
+        false
+    }
 }
 
 /// The current wall-clock time (rate-limit resets are epoch seconds).
@@ -51,6 +62,10 @@ impl SharedSleep {
 impl Sleep for SharedSleep {
     fn sleep(&self, duration: Duration) -> SleepFuture {
         self.0.sleep(duration)
+    }
+
+    fn is_instant(&self) -> bool {
+        self.0.is_instant()
     }
 }
 
@@ -104,14 +119,21 @@ pub fn default_sleep() -> Option<SharedSleep> {
 
 /// A timer for runtimes without one: every sleep completes at once.
 ///
-/// Retries then happen back to back, which is only reasonable in tests or when
-/// retries are turned off; supply a real [`Sleep`] otherwise.
+/// With it there are **no attempt timeouts and no waits**: an attempt runs
+/// as long as the backend takes (the policy's attempt timeout is ignored),
+/// retries happen back to back, and a [`Throttle`](crate::Throttle) never
+/// holds a request back. That suits tests, and backends that enforce their own
+/// timeouts with retries turned off; supply a real [`Sleep`] otherwise.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSleep;
 
 impl Sleep for NoSleep {
     fn sleep(&self, _duration: Duration) -> SleepFuture {
         Box::pin(std::future::ready(()))
+    }
+
+    fn is_instant(&self) -> bool {
+        true
     }
 }
 

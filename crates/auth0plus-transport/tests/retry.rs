@@ -12,8 +12,8 @@ use auth0plus_transport::test_util::{
     ManualClock, ManualSleep, ReplayBackend, response, response_with_headers,
 };
 use auth0plus_transport::{
-    Bytes, Clock, HttpBackend, HttpRequest, Idempotent, RetryPolicy, Retrying, Sleep, SleepFuture,
-    TransportError, epoch_seconds,
+    Acquire, Bytes, Clock, HttpBackend, HttpRequest, Idempotent, NoSleep, RetryPolicy, Retrying,
+    SharedSleep, Sleep, SleepFuture, Throttle, TransportError, epoch_seconds,
 };
 
 fn request(method: &str) -> HttpRequest {
@@ -292,4 +292,80 @@ async fn repeated_429s_at_the_same_reset_spread_out_more_each_time() {
         fourth_waits.iter().any(|w| *w > Duration::from_millis(63)),
         "{fourth_waits:?}"
     );
+}
+
+/// A backend that is pending on its first poll and answers 200 on the second.
+#[derive(Debug)]
+struct PendingOnce;
+
+#[auth0plus_transport::async_trait]
+impl HttpBackend for PendingOnce {
+    async fn send(
+        &self,
+        _r: HttpRequest,
+    ) -> Result<auth0plus_transport::HttpResponse, TransportError> {
+        let mut polled = false;
+        std::future::poll_fn(|cx| {
+            if polled {
+                Poll::Ready(())
+            } else {
+                polled = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await;
+        response(200, "{}")
+    }
+}
+
+/// `NoSleep` completes at once, so racing it against the attempt would turn
+/// every backend that is not ready on its first poll into a timeout.
+#[tokio::test]
+async fn no_sleep_applies_no_attempt_timeout() {
+    assert!(NoSleep.is_instant());
+    assert!(SharedSleep::new(NoSleep).is_instant());
+    assert!(!ManualSleep::detached().is_instant());
+    let retrying = Retrying::new(PendingOnce, NoSleep)
+        .with_policy(RetryPolicy::never().attempt_timeout(Some(Duration::from_secs(30))));
+    let res = retrying.send(request("GET")).await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+/// With an instant timer the throttle cannot wait; the request goes ahead
+/// instead of spinning on `acquire` forever.
+#[test]
+fn no_sleep_does_not_spin_on_an_empty_throttle() {
+    let clock = ManualClock::fixed();
+    let throttle = Throttle::new();
+    let empty = response_with_headers(
+        429,
+        &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0")],
+        "{}",
+    );
+    // Learn an empty bucket and spend the one probe: the next acquire waits.
+    for _ in 0..2 {
+        let Acquire::Granted(permit) = throttle.acquire(clock.now()) else {
+            panic!("expected a permit");
+        };
+        permit.observe(empty.status(), empty.headers(), clock.now());
+    }
+    assert!(matches!(throttle.acquire(clock.now()), Acquire::Wait(_)));
+    let backend = ReplayBackend::new().then(response(200, "{}"));
+    let retrying = Retrying::new(backend.clone(), NoSleep)
+        .with_clock(clock.clone())
+        .with_throttle(throttle)
+        .with_policy(RetryPolicy::never());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let status = futures::executor::block_on(retrying.send(request("GET")))
+            .unwrap()
+            .status();
+        let _ = tx.send(status);
+    });
+    let status = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the throttled request spun instead of being sent");
+    assert_eq!(status, 200);
+    assert_eq!(backend.request_count(), 1);
 }
