@@ -38,7 +38,9 @@
 //!   backoff step that grows with each retry, so clients colliding on the same
 //!   reset spread out. A wait longer than 60 s is not slept: the 429 is
 //!   returned at once as a typed error (`RetryPolicy::patient()`: 10 attempts
-//!   and waits as long as the server asks, for bulk jobs).
+//!   and waits as long as the server asks, for bulk jobs). A server-requested
+//!   wait is clamped to at most one hour, in every policy, and computed with
+//!   saturating arithmetic, so no header value can panic the client.
 //! - Connection failures (refused, DNS, TLS handshake), for every method:
 //!   nothing was sent.
 //! - `408`, `500`, `502`, `503`, `504`, timeouts and connections lost after the

@@ -18,6 +18,11 @@
 //! the last attempt, a rate-limit wait longer than
 //! [`RetryPolicy::max_rate_limit_wait`] is not slept at all (the 429 is
 //! returned at once), and dropping the future cancels any wait.
+//!
+//! A wait the server asks for (`Retry-After`, `x-ratelimit-reset`) is clamped
+//! to at most one hour, even under [`RetryPolicy::patient`], and every wait is
+//! computed with saturating arithmetic: no header value can make the client
+//! panic or sleep for centuries.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -30,6 +35,10 @@ use tracing::Instrument as _;
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
 use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, is_idempotent};
+
+/// The longest wait a server can ask for: `Retry-After` or
+/// `x-ratelimit-reset` beyond it is read as this.
+const MAX_SERVER_WAIT: Duration = Duration::from_secs(60 * 60);
 
 /// How many times to try and how long to wait in between.
 ///
@@ -75,7 +84,9 @@ impl RetryPolicy {
         }
     }
 
-    /// For bulk jobs: 10 attempts, and rate-limit waits as long as the server asks.
+    /// For bulk jobs: 10 attempts, and rate-limit waits as long as the server
+    /// asks, up to one hour (a longer `Retry-After` or reset is clamped to one
+    /// hour).
     #[must_use]
     pub fn patient() -> Self {
         Self {
@@ -178,17 +189,21 @@ impl RateLimitInfo {
         (info != Self::default()).then_some(info)
     }
 
-    /// How long the server asks us to wait, measured from `now`.
+    /// How long the server asks us to wait, measured from `now`, clamped to
+    /// at most one hour (the headers are the server's to set, and a huge value
+    /// must not stall or break the client).
     #[must_use]
     pub fn wait(&self, now: SystemTime) -> Option<Duration> {
-        if let Some(seconds) = self.retry_after {
-            return Some(Duration::from_secs(seconds));
-        }
-        let reset = self.reset?;
-        let now_secs = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        Some(Duration::from_secs(reset).saturating_sub(now_secs))
+        let wait = if let Some(seconds) = self.retry_after {
+            Duration::from_secs(seconds)
+        } else {
+            let reset = self.reset?;
+            let now_secs = now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            Duration::from_secs(reset).saturating_sub(now_secs)
+        };
+        Some(wait.min(MAX_SERVER_WAIT))
     }
 }
 
@@ -310,7 +325,9 @@ impl<B: HttpBackend> Retrying<B> {
                         // The pause grows with each retry, so clients that keep
                         // colliding on the same reset spread out instead of
                         // starving (a burst-sized handful wins each second).
-                        Some(wait) => Verdict::Retry(wait + self.policy.backoff(retry) / 4),
+                        Some(wait) => {
+                            Verdict::Retry(wait.saturating_add(self.policy.backoff(retry) / 4))
+                        }
                         None => Verdict::Retry(self.policy.backoff(retry)),
                     };
                 }
@@ -475,5 +492,21 @@ mod tests {
         };
         assert_eq!(past.wait(now), Some(Duration::ZERO));
         assert_eq!(RateLimitInfo::default().wait(now), None);
+    }
+
+    #[test]
+    fn a_huge_server_wait_is_clamped_to_an_hour() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let hour = Duration::from_secs(3_600);
+        let retry_after = RateLimitInfo {
+            retry_after: Some(u64::MAX),
+            ..RateLimitInfo::default()
+        };
+        assert_eq!(retry_after.wait(now), Some(hour));
+        let reset = RateLimitInfo {
+            reset: Some(u64::MAX),
+            ..RateLimitInfo::default()
+        };
+        assert_eq!(reset.wait(now), Some(hour));
     }
 }

@@ -369,3 +369,23 @@ fn no_sleep_does_not_spin_on_an_empty_throttle() {
     assert_eq!(status, 200);
     assert_eq!(backend.request_count(), 1);
 }
+
+/// `Retry-After` is the server's to set: under the patient policy (no cap) a
+/// huge value used to overflow `Duration` addition and panic.
+#[tokio::test]
+async fn a_huge_retry_after_neither_panics_nor_waits_past_an_hour() {
+    for header in [
+        ("retry-after", "18446744073709551615"),
+        ("x-ratelimit-reset", "18446744073709551615"),
+    ] {
+        let backend = ReplayBackend::new()
+            .then(Ok(response_with_headers(429, &[header], "{}")))
+            .then(response(200, "{}"));
+        let (retrying, _, sleep) = setup(&backend);
+        let retrying = retrying.with_policy(RetryPolicy::patient().attempt_timeout(None));
+        assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+        let waited = sleep.sleeps()[0];
+        assert!(waited >= Duration::from_secs(3_600), "{waited:?}");
+        assert!(waited <= Duration::from_secs(3_601), "{waited:?}");
+    }
+}
