@@ -165,7 +165,11 @@ impl TokenSource for CachedTokenSource {
         let token = self.credentials.request_token().await?;
         let lifetime = token.lifetime();
         let leeway = self.leeway.min(lifetime / 2);
-        let refresh_at = asked_at + lifetime.saturating_sub(leeway);
+        // `lifetime` is clamped to a year, but the clock is injected: never
+        // panic on overflow, at worst refresh at the next call.
+        let refresh_at = asked_at
+            .checked_add(lifetime.saturating_sub(leeway))
+            .unwrap_or(asked_at);
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             token: token.access_token.clone(),
             refresh_at,

@@ -10,6 +10,10 @@ use crate::Error;
 /// Lifetime assumed when Auth0 omits `expires_in` (its documented default).
 pub const DEFAULT_EXPIRES_IN: u64 = 86_400;
 
+/// The longest lifetime [`Token::lifetime`] reports: one year. `expires_in`
+/// comes from the server, and a huge value must not overflow time arithmetic.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// An access token from `/oauth/token`.
 ///
 /// `Debug` never shows the token itself.
@@ -27,10 +31,11 @@ pub struct Token {
 }
 
 impl Token {
-    /// The token's lifetime.
+    /// The token's lifetime, at most [`MAX_LIFETIME`] (one year) whatever
+    /// `expires_in` says.
     #[must_use]
     pub fn lifetime(&self) -> Duration {
-        Duration::from_secs(self.expires_in)
+        Duration::from_secs(self.expires_in).min(MAX_LIFETIME)
     }
 
     /// The granted scopes.
@@ -163,6 +168,17 @@ mod tests {
             ["read:users", "create:users"]
         );
         assert!(!format!("{t:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_to_a_year() {
+        let t = parse_token_response(&resp(
+            200,
+            r#"{"access_token":"t","expires_in":18446744073709551615}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.expires_in, u64::MAX);
+        assert_eq!(t.lifetime(), MAX_LIFETIME);
     }
 
     #[test]

@@ -319,3 +319,19 @@ async fn a_failed_fetch_is_not_cached() {
     ));
     assert_eq!(source.token().await.unwrap().expose(), "ok");
 }
+
+/// `expires_in` is the server's: `u64::MAX` used to overflow `SystemTime + Duration`
+/// in the cache and panic.
+#[tokio::test]
+async fn a_huge_expires_in_is_cached_without_panicking() {
+    let backend = ReplayBackend::new().then(response(
+        200,
+        r#"{"access_token":"forever","expires_in":18446744073709551615}"#,
+    ));
+    let clock = ManualClock::fixed();
+    let source = replayed_source(&backend, &clock);
+    assert_eq!(source.token().await.unwrap().expose(), "forever");
+    clock.advance(Duration::from_secs(30 * 24 * 60 * 60));
+    assert_eq!(source.token().await.unwrap().expose(), "forever");
+    assert_eq!(backend.request_count(), 1);
+}
