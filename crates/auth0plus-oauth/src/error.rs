@@ -59,6 +59,11 @@ pub enum Error {
         /// diagnosis. Never set for a 2xx answer, which could hold a token.
         body: Option<String>,
     },
+    /// This call waited for a token request made by a concurrent call, and
+    /// that request failed (its error text, which never holds a secret).
+    /// The next call makes a new request.
+    #[error("the token request made for this call failed: {0}")]
+    RefreshFailed(String),
 }
 
 impl Error {

@@ -65,7 +65,11 @@ struct Cached {
 ///
 /// - A token is reused until `leeway` (default 60 s) before it expires.
 /// - Refreshes are single-flight: however many tasks ask at once, one token
-///   request is made and they all get its result.
+///   request is made and they all get its result. That holds for failures
+///   too: the tasks that were waiting on a failed request get
+///   [`Error::RefreshFailed`] instead of each asking again (100 callers with
+///   a wrong secret make one token request, not 100); the next call after
+///   that tries again.
 /// - Fetches go through the credentials' backend, so they share its
 ///   connection pool and retry policy.
 ///
@@ -83,7 +87,11 @@ pub struct CachedTokenSource {
     clock: SharedClock,
     leeway: Duration,
     cached: Arc<Mutex<Option<Cached>>>,
-    refresh: Arc<futures::lock::Mutex<()>>,
+    /// Held while fetching; holds the outcome of the last fetch when it failed
+    /// (its `Display` text, which never contains a secret).
+    refresh: Arc<futures::lock::Mutex<Option<String>>>,
+    /// Fetches completed (success or failure), bumped under `refresh`.
+    completed: Arc<AtomicU64>,
     fetches: Arc<AtomicU64>,
 }
 
@@ -107,6 +115,7 @@ impl CachedTokenSource {
             leeway: DEFAULT_LEEWAY,
             cached: Arc::default(),
             refresh: Arc::default(),
+            completed: Arc::default(),
             fetches: Arc::default(),
         }
     }
@@ -155,14 +164,25 @@ impl TokenSource for CachedTokenSource {
             return Ok(token);
         }
         // Single flight: the first caller fetches, the rest wait here and then
-        // find the fresh token.
-        let _refreshing = self.refresh.lock().await;
+        // find the fresh token, or the failure of the fetch they waited for.
+        let seen = self.completed.load(Ordering::Acquire);
+        let mut last_failure = self.refresh.lock().await;
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
+        if self.completed.load(Ordering::Acquire) != seen
+            && let Some(failure) = last_failure.as_ref()
+        {
+            // A fetch finished while we waited and produced no token: asking
+            // again at once would repeat it once per waiting caller.
+            return Err(Error::RefreshFailed(failure.clone()));
+        }
         let asked_at = self.clock.now();
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let token = self.credentials.request_token().await?;
+        let fetched = self.credentials.request_token().await;
+        *last_failure = fetched.as_ref().err().map(ToString::to_string);
+        self.completed.fetch_add(1, Ordering::Release);
+        let token = fetched?;
         let lifetime = token.lifetime();
         let leeway = self.leeway.min(lifetime / 2);
         // `lifetime` is clamped to a year, but the clock is injected: never

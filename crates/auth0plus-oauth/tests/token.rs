@@ -335,3 +335,47 @@ async fn a_huge_expires_in_is_cached_without_panicking() {
     assert_eq!(source.token().await.unwrap().expose(), "forever");
     assert_eq!(backend.request_count(), 1);
 }
+
+/// Single flight holds for failures too: callers that queued behind a failed
+/// token request get its error instead of each sending their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_callers_share_one_failed_token_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(
+                    r#"{"error":"access_denied","error_description":"Unauthorized"}"#,
+                    "application/json",
+                )
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&server)
+        .await;
+    let source = Arc::new(CachedTokenSource::new(credentials(&server)));
+    let calls = (0..50).map(|_| {
+        let source = Arc::clone(&source);
+        tokio::spawn(async move { source.token().await })
+    });
+    let mut shared = 0;
+    for outcome in futures::future::join_all(calls).await {
+        match outcome.unwrap() {
+            Err(Error::Rejected { status: 401, .. }) => {}
+            Err(Error::RefreshFailed(text)) => {
+                assert!(text.contains("access_denied"), "{text}");
+                assert!(!text.contains("the-client-secret"), "{text}");
+                shared += 1;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(shared, 49);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    // The next call, made after the failure, tries again.
+    assert!(matches!(
+        source.token().await,
+        Err(Error::Rejected { status: 401, .. })
+    ));
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(source.fetch_count(), 2);
+}
