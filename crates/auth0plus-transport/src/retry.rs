@@ -295,8 +295,10 @@ impl<B: HttpBackend> Retrying<B> {
                 if status == StatusCode::TOO_MANY_REQUESTS {
                     let asked = RateLimitInfo::from_headers(response.headers())
                         .and_then(|info| info.wait(self.clock.now()));
-                    return match asked {
-                        Some(wait)
+                    // Asked once: the rate the throttle learned, as one refill slot.
+                    let slot = self.throttle.as_ref().and_then(Throttle::retry_wait);
+                    return match (asked, slot) {
+                        (Some(wait), _)
                             if self
                                 .policy
                                 .max_rate_limit_wait
@@ -304,31 +306,19 @@ impl<B: HttpBackend> Retrying<B> {
                         {
                             Verdict::GiveUp
                         }
+                        // With a throttle that knows the refill rate, wait one
+                        // refill slot (the throttle then paces the retry), but
+                        // never less than the server asked for.
+                        (Some(wait), Some(slot)) => Verdict::Retry(wait.max(slot)),
                         // A reset already in the past still deserves a short pause,
                         // or every waiting client would stampede at once.
-                        // With a throttle that knows the refill rate, retry after one
-                        // refill slot: the throttle then paces the retry.
-                        Some(_)
-                            if self
-                                .throttle
-                                .as_ref()
-                                .and_then(Throttle::retry_wait)
-                                .is_some() =>
-                        {
-                            Verdict::Retry(
-                                self.throttle
-                                    .as_ref()
-                                    .and_then(Throttle::retry_wait)
-                                    .unwrap_or_default(),
-                            )
-                        }
                         // The pause grows with each retry, so clients that keep
                         // colliding on the same reset spread out instead of
                         // starving (a burst-sized handful wins each second).
-                        Some(wait) => {
+                        (Some(wait), None) => {
                             Verdict::Retry(wait.saturating_add(self.policy.backoff(retry) / 4))
                         }
-                        None => Verdict::Retry(self.policy.backoff(retry)),
+                        (None, _) => Verdict::Retry(self.policy.backoff(retry)),
                     };
                 }
                 let transient = matches!(status.as_u16(), 408 | 500 | 502 | 503 | 504);

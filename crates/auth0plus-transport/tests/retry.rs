@@ -389,3 +389,47 @@ async fn a_huge_retry_after_neither_panics_nor_waits_past_an_hour() {
         assert!(waited <= Duration::from_secs(3_601), "{waited:?}");
     }
 }
+
+/// Once the throttle knows the refill rate, a 429 waited one refill slot
+/// (~1/rate) even when the server said `Retry-After: 30`.
+#[tokio::test]
+async fn a_learned_rate_never_shortens_the_servers_retry_after() {
+    let clock = ManualClock::fixed();
+    let throttle = Throttle::new();
+    for (advance, remaining) in [(0, "5"), (1, "7")] {
+        clock.advance(Duration::from_secs(advance));
+        let Acquire::Granted(permit) = throttle.acquire(clock.now()) else {
+            panic!("expected a permit");
+        };
+        let ok = response_with_headers(
+            200,
+            &[
+                ("x-ratelimit-limit", "10"),
+                ("x-ratelimit-remaining", remaining),
+            ],
+            "{}",
+        );
+        permit.observe(ok.status(), ok.headers(), clock.now());
+    }
+    let slot = throttle.retry_wait().expect("a learned rate");
+    assert!(slot < Duration::from_secs(1), "{slot:?}");
+    let backend = ReplayBackend::new()
+        .then(Ok(response_with_headers(
+            429,
+            &[("retry-after", "30")],
+            "{}",
+        )))
+        .then(response(200, "{}"));
+    let sleep = ManualSleep::new(&clock);
+    let retrying = Retrying::new(backend, sleep.clone())
+        .with_clock(clock.clone())
+        .with_throttle(throttle)
+        .with_policy(RetryPolicy::default().attempt_timeout(None));
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+    assert_eq!(
+        sleep.sleeps()[0],
+        Duration::from_secs(30),
+        "{:?}",
+        sleep.sleeps()
+    );
+}
