@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use auth0plus_transport::{
     Bytes, HttpBackend, HttpRequest, Idempotent, RetryPolicy, Secret, SharedBackend, Telemetry,
+    Unthrottled,
 };
 use serde::Serialize;
 
@@ -173,6 +174,9 @@ impl ClientCredentials {
             })?;
         // Asking twice for a token is harmless, so 5xx and timeouts may be retried.
         request.extensions_mut().insert(Idempotent(true));
+        // The token endpoint has its own rate-limit bucket: its headers must
+        // not pace (or be paced by) Management API calls sharing the backend.
+        request.extensions_mut().insert(Unthrottled);
         self.telemetry.apply(&mut request);
         Ok(request)
     }
@@ -263,6 +267,11 @@ mod tests {
         assert_eq!(req.method(), http::Method::POST);
         assert_eq!(req.uri().to_string(), "https://acme.auth0.com/oauth/token");
         assert_eq!(req.headers()["content-type"], "application/json");
+        assert!(req.extensions().get::<Unthrottled>().is_some());
+        assert_eq!(
+            req.extensions().get::<Idempotent>(),
+            Some(&Idempotent(true))
+        );
         let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
         assert_eq!(
             body,

@@ -132,6 +132,17 @@ where
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Idempotent(pub bool);
 
+/// Per-request marker, carried in [`http::Extensions`]: skip the throttle for
+/// this request: it is limited separately.
+///
+/// [`Retrying`](crate::Retrying) neither waits on its
+/// [`Throttle`](crate::Throttle) before sending such a request nor feeds the
+/// answer's rate-limit headers into it. Auth0's token endpoint has its own
+/// rate-limit bucket, so the token request carries this marker and cannot
+/// distort the pacing of Management API calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Unthrottled;
+
 /// Whether `request` may be sent again after it may have reached the server.
 #[must_use]
 pub fn is_idempotent(request: &HttpRequest) -> bool {

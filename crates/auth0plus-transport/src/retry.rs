@@ -34,7 +34,7 @@ use tracing::Instrument as _;
 
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
-use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, is_idempotent};
+use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, Unthrottled, is_idempotent};
 
 /// The longest wait a server can ask for: `Retry-After` or
 /// `x-ratelimit-reset` beyond it is read as this.
@@ -414,9 +414,15 @@ impl<B: HttpBackend> Retrying<B> {
         let idempotent = is_idempotent(&request);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
+        // A request limited by another bucket neither waits on the throttle
+        // nor teaches it anything.
+        let throttle = self
+            .throttle
+            .as_ref()
+            .filter(|_| request.extensions().get::<Unthrottled>().is_none());
         let mut attempt = 1;
         loop {
-            let permit = match &self.throttle {
+            let permit = match throttle {
                 Some(throttle) => self.paced(throttle, &method, &path).await,
                 None => None,
             };

@@ -13,7 +13,7 @@ use auth0plus_transport::test_util::{
 };
 use auth0plus_transport::{
     Acquire, Bytes, Clock, HttpBackend, HttpRequest, Idempotent, NoSleep, RetryPolicy, Retrying,
-    SharedSleep, Sleep, SleepFuture, Throttle, TransportError, epoch_seconds,
+    SharedSleep, Sleep, SleepFuture, Throttle, TransportError, Unthrottled, epoch_seconds,
 };
 
 fn request(method: &str) -> HttpRequest {
@@ -432,4 +432,49 @@ async fn a_learned_rate_never_shortens_the_servers_retry_after() {
         "{:?}",
         sleep.sleeps()
     );
+}
+
+/// A request marked `Unthrottled` (the token request: its own bucket) neither
+/// waits on the throttle nor feeds its rate-limit headers into it.
+#[tokio::test]
+async fn an_unthrottled_request_skips_the_throttle_both_ways() {
+    let clock = ManualClock::fixed();
+    let throttle = Throttle::new();
+    let backend = ReplayBackend::new().otherwise(|_| {
+        Ok(response_with_headers(
+            200,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0")],
+            "{}",
+        ))
+    });
+    let sleep = ManualSleep::new(&clock);
+    let retrying = Retrying::new(backend.clone(), sleep.clone())
+        .with_clock(clock.clone())
+        .with_throttle(throttle.clone())
+        .with_policy(RetryPolicy::never().attempt_timeout(None));
+    let unthrottled = || {
+        let mut r = request("POST");
+        r.extensions_mut().insert(Unthrottled);
+        r
+    };
+    retrying.send(unthrottled()).await.unwrap();
+    assert!(
+        format!("{throttle:?}").contains("tokens: None"),
+        "the answer was not observed: {throttle:?}"
+    );
+    // Now let a throttled request teach it an empty bucket and spend the probe.
+    retrying.send(request("GET")).await.unwrap();
+    retrying.send(request("GET")).await.unwrap();
+    assert!(matches!(throttle.acquire(clock.now()), Acquire::Wait(_)));
+    let before = sleep.sleeps().len();
+    for _ in 0..3 {
+        retrying.send(unthrottled()).await.unwrap();
+    }
+    assert_eq!(
+        sleep.sleeps().len(),
+        before,
+        "no throttle wait: {:?}",
+        sleep.sleeps()
+    );
+    assert_eq!(backend.request_count(), 6);
 }
