@@ -143,6 +143,17 @@ pub struct Idempotent(pub bool);
 #[derive(Debug, Clone, Copy)]
 pub struct Unthrottled;
 
+/// Per-request override of the retry policy's attempt timeout, carried in
+/// [`http::Extensions`]: `Some(limit)` allows each attempt of this request
+/// `limit`, `None` sets no limit. Without it the policy's
+/// [`RetryPolicy::timeout`](crate::RetryPolicy::timeout) applies. For
+/// requests known to take long, such as downloading a large export.
+///
+/// As with the policy's timeout, an instant timer
+/// ([`Sleep::is_instant`](crate::Sleep::is_instant)) enforces no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptTimeout(pub Option<std::time::Duration>);
+
 /// Whether `request` may be sent again after it may have reached the server.
 #[must_use]
 pub fn is_idempotent(request: &HttpRequest) -> bool {

@@ -109,8 +109,8 @@ pub mod test_util;
 
 pub use async_trait::async_trait;
 pub use backend::{
-    FnBackend, HttpBackend, HttpRequest, HttpResponse, Idempotent, SharedBackend, Unthrottled,
-    backend_fn, is_idempotent,
+    AttemptTimeout, FnBackend, HttpBackend, HttpRequest, HttpResponse, Idempotent, SharedBackend,
+    Unthrottled, backend_fn, is_idempotent,
 };
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};

@@ -34,7 +34,10 @@ use tracing::Instrument as _;
 
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
-use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, Unthrottled, is_idempotent};
+use crate::{
+    AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, TransportError, Unthrottled,
+    is_idempotent,
+};
 
 /// The longest wait a server can ask for: `Retry-After` or
 /// `x-ratelimit-reset` beyond it is read as this.
@@ -337,13 +340,15 @@ impl<B: HttpBackend> Retrying<B> {
     }
 
     async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        // The request's own limit, when it carries one, else the policy's.
+        let limit = request
+            .extensions()
+            .get::<AttemptTimeout>()
+            .map_or(self.policy.attempt_timeout, |own| own.0);
         let send = self.inner.send(request);
         // An instant timer would win every race against a backend that is
         // not ready on its first poll: with it there are no attempt timeouts.
-        let limit = self
-            .policy
-            .attempt_timeout
-            .filter(|_| !self.sleep.is_instant());
+        let limit = limit.filter(|_| !self.sleep.is_instant());
         match limit {
             None => send.await,
             Some(limit) => match select(send, self.sleep.sleep(limit)).await {

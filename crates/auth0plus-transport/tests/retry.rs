@@ -12,8 +12,9 @@ use auth0plus_transport::test_util::{
     ManualClock, ManualSleep, ReplayBackend, response, response_with_headers,
 };
 use auth0plus_transport::{
-    Acquire, Bytes, Clock, HttpBackend, HttpRequest, Idempotent, NoSleep, RetryPolicy, Retrying,
-    SharedSleep, Sleep, SleepFuture, Throttle, TransportError, Unthrottled, epoch_seconds,
+    Acquire, AttemptTimeout, Bytes, Clock, HttpBackend, HttpRequest, Idempotent, NoSleep,
+    RetryPolicy, Retrying, SharedSleep, Sleep, SleepFuture, Throttle, TransportError, Unthrottled,
+    epoch_seconds,
 };
 
 fn request(method: &str) -> HttpRequest {
@@ -477,4 +478,44 @@ async fn an_unthrottled_request_skips_the_throttle_both_ways() {
         sleep.sleeps()
     );
     assert_eq!(backend.request_count(), 6);
+}
+
+/// `AttemptTimeout` on a request replaces the policy's attempt timeout:
+/// `Some` sets another limit, `None` none at all.
+#[tokio::test]
+async fn a_request_can_override_the_attempt_timeout() {
+    let clock = ManualClock::fixed();
+    // The policy's 5 s limit times out a hanging backend ...
+    #[derive(Debug)]
+    struct Hangs;
+    #[auth0plus_transport::async_trait]
+    impl HttpBackend for Hangs {
+        async fn send(
+            &self,
+            _r: HttpRequest,
+        ) -> Result<auth0plus_transport::HttpResponse, TransportError> {
+            std::future::pending().await
+        }
+    }
+    let sleep = ManualSleep::new(&clock);
+    let retrying = Retrying::new(Hangs, sleep.clone())
+        .with_policy(RetryPolicy::never().attempt_timeout(Some(Duration::from_secs(5))));
+    let err = retrying.send(request("GET")).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(sleep.sleeps(), [Duration::from_secs(5)]);
+    // ... a request's own limit replaces it ...
+    let mut own = request("GET");
+    own.extensions_mut()
+        .insert(AttemptTimeout(Some(Duration::from_secs(600))));
+    let err = retrying.send(own).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("600000 ms"), "{err}");
+    assert_eq!(sleep.sleeps()[1], Duration::from_secs(600));
+    // ... and `None` lifts it: the attempt is not raced against the timer.
+    let mut unlimited = request("GET");
+    unlimited.extensions_mut().insert(AttemptTimeout(None));
+    let retrying = Retrying::new(PendingOnce, sleep.clone())
+        .with_policy(RetryPolicy::never().attempt_timeout(Some(Duration::from_secs(5))));
+    assert_eq!(retrying.send(unlimited).await.unwrap().status(), 200);
+    assert_eq!(sleep.sleeps().len(), 2, "{:?}", sleep.sleeps());
 }
