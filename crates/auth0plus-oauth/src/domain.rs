@@ -27,7 +27,7 @@ impl Domain {
     pub fn new(domain: &str) -> Result<Self, Error> {
         let fail = |reason| {
             Err(Error::InvalidDomain {
-                domain: domain.to_owned(),
+                domain: redact_userinfo(domain),
                 reason,
             })
         };
@@ -145,7 +145,7 @@ impl TryFrom<&Domain> for Domain {
 pub fn parse_base_url(url: &str) -> Result<String, Error> {
     let fail = |reason| {
         Err(Error::InvalidBaseUrl {
-            url: url.to_owned(),
+            url: redact_userinfo(url),
             reason,
         })
     };
@@ -169,6 +169,20 @@ pub fn parse_base_url(url: &str) -> Result<String, Error> {
         return fail("it must not contain a query or fragment");
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// `text` with any user info (everything between `://` and the last `@` of
+/// the authority, e.g. `user:password`) replaced by `[redacted]`, so a
+/// rejected URL can be shown in an error without leaking a password.
+fn redact_userinfo(text: &str) -> String {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let authority_end = text[start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| start + i);
+    match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -235,5 +249,28 @@ mod tests {
         ] {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_rejected_url_never_echoes_a_password() {
+        for (bad, shown) in [
+            ("http://user:hunter2@host", "http://[redacted]@host"),
+            ("https://u:p@ss@host:8/x?y", "https://[redacted]@host:8/x?y"),
+            ("http://user:hunter2@host/a b", "http://[redacted]@host/a b"),
+            ("ftp://user:hunter2@host", "ftp://[redacted]@host"),
+        ] {
+            let err = parse_base_url(bad).unwrap_err();
+            assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+            assert!(!format!("{err} {err:?}").contains("u:p"), "{err:?}");
+            match err {
+                Error::InvalidBaseUrl { url, .. } => assert_eq!(url, shown),
+                other => panic!("{other:?}"),
+            }
+        }
+        let err = Domain::new("https://user:hunter2@acme.auth0.com").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+        // Nothing to redact: the input is shown as given.
+        assert_eq!(redact_userinfo("http://h/p@x"), "http://h/p@x");
+        assert_eq!(redact_userinfo("acme.auth0.com"), "acme.auth0.com");
     }
 }

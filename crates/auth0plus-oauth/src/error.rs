@@ -11,7 +11,7 @@ pub enum Error {
     /// The tenant domain is not a plain host name.
     #[error("invalid Auth0 domain {domain:?}: {reason}")]
     InvalidDomain {
-        /// What was given.
+        /// What was given, with any user info (`user:password@`) redacted.
         domain: String,
         /// What is wrong with it.
         reason: &'static str,
@@ -19,7 +19,7 @@ pub enum Error {
     /// The base-URL override is not an `http(s)://host[:port][/path]` URL.
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl {
-        /// What was given.
+        /// What was given, with any user info (`user:password@`) redacted.
         url: String,
         /// What is wrong with it.
         reason: &'static str,
