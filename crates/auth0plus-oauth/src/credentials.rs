@@ -9,7 +9,7 @@ use auth0plus_transport::{
 use serde::Serialize;
 
 use crate::domain::parse_base_url;
-use crate::token::parse_token_response;
+use crate::token::parse_scrubbing;
 use crate::{Domain, Error, Token};
 
 /// A machine-to-machine application's credentials for one tenant.
@@ -201,16 +201,10 @@ impl ClientCredentials {
     pub async fn request_token(&self) -> Result<Token, Error> {
         let backend = self.transport()?;
         tracing::debug!(domain = %self.domain, client_id = %self.client_id, "requesting a client-credentials token");
-        let mut response = backend.send(self.token_request()?).await?;
-        if !response.status().is_success() {
-            // A server that echoes the request body must not put the client
-            // secret into our error.
-            let mut text = String::from_utf8_lossy(response.body()).into_owned();
-            if self.client_secret.scrub(&mut text) {
-                *response.body_mut() = Bytes::from(text);
-            }
-        }
-        let token = parse_token_response(&response).map_err(|e| e.scrubbed(&self.client_secret));
+        let response = backend.send(self.token_request()?).await?;
+        // A server that echoes the request body must not put the client
+        // secret into our error: the parser scrubs what it keeps.
+        let token = parse_scrubbing(&response, Some(&self.client_secret));
         match &token {
             Ok(t) => tracing::debug!(expires_in = t.expires_in, "token issued"),
             Err(e) => tracing::warn!(error = %e, "token request failed"),

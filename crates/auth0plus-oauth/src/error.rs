@@ -87,62 +87,9 @@ impl Error {
         }
     }
 
-    /// This error with every occurrence of `secret` in the text Auth0 sent
-    /// replaced by `[redacted]`.
-    #[must_use]
-    pub(crate) fn scrubbed(mut self, secret: &auth0plus_transport::Secret) -> Self {
-        let scrub = |text: &mut String| {
-            secret.scrub(text);
-        };
-        match &mut self {
-            Self::Rejected {
-                error, description, ..
-            } => {
-                scrub(error);
-                if let Some(description) = description {
-                    scrub(description);
-                }
-            }
-            Self::UnexpectedResponse { reason, body, .. } => {
-                scrub(reason);
-                if let Some(body) = body {
-                    scrub(body);
-                }
-            }
-            _ => {}
-        }
-        self
-    }
-
     /// True for a 429 from the token endpoint.
     #[must_use]
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(429)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use auth0plus_transport::Secret;
-
-    #[test]
-    fn scrubbed_removes_an_echoed_secret() {
-        let secret = Secret::new("s3cr3t-value");
-        let err = Error::Rejected {
-            status: 400,
-            error: "bad s3cr3t-value".into(),
-            description: Some("echo: {\"client_secret\":\"s3cr3t-value\"}".into()),
-            rate_limit: None,
-        }
-        .scrubbed(&secret);
-        assert!(!format!("{err:?} {err}").contains("s3cr3t"), "{err:?}");
-        let err = Error::UnexpectedResponse {
-            status: 502,
-            reason: "x".into(),
-            body: Some("<pre>s3cr3t-value</pre>".into()),
-        }
-        .scrubbed(&secret);
-        assert!(!format!("{err:?} {err}").contains("s3cr3t"), "{err:?}");
     }
 }

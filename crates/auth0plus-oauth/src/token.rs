@@ -68,6 +68,27 @@ const BODY_SNIPPET: usize = 512;
 /// for anything else that is not a token (HTML pages, truncated JSON, a
 /// success without `access_token`).
 pub fn parse_token_response(response: &HttpResponse) -> Result<Token, Error> {
+    parse_scrubbing(response, None)
+}
+
+/// [`parse_token_response`], with every occurrence of `secret` in the text
+/// an error keeps from the body replaced by `[redacted]`: a server that
+/// echoes the request must not put the client secret into our error.
+///
+/// Each text is scrubbed once, in the form it is shown: the OAuth fields
+/// after JSON decoding (so an echo written with `\u` or `\/` escapes is
+/// caught), a non-JSON body before it is cut to a snippet (so a secret
+/// straddling the cut cannot leave a prefix behind).
+pub(crate) fn parse_scrubbing(
+    response: &HttpResponse,
+    secret: Option<&Secret>,
+) -> Result<Token, Error> {
+    let scrub = |mut text: String| {
+        if let Some(secret) = secret {
+            secret.scrub(&mut text);
+        }
+        text
+    };
     let status = response.status().as_u16();
     let body = response.body();
     if response.status().is_success() {
@@ -102,8 +123,8 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Token, Error> {
             message,
         }) => Err(Error::Rejected {
             status,
-            error,
-            description: error_description.or(message),
+            error: scrub(error),
+            description: error_description.or(message).map(scrub),
             rate_limit,
         }),
         Ok(RawError {
@@ -113,11 +134,11 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Token, Error> {
         }) if error_description.is_some() || message.is_some() => Err(Error::Rejected {
             status,
             error: String::new(),
-            description: error_description.or(message),
+            description: error_description.or(message).map(scrub),
             rate_limit,
         }),
         _ => {
-            let text = String::from_utf8_lossy(body);
+            let text = scrub(String::from_utf8_lossy(body).into_owned());
             let snippet: String = text.chars().take(BODY_SNIPPET).collect();
             Err(Error::UnexpectedResponse {
                 status,

@@ -379,3 +379,31 @@ async fn fifty_concurrent_callers_share_one_failed_token_request() {
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
     assert_eq!(source.fetch_count(), 2);
 }
+
+/// A server that echoes the request must not put the client secret into our
+/// error, whether it echoes it plainly, JSON-escaped in a way we would not
+/// write ourselves, or in a non-JSON page where the snippet cut falls inside it.
+#[tokio::test]
+async fn an_echoed_client_secret_never_reaches_the_error() {
+    let long = "x".repeat(505);
+    let bodies = [
+        r#"{"error":"invalid_client","error_description":"got the-client-secret"}"#.to_owned(),
+        r#"{"error":"the-client-secret"}"#.to_owned(),
+        r#"{"message":"echo: \u0074he-client-secret"}"#.to_owned(),
+        r#"{"error":"bad","error_description":"the\u002dclient\u002dsecret"}"#.to_owned(),
+        "<pre>the-client-secret</pre>".to_owned(),
+        // The 512-character snippet ends inside the secret.
+        format!("{long}the-client-secret"),
+    ];
+    for (case, body) in bodies.iter().enumerate() {
+        let backend = ReplayBackend::new().then(response(400, body));
+        let credentials = ClientCredentials::new("acme.auth0.com", "id", "the-client-secret")
+            .unwrap()
+            .backend(backend);
+        let err = credentials.request_token().await.unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("the-client-s"), "case {case}: {shown}");
+        // The snippet of the last case is cut inside the marker.
+        assert!(shown.contains("[redact"), "case {case}: {shown}");
+    }
+}
