@@ -19,10 +19,10 @@ pub const TELEMETRY_HEADER: &str = "auth0-client";
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Telemetry {
-    enabled: bool,
     name: String,
     version: String,
-    /// Encoded once: it goes on every request.
+    /// Encoded once: it goes on every request. `None` when disabled: this is
+    /// the one place that says whether the header is sent.
     encoded: Option<HeaderValue>,
 }
 
@@ -37,7 +37,7 @@ impl Telemetry {
     #[must_use]
     pub fn disabled() -> Self {
         Self {
-            enabled: false,
+            encoded: None,
             ..Self::default()
         }
     }
@@ -46,7 +46,6 @@ impl Telemetry {
     #[must_use]
     pub fn named(name: impl Into<String>, version: impl Into<String>) -> Self {
         let mut telemetry = Self {
-            enabled: true,
             name: name.into(),
             version: version.into(),
             encoded: None,
@@ -59,7 +58,7 @@ impl Telemetry {
     /// Whether the header is sent.
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.enabled
+        self.encoded.is_some()
     }
 
     /// The JSON payload before encoding.
@@ -77,12 +76,12 @@ impl Telemetry {
     /// The header value, or `None` when disabled.
     #[must_use]
     pub fn header_value(&self) -> Option<HeaderValue> {
-        self.encoded.clone().filter(|_| self.enabled)
+        self.encoded.clone()
     }
 
     /// Add the header to `request` (no-op when disabled).
     pub fn apply(&self, request: &mut crate::HttpRequest) {
-        if let Some(value) = self.encoded.as_ref().filter(|_| self.enabled) {
+        if let Some(value) = &self.encoded {
             request
                 .headers_mut()
                 .insert(TELEMETRY_HEADER, value.clone());
@@ -107,5 +106,21 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#""env":{"rust":""#), "{text}");
+    }
+
+    #[test]
+    fn enabled_means_a_header_is_sent() {
+        for (telemetry, enabled) in [
+            (Telemetry::default(), true),
+            (Telemetry::named("wrapper", "1.0"), true),
+            (Telemetry::disabled(), false),
+        ] {
+            assert_eq!(telemetry.is_enabled(), enabled, "{telemetry:?}");
+            assert_eq!(telemetry.header_value().is_some(), enabled);
+            let mut request = http::Request::new(bytes::Bytes::new());
+            telemetry.apply(&mut request);
+            assert_eq!(request.headers().contains_key(TELEMETRY_HEADER), enabled);
+        }
+        assert_ne!(Telemetry::disabled(), Telemetry::default());
     }
 }
