@@ -193,13 +193,15 @@ impl Auth0 {
         token: &Secret,
     ) -> Result<auth0plus_transport::HttpRequest> {
         let url = format!("{}/api/v2{}", self.inner.base_url, request.path_and_query());
+        let mut bearer = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| Error::Config("the access token is not a valid header value".into()))?;
+        // Backends, middleware and `Debug` of the request then keep it out of
+        // their output.
+        bearer.set_sensitive(true);
         let mut builder = http::Request::builder()
             .method(request.method.clone())
             .uri(url)
-            .header(
-                http::header::AUTHORIZATION,
-                format!("Bearer {}", token.expose()),
-            )
+            .header(http::header::AUTHORIZATION, bearer)
             .header(http::header::ACCEPT, "application/json");
         let body = match &request.body {
             Some(json) => {
@@ -220,32 +222,30 @@ impl Auth0 {
     /// Send `request` with a bearer token; on a 401 invalidate the token,
     /// fetch a fresh one and retry once. Non-2xx answers become [`Error::Api`].
     pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<HttpResponse> {
-        let token = self.inner.tokens.token().await?;
-        let response = self
+        let mut token = self.inner.tokens.token().await?;
+        let mut response = self
             .inner
             .backend
             .send(self.http_request(request, &token)?)
             .await?;
-        let response = if response.status() == http::StatusCode::UNAUTHORIZED {
+        if response.status() == http::StatusCode::UNAUTHORIZED {
             self.inner.tokens.invalidate(&token);
             let fresh = self.inner.tokens.token().await?;
-            if fresh == token {
-                response
-            } else {
+            if fresh != token {
                 tracing::debug!(path = %request.path, "401: retrying once with a fresh token");
-                self.inner
+                token = fresh;
+                response = self
+                    .inner
                     .backend
-                    .send(self.http_request(request, &fresh)?)
-                    .await?
+                    .send(self.http_request(request, &token)?)
+                    .await?;
             }
-        } else {
-            response
-        };
+        }
         if response.status().is_success() {
             Ok(response)
         } else {
             // A server may echo the request body (with a password) or the
-            // bearer token into its error; keep them out of the error.
+            // bearer token it was sent into its error; keep them out of it.
             let mut secrets = request.secrets();
             secrets.push(token);
             Err(ApiError::from_response_scrubbed(&response, &secrets).into())
@@ -385,7 +385,7 @@ impl Auth0Builder {
     }
 
     /// Pages fetched at once when a query's total is known (default 9; 1
-    /// pages sequentially).
+    /// fetches page after page; 0 counts as 1).
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages;
         self
@@ -395,8 +395,9 @@ impl Auth0Builder {
     ///
     /// # Errors
     /// [`Error::Token`] for an invalid domain, base URL or credentials;
-    /// [`Error::Config`] for missing credentials, a missing backend or timer
-    /// (without the `reqwest` feature), or a page size outside 1..=100.
+    /// [`Error::Config`] for missing credentials or a missing backend or timer
+    /// (without the `reqwest` feature); [`Error::InvalidArgument`] for a page
+    /// size outside 1..=100.
     pub fn build(self) -> Result<Auth0> {
         let domain = Domain::new(&self.domain)?;
         let base_url = match &self.base_url {

@@ -31,7 +31,9 @@ pub fn encode_segment(id: &str) -> Result<String> {
 }
 
 /// A Management API request before the bearer token is added.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows a `password` in the body as `[redacted]`.
+#[derive(Clone, PartialEq)]
 pub struct ApiRequest {
     /// The method.
     pub method: http::Method,
@@ -41,6 +43,21 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut body = self.body.clone();
+        if let Some(password) = body.as_mut().and_then(|b| b.get_mut("password")) {
+            *password = serde_json::Value::String("[redacted]".into());
+        }
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body", &body)
+            .finish()
+    }
 }
 
 impl ApiRequest {
@@ -104,6 +121,18 @@ impl ApiRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let r = ApiRequest::new(http::Method::POST, "/users")
+            .json(serde_json::json!({"email": "a@x", "password": "Sw0rdfish!"}));
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("Sw0rdfish"), "{shown}");
+        assert!(
+            shown.contains("a@x") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn ids_are_one_segment() {
