@@ -231,6 +231,12 @@ impl Lookup {
                 }
             }
             Node::Not(inner) => {
+                if inner.is_empty() {
+                    return Err(Error::InvalidArgument(
+                        "the negation of an empty lookup matches nobody; negate a real condition"
+                            .into(),
+                    ));
+                }
                 out.push_str("NOT ");
                 let compound = matches!(inner.0, Node::All(_) | Node::Any(_) | Node::Not(_));
                 if compound {
@@ -351,12 +357,13 @@ pub fn quote(value: &str) -> String {
 }
 
 /// A Lucene term with every special character and all whitespace
-/// backslash-escaped, so it stays one literal term.
+/// backslash-escaped, so it stays one literal term. `<`, `>` and `=` are
+/// escaped too: Elasticsearch-style parsers read a leading `>10` as a range.
 #[must_use]
 pub fn escape_term(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 2);
     for c in value.chars() {
-        if c.is_whitespace() || "+-&|!(){}[]^\"~*?:\\/".contains(c) {
+        if c.is_whitespace() || "+-&|!(){}[]^\"~*?:\\/<>=".contains(c) {
             out.push('\\');
         }
         out.push(c);
@@ -409,6 +416,19 @@ mod tests {
         let l = Lookup::all([Lookup::exact("a", "1"), Lookup::exact("b", "2")]).not();
         assert_eq!(l.to_query_string().unwrap(), r#"NOT (a:"1" AND b:"2")"#);
         assert_eq!(Lookup::everyone().to_query_string().unwrap(), "");
+    }
+
+    #[test]
+    fn comparison_characters_stay_literal_and_empty_negations_are_refused() {
+        assert_eq!(
+            Lookup::prefix("name", ">10").to_query_string().unwrap(),
+            r"name:\>10*"
+        );
+        assert_eq!(
+            Lookup::prefix("name", "a<=b").to_query_string().unwrap(),
+            r"name:a\<\=b*"
+        );
+        assert!((!Lookup::everyone()).to_query_string().is_err());
     }
 
     #[test]
