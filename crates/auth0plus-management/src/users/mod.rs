@@ -59,13 +59,7 @@ impl Users {
     /// An unsaved user from `new`; `save` creates it.
     #[must_use]
     pub fn build(&self, new: NewUser) -> User {
-        User::unsaved(
-            self.clone(),
-            new.profile,
-            new.password,
-            new.verify_email,
-            new.connection,
-        )
+        User::unsaved(self.clone(), new)
     }
 
     /// Create a user (`POST /users`) in its connection, or the default one.
@@ -74,9 +68,6 @@ impl Users {
     /// [`Error::MissingConnection`], [`Error::InvalidArgument`] before
     /// sending; [`Error::Api`] from Auth0 (`409: The user already exists.`).
     pub async fn create(&self, new: NewUser) -> Result<User> {
-        if let Some(problem) = &new.invalid {
-            return Err(Error::InvalidArgument(problem.clone()));
-        }
         let mut user = self.build(new);
         user.save().await?;
         Ok(user)
@@ -195,9 +186,11 @@ impl Users {
     /// Get the user matching `lookup`, or create it from `defaults` plus the
     /// lookup's exact values. Returns `(user, created)`.
     ///
-    /// Safe under races: when a concurrent caller created the user first,
-    /// Auth0's 409 is answered by fetching that user (by email, immediately
-    /// consistent), so no duplicate is made and every caller gets the user.
+    /// Safe under races for users with an email in the default connection:
+    /// when a concurrent caller created the user first, Auth0's 409 is
+    /// answered by fetching that user by email (immediately consistent), so
+    /// no duplicate is made and every caller gets the user. Without an email,
+    /// or in another connection, the 409 is returned as the error.
     /// `defaults` is not modified.
     ///
     /// # Errors
@@ -271,7 +264,13 @@ impl Users {
     pub fn from_dict(&self, dict: Metadata) -> Result<User> {
         let profile: UserProfile = serde_json::from_value(Value::Object(dict))
             .map_err(|e| Error::InvalidArgument(format!("not a user: {e}")))?;
-        Ok(User::unsaved(self.clone(), profile, None, None, None))
+        Ok(User::unsaved(
+            self.clone(),
+            NewUser {
+                profile,
+                ..NewUser::default()
+            },
+        ))
     }
 
     /// A user from [`User::to_state`], fetched flag and change tracking included.

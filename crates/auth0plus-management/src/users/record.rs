@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Users;
 use super::model::{Metadata, UserProfile};
-use super::new_user::create_body;
+use super::new_user::{NewUser, create_body};
 use super::save;
 use crate::{Error, Result};
 
@@ -35,6 +35,9 @@ pub struct User {
     password: Option<Secret>,
     verify_email: Option<bool>,
     connection: Option<String>,
+    /// Why the `NewUser` this came from cannot be created (a metadata value
+    /// that is not an object); reported by `save`, before sending.
+    invalid: Option<String>,
 }
 
 /// What Auth0 last had. Fetching keeps a clone of the profile (cheap);
@@ -108,20 +111,15 @@ impl DerefMut for User {
 }
 
 impl User {
-    pub(crate) fn unsaved(
-        users: Users,
-        profile: UserProfile,
-        password: Option<Secret>,
-        verify_email: Option<bool>,
-        connection: Option<String>,
-    ) -> Self {
+    pub(crate) fn unsaved(users: Users, new: NewUser) -> Self {
         Self {
             users,
-            profile,
+            profile: new.profile,
             snapshot: None,
-            password,
-            verify_email,
-            connection,
+            password: new.password,
+            verify_email: new.verify_email,
+            connection: new.connection,
+            invalid: new.invalid,
         }
     }
 
@@ -134,6 +132,7 @@ impl User {
             password: None,
             verify_email: None,
             connection: None,
+            invalid: None,
         }
     }
 
@@ -145,6 +144,7 @@ impl User {
             password: None,
             verify_email: None,
             connection: state.connection,
+            invalid: None,
         }
     }
 
@@ -242,6 +242,9 @@ impl User {
     /// saved and the rest stays pending for the next `save` — the new
     /// password included, unless the request carrying it succeeded.
     pub async fn save(&mut self) -> Result<()> {
+        if let Some(problem) = &self.invalid {
+            return Err(Error::InvalidArgument(problem.clone()));
+        }
         if self.snapshot.is_some() {
             self.update().await
         } else {
@@ -275,11 +278,7 @@ impl User {
         let Some(mut snapshot) = self.snapshot.as_ref().map(Snapshot::to_map) else {
             return Ok(());
         };
-        let connection = self
-            .connection
-            .clone()
-            .or_else(|| self.profile.primary_connection().map(str::to_owned))
-            .or_else(|| self.users.auth0().default_connection().map(str::to_owned));
+        let connection = self.connection().map(str::to_owned);
         let bodies = save::plan(
             save::diff(&current, &snapshot),
             self.password.as_ref(),
@@ -310,9 +309,6 @@ impl User {
                         snapshot.remove(&field);
                     }
                 }
-            }
-            if snapshot.contains_key("password") {
-                snapshot.remove("password");
             }
         }
         self.snapshot = Some(match latest {
