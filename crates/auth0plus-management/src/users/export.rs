@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Cursor};
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0plus_transport::{Bytes, Clock, HttpBackend, Sleep};
+use auth0plus_transport::{AttemptTimeout, Bytes, Clock, HttpBackend, Sleep};
 use flate2::read::MultiGzDecoder;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::Deserialize;
@@ -255,9 +255,18 @@ impl UserExport {
                 .sleep(delay.min(self.timeout - waited))
                 .await;
             delay = (delay * 3 / 2).min(self.max_poll);
-            status = auth0
-                .execute_json(&ApiRequest::new(http::Method::GET, path.clone()))
-                .await?;
+            match auth0
+                .execute_json::<JobStatus>(&ApiRequest::new(http::Method::GET, path.clone()))
+                .await
+            {
+                Ok(next) => status = next,
+                // The retry layer has already retried this poll; a job can run
+                // for hours, so one failed poll is not the job's failure.
+                Err(e) if is_transient(&e) => {
+                    tracing::warn!(job = %status.id, error = %e, "polling the export job failed; polling again");
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -266,18 +275,27 @@ impl UserExport {
     /// # Errors
     /// As [`UserExport::wait`], and [`Error::Job`] when the download fails.
     pub async fn download(&self) -> Result<Bytes> {
+        self.fetch_file().await.map(|(_, file)| file)
+    }
+
+    /// Run the job; its id and the file.
+    async fn fetch_file(&self) -> Result<(String, Bytes)> {
         let job = self.wait(self.start().await?).await?;
         let location = job.location.clone().ok_or_else(|| Error::Job {
             job_id: job.id.clone(),
             reason: "completed without a file location".into(),
         })?;
-        // A pre-signed URL: the bearer token must not travel to it.
-        let request = http::Request::get(&location)
+        // A pre-signed URL: the bearer token must not travel to it. A large
+        // file may take longer than one API call's timeout to download.
+        let mut request = http::Request::get(&location)
             .body(Bytes::new())
             .map_err(|_| Error::Job {
                 job_id: job.id.clone(),
                 reason: "the file location is not a URL".into(),
             })?;
+        request
+            .extensions_mut()
+            .insert(AttemptTimeout(Some(self.timeout)));
         let response = self.users.auth0().backend().send(request).await?;
         if !response.status().is_success() {
             return Err(Error::Job {
@@ -288,7 +306,7 @@ impl UserExport {
                 ),
             });
         }
-        Ok(response.into_body())
+        Ok((job.id, response.into_body()))
     }
 
     /// Every exported user, decoded one line at a time from the gzipped NDJSON
@@ -302,9 +320,9 @@ impl UserExport {
                 ))])
                 .boxed();
             }
-            match export.download().await {
+            match export.fetch_file().await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
-                Ok(file) => records(file, export.users.clone()).boxed(),
+                Ok((job_id, file)) => records(job_id, file, export.users.clone()).boxed(),
             }
         })
         .flatten()
@@ -314,45 +332,64 @@ impl UserExport {
 
 /// Decode gzipped NDJSON lazily; the first error ends the stream.
 fn records(
+    job_id: String,
     file: Bytes,
     users: Users,
 ) -> impl futures::Stream<Item = Result<User>> + Send + 'static {
     let reader = BufReader::new(MultiGzDecoder::new(Cursor::new(file)));
-    stream::unfold(Some((reader, users, 0_u64)), |state| async move {
-        let (mut reader, users, mut line_no) = state?;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            line_no += 1;
-            match reader.read_line(&mut line) {
-                Ok(0) => return None,
-                Ok(_) if line.trim().is_empty() => {}
-                Ok(_) => {
-                    return Some(match serde_json::from_str::<UserProfile>(line.trim()) {
-                        Ok(profile) => (
-                            Ok(User::fetched(users.clone(), profile)),
-                            Some((reader, users, line_no)),
-                        ),
-                        Err(e) => (
-                            Err(corrupt(&format!("line {line_no} is not a user: {e}"))),
+    stream::unfold(Some((reader, users, 0_u64)), move |state| {
+        let job_id = job_id.clone();
+        async move {
+            let (mut reader, users, mut line_no) = state?;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                line_no += 1;
+                match reader.read_line(&mut line) {
+                    Ok(0) => return None,
+                    Ok(_) if line.trim().is_empty() => {}
+                    Ok(_) => {
+                        return Some(match serde_json::from_str::<UserProfile>(line.trim()) {
+                            Ok(profile) => (
+                                Ok(User::fetched(users.clone(), profile)),
+                                Some((reader, users, line_no)),
+                            ),
+                            Err(e) => (
+                                Err(corrupt(
+                                    &job_id,
+                                    &format!("line {line_no} is not a user: {e}"),
+                                )),
+                                None,
+                            ),
+                        });
+                    }
+                    Err(e) => {
+                        return Some((
+                            Err(corrupt(
+                                &job_id,
+                                &format!("cannot decompress line {line_no}: {e}"),
+                            )),
                             None,
-                        ),
-                    });
-                }
-                Err(e) => {
-                    return Some((
-                        Err(corrupt(&format!("cannot decompress line {line_no}: {e}"))),
-                        None,
-                    ));
+                        ));
+                    }
                 }
             }
         }
     })
 }
 
-fn corrupt(reason: &str) -> Error {
+fn corrupt(job_id: &str, reason: &str) -> Error {
     Error::Job {
-        job_id: "export".into(),
+        job_id: job_id.to_owned(),
         reason: format!("the export file is corrupt: {reason}"),
+    }
+}
+
+/// A failure worth polling again after: no answer, a 5xx or a 429.
+fn is_transient(error: &Error) -> bool {
+    match error {
+        Error::Transport(_) => true,
+        Error::Api(api) => api.status >= 500 || api.is_rate_limited(),
+        _ => false,
     }
 }

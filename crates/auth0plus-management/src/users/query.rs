@@ -345,7 +345,12 @@ impl UserQuery {
 
     /// Fetch the first page (carrying the total), then plan the rest of
     /// `[start, end)`.
-    async fn begin(&self, start: u64, end: Option<u64>) -> Result<(Vec<User>, Vec<Chunk>, u64)> {
+    /// Also returns the `q` it built, for the remaining pages.
+    async fn begin(
+        &self,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<(Vec<User>, Vec<Chunk>, u64, String)> {
         self.check()?;
         let q = self.to_query_string()?;
         let per_page = u64::from(self.per_page);
@@ -364,7 +369,7 @@ impl UserQuery {
         } else {
             Vec::new()
         };
-        Ok((head, rest, end))
+        Ok((head, rest, end, q))
     }
 
     /// Users `range` of the results (`2..5`, `..10`, `..`). Only the pages the
@@ -528,11 +533,7 @@ impl UserQuery {
         stream::once(async move {
             match query.begin(start, end).await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
-                Ok((head, rest, end)) => {
-                    let q = match query.to_query_string() {
-                        Ok(q) => q,
-                        Err(e) => return stream::iter(vec![Err(e)]).boxed(),
-                    };
+                Ok((head, rest, end, q)) => {
                     let prefetch = query.prefetch;
                     let tail = stream::iter(rest)
                         .map(move |chunk| {
