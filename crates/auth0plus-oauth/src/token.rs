@@ -167,13 +167,10 @@ impl ClassifyName for serde_json::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use auth0plus_transport::Bytes;
+    use auth0plus_transport::test_util::response_with_headers;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder()
-            .status(status)
-            .body(Bytes::copy_from_slice(body.as_bytes()))
-            .unwrap()
+        response_with_headers(status, &[], body)
     }
 
     #[test]
