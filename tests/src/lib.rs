@@ -2,6 +2,8 @@
 
 use auth0plus::fake::FakeTenant;
 use auth0plus::{Auth0, Auth0Builder};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// What most tests return.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -22,4 +24,20 @@ pub fn stored_ids(tenant: &FakeTenant) -> Vec<String> {
         .iter()
         .filter_map(|u| u["user_id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// Make `server` answer `verb path` (the raw, percent-encoded path) with
+/// `status` and the JSON `body`, as often as asked.
+pub async fn answer(
+    server: &MockServer,
+    verb: &str,
+    raw_path: &str,
+    status: u16,
+    body: serde_json::Value,
+) {
+    Mock::given(method(verb))
+        .and(path(raw_path))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
 }

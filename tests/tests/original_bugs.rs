@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use auth0plus_tests::{TestResult, builder_for};
+use auth0plus_tests::{TestResult, answer, builder_for};
 
 fn client_for(tenant: &FakeTenant) -> Auth0 {
     builder_for(tenant)
@@ -465,23 +465,16 @@ async fn bug10_get_by_id_404_is_does_not_exist() -> TestResult {
 #[tokio::test]
 async fn bug11_first_save_of_a_fetched_user_sends_only_changes() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"start": 0, "limit": 50, "length": 1, "users": [bon()], "total": 1}),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v2/users/auth0%7C1", 200, bon()).await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users",
+        200,
+        json!({"start": 0, "limit": 50, "length": 1, "users": [bon()], "total": 1}),
+    )
+    .await;
+    answer(&server, "PATCH", "/api/v2/users/auth0%7C1", 200, bon()).await;
     let users = wire_client(&server).users();
 
     let mut by_id = users.get_by_id("auth0|1").await.expect("fetched");
@@ -545,22 +538,21 @@ async fn bug12_create_sends_every_given_field() -> TestResult {
 #[tokio::test]
 async fn bug13_the_patch_response_is_applied() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
-    let mut answer = bon();
-    answer["email"] = json!("bonscott@acdc.example");
-    answer["email_verified"] = json!(false);
-    answer["updated_at"] = json!("2025-06-01T12:00:00.000Z");
-    answer["last_password_reset"] = json!("2025-06-01T12:00:00.000Z");
-    answer["user_metadata"] = json!({"band": "AC/DC", "merged": "by the server"});
-    Mock::given(method("PATCH"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v2/users/auth0%7C1", 200, bon()).await;
+    let mut patched = bon();
+    patched["email"] = json!("bonscott@acdc.example");
+    patched["email_verified"] = json!(false);
+    patched["updated_at"] = json!("2025-06-01T12:00:00.000Z");
+    patched["last_password_reset"] = json!("2025-06-01T12:00:00.000Z");
+    patched["user_metadata"] = json!({"band": "AC/DC", "merged": "by the server"});
+    answer(
+        &server,
+        "PATCH",
+        "/api/v2/users/auth0%7C1",
+        200,
+        patched.clone(),
+    )
+    .await;
     let users = wire_client(&server).users();
     let mut user = users.get_by_id("auth0|1").await.expect("fetched");
     user.email = Some("BonScott@ACDC.example".into());

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use auth0plus::management::{EmailVerificationTicket, PasswordChangeTicket};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
+use auth0plus_tests::answer;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -23,6 +24,17 @@ struct Seen {
     authorization: Option<String>,
     telemetry: Option<String>,
     content_type: Option<String>,
+}
+
+impl Seen {
+    /// The value of query parameter `name` (empty when absent).
+    fn param(&self, name: &str) -> String {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
 }
 
 async fn seen(server: &MockServer) -> Vec<Seen> {
@@ -105,11 +117,7 @@ fn assert_auth_headers(s: &Seen) {
 #[tokio::test]
 async fn create_posts_exactly_the_given_fields() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "POST", "/api/v2/users", 201, bon()).await;
     let users = client(&server).users();
     let user = users
         .create(
@@ -175,11 +183,7 @@ async fn create_posts_exactly_the_given_fields() {
 #[tokio::test]
 async fn create_minimal_body_and_named_connection() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "POST", "/api/v2/users", 201, bon()).await;
     let users = client(&server).users();
     users
         .create(NewUser::new().email("a@x.example").password("pw"))
@@ -244,11 +248,14 @@ async fn ids_are_percent_encoded_as_one_path_segment() {
 #[tokio::test]
 async fn a_search_sends_the_exact_query() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(&[bon(), bon()], 2, 0, 25)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users",
+        200,
+        envelope(&[bon(), bon()], 2, 0, 25),
+    )
+    .await;
     let users = client(&server).users();
     let found = users
         .query()
@@ -289,11 +296,14 @@ async fn a_search_sends_the_exact_query() {
 #[tokio::test]
 async fn descending_sort_excluded_fields_and_other_connections() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(&[], 0, 0, 50)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users",
+        200,
+        envelope(&[], 0, 0, 50),
+    )
+    .await;
     let users = client(&server).users();
     users
         .query()
@@ -338,11 +348,14 @@ async fn descending_sort_excluded_fields_and_other_connections() {
 #[tokio::test]
 async fn count_is_one_small_request_using_the_total() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(&[bon()], 42, 0, 1)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users",
+        200,
+        envelope(&[bon()], 42, 0, 1),
+    )
+    .await;
     let users = client(&server).users();
     let n = users
         .query()
@@ -406,16 +419,7 @@ async fn pages_are_requested_once_each_in_order() {
     let seen = seen(&server).await;
     let mut pages: Vec<(String, String)> = seen
         .iter()
-        .map(|s| {
-            let get = |k: &str| {
-                s.query
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            (get("page"), get("per_page"))
-        })
+        .map(|s| (s.param("page"), s.param("per_page")))
         .collect();
     pages.sort();
     assert_eq!(
@@ -448,16 +452,7 @@ async fn get_by_index_and_slices_ask_only_for_what_they_need() {
     let seen = seen(&server).await;
     let pages: Vec<(String, String)> = seen
         .iter()
-        .map(|s| {
-            let get = |k: &str| {
-                s.query
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            (get("page"), get("per_page"))
-        })
+        .map(|s| (s.param("page"), s.param("per_page")))
         .collect();
     // get(3): one user at position 3; slice(15..25): pages 1 and 2 of 10.
     assert_eq!(pages, pairs(&[("3", "1"), ("1", "10"), ("2", "10")]));
@@ -466,11 +461,14 @@ async fn get_by_index_and_slices_ask_only_for_what_they_need() {
 #[tokio::test]
 async fn users_by_email_sends_only_the_email() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users-by-email"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([bon()])))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users-by-email",
+        200,
+        json!([bon()]),
+    )
+    .await;
     let users = client(&server).users();
     let found = users.by_email("bön+1@acdc.example").await.expect("found");
     assert_eq!(found.len(), 1);
@@ -496,11 +494,14 @@ async fn users_by_email_sends_only_the_email() {
 #[tokio::test]
 async fn get_with_other_lookups_searches() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(&[bon()], 1, 0, 2)))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users",
+        200,
+        envelope(&[bon()], 1, 0, 2),
+    )
+    .await;
     let users = client(&server).users();
     let one = users
         .get([
@@ -528,16 +529,8 @@ async fn get_with_other_lookups_searches() {
 #[tokio::test]
 async fn get_or_create_looks_up_by_email_then_posts_defaults_and_lookup() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users-by-email"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v2/users-by-email", 200, json!([])).await;
+    answer(&server, "POST", "/api/v2/users", 201, bon()).await;
     let users = client(&server).users();
     let (user, created) = users
         .get_or_create(
@@ -590,14 +583,17 @@ async fn get_or_create_answers_a_409_with_the_existing_user() {
         })
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/users"))
-        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+    answer(
+        &server,
+        "POST",
+        "/api/v2/users",
+        409,
+        json!({
             "statusCode": 409, "error": "Conflict",
             "message": "The user already exists.", "errorCode": "auth0_idp_error"
-        })))
-        .mount(&server)
-        .await;
+        }),
+    )
+    .await;
     let users = client(&server).users();
     let (user, created) = users
         .get_or_create([("email", "bon@acdc.example")], NewUser::new())
@@ -624,16 +620,8 @@ async fn get_or_create_answers_a_409_with_the_existing_user() {
 /// answers with the stored user (bodies are checked, not applied).
 async fn user_server() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v2/users/auth0%7C1", 200, bon()).await;
+    answer(&server, "PATCH", "/api/v2/users/auth0%7C1", 200, bon()).await;
     server
 }
 
@@ -838,11 +826,7 @@ async fn tickets_post_their_options() {
         )
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0%7C1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(bon()))
-        .mount(&server)
-        .await;
+    answer(&server, "GET", "/api/v2/users/auth0%7C1", 200, bon()).await;
     let auth0 = client(&server);
     let tickets = auth0.tickets();
     let url = tickets.email_verification("auth0|1").await.expect("ticket");
