@@ -63,15 +63,7 @@ impl Ctx {
                 .header("content-type", "application/json")
                 .body(b.to_string());
         }
-        let resp = rb.send().await.expect("send");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        Reply {
-            status,
-            headers,
-            text,
-        }
+        Reply::read(rb.send().await.expect("send")).await
     }
 
     pub async fn raw(&self, method: &str, path: &str, ct: &str, body: Vec<u8>) -> Reply {
@@ -85,14 +77,7 @@ impl Ctx {
             .send()
             .await
             .expect("send");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.expect("body");
-        Reply {
-            status,
-            headers,
-            text,
-        }
+        Reply::read(resp).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -109,15 +94,37 @@ impl Ctx {
         self.send("DELETE", path, None, Some(&self.token)).await
     }
 
+    /// The `POST /users` body of a user with `email` in the tenant's connection.
+    pub fn new_user_body(&self, email: &str) -> Value {
+        serde_json::json!({"connection": self.tenant.connection(), "email": email, "password": "Passw0rd!x"})
+    }
+
+    /// A ready-to-send `POST /users` for `email`, for tests that need the raw outcome.
+    pub fn create_request(&self, email: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url("/api/v2/users"))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json")
+            .body(self.new_user_body(email).to_string())
+    }
+
     pub async fn create(&self, email: &str) -> Value {
-        let r = self
-            .post(
-                "/api/v2/users",
-                &serde_json::json!({"connection": self.tenant.connection(), "email": email, "password": "Passw0rd!x"}),
-            )
-            .await;
+        let r = self.post("/api/v2/users", &self.new_user_body(email)).await;
         assert_eq!(r.status, 201, "{}", r.text);
         r.json()
+    }
+}
+
+impl Reply {
+    async fn read(resp: reqwest::Response) -> Reply {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        Reply {
+            status,
+            headers,
+            text,
+        }
     }
 }
 

@@ -9,10 +9,6 @@ use auth0plus_fake::{FakeTenant, Fault, Route};
 use common::{assert_error, ctx, enc, start};
 use serde_json::{Value, json};
 
-fn new_user_body(c: &common::Ctx, email: &str) -> Value {
-    json!({"connection": c.tenant.connection(), "email": email, "password": "Passw0rd!"})
-}
-
 #[tokio::test]
 async fn json_and_html_faults() {
     let c = start().await;
@@ -27,7 +23,7 @@ async fn json_and_html_faults() {
     for (fault, status) in cases {
         c.tenant.inject_fault(Route::CreateUser, fault, 1);
         let r = c
-            .post("/api/v2/users", &new_user_body(&c, "f@example.com"))
+            .post("/api/v2/users", &c.new_user_body("f@example.com"))
             .await;
         assert_eq!(r.status, status, "{fault:?}");
         match fault {
@@ -99,14 +95,7 @@ async fn reset_connection_leaves_state_unchanged() {
     let c = start().await;
     c.tenant
         .inject_fault(Route::CreateUser, Fault::ResetConnection, 1);
-    let res = c
-        .http
-        .post(c.url("/api/v2/users"))
-        .header("authorization", format!("Bearer {}", c.token))
-        .header("content-type", "application/json")
-        .body(new_user_body(&c, "r@example.com").to_string())
-        .send()
-        .await;
+    let res = c.create_request("r@example.com").send().await;
     assert!(res.is_err(), "expected a transport error, got {res:?}");
     assert_eq!(c.tenant.user_count(), 0);
     assert_eq!(c.tenant.counters().count_status(Route::CreateUser, 0), 1);
@@ -120,11 +109,7 @@ async fn drop_mid_body_runs_the_handler() {
     c.tenant
         .inject_fault(Route::CreateUser, Fault::DropMidBody, 1);
     let res = c
-        .http
-        .post(c.url("/api/v2/users"))
-        .header("authorization", format!("Bearer {}", c.token))
-        .header("content-type", "application/json")
-        .body(new_user_body(&c, "d@example.com").to_string())
+        .create_request("d@example.com")
         .send()
         .await
         .expect("status and headers arrive");
@@ -138,7 +123,7 @@ async fn drop_mid_body_runs_the_handler() {
     assert!(res.bytes().await.is_err(), "the body must be cut short");
     assert_eq!(c.tenant.user_count(), 1, "the write happened");
     let r = c
-        .post("/api/v2/users", &new_user_body(&c, "d@example.com"))
+        .post("/api/v2/users", &c.new_user_body("d@example.com"))
         .await;
     assert_eq!(r.status, 409);
 }
