@@ -8,13 +8,21 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use auth0plus::fake::{FakeTenant, Route};
-use auth0plus::management::{EmailVerificationTicket, PasswordChangeTicket};
+use auth0plus::management::{EmailVerificationTicket, PasswordChangeTicket, UserExport};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use auth0plus_tests::{TestResult, builder_for};
+
+/// An export of `auth0`'s users that polls every 20–100 ms, so tests are quick.
+fn quick_export(auth0: &Auth0) -> UserExport {
+    auth0
+        .users()
+        .export()
+        .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
+}
 
 fn client_for(tenant: &FakeTenant) -> Auth0 {
     builder_for(tenant)
@@ -251,11 +259,7 @@ async fn an_export_of_5000_users_streams_each_once() -> TestResult {
     let expected = seeded_ids(&tenant);
     assert_eq!(expected.len(), 5000);
 
-    let mut stream = auth0
-        .users()
-        .export()
-        .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
-        .stream();
+    let mut stream = quick_export(&auth0).stream();
     let mut seen = BTreeSet::new();
     let mut count = 0_usize;
     while let Some(user) = stream.try_next().await? {
@@ -286,13 +290,10 @@ async fn an_export_of_one_connection_with_fields_sends_them_and_gets_them() -> T
     assert!(job.id.starts_with("job_"), "{job:?}");
     assert_eq!(job.status, "pending");
 
-    let users: Vec<User> = auth0
-        .users()
-        .export()
+    let users: Vec<User> = quick_export(&auth0)
         .connection_id(tenant.connection_id())
         .fields(["user_id", "email"])
         .limit(10)
-        .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
         .stream()
         .try_collect()
         .await?;
@@ -351,10 +352,7 @@ fn export_memory_probe() {
             .await
             .expect("warm-up");
         assert_eq!(warm.len(), 1);
-        let export = auth0
-            .users()
-            .export()
-            .poll_interval(Duration::from_millis(20), Duration::from_millis(100));
+        let export = quick_export(&auth0);
         let before = vm_hwm();
         if var("PROBE_COLLECT") == "1" {
             let all: Vec<User> = export.stream().try_collect().await.expect("the export");
@@ -490,13 +488,7 @@ async fn a_failed_export_is_a_job_error_naming_the_failure() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(5).start().await?;
     let auth0 = client_for(&tenant);
     tenant.fail_next_export();
-    let results: Vec<Result<User, Error>> = auth0
-        .users()
-        .export()
-        .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
-        .stream()
-        .collect()
-        .await;
+    let results: Vec<Result<User, Error>> = quick_export(&auth0).stream().collect().await;
     assert_eq!(results.len(), 1, "one error, no users");
     let Err(Error::Job { job_id, reason }) = &results[0] else {
         panic!("expected a job error, got {:?}", results[0]);
@@ -550,13 +542,7 @@ async fn a_truncated_export_file_is_a_typed_error_not_a_panic() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(2000).start().await?;
     let auth0 = client_for(&tenant);
     tenant.corrupt_next_export();
-    let results: Vec<Result<User, Error>> = auth0
-        .users()
-        .export()
-        .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
-        .stream()
-        .collect()
-        .await;
+    let results: Vec<Result<User, Error>> = quick_export(&auth0).stream().collect().await;
     let (last, users) = results.split_last().expect("at least the error");
     assert!(users.iter().all(Result::is_ok), "the error ends the stream");
     assert!(users.len() < 2000, "{} users from half a file", users.len());
