@@ -264,8 +264,8 @@ impl Clock for ManualClock {
     }
 }
 
-/// A timer whose sleeps complete at once, advance a [`ManualClock`] and are
-/// recorded.
+/// A timer whose sleeps complete on their first poll, advance a
+/// [`ManualClock`] and are recorded (only the sleeps that actually complete).
 #[derive(Debug, Clone)]
 pub struct ManualSleep {
     clock: Option<ManualClock>,
@@ -303,13 +303,19 @@ impl ManualSleep {
 
 impl Sleep for ManualSleep {
     fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.slept
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(duration);
-        if let Some(clock) = &self.clock {
-            clock.advance(duration);
-        }
-        Box::pin(std::future::ready(()))
+        // Recorded and applied when the sleep completes, not when it is
+        // created: a timer that loses a race (an attempt timeout against a
+        // quick answer) is dropped unpolled and moves no time.
+        let slept = Arc::clone(&self.slept);
+        let clock = self.clock.clone();
+        Box::pin(async move {
+            slept
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(duration);
+            if let Some(clock) = clock {
+                clock.advance(duration);
+            }
+        })
     }
 }
