@@ -2,10 +2,13 @@
 //! and what an error may carry.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use auth0plus_management::{Auth0, Error, NewUser};
 use auth0plus_oauth::TokenSource;
-use auth0plus_transport::test_util::{ReplayBackend, response};
+use auth0plus_transport::test_util::{
+    ManualClock, ManualSleep, ReplayBackend, response, response_with_headers,
+};
 use auth0plus_transport::{NoSleep, RetryPolicy, Secret};
 
 /// Hands out `first-token-aaaa` until it is invalidated, then `second-token-bbbb`.
@@ -94,4 +97,54 @@ async fn an_invalid_new_user_is_refused_by_save_too_not_only_by_create() {
         0,
         "refused before anything was sent"
     );
+}
+
+/// An Auth0 whose server reports an empty rate-limit bucket on every answer,
+/// with time that moves only when the client sleeps.
+fn rate_limited_client(backend: &ReplayBackend, sleep: &ManualSleep, clock: &ManualClock) -> Auth0 {
+    Auth0::builder("acme.auth0.com")
+        .token("a-static-token")
+        .backend(backend.clone())
+        .sleep(sleep.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+fn empty_bucket_backend() -> ReplayBackend {
+    ReplayBackend::new().otherwise(|_| {
+        Ok(response_with_headers(
+            200,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0")],
+            r#"{"user_id":"auth0|1"}"#,
+        ))
+    })
+}
+
+#[tokio::test]
+async fn every_clone_of_a_client_shares_one_throttle() {
+    let clock = ManualClock::fixed();
+    let sleep = ManualSleep::new(&clock);
+    let backend = empty_bucket_backend();
+    let a = rate_limited_client(&backend, &sleep, &clock);
+    let b = a.clone();
+    // a learns the bucket is empty; b's probe goes; a must now wait its turn.
+    a.users().get_by_id("auth0|1").await.unwrap();
+    b.users().get_by_id("auth0|1").await.unwrap();
+    a.users().get_by_id("auth0|1").await.unwrap();
+    assert_eq!(
+        sleep.sleeps(),
+        [Duration::from_millis(100)],
+        "the clone's knowledge paced a"
+    );
+
+    // Two clients built separately know nothing of each other: no waits.
+    let clock = ManualClock::fixed();
+    let sleep = ManualSleep::new(&clock);
+    let a = rate_limited_client(&backend, &sleep, &clock);
+    let b = rate_limited_client(&backend, &sleep, &clock);
+    a.users().get_by_id("auth0|1").await.unwrap();
+    b.users().get_by_id("auth0|1").await.unwrap();
+    a.users().get_by_id("auth0|1").await.unwrap();
+    assert!(sleep.sleeps().is_empty(), "{:?}", sleep.sleeps());
 }
