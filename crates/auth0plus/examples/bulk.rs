@@ -4,7 +4,7 @@
 //! tenant limited to 50 requests/s with a burst of 10 (Auth0's enterprise
 //! non-production shape is 2/s with a burst of 10; adjust to taste). The
 //! client's throttle reads `x-ratelimit-*` and paces every clone of the client,
-//! so the work runs at the limit with few 429s, and none reach your code.
+//! so the work runs at the limit with few 429s; the retry policy absorbs those.
 
 use std::time::Instant;
 
