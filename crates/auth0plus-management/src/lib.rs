@@ -13,7 +13,7 @@
 //! let (malcolm, created) = users
 //!     .get_or_create([("email", "malcolm@acdc.example")], NewUser::new().password("ChuckB"))
 //!     .await?;
-//! let singers = users.query().filter([("email", "b*")]);
+//! let singers = users.query().filter([("email__startswith", "b")]);
 //! println!("{} singers, first: {:?}", singers.count().await?, singers.first().await?);
 //! # let _ = (malcolm, created); Ok(()) }
 //! ```
@@ -29,18 +29,36 @@
 
 mod client;
 mod error;
+mod lookup;
+mod page;
+mod query;
+mod raw;
 mod request;
+mod resource;
+mod search;
 mod tickets;
+mod timestamp;
 pub mod users;
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
+pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
+pub use query::Query;
+pub use raw::RequestBuilder;
 pub use request::{ApiRequest, encode_segment};
+pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
+pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
+pub use timestamp::Timestamp;
 pub use users::{
-    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, Order, User, UserExport,
-    UserProfile, UserQuery, UserState, Users,
+    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
+    UserQuery, UserState, Users,
 };
+
+/// Every operation and model of the Management API, generated from its
+/// spec; run them with [`Auth0::send`] and [`Auth0::list`].
+pub use auth0plus_management_api as api;
+pub use auth0plus_management_api::{Cursor, ListOperation, Operation, Paging};
 
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
