@@ -22,20 +22,7 @@ fn client_for(tenant: &FakeTenant) -> Auth0 {
         .expect("a valid client")
 }
 
-/// A token of a realistic length: errors have the bearer token scrubbed out,
-/// and a one-letter token would be scrubbed out of every message too.
-const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl";
-
-fn wire_client(server: &MockServer) -> Auth0 {
-    Auth0::builder("acme.auth0.com")
-        .token(TOKEN)
-        .base_url(server.uri())
-        .default_connection("db")
-        .client_id("cid")
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::wire_client;
 
 async fn bodies(server: &MockServer, verb: &str) -> Vec<Value> {
     server

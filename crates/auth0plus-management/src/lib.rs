@@ -59,6 +59,8 @@ pub use users::{
 /// spec; run them with [`Auth0::send`] and [`Auth0::list`].
 pub use auth0plus_management_api as api;
 pub use auth0plus_management_api::{Cursor, ListOperation, Operation, Paging};
+/// The HTTP method of [`Auth0::request`], re-exported so no `http` dependency is needed.
+pub use http::Method;
 
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
