@@ -531,6 +531,69 @@ async fn a_resource_is_one_trait_impl_away_from_records() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn get_and_get_or_create_work_for_any_resource() -> TestResult {
+    let server = MockServer::start().await;
+    let roles_named = |name: &'static str, found: Value, total: u64| {
+        Mock::given(method("GET"))
+            .and(path("/api/v2/roles"))
+            .and(query_param("name_filter", name))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"roles": found, "total": total, "start": 0, "limit": 2})),
+            )
+    };
+    roles_named("admin", json!([{"id": "rol_1", "name": "admin"}]), 1)
+        .mount(&server)
+        .await;
+    roles_named(
+        "a",
+        json!([{"id": "rol_1", "name": "admin"}, {"id": "rol_2", "name": "auditor"}]),
+        2,
+    )
+    .mount(&server)
+    .await;
+    roles_named("crew", json!([]), 0).mount(&server).await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/roles",
+        200,
+        json!({"id": "rol_3", "name": "crew"}),
+    )
+    .await;
+    let roles: Collection<Role> = wire_client(&server).collection();
+    let named = |name: &str| roles.query().param("name_filter", name.to_owned());
+    assert_eq!(named("admin").one().await?.id(), Some("rol_1"));
+    let err = named("a").one().await.unwrap_err();
+    assert_eq!(err.to_string(), "Role.get returned multiple roles");
+    assert!(named("crew").one_opt().await?.is_none());
+    let (crew, created) = roles
+        .get_or_create(
+            &named("crew"),
+            Role {
+                name: "crew".into(),
+                ..Role::default()
+            },
+        )
+        .await?;
+    assert_eq!((crew.id(), created), (Some("rol_3"), true));
+    let (admin, created) = roles
+        .get_or_create(
+            &named("admin"),
+            Role {
+                name: "admin".into(),
+                ..Role::default()
+            },
+        )
+        .await?;
+    assert_eq!((admin.id(), created), (Some("rol_1"), false));
+    let first = params_of(&server, 0).await;
+    assert_eq!(param(&first, "per_page").as_deref(), Some("2"));
+    assert_eq!(param(&first, "include_totals").as_deref(), Some("true"));
+    Ok(())
+}
+
 // ------------------------------------------------------------------ the traps
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
+use crate::resource::{Record, Resource, exactly_one, optional};
 use crate::search::Search;
 use crate::{Auth0, Error, Result};
 
@@ -205,6 +206,20 @@ impl<T: Send + 'static> Query<T> {
         self.paging
     }
 
+    /// Add a query parameter of the list (`name_filter`, `fields`…). The
+    /// paging parameters (`page`, `per_page`, `include_totals`, `from`,
+    /// `take`) are the query's own and are replaced when it runs.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes numbers and bools as well as strings"
+    )]
+    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        if let Ok(base) = &mut self.base {
+            base.query.push((name.into(), value.to_string()));
+        }
+        self
+    }
+
     /// Page size, 1 to 100 (checked before sending).
     pub fn per_page(mut self, per_page: u32) -> Self {
         self.per_page = per_page;
@@ -330,9 +345,15 @@ impl<T: Send + 'static> Query<T> {
         Ok(page.items.pop())
     }
 
-    /// The first page of `per_page` items and the total, in one request.
+    /// The first page of `per_page` items and the total, in one request
+    /// (for a list without offset paging, the items read so far).
     pub(crate) async fn first_page(&self) -> Result<(Vec<T>, u64)> {
         self.check()?;
+        if !self.paging.offset {
+            let items = self.cursor_slice(0, Some(u64::from(self.per_page))).await?;
+            let total = items.len() as u64;
+            return Ok((items, total));
+        }
         let page = self
             .fetch_chunk(
                 Chunk {
@@ -529,6 +550,31 @@ impl<T: Send + 'static> Query<T> {
             futures::future::ready(Some(item))
         })
         .boxed()
+    }
+}
+
+impl<R: Resource> Query<Record<R>> {
+    /// Exactly one record (Django's `get()` on a query set), in one request.
+    ///
+    /// # Errors
+    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
+    /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
+    pub async fn one(&self) -> Result<Record<R>> {
+        let described = self
+            .base
+            .as_ref()
+            .map(ApiRequest::path_and_query)
+            .unwrap_or_default();
+        let (found, total) = self.clone().per_page(2).first_page().await?;
+        exactly_one(found, total, described)
+    }
+
+    /// Like [`Query::one`], with `None` instead of `DoesNotExist`.
+    ///
+    /// # Errors
+    /// [`Error::MultipleObjectsReturned`] and errors of [`Query::count`].
+    pub async fn one_opt(&self) -> Result<Option<Record<R>>> {
+        optional(self.one().await)
     }
 }
 

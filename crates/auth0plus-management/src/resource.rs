@@ -561,6 +561,30 @@ impl<R: Resource> Collection<R> {
         )
     }
 
+    /// The one record `lookup` finds, or else `defaults` created. Returns
+    /// `(record, created)`. When the create conflicts (someone created it
+    /// first), the lookup runs again and its one record is returned.
+    ///
+    /// # Errors
+    /// [`Error::MultipleObjectsReturned`] when the lookup is ambiguous;
+    /// errors from Auth0.
+    pub async fn get_or_create(
+        &self,
+        lookup: &Query<Record<R>>,
+        defaults: R,
+    ) -> Result<(Record<R>, bool)> {
+        let mut record = self.build(defaults);
+        get_or_create(
+            lookup.one(),
+            async {
+                record.save().await?;
+                Ok(record)
+            },
+            async || lookup.one_opt().await,
+        )
+        .await
+    }
+
     /// An unsaved record from a dictionary such as [`Record::as_dict`]
     /// returned (the original's `User(**d)`).
     ///
