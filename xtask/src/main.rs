@@ -4,9 +4,12 @@
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick]`: the performance table.
+//! - `publish-check`, `package`, `msrv`: readiness of every publishable crate
+//!   for crates.io and docs.rs (see `publish.rs`).
 
 mod bench;
 mod dotenv;
+mod publish;
 mod walkthrough;
 
 use std::process::ExitCode;
@@ -15,7 +18,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N]>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | publish-check | package [cargo package flags] | msrv>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -29,6 +32,9 @@ fn main() -> ExitCode {
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
+        "publish-check" => publish::check().map(drop),
+        "package" => publish::package(&rest),
+        "msrv" => publish::msrv(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
