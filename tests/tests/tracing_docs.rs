@@ -109,7 +109,11 @@ fn emitted() -> BTreeSet<Row> {
         }
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            let shown = file.strip_prefix(workspace()).unwrap().display().to_string();
+            let shown = file
+                .strip_prefix(workspace())
+                .unwrap()
+                .display()
+                .to_string();
             for forbidden in [
                 "#[instrument",
                 "tracing::instrument",
@@ -132,7 +136,9 @@ fn emitted() -> BTreeSet<Row> {
             let target = module_path(&src, &file, &krate);
             for (at, _) in text.match_indices("tracing::") {
                 let after = &text[at + "tracing::".len()..];
-                let Some(bang) = after.find('!') else { continue };
+                let Some(bang) = after.find('!') else {
+                    continue;
+                };
                 let name = &after[..bang];
                 let (level, span) = match name.strip_suffix("_span") {
                     Some(level) => (level, true),
@@ -201,7 +207,10 @@ fn show(row: &Row) -> String {
         Some(name) => format!("span `{name}`"),
         None => format!("`{message}`"),
     };
-    format!("| `{target}` | `{level}` | {message} | {} |", fields.join(", "))
+    format!(
+        "| `{target}` | `{level}` | {message} | {} |",
+        fields.join(", ")
+    )
 }
 
 #[test]
@@ -209,7 +218,9 @@ fn the_readme_lists_exactly_the_spans_and_events_that_exist() {
     let emitted = emitted();
     let documented = documented();
     assert!(
-        emitted.iter().any(|(_, _, m, _)| m == "span auth0plus.request"),
+        emitted
+            .iter()
+            .any(|(_, _, m, _)| m == "span auth0plus.request"),
         "the request span was not found: is this test still reading the sources?"
     );
     let missing: Vec<String> = emitted.difference(&documented).map(show).collect();
