@@ -73,8 +73,7 @@ fn live_flag(args: &[String]) -> Result<bool, String> {
 /// crates, against the fake tenant or, with `--live`, the `.env` tenant.
 fn doctest(args: &[String]) -> Result<(), String> {
     let live = live_flag(args)?;
-    let mut command =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command = cargo();
     command.args([
         "test",
         "--doc",
@@ -94,12 +93,30 @@ fn doctest(args: &[String]) -> Result<(), String> {
         command.env(auth0plus::fake::LIVE_VAR, "1");
         println!("running the doctests against the live tenant from .env");
     }
+    run(&mut command)
+}
+
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The cargo that runs this task, in the workspace root.
+fn cargo() -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Runs `command`; an error names it and its exit status.
+fn run(command: &mut std::process::Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
     let status = command
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err("doctests failed".into())
+        Err(format!("{shown} failed ({status})"))
     }
 }

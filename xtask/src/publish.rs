@@ -14,6 +14,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::{cargo, run, workspace_root};
+
 /// crates.io's category slugs, from `src/boot/categories.toml` in
 /// rust-lang/crates.io; crates.io drops a slug it does not know, with only a
 /// warning at publish time.
@@ -203,26 +205,18 @@ pub fn problems(krate: &Crate) -> Vec<String> {
             problems.push(format!("no `{}`", field.replace('_', "-")));
         }
     }
-    let keywords = krate.list_field("keywords");
-    if !(1..=5).contains(&keywords.len()) {
-        problems.push(format!("{} keywords (1 to 5 wanted)", keywords.len()));
-    }
-    problems.extend(
-        keywords
-            .iter()
-            .filter(|k| !valid_keyword(k))
-            .map(|k| format!("keyword {k:?} is not one crates.io accepts")),
-    );
-    let categories = krate.list_field("categories");
-    if !(1..=5).contains(&categories.len()) {
-        problems.push(format!("{} categories (1 to 5 wanted)", categories.len()));
-    }
-    problems.extend(
-        categories
-            .iter()
-            .filter(|c| !CATEGORIES.contains(c))
-            .map(|c| format!("category {c:?} is not a crates.io slug")),
-    );
+    problems.extend(one_to_five(
+        krate,
+        "keywords",
+        valid_keyword,
+        "is not one crates.io accepts",
+    ));
+    problems.extend(one_to_five(
+        krate,
+        "categories",
+        |c| CATEGORIES.contains(&c),
+        "is not a crates.io slug",
+    ));
     problems.extend(readme_problems(krate));
     let docs_rs = &krate.package["metadata"]["docs"]["rs"];
     if docs_rs["all-features"] != Value::Bool(true) {
@@ -238,6 +232,27 @@ pub fn problems(krate: &Crate) -> Vec<String> {
         );
     }
     problems.extend(feature_doc_problems(krate));
+    problems
+}
+
+/// crates.io takes 1 to 5 keywords and 1 to 5 categories.
+fn one_to_five(
+    krate: &Crate,
+    field: &str,
+    valid: impl Fn(&str) -> bool,
+    invalid: &str,
+) -> Vec<String> {
+    let values = krate.list_field(field);
+    let mut problems = Vec::new();
+    if !(1..=5).contains(&values.len()) {
+        problems.push(format!("{} {field} (1 to 5 wanted)", values.len()));
+    }
+    problems.extend(
+        values
+            .iter()
+            .filter(|v| !valid(v))
+            .map(|v| format!("{field}: {v:?} {invalid}")),
+    );
     problems
 }
 
@@ -438,28 +453,6 @@ fn names(crates: &[Crate]) -> Vec<&str> {
     crates.iter().map(|c| c.name.as_str()).collect()
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.current_dir(workspace_root());
-    command
-}
-
-fn run(command: &mut Command) -> Result<(), String> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,7 +505,7 @@ mod tests {
             "readme": "README.md",
             "metadata": {"docs": {"rs": {"all-features": true, "rustdoc-args": ["--cfg", "docsrs"]}}},
         })));
-        assert!(found.contains(&"category \"auth0\" is not a crates.io slug".to_owned()));
+        assert!(found.contains(&"categories: \"auth0\" is not a crates.io slug".to_owned()));
         assert!(found.contains(&"readme \"README.md\" does not exist".to_owned()));
         assert!(!found.iter().any(|p| p.contains("docs.rs")), "{found:?}");
     }
