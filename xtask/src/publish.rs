@@ -191,7 +191,9 @@ pub fn publishable_crates() -> Result<Vec<Crate>, String> {
 /// What crates.io and docs.rs would miss in one crate; empty when ready.
 ///
 /// A publishable crate carries a description, `license`, `repository` and
-/// `rust-version`; 1–5 keywords crates.io accepts; 1–5 known category slugs;
+/// `rust-version`; a `LICENSE` file beside its `Cargo.toml` (a symlink to the
+/// workspace's: ISC wants the notice in every copy, and cargo packages only
+/// what is in the crate's directory); 1–5 keywords crates.io accepts; 1–5 known category slugs;
 /// a `readme` that exists and links to the main README (the repository URL);
 /// `[package.metadata.docs.rs]` with `all-features = true` and
 /// `rustdoc-args = ["--cfg", "docsrs"]`; and, when it has features, a `## `
@@ -204,6 +206,9 @@ pub fn problems(krate: &Crate) -> Vec<String> {
         if krate.str_field(field).is_none() {
             problems.push(format!("no `{}`", field.replace('_', "-")));
         }
+    }
+    if !krate.dir().join("LICENSE").is_file() {
+        problems.push("no LICENSE file (symlink ../../LICENSE)".into());
     }
     problems.extend(one_to_five(
         krate,
@@ -485,6 +490,7 @@ mod tests {
             "no `license`",
             "no `repository`",
             "no `rust-version`",
+            "no LICENSE file (symlink ../../LICENSE)",
             "0 keywords (1 to 5 wanted)",
             "0 categories (1 to 5 wanted)",
             "no `readme`",
