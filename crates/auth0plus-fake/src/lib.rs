@@ -805,3 +805,8 @@ impl FakeTenant {
         self.shared.lock().next_export = state::ExportMode::Corrupt;
     }
 }
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -19,13 +19,13 @@
 //! ```
 //!
 //! # Features
-//! - `reqwest` (default): use `ReqwestBackend` and the tokio timer when no backend is given.
-//! - `rustls` (default) / `native-tls`: its TLS stack.
-//! - `test-util`: the transport crate's test doubles.
+#![doc = document_features::document_features!()]
 //!
 //! With `default-features = false`, bring an `HttpBackend` and a `Sleep`
 //! (`Auth0::builder(..).backend(..).sleep(..)`); no tokio, reqwest or hyper is
 //! pulled in.
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
@@ -64,3 +64,8 @@ pub use http::Method;
 
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
