@@ -118,7 +118,7 @@ pub use http;
 #[cfg(feature = "reqwest")]
 pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
-pub use secret::Secret;
+pub use secret::{Scrubber, Secret};
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
 pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]

@@ -5,7 +5,7 @@
 //!
 //! | outcome | retried? | wait |
 //! |---|---|---|
-//! | `429 Too Many Requests` | always (the server did nothing) | `Retry-After`, else `x-ratelimit-reset` − now, else backoff |
+//! | `429 Too Many Requests` | always (the server did nothing) | `Retry-After` (seconds or HTTP date), else `x-ratelimit-reset` − now, else backoff |
 //! | connect failure | always (nothing was sent) | backoff |
 //! | `408`, `500`, `502`, `503`, `504` | idempotent requests only | backoff |
 //! | timeout, connection lost after sending | idempotent requests only | backoff |
@@ -33,7 +33,7 @@ use http::{HeaderMap, StatusCode};
 use tracing::Instrument as _;
 
 use crate::throttle::{Acquire, Permit, Throttle};
-use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
+use crate::time::{Clock, SharedClock, SharedSleep, Sleep, epoch_seconds};
 use crate::{
     AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, TransportError, Unthrottled,
     is_idempotent,
@@ -171,23 +171,36 @@ pub struct RateLimitInfo {
     pub reset: Option<u64>,
     /// `Retry-After`, in seconds.
     pub retry_after: Option<u64>,
+    /// `Retry-After` given as an HTTP date: Unix time (seconds) to wait until.
+    pub retry_at: Option<u64>,
 }
 
 impl RateLimitInfo {
     /// Read the headers; `None` when none of them is present.
+    ///
+    /// A number too large for `u64` reads as `u64::MAX` (and so as the
+    /// longest wait, see [`RateLimitInfo::wait`]), not as no header: a server
+    /// asking for an absurd wait is asking to wait. `Retry-After` may also be
+    /// an HTTP date (RFC 9110 §10.2.3), read into [`RateLimitInfo::retry_at`].
     #[must_use]
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| {
+        let text = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(str::trim)
         };
+        let number = |name: &str| text(name).and_then(saturating_number);
+        let retry_at = text("retry-after")
+            .filter(|v| saturating_number(v).is_none())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .map(|at| epoch_seconds(at).max(1));
         let info = Self {
             limit: number("x-ratelimit-limit"),
             remaining: number("x-ratelimit-remaining"),
             reset: number("x-ratelimit-reset"),
             retry_after: number("retry-after"),
+            retry_at,
         };
         (info != Self::default()).then_some(info)
     }
@@ -197,17 +210,27 @@ impl RateLimitInfo {
     /// must not stall or break the client).
     #[must_use]
     pub fn wait(&self, now: SystemTime) -> Option<Duration> {
-        let wait = if let Some(seconds) = self.retry_after {
-            Duration::from_secs(seconds)
-        } else {
-            let reset = self.reset?;
+        let until = |at: u64| {
             let now_secs = now
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default();
-            Duration::from_secs(reset).saturating_sub(now_secs)
+            Duration::from_secs(at).saturating_sub(now_secs)
+        };
+        let wait = match (self.retry_after, self.retry_at) {
+            (Some(seconds), _) => Duration::from_secs(seconds),
+            (None, Some(at)) => until(at),
+            (None, None) => until(self.reset?),
         };
         Some(wait.min(MAX_SERVER_WAIT))
     }
+}
+
+/// A decimal number of seconds or a Unix time; digits beyond `u64` saturate.
+fn saturating_number(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 /// What to do after one attempt.
@@ -493,6 +516,35 @@ mod tests {
         };
         assert_eq!(past.wait(now), Some(Duration::ZERO));
         assert_eq!(RateLimitInfo::default().wait(now), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_and_absurd_numbers_are_read() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut headers = HeaderMap::new();
+        let at = httpdate::fmt_http_date(now + Duration::from_secs(20));
+        headers.insert("retry-after", at.parse().unwrap());
+        let info = RateLimitInfo::from_headers(&headers).unwrap();
+        assert_eq!(info.retry_at, Some(1_700_000_020));
+        assert_eq!(info.wait(now), Some(Duration::from_secs(20)));
+        // A date in the past means now.
+        assert_eq!(
+            info.wait(now + Duration::from_secs(60)),
+            Some(Duration::ZERO)
+        );
+        for absurd in ["99999999999999999999999", "18446744073709551616"] {
+            headers.insert("retry-after", absurd.parse().unwrap());
+            headers.insert("x-ratelimit-reset", absurd.parse().unwrap());
+            let info = RateLimitInfo::from_headers(&headers).unwrap();
+            assert_eq!(info.retry_after, Some(u64::MAX));
+            assert_eq!(info.reset, Some(u64::MAX));
+            assert_eq!(info.wait(now), Some(MAX_SERVER_WAIT));
+        }
+        for garbage in ["soon", "-5", "1.5", ""] {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", garbage.parse().unwrap());
+            assert_eq!(RateLimitInfo::from_headers(&headers), None, "{garbage}");
+        }
     }
 
     #[test]
