@@ -109,8 +109,9 @@ pub mod test_util;
 
 pub use async_trait::async_trait;
 pub use backend::{
-    AttemptTimeout, FnBackend, HttpBackend, HttpRequest, HttpResponse, Idempotent, SharedBackend,
-    Unthrottled, backend_fn, is_idempotent,
+    AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
+    HttpResponse, Idempotent, ResponseLimit, SharedBackend, StreamingResponse, Unthrottled,
+    backend_fn, is_idempotent,
 };
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};

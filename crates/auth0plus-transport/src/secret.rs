@@ -5,7 +5,7 @@ use std::fmt;
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 use base64::engine::GeneralPurpose;
-use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 
 /// A secret value (access token, client secret, password).
 ///
@@ -175,6 +175,10 @@ fn forms_of(value: &str, forms: &mut Vec<String>) {
     let form_encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
     forms.push(form_encoded.replace('+', "%20"));
     forms.push(form_encoded);
+    // Encoded alone: the whole encoding, padding included.
+    for engine in [&STANDARD, &URL_SAFE, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(value));
+    }
     for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
         for shift in 0..3 {
             forms.push(base64_core(engine, value.as_bytes(), shift));
@@ -285,7 +289,6 @@ mod tests {
 
     #[test]
     fn every_echoed_form_is_scrubbed() {
-        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
         let secret = Secret::new("s3cr3t/Value+ü é");
         let scrubber = Scrubber::new([&secret]);
         let forms = [
