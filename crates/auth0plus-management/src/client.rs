@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
 use auth0plus_transport::{
-    Bytes, Clock, HttpBackend, HttpResponse, RetryPolicy, Retrying, Secret, SharedBackend,
-    SharedClock, SharedSleep, Sleep, Telemetry, Throttle,
+    Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
+    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
+    Throttle,
 };
 use serde::de::DeserializeOwned;
 
@@ -55,6 +56,7 @@ struct Inner {
     clock: SharedClock,
     per_page: u32,
     prefetch: usize,
+    response_limit: Option<u64>,
 }
 
 impl fmt::Debug for Auth0 {
@@ -94,6 +96,7 @@ pub struct Auth0Builder {
     per_page: u32,
     prefetch: usize,
     throttle: bool,
+    response_limit: Option<u64>,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -122,6 +125,7 @@ impl Auth0 {
             per_page: DEFAULT_PER_PAGE,
             prefetch: DEFAULT_PREFETCH,
             throttle: true,
+            response_limit: Some(DEFAULT_RESPONSE_LIMIT),
         }
     }
 
@@ -216,12 +220,22 @@ impl Auth0 {
             .body(body)
             .map_err(|e| Error::InvalidArgument(format!("cannot build the request: {e}")))?;
         self.inner.telemetry.apply(&mut http_request);
+        http_request
+            .extensions_mut()
+            .insert(ResponseLimit(self.inner.response_limit));
         Ok(http_request)
     }
 
     /// Send `request` with a bearer token; on a 401 invalidate the token,
     /// fetch a fresh one and retry once. Non-2xx answers become [`Error::Api`].
     pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<HttpResponse> {
+        self.execute_with_token(request)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// [`Auth0::execute`], and the token the answer came with.
+    async fn execute_with_token(&self, request: &ApiRequest) -> Result<(HttpResponse, Secret)> {
         let mut token = self.inner.tokens.token().await?;
         let mut response = self
             .inner
@@ -242,13 +256,12 @@ impl Auth0 {
             }
         }
         if response.status().is_success() {
-            Ok(response)
+            Ok((response, token))
         } else {
             // A server may echo the request body (with a password) or the
             // bearer token it was sent into its error; keep them out of it.
-            let mut secrets = request.secrets();
-            secrets.push(token);
-            Err(ApiError::from_response_scrubbed(&response, &secrets).into())
+            let scrubber = scrubber(request, &token);
+            Err(ApiError::from_response_scrubbed(&response, &scrubber).into())
         }
     }
 
@@ -257,20 +270,55 @@ impl Auth0 {
         &self,
         request: &ApiRequest,
     ) -> Result<T> {
-        let response = self.execute(request).await?;
-        decode(&response)
+        let (response, token) = self.execute_with_token(request).await?;
+        decode(&response, &scrubber(request, &token))
     }
 }
 
+/// Removes what `request` and `token` must not leak from a server's text.
+fn scrubber(request: &ApiRequest, token: &Secret) -> Scrubber {
+    let secrets = request.secrets();
+    Scrubber::new(secrets.iter().chain([token]))
+}
+
+/// Longest decode message kept: serde may quote a whole field's value.
+const DECODE_MESSAGE_LIMIT: usize = 512;
+
 /// Decode a success body as `T`, with a typed error (never a panic) for
-/// anything else.
-pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
-    serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
+/// anything else. The error says where decoding failed (the field path), and
+/// serde's message, which may quote a value verbatim, goes through
+/// `scrubber` (a server may echo the token or a password into a wrongly
+/// typed field) and is cut short.
+pub(crate) fn decode<T: DeserializeOwned>(
+    response: &HttpResponse,
+    scrubber: &Scrubber,
+) -> Result<T> {
+    let body = response.body();
+    let mut json = serde_json::Deserializer::from_slice(body);
+    // Where it failed, and serde's message.
+    let failure = match serde_path_to_error::deserialize(&mut json) {
+        Ok(value) => match json.end() {
+            Ok(()) => return Ok(value),
+            Err(e) => (String::new(), e.to_string()),
+        },
+        Err(e) => (e.path().to_string(), e.into_inner().to_string()),
+    };
+    Err(Error::Decode {
         status: response.status().as_u16(),
-        reason: if response.body().is_empty() {
+        reason: if body.is_empty() {
             "the body is empty".to_owned()
         } else {
-            format!("the body does not fit the documented shape: {e}")
+            let (path, message) = failure;
+            let message: String = scrubber
+                .scrubbed(message)
+                .chars()
+                .take(DECODE_MESSAGE_LIMIT)
+                .collect();
+            if path.is_empty() || path == "." {
+                format!("the body does not fit the documented shape: {message}")
+            } else {
+                format!("the body does not fit the documented shape at `{path}`: {message}")
+            }
         },
     })
 }
@@ -366,6 +414,18 @@ impl Auth0Builder {
         self
     }
 
+    /// Largest response accepted from the API and the token endpoint, in
+    /// bytes (default [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no
+    /// limit). A larger answer fails with a
+    /// [`TooLarge`](auth0plus_transport::TransportErrorKind::TooLarge)
+    /// [`Error::Transport`] as soon as it passes the limit, before it fills
+    /// memory, and is not retried. Export files are streamed and have their
+    /// own limits (see [`UserExport`](crate::UserExport)).
+    pub fn max_response_bytes(mut self, limit: Option<u64>) -> Self {
+        self.response_limit = limit;
+        self
+    }
+
     /// The `Auth0-Client` header ([`Telemetry::disabled`] to send none).
     pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
         self.telemetry = telemetry;
@@ -448,6 +508,7 @@ impl Auth0Builder {
                 let credentials = ClientCredentials::new(&domain, &client_id, secret)?
                     .base_url(&base_url)?
                     .shared_backend(backend.clone())
+                    .max_response_bytes(self.response_limit)
                     .telemetry(self.telemetry.clone());
                 let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
                 if let Some(leeway) = self.leeway {
@@ -470,6 +531,7 @@ impl Auth0Builder {
                 clock: self.clock,
                 per_page: self.per_page,
                 prefetch: self.prefetch.max(1),
+                response_limit: self.response_limit,
             }),
         })
     }
