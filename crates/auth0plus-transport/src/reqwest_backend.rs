@@ -153,13 +153,25 @@ impl HttpBackend for ReqwestBackend {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let (out, mut response, limit) = self.start(request).await?;
         // Read chunk by chunk, so an endless body stops at the limit instead
-        // of filling memory.
-        let mut body = BytesMut::new();
+        // of filling memory; join the chunks once, at their final size (a
+        // growing buffer would briefly hold its old and new copies).
+        let mut chunks = Vec::new();
         let mut received = 0;
         while let Some(chunk) = next_chunk(&mut response, &mut received, limit).await? {
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
-        out.body(body.freeze())
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.swap_remove(0),
+            _ => {
+                let mut body = BytesMut::with_capacity(usize::try_from(received).unwrap_or(0));
+                for chunk in chunks {
+                    body.extend_from_slice(&chunk);
+                }
+                body.freeze()
+            }
+        };
+        out.body(body)
             .map_err(|e| TransportError::with_source(TransportErrorKind::Interrupted, e))
     }
 
