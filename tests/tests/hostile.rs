@@ -71,7 +71,11 @@ async fn a_megabyte_echo_of_a_quoted_password_is_redacted_quickly() {
 #[tokio::test]
 async fn a_decode_error_keeps_the_field_path_and_never_the_token_or_password() {
     let server = Hostile::start(|req| {
-        let echoed = if req.method == "POST" { PASSWORD } else { TOKEN };
+        let echoed = if req.method == "POST" {
+            PASSWORD
+        } else {
+            TOKEN
+        };
         Reply::json(
             200,
             json!({"user_id": "auth0|1", "identities": [], "logins_count": echoed}).to_string(),
@@ -140,8 +144,16 @@ async fn an_unusable_access_token_is_refused_and_never_cached() {
         assert!(!shown(&err).contains("X-Injected"));
     }
     auth0.users().get_by_id("auth0|1").await.unwrap();
-    assert_eq!(server.count("/oauth/token"), 4, "one fetch per call: nothing cached");
-    assert_eq!(server.count("/api/v2/users/auth0%7C1"), 1, "no bad token was sent");
+    assert_eq!(
+        server.count("/oauth/token"),
+        4,
+        "one fetch per call: nothing cached"
+    );
+    assert_eq!(
+        server.count("/api/v2/users/auth0%7C1"),
+        1,
+        "no bad token was sent"
+    );
 }
 
 /// A client of `server` on a manual clock, so waits are recorded, not slept.
@@ -216,7 +228,10 @@ async fn a_call_that_fetches_a_token_stays_within_the_documented_attempts() {
     let counter = Arc::clone(&token_calls);
     let server = Hostile::start(move |req| {
         if req.path == "/oauth/token" && counter.fetch_add(1, Ordering::SeqCst) >= 3 {
-            Reply::json(200, json!({"access_token": TOKEN, "expires_in": 86_400}).to_string())
+            Reply::json(
+                200,
+                json!({"access_token": TOKEN, "expires_in": 86_400}).to_string(),
+            )
         } else {
             Reply::Silent
         }

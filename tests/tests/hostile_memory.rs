@@ -67,8 +67,16 @@ async fn endless_bodies_on_the_api_and_token_paths_stop_at_the_limit() {
     let (outcome, grew) = peak_growth(api.users().get_by_id("auth0|1")).await;
     let err = outcome.unwrap_err();
     assert!(too_large(&err), "{err:?}");
-    assert_eq!(server.requests().len(), 1, "a body too large is not retried");
-    assert!(grew < 96 * MIB, "API path: the heap grew {} MiB", grew / MIB);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a body too large is not retried"
+    );
+    assert!(
+        grew < 96 * MIB,
+        "API path: the heap grew {} MiB",
+        grew / MIB
+    );
 
     let token = Auth0::builder("tenant.auth0.com")
         .client_credentials("client-id", "client-secret")
@@ -78,7 +86,11 @@ async fn endless_bodies_on_the_api_and_token_paths_stop_at_the_limit() {
     let (outcome, grew) = peak_growth(token.users().get_by_id("auth0|1")).await;
     let err = outcome.unwrap_err();
     assert!(too_large(&err), "{err:?}");
-    assert!(grew < 96 * MIB, "token path: the heap grew {} MiB", grew / MIB);
+    assert!(
+        grew < 96 * MIB,
+        "token path: the heap grew {} MiB",
+        grew / MIB
+    );
 }
 
 /// `count` NDJSON user records, gzipped as one member.
@@ -197,4 +209,3 @@ async fn a_download_past_its_file_limit_is_a_typed_error() {
     assert!(too_large(&err), "{err:?}");
     assert!(grew < 32 * MIB, "the heap grew {} MiB", grew / MIB);
 }
-

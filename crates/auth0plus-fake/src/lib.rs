@@ -333,6 +333,8 @@ pub struct FakeTenantBuilder {
     seed_users: usize,
     scopes: Vec<String>,
     export_duration: Duration,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
 }
 
 /// The scopes granted by default: everything the fake implements.
@@ -365,6 +367,8 @@ impl Default for FakeTenantBuilder {
             seed_users: 0,
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
             export_duration: Duration::from_millis(200),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -449,6 +453,23 @@ impl FakeTenantBuilder {
         self
     }
 
+    /// Close a connection that takes longer than this to send a request's
+    /// headers, or sits idle this long between requests (default 10 s), so
+    /// idle or half-open connections cannot exhaust file descriptors.
+    #[must_use]
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Answer `408` when a request's body takes longer than this to arrive
+    /// (default 30 s).
+    #[must_use]
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.body_read_timeout = d;
+        self
+    }
+
     /// Bind and start serving on the current tokio runtime.
     ///
     /// # Errors
@@ -474,8 +495,10 @@ impl FakeTenantBuilder {
             latency: self.latency,
             rate_limit: self.rate_limit,
             index_delay: self.index_delay,
-            token_ttl: self.token_ttl,
-            export_duration: self.export_duration,
+            token_ttl: self.token_ttl.min(state::MAX_TOKEN_TTL),
+            export_duration: self.export_duration.min(state::MAX_KNOB),
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
         }));
         shared.seed_users(self.seed_users);
         let (tx, rx) = tokio::sync::watch::channel(false);
@@ -593,14 +616,30 @@ impl FakeTenant {
         self.shared.lock().index_delay = d;
     }
 
-    /// Set the token lifetime for tokens issued from now on.
+    /// Set the token lifetime for tokens issued from now on (at most ten
+    /// years).
     pub fn set_token_ttl(&self, d: Duration) {
-        self.shared.lock().token_ttl = d;
+        self.shared.lock().token_ttl = d.min(state::MAX_TOKEN_TTL);
     }
 
-    /// Set how long export jobs take (for jobs created from now on).
+    /// How many issued tokens the tenant remembers (expired and surplus
+    /// tokens are pruned as new ones are issued).
+    #[must_use]
+    pub fn token_count(&self) -> usize {
+        self.shared.lock().tokens.len()
+    }
+
+    /// How many export jobs the tenant keeps, with their files (finished
+    /// jobs are dropped after an hour, and the oldest past 16).
+    #[must_use]
+    pub fn job_count(&self) -> usize {
+        self.shared.lock().jobs.len()
+    }
+
+    /// Set how long export jobs take (for jobs created from now on; at most
+    /// a day).
     pub fn set_export_duration(&self, d: Duration) {
-        self.shared.lock().export_duration = d;
+        self.shared.lock().export_duration = d.min(state::MAX_KNOB);
     }
 
     /// Make the next `times` requests to `route` answer `fault`.
@@ -633,7 +672,12 @@ impl FakeTenant {
     /// The current store in creation order (immediately consistent).
     #[must_use]
     pub fn users(&self) -> Vec<serde_json::Value> {
-        self.shared.lock().users.values().cloned().collect()
+        self.shared
+            .lock()
+            .users
+            .values()
+            .map(|u| (**u).clone())
+            .collect()
     }
 
     /// Create `n` users with the create defaults; returns their ids. Visible to search at once.

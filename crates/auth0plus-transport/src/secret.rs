@@ -101,7 +101,10 @@ pub struct Scrubber {
 impl fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scrubber")
-            .field("forms", &self.automaton.as_ref().map_or(0, AhoCorasick::patterns_len))
+            .field(
+                "forms",
+                &self.automaton.as_ref().map_or(0, AhoCorasick::patterns_len),
+            )
             .finish()
     }
 }
@@ -284,7 +287,10 @@ mod tests {
         let took = started.elapsed();
         assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
         assert!(!text.contains("ss-w0rd"));
-        assert_eq!(text.matches(REDACTED).count(), echo.matches("ss-w0rd").count());
+        assert_eq!(
+            text.matches(REDACTED).count(),
+            echo.matches("ss-w0rd").count()
+        );
     }
 
     #[test]
@@ -309,7 +315,11 @@ mod tests {
             let shown = scrubber.scrubbed(format!("echo <{form}> end"));
             assert!(shown.contains(REDACTED), "{form} -> {shown}");
             // The middle of every form is made of the secret alone.
-            let middle: String = form.chars().skip(form.chars().count() / 2 - 3).take(6).collect();
+            let middle: String = form
+                .chars()
+                .skip(form.chars().count() / 2 - 3)
+                .take(6)
+                .collect();
             assert!(!shown.contains(&middle), "{form} -> {shown}");
         }
         // Several secrets, one pass.

@@ -31,7 +31,10 @@ pub enum Reply {
     },
     /// A `200` whose body is `chunk` over and over, `total` bytes in all
     /// (`None`: until the client goes away), no `Content-Length`.
-    Endless { chunk: Arc<Vec<u8>>, total: Option<u64> },
+    Endless {
+        chunk: Arc<Vec<u8>>,
+        total: Option<u64>,
+    },
     /// Never answer; hold the connection until the client drops it.
     Silent,
 }
@@ -50,7 +53,11 @@ impl Reply {
     pub fn json_with(status: u16, headers: &[(&str, &str)], body: impl Into<String>) -> Self {
         let mut reply = Self::json(status, body);
         if let Self::Full { headers: h, .. } = &mut reply {
-            h.extend(headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+            h.extend(
+                headers
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            );
         }
         reply
     }

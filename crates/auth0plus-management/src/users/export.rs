@@ -570,12 +570,16 @@ fn records(
             let outcome = match lines.next_line().await? {
                 Ok(line) => match serde_json::from_slice::<UserProfile>(&line) {
                     Ok(profile) => Ok(User::fetched(users.clone(), profile)),
-                    Err(e) => Err(corrupt(&job_id, &format!("record {line_no} is not a user: {e}"))),
+                    Err(e) => Err(corrupt(
+                        &job_id,
+                        &format!("record {line_no} is not a user: {e}"),
+                    )),
                 },
                 Err(LinesError::Transport(e)) => Err(e.into()),
-                Err(LinesError::Corrupt(reason)) => {
-                    Err(corrupt(&job_id, &format!("{reason} (after {} records)", line_no - 1)))
-                }
+                Err(LinesError::Corrupt(reason)) => Err(corrupt(
+                    &job_id,
+                    &format!("{reason} (after {} records)", line_no - 1),
+                )),
             };
             let next = outcome.is_ok().then_some((lines, users, line_no));
             Some((outcome, next))
