@@ -121,17 +121,14 @@ async fn connections_that_never_finish_their_headers_are_closed() {
 
 /// Row: a search of 235 OR'd wildcards held the tenant's lock for seconds,
 /// and every other request waited behind it. Searches now run on a
-/// snapshot, off the lock and off the runtime's workers: requests made
-/// while it runs are all answered before it is.
+/// snapshot, off the lock and off the runtime's workers: other requests are
+/// answered while it runs. (Counted, not timed: before, none was.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_heavy_search_does_not_stall_other_requests() {
-    let tenant = FakeTenant::builder()
-        .seed_users(10_000)
-        .start()
-        .await
-        .unwrap();
+    let tenant = FakeTenant::start().await.unwrap();
+    let ids = tenant.seed_users(2_500);
     let c = Arc::new(common::ctx(tenant));
-    let q: Vec<String> = (0..235).map(|n| format!("email:*{n:03}x*")).collect();
+    let q: Vec<String> = (0..235).map(|n| format!("name:*{n:03}x*")).collect();
     let query = format!(
         "/api/v2/users?q={}&per_page=1",
         percent_encode(&q.join(" OR "))
@@ -141,26 +138,28 @@ async fn a_heavy_search_does_not_stall_other_requests() {
         let c = Arc::clone(&c);
         let done = Arc::clone(&heavy_done);
         tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let r = c.get(&query).await;
             done.store(true, Ordering::SeqCst);
-            r.status
+            (r.status, started.elapsed())
         })
     };
-    // Let the search start, then make light requests while it runs.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        !heavy_done.load(Ordering::SeqCst),
-        "the search was too quick to show anything"
-    );
-    for _ in 0..5 {
-        assert_eq!(c.get("/api/v2/users?per_page=1").await.status, 200);
-        assert_eq!(c.tenant.user_count(), 10_000);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let one = format!("/api/v2/users/{}", percent_encode(&ids[0]));
+    let mut served_meanwhile = 0;
+    while !heavy_done.load(Ordering::SeqCst) {
+        assert_eq!(c.get(&one).await.status, 200);
+        if !heavy_done.load(Ordering::SeqCst) {
+            served_meanwhile += 1;
+        }
     }
+    let (status, took) = heavy.await.unwrap();
+    assert_eq!(status, 200);
+    eprintln!("heavy search: {took:?}; requests served meanwhile: {served_meanwhile}");
     assert!(
-        !heavy_done.load(Ordering::SeqCst),
-        "light requests waited for the heavy search"
+        served_meanwhile >= 3,
+        "{served_meanwhile} requests served during a {took:?} search"
     );
-    assert_eq!(heavy.await.unwrap(), 200);
 }
 
 fn percent_encode(text: &str) -> String {
