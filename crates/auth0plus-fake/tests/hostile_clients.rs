@@ -178,7 +178,7 @@ fn percent_encode(text: &str) -> String {
 async fn issued_tokens_are_pruned() {
     let tenant = FakeTenant::start().await.unwrap();
     for _ in 0..20_000 {
-        tenant.issue_token();
+        let _ = tenant.issue_token();
     }
     assert!(
         tenant.token_count() <= 10_000,

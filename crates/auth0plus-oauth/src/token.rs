@@ -118,7 +118,7 @@ pub(crate) fn parse_scrubbing(
             scope: raw.scope,
         });
     }
-    let rate_limit = RateLimitInfo::from_headers(response.headers());
+    let rate_limit = RateLimitInfo::from_headers(response.headers()).map(Box::new);
     match serde_json::from_slice::<RawError>(body) {
         Ok(RawError {
             error: Some(error),
