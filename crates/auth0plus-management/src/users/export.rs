@@ -75,12 +75,13 @@ impl JobStatus {
 
 type Progress = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 
-/// Default of [`UserExport::max_record_bytes`]: 16 MiB, Auth0's limit on a
-/// user's metadata, with room for the rest of the record.
-pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
+/// Default of [`UserExport::max_record_bytes`]: 16 MiB for a user's
+/// metadata, with room for the rest of the record (a real record is a few
+/// kilobytes; Auth0 takes at most 1 MB per request).
+const DEFAULT_MAX_RECORD_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
 
 /// Default of [`UserExport::max_file_bytes`]: 1 GiB of compressed file.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// An export of users: `POST /jobs/users-exports`, polling `GET /jobs/{id}`
 /// with backoff until it completes, downloading the gzipped file (without
@@ -190,7 +191,7 @@ impl UserExport {
     }
 
     /// Longest record [`UserExport::stream`] accepts, decompressed (default
-    /// [`DEFAULT_MAX_RECORD_BYTES`]). A longer line is an [`Error::Job`]
+    /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
     /// as soon as decompression passes the limit, so a hostile file (one
     /// endless line) costs at most this much memory.
     pub fn max_record_bytes(mut self, bytes: usize) -> Self {
@@ -198,8 +199,8 @@ impl UserExport {
         self
     }
 
-    /// Largest export file accepted, compressed, in bytes (default
-    /// [`DEFAULT_MAX_FILE_BYTES`]; `None` for no limit). Past it the
+    /// Largest export file accepted, compressed, in bytes (default 1 GiB;
+    /// `None` for no limit). Past it the
     /// download fails with a
     /// [`TooLarge`](auth0plus_transport::TransportErrorKind::TooLarge)
     /// transport error. [`UserExport::stream`] holds only the current
