@@ -6,14 +6,14 @@
 #[path = "support/hostile_server.rs"]
 mod hostile_server;
 
-use std::io::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use auth0plus::transport::test_util::{ManualClock, ManualSleep};
 use auth0plus::transport::{Clock as _, RetryPolicy, TransportErrorKind};
 use auth0plus::{Auth0, Auth0Builder, Error, NewUser};
+use auth0plus_tests::Captured;
 use base64::Engine as _;
 use hostile_server::{Hostile, Reply};
 use serde_json::json;
@@ -262,23 +262,6 @@ async fn a_call_that_fetches_a_token_stays_within_the_documented_attempts() {
     assert!(token + api <= 2 * attempts as usize);
 }
 
-/// Everything written by tracing, for the WARN log check.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Row: a secret echoed back upper-cased or base64-encoded showed in the
 /// error and the WARN log of the token request.
 #[tokio::test]
@@ -306,7 +289,7 @@ async fn a_secret_echoed_upper_cased_or_base64_is_redacted_from_error_and_log() 
         .build()
         .unwrap();
     let err = auth0.users().get_by_id("auth0|1").await.unwrap_err();
-    let log = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let log = logs.text();
     assert!(log.contains("token request failed"), "{log}");
     let encoded_alone = b64.encode(SECRET);
     for text in [shown(&err), log] {
@@ -319,5 +302,4 @@ async fn a_secret_echoed_upper_cased_or_base64_is_redacted_from_error_and_log() 
             assert!(!text.contains(&leak), "{leak} in {text}");
         }
     }
-    let _ = std::io::stderr().flush();
 }
