@@ -46,6 +46,18 @@
 //! | `POST /__fake/exports` | `{"next":"fail"\|"stall"\|"corrupt"}` | 204 |
 //! | `GET /__fake/exports/{job}.{json\|csv}.gz` | | export file (a "presigned" URL: no auth) |
 //!
+//! Every number is bounded, with a 400 beyond: `count` up to 1,000,000, durations in ms
+//! up to a day, `token_ttl_s` up to ten years, `times` up to 100,000.
+//!
+//! # Hostile clients
+//! The fake is a tool that other processes reach over HTTP, so it holds up against them: a
+//! connection that does not finish its headers, or sits idle between requests, is closed
+//! after 10 s ([`FakeTenantBuilder::header_read_timeout`]); a body that takes over 30 s to
+//! arrive gets a 408. Searches and exports work on a snapshot of the users, off the state's
+//! lock and off the runtime's worker threads, so a heavy query stalls no other request.
+//! Issued tokens are pruned past 10,000 (expired first), and export jobs an hour after they
+//! finish and past 16.
+//!
 //! Fault names: `internal_error`, `bad_gateway_html`, `service_unavailable`,
 //! `rate_limited`, `rate_limited_bare`, `expired_token`, `reset_connection`,
 //! `drop_mid_body`, `delay` (with `delay_ms`), `truncated_json`, `non_json`.
