@@ -106,9 +106,21 @@ async fn connections_that_never_finish_their_headers_are_closed() {
             .unwrap();
         idle.push(stream);
     }
-    // A real request is served while they hang.
+    // A real request is served while they hang; its connection, kept alive
+    // and then left idle, is closed too.
     let c = common::ctx(tenant);
     assert_eq!(c.get("/api/v2/users").await.status, 200);
+    let mut kept_alive = tokio::net::TcpStream::connect(c.tenant.addr())
+        .await
+        .unwrap();
+    kept_alive
+        .write_all(b"GET /__fake/counters HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0_u8; 4096];
+    let n = kept_alive.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
+    idle.push(kept_alive);
     // Each one is closed by the server: the read ends (EOF or a reset, or
     // hyper's 408) instead of waiting forever. 10 s is far past 300 ms.
     for mut stream in idle {
