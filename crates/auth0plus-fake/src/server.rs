@@ -273,31 +273,38 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<FakeBody>, BoxError> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
+    let (parts, incoming) = req.into_parts();
+    let method = parts.method;
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let header_str = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let auth = header_str(header::AUTHORIZATION);
+    let content_type = header_str(header::CONTENT_TYPE)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let user_agent = header_str(header::USER_AGENT).unwrap_or_default();
+    // Every request body is read before any answer, whatever the answer: a client still
+    // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
+    let body = read_body(&parts.headers, incoming).await;
 
     let Some((route, param)) = route_of(&method, &path) else {
         if path.starts_with("/__fake/") || path == "/__fake" {
-            let body = match read_body(req).await {
-                Ok(b) => b,
-                Err(r) => return Ok(to_hyper(r, false)),
+            let resp = match body {
+                Ok(b) => handlers::admin(&shared, &method, &path, &b),
+                Err(r) => r,
             };
-            return Ok(to_hyper(
-                handlers::admin(&shared, &method, &path, &body),
-                false,
-            ));
+            return Ok(to_hyper(resp, false));
         }
         shared.lock().count("unknown", 404);
         return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
     };
     let param = param.to_string();
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
     let record = |resp: &Resp| {
         handlers::logs::record(
             &shared,
@@ -359,34 +366,18 @@ async fn handle(
         }
     }
 
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-
-    let mut resp = if route.is_management() {
-        match handlers::check_bearer(&shared, auth.as_deref(), route) {
-            Err(r) => r,
-            Ok(()) => match read_body(req).await {
+    let mut resp = match body {
+        Err(r) => r,
+        Ok(body) if route.is_management() => {
+            match handlers::check_bearer(&shared, auth.as_deref(), route) {
                 Err(r) => r,
-                Ok(body) => handlers::dispatch(&shared, route, &param, &query, &body),
-            },
+                Ok(()) => handlers::dispatch(&shared, route, &param, &query, &body),
+            }
         }
-    } else {
-        match read_body(req).await {
-            Err(r) => r,
-            Ok(body) => match route {
-                Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
-                _ => handlers::download(&shared, &param),
-            },
-        }
+        Ok(body) => match route {
+            Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
+            _ => handlers::download(&shared, &param),
+        },
     };
     resp.headers.extend(rate_headers);
     shared.lock().count(route.as_str(), resp.status);
@@ -394,8 +385,13 @@ async fn handle(
     Ok(to_hyper(resp, drop_mid_body))
 }
 
-/// Read the whole request body, up to [`MAX_BODY`] (413 beyond).
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, Resp> {
+/// Most bytes read (and dropped) past [`MAX_BODY`] before answering 413: enough for any
+/// upload a client sends in one go, bounded so that an endless stream cannot hold a task.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Read the whole request body; beyond [`MAX_BODY`] keep reading (up to [`DRAIN_LIMIT`])
+/// without keeping it, then answer 413.
+async fn read_body(headers: &http::HeaderMap, mut body: Incoming) -> Result<Bytes, Resp> {
     let too_large = || {
         Resp::error(
             413,
@@ -403,26 +399,31 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, Resp> {
             None,
         )
     };
-    if let Some(len) = req
-        .headers()
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > MAX_BODY
-    {
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
         return Err(too_large());
     }
-    let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
-    match limited.collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(too_large())
-            } else {
-                Err(Resp::error(400, "Invalid request payload", None))
+    let mut kept = bytes::BytesMut::new();
+    let mut seen: usize = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(Resp::error(400, "Invalid request payload", None));
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= MAX_BODY {
+                kept.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                break;
             }
         }
+    }
+    if seen > MAX_BODY {
+        Err(too_large())
+    } else {
+        Ok(kept.freeze())
     }
 }
