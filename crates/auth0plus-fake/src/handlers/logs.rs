@@ -4,8 +4,8 @@
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
+use super::input::{apply_fields, cmp_json, fields_params, invalid_query, parse_query, qget, qint};
 use super::paging::{self, ListStyle};
-use super::{apply_fields, cmp_json, fields_params, invalid_query, parse_query, qget, qint};
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;

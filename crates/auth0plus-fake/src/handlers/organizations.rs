@@ -2,12 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
+use super::input::{
+    Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, parse_body,
+    parse_body_open, parse_query, qget,
+};
 use super::paging::{self, ListStyle};
 use super::roles::{MAX_USERS_PER_ASSIGN, string_list, user_summary};
-use super::{
-    Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, not_found_user,
-    parse_body, parse_body_open, parse_query, qget,
-};
+use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{invalid_query, qbool, qget, qint};
+use super::input::{invalid_query, qbool, qget, qint};
 use crate::server::Resp;
 use crate::store::{checkpoint, from_checkpoint};
 

@@ -2,8 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::input::{Kind, decode_id, decode_path, invalid_body, parse_body, parse_query};
 use super::paging::{self, ListStyle};
-use super::{Kind, decode_id, decode_path, invalid_body, not_found_user, parse_body, parse_query};
+use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
