@@ -2,10 +2,11 @@
 //!
 //! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N]
-//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username]`.
+//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]`.
 //! The first line on stdout is one JSON object
-//! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`
-//! and `audience`); the server then runs until ctrl-c or until killed.
+//! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
+//! `audience` and `ca_pem_path`, the CA to trust with `--tls`, else null); the server then
+//! runs until ctrl-c or until killed.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -15,7 +16,7 @@ use crate::{FakeTenant, FakeTenantBuilder, RateLimit};
 
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--client-id X] \
-[--client-secret Y] [--connection Z] [--domain D] [--requires-username]";
+[--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -32,6 +33,10 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
     while let Some(flag) = it.next() {
         if flag == "--requires-username" {
             b = b.requires_username(true);
+            continue;
+        }
+        if flag == "--tls" {
+            b = b.tls(true);
             continue;
         }
         if flag == "-h" || flag == "--help" {
@@ -86,6 +91,7 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         "connection": tenant.connection(),
         "connection_id": tenant.connection_id(),
         "audience": tenant.audience(),
+        "ca_pem_path": tenant.ca_pem_path(),
     });
     {
         let mut out = std::io::stdout().lock();

@@ -63,6 +63,7 @@ mod server;
 mod state;
 mod store;
 mod test_tenant;
+mod tls;
 mod util;
 
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
@@ -84,6 +85,9 @@ pub enum FakeError {
     /// Any other I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The throwaway CA or certificate for `--tls` could not be made or written.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
 }
 
 /// A token-bucket rate limit: `burst` tokens, refilled at `per_second`.
@@ -403,7 +407,8 @@ impl Counters {
 #[derive(Debug, Clone)]
 pub struct FakeTenantBuilder {
     addr: SocketAddr,
-    domain: String,
+    domain: Option<String>,
+    tls: bool,
     client_id: String,
     client_secret: String,
     connection: String,
@@ -452,7 +457,8 @@ impl Default for FakeTenantBuilder {
     fn default() -> Self {
         FakeTenantBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            domain: "fake-tenant.auth0plus.test".into(),
+            domain: None,
+            tls: false,
             client_id: util::alnum(32),
             client_secret: util::alnum(64),
             connection: "Username-Password-Authentication".into(),
@@ -476,10 +482,29 @@ impl FakeTenantBuilder {
         self.addr = addr;
         self
     }
-    /// Tenant domain (default `fake-tenant.auth0plus.test`); audience is `https://{domain}/api/v2/`.
+    /// Tenant domain; the audience is `https://{domain}/api/v2/`. Default:
+    /// `fake-tenant.auth0plus.test`, or `localhost:PORT` with [`tls`](Self::tls) (so the
+    /// audience an SDK derives from its domain is the one the fake accepts).
     #[must_use]
     pub fn domain(mut self, domain: &str) -> Self {
-        self.domain = domain.into();
+        self.domain = Some(domain.into());
+        self
+    }
+    /// Serve HTTPS: a throwaway CA and a certificate for `localhost`, `127.0.0.1` and `::1`
+    /// are made at start ([`FakeTenant::ca_pem_path`] is the CA to trust), the base URL is
+    /// `https://localhost:PORT` and the default domain `localhost:PORT`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
+    /// let tenant = auth0plus_fake::FakeTenant::builder().tls(true).start().await?;
+    /// assert!(tenant.base_url().starts_with("https://localhost:"));
+    /// let ca = tenant.ca_pem_path().expect("a TLS tenant has a CA");
+    /// // NODE_EXTRA_CA_CERTS=<ca> / SSL_CERT_FILE=<ca>, domain = tenant.domain()
+    /// # let _ = ca; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
         self
     }
     /// Client id accepted by `/oauth/token` (default random).
@@ -569,10 +594,24 @@ impl FakeTenantBuilder {
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
+        let tls = if self.tls {
+            Some(tls::make(None)?)
+        } else {
+            None
+        };
+        let (base_url, default_domain) = match &tls {
+            Some(_) => (
+                format!("https://localhost:{}", addr.port()),
+                format!("localhost:{}", addr.port()),
+            ),
+            None => (
+                format!("http://{addr}"),
+                "fake-tenant.auth0plus.test".to_string(),
+            ),
+        };
         let shared = Arc::new(Shared::new(state::Config {
             base_url: base_url.clone(),
-            domain: self.domain,
+            domain: self.domain.unwrap_or(default_domain),
             client_id: self.client_id,
             client_secret: self.client_secret,
             connection: self.connection,
@@ -587,11 +626,13 @@ impl FakeTenantBuilder {
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        tokio::spawn(server::serve(listener, Arc::clone(&shared), acceptor, rx));
         Ok(FakeTenant {
             shared,
             addr,
             base_url,
+            tls,
             shutdown: tx,
         })
     }
@@ -611,6 +652,7 @@ pub struct FakeTenant {
     shared: Arc<Shared>,
     addr: SocketAddr,
     base_url: String,
+    tls: Option<tls::Tls>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -635,10 +677,23 @@ impl FakeTenant {
         FakeTenantBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://localhost:PORT` with TLS), no trailing slash.
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// With TLS: the throwaway CA certificate (PEM) that signed the fake's certificate.
+    #[must_use]
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.ca_pem.as_str())
+    }
+
+    /// With TLS: the file holding [`ca_pem`](Self::ca_pem), for `NODE_EXTRA_CA_CERTS`,
+    /// `SSL_CERT_FILE` or an SDK's CA option. Removed when the tenant is dropped.
+    #[must_use]
+    pub fn ca_pem_path(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().map(|t| t.ca_path.as_path())
     }
 
     /// The bound address.

@@ -119,9 +119,13 @@ impl Body for FakeBody {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Longest a TLS handshake may take before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -135,15 +139,33 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
-        let mut stop = shutdown.clone();
+        let stop = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| handle(Arc::clone(&shared), req));
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
-            tokio::select! {
-                _ = conn => {}
-                _ = stop.changed() => {}
+            match tls {
+                None => serve_connection(stream, shared, stop).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                    if let Ok(Ok(stream)) = handshake {
+                        serve_connection(stream, shared, stop).await;
+                    }
+                }
             }
         });
+    }
+}
+
+/// Serve HTTP/1.1 on one connection, plain or TLS, until it ends or the tenant stops.
+async fn serve_connection<IO>(io: IO, shared: Arc<Shared>, mut stop: watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| handle(Arc::clone(&shared), req));
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(io), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.changed() => {}
     }
 }
 
