@@ -4,9 +4,13 @@
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick]`: the performance table.
+//! - `fake-spec [--check]`: the fake tenant's embedded copy of the vendored spec.
+//! - `sdk-check`: the official node and python SDKs against the fake over HTTPS.
 
 mod bench;
 mod dotenv;
+mod fake_spec;
+mod sdk_check;
 mod walkthrough;
 
 use std::process::ExitCode;
@@ -15,7 +19,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N]>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | fake-spec [--check] | sdk-check>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -29,6 +33,8 @@ fn main() -> ExitCode {
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
+        "fake-spec" => fake_spec::run(&rest),
+        "sdk-check" => sdk_check::run_check(&rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -1,6 +1,10 @@
 //! The standalone server: `cargo run -p auth0plus-fake -- --addr 127.0.0.1:PORT ...`.
 //!
-//! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST]
+//! Defaults are Auth0's: a rate limit ([`crate::DEFAULT_RATE_LIMIT`]), a search index
+//! delay ([`crate::DEFAULT_INDEX_DELAY`]), the `good` password policy.
+//!
+//! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST] [--no-rate-limit]
+//! [--password-policy P]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N]
 //! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]`.
 //! The first line on stdout is one JSON object
@@ -12,11 +16,12 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::{FakeTenant, FakeTenantBuilder, RateLimit};
+use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit};
 
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--client-id X] \
-[--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]";
+[--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
+[--password-policy none|low|fair|good|excellent]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -39,6 +44,10 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             b = b.tls(true);
             continue;
         }
+        if flag == "--no-rate-limit" {
+            b = b.no_rate_limit();
+            continue;
+        }
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_string());
         }
@@ -59,6 +68,13 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             "--client-secret" => b.client_secret(v),
             "--connection" => b.connection(v),
             "--domain" => b.domain(v),
+            "--password-policy" => {
+                b.password_policy(PasswordPolicy::from_name(v).ok_or_else(|| {
+                    format!(
+                        "--password-policy: none, low, fair, good or excellent, not {v}\n{USAGE}"
+                    )
+                })?)
+            }
             "--rate-limit" => {
                 let (rps, burst) = v
                     .split_once(',')

@@ -4,7 +4,13 @@
 //! implements `/oauth/token` (client credentials) and the users part of the Management API
 //! v2 (`/api/v2/users`, `/users-by-email`, tickets, user-export jobs) with the status codes,
 //! error bodies, create defaults and PATCH rules that real tenants answer with (checked
-//! against recorded Auth0 traffic, see `tests/recordings/`).
+//! against recorded Auth0 traffic, see `tests/recordings/`); roles, organizations and their
+//! members, and the tenant log with real relations; and every other operation of the
+//! Management API spec from a generic, schema-checked store. It serves HTTPS too
+//! ([`FakeTenantBuilder::tls`]), so official SDKs work against it unchanged.
+//!
+//! Its defaults are Auth0's: a rate limit ([`DEFAULT_RATE_LIMIT`]), a search index delay
+//! ([`DEFAULT_INDEX_DELAY`]), the connection's password policy ([`PasswordPolicy::Good`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
@@ -24,8 +30,8 @@
 //!
 //! # Knobs
 //! Latency per request, a token-bucket rate limit (`x-ratelimit-*` headers on every
-//! Management response, 429 `Global limit has been reached` when empty), a search index
-//! delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
+//! Management response, 429 `Global limit has been reached` when empty), the password
+//! policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
 //! are immediate), fault injection per [`Route`] ([`Fault`]), export-job outcomes, seed
 //! users, and request counters by route and status. Users created with
 //! [`FakeTenant::seed_users`], [`FakeTenant::insert_user`] or `POST /__fake/seed` are
@@ -36,7 +42,7 @@
 //! |---|---|---|
 //! | `GET /__fake/counters` | | `{"total":N,"status":{"201":N},"routes":{"create_user":{"total":N,"status":{"201":N}}}}` |
 //! | `POST /__fake/reset-counters` | | 204 |
-//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?}` | 200 current config |
+//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?, "password_policy"?: "none"\|"low"\|"fair"\|"good"\|"excellent"}` | 200 current config |
 //! | `POST /__fake/faults` | `{"route":"create_user","fault":"internal_error","times"?:1,"delay_ms"?:N}` | 204 |
 //! | `DELETE /__fake/faults` | | 204, clears pending faults |
 //! | `POST /__fake/seed` | `{"count":N, "template"?:{...}}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |
@@ -59,13 +65,19 @@ use std::time::Duration;
 pub mod cli;
 mod handlers;
 pub mod lucene;
+mod password;
+mod schema;
 mod server;
+mod spec;
+#[cfg(test)]
+mod spec_walk;
 mod state;
 mod store;
 mod test_tenant;
 mod tls;
 mod util;
 
+pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
 
 use state::Shared;
@@ -89,6 +101,19 @@ pub enum FakeError {
     #[error("cannot set up TLS: {0}")]
     Tls(String),
 }
+
+/// The rate limit a fake starts with: generous (no test of ordinary size meets it), but
+/// there, so that every Management response carries `x-ratelimit-*` headers as on Auth0.
+/// Turn it off with [`FakeTenantBuilder::no_rate_limit`].
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
+    per_second: 1000.0,
+    burst: 1000,
+};
+
+/// How long a write takes to reach search (`GET /users`) by default, as on Auth0, whose
+/// search is eventually consistent. Tests that need none say so with
+/// [`FakeTenantBuilder::index_delay`]`(Duration::ZERO)`.
+pub const DEFAULT_INDEX_DELAY: Duration = Duration::from_secs(1);
 
 /// A token-bucket rate limit: `burst` tokens, refilled at `per_second`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -149,11 +174,24 @@ pub enum Route {
     DeleteOrganization,
     /// `GET /api/v2/logs/{id}`
     GetLog,
+    /// `POST /api/v2/users/{id}/roles`
+    AssignUserRoles,
+    /// `DELETE /api/v2/users/{id}/roles`
+    RemoveUserRoles,
+    /// `DELETE /api/v2/organizations/{id}/members`
+    RemoveOrganizationMembers,
+    /// `GET /api/v2/users/{id}/organizations`
+    ListUserOrganizations,
+    /// `GET /api/v2/organizations/name/{name}`
+    GetOrganizationByName,
+    /// Any other operation of the Management API spec (answered from the generic store).
+    /// A fault injected here hits every such operation; counters name them by operationId.
+    Spec,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 23] = [
+    pub const ALL: [Route; 29] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -177,6 +215,12 @@ impl Route {
         Route::ListUserRoles,
         Route::DeleteOrganization,
         Route::GetLog,
+        Route::AssignUserRoles,
+        Route::RemoveUserRoles,
+        Route::RemoveOrganizationMembers,
+        Route::ListUserOrganizations,
+        Route::GetOrganizationByName,
+        Route::Spec,
     ];
 
     /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
@@ -206,6 +250,12 @@ impl Route {
             Route::ListUserRoles => "list_user_roles",
             Route::DeleteOrganization => "delete_organization",
             Route::GetLog => "get_log",
+            Route::AssignUserRoles => "assign_user_roles",
+            Route::RemoveUserRoles => "remove_user_roles",
+            Route::RemoveOrganizationMembers => "remove_organization_members",
+            Route::ListUserOrganizations => "list_user_organizations",
+            Route::GetOrganizationByName => "get_organization_by_name",
+            Route::Spec => "spec_operation",
         }
     }
 
@@ -235,6 +285,12 @@ impl Route {
             Route::ListUserRoles => "Get a user's roles",
             Route::DeleteOrganization => "Delete an Organization",
             Route::GetLog => "Get a log event by id",
+            Route::AssignUserRoles => "Assign roles to a user",
+            Route::RemoveUserRoles => "Removes roles from a user",
+            Route::RemoveOrganizationMembers => "Delete members from an organization",
+            Route::ListUserOrganizations => "List user's organizations",
+            Route::GetOrganizationByName => "Get an Organization by name",
+            Route::Spec => "Management API operation",
         }
     }
 
@@ -242,7 +298,13 @@ impl Route {
     pub(crate) fn targets_user(self) -> bool {
         matches!(
             self,
-            Route::GetUser | Route::UpdateUser | Route::DeleteUser | Route::ListUserRoles
+            Route::GetUser
+                | Route::UpdateUser
+                | Route::DeleteUser
+                | Route::ListUserRoles
+                | Route::AssignUserRoles
+                | Route::RemoveUserRoles
+                | Route::ListUserOrganizations
         )
     }
 
@@ -345,6 +407,17 @@ impl Counters {
             .sum()
     }
 
+    /// Requests to the spec operation with this `operationId` (e.g. `get_connections`),
+    /// any status.
+    #[must_use]
+    pub fn count_operation(&self, operation_id: &str) -> u64 {
+        self.by
+            .iter()
+            .filter(|((r, _), _)| r == operation_id)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Requests to `route` answered with `status`.
     #[must_use]
     pub fn count_status(&self, route: Route, status: u16) -> u64 {
@@ -416,6 +489,7 @@ pub struct FakeTenantBuilder {
     latency: Duration,
     rate_limit: Option<RateLimit>,
     index_delay: Duration,
+    password_policy: PasswordPolicy,
     token_ttl: Duration,
     seed_users: usize,
     seed_template: serde_json::Map<String, serde_json::Value>,
@@ -423,7 +497,18 @@ pub struct FakeTenantBuilder {
     export_duration: Duration,
 }
 
-/// The scopes granted by default: everything the fake implements.
+/// Every scope the Management API names (the spec's), and [`DEFAULT_SCOPES`]: what a
+/// fake tenant grants by default.
+#[must_use]
+pub fn all_scopes() -> Vec<String> {
+    let mut all: Vec<String> = DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect();
+    all.extend(spec::spec().scopes.iter().cloned());
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The scopes of the users API and of the relations the fake handles by hand.
 pub const DEFAULT_SCOPES: &[&str] = &[
     "read:users",
     "create:users",
@@ -464,12 +549,13 @@ impl Default for FakeTenantBuilder {
             connection: "Username-Password-Authentication".into(),
             requires_username: false,
             latency: Duration::ZERO,
-            rate_limit: None,
-            index_delay: Duration::ZERO,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            index_delay: DEFAULT_INDEX_DELAY,
+            password_policy: PasswordPolicy::default(),
             token_ttl: Duration::from_secs(86_400),
             seed_users: 0,
             seed_template: serde_json::Map::new(),
-            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
+            scopes: all_scopes(),
             export_duration: Duration::from_millis(200),
         }
     }
@@ -537,13 +623,26 @@ impl FakeTenantBuilder {
         self.latency = d;
         self
     }
-    /// Token-bucket rate limit on Management requests.
+    /// Token-bucket rate limit on Management requests (default [`DEFAULT_RATE_LIMIT`]).
     #[must_use]
     pub fn rate_limit(mut self, r: RateLimit) -> Self {
         self.rate_limit = Some(r);
         self
     }
-    /// Delay before a write is visible to `GET /users`.
+    /// No rate limit at all: no 429s and no `x-ratelimit-*` headers (unlike Auth0).
+    #[must_use]
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+    /// The connection's password strength policy (default [`PasswordPolicy::Good`]).
+    #[must_use]
+    pub fn password_policy(mut self, p: PasswordPolicy) -> Self {
+        self.password_policy = p;
+        self
+    }
+    /// Delay before a write is visible to `GET /users` (default [`DEFAULT_INDEX_DELAY`];
+    /// `Duration::ZERO` for a search that sees every write at once).
     #[must_use]
     pub fn index_delay(mut self, d: Duration) -> Self {
         self.index_delay = d;
@@ -569,7 +668,7 @@ impl FakeTenantBuilder {
         self.seed_template = template_map(template);
         self
     }
-    /// Scopes granted to the client (default [`DEFAULT_SCOPES`]).
+    /// Scopes granted to the client (default [`all_scopes`]).
     #[must_use]
     pub fn scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
@@ -621,6 +720,7 @@ impl FakeTenantBuilder {
             latency: self.latency,
             rate_limit: self.rate_limit,
             index_delay: self.index_delay,
+            password_policy: self.password_policy,
             token_ttl: self.token_ttl,
             export_duration: self.export_duration,
         }));
@@ -757,6 +857,12 @@ impl FakeTenant {
     /// Set or remove the rate limit (the bucket starts full).
     pub fn set_rate_limit(&self, r: Option<RateLimit>) {
         self.shared.lock().set_rate_limit(r);
+    }
+
+    /// Set the connection's password strength policy.
+    pub fn set_password_policy(&self, p: PasswordPolicy) {
+        let id = &self.shared.cfg.connection_id;
+        self.shared.lock().set_password_policy(id, p);
     }
 
     /// Set the search index delay (applies to writes from now on).

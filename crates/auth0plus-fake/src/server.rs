@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::state::Shared;
 use crate::util::mgmt_error;
-use crate::{Fault, Route, handlers};
+use crate::{Fault, Route, handlers, spec};
 
 /// Largest accepted request body (Auth0: 1 MB).
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -206,6 +206,21 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         (&Method::GET, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
             (Route::ListOrganizationMembers, *id)
         }
+        (&Method::POST, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
+            (Route::AssignUserRoles, *id)
+        }
+        (&Method::DELETE, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
+            (Route::RemoveUserRoles, *id)
+        }
+        (&Method::DELETE, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
+            (Route::RemoveOrganizationMembers, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "users", id, "organizations"]) if !id.is_empty() => {
+            (Route::ListUserOrganizations, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "organizations", "name", name]) if !name.is_empty() => {
+            (Route::GetOrganizationByName, *name)
+        }
         (&Method::GET, ["", "api", "v2", "logs"]) => (Route::ListLogs, ""),
         (&Method::GET, ["", "api", "v2", "logs", id]) if !id.is_empty() => (Route::GetLog, *id),
         (&Method::DELETE, ["", "api", "v2", "roles", id]) if !id.is_empty() => {
@@ -315,24 +330,51 @@ async fn handle(
     // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
     let body = read_body(&parts.headers, incoming).await;
 
-    let Some((route, param)) = route_of(&method, &path) else {
-        if path.starts_with("/__fake/") || path == "/__fake" {
-            let resp = match body {
-                Ok(b) => handlers::admin(&shared, &method, &path, &b),
-                Err(r) => r,
-            };
-            return Ok(to_hyper(resp, false));
+    // A hand-written route, else any other operation of the spec, else 404.
+    let (route, param, operation) = match route_of(&method, &path) {
+        Some((route, param)) => (route, param.to_string(), None),
+        None => {
+            let found = path.strip_prefix("/api/v2/").and_then(|rest| {
+                let segs: Vec<&str> = rest.split('/').collect();
+                spec::spec().find(&method, &segs)
+            });
+            match found {
+                Some((op, params)) => {
+                    let first = params.first().cloned().unwrap_or_default();
+                    (Route::Spec, first, Some((op, params)))
+                }
+                None if path.starts_with("/__fake/") || path == "/__fake" => {
+                    let resp = match body {
+                        Ok(b) => handlers::admin(&shared, &method, &path, &b),
+                        Err(r) => r,
+                    };
+                    return Ok(to_hyper(resp, false));
+                }
+                None => {
+                    shared.lock().count("unknown", 404);
+                    return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
+                }
+            }
         }
-        shared.lock().count("unknown", 404);
-        return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
     };
-    let param = param.to_string();
+    // Counters name a spec operation by its operationId.
+    let name = operation
+        .as_ref()
+        .map_or(route.as_str(), |(op, _)| op.id.as_str());
+    let summary = operation
+        .as_ref()
+        .map_or(route.summary(), |(op, _)| op.summary.as_str());
+    let targets_user = operation.as_ref().map_or(route.targets_user(), |(op, _)| {
+        op.path.starts_with("/users/{")
+    });
     let record = |resp: &Resp| {
         handlers::logs::record(
             &shared,
             &handlers::logs::Happened {
                 method: &method,
                 route,
+                summary,
+                targets_user,
                 param: &param,
                 status: resp.status,
                 user_agent: &user_agent,
@@ -351,14 +393,14 @@ async fn handle(
     let mut drop_mid_body = false;
     match fault {
         Some(Fault::ResetConnection) => {
-            shared.lock().count(route.as_str(), 0);
+            shared.lock().count(name, 0);
             return Err("fake tenant: connection reset (injected)".into());
         }
         Some(Fault::DropMidBody) => drop_mid_body = true,
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(f) => {
             if let Some(r) = fault_response(f, route, &shared) {
-                shared.lock().count(route.as_str(), r.status);
+                shared.lock().count(name, r.status);
                 return Ok(to_hyper(r, false));
             }
         }
@@ -381,7 +423,7 @@ async fn handle(
                     Some("too_many_requests"),
                 );
                 r.headers = rate_headers;
-                shared.lock().count(route.as_str(), 429);
+                shared.lock().count(name, 429);
                 record(&r);
                 return Ok(to_hyper(r, false));
             }
@@ -391,9 +433,18 @@ async fn handle(
     let mut resp = match body {
         Err(r) => r,
         Ok(body) if route.is_management() => {
-            match handlers::check_bearer(&shared, auth.as_deref(), route) {
-                Err(r) => r,
-                Ok(()) => handlers::dispatch(&shared, route, &param, &query, &body),
+            let checked = match &operation {
+                Some((op, _)) => handlers::check_bearer(&shared, auth.as_deref(), &op.scopes),
+                None => {
+                    handlers::check_bearer(&shared, auth.as_deref(), handlers::route_scopes(route))
+                }
+            };
+            match (checked, &operation) {
+                (Err(r), _) => r,
+                (Ok(()), Some((op, params))) => {
+                    handlers::generic::handle(&shared, op, params, &query, &content_type, &body)
+                }
+                (Ok(()), None) => handlers::dispatch(&shared, route, &param, &query, &body),
             }
         }
         Ok(body) => match route {
@@ -402,7 +453,7 @@ async fn handle(
         },
     };
     resp.headers.extend(rate_headers);
-    shared.lock().count(route.as_str(), resp.status);
+    shared.lock().count(name, resp.status);
     record(&resp);
     Ok(to_hyper(resp, drop_mid_body))
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::server::{JSON_CT, Resp};
 use crate::state::{ExportMode, Shared};
-use crate::{Fault, RateLimit, Route};
+use crate::{Fault, PasswordPolicy, RateLimit, Route};
 
 pub(super) fn config_json(shared: &Shared) -> Value {
     let st = shared.lock();
@@ -17,6 +17,7 @@ pub(super) fn config_json(shared: &Shared) -> Value {
         "index_delay_ms": st.index_delay.as_millis() as u64,
         "export_duration_ms": st.export_duration.as_millis() as u64,
         "token_ttl_s": st.token_ttl.as_secs(),
+        "password_policy": st.password_policy(&shared.cfg.connection_id).as_str(),
     })
 }
 
@@ -77,6 +78,14 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                             Some(s) => st.token_ttl = Duration::from_secs(s),
                             None => {
                                 return admin_error("token_ttl_s must be a non-negative integer");
+                            }
+                        },
+                        "password_policy" => match v.as_str().and_then(PasswordPolicy::from_name) {
+                            Some(p) => st.set_password_policy(&shared.cfg.connection_id, p),
+                            None => {
+                                return admin_error(
+                                    "password_policy must be one of none, low, fair, good, excellent",
+                                );
                             }
                         },
                         "rate_limit" => {

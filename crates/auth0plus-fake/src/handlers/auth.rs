@@ -47,11 +47,26 @@ pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::DeleteRole => &["delete:roles"],
         Route::ListUserRoles => &["read:users", "read:roles", "read:role_members"],
         Route::DeleteOrganization => &["delete:organizations"],
-        Route::Token | Route::ExportDownload => &[],
+        Route::AssignUserRoles => &["read:users", "update:users", "create:role_members"],
+        Route::RemoveUserRoles => &["update:users", "delete:role_members"],
+        Route::RemoveOrganizationMembers => &["delete:organization_members"],
+        Route::ListUserOrganizations => &["read:users", "read:organizations"],
+        Route::GetOrganizationByName => &["read:organizations"],
+        Route::Token | Route::ExportDownload | Route::Spec => &[],
     }
 }
 
-pub(crate) fn check_bearer(shared: &Shared, auth: Option<&str>, route: Route) -> Result<(), Resp> {
+/// The scopes a hand-written route needs (any one of them).
+pub(crate) fn route_scopes(route: Route) -> &'static [&'static str] {
+    required_scopes(route)
+}
+
+/// Check the bearer token and that it has any one of `need` (none needed when empty).
+pub(crate) fn check_bearer<S: AsRef<str>>(
+    shared: &Shared,
+    auth: Option<&str>,
+    need: &[S],
+) -> Result<(), Resp> {
     let token = auth.and_then(|a| {
         let (scheme, rest) = a.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
@@ -66,11 +81,15 @@ pub(crate) fn check_bearer(shared: &Shared, auth: Option<&str>, route: Route) ->
     if info.expires <= Instant::now() {
         return Err(unauthorized(EXPIRED, true));
     }
-    let need = required_scopes(route);
-    if !need.is_empty() && !need.iter().any(|n| info.scopes.iter().any(|s| s == n)) {
+    if !need.is_empty()
+        && !need
+            .iter()
+            .any(|n| info.scopes.iter().any(|s| s == n.as_ref()))
+    {
+        let names: Vec<&str> = need.iter().map(AsRef::as_ref).collect();
         return Err(Resp::error(
             403,
-            &format!("Insufficient scope, expected any of: {}", need.join(",")),
+            &format!("Insufficient scope, expected any of: {}", names.join(",")),
             Some("insufficient_scope"),
         ));
     }

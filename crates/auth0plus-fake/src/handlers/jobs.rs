@@ -74,9 +74,8 @@ pub(super) fn create_export(shared: &Shared, body: &[u8]) -> Resp {
     if let Some(f) = m.get("fields") {
         job.insert("fields".into(), f.clone());
     }
-    if m.contains_key("connection_id") {
-        job.insert("connection".into(), json!(shared.cfg.connection));
-    }
+    // The fake has one database connection: an export of "all connections" is of that one.
+    job.insert("connection".into(), json!(shared.cfg.connection));
     job.insert("created_at".into(), json!(util::now_iso()));
     job.insert("id".into(), json!(id));
     let body = Value::Object(job);

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+pub(crate) mod generic;
 mod input;
 mod jobs;
 pub(crate) mod logs;
@@ -14,7 +15,7 @@ mod token;
 mod users;
 
 pub(crate) use admin::admin;
-pub(crate) use auth::{check_bearer, expired_token};
+pub(crate) use auth::{check_bearer, expired_token, route_scopes};
 pub(crate) use jobs::download;
 pub(crate) use token::token;
 
@@ -51,6 +52,13 @@ pub(crate) fn dispatch(
         Route::DeleteRole => roles::delete(shared, param, query),
         Route::ListUserRoles => roles::of_user(shared, param, query),
         Route::DeleteOrganization => organizations::delete(shared, param, query),
-        Route::Token | Route::ExportDownload => Resp::error(404, "Not Found", None),
+        Route::AssignUserRoles => roles::assign_to_user(shared, param, query, body),
+        Route::RemoveUserRoles => roles::remove_from_user(shared, param, query, body),
+        Route::RemoveOrganizationMembers => {
+            organizations::remove_members(shared, param, query, body)
+        }
+        Route::ListUserOrganizations => organizations::of_user(shared, param, query),
+        Route::GetOrganizationByName => organizations::by_name(shared, param, query),
+        Route::Token | Route::ExportDownload | Route::Spec => Resp::error(404, "Not Found", None),
     }
 }

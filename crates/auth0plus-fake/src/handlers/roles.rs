@@ -36,9 +36,9 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
     };
     let mut st = shared.lock();
     if st
-        .roles
-        .values()
-        .any(|r| r.get("name").and_then(Value::as_str) == Some(name))
+        .store
+        .list("roles")
+        .any(|(_, x)| x.get("name").and_then(Value::as_str) == Some(name))
     {
         return Resp::error(409, "Role name already exists.", Some("conflict"));
     }
@@ -50,7 +50,7 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
         role.insert("description".into(), d.clone());
     }
     let role = Value::Object(role);
-    st.roles.insert(id, role.clone());
+    st.store.insert("roles", &id, role.clone());
     Resp::json(200, &role)
 }
 
@@ -72,7 +72,7 @@ pub(super) fn assign_users(shared: &Shared, param: &str, query: &str, body: &[u8
         Err(r) => return r,
     };
     let mut st = shared.lock();
-    if !st.roles.contains_key(&role_id) {
+    if st.store.get("roles", &role_id).is_none() {
         return not_found_role();
     }
     if users.iter().any(|u| st.get_user(u).is_none()) {
@@ -94,10 +94,11 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let mut st = shared.lock();
-    if st.roles.remove(&role_id).is_none() {
+    if st.store.remove("roles", &role_id).is_none() {
         return not_found_role();
     }
     st.role_users.remove_left(&role_id);
+    st.store.remove_under(&format!("roles/{role_id}"));
     Resp::empty(200)
 }
 
@@ -118,7 +119,11 @@ pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
     let roles: Vec<(String, Value)> = st
         .role_users
         .lefts(&user_id)
-        .filter_map(|id| st.roles.get(id).map(|r| (id.to_string(), r.clone())))
+        .filter_map(|id| {
+            st.store
+                .get("roles", id)
+                .map(|r| (id.to_string(), r.clone()))
+        })
         .collect();
     paging::answer(
         &params,
@@ -130,6 +135,49 @@ pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
             per_page_min: 1,
         },
     )
+}
+
+/// `POST /users/{id}/roles`: `{roles: [role_id, …]}` → 204. Every role must exist.
+pub(super) fn assign_to_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    change_user_roles(shared, param, query, body, true)
+}
+
+/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204.
+pub(super) fn remove_from_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    change_user_roles(shared, param, query, body, false)
+}
+
+fn change_user_roles(shared: &Shared, param: &str, query: &str, body: &[u8], add: bool) -> Resp {
+    if let Err(r) = parse_query(query, &[]) {
+        return r;
+    }
+    let user_id = match decode_id(param) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let m = match parse_body(body, &[("roles", Kind::Arr, false)]) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let roles = match string_list(&m, "roles", MAX_USERS_PER_ASSIGN) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let mut st = shared.lock();
+    if st.get_user(&user_id).is_none() {
+        return not_found_user();
+    }
+    if add && roles.iter().any(|r| st.store.get("roles", r).is_none()) {
+        return not_found_role();
+    }
+    for r in &roles {
+        if add {
+            st.role_users.add(r, &user_id);
+        } else {
+            st.role_users.remove(r, &user_id);
+        }
+    }
+    Resp::empty(204)
 }
 
 /// `GET /roles/{id}/users`: checkpoint (`from`/`take` → `{users, next}`) or offset
@@ -147,7 +195,7 @@ pub(super) fn list_users(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let st = shared.lock();
-    if !st.roles.contains_key(&role_id) {
+    if st.store.get("roles", &role_id).is_none() {
         return not_found_role();
     }
     let items: Vec<(String, Value)> = st

@@ -11,6 +11,15 @@ use crate::server::Resp;
 use crate::state::{Shared, new_user, user_connection};
 use crate::util;
 
+/// 400 for a password the connection's policy refuses, as Auth0 words it.
+fn too_weak() -> Resp {
+    Resp::error(
+        400,
+        "PasswordStrengthError: Password is too weak",
+        Some("invalid_password"),
+    )
+}
+
 pub(super) fn not_found_user() -> Resp {
     Resp::error(404, "The user does not exist.", Some("inexistent_user"))
 }
@@ -65,8 +74,15 @@ pub(super) fn create_user(shared: &Shared, query: &str, body: &[u8]) -> Resp {
             "'Object didn't pass validation for format email: {email}' on property email."
         ));
     }
-    if s("password").is_none() {
+    let Some(password) = s("password") else {
         return invalid_body("'Missing required property: password'.");
+    };
+    if !shared
+        .lock()
+        .password_policy(&shared.cfg.connection_id)
+        .accepts(password)
+    {
+        return too_weak();
     }
     if let Some(u) = s("username") {
         if !shared.cfg.requires_username {
@@ -237,6 +253,13 @@ pub(super) fn update_user(shared: &Shared, param: &str, query: &str, body: &[u8]
     let Some(old) = st.get_user(&id) else {
         return not_found_user();
     };
+    if let Some(password) = m.get("password").and_then(Value::as_str)
+        && !st
+            .password_policy(&shared.cfg.connection_id)
+            .accepts(password)
+    {
+        return too_weak();
+    }
     let mut user = old.as_object().cloned().unwrap_or_default();
     let connection = user_connection(old)
         .unwrap_or(&shared.cfg.connection)
