@@ -479,3 +479,156 @@ async fn logs_record_what_happens_and_page_by_checkpoint_and_offset() {
         Some("inexistent_log"),
     );
 }
+
+#[tokio::test]
+async fn a_users_roles_and_organizations_from_the_users_side() {
+    let c = ctx(FakeTenant::builder().seed_users(2).start().await.unwrap());
+    let mut ids: Vec<String> = ids_of(&Value::Array(c.tenant.users()), "user_id");
+    ids.sort();
+    let uid = enc(&ids[0]);
+    let a = c.post("/api/v2/roles", &json!({"name": "a"})).await.json();
+    let b = c.post("/api/v2/roles", &json!({"name": "b"})).await.json();
+    let path = format!("/api/v2/users/{uid}/roles");
+    let r = c.post(&path, &json!({"roles": [a["id"], b["id"]]})).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_error(
+        &c.post(&path, &json!({"roles": ["rol_nope"]})).await,
+        404,
+        "The role does not exist.",
+        Some("inexistent_role"),
+    );
+    // Seen from the role's side too.
+    let v = c
+        .get(&format!(
+            "/api/v2/roles/{}/users",
+            a["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_eq!(ids_of(&v, "user_id"), [ids[0].clone()]);
+    let r = c
+        .send(
+            "DELETE",
+            &path,
+            Some(&json!({"roles": [a["id"]]})),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(c.get(&path).await.json(), json!([b]));
+    // The generic routes see the hand-made roles: list and rename.
+    let all = c.get("/api/v2/roles").await.json();
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    let r = c
+        .patch(
+            &format!("/api/v2/roles/{}", b["id"].as_str().unwrap()),
+            &json!({"name": "b2"}),
+        )
+        .await;
+    assert_eq!(r.json()["name"], "b2", "{}", r.text);
+    assert_eq!(c.get(&path).await.json()[0]["name"], "b2");
+
+    let org = c
+        .post("/api/v2/organizations", &json!({"name": "band"}))
+        .await
+        .json();
+    let oid = org["id"].as_str().unwrap();
+    let members = format!("/api/v2/organizations/{oid}/members");
+    assert_eq!(c.post(&members, &json!({"members": ids})).await.status, 204);
+    let v = c
+        .get(&format!("/api/v2/users/{uid}/organizations"))
+        .await
+        .json();
+    assert_eq!(v[0]["id"], oid);
+    assert_eq!(
+        c.get("/api/v2/organizations/name/band").await.json()["id"],
+        oid
+    );
+    assert_error(
+        &c.get("/api/v2/organizations/name/nope").await,
+        404,
+        "No organization found by that id or name",
+        Some("inexistent_organization"),
+    );
+    let r = c
+        .send(
+            "DELETE",
+            &members,
+            Some(&json!({"members": [ids[0]]})),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(
+        ids_of(&c.get(&members).await.json(), "user_id"),
+        [ids[1].clone()]
+    );
+    assert_eq!(
+        c.get(&format!("/api/v2/users/{uid}/organizations"))
+            .await
+            .json(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn spec_driven_resources_validate_create_and_page() {
+    let c = start().await;
+    // The tenant's own objects are there.
+    let conns = c
+        .get(&format!(
+            "/api/v2/connections?name={}",
+            c.tenant.connection()
+        ))
+        .await
+        .json();
+    assert_eq!(conns[0]["id"], c.tenant.connection_id());
+    let clients = c.get("/api/v2/clients").await;
+    assert!(
+        !clients.text.contains(c.tenant.client_secret()),
+        "the secret is never listed"
+    );
+    // Auth0's body validation wording.
+    assert_error(
+        &c.post(
+            "/api/v2/client-grants",
+            &json!({"client_id": "x", "audience": "y", "colour": 1}),
+        )
+        .await,
+        400,
+        "Payload validation error: 'Additional properties not allowed: colour'.",
+        Some("invalid_body"),
+    );
+    assert_error(
+        &c.get("/api/v2/connections?bogus=1").await,
+        400,
+        "Query validation error: 'Additional properties not allowed: bogus'.",
+        Some("invalid_query_string"),
+    );
+    // Create in Auth0's id format, read back, 404 in Auth0's words after delete.
+    let r = c
+        .post(
+            "/api/v2/connections",
+            &json!({"name": "other-db", "strategy": "auth0"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("con_") && id.len() == 20, "{id}");
+    assert_eq!(
+        c.get(&format!("/api/v2/connections/{id}")).await.json()["name"],
+        "other-db"
+    );
+    assert_eq!(
+        c.delete(&format!("/api/v2/connections/{id}")).await.status,
+        202
+    );
+    assert_error(
+        &c.get(&format!("/api/v2/connections/{id}")).await,
+        404,
+        "The connection does not exist.",
+        Some("inexistent_connection"),
+    );
+    // Counted by operationId.
+    assert!(c.tenant.counters().count_operation("get_connections") >= 1);
+}

@@ -6,6 +6,7 @@ mod auth;
 pub(crate) mod generic;
 mod input;
 mod jobs;
+mod links;
 pub(crate) mod logs;
 mod organizations;
 mod paging;

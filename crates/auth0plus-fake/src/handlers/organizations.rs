@@ -4,10 +4,11 @@ use serde_json::{Map, Value, json};
 
 use super::input::{
     Kind, apply_fields, decode_id, decode_path, fields_params, invalid_body, invalid_query,
-    parse_body, parse_body_open, parse_query, qget,
+    parse_body, parse_query, qget,
 };
+use super::links::{self, Change, Side};
 use super::paging::{self, ListStyle};
-use super::roles::{MAX_USERS_PER_ASSIGN, string_list, user_summary};
+use super::roles::user_summary;
 use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
@@ -106,60 +107,26 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
 
 /// `POST /organizations/{id}/members`: `{members: [user_id, …]}` → 204.
 pub(super) fn add_members(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
-    }
-    let org_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    // The spec leaves this body open (`additionalProperties: true`).
-    let m = match parse_body_open(body, &[("members", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let members = match string_list(&m, "members", MAX_USERS_PER_ASSIGN) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.store.get("organizations", &org_id).is_none() {
-        return not_found_org();
-    }
-    if members.iter().any(|u| st.get_user(u).is_none()) {
-        return not_found_user();
-    }
-    for u in &members {
-        st.org_members.add(&org_id, u);
-    }
-    Resp::empty(204)
+    links::apply(shared, param, query, body, &members(true))
 }
 
 /// `DELETE /organizations/{id}/members`: `{members: [user_id, …]}` → 204.
 pub(super) fn remove_members(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
+    links::apply(shared, param, query, body, &members(false))
+}
+
+fn members(add: bool) -> Change {
+    Change {
+        key: "members",
+        // The spec leaves this body open (`additionalProperties: true`).
+        open_body: true,
+        owner: Side::Organization,
+        listed: Side::User,
+        add,
+        relation: |st| &mut st.org_members,
+        owner_is_left: true,
+        status: 204,
     }
-    let org_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let m = match parse_body_open(body, &[("members", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let members = match string_list(&m, "members", MAX_USERS_PER_ASSIGN) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.store.get("organizations", &org_id).is_none() {
-        return not_found_org();
-    }
-    for u in &members {
-        st.org_members.remove(&org_id, u);
-    }
-    Resp::empty(204)
 }
 
 /// `GET /organizations/name/{name}`.

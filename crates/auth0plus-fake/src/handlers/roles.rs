@@ -3,14 +3,12 @@
 use serde_json::{Map, Value, json};
 
 use super::input::{Kind, decode_id, decode_path, invalid_body, parse_body, parse_query};
+use super::links::{self, Change, Side};
 use super::paging::{self, ListStyle};
 use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
-
-/// Most users one `POST /roles/{id}/users` accepts.
-pub(crate) const MAX_USERS_PER_ASSIGN: usize = 1000;
 
 pub(super) fn not_found_role() -> Resp {
     Resp::error(404, "The role does not exist.", Some("inexistent_role"))
@@ -56,32 +54,22 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
 
 /// `POST /roles/{id}/users`: `{users: [user_id, …]}` → 200, empty body. Every user must exist.
 pub(super) fn assign_users(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
-    }
-    let role_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let m = match parse_body(body, &[("users", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let users = match string_list(&m, "users", MAX_USERS_PER_ASSIGN) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.store.get("roles", &role_id).is_none() {
-        return not_found_role();
-    }
-    if users.iter().any(|u| st.get_user(u).is_none()) {
-        return not_found_user();
-    }
-    for u in &users {
-        st.role_users.add(&role_id, u);
-    }
-    Resp::empty(200)
+    links::apply(
+        shared,
+        param,
+        query,
+        body,
+        &Change {
+            key: "users",
+            open_body: false,
+            owner: Side::Role,
+            listed: Side::User,
+            add: true,
+            relation: |st| &mut st.role_users,
+            owner_is_left: true,
+            status: 200,
+        },
+    )
 }
 
 /// `DELETE /roles/{id}` → 200; the role leaves every user that had it.
@@ -139,45 +127,25 @@ pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
 
 /// `POST /users/{id}/roles`: `{roles: [role_id, …]}` → 204. Every role must exist.
 pub(super) fn assign_to_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    change_user_roles(shared, param, query, body, true)
+    links::apply(shared, param, query, body, &user_roles(true))
 }
 
 /// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204.
 pub(super) fn remove_from_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    change_user_roles(shared, param, query, body, false)
+    links::apply(shared, param, query, body, &user_roles(false))
 }
 
-fn change_user_roles(shared: &Shared, param: &str, query: &str, body: &[u8], add: bool) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
+fn user_roles(add: bool) -> Change {
+    Change {
+        key: "roles",
+        open_body: false,
+        owner: Side::User,
+        listed: Side::Role,
+        add,
+        relation: |st| &mut st.role_users,
+        owner_is_left: false,
+        status: 204,
     }
-    let user_id = match decode_id(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let m = match parse_body(body, &[("roles", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let roles = match string_list(&m, "roles", MAX_USERS_PER_ASSIGN) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.get_user(&user_id).is_none() {
-        return not_found_user();
-    }
-    if add && roles.iter().any(|r| st.store.get("roles", r).is_none()) {
-        return not_found_role();
-    }
-    for r in &roles {
-        if add {
-            st.role_users.add(r, &user_id);
-        } else {
-            st.role_users.remove(r, &user_id);
-        }
-    }
-    Resp::empty(204)
 }
 
 /// `GET /roles/{id}/users`: checkpoint (`from`/`take` → `{users, next}`) or offset
@@ -224,50 +192,4 @@ pub(super) fn user_summary(u: &Value) -> Value {
         }
     }
     Value::Object(o)
-}
-
-/// A required array of non-empty strings of at most `max` items, deduplicated in order.
-pub(super) fn string_list(
-    m: &Map<String, Value>,
-    key: &str,
-    max: usize,
-) -> Result<Vec<String>, Resp> {
-    let Some(list) = m.get(key).and_then(Value::as_array) else {
-        return Err(invalid_body(&format!(
-            "'Missing required property: {key}'."
-        )));
-    };
-    if list.is_empty() {
-        return Err(invalid_body(&format!(
-            "'Array is too short (0), minimum 1' on property {key}."
-        )));
-    }
-    if list.len() > max {
-        return Err(invalid_body(&format!(
-            "'Array is too long ({}), maximum {max}' on property {key}.",
-            list.len()
-        )));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for v in list {
-        match v.as_str() {
-            Some(s) if !s.is_empty() => {
-                if !out.iter().any(|o| o == s) {
-                    out.push(s.to_string());
-                }
-            }
-            Some(_) => {
-                return Err(invalid_body(&format!(
-                    "'String is too short (0 chars), minimum 1' on property {key}."
-                )));
-            }
-            None => {
-                return Err(invalid_body(&format!(
-                    "'Expected type string but found type {}' on property {key}.",
-                    util::json_type(v)
-                )));
-            }
-        }
-    }
-    Ok(out)
 }
