@@ -184,6 +184,10 @@ pub enum Route {
     ListUserOrganizations,
     /// `GET /api/v2/organizations/name/{name}`
     GetOrganizationByName,
+    /// `POST /api/v2/jobs/users-imports`
+    CreateImport,
+    /// `GET /api/v2/jobs/{id}/errors`
+    GetJobErrors,
     /// Any other operation of the Management API spec (answered from the generic store).
     /// A fault injected here hits every such operation; counters name them by operationId.
     Spec,
@@ -191,7 +195,7 @@ pub enum Route {
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 29] = [
+    pub const ALL: [Route; 31] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -220,6 +224,8 @@ impl Route {
         Route::RemoveOrganizationMembers,
         Route::ListUserOrganizations,
         Route::GetOrganizationByName,
+        Route::CreateImport,
+        Route::GetJobErrors,
         Route::Spec,
     ];
 
@@ -255,6 +261,8 @@ impl Route {
             Route::RemoveOrganizationMembers => "remove_organization_members",
             Route::ListUserOrganizations => "list_user_organizations",
             Route::GetOrganizationByName => "get_organization_by_name",
+            Route::CreateImport => "create_import",
+            Route::GetJobErrors => "get_job_errors",
             Route::Spec => "spec_operation",
         }
     }
@@ -290,6 +298,8 @@ impl Route {
             Route::RemoveOrganizationMembers => "Delete members from an organization",
             Route::ListUserOrganizations => "List user's organizations",
             Route::GetOrganizationByName => "Get an Organization by name",
+            Route::CreateImport => "Create import users job",
+            Route::GetJobErrors => "Get job error details",
             Route::Spec => "Management API operation",
         }
     }

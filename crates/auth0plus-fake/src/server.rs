@@ -192,6 +192,10 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         }
         (&Method::POST, ["", "api", "v2", "jobs", "users-exports"]) => (Route::CreateExport, ""),
         (&Method::GET, ["", "api", "v2", "jobs", id]) if !id.is_empty() => (Route::GetJob, *id),
+        (&Method::POST, ["", "api", "v2", "jobs", "users-imports"]) => (Route::CreateImport, ""),
+        (&Method::GET, ["", "api", "v2", "jobs", id, "errors"]) if !id.is_empty() => {
+            (Route::GetJobErrors, *id)
+        }
         (&Method::POST, ["", "api", "v2", "roles"]) => (Route::CreateRole, ""),
         (&Method::POST, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
             (Route::AssignRoleUsers, *id)
@@ -322,9 +326,9 @@ async fn handle(
             .map(str::to_string)
     };
     let auth = header_str(header::AUTHORIZATION);
-    let content_type = header_str(header::CONTENT_TYPE)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    // As sent (a multipart boundary is case-sensitive), and lowercased for matching.
+    let raw_content_type = header_str(header::CONTENT_TYPE).unwrap_or_default();
+    let content_type = raw_content_type.to_ascii_lowercase();
     let user_agent = header_str(header::USER_AGENT).unwrap_or_default();
     // Every request body is read before any answer, whatever the answer: a client still
     // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
@@ -444,7 +448,9 @@ async fn handle(
                 (Ok(()), Some((op, params))) => {
                     handlers::generic::handle(&shared, op, params, &query, &content_type, &body)
                 }
-                (Ok(()), None) => handlers::dispatch(&shared, route, &param, &query, &body),
+                (Ok(()), None) => {
+                    handlers::dispatch(&shared, route, &param, &query, &raw_content_type, &body)
+                }
             }
         }
         Ok(body) => match route {

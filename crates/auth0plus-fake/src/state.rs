@@ -62,6 +62,10 @@ pub(crate) struct Job {
     pub format: String,
     /// The export file (gzip), built at creation.
     pub file: Vec<u8>,
+    /// An import's `summary`, shown once it completes.
+    pub summary: Option<Value>,
+    /// An import's failed users (`GET /jobs/{id}/errors`).
+    pub errors: Vec<Value>,
 }
 
 #[derive(Debug)]

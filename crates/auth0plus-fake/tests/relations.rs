@@ -632,3 +632,109 @@ async fn spec_driven_resources_validate_create_and_page() {
     // Counted by operationId.
     assert!(c.tenant.counters().count_operation("get_connections") >= 1);
 }
+
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "xYzBoundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        let file = if *name == "users" {
+            "; filename=\"users.json\""
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={b}"),
+        body.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn user_import_jobs_insert_upsert_and_report_errors() {
+    let c = ctx(FakeTenant::builder()
+        .export_duration(std::time::Duration::ZERO)
+        .index_delay(std::time::Duration::ZERO)
+        .start()
+        .await
+        .unwrap());
+    c.create("old@example.com").await;
+    let users = r#"[{"email":"new@example.com","user_metadata":{"a":1}},{"email":"old@example.com"},{"name":"no email"}]"#;
+    let conn = c.tenant.connection_id().to_string();
+    let (ct, body) = multipart(&[
+        ("connection_id", &conn),
+        ("users", users),
+        ("external_id", "batch-1"),
+    ]);
+    let r = c.raw("POST", "/api/v2/jobs/users-imports", &ct, body).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = r.json();
+    assert_eq!(job["type"], "users_import");
+    assert_eq!(job["external_id"], "batch-1");
+    let id = job["id"].as_str().unwrap();
+    let done = c.get(&format!("/api/v2/jobs/{id}")).await.json();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["summary"],
+        json!({"failed": 2, "updated": 0, "inserted": 1, "total": 3})
+    );
+    let errors = c.get(&format!("/api/v2/jobs/{id}/errors")).await.json();
+    assert_eq!(errors[0]["errors"][0]["code"], "DUPLICATED_USER");
+    assert_eq!(
+        errors[1]["errors"][0]["code"],
+        "OBJECT_MISSING_REQUIRED_PROPERTY"
+    );
+    let found = c
+        .get(&format!(
+            "/api/v2/users-by-email?email={}",
+            enc("new@example.com")
+        ))
+        .await
+        .json();
+    assert_eq!(found[0]["user_metadata"], json!({"a": 1}));
+
+    // Upsert replaces what the file gives; a clean job has no errors (204).
+    let (ct, body) = multipart(&[
+        ("connection_id", &conn),
+        ("upsert", "true"),
+        (
+            "users",
+            r#"[{"email":"old@example.com","app_metadata":{"plan":"pro"}}]"#,
+        ),
+    ]);
+    let job = c
+        .raw("POST", "/api/v2/jobs/users-imports", &ct, body)
+        .await
+        .json();
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(
+        c.get(&format!("/api/v2/jobs/{id}")).await.json()["summary"],
+        json!({"failed": 0, "updated": 1, "inserted": 0, "total": 1})
+    );
+    assert_eq!(
+        c.get(&format!("/api/v2/jobs/{id}/errors")).await.status,
+        204
+    );
+    // A file over Auth0's 500 KB limit, and a connection that does not exist.
+    let big = format!(
+        "[{}]",
+        vec![r#"{"email":"x@example.com"}"#; 25_000].join(",")
+    );
+    let (ct, body) = multipart(&[("connection_id", &conn), ("users", &big)]);
+    assert_eq!(
+        c.raw("POST", "/api/v2/jobs/users-imports", &ct, body)
+            .await
+            .status,
+        413
+    );
+    let (ct, body) = multipart(&[("connection_id", "con_nope"), ("users", "[]")]);
+    assert_error(
+        &c.raw("POST", "/api/v2/jobs/users-imports", &ct, body).await,
+        400,
+        "The connection does not exist.",
+        Some("inexistent_connection"),
+    );
+}

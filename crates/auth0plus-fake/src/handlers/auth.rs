@@ -52,6 +52,8 @@ pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::RemoveOrganizationMembers => &["delete:organization_members"],
         Route::ListUserOrganizations => &["read:users", "read:organizations"],
         Route::GetOrganizationByName => &["read:organizations"],
+        Route::CreateImport => &["create:users"],
+        Route::GetJobErrors => &["create:users", "read:users"],
         Route::Token | Route::ExportDownload | Route::Spec => &[],
     }
 }

@@ -106,6 +106,8 @@ pub(super) fn create_export(shared: &Shared, body: &[u8]) -> Resp {
             body: body.clone(),
             format,
             file,
+            summary: None,
+            errors: Vec::new(),
         },
     );
     Resp::json(200, &body)
@@ -226,7 +228,10 @@ pub(super) fn get_job(shared: &Shared, param: &str) -> Resp {
             json!(left.as_secs_f64().ceil() as u64),
         );
     }
-    if status == "completed" {
+    if let (Some(summary), "completed") = (&job.summary, status) {
+        body.insert("summary".into(), summary.clone());
+    }
+    if status == "completed" && job.summary.is_none() {
         body.insert(
             "location".into(),
             json!(format!(

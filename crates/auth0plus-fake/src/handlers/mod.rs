@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 pub(crate) mod generic;
+mod imports;
 mod input;
 mod jobs;
 mod links;
@@ -29,6 +30,7 @@ pub(crate) fn dispatch(
     route: Route,
     param: &str,
     query: &str,
+    content_type: &str,
     body: &[u8],
 ) -> Resp {
     match route {
@@ -60,6 +62,8 @@ pub(crate) fn dispatch(
         }
         Route::ListUserOrganizations => organizations::of_user(shared, param, query),
         Route::GetOrganizationByName => organizations::by_name(shared, param, query),
+        Route::CreateImport => imports::create(shared, content_type, body),
+        Route::GetJobErrors => imports::errors(shared, param),
         Route::Token | Route::ExportDownload | Route::Spec => Resp::error(404, "Not Found", None),
     }
 }
