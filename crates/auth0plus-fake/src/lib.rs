@@ -188,6 +188,10 @@ pub enum Route {
     CreateImport,
     /// `GET /api/v2/jobs/{id}/errors`
     GetJobErrors,
+    /// `POST /api/v2/users/{id}/identities`
+    LinkIdentity,
+    /// `DELETE /api/v2/users/{id}/identities/{provider}/{user_id}`
+    UnlinkIdentity,
     /// Any other operation of the Management API spec (answered from the generic store).
     /// A fault injected here hits every such operation; counters name them by operationId.
     Spec,
@@ -195,7 +199,7 @@ pub enum Route {
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 31] = [
+    pub const ALL: [Route; 33] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -226,6 +230,8 @@ impl Route {
         Route::GetOrganizationByName,
         Route::CreateImport,
         Route::GetJobErrors,
+        Route::LinkIdentity,
+        Route::UnlinkIdentity,
         Route::Spec,
     ];
 
@@ -263,6 +269,8 @@ impl Route {
             Route::GetOrganizationByName => "get_organization_by_name",
             Route::CreateImport => "create_import",
             Route::GetJobErrors => "get_job_errors",
+            Route::LinkIdentity => "link_identity",
+            Route::UnlinkIdentity => "unlink_identity",
             Route::Spec => "spec_operation",
         }
     }
@@ -300,6 +308,8 @@ impl Route {
             Route::GetOrganizationByName => "Get an Organization by name",
             Route::CreateImport => "Create import users job",
             Route::GetJobErrors => "Get job error details",
+            Route::LinkIdentity => "Link a User Account",
+            Route::UnlinkIdentity => "Unlink a User Identity",
             Route::Spec => "Management API operation",
         }
     }
@@ -315,6 +325,7 @@ impl Route {
                 | Route::AssignUserRoles
                 | Route::RemoveUserRoles
                 | Route::ListUserOrganizations
+                | Route::LinkIdentity
         )
     }
 

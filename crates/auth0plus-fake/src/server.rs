@@ -193,6 +193,15 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         (&Method::POST, ["", "api", "v2", "jobs", "users-exports"]) => (Route::CreateExport, ""),
         (&Method::GET, ["", "api", "v2", "jobs", id]) if !id.is_empty() => (Route::GetJob, *id),
         (&Method::POST, ["", "api", "v2", "jobs", "users-imports"]) => (Route::CreateImport, ""),
+        (&Method::POST, ["", "api", "v2", "users", id, "identities"]) if !id.is_empty() => {
+            (Route::LinkIdentity, *id)
+        }
+        // The handler reads all four segments (user, "identities", provider, user id).
+        (&Method::DELETE, ["", "api", "v2", "users", id, "identities", p, u])
+            if !id.is_empty() && !p.is_empty() && !u.is_empty() =>
+        {
+            (Route::UnlinkIdentity, &path["/api/v2/users/".len()..])
+        }
         (&Method::GET, ["", "api", "v2", "jobs", id, "errors"]) if !id.is_empty() => {
             (Route::GetJobErrors, *id)
         }

@@ -738,3 +738,57 @@ async fn user_import_jobs_insert_upsert_and_report_errors() {
         Some("inexistent_connection"),
     );
 }
+
+#[tokio::test]
+async fn link_and_unlink_accounts() {
+    let c = start().await;
+    let primary = c.create("main@example.com").await;
+    let pid = enc(primary["user_id"].as_str().unwrap());
+    c.tenant.insert_user(json!({"user_id": "google-oauth2|42", "email": "main@gmail.example",
+        "identities": [{"connection": "google-oauth2", "user_id": "42", "provider": "google-oauth2", "isSocial": true}]}));
+    let r = c
+        .post(
+            &format!("/api/v2/users/{pid}/identities"),
+            &json!({"provider": "google-oauth2", "user_id": "42"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let ids = r.json();
+    assert_eq!(ids.as_array().unwrap().len(), 2);
+    assert_eq!(ids[1]["provider"], "google-oauth2");
+    assert_eq!(ids[1]["profileData"]["email"], "main@gmail.example");
+    // The secondary user is gone; linking it again fails.
+    assert_eq!(
+        c.get(&format!("/api/v2/users/{}", enc("google-oauth2|42")))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        c.post(
+            &format!("/api/v2/users/{pid}/identities"),
+            &json!({"provider": "google-oauth2", "user_id": "42"})
+        )
+        .await
+        .status,
+        400
+    );
+    // The main identity stays; the linked one comes back as a user.
+    let bare = primary["identities"][0]["user_id"].as_str().unwrap();
+    assert_error(
+        &c.delete(&format!("/api/v2/users/{pid}/identities/auth0/{bare}"))
+            .await,
+        400,
+        "Main identity cannot be removed.",
+        Some("invalid_body"),
+    );
+    let r = c
+        .delete(&format!("/api/v2/users/{pid}/identities/google-oauth2/42"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let back = c
+        .get(&format!("/api/v2/users/{}", enc("google-oauth2|42")))
+        .await;
+    assert_eq!(back.json()["email"], "main@gmail.example");
+}

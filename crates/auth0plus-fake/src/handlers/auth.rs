@@ -54,6 +54,8 @@ pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::GetOrganizationByName => &["read:organizations"],
         Route::CreateImport => &["create:users"],
         Route::GetJobErrors => &["create:users", "read:users"],
+        Route::LinkIdentity => &["update:users", "update:current_user_identities"],
+        Route::UnlinkIdentity => &["update:users", "update:current_user_identities"],
         Route::Token | Route::ExportDownload | Route::Spec => &[],
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 pub(crate) mod generic;
+mod identities;
 mod imports;
 mod input;
 mod jobs;
@@ -64,6 +65,8 @@ pub(crate) fn dispatch(
         Route::GetOrganizationByName => organizations::by_name(shared, param, query),
         Route::CreateImport => imports::create(shared, content_type, body),
         Route::GetJobErrors => imports::errors(shared, param),
+        Route::LinkIdentity => identities::link(shared, param, query, body),
+        Route::UnlinkIdentity => identities::unlink(shared, param, query),
         Route::Token | Route::ExportDownload | Route::Spec => Resp::error(404, "Not Found", None),
     }
 }
