@@ -12,7 +12,7 @@
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use super::input::{invalid_body, invalid_query};
+use super::input::{invalid_body, invalid_query, parse_query_known};
 use super::paging::{self, ListStyle};
 use crate::schema::{self, conform, example, validate};
 use crate::server::Resp;
@@ -97,21 +97,7 @@ fn seg_text(seg: &Seg) -> String {
 
 /// Query parameters the operation knows, with values checked against their schemas.
 fn check_query(s: &Spec, op: &Op, query: &str) -> Result<Vec<(String, String)>, Resp> {
-    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut unknown: Vec<&str> = params
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .filter(|k| !op.query.iter().any(|p| p.name == *k))
-        .collect();
-    unknown.dedup();
-    if !unknown.is_empty() {
-        return Err(invalid_query(&format!(
-            "'Additional properties not allowed: {}'.",
-            unknown.join(",")
-        )));
-    }
+    let params = parse_query_known(query, |k| op.query.iter().any(|p| p.name == k))?;
     for p in &op.query {
         let given: Vec<&str> = params
             .iter()

@@ -126,13 +126,21 @@ pub(super) fn valid_email(e: &str) -> bool {
 
 /// Query parameters, checked against `allowed`.
 pub(super) fn parse_query(query: &str, allowed: &[&str]) -> Result<Vec<(String, String)>, Resp> {
+    parse_query_known(query, |k| allowed.contains(&k))
+}
+
+/// Query parameters; a name `known` refuses answers Auth0's 400.
+pub(super) fn parse_query_known(
+    query: &str,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, String)>, Resp> {
     let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let mut unknown: Vec<&str> = params
         .iter()
         .map(|(k, _)| k.as_str())
-        .filter(|k| !allowed.contains(k))
+        .filter(|k| !known(k))
         .collect();
     unknown.dedup();
     if !unknown.is_empty() {

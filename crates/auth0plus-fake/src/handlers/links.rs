@@ -3,8 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use super::input::{Kind, decode_path, invalid_body, parse_body, parse_body_open, parse_query};
+use super::input::{
+    Kind, decode_id, decode_path, invalid_body, parse_body, parse_body_open, parse_query,
+};
 use super::organizations::not_found_org;
+use super::paging::{self, ListStyle};
 use super::roles::not_found_role;
 use super::users::not_found_user;
 use crate::server::Resp;
@@ -105,6 +108,49 @@ pub(super) fn apply(
         }
     }
     Resp::empty(change.status)
+}
+
+/// `GET /users/{id}/roles` and `/users/{id}/organizations`: what a user is linked from in
+/// `relation`, as stored in `collection`, with offset paging (array or
+/// `{start, limit, total, <items_key>}`).
+pub(super) fn of_user(
+    shared: &Shared,
+    param: &str,
+    query: &str,
+    relation: fn(&State) -> &Relation,
+    collection: &str,
+    items_key: &str,
+) -> Resp {
+    let params = match parse_query(query, &["page", "per_page", "include_totals"]) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let user_id = match decode_id(param) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let st = shared.lock();
+    if st.get_user(&user_id).is_none() {
+        return not_found_user();
+    }
+    let items: Vec<(String, Value)> = relation(&st)
+        .lefts(&user_id)
+        .filter_map(|id| {
+            st.store
+                .get(collection, id)
+                .map(|v| (id.to_string(), v.clone()))
+        })
+        .collect();
+    paging::answer(
+        &params,
+        items,
+        &ListStyle {
+            items_key,
+            checkpoint: false,
+            length: false,
+            per_page_min: 1,
+        },
+    )
 }
 
 /// A required array of non-empty strings of at most `max` items, deduplicated in order.

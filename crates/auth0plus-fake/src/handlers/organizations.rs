@@ -3,13 +3,12 @@
 use serde_json::{Map, Value, json};
 
 use super::input::{
-    Kind, apply_fields, decode_id, decode_path, fields_params, invalid_body, invalid_query,
-    parse_body, parse_query, qget,
+    Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, parse_body,
+    parse_query, qget,
 };
 use super::links::{self, Change, Side};
 use super::paging::{self, ListStyle};
 use super::roles::user_summary;
-use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
@@ -147,36 +146,13 @@ pub(super) fn by_name(shared: &Shared, param: &str, query: &str) -> Resp {
 
 /// `GET /users/{id}/organizations`: offset paging → array or `{start, limit, total, organizations}`.
 pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
-    let params = match parse_query(query, &["page", "per_page", "include_totals"]) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let user_id = match decode_id(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let st = shared.lock();
-    if st.get_user(&user_id).is_none() {
-        return not_found_user();
-    }
-    let orgs: Vec<(String, Value)> = st
-        .org_members
-        .lefts(&user_id)
-        .filter_map(|id| {
-            st.store
-                .get("organizations", id)
-                .map(|o| (id.to_string(), o.clone()))
-        })
-        .collect();
-    paging::answer(
-        &params,
-        orgs,
-        &ListStyle {
-            items_key: "organizations",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
+    links::of_user(
+        shared,
+        param,
+        query,
+        |st| &st.org_members,
+        "organizations",
+        "organizations",
     )
 }
 

@@ -2,10 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::input::{Kind, decode_id, decode_path, invalid_body, parse_body, parse_query};
+use super::input::{Kind, decode_path, invalid_body, parse_body, parse_query};
 use super::links::{self, Change, Side};
 use super::paging::{self, ListStyle};
-use super::users::not_found_user;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
@@ -92,37 +91,7 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
 
 /// `GET /users/{id}/roles`: offset paging → array or `{start, limit, total, roles}`.
 pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
-    let params = match parse_query(query, &["per_page", "page", "include_totals"]) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let user_id = match decode_id(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let st = shared.lock();
-    if st.get_user(&user_id).is_none() {
-        return not_found_user();
-    }
-    let roles: Vec<(String, Value)> = st
-        .role_users
-        .lefts(&user_id)
-        .filter_map(|id| {
-            st.store
-                .get("roles", id)
-                .map(|r| (id.to_string(), r.clone()))
-        })
-        .collect();
-    paging::answer(
-        &params,
-        roles,
-        &ListStyle {
-            items_key: "roles",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    links::of_user(shared, param, query, |st| &st.role_users, "roles", "roles")
 }
 
 /// `POST /users/{id}/roles`: `{roles: [role_id, …]}` → 204. Every role must exist.
