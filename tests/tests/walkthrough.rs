@@ -27,6 +27,9 @@ async fn the_original_readme_walkthrough() -> TestResult {
     let tenant = FakeTenant::builder()
         // The original's passwords (AC/DC): its tenant took 6+ characters.
         .password_policy(PasswordPolicy::Low)
+        // Step by step as the original ran it, searching right after each write
+        // (`cargo xtask walkthrough` shows the lag; this test checks the steps).
+        .index_delay(std::time::Duration::ZERO)
         .start()
         .await?;
 
