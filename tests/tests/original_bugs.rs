@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use auth0plus::fake::{FakeTenant, Fault, Route};
+use auth0plus::fake::{FakeTenant, Fault, PasswordPolicy, Route};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use futures::StreamExt;
@@ -79,8 +79,20 @@ fn id_set(users: &[User]) -> BTreeSet<String> {
 /// instance won. Two clients for two tenants share nothing here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug01_two_clients_for_two_tenants_share_nothing() -> TestResult {
-    let a = FakeTenant::builder().connection("db-a").start().await?;
-    let b = FakeTenant::builder().connection("db-b").start().await?;
+    let a = FakeTenant::builder()
+        .password_policy(PasswordPolicy::Low)
+        // Counts right after creating: a search that sees every write at once.
+        .index_delay(std::time::Duration::ZERO)
+        .connection("db-a")
+        .start()
+        .await?;
+    let b = FakeTenant::builder()
+        .password_policy(PasswordPolicy::Low)
+        // Counts right after creating: a search that sees every write at once.
+        .index_delay(std::time::Duration::ZERO)
+        .connection("db-b")
+        .start()
+        .await?;
     let auth_a = client_for(&a);
     let auth_b = client_for(&b);
     // Built second, b does not overwrite a's defaults.
@@ -490,7 +502,11 @@ async fn bug11_first_save_of_a_fetched_user_sends_only_changes() {
 /// `family_name`, `name`, `nickname`, `picture`) were silently not sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug12_create_sends_every_given_field() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     let bon = users
         .create(
@@ -570,7 +586,11 @@ async fn bug13_the_patch_response_is_applied() {
 /// carry the first user's lookup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug14_defaults_are_not_mutated() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     let defaults = NewUser::new()
         .email_verified(true)
@@ -784,7 +804,11 @@ async fn bug17_the_fakes_html_502_is_a_typed_error() -> TestResult {
 /// never equal; users with the same id are.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug18_users_without_ids_are_not_equal() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // Passwords like `pw`: a connection with no policy.
+        .password_policy(PasswordPolicy::None)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     assert_ne!(users.new_user(), users.new_user());
     let one = users.build(NewUser::new().email("same@acdc.example"));

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0plus::fake::{FakeTenant, Fault, Route};
+use auth0plus::fake::{FakeTenant, Fault, PasswordPolicy, Route};
 use auth0plus::management::UserState;
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
@@ -46,7 +46,11 @@ async fn collect(query: &UserQuery) -> Result<Vec<User>, Error> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_get_or_create_makes_exactly_one_user() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     // Fetch the token first, so that no caller waits for it.
     assert!(users.by_email("nobody@acdc.example").await?.is_empty());
@@ -504,7 +508,11 @@ async fn bad_input_sends_nothing_to_the_fake_either() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_create_keeps_the_password_for_the_next_save() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // Passwords like `pw`: a connection with no policy.
+        .password_policy(PasswordPolicy::None)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     tenant.inject_fault(Route::CreateUser, Fault::ServiceUnavailable, 1);
     let mut bon = users.build(
@@ -526,7 +534,11 @@ async fn a_failed_create_keeps_the_password_for_the_next_save() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_split_save_keeps_what_was_not_saved_pending() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // Passwords like `pw`: a connection with no policy.
+        .password_policy(PasswordPolicy::None)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     let created = users
         .create(NewUser::new().email("bon@acdc.example").password("pw-1"))
@@ -583,7 +595,13 @@ async fn a_failed_split_save_keeps_what_was_not_saved_pending() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_lookups_ignore_case_like_auth0_search() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        // Searches right after creating: a search that sees every write at once.
+        .index_delay(std::time::Duration::ZERO)
+        .start()
+        .await?;
     let users = client_for(&tenant).users();
     let angus = users
         .create(

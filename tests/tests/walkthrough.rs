@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use auth0plus::fake::{FakeTenant, Route};
+use auth0plus::fake::{FakeTenant, PasswordPolicy, Route};
 use auth0plus::oauth::ClientCredentials;
 use auth0plus::prelude::*;
 use serde_json::{Value, json};
@@ -24,7 +24,14 @@ fn ids(users: &[User]) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_original_readme_walkthrough() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        // Step by step as the original ran it, searching right after each write
+        // (`cargo xtask walkthrough` shows the lag; this test checks the steps).
+        .index_delay(std::time::Duration::ZERO)
+        .start()
+        .await?;
 
     // >>> token = get_token(domain, client_id, client_secret)
     let token =
@@ -257,7 +264,11 @@ async fn the_original_readme_walkthrough() -> TestResult {
 /// ids and `users-by-email`, which are immediately consistent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_walkthrough_without_search() -> TestResult {
-    let tenant = FakeTenant::start().await?;
+    let tenant = FakeTenant::builder()
+        // The original's passwords (AC/DC): its tenant took 6+ characters.
+        .password_policy(PasswordPolicy::Low)
+        .start()
+        .await?;
     let auth0 = Auth0::builder(tenant.domain())
         .client_credentials(tenant.client_id(), tenant.client_secret())
         .default_connection(tenant.connection())

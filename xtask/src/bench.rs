@@ -210,7 +210,8 @@ fn machine() -> String {
 ///    through a bare reqwest client.
 async fn overhead(quick: bool) -> R<Vec<Row>> {
     let (requests, rounds) = if quick { (200, 3) } else { (2_000, 7) };
-    let fake = FakeProcess::start(&[])?;
+    // Raw speed: no rate limit (the fake has Auth0's by default).
+    let fake = FakeProcess::start(&["--no-rate-limit"])?;
     let id = fake.seed(1).await?.pop().ok_or("no seeded user")?;
     let auth0 = fake.client().build().map_err(|e| e.to_string())?;
     let users = auth0.users();
@@ -273,7 +274,8 @@ async fn overhead(quick: bool) -> R<Vec<Row>> {
 /// 2. Listing 1,000 users in 10 pages of 100 with 25 ms latency.
 async fn listing(quick: bool) -> R<Vec<Row>> {
     let rounds = if quick { 2 } else { 5 };
-    let fake = FakeProcess::start(&["--latency-ms", "25"])?;
+    // Page latency alone: no rate limit (the fake has Auth0's by default).
+    let fake = FakeProcess::start(&["--latency-ms", "25", "--no-rate-limit"])?;
     fake.seed(1_000).await?;
     let auth0 = fake.client().build().map_err(|e| e.to_string())?;
     let all = auth0.users().all().per_page(100);

@@ -6,10 +6,14 @@
 //! - `bench [--quick]`: the performance table.
 //! - `publish-check`, `package`, `msrv`: readiness of every publishable crate
 //!   for crates.io and docs.rs (see `publish.rs`).
+//! - `fake-spec [--check]`: the fake tenant's embedded copy of the vendored spec.
+//! - `sdk-check`: the official node and python SDKs against the fake over HTTPS.
 
 mod bench;
 mod dotenv;
+mod fake_spec;
 mod publish;
+mod sdk_check;
 mod walkthrough;
 
 use std::process::ExitCode;
@@ -18,7 +22,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | publish-check | package [cargo package flags] | msrv>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -35,6 +39,8 @@ fn main() -> ExitCode {
         "publish-check" => publish::check().map(drop),
         "package" => publish::package(&rest),
         "msrv" => publish::msrv(),
+        "fake-spec" => fake_spec::run(&rest),
+        "sdk-check" => sdk_check::run_check(&rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -6,7 +6,7 @@ use std::error::Error as StdError;
 use std::fmt::Display;
 use std::time::{Duration, Instant};
 
-use auth0plus::fake::{FakeTenant, TestTenant};
+use auth0plus::fake::{FakeTenant, PasswordPolicy, TestTenant};
 use auth0plus::oauth::ClientCredentials;
 use auth0plus::prelude::*;
 use serde_json::json;
@@ -58,9 +58,11 @@ pub async fn run(args: &[String]) -> Result<(), String> {
         )
     } else {
         // A little search-index lag, as on a real tenant, so the walkthrough
-        // shows why it waits before searching.
+        // shows why it waits before searching; and the original tenant's password
+        // policy, which took its 6-character `ChuckB`.
         let fake = FakeTenant::builder()
             .index_delay(Duration::from_millis(300))
+            .password_policy(PasswordPolicy::Low)
             .start()
             .await
             .map_err(|e| format!("cannot start the fake tenant: {e}"))?;

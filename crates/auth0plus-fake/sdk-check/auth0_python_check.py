@@ -1,45 +1,75 @@
-"""Manual check: the official auth0-python SDK against the standalone fake tenant.
+"""The official auth0-python 6.8 ManagementClient against the fake tenant over HTTPS,
+unchanged but for the domain and the CA (SSL_CERT_FILE).
 
-Usage: python3 auth0_python_check.py PATH_TO_auth0plus-fake_BINARY
-(not run in CI; see ../README.md for the recorded result)
+Run by `cargo xtask sdk-check`, which sets AUTH0_DOMAIN, AUTH0_CLIENT_ID,
+AUTH0_CLIENT_SECRET, AUTH0_CONNECTION and SSL_CERT_FILE. Prints one line per call; exits 1
+when any call fails.
 """
 import json
-import subprocess
+import os
 import sys
+import time
 
-from auth0.authentication import GetToken
-from auth0.management import Auth0
+from auth0.management import ManagementClient
 
-proc = subprocess.Popen([sys.argv[1], "--addr", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
-try:
-    info = json.loads(proc.stdout.readline())
-    host = info["base_url"].removeprefix("http://")
-    audience = f"https://{info['domain']}/api/v2/"
+env = os.environ
+connection = env["AUTH0_CONNECTION"]
+mgmt = ManagementClient(
+    domain=env["AUTH0_DOMAIN"],
+    client_id=env["AUTH0_CLIENT_ID"],
+    client_secret=env["AUTH0_CLIENT_SECRET"],
+)
+failed = 0
+state = {}
 
-    tok = GetToken(host, info["client_id"], info["client_secret"], protocol="http").client_credentials(audience)
-    print("token:", tok["token_type"], tok["expires_in"])
 
-    api = Auth0(base_url=info["base_url"] + "/api/v2", token=tok["access_token"])
-    u = api.users.create(connection=info["connection"], email="sdk.check@example.com", password="Passw0rd!x",
-                         user_metadata={"color": "blue"})
-    print("create:", u.user_id, u.name, u.nickname, u.picture[:40])
-    g = api.users.get(u.user_id)
-    print("get:", g.user_id, g.email, g.user_metadata)
-    page = api.users.list(include_totals=True, per_page=10, search_engine="v3")
-    items = list(page)
-    print("list with totals:", len(items), [x.email for x in items])
-    upd = api.users.update(u.user_id, user_metadata={"color": None, "size": "L"}, app_metadata={"plan": "pro"})
-    print("update:", upd.user_metadata, upd.app_metadata, upd.updated_at != u.updated_at)
+def step(name, fn):
+    global failed
     try:
-        api.users.create(connection=info["connection"], email="sdk.check@example.com", password="Passw0rd!x")
-    except Exception as e:  # noqa: BLE001
-        print("duplicate:", type(e).__name__, getattr(e, "status_code", None), getattr(e, "body", None))
-    api.users.delete(u.user_id)
+        out = fn()
+        print(f"python  ok    {name}: {out}", flush=True)
+    except Exception as e:  # noqa: BLE001 - every failure is reported, then counted
+        failed += 1
+        status = getattr(e, "status_code", "")
+        print(f"python  FAIL  {name}: {status} {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", flush=True)
+
+
+def weak_password():
     try:
-        api.users.get(u.user_id)
+        mgmt.users.update(state["user"].user_id, password="weak")
     except Exception as e:  # noqa: BLE001
-        print("get after delete:", type(e).__name__, getattr(e, "status_code", None), getattr(e, "body", None))
-    api.users.delete(u.user_id)
-    print("second delete: ok (204)")
-finally:
-    proc.terminate()
+        if getattr(e, "status_code", None) == 400:
+            return f"400 {json.dumps(getattr(e, 'body', None))}"
+        raise
+    raise RuntimeError("a weak password was accepted")
+
+
+stamp = int(time.time() * 1000)
+email = f"python.{stamp}@example.com"
+step("users.create", lambda: (state.__setitem__("user", mgmt.users.create(
+    connection=connection, email=email, password="Sw0rdfish!", user_metadata={"team": "blue"})),
+    state["user"].user_id)[1])
+step("users.get", lambda: mgmt.users.get(state["user"].user_id).user_metadata)
+step("users.update", lambda: mgmt.users.update(state["user"].user_id, app_metadata={"plan": "pro"}).app_metadata)
+step("users.update weak password (400 expected)", weak_password)
+step("users.list_users_by_email", lambda: len(mgmt.users.list_users_by_email(email=email)))
+step("users.list", lambda: len(list(mgmt.users.list(per_page=5, include_totals=True))))
+step("roles.create", lambda: (state.__setitem__("role", mgmt.roles.create(
+    name=f"python-role-{stamp}", description="from auth0-python")), state["role"].id)[1])
+step("roles.list", lambda: len(list(mgmt.roles.list())))
+step("roles.users.assign", lambda: mgmt.roles.users.assign(state["role"].id, users=[state["user"].user_id]) or "assigned")
+step("roles.users.list", lambda: [u.user_id for u in mgmt.roles.users.list(state["role"].id, take=10)])
+step("users.roles.list", lambda: [r.name for r in mgmt.users.roles.list(state["user"].user_id)])
+step("organizations.create", lambda: (state.__setitem__("org", mgmt.organizations.create(
+    name=f"python-org-{stamp}", display_name="Python Org")), state["org"].id)[1])
+step("organizations.get_by_name", lambda: mgmt.organizations.get_by_name(state["org"].name).id)
+step("organizations.members.create", lambda: mgmt.organizations.members.create(
+    state["org"].id, members=[state["user"].user_id]) or "added")
+step("organizations.members.list", lambda: len(list(mgmt.organizations.members.list(state["org"].id, take=10))))
+step("connections.list by name", lambda: [f"{c.name}={c.id}" for c in mgmt.connections.list(name=connection)])
+step("clients.list", lambda: len(list(mgmt.clients.list())))
+step("logs.list", lambda: [log.type for log in mgmt.logs.list(per_page=10, include_totals=True)])
+step("organizations.delete", lambda: mgmt.organizations.delete(state["org"].id) or "deleted")
+step("roles.delete", lambda: mgmt.roles.delete(state["role"].id) or "deleted")
+step("users.delete", lambda: mgmt.users.delete(state["user"].user_id) or "deleted")
+sys.exit(1 if failed else 0)

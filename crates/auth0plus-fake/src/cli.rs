@@ -1,21 +1,27 @@
 //! The standalone server: `cargo run -p auth0plus-fake -- --addr 127.0.0.1:PORT ...`.
 //!
-//! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST]
+//! Defaults are Auth0's: a rate limit ([`crate::DEFAULT_RATE_LIMIT`]), a search index
+//! delay ([`crate::DEFAULT_INDEX_DELAY`]), the `good` password policy.
+//!
+//! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST] [--no-rate-limit]
+//! [--password-policy P]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N]
-//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username]`.
+//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]`.
 //! The first line on stdout is one JSON object
-//! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`
-//! and `audience`); the server then runs until ctrl-c or until killed.
+//! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
+//! `audience` and `ca_pem_path`, the CA to trust with `--tls`, else null); the server then
+//! runs until ctrl-c or until killed.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::{FakeTenant, FakeTenantBuilder, RateLimit};
+use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit};
 
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--client-id X] \
-[--client-secret Y] [--connection Z] [--domain D] [--requires-username]";
+[--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
+[--password-policy none|low|fair|good|excellent]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -32,6 +38,14 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
     while let Some(flag) = it.next() {
         if flag == "--requires-username" {
             b = b.requires_username(true);
+            continue;
+        }
+        if flag == "--tls" {
+            b = b.tls(true);
+            continue;
+        }
+        if flag == "--no-rate-limit" {
+            b = b.no_rate_limit();
             continue;
         }
         if flag == "-h" || flag == "--help" {
@@ -54,6 +68,13 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             "--client-secret" => b.client_secret(v),
             "--connection" => b.connection(v),
             "--domain" => b.domain(v),
+            "--password-policy" => {
+                b.password_policy(PasswordPolicy::from_name(v).ok_or_else(|| {
+                    format!(
+                        "--password-policy: none, low, fair, good or excellent, not {v}\n{USAGE}"
+                    )
+                })?)
+            }
             "--rate-limit" => {
                 let (rps, burst) = v
                     .split_once(',')
@@ -86,6 +107,7 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         "connection": tenant.connection(),
         "connection_id": tenant.connection_id(),
         "audience": tenant.audience(),
+        "ca_pem_path": tenant.ca_pem_path(),
     });
     {
         let mut out = std::io::stdout().lock();

@@ -4,7 +4,13 @@
 //! implements `/oauth/token` (client credentials) and the users part of the Management API
 //! v2 (`/api/v2/users`, `/users-by-email`, tickets, user-export jobs) with the status codes,
 //! error bodies, create defaults and PATCH rules that real tenants answer with (checked
-//! against recorded Auth0 traffic, see `tests/recordings/`).
+//! against recorded Auth0 traffic, see `tests/recordings/`); roles, organizations and their
+//! members, and the tenant log with real relations; and every other operation of the
+//! Management API spec from a generic, schema-checked store. It serves HTTPS too
+//! ([`FakeTenantBuilder::tls`]), so official SDKs work against it unchanged.
+//!
+//! Its defaults are Auth0's: a rate limit ([`DEFAULT_RATE_LIMIT`]), a search index delay
+//! ([`DEFAULT_INDEX_DELAY`]), the connection's password policy ([`PasswordPolicy::Good`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
@@ -24,8 +30,8 @@
 //!
 //! # Knobs
 //! Latency per request, a token-bucket rate limit (`x-ratelimit-*` headers on every
-//! Management response, 429 `Global limit has been reached` when empty), a search index
-//! delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
+//! Management response, 429 `Global limit has been reached` when empty), the password
+//! policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
 //! are immediate), fault injection per [`Route`] ([`Fault`]), export-job outcomes, seed
 //! users, and request counters by route and status. Users created with
 //! [`FakeTenant::seed_users`], [`FakeTenant::insert_user`] or `POST /__fake/seed` are
@@ -36,7 +42,7 @@
 //! |---|---|---|
 //! | `GET /__fake/counters` | | `{"total":N,"status":{"201":N},"routes":{"create_user":{"total":N,"status":{"201":N}}}}` |
 //! | `POST /__fake/reset-counters` | | 204 |
-//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?}` | 200 current config |
+//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?, "password_policy"?: "none"\|"low"\|"fair"\|"good"\|"excellent"}` | 200 current config |
 //! | `POST /__fake/faults` | `{"route":"create_user","fault":"internal_error","times"?:1,"delay_ms"?:N}` | 204 |
 //! | `DELETE /__fake/faults` | | 204, clears pending faults |
 //! | `POST /__fake/seed` | `{"count":N, "template"?:{...}}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |
@@ -71,12 +77,19 @@ use std::time::Duration;
 pub mod cli;
 mod handlers;
 pub mod lucene;
+mod password;
+mod schema;
 mod server;
+mod spec;
+#[cfg(test)]
+mod spec_walk;
 mod state;
 mod store;
 mod test_tenant;
+mod tls;
 mod util;
 
+pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
 
 use state::Shared;
@@ -96,7 +109,23 @@ pub enum FakeError {
     /// Any other I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The throwaway CA or certificate for `--tls` could not be made or written.
+    #[error("cannot set up TLS: {0}")]
+    Tls(String),
 }
+
+/// The rate limit a fake starts with: generous (no test of ordinary size meets it), but
+/// there, so that every Management response carries `x-ratelimit-*` headers as on Auth0.
+/// Turn it off with [`FakeTenantBuilder::no_rate_limit`].
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit {
+    per_second: 1000.0,
+    burst: 1000,
+};
+
+/// How long a write takes to reach search (`GET /users`) by default, as on Auth0, whose
+/// search is eventually consistent. Tests that need none say so with
+/// [`FakeTenantBuilder::index_delay`]`(Duration::ZERO)`.
+pub const DEFAULT_INDEX_DELAY: Duration = Duration::from_secs(1);
 
 /// A token-bucket rate limit: `burst` tokens, refilled at `per_second`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,11 +186,32 @@ pub enum Route {
     DeleteOrganization,
     /// `GET /api/v2/logs/{id}`
     GetLog,
+    /// `POST /api/v2/users/{id}/roles`
+    AssignUserRoles,
+    /// `DELETE /api/v2/users/{id}/roles`
+    RemoveUserRoles,
+    /// `DELETE /api/v2/organizations/{id}/members`
+    RemoveOrganizationMembers,
+    /// `GET /api/v2/users/{id}/organizations`
+    ListUserOrganizations,
+    /// `GET /api/v2/organizations/name/{name}`
+    GetOrganizationByName,
+    /// `POST /api/v2/jobs/users-imports`
+    CreateImport,
+    /// `GET /api/v2/jobs/{id}/errors`
+    GetJobErrors,
+    /// `POST /api/v2/users/{id}/identities`
+    LinkIdentity,
+    /// `DELETE /api/v2/users/{id}/identities/{provider}/{user_id}`
+    UnlinkIdentity,
+    /// Any other operation of the Management API spec (answered from the generic store).
+    /// A fault injected here hits every such operation; counters name them by operationId.
+    Spec,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 23] = [
+    pub const ALL: [Route; 33] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -185,6 +235,16 @@ impl Route {
         Route::ListUserRoles,
         Route::DeleteOrganization,
         Route::GetLog,
+        Route::AssignUserRoles,
+        Route::RemoveUserRoles,
+        Route::RemoveOrganizationMembers,
+        Route::ListUserOrganizations,
+        Route::GetOrganizationByName,
+        Route::CreateImport,
+        Route::GetJobErrors,
+        Route::LinkIdentity,
+        Route::UnlinkIdentity,
+        Route::Spec,
     ];
 
     /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
@@ -214,6 +274,16 @@ impl Route {
             Route::ListUserRoles => "list_user_roles",
             Route::DeleteOrganization => "delete_organization",
             Route::GetLog => "get_log",
+            Route::AssignUserRoles => "assign_user_roles",
+            Route::RemoveUserRoles => "remove_user_roles",
+            Route::RemoveOrganizationMembers => "remove_organization_members",
+            Route::ListUserOrganizations => "list_user_organizations",
+            Route::GetOrganizationByName => "get_organization_by_name",
+            Route::CreateImport => "create_import",
+            Route::GetJobErrors => "get_job_errors",
+            Route::LinkIdentity => "link_identity",
+            Route::UnlinkIdentity => "unlink_identity",
+            Route::Spec => "spec_operation",
         }
     }
 
@@ -243,6 +313,16 @@ impl Route {
             Route::ListUserRoles => "Get a user's roles",
             Route::DeleteOrganization => "Delete an Organization",
             Route::GetLog => "Get a log event by id",
+            Route::AssignUserRoles => "Assign roles to a user",
+            Route::RemoveUserRoles => "Removes roles from a user",
+            Route::RemoveOrganizationMembers => "Delete members from an organization",
+            Route::ListUserOrganizations => "List user's organizations",
+            Route::GetOrganizationByName => "Get an Organization by name",
+            Route::CreateImport => "Create import users job",
+            Route::GetJobErrors => "Get job error details",
+            Route::LinkIdentity => "Link a User Account",
+            Route::UnlinkIdentity => "Unlink a User Identity",
+            Route::Spec => "Management API operation",
         }
     }
 
@@ -250,7 +330,14 @@ impl Route {
     pub(crate) fn targets_user(self) -> bool {
         matches!(
             self,
-            Route::GetUser | Route::UpdateUser | Route::DeleteUser | Route::ListUserRoles
+            Route::GetUser
+                | Route::UpdateUser
+                | Route::DeleteUser
+                | Route::ListUserRoles
+                | Route::AssignUserRoles
+                | Route::RemoveUserRoles
+                | Route::ListUserOrganizations
+                | Route::LinkIdentity
         )
     }
 
@@ -353,6 +440,17 @@ impl Counters {
             .sum()
     }
 
+    /// Requests to the spec operation with this `operationId` (e.g. `get_connections`),
+    /// any status.
+    #[must_use]
+    pub fn count_operation(&self, operation_id: &str) -> u64 {
+        self.by
+            .iter()
+            .filter(|((r, _), _)| r == operation_id)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Requests to `route` answered with `status`.
     #[must_use]
     pub fn count_status(&self, route: Route, status: u16) -> u64 {
@@ -415,7 +513,8 @@ impl Counters {
 #[derive(Debug, Clone)]
 pub struct FakeTenantBuilder {
     addr: SocketAddr,
-    domain: String,
+    domain: Option<String>,
+    tls: bool,
     client_id: String,
     client_secret: String,
     connection: String,
@@ -423,6 +522,7 @@ pub struct FakeTenantBuilder {
     latency: Duration,
     rate_limit: Option<RateLimit>,
     index_delay: Duration,
+    password_policy: PasswordPolicy,
     token_ttl: Duration,
     seed_users: usize,
     seed_template: serde_json::Map<String, serde_json::Value>,
@@ -432,7 +532,18 @@ pub struct FakeTenantBuilder {
     body_read_timeout: Duration,
 }
 
-/// The scopes granted by default: everything the fake implements.
+/// Every scope the Management API names (the spec's), and [`DEFAULT_SCOPES`]: what a
+/// fake tenant grants by default.
+#[must_use]
+pub fn all_scopes() -> Vec<String> {
+    let mut all: Vec<String> = DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect();
+    all.extend(spec::spec().scopes.iter().cloned());
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// The scopes of the users API and of the relations the fake handles by hand.
 pub const DEFAULT_SCOPES: &[&str] = &[
     "read:users",
     "create:users",
@@ -466,18 +577,20 @@ impl Default for FakeTenantBuilder {
     fn default() -> Self {
         FakeTenantBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            domain: "fake-tenant.auth0plus.test".into(),
+            domain: None,
+            tls: false,
             client_id: util::alnum(32),
             client_secret: util::alnum(64),
             connection: "Username-Password-Authentication".into(),
             requires_username: false,
             latency: Duration::ZERO,
-            rate_limit: None,
-            index_delay: Duration::ZERO,
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            index_delay: DEFAULT_INDEX_DELAY,
+            password_policy: PasswordPolicy::default(),
             token_ttl: Duration::from_secs(86_400),
             seed_users: 0,
             seed_template: serde_json::Map::new(),
-            scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
+            scopes: all_scopes(),
             export_duration: Duration::from_millis(200),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
@@ -492,10 +605,29 @@ impl FakeTenantBuilder {
         self.addr = addr;
         self
     }
-    /// Tenant domain (default `fake-tenant.auth0plus.test`); audience is `https://{domain}/api/v2/`.
+    /// Tenant domain; the audience is `https://{domain}/api/v2/`. Default:
+    /// `fake-tenant.auth0plus.test`, or `localhost:PORT` with [`tls`](Self::tls) (so the
+    /// audience an SDK derives from its domain is the one the fake accepts).
     #[must_use]
     pub fn domain(mut self, domain: &str) -> Self {
-        self.domain = domain.into();
+        self.domain = Some(domain.into());
+        self
+    }
+    /// Serve HTTPS: a throwaway CA and a certificate for `localhost`, `127.0.0.1` and `::1`
+    /// are made at start ([`FakeTenant::ca_pem_path`] is the CA to trust), the base URL is
+    /// `https://localhost:PORT` and the default domain `localhost:PORT`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
+    /// let tenant = auth0plus_fake::FakeTenant::builder().tls(true).start().await?;
+    /// assert!(tenant.base_url().starts_with("https://localhost:"));
+    /// let ca = tenant.ca_pem_path().expect("a TLS tenant has a CA");
+    /// // NODE_EXTRA_CA_CERTS=<ca> / SSL_CERT_FILE=<ca>, domain = tenant.domain()
+    /// # let _ = ca; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn tls(mut self, yes: bool) -> Self {
+        self.tls = yes;
         self
     }
     /// Client id accepted by `/oauth/token` (default random).
@@ -528,13 +660,26 @@ impl FakeTenantBuilder {
         self.latency = d;
         self
     }
-    /// Token-bucket rate limit on Management requests.
+    /// Token-bucket rate limit on Management requests (default [`DEFAULT_RATE_LIMIT`]).
     #[must_use]
     pub fn rate_limit(mut self, r: RateLimit) -> Self {
         self.rate_limit = Some(r);
         self
     }
-    /// Delay before a write is visible to `GET /users`.
+    /// No rate limit at all: no 429s and no `x-ratelimit-*` headers (unlike Auth0).
+    #[must_use]
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+    /// The connection's password strength policy (default [`PasswordPolicy::Good`]).
+    #[must_use]
+    pub fn password_policy(mut self, p: PasswordPolicy) -> Self {
+        self.password_policy = p;
+        self
+    }
+    /// Delay before a write is visible to `GET /users` (default [`DEFAULT_INDEX_DELAY`];
+    /// `Duration::ZERO` for a search that sees every write at once).
     #[must_use]
     pub fn index_delay(mut self, d: Duration) -> Self {
         self.index_delay = d;
@@ -560,7 +705,7 @@ impl FakeTenantBuilder {
         self.seed_template = template_map(template);
         self
     }
-    /// Scopes granted to the client (default [`DEFAULT_SCOPES`]).
+    /// Scopes granted to the client (default [`all_scopes`]).
     #[must_use]
     pub fn scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
@@ -602,10 +747,24 @@ impl FakeTenantBuilder {
                 source,
             })?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
+        let tls = if self.tls {
+            Some(tls::make(None)?)
+        } else {
+            None
+        };
+        let (base_url, default_domain) = match &tls {
+            Some(_) => (
+                format!("https://localhost:{}", addr.port()),
+                format!("localhost:{}", addr.port()),
+            ),
+            None => (
+                format!("http://{addr}"),
+                "fake-tenant.auth0plus.test".to_string(),
+            ),
+        };
         let shared = Arc::new(Shared::new(state::Config {
             base_url: base_url.clone(),
-            domain: self.domain,
+            domain: self.domain.unwrap_or(default_domain),
             client_id: self.client_id,
             client_secret: self.client_secret,
             connection: self.connection,
@@ -619,14 +778,17 @@ impl FakeTenantBuilder {
             export_duration: self.export_duration.min(state::MAX_KNOB),
             header_read_timeout: self.header_read_timeout,
             body_read_timeout: self.body_read_timeout,
+            password_policy: self.password_policy,
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        tokio::spawn(server::serve(listener, Arc::clone(&shared), acceptor, rx));
         Ok(FakeTenant {
             shared,
             addr,
             base_url,
+            tls,
             shutdown: tx,
         })
     }
@@ -646,6 +808,7 @@ pub struct FakeTenant {
     shared: Arc<Shared>,
     addr: SocketAddr,
     base_url: String,
+    tls: Option<tls::Tls>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -670,10 +833,23 @@ impl FakeTenant {
         FakeTenantBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`, no trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://localhost:PORT` with TLS), no trailing slash.
     #[must_use]
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// With TLS: the throwaway CA certificate (PEM) that signed the fake's certificate.
+    #[must_use]
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.ca_pem.as_str())
+    }
+
+    /// With TLS: the file holding [`ca_pem`](Self::ca_pem), for `NODE_EXTRA_CA_CERTS`,
+    /// `SSL_CERT_FILE` or an SDK's CA option. Removed when the tenant is dropped.
+    #[must_use]
+    pub fn ca_pem_path(&self) -> Option<&std::path::Path> {
+        self.tls.as_ref().map(|t| t.ca_path.as_path())
     }
 
     /// The bound address.
@@ -737,6 +913,12 @@ impl FakeTenant {
     /// Set or remove the rate limit (the bucket starts full).
     pub fn set_rate_limit(&self, r: Option<RateLimit>) {
         self.shared.lock().set_rate_limit(r);
+    }
+
+    /// Set the connection's password strength policy.
+    pub fn set_password_policy(&self, p: PasswordPolicy) {
+        let id = &self.shared.cfg.connection_id;
+        self.shared.lock().set_password_policy(id, p);
     }
 
     /// Set the search index delay (applies to writes from now on).

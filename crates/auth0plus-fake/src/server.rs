@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::state::Shared;
 use crate::util::mgmt_error;
-use crate::{Fault, Route, handlers};
+use crate::{Fault, Route, handlers, spec};
 
 /// Largest accepted request body (Auth0: 1 MB).
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -119,9 +119,13 @@ impl Body for FakeBody {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Longest a TLS handshake may take before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -135,22 +139,40 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
-        let mut stop = shutdown.clone();
+        let stop = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let header_read_timeout = shared.cfg.header_read_timeout;
-            let svc = service_fn(move |req| handle(Arc::clone(&shared), req));
-            // A client that never finishes its headers, or leaves a
-            // connection idle, is cut off: otherwise half-open connections
-            // pile up until file descriptors run out.
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_read_timeout)
-                .serve_connection(TokioIo::new(stream), svc);
-            tokio::select! {
-                _ = conn => {}
-                _ = stop.changed() => {}
+            match tls {
+                None => serve_connection(stream, shared, stop).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                    if let Ok(Ok(stream)) = handshake {
+                        serve_connection(stream, shared, stop).await;
+                    }
+                }
             }
         });
+    }
+}
+
+/// Serve HTTP/1.1 on one connection, plain or TLS, until it ends or the tenant stops.
+async fn serve_connection<IO>(io: IO, shared: Arc<Shared>, mut stop: watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let header_read_timeout = shared.cfg.header_read_timeout;
+    let svc = service_fn(move |req| handle(Arc::clone(&shared), req));
+    // A client that never finishes its headers, or leaves a connection idle,
+    // is cut off: otherwise half-open connections pile up until file
+    // descriptors run out.
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .serve_connection(TokioIo::new(io), svc);
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.changed() => {}
     }
 }
 
@@ -177,6 +199,19 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         }
         (&Method::POST, ["", "api", "v2", "jobs", "users-exports"]) => (Route::CreateExport, ""),
         (&Method::GET, ["", "api", "v2", "jobs", id]) if !id.is_empty() => (Route::GetJob, *id),
+        (&Method::POST, ["", "api", "v2", "jobs", "users-imports"]) => (Route::CreateImport, ""),
+        (&Method::POST, ["", "api", "v2", "users", id, "identities"]) if !id.is_empty() => {
+            (Route::LinkIdentity, *id)
+        }
+        // The handler reads all four segments (user, "identities", provider, user id).
+        (&Method::DELETE, ["", "api", "v2", "users", id, "identities", p, u])
+            if !id.is_empty() && !p.is_empty() && !u.is_empty() =>
+        {
+            (Route::UnlinkIdentity, &path["/api/v2/users/".len()..])
+        }
+        (&Method::GET, ["", "api", "v2", "jobs", id, "errors"]) if !id.is_empty() => {
+            (Route::GetJobErrors, *id)
+        }
         (&Method::POST, ["", "api", "v2", "roles"]) => (Route::CreateRole, ""),
         (&Method::POST, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
             (Route::AssignRoleUsers, *id)
@@ -190,6 +225,21 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         }
         (&Method::GET, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
             (Route::ListOrganizationMembers, *id)
+        }
+        (&Method::POST, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
+            (Route::AssignUserRoles, *id)
+        }
+        (&Method::DELETE, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
+            (Route::RemoveUserRoles, *id)
+        }
+        (&Method::DELETE, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
+            (Route::RemoveOrganizationMembers, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "users", id, "organizations"]) if !id.is_empty() => {
+            (Route::ListUserOrganizations, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "organizations", "name", name]) if !name.is_empty() => {
+            (Route::GetOrganizationByName, *name)
         }
         (&Method::GET, ["", "api", "v2", "logs"]) => (Route::ListLogs, ""),
         (&Method::GET, ["", "api", "v2", "logs", id]) if !id.is_empty() => (Route::GetLog, *id),
@@ -280,37 +330,71 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<FakeBody>, BoxError> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
-
-    let Some((route, param)) = route_of(&method, &path) else {
-        if path.starts_with("/__fake/") || path == "/__fake" {
-            let body = match read_body(req, shared.cfg.body_read_timeout).await {
-                Ok(b) => b,
-                Err(r) => return Ok(to_hyper(r, false)),
-            };
-            return Ok(to_hyper(
-                handlers::admin(&shared, &method, &path, &body),
-                false,
-            ));
-        }
-        shared.lock().count("unknown", 404);
-        return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
+    let (parts, incoming) = req.into_parts();
+    let method = parts.method;
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let header_str = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     };
-    let param = param.to_string();
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let auth = header_str(header::AUTHORIZATION);
+    // As sent (a multipart boundary is case-sensitive), and lowercased for matching.
+    let raw_content_type = header_str(header::CONTENT_TYPE).unwrap_or_default();
+    let content_type = raw_content_type.to_ascii_lowercase();
+    let user_agent = header_str(header::USER_AGENT).unwrap_or_default();
+    // Every request body is read before any answer, whatever the answer: a client still
+    // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
+    let body = read_body(&parts.headers, incoming, shared.cfg.body_read_timeout).await;
+
+    // A hand-written route, else any other operation of the spec, else 404.
+    let (route, param, operation) = match route_of(&method, &path) {
+        Some((route, param)) => (route, param.to_string(), None),
+        None => {
+            let found = path.strip_prefix("/api/v2/").and_then(|rest| {
+                let segs: Vec<&str> = rest.split('/').collect();
+                spec::spec().find(&method, &segs)
+            });
+            match found {
+                Some((op, params)) => {
+                    let first = params.first().cloned().unwrap_or_default();
+                    (Route::Spec, first, Some((op, params)))
+                }
+                None if path.starts_with("/__fake/") || path == "/__fake" => {
+                    let resp = match body {
+                        Ok(b) => handlers::admin(&shared, &method, &path, &b),
+                        Err(r) => r,
+                    };
+                    return Ok(to_hyper(resp, false));
+                }
+                None => {
+                    shared.lock().count("unknown", 404);
+                    return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
+                }
+            }
+        }
+    };
+    // Counters name a spec operation by its operationId.
+    let name = operation
+        .as_ref()
+        .map_or(route.as_str(), |(op, _)| op.id.as_str());
+    let summary = operation
+        .as_ref()
+        .map_or(route.summary(), |(op, _)| op.summary.as_str());
+    let targets_user = operation.as_ref().map_or(route.targets_user(), |(op, _)| {
+        op.path.starts_with("/users/{")
+    });
     let record = |resp: &Resp| {
         handlers::logs::record(
             &shared,
             &handlers::logs::Happened {
                 method: &method,
                 route,
+                summary,
+                targets_user,
                 param: &param,
                 status: resp.status,
                 user_agent: &user_agent,
@@ -329,14 +413,14 @@ async fn handle(
     let mut drop_mid_body = false;
     match fault {
         Some(Fault::ResetConnection) => {
-            shared.lock().count(route.as_str(), 0);
+            shared.lock().count(name, 0);
             return Err("fake tenant: connection reset (injected)".into());
         }
         Some(Fault::DropMidBody) => drop_mid_body = true,
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         Some(f) => {
             if let Some(r) = fault_response(f, route, &shared) {
-                shared.lock().count(route.as_str(), r.status);
+                shared.lock().count(name, r.status);
                 return Ok(to_hyper(r, false));
             }
         }
@@ -359,61 +443,82 @@ async fn handle(
                     Some("too_many_requests"),
                 );
                 r.headers = rate_headers;
-                shared.lock().count(route.as_str(), 429);
+                shared.lock().count(name, 429);
                 record(&r);
                 return Ok(to_hyper(r, false));
             }
         }
     }
 
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-
-    let mut resp = if route.is_management() {
-        match handlers::check_bearer(&shared, auth.as_deref(), route) {
-            Err(r) => r,
-            Ok(()) => match read_body(req, shared.cfg.body_read_timeout).await {
-                Err(r) => r,
+    let mut resp = match body {
+        Err(r) => r,
+        Ok(body) if route.is_management() => {
+            let checked = match &operation {
+                Some((op, _)) => handlers::check_bearer(&shared, auth.as_deref(), &op.scopes),
+                None => {
+                    handlers::check_bearer(&shared, auth.as_deref(), handlers::route_scopes(route))
+                }
+            };
+            match (checked, &operation) {
+                (Err(r), _) => r,
                 // On the blocking pool: a heavy search or export must not
                 // hold a runtime worker that other connections need.
-                Ok(body) => {
-                    let shared = Arc::clone(&shared);
-                    let param = param.clone();
+                (Ok(()), Some((op, params))) => {
+                    let (shared, op, params) = (Arc::clone(&shared), *op, params.clone());
+                    let (query, content_type) = (query.clone(), content_type.clone());
                     tokio::task::spawn_blocking(move || {
-                        handlers::dispatch(&shared, route, &param, &query, &body)
+                        handlers::generic::handle(
+                            &shared,
+                            op,
+                            &params,
+                            &query,
+                            &content_type,
+                            &body,
+                        )
                     })
                     .await
                     .unwrap_or_else(|_| Resp::error(500, "Internal Server Error", None))
                 }
-            },
+                (Ok(()), None) => {
+                    let (shared, param) = (Arc::clone(&shared), param.clone());
+                    let (query, raw_content_type) = (query.clone(), raw_content_type.clone());
+                    tokio::task::spawn_blocking(move || {
+                        handlers::dispatch(&shared, route, &param, &query, &raw_content_type, &body)
+                    })
+                    .await
+                    .unwrap_or_else(|_| Resp::error(500, "Internal Server Error", None))
+                }
+            }
         }
-    } else {
-        match read_body(req, shared.cfg.body_read_timeout).await {
-            Err(r) => r,
-            Ok(body) => match route {
-                Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
-                _ => handlers::download(&shared, &param),
-            },
-        }
+        Ok(body) => match route {
+            Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
+            _ => handlers::download(&shared, &param),
+        },
     };
     resp.headers.extend(rate_headers);
-    shared.lock().count(route.as_str(), resp.status);
+    shared.lock().count(name, resp.status);
     record(&resp);
     Ok(to_hyper(resp, drop_mid_body))
 }
 
-/// Read the whole request body, up to [`MAX_BODY`] (413 beyond), within
-/// `timeout` (408 after).
-async fn read_body(req: Request<Incoming>, timeout: Duration) -> Result<Bytes, Resp> {
+/// Most bytes read (and dropped) past [`MAX_BODY`] before answering 413: enough for any
+/// upload a client sends in one go, bounded so that an endless stream cannot hold a task.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Read the whole request body within `timeout` (408 after); beyond [`MAX_BODY`] keep
+/// reading (up to [`DRAIN_LIMIT`]) without keeping it, then answer 413.
+async fn read_body(
+    headers: &http::HeaderMap,
+    body: Incoming,
+    timeout: Duration,
+) -> Result<Bytes, Resp> {
+    tokio::time::timeout(timeout, drain_body(headers, body))
+        .await
+        .unwrap_or_else(|_| Err(Resp::error(408, "Request body not received in time", None)))
+}
+
+/// [`read_body`] without its time bound.
+async fn drain_body(headers: &http::HeaderMap, mut body: Incoming) -> Result<Bytes, Resp> {
     let too_large = || {
         Resp::error(
             413,
@@ -421,29 +526,31 @@ async fn read_body(req: Request<Incoming>, timeout: Duration) -> Result<Bytes, R
             None,
         )
     };
-    if let Some(len) = req
-        .headers()
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > MAX_BODY
-    {
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
         return Err(too_large());
     }
-    let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
-    let Ok(collected) = tokio::time::timeout(timeout, limited.collect()).await else {
-        return Err(Resp::error(408, "Request body not received in time", None));
-    };
-    match collected {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some()
-            {
-                Err(too_large())
-            } else {
-                Err(Resp::error(400, "Invalid request payload", None))
+    let mut kept = bytes::BytesMut::new();
+    let mut seen: usize = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(Resp::error(400, "Invalid request payload", None));
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= MAX_BODY {
+                kept.extend_from_slice(&data);
+            } else if seen > DRAIN_LIMIT {
+                break;
             }
         }
+    }
+    if seen > MAX_BODY {
+        Err(too_large())
+    } else {
+        Ok(kept.freeze())
     }
 }

@@ -8,9 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use crate::store::{LogStore, Relation};
+use crate::store::{LogStore, Relation, Store};
 use crate::util;
-use crate::{Counters, Fault, RateLimit, Route};
+use crate::{Counters, Fault, PasswordPolicy, RateLimit, Route};
 
 /// Fixed configuration.
 #[derive(Debug)]
@@ -34,6 +34,8 @@ pub(crate) struct Config {
     pub header_read_timeout: Duration,
     /// How long a request's body may take to arrive (408 after).
     pub body_read_timeout: Duration,
+    /// The database connection's password policy.
+    pub password_policy: PasswordPolicy,
 }
 
 /// Most tokens remembered: past it, expired tokens are dropped, then the
@@ -95,6 +97,10 @@ pub(crate) struct Job {
     pub format: String,
     /// The export file (gzip), built at creation.
     pub file: Vec<u8>,
+    /// An import's `summary`, shown once it completes.
+    pub summary: Option<Value>,
+    /// An import's failed users (`GET /jobs/{id}/errors`).
+    pub errors: Vec<Value>,
 }
 
 #[derive(Debug)]
@@ -130,12 +136,10 @@ pub(crate) struct State {
     pub counters: Counters,
     pub jobs: HashMap<String, Job>,
     pub next_export: ExportMode,
-    /// Roles by id.
-    pub roles: BTreeMap<String, Value>,
+    /// Every resource but users, by collection and id.
+    pub store: Store,
     /// role id ↔ user id.
     pub role_users: Relation,
-    /// Organizations by id.
-    pub orgs: BTreeMap<String, Value>,
     /// organization id ↔ member user id.
     pub org_members: Relation,
     /// The tenant log.
@@ -175,13 +179,13 @@ impl Shared {
             counters: Counters::default(),
             jobs: HashMap::new(),
             next_export: ExportMode::Normal,
-            roles: BTreeMap::new(),
+            store: Store::default(),
             role_users: Relation::default(),
-            orgs: BTreeMap::new(),
             org_members: Relation::default(),
             logs: LogStore::default(),
         };
         st.set_rate_limit(cfg.rate_limit);
+        st.seed_tenant_objects(&cfg);
         Shared {
             cfg,
             state: Mutex::new(st),
@@ -377,6 +381,89 @@ impl State {
         }
     }
 
+    /// The tenant's own objects, as a new tenant has them: its database connection (with
+    /// its password policy), the client, the Management API and the client's grant to it.
+    fn seed_tenant_objects(&mut self, cfg: &Config) {
+        self.store.insert(
+            "connections",
+            &cfg.connection_id,
+            json!({
+                "id": cfg.connection_id,
+                "name": cfg.connection,
+                "strategy": "auth0",
+                "display_name": cfg.connection,
+                "enabled_clients": [cfg.client_id],
+                "is_domain_connection": false,
+                "realms": [cfg.connection],
+                "options": {
+                    "passwordPolicy": cfg.password_policy.as_str(),
+                    "requires_username": cfg.requires_username,
+                    "brute_force_protection": true,
+                },
+            }),
+        );
+        // Never the secret: the store is what the API lists.
+        self.store.insert(
+            "clients",
+            &cfg.client_id,
+            json!({
+                "client_id": cfg.client_id,
+                "name": "auth0plus fake client",
+                "app_type": "non_interactive",
+                "grant_types": ["client_credentials"],
+                "is_first_party": true,
+                "token_endpoint_auth_method": "client_secret_post",
+            }),
+        );
+        let api = util::hex(24);
+        self.store.insert(
+            "resource-servers",
+            &api,
+            json!({
+                "id": api,
+                "name": "Auth0 Management API",
+                "identifier": cfg.audience(),
+                "is_system": true,
+                "signing_alg": "RS256",
+                "token_lifetime": 86_400,
+            }),
+        );
+        let grant = format!("cgr_{}", util::alnum(16));
+        self.store.insert(
+            "client-grants",
+            &grant,
+            json!({
+                "id": grant,
+                "client_id": cfg.client_id,
+                "audience": cfg.audience(),
+                "scope": cfg.scopes,
+            }),
+        );
+    }
+
+    /// The password policy of the tenant's connection, as stored (a PATCH of the
+    /// connection's `options.passwordPolicy` changes it).
+    pub fn password_policy(&self, connection_id: &str) -> PasswordPolicy {
+        self.store
+            .get("connections", connection_id)
+            .and_then(|c| c.pointer("/options/passwordPolicy"))
+            .and_then(Value::as_str)
+            .and_then(PasswordPolicy::from_name)
+            .unwrap_or(PasswordPolicy::None)
+    }
+
+    /// Set the password policy of the tenant's connection.
+    pub fn set_password_policy(&mut self, connection_id: &str, p: PasswordPolicy) {
+        if let Some(c) = self.store.get_mut("connections", connection_id)
+            && let Some(o) = c.as_object_mut()
+        {
+            let options = o.entry("options").or_insert_with(|| json!({}));
+            if let Some(opts) = options.as_object_mut() {
+                opts.insert("passwordPolicy".into(), json!(p.as_str()));
+            }
+        }
+    }
+
     pub fn set_rate_limit(&mut self, r: Option<RateLimit>) {
         self.bucket = r.map(|limit| Bucket {
             limit,
@@ -518,6 +605,7 @@ impl State {
                 // A deleted user keeps no roles and no memberships.
                 self.role_users.remove_right(id);
                 self.org_members.remove_right(id);
+                self.store.remove_under(&format!("users/{id}"));
                 true
             }
             None => false,

@@ -29,6 +29,13 @@ impl Relation {
         new
     }
 
+    /// Unlink `left` from `right`; true when the link existed.
+    pub fn remove(&mut self, left: &str, right: &str) -> bool {
+        let had = Self::unlink(&mut self.forward, left, right);
+        Self::unlink(&mut self.backward, right, left);
+        had
+    }
+
     /// Forget `left` and every link it has (a deleted role or organization).
     pub fn remove_left(&mut self, left: &str) {
         for right in self.forward.remove(left).unwrap_or_default() {
@@ -68,6 +75,69 @@ impl Relation {
             map.remove(key);
         }
         had
+    }
+}
+
+/// Resources of every kind, by collection path (`roles`, `connections`,
+/// `organizations/org_x/invitations`) and id, plus singletons (`tenants/settings`), as JSON
+/// objects. Ids sort the lists.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    items: BTreeMap<String, BTreeMap<String, Value>>,
+    singletons: BTreeMap<String, Value>,
+}
+
+impl Store {
+    /// One resource.
+    pub fn get(&self, collection: &str, id: &str) -> Option<&Value> {
+        self.items.get(collection).and_then(|c| c.get(id))
+    }
+
+    /// A resource by id, mutable.
+    pub fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Value> {
+        self.items.get_mut(collection).and_then(|c| c.get_mut(id))
+    }
+
+    /// Add or replace a resource.
+    pub fn insert(&mut self, collection: &str, id: &str, value: Value) {
+        self.items
+            .entry(collection.to_string())
+            .or_default()
+            .insert(id.to_string(), value);
+    }
+
+    /// Remove a resource; it is returned when it existed.
+    pub fn remove(&mut self, collection: &str, id: &str) -> Option<Value> {
+        self.items.get_mut(collection).and_then(|c| c.remove(id))
+    }
+
+    /// Every resource of a collection, in id order.
+    pub fn list<'a>(&'a self, collection: &str) -> impl Iterator<Item = (&'a String, &'a Value)> {
+        self.items.get(collection).into_iter().flatten()
+    }
+
+    /// The singleton at `path`.
+    pub fn singleton(&self, path: &str) -> Option<&Value> {
+        self.singletons.get(path)
+    }
+
+    /// Set (or with None, remove) the singleton at `path`.
+    pub fn set_singleton(&mut self, path: &str, value: Option<Value>) {
+        match value {
+            Some(v) => {
+                self.singletons.insert(path.to_string(), v);
+            }
+            None => {
+                self.singletons.remove(path);
+            }
+        }
+    }
+
+    /// Forget everything that lives under a deleted resource (`users/auth0|x/…`).
+    pub fn remove_under(&mut self, parent: &str) {
+        let prefix = format!("{parent}/");
+        self.items.retain(|k, _| !k.starts_with(&prefix));
+        self.singletons.retain(|k, _| !k.starts_with(&prefix));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::{FakeError, FakeTenant};
+use crate::{FakeError, FakeTenant, PasswordPolicy};
 
 /// Environment variable that switches [`TestTenant::from_env_or_fake`] to a
 /// live tenant.
@@ -65,6 +65,11 @@ impl TestTenant {
     /// `CONNECTION` when `AUTH0PLUS_LIVE=1`, otherwise a fresh fake tenant
     /// (kept running as long as this value lives).
     ///
+    /// The fake has Auth0's defaults but one: its connection's password policy is
+    /// [`PasswordPolicy::Low`] (6+ characters), the policy of the original README's
+    /// tenant, whose walkthrough passwords (`ChuckB`, `Jailbreak`) the examples keep. A new
+    /// Auth0 database connection has `good`, which would refuse them.
+    ///
     /// # Errors
     /// [`TestTenantError::MissingVars`] naming what a live run lacks;
     /// [`TestTenantError::Fake`] when the fake cannot start.
@@ -72,7 +77,12 @@ impl TestTenant {
         if std::env::var(LIVE_VAR).is_ok_and(|v| v == "1") {
             Self::live_from_env()
         } else {
-            Ok(Self::fake(FakeTenant::start().await?))
+            Ok(Self::fake(
+                FakeTenant::builder()
+                    .password_policy(PasswordPolicy::Low)
+                    .start()
+                    .await?,
+            ))
         }
     }
 

@@ -264,12 +264,12 @@ async fn create_defaults_and_conflict() {
     );
     // custom id
     let r = c
-        .post("/api/v2/users", &json!({"connection":c.tenant.connection(),"email":"x@example.com","password":"p","user_id":"abc"}))
+        .post("/api/v2/users", &json!({"connection":c.tenant.connection(),"email":"x@example.com","password":"Passw0rd!","user_id":"abc"}))
         .await;
     assert_eq!(r.json()["user_id"], "auth0|abc");
     // username refused without requires_username
     let r = c
-        .post("/api/v2/users", &json!({"connection":c.tenant.connection(),"email":"y@example.com","password":"p","username":"y"}))
+        .post("/api/v2/users", &json!({"connection":c.tenant.connection(),"email":"y@example.com","password":"Passw0rd!","username":"y"}))
         .await;
     assert_error(
         &r,
@@ -374,7 +374,7 @@ async fn patch_rules() {
     let r = c
         .post(
             "/api/v2/users",
-            &json!({"connection":c.tenant.connection(),"email":"p@example.com","username":"puser","password":"x",
+            &json!({"connection":c.tenant.connection(),"email":"p@example.com","username":"puser","password":"Passw0rd!",
                     "user_metadata":{"a":1,"b":{"c":1}},"app_metadata":{"facts":[1]}}),
         )
         .await;
@@ -794,4 +794,99 @@ async fn counters() {
         204
     );
     assert_eq!(c.tenant.counters().total(), 0);
+}
+
+#[tokio::test]
+async fn password_policy_on_create_and_patch() {
+    let c = start().await;
+    let conn = c.tenant.connection().to_string();
+    let weak = "PasswordStrengthError: Password is too weak";
+    // Auth0's default for a new database connection: `good`.
+    let r = c
+        .post(
+            "/api/v2/users",
+            &json!({"connection": conn, "email": "w@example.com", "password": "HighwayToHell"}),
+        )
+        .await;
+    assert_error(&r, 400, weak, Some("invalid_password"));
+    let u = c.create("ok@example.com").await;
+    let path = format!("/api/v2/users/{}", enc(u["user_id"].as_str().unwrap()));
+    assert_error(
+        &c.patch(&path, &json!({"password": "short1A"})).await,
+        400,
+        weak,
+        Some("invalid_password"),
+    );
+    assert_eq!(
+        c.patch(&path, &json!({"password": "L0nger-pass"}))
+            .await
+            .status,
+        200
+    );
+    // The policy lives on the connection: changing it there changes what is accepted.
+    let id = c.tenant.connection_id().to_string();
+    let r = c.get(&format!("/api/v2/connections/{id}")).await;
+    assert_eq!(r.json()["options"]["passwordPolicy"], "good");
+    let r = c
+        .patch(
+            &format!("/api/v2/connections/{id}"),
+            &json!({"options": {"passwordPolicy": "low"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        c.patch(&path, &json!({"password": "HighwayToHell"}))
+            .await
+            .status,
+        200
+    );
+    c.tenant
+        .set_password_policy(auth0plus_fake::PasswordPolicy::Excellent);
+    assert_error(
+        &c.patch(&path, &json!({"password": "Aaa111-xyz"})).await,
+        400,
+        weak,
+        Some("invalid_password"),
+    );
+    // Nothing about the password is echoed or logged.
+    let logs = c.get("/api/v2/logs?take=100").await;
+    assert!(!logs.text.contains("HighwayToHell") && !logs.text.contains("L0nger"));
+}
+
+#[tokio::test]
+async fn defaults_are_auth0s_rate_limit_headers_and_index_delay() {
+    let c = start().await;
+    let r = c.get("/api/v2/users").await;
+    assert_eq!(r.header("x-ratelimit-limit").as_deref(), Some("1000"));
+    assert!(r.header("x-ratelimit-remaining").is_some());
+    assert!(r.header("x-ratelimit-reset").is_some());
+    // Spec-driven routes carry them too.
+    let r = c.get("/api/v2/clients").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("x-ratelimit-limit").is_some());
+    // Search lags writes by default; reads by id do not.
+    let u = c.create("lag@example.com").await;
+    let r = c
+        .get(&format!(
+            "/api/v2/users?q={}",
+            enc("email:\"lag@example.com\"")
+        ))
+        .await;
+    assert_eq!(r.json(), json!([]));
+    let r = c
+        .get(&format!(
+            "/api/v2/users/{}",
+            enc(u["user_id"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    // Without a limit there are no headers at all.
+    let plain = ctx(FakeTenant::builder().no_rate_limit().start().await.unwrap());
+    assert!(
+        plain
+            .get("/api/v2/users")
+            .await
+            .header("x-ratelimit-limit")
+            .is_none()
+    );
 }

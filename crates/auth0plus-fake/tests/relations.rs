@@ -479,3 +479,316 @@ async fn logs_record_what_happens_and_page_by_checkpoint_and_offset() {
         Some("inexistent_log"),
     );
 }
+
+#[tokio::test]
+async fn a_users_roles_and_organizations_from_the_users_side() {
+    let c = ctx(FakeTenant::builder().seed_users(2).start().await.unwrap());
+    let mut ids: Vec<String> = ids_of(&Value::Array(c.tenant.users()), "user_id");
+    ids.sort();
+    let uid = enc(&ids[0]);
+    let a = c.post("/api/v2/roles", &json!({"name": "a"})).await.json();
+    let b = c.post("/api/v2/roles", &json!({"name": "b"})).await.json();
+    let path = format!("/api/v2/users/{uid}/roles");
+    let r = c.post(&path, &json!({"roles": [a["id"], b["id"]]})).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_error(
+        &c.post(&path, &json!({"roles": ["rol_nope"]})).await,
+        404,
+        "The role does not exist.",
+        Some("inexistent_role"),
+    );
+    // Seen from the role's side too.
+    let v = c
+        .get(&format!(
+            "/api/v2/roles/{}/users",
+            a["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_eq!(ids_of(&v, "user_id"), [ids[0].clone()]);
+    let r = c
+        .send(
+            "DELETE",
+            &path,
+            Some(&json!({"roles": [a["id"]]})),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(c.get(&path).await.json(), json!([b]));
+    // The generic routes see the hand-made roles: list and rename.
+    let all = c.get("/api/v2/roles").await.json();
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    let r = c
+        .patch(
+            &format!("/api/v2/roles/{}", b["id"].as_str().unwrap()),
+            &json!({"name": "b2"}),
+        )
+        .await;
+    assert_eq!(r.json()["name"], "b2", "{}", r.text);
+    assert_eq!(c.get(&path).await.json()[0]["name"], "b2");
+
+    let org = c
+        .post("/api/v2/organizations", &json!({"name": "band"}))
+        .await
+        .json();
+    let oid = org["id"].as_str().unwrap();
+    let members = format!("/api/v2/organizations/{oid}/members");
+    assert_eq!(c.post(&members, &json!({"members": ids})).await.status, 204);
+    let v = c
+        .get(&format!("/api/v2/users/{uid}/organizations"))
+        .await
+        .json();
+    assert_eq!(v[0]["id"], oid);
+    assert_eq!(
+        c.get("/api/v2/organizations/name/band").await.json()["id"],
+        oid
+    );
+    assert_error(
+        &c.get("/api/v2/organizations/name/nope").await,
+        404,
+        "No organization found by that id or name",
+        Some("inexistent_organization"),
+    );
+    let r = c
+        .send(
+            "DELETE",
+            &members,
+            Some(&json!({"members": [ids[0]]})),
+            Some(&c.token),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(
+        ids_of(&c.get(&members).await.json(), "user_id"),
+        [ids[1].clone()]
+    );
+    assert_eq!(
+        c.get(&format!("/api/v2/users/{uid}/organizations"))
+            .await
+            .json(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn spec_driven_resources_validate_create_and_page() {
+    let c = start().await;
+    // The tenant's own objects are there.
+    let conns = c
+        .get(&format!(
+            "/api/v2/connections?name={}",
+            c.tenant.connection()
+        ))
+        .await
+        .json();
+    assert_eq!(conns[0]["id"], c.tenant.connection_id());
+    let clients = c.get("/api/v2/clients").await;
+    assert!(
+        !clients.text.contains(c.tenant.client_secret()),
+        "the secret is never listed"
+    );
+    // Auth0's body validation wording.
+    assert_error(
+        &c.post(
+            "/api/v2/client-grants",
+            &json!({"client_id": "x", "audience": "y", "colour": 1}),
+        )
+        .await,
+        400,
+        "Payload validation error: 'Additional properties not allowed: colour'.",
+        Some("invalid_body"),
+    );
+    assert_error(
+        &c.get("/api/v2/connections?bogus=1").await,
+        400,
+        "Query validation error: 'Additional properties not allowed: bogus'.",
+        Some("invalid_query_string"),
+    );
+    // Create in Auth0's id format, read back, 404 in Auth0's words after delete.
+    let r = c
+        .post(
+            "/api/v2/connections",
+            &json!({"name": "other-db", "strategy": "auth0"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("con_") && id.len() == 20, "{id}");
+    assert_eq!(
+        c.get(&format!("/api/v2/connections/{id}")).await.json()["name"],
+        "other-db"
+    );
+    assert_eq!(
+        c.delete(&format!("/api/v2/connections/{id}")).await.status,
+        202
+    );
+    assert_error(
+        &c.get(&format!("/api/v2/connections/{id}")).await,
+        404,
+        "The connection does not exist.",
+        Some("inexistent_connection"),
+    );
+    // Counted by operationId.
+    assert!(c.tenant.counters().count_operation("get_connections") >= 1);
+}
+
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "xYzBoundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        let file = if *name == "users" {
+            "; filename=\"users.json\""
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={b}"),
+        body.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn user_import_jobs_insert_upsert_and_report_errors() {
+    let c = ctx(FakeTenant::builder()
+        .export_duration(std::time::Duration::ZERO)
+        .index_delay(std::time::Duration::ZERO)
+        .start()
+        .await
+        .unwrap());
+    c.create("old@example.com").await;
+    let users = r#"[{"email":"new@example.com","user_metadata":{"a":1}},{"email":"old@example.com"},{"name":"no email"}]"#;
+    let conn = c.tenant.connection_id().to_string();
+    let (ct, body) = multipart(&[
+        ("connection_id", &conn),
+        ("users", users),
+        ("external_id", "batch-1"),
+    ]);
+    let r = c.raw("POST", "/api/v2/jobs/users-imports", &ct, body).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = r.json();
+    assert_eq!(job["type"], "users_import");
+    assert_eq!(job["external_id"], "batch-1");
+    let id = job["id"].as_str().unwrap();
+    let done = c.get(&format!("/api/v2/jobs/{id}")).await.json();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["summary"],
+        json!({"failed": 2, "updated": 0, "inserted": 1, "total": 3})
+    );
+    let errors = c.get(&format!("/api/v2/jobs/{id}/errors")).await.json();
+    assert_eq!(errors[0]["errors"][0]["code"], "DUPLICATED_USER");
+    assert_eq!(
+        errors[1]["errors"][0]["code"],
+        "OBJECT_MISSING_REQUIRED_PROPERTY"
+    );
+    let found = c
+        .get(&format!(
+            "/api/v2/users-by-email?email={}",
+            enc("new@example.com")
+        ))
+        .await
+        .json();
+    assert_eq!(found[0]["user_metadata"], json!({"a": 1}));
+
+    // Upsert replaces what the file gives; a clean job has no errors (204).
+    let (ct, body) = multipart(&[
+        ("connection_id", &conn),
+        ("upsert", "true"),
+        (
+            "users",
+            r#"[{"email":"old@example.com","app_metadata":{"plan":"pro"}}]"#,
+        ),
+    ]);
+    let job = c
+        .raw("POST", "/api/v2/jobs/users-imports", &ct, body)
+        .await
+        .json();
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(
+        c.get(&format!("/api/v2/jobs/{id}")).await.json()["summary"],
+        json!({"failed": 0, "updated": 1, "inserted": 0, "total": 1})
+    );
+    assert_eq!(
+        c.get(&format!("/api/v2/jobs/{id}/errors")).await.status,
+        204
+    );
+    // A file over Auth0's 500 KB limit, and a connection that does not exist.
+    let big = format!(
+        "[{}]",
+        vec![r#"{"email":"x@example.com"}"#; 25_000].join(",")
+    );
+    let (ct, body) = multipart(&[("connection_id", &conn), ("users", &big)]);
+    assert_eq!(
+        c.raw("POST", "/api/v2/jobs/users-imports", &ct, body)
+            .await
+            .status,
+        413
+    );
+    let (ct, body) = multipart(&[("connection_id", "con_nope"), ("users", "[]")]);
+    assert_error(
+        &c.raw("POST", "/api/v2/jobs/users-imports", &ct, body).await,
+        400,
+        "The connection does not exist.",
+        Some("inexistent_connection"),
+    );
+}
+
+#[tokio::test]
+async fn link_and_unlink_accounts() {
+    let c = start().await;
+    let primary = c.create("main@example.com").await;
+    let pid = enc(primary["user_id"].as_str().unwrap());
+    c.tenant.insert_user(json!({"user_id": "google-oauth2|42", "email": "main@gmail.example",
+        "identities": [{"connection": "google-oauth2", "user_id": "42", "provider": "google-oauth2", "isSocial": true}]}));
+    let r = c
+        .post(
+            &format!("/api/v2/users/{pid}/identities"),
+            &json!({"provider": "google-oauth2", "user_id": "42"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let ids = r.json();
+    assert_eq!(ids.as_array().unwrap().len(), 2);
+    assert_eq!(ids[1]["provider"], "google-oauth2");
+    assert_eq!(ids[1]["profileData"]["email"], "main@gmail.example");
+    // The secondary user is gone; linking it again fails.
+    assert_eq!(
+        c.get(&format!("/api/v2/users/{}", enc("google-oauth2|42")))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        c.post(
+            &format!("/api/v2/users/{pid}/identities"),
+            &json!({"provider": "google-oauth2", "user_id": "42"})
+        )
+        .await
+        .status,
+        400
+    );
+    // The main identity stays; the linked one comes back as a user.
+    let bare = primary["identities"][0]["user_id"].as_str().unwrap();
+    assert_error(
+        &c.delete(&format!("/api/v2/users/{pid}/identities/auth0/{bare}"))
+            .await,
+        400,
+        "Main identity cannot be removed.",
+        Some("invalid_body"),
+    );
+    let r = c
+        .delete(&format!("/api/v2/users/{pid}/identities/google-oauth2/42"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let back = c
+        .get(&format!("/api/v2/users/{}", enc("google-oauth2|42")))
+        .await;
+    assert_eq!(back.json()["email"], "main@gmail.example");
+}

@@ -328,7 +328,8 @@ impl Auth0 {
         request: &ApiRequest,
     ) -> Result<T> {
         let (response, token) = self.execute_with_token(request).await?;
-        decode(&response, &scrubber(request, &token))
+        // The scrubber is built only for a failure: most answers decode.
+        decode(&response, || scrubber(request, &token))
     }
 }
 
@@ -367,7 +368,7 @@ pub(crate) struct DecodeFailure {
 /// the token or a password into a wrongly typed field) and is cut short.
 pub(crate) fn decode<T: DeserializeOwned>(
     response: &HttpResponse,
-    scrubber: &Scrubber,
+    scrubber: impl FnOnce() -> Scrubber,
 ) -> Result<T> {
     let body: &[u8] = if response.body().is_empty() {
         b"null"
@@ -388,7 +389,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
             message: e.into_inner().to_string(),
         },
     };
-    Err(decode_error(response, failure, scrubber))
+    Err(decode_error(response, failure, &scrubber()))
 }
 
 /// The typed error for a success body that does not fit.

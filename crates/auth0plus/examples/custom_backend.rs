@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use auth0plus::fake::FakeTenant;
+use auth0plus::fake::{FakeTenant, PasswordPolicy};
 use auth0plus::prelude::*;
 use auth0plus::transport::{
     Bytes, HttpBackend, HttpRequest, HttpResponse, Sleep, SleepFuture, TransportError, async_trait,
@@ -142,7 +142,11 @@ impl<B: HttpBackend> HttpBackend for Recorder<B> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let tenant = FakeTenant::start().await?;
+    // The original README's passwords (`ChuckB`): its tenant took 6+ characters.
+    let tenant = FakeTenant::builder()
+        .password_policy(PasswordPolicy::Low)
+        .start()
+        .await?;
     let auth0 = Auth0::builder(tenant.domain())
         .client_credentials(tenant.client_id(), tenant.client_secret())
         .client_id(tenant.client_id())

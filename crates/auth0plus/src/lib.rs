@@ -29,7 +29,7 @@
 //!     .build()?;
 //! let angus = auth0
 //!     .users()
-//!     .create(NewUser::new().email("angus@acdc.example").password("Jailbreak"))
+//!     .create(NewUser::new().email("angus@acdc.example").password("Jailbreak-1979"))
 //!     .await?;
 //! assert!(angus.id().unwrap().starts_with("auth0|"));
 //! # Ok(()) }

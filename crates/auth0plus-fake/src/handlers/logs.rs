@@ -4,8 +4,8 @@
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
+use super::input::{apply_fields, cmp_json, fields_params, invalid_query, parse_query, qget, qint};
 use super::paging::{self, ListStyle};
-use super::{apply_fields, cmp_json, fields_params, invalid_query, parse_query, qget, qint};
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
@@ -163,6 +163,10 @@ fn by_search(shared: &Shared, params: &[(String, String)]) -> Resp {
 pub(crate) struct Happened<'a> {
     pub method: &'a http::Method,
     pub route: Route,
+    /// What the operation does (the `sapi` description).
+    pub summary: &'a str,
+    /// Whether the path parameter is a user id.
+    pub targets_user: bool,
     /// The raw (percent-encoded) path parameter, if any.
     pub param: &'a str,
     pub status: u16,
@@ -190,7 +194,7 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
         Route::Token => ("feccft", message),
         _ if h.status == 429 => ("api_limit", message),
         _ if h.method == http::Method::GET => return,
-        _ if ok => ("sapi", h.route.summary().to_string()),
+        _ if ok => ("sapi", h.summary.to_string()),
         _ => ("fapi", message),
     };
     let user_id = match h.route {
@@ -199,7 +203,7 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        r if r.targets_user() => percent_decode_str(h.param).decode_utf8_lossy().into_owned(),
+        _ if h.targets_user => percent_decode_str(h.param).decode_utf8_lossy().into_owned(),
         _ => String::new(),
     };
     let agent: String = h.user_agent.chars().take(256).collect();

@@ -2,12 +2,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::paging::{self, ListStyle};
-use super::roles::{MAX_USERS_PER_ASSIGN, string_list, user_summary};
-use super::{
-    Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, not_found_user,
-    parse_body, parse_body_open, parse_query, qget,
+use super::input::{
+    Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, parse_body,
+    parse_query, qget,
 };
+use super::links::{self, Change, Side};
+use super::paging::{self, ListStyle};
+use super::roles::user_summary;
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
@@ -64,9 +65,9 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
     }
     let mut st = shared.lock();
     if st
-        .orgs
-        .values()
-        .any(|o| o.get("name").and_then(Value::as_str) == Some(name))
+        .store
+        .list("organizations")
+        .any(|(_, x)| x.get("name").and_then(Value::as_str) == Some(name))
     {
         return Resp::error(
             409,
@@ -81,7 +82,7 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
         org.insert(k.clone(), v.clone());
     }
     let org = Value::Object(org);
-    st.orgs.insert(id, org.clone());
+    st.store.insert("organizations", &id, org.clone());
     Resp::json(201, &org)
 }
 
@@ -95,42 +96,64 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let mut st = shared.lock();
-    if st.orgs.remove(&org_id).is_none() {
+    if st.store.remove("organizations", &org_id).is_none() {
         return not_found_org();
     }
     st.org_members.remove_left(&org_id);
+    st.store.remove_under(&format!("organizations/{org_id}"));
     Resp::empty(204)
 }
 
 /// `POST /organizations/{id}/members`: `{members: [user_id, …]}` → 204.
 pub(super) fn add_members(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    links::apply(shared, param, query, body, &members(true))
+}
+
+/// `DELETE /organizations/{id}/members`: `{members: [user_id, …]}` → 204.
+pub(super) fn remove_members(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    links::apply(shared, param, query, body, &members(false))
+}
+
+fn members(add: bool) -> Change {
+    Change {
+        key: "members",
+        // The spec leaves this body open (`additionalProperties: true`).
+        open_body: true,
+        owner: Side::Organization,
+        listed: Side::User,
+        add,
+        relation: |st| &mut st.org_members,
+        owner_is_left: true,
+        status: 204,
+    }
+}
+
+/// `GET /organizations/name/{name}`.
+pub(super) fn by_name(shared: &Shared, param: &str, query: &str) -> Resp {
     if let Err(r) = parse_query(query, &[]) {
         return r;
     }
-    let org_id = match decode_path(param) {
-        Ok(id) => id,
+    let name = match decode_path(param) {
+        Ok(n) => n,
         Err(r) => return r,
     };
-    // The spec leaves this body open (`additionalProperties: true`).
-    let m = match parse_body_open(body, &[("members", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let members = match string_list(&m, "members", MAX_USERS_PER_ASSIGN) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if !st.orgs.contains_key(&org_id) {
-        return not_found_org();
-    }
-    if members.iter().any(|u| st.get_user(u).is_none()) {
-        return not_found_user();
-    }
-    for u in &members {
-        st.org_members.add(&org_id, u);
-    }
-    Resp::empty(204)
+    let st = shared.lock();
+    st.store
+        .list("organizations")
+        .find(|(_, o)| o.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        .map_or_else(not_found_org, |(_, o)| Resp::json(200, o))
+}
+
+/// `GET /users/{id}/organizations`: offset paging → array or `{start, limit, total, organizations}`.
+pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
+    links::of_user(
+        shared,
+        param,
+        query,
+        |st| &st.org_members,
+        "organizations",
+        "organizations",
+    )
 }
 
 const MEMBER_FIELDS: [&str; 5] = ["user_id", "email", "picture", "name", "roles"];
@@ -169,7 +192,7 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let st = shared.lock();
-    if !st.orgs.contains_key(&org_id) {
+    if st.store.get("organizations", &org_id).is_none() {
         return not_found_org();
     }
     let with_roles = fields

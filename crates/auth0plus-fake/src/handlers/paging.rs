@@ -3,14 +3,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{invalid_query, qbool, qget, qint};
+use super::input::{invalid_query, qbool, qget, qint};
 use crate::server::Resp;
 use crate::store::{checkpoint, from_checkpoint};
 
 /// How one list endpoint pages and names its items.
-pub(super) struct ListStyle {
+pub(super) struct ListStyle<'a> {
     /// The key of the items in enveloped answers (`users`, `members`, `logs`).
-    pub items_key: &'static str,
+    pub items_key: &'a str,
     /// Whether `from`/`take` are accepted (checkpoint paging).
     pub checkpoint: bool,
     /// Whether the totals envelope carries `length` (users and logs do; role users do not).
@@ -37,7 +37,7 @@ pub(super) fn past_window() -> Resp {
 pub(super) fn answer(
     params: &[(String, String)],
     items: Vec<(String, Value)>,
-    style: &ListStyle,
+    style: &ListStyle<'_>,
 ) -> Resp {
     if style.checkpoint && wants_checkpoint(params) {
         checkpoint_page(params, items, style)
@@ -58,7 +58,7 @@ pub(super) fn answer(
 fn checkpoint_page(
     params: &[(String, String)],
     items: Vec<(String, Value)>,
-    style: &ListStyle,
+    style: &ListStyle<'_>,
 ) -> Resp {
     let take = match qint(params, "take", 50, 1, Some(100)) {
         Ok(n) => usize::try_from(n).unwrap_or(50),
@@ -101,7 +101,7 @@ fn checkpoint_page(
 pub(super) fn offset_page(
     params: &[(String, String)],
     total: usize,
-    style: &ListStyle,
+    style: &ListStyle<'_>,
     window: impl FnOnce(usize, usize) -> Vec<Value>,
 ) -> Resp {
     let per_page = match qint(params, "per_page", 50, style.per_page_min, Some(100)) {

@@ -2,14 +2,12 @@
 
 use serde_json::{Map, Value, json};
 
+use super::input::{Kind, decode_path, invalid_body, parse_body, parse_query};
+use super::links::{self, Change, Side};
 use super::paging::{self, ListStyle};
-use super::{Kind, decode_id, decode_path, invalid_body, not_found_user, parse_body, parse_query};
 use crate::server::Resp;
 use crate::state::Shared;
 use crate::util;
-
-/// Most users one `POST /roles/{id}/users` accepts.
-pub(crate) const MAX_USERS_PER_ASSIGN: usize = 1000;
 
 pub(super) fn not_found_role() -> Resp {
     Resp::error(404, "The role does not exist.", Some("inexistent_role"))
@@ -35,9 +33,9 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
     };
     let mut st = shared.lock();
     if st
-        .roles
-        .values()
-        .any(|r| r.get("name").and_then(Value::as_str) == Some(name))
+        .store
+        .list("roles")
+        .any(|(_, x)| x.get("name").and_then(Value::as_str) == Some(name))
     {
         return Resp::error(409, "Role name already exists.", Some("conflict"));
     }
@@ -49,38 +47,28 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
         role.insert("description".into(), d.clone());
     }
     let role = Value::Object(role);
-    st.roles.insert(id, role.clone());
+    st.store.insert("roles", &id, role.clone());
     Resp::json(200, &role)
 }
 
 /// `POST /roles/{id}/users`: `{users: [user_id, …]}` → 200, empty body. Every user must exist.
 pub(super) fn assign_users(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
-    }
-    let role_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let m = match parse_body(body, &[("users", Kind::Arr, false)]) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let users = match string_list(&m, "users", MAX_USERS_PER_ASSIGN) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if !st.roles.contains_key(&role_id) {
-        return not_found_role();
-    }
-    if users.iter().any(|u| st.get_user(u).is_none()) {
-        return not_found_user();
-    }
-    for u in &users {
-        st.role_users.add(&role_id, u);
-    }
-    Resp::empty(200)
+    links::apply(
+        shared,
+        param,
+        query,
+        body,
+        &Change {
+            key: "users",
+            open_body: false,
+            owner: Side::Role,
+            listed: Side::User,
+            add: true,
+            relation: |st| &mut st.role_users,
+            owner_is_left: true,
+            status: 200,
+        },
+    )
 }
 
 /// `DELETE /roles/{id}` → 200; the role leaves every user that had it.
@@ -93,42 +81,40 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let mut st = shared.lock();
-    if st.roles.remove(&role_id).is_none() {
+    if st.store.remove("roles", &role_id).is_none() {
         return not_found_role();
     }
     st.role_users.remove_left(&role_id);
+    st.store.remove_under(&format!("roles/{role_id}"));
     Resp::empty(200)
 }
 
 /// `GET /users/{id}/roles`: offset paging → array or `{start, limit, total, roles}`.
 pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
-    let params = match parse_query(query, &["per_page", "page", "include_totals"]) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let user_id = match decode_id(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let st = shared.lock();
-    if st.get_user(&user_id).is_none() {
-        return not_found_user();
+    links::of_user(shared, param, query, |st| &st.role_users, "roles", "roles")
+}
+
+/// `POST /users/{id}/roles`: `{roles: [role_id, …]}` → 204. Every role must exist.
+pub(super) fn assign_to_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    links::apply(shared, param, query, body, &user_roles(true))
+}
+
+/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204.
+pub(super) fn remove_from_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    links::apply(shared, param, query, body, &user_roles(false))
+}
+
+fn user_roles(add: bool) -> Change {
+    Change {
+        key: "roles",
+        open_body: false,
+        owner: Side::User,
+        listed: Side::Role,
+        add,
+        relation: |st| &mut st.role_users,
+        owner_is_left: false,
+        status: 204,
     }
-    let roles: Vec<(String, Value)> = st
-        .role_users
-        .lefts(&user_id)
-        .filter_map(|id| st.roles.get(id).map(|r| (id.to_string(), r.clone())))
-        .collect();
-    paging::answer(
-        &params,
-        roles,
-        &ListStyle {
-            items_key: "roles",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
 }
 
 /// `GET /roles/{id}/users`: checkpoint (`from`/`take` → `{users, next}`) or offset
@@ -146,7 +132,7 @@ pub(super) fn list_users(shared: &Shared, param: &str, query: &str) -> Resp {
         Err(r) => return r,
     };
     let st = shared.lock();
-    if !st.roles.contains_key(&role_id) {
+    if st.store.get("roles", &role_id).is_none() {
         return not_found_role();
     }
     let items: Vec<(String, Value)> = st
@@ -175,50 +161,4 @@ pub(super) fn user_summary(u: &Value) -> Value {
         }
     }
     Value::Object(o)
-}
-
-/// A required array of non-empty strings of at most `max` items, deduplicated in order.
-pub(super) fn string_list(
-    m: &Map<String, Value>,
-    key: &str,
-    max: usize,
-) -> Result<Vec<String>, Resp> {
-    let Some(list) = m.get(key).and_then(Value::as_array) else {
-        return Err(invalid_body(&format!(
-            "'Missing required property: {key}'."
-        )));
-    };
-    if list.is_empty() {
-        return Err(invalid_body(&format!(
-            "'Array is too short (0), minimum 1' on property {key}."
-        )));
-    }
-    if list.len() > max {
-        return Err(invalid_body(&format!(
-            "'Array is too long ({}), maximum {max}' on property {key}.",
-            list.len()
-        )));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for v in list {
-        match v.as_str() {
-            Some(s) if !s.is_empty() => {
-                if !out.iter().any(|o| o == s) {
-                    out.push(s.to_string());
-                }
-            }
-            Some(_) => {
-                return Err(invalid_body(&format!(
-                    "'String is too short (0 chars), minimum 1' on property {key}."
-                )));
-            }
-            None => {
-                return Err(invalid_body(&format!(
-                    "'Expected type string but found type {}' on property {key}.",
-                    util::json_type(v)
-                )));
-            }
-        }
-    }
-    Ok(out)
 }
