@@ -161,7 +161,8 @@ impl Throttle {
     }
 
     /// How long a request that got a 429 sleeps before it asks for a token
-    /// again; `None` while the throttle has seen no rate-limit headers.
+    /// again: what the server asked, but at least one refill slot; `None`
+    /// until the refill rate is known.
     pub(crate) fn after_rate_limit(
         &self,
         info: &RateLimitInfo,

@@ -87,10 +87,7 @@ impl Server {
             (1.0 - self.tokens.fract()) / self.rate
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let (remaining, reset) = (
-            self.tokens.floor() as u64,
-            (EPOCH + t + next).ceil() as u64,
-        );
+        let (remaining, reset) = (self.tokens.floor() as u64, (EPOCH + t + next).ceil() as u64);
         (ok, remaining, reset)
     }
 }
