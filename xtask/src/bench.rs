@@ -12,12 +12,12 @@ use auth0plus::Auth0Builder;
 use auth0plus::prelude::*;
 use serde_json::{Value, json};
 
-type R<T = ()> = Result<T, String>;
+pub(crate) type R<T = ()> = Result<T, String>;
 
 /// A fake tenant running as a child process, killed on drop.
-struct FakeProcess {
+pub(crate) struct FakeProcess {
     child: Child,
-    info: Value,
+    pub(crate) info: Value,
     http: reqwest::Client,
 }
 
@@ -29,7 +29,7 @@ impl Drop for FakeProcess {
 }
 
 impl FakeProcess {
-    fn start(flags: &[&str]) -> R<Self> {
+    pub(crate) fn start(flags: &[&str]) -> R<Self> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .arg("fake-tenant")
@@ -58,13 +58,15 @@ impl FakeProcess {
     }
 
     fn client(&self) -> Auth0Builder {
-        Auth0::builder(self.field("domain"))
-            .client_credentials(self.field("client_id"), self.field("client_secret"))
-            .default_connection(self.field("connection"))
-            .base_url(self.field("base_url"))
+        client_for(&self.info)
     }
 
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> R<Value> {
+    pub(crate) async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> R<Value> {
         let mut request = self
             .http
             .request(method, format!("{}/__fake/{path}", self.field("base_url")));
@@ -78,7 +80,7 @@ impl FakeProcess {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn seed(&self, count: usize) -> R<Vec<String>> {
+    pub(crate) async fn seed(&self, count: usize) -> R<Vec<String>> {
         let answer = self
             .control(
                 reqwest::Method::POST,
@@ -94,9 +96,18 @@ impl FakeProcess {
             .collect())
     }
 
-    async fn counters(&self) -> R<Value> {
+    pub(crate) async fn counters(&self) -> R<Value> {
         self.control(reqwest::Method::GET, "counters", None).await
     }
+}
+
+/// A client for the fake tenant described by `info` (its first output line).
+pub(crate) fn client_for(info: &Value) -> Auth0Builder {
+    let field = |name: &str| info[name].as_str().unwrap_or_default().to_owned();
+    Auth0::builder(field("domain"))
+        .client_credentials(field("client_id"), field("client_secret"))
+        .default_connection(field("connection"))
+        .base_url(field("base_url"))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -108,11 +119,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-struct Row {
-    name: String,
-    measured: String,
-    ratio: String,
-    target: String,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) measured: String,
+    pub(crate) ratio: String,
+    pub(crate) target: String,
 }
 
 pub fn run(args: &[String]) -> R {
@@ -125,7 +136,7 @@ pub fn run(args: &[String]) -> R {
             "--only" => only = rest.next().and_then(|n| n.parse::<u8>().ok()),
             other => {
                 return Err(format!(
-                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-6]"
+                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-7]"
                 ));
             }
         }
@@ -181,6 +192,9 @@ async fn all(quick: bool, only: Option<u8>) -> R {
     }
     if wanted(6) {
         rows.extend(fake_search(quick).await?);
+    }
+    if wanted(7) {
+        rows.extend(crate::fleet::rows(quick).await?);
     }
     println!("\n| benchmark | measured (median) | ratio | target |\n|---|---|---|---|");
     for row in rows {

@@ -3,10 +3,12 @@
 //! - `walkthrough [--live]`: the original auth0plus README, step by step.
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
-//! - `bench [--quick]`: the performance table.
+//! - `bench [--quick] [--only N]`: the performance table; `bench-worker` is
+//!   one process of its fleet line (7), started by it.
 
 mod bench;
 mod dotenv;
+mod fleet;
 mod walkthrough;
 
 use std::process::ExitCode;
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
+        "bench-worker" => fleet::worker(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

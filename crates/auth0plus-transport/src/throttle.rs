@@ -23,10 +23,15 @@ use http::{HeaderMap, StatusCode};
 use crate::RateLimitInfo;
 
 const PROBE: Duration = Duration::from_millis(100);
+const FIRST_ANSWER: Duration = Duration::from_millis(5);
+const SLOW_PROBE: Duration = Duration::from_secs(1);
 const MIN_SAMPLE: Duration = Duration::from_millis(100);
 /// How hard a client pushes toward the tenant's whole rate, as a fraction of
 /// what others take (see [`State::pace`]).
 const PRESSURE: f64 = 0.03;
+/// A share this close to the tenant's whole rate: no one else is spending,
+/// and the visible tokens are ours.
+const ALONE: f64 = 0.95;
 /// The smallest part of a spare refill a client takes as its own.
 const MIN_PART: f64 = 0.25;
 /// The slowest rate the throttle believes in: 1 per 10 s.
@@ -50,6 +55,8 @@ struct State {
     /// Learned refill rate, tokens per second.
     rate: Option<f64>,
     in_flight: u64,
+    /// Whether any answer came back yet.
+    answered: bool,
     tenant: f64,
     last_probe: Option<SystemTime>,
     ok_seen: u64,
@@ -126,20 +133,37 @@ impl Throttle {
     pub fn acquire(&self, now: SystemTime) -> Acquire {
         let mut state = self.lock();
         state.refill(now);
-        let granted = match state.tokens {
-            None => true,
-            Some(tokens) if tokens >= 1.0 => true,
-            // Nothing known about the refill yet: one probe at a time, one per
-            // probe interval.
-            Some(_) => {
-                state.rate.is_none()
-                    && state.in_flight == 0
-                    && state
-                        .last_probe
-                        .is_none_or(|last| now.duration_since(last).unwrap_or_default() >= PROBE)
-            }
+        let wait = match state.tokens {
+            Some(tokens) if tokens < 1.0 => Some(match state.pace() {
+                Some(rate) if rate > 0.0 => {
+                    Duration::from_secs_f64(((1.0 - tokens) / (rate * HEADROOM)).clamp(0.001, 60.0))
+                }
+                _ => PROBE,
+            }),
+            // Before the first answer, one request finds out whether there is
+            // a bucket at all, and how full it is; a fleet's processes
+            // starting together would otherwise all spend the same burst.
+            None if !state.answered && state.in_flight > 0 => Some(FIRST_ANSWER),
+            _ => None,
         };
-        if granted && state.rate.is_none() && state.tokens.is_some_and(|t| t < 1.0) {
+        // A bucket that looks empty still lets one probe at a time through
+        // when the next token is far off: every `PROBE` while the refill is
+        // unknown, every `SLOW_PROBE` once it is, so a client whose share
+        // collapsed (others took it all) still learns when it grows back.
+        let every = match state.rate {
+            Some(_) => SLOW_PROBE,
+            None if state.tokens.is_none() => FIRST_ANSWER,
+            None => PROBE,
+        };
+        let granted = wait.is_none_or(|wait| {
+            wait >= every
+                && state.tokens.is_some()
+                && state.in_flight == 0
+                && state
+                    .last_probe
+                    .is_none_or(|last| now.duration_since(last).unwrap_or_default() >= every)
+        });
+        if granted && wait.is_some() && state.tokens.is_some() {
             state.last_probe = Some(now);
         }
         if granted {
@@ -151,13 +175,7 @@ impl Throttle {
                 done: false,
             });
         }
-        let missing = 1.0 - state.tokens.unwrap_or(0.0);
-        Acquire::Wait(match state.pace() {
-            Some(rate) if rate > 0.0 => {
-                Duration::from_secs_f64((missing / (rate * HEADROOM)).clamp(0.001, 60.0))
-            }
-            _ => PROBE,
-        })
+        Acquire::Wait(wait.unwrap_or(PROBE).min(every))
     }
 
     /// How long a request that got a 429 sleeps before it asks for a token
@@ -180,12 +198,13 @@ impl Throttle {
         state
             .rate
             .filter(|r| *r > 0.0)
-            .map(|rate| Duration::from_secs_f64((1.0 / rate).min(60.0)))
+            .map(|rate| Duration::from_secs_f64((1.0 / rate).min(SLOW_PROBE.as_secs_f64())))
     }
 
     fn observe(&self, status: StatusCode, headers: &HeaderMap, now: SystemTime) {
         let mut state = self.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
+        state.answered = true;
         let Some(info) = RateLimitInfo::from_headers(headers) else {
             return;
         };
@@ -217,9 +236,13 @@ impl Throttle {
                     #[allow(clippy::cast_precision_loss, reason = "counts are small")]
                     let refilled = remaining - before + (ok_seen - ok_then) as f64;
                     let seconds = elapsed.as_secs_f64();
-                    if below_cap {
-                        #[allow(clippy::cast_precision_loss, reason = "counts are small")]
-                        let own = (ok_seen - ok_then) as f64 / seconds;
+                    #[allow(clippy::cast_precision_loss, reason = "counts are small")]
+                    let own = (ok_seen - ok_then) as f64 / seconds;
+                    if below_cap && own == 0.0 && refilled <= 0.0 && state.rate.is_none() {
+                        // No success and no refill seen: others hold the bucket;
+                        // that says nothing of the rate yet.
+                        Some((now, remaining, ok_seen))
+                    } else if below_cap {
                         let spare = (remaining - before) / seconds;
                         let tenant = state.tenant.max(own + spare);
                         state.tenant = tenant;
@@ -228,7 +251,9 @@ impl Throttle {
                         } else {
                             1.0
                         };
-                        let sample = (own + spare * part).max(own / 2.0).max(MIN_RATE);
+                        // One window at most halves the share.
+                        let floor = (own / 2.0).max(state.rate.unwrap_or(0.0) / 2.0);
+                        let sample = (own + spare * part).max(floor).max(MIN_RATE);
                         state.rate = Some(state.rate.map_or(sample, |r| 0.5 * r + 0.5 * sample));
                         Some((now, remaining, ok_seen))
                     } else {
@@ -243,7 +268,9 @@ impl Throttle {
         state.refill(now);
         let observed = remaining - in_flight;
         state.tokens = Some(match (state.tokens, state.rate) {
-            (Some(model), Some(_)) if below_cap => model.min(observed),
+            (Some(model), Some(rate)) if below_cap && rate < ALONE * state.tenant => {
+                model.min(observed)
+            }
             _ => observed,
         });
     }
@@ -389,8 +416,8 @@ mod convergence {
     fn sixteen_workers_run_at_the_servers_rate_with_few_429s() {
         for latency in LATENCIES {
             let r = run(50.0, 10, &[Client::new(300, latency)], BUDGET);
-            assert!(ratio(&format!("1 client, {latency} s"), &r) < 1.05);
-            assert!(r.limited <= 10, "{} 429s", r.limited);
+            assert!(ratio(&format!("1 client, {latency} s"), &r) < 1.02);
+            assert!(r.limited <= 3, "{} 429s", r.limited);
             assert_eq!((r.errors, r.succeeded()), (0, 300));
         }
     }
@@ -401,8 +428,22 @@ mod convergence {
             for latency in LATENCIES {
                 let r = run(50.0, 10, &vec![Client::new(300, latency); n], BUDGET);
                 assert!(ratio(&format!("{n} clients, {latency} s"), &r) <= 1.15);
-                assert!(r.limited_share() <= 0.07, "{:.3}", r.limited_share());
+                assert!(r.limited_share() <= 0.05, "{:.3}", r.limited_share());
                 assert_eq!((r.errors, r.succeeded()), (0, 300 * n));
+            }
+        }
+    }
+
+    /// The quick bench's size. The start weighs more here: every process's
+    /// first answer shows the same full bucket, and each spends it.
+    #[test]
+    fn short_fleet_runs_stay_near_the_minimum() {
+        for n in [4, 8] {
+            for latency in LATENCIES {
+                let r = run(50.0, 10, &vec![Client::new(60, latency); n], BUDGET);
+                assert!(ratio(&format!("{n} clients × 60, {latency} s"), &r) <= 1.15);
+                assert!(r.limited_share() <= 0.16, "{:.3}", r.limited_share());
+                assert_eq!((r.errors, r.succeeded()), (0, 60 * n));
             }
         }
     }
@@ -411,12 +452,9 @@ mod convergence {
     fn eight_clients_share_the_bucket() {
         for latency in LATENCIES {
             let r = run(50.0, 10, &vec![Client::new(300, latency); 8], BUDGET);
-            // Not yet as tight as four: a client that falls far behind
-            // catches up slowly, and a few of its requests can run out of
-            // rate-limit budget (seen at 25 ms: 1.31×, 4 of 2,400).
-            assert!(ratio(&format!("8 clients, {latency} s"), &r) <= 1.35);
-            assert!(r.limited_share() <= 0.08, "{:.3}", r.limited_share());
-            assert!(r.errors <= 8, "{} errors", r.errors);
+            assert!(ratio(&format!("8 clients, {latency} s"), &r) <= 1.15);
+            assert!(r.limited_share() <= 0.10, "{:.3}", r.limited_share());
+            assert_eq!((r.errors, r.succeeded()), (0, 2_400));
         }
     }
 
@@ -448,7 +486,7 @@ mod convergence {
         for (label, clients) in [("one joins halfway", &joins_halfway[..]), ("churn", &churn)] {
             let r = run(50.0, 10, clients, BUDGET);
             assert!(ratio(label, &r) <= 1.15);
-            assert!(r.limited_share() <= 0.07, "{:.3}", r.limited_share());
+            assert!(r.limited_share() <= 0.05, "{:.3}", r.limited_share());
             assert_eq!(r.errors, 0);
         }
     }
