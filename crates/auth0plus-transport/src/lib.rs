@@ -27,7 +27,8 @@
 //! of [`RetryPolicy::default`]. Every number is configurable.
 //!
 //! **Attempts and backoff.** At most 4 attempts per request (the first
-//! included). Between attempts: exponential backoff with full jitter, a random
+//! included); a 429 is not an attempt (see the rate-limit budget below).
+//! Between attempts: exponential backoff with full jitter, a random
 //! wait up to 250 ms, then up to 500 ms, 1 s, 2 s… capped at 10 s. No sleep
 //! follows the last attempt, and dropping the future cancels any wait.
 //!
@@ -36,9 +37,11 @@
 //!   nothing): it waits as the answer says, `Retry-After` first, else until
 //!   `x-ratelimit-reset`, else the backoff, plus a jitter of a quarter of the
 //!   backoff step that grows with each retry, so clients colliding on the same
-//!   reset spread out. A wait longer than 60 s is not slept: the 429 is
-//!   returned at once as a typed error (`RetryPolicy::patient()`: 10 attempts
-//!   and waits as long as the server asks, for bulk jobs). A server-requested
+//!   reset spread out. With the [`Throttle`] (on by default in the management
+//!   client) the wait is the server's but at least one refill slot, and the
+//!   throttle then paces the retry. A wait longer than 60 s is not slept: the
+//!   429 is returned at once as a typed error (`RetryPolicy::patient()`: 10
+//!   attempts and waits as long as the server asks, for bulk jobs). A server-requested
 //!   wait is clamped to at most one hour, in every policy, and computed with
 //!   saturating arithmetic, so no header value can panic the client.
 //! - Connection failures (refused, DNS, TLS handshake), for every method:
@@ -62,8 +65,24 @@
 //!
 //! **Timeouts.** Each attempt has 30 s for connecting, sending and reading
 //! the whole answer; past that it fails as a timeout (and is retried only if
-//! idempotent). The reqwest backend also gives up connecting after 10 s. So a
-//! call ends after at most attempts × 30 s plus the waits in between.
+//! idempotent). The reqwest backend also gives up connecting after 10 s.
+//!
+//! **Rate limits have their own budget, in time.** A 429 means the server did
+//! nothing, so it is always safe to retry, and a busy tenant (a fleet of
+//! processes sharing it) should slow a call down, not fail it. 429s therefore
+//! do not use up attempts; instead everything a call spends on the rate limit
+//! (waits for the throttle, sleeps after 429s and the round trips that got
+//! them) comes out of [`RetryPolicy::rate_limit_budget`]: 60 s by default,
+//! two hours with `patient()`, none with `never()`. A 429 whose wait would
+//! overrun it is returned as the typed error; a throttle wait that would is
+//! skipped, and the request goes and the server decides.
+//!
+//! **The time bound.** So one call ends within attempts × 30 s, plus the
+//! backoffs between them (at most 250 ms + 500 ms + 1 s by default), plus the
+//! 60 s rate-limit budget, plus one more 30 s attempt for the 429 that finds
+//! the budget spent: at most 212 s with the defaults, and about 2 h 7 min
+//! with `patient()` (10 attempts, backoffs up to 10 s, a two-hour budget). A management call may add the token fetch,
+//! bounded the same way, and the one resend after a 401.
 //!
 //! **Tokens.** Client-credentials tokens are cached and refreshed 60 s before
 //! they expire (at most half their lifetime early), through the same retry

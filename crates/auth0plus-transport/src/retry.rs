@@ -19,6 +19,10 @@
 //! [`RetryPolicy::max_rate_limit_wait`] is not slept at all (the 429 is
 //! returned at once), and dropping the future cancels any wait.
 //!
+//! Attempts count failures. 429s are bounded in time instead, by
+//! [`RetryPolicy::rate_limit_budget`]: throttle waits, 429 sleeps and the
+//! round trips that got them all come out of it.
+//!
 //! A wait the server asks for (`Retry-After`, `x-ratelimit-reset`) is clamped
 //! to at most one hour, even under [`RetryPolicy::patient`], and every wait is
 //! computed with saturating arithmetic: no header value can make the client

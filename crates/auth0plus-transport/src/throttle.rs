@@ -1,18 +1,42 @@
 //! [`Throttle`]: client-side pacing fed by Auth0's rate-limit headers, so bulk
-//! work runs at the tenant's rate instead of bouncing off 429s.
+//! work runs at the tenant's rate instead of bouncing off 429s, alone or as
+//! one of a fleet of processes sharing the tenant.
 //!
-//! It mirrors the server's token bucket. Every answer carrying
-//! `x-ratelimit-limit`/`-remaining` resets the local estimate to *remaining
-//! minus our own requests still in flight*; the refill rate is learned from
-//! how `remaining` moves between answers while the bucket is below its cap.
-//! A request [`Throttle::acquire`]s a token: it either gets one now or is told
-//! how long until one is due (at 97% of the learned rate) and asks again after
-//! that wait, so waiting requests never hold on to a slot computed from a
-//! stale estimate. While the rate is still unknown and the bucket looks
-//! empty, one request at a time goes ahead as a probe, which is enough to
-//! learn it.
+//! It mirrors the server's token bucket. `x-ratelimit-remaining` is the
+//! tenant's, not ours: other processes spend the same bucket. So:
 //!
-//! Without rate-limit headers (a server that sends none) it never waits.
+//! - **The rate it learns is the share left for us.** Between answers,
+//!   `remaining` moves by the refill, minus what everyone spent; counting our
+//!   own successes back in leaves the refill minus what the others spent.
+//!   Of a spare refill (the bucket filling up) a client takes a part in
+//!   proportion to its share, at least a quarter, so a fleet does not
+//!   overshoot by the fleet's size; one window at most halves the share. A
+//!   window that ends on a full bucket may have wasted refill and only says
+//!   the rate is at least that. The highest rate seen is kept as the
+//!   tenant's.
+//! - **The visible tokens are everyone's.** A request [`Throttle::acquire`]s
+//!   a token from a local model that refills at the learned share; an answer
+//!   lowers it to *remaining minus our own requests in flight* but raises it
+//!   only when the bucket is full or our share is (nearly) the tenant's whole
+//!   rate, so several processes seeing the same 5 tokens do not spend 5 each.
+//! - **Pacing leans toward the whole rate.** Requests pace at 97% of the
+//!   share plus 3% of what the others take (the tenant's rate minus ours). At equal shares that is a small
+//!   push every client feels alike; a client that fell behind pushes harder,
+//!   which is how a fleet evens out and how a client takes over what a
+//!   finished one leaves.
+//! - **It probes when it knows little.** Before the first answer one request
+//!   goes alone (is there a bucket at all, and how full?). While the rate is
+//!   unknown and the bucket looks empty, one request at a time goes ahead as
+//!   a probe, at most one per 100 ms; once it is known, one per second when
+//!   the next token is further off than that.
+//!
+//! A waiting request is told how long until its token is due and asks again
+//! then, so it never holds a slot computed from a stale estimate. Without
+//! rate-limit headers (a server that sends none) it never waits.
+//!
+//! A discrete-event simulation (`throttle/simulation.rs`: N processes with 16
+//! workers each on one bucket, latencies 0.5–25 ms, processes joining and
+//! leaving) runs in the unit tests as the guard for all of this.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,9 +46,14 @@ use http::{HeaderMap, StatusCode};
 
 use crate::RateLimitInfo;
 
+/// While the rate is unknown: one probe per this long.
 const PROBE: Duration = Duration::from_millis(100);
+/// How often waiters look again while the first request is out.
 const FIRST_ANSWER: Duration = Duration::from_millis(5);
+/// Once the rate is known: one probe per this long when the next token is
+/// further off; also the longest slot a 429 waits for.
 const SLOW_PROBE: Duration = Duration::from_secs(1);
+/// The shortest window a rate sample spans.
 const MIN_SAMPLE: Duration = Duration::from_millis(100);
 /// How hard a client pushes toward the tenant's whole rate, as a fraction of
 /// what others take (see [`State::pace`]).
@@ -52,11 +81,12 @@ struct State {
     /// Estimated tokens left on the server (negative: requests queued).
     tokens: Option<f64>,
     updated: Option<SystemTime>,
-    /// Learned refill rate, tokens per second.
+    /// Learned refill rate left for us (our share), tokens per second.
     rate: Option<f64>,
     in_flight: u64,
     /// Whether any answer came back yet.
     answered: bool,
+    /// The highest refill rate seen: the tenant's whole rate, as far as known.
     tenant: f64,
     last_probe: Option<SystemTime>,
     ok_seen: u64,
@@ -122,7 +152,8 @@ impl Throttle {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The learned refill rate (requests per second), once known.
+    /// The refill rate learned for this client (requests per second): the
+    /// tenant's whole rate when alone, the share others leave otherwise.
     #[must_use]
     pub fn rate(&self) -> Option<f64> {
         self.lock().rate

@@ -588,3 +588,59 @@ async fn never_returns_a_429_at_once() {
     assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
     assert!(sleep.sleeps().is_empty());
 }
+
+/// Throttle waits come out of the rate-limit budget too: a wait that would
+/// overrun it is skipped, and the request goes for the server to decide.
+#[tokio::test]
+async fn a_throttle_wait_past_the_budget_is_skipped() {
+    for (budget, waits) in [
+        (Duration::from_secs(60), true),
+        (Duration::from_millis(100), false),
+    ] {
+        let clock = ManualClock::fixed();
+        let throttle = Throttle::new();
+        // A slow refill (a few tokens a second), then an empty bucket.
+        for (advance, status, remaining) in [(0, 200, "5"), (1, 200, "7"), (0, 429, "0")] {
+            clock.advance(Duration::from_secs(advance));
+            let Acquire::Granted(permit) = throttle.acquire(clock.now()) else {
+                panic!("expected a permit");
+            };
+            let answer = response_with_headers(
+                status,
+                &[
+                    ("x-ratelimit-limit", "10"),
+                    ("x-ratelimit-remaining", remaining),
+                ],
+                "{}",
+            );
+            permit.observe(answer.status(), answer.headers(), clock.now());
+        }
+        let Acquire::Wait(due) = throttle.acquire(clock.now()) else {
+            panic!("the bucket is empty");
+        };
+        let backend = ReplayBackend::new().then(response(200, "{}"));
+        let sleep = ManualSleep::new(&clock);
+        let retrying = Retrying::new(backend.clone(), sleep.clone())
+            .with_clock(clock.clone())
+            .with_throttle(throttle)
+            .with_policy(
+                RetryPolicy::default()
+                    .rate_limit_budget(budget)
+                    .attempt_timeout(None),
+            );
+        assert_eq!(
+            retrying.send(request("DELETE")).await.unwrap().status(),
+            200
+        );
+        assert_eq!(backend.request_count(), 1);
+        if waits {
+            assert_eq!(sleep.sleeps(), vec![due]);
+        } else {
+            assert!(
+                due > budget && sleep.sleeps().is_empty(),
+                "{due:?} {:?}",
+                sleep.sleeps()
+            );
+        }
+    }
+}
