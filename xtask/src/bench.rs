@@ -99,6 +99,17 @@ impl FakeProcess {
     pub(crate) async fn counters(&self) -> R<Value> {
         self.control(reqwest::Method::GET, "counters", None).await
     }
+
+    /// (429s, requests, 429s as a percentage of requests) since the counters
+    /// were last reset.
+    pub(crate) async fn rate_limited(&self) -> R<(u64, u64, f64)> {
+        let counters = self.counters().await?;
+        let limited = counters["status"]["429"].as_u64().unwrap_or(0);
+        let total = counters["total"].as_u64().unwrap_or(0).max(1);
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let share = 100.0 * limited as f64 / total as f64;
+        Ok((limited, total, share))
+    }
 }
 
 /// A client for the fake tenant described by `info` (its first output line).
@@ -393,9 +404,22 @@ print(statistics.median(samples))
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Delete every id, 16 at a time; how many deletes failed.
+pub(crate) async fn delete_all(users: &auth0plus::management::Users, ids: Vec<String>) -> usize {
+    use futures::StreamExt;
+    futures::stream::iter(ids)
+        .map(|id| {
+            let users = users.clone();
+            async move { users.delete(&id).await }
+        })
+        .buffer_unordered(16)
+        .filter(|r| futures::future::ready(r.is_err()))
+        .count()
+        .await
+}
+
 /// 3. Bulk: delete N users under 50 rps / burst 10 with 16 concurrent tasks.
 async fn bulk(quick: bool) -> R<Vec<Row>> {
-    use futures::StreamExt;
     let count: usize = if quick { 60 } else { 300 };
     let (rate, burst) = (50.0_f64, 10.0_f64);
     #[allow(clippy::cast_precision_loss, reason = "small counts")]
@@ -416,23 +440,10 @@ async fn bulk(quick: bool) -> R<Vec<Row>> {
             .await
             .map_err(|e| e.to_string())?;
         tokio::time::sleep(Duration::from_millis(300)).await; // the bucket is full
-        let users = auth0.users();
         let start = Instant::now();
-        let errors = futures::stream::iter(ids)
-            .map(|id| {
-                let users = users.clone();
-                async move { users.delete(&id).await }
-            })
-            .buffer_unordered(16)
-            .filter(|r| futures::future::ready(r.is_err()))
-            .count()
-            .await;
+        let errors = delete_all(&auth0.users(), ids).await;
         let wall = start.elapsed();
-        let counters = fake.counters().await?;
-        let limited = counters["status"]["429"].as_u64().unwrap_or(0);
-        let total = counters["total"].as_u64().unwrap_or(0).max(1);
-        #[allow(clippy::cast_precision_loss, reason = "small counts")]
-        let share = 100.0 * limited as f64 / total as f64;
+        let (limited, total, share) = fake.rate_limited().await?;
         rows.push(Row {
             name: format!("3. delete {count} users, 50 rps / burst 10, 16 tasks, throttle {}", if throttle { "on (default)" } else { "off" }),
             measured: format!("{} (minimum {}), {limited} × 429 = {share:.1}% of {total} requests, {errors} errors", ms(wall), ms(minimum)),

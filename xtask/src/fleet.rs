@@ -9,10 +9,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::bench::{FakeProcess, R, Row, client_for};
+use crate::bench::{FakeProcess, R, Row, client_for, delete_all};
 
 /// A worker process, killed on drop.
 struct Worker {
@@ -96,16 +95,7 @@ pub fn worker() -> R {
         line.clear();
         input.read_line(&mut line).map_err(|e| e.to_string())?; // go
         let start = epoch_ms();
-        let users = auth0.users();
-        let errors = futures::stream::iter(ids)
-            .map(|id| {
-                let users = users.clone();
-                async move { users.delete(&id).await }
-            })
-            .buffer_unordered(16)
-            .filter(|r| futures::future::ready(r.is_err()))
-            .count()
-            .await;
+        let errors = delete_all(&auth0.users(), ids).await;
         println!(
             "{}",
             json!({ "start_ms": start, "end_ms": epoch_ms(), "errors": errors })
@@ -152,14 +142,9 @@ async fn run_fleet(processes: usize, count: usize, late: Option<Duration>) -> R<
         .unwrap_or(0);
     let errors: u64 = reports.iter().map(|r| field(r, "errors")).sum();
     let wall = Duration::from_millis(end.saturating_sub(start));
-    let counters = fake.counters().await?;
-    let limited = counters["status"]["429"].as_u64().unwrap_or(0);
-    let total = counters["total"].as_u64().unwrap_or(0).max(1);
+    let (limited, total, share) = fake.rate_limited().await?;
     #[allow(clippy::cast_precision_loss, reason = "small counts")]
-    let (share, minimum) = (
-        100.0 * limited as f64 / total as f64,
-        Duration::from_secs_f64(((processes * count) as f64 - burst) / rate),
-    );
+    let minimum = Duration::from_secs_f64(((processes * count) as f64 - burst) / rate);
     let name = match late {
         Some(late) => format!(
             "7. fleet: {processes} processes × {count} deletes, one tenant at 50 rps / burst 10, the last joining after {:.1} s",

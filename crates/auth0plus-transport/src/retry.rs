@@ -341,7 +341,7 @@ impl<B: HttpBackend> Retrying<B> {
                         {
                             Verdict::GiveUp
                         }
-                        (_, Some(slot)) => Verdict::Retry(slot),
+                        (Some(_), Some(slot)) => Verdict::Retry(slot),
                         // A reset already in the past still deserves a short pause,
                         // or every waiting client would stampede at once.
                         // The pause grows with each retry, so clients that keep
