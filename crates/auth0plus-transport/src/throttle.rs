@@ -352,6 +352,36 @@ mod tests {
         }
     }
 
+    /// Whatever numbers the headers carry (more left than the bucket holds,
+    /// the largest integers, a bucket of 0), the throttle neither panics nor
+    /// asks for a wait longer than a second once it has a rate.
+    #[test]
+    fn hostile_header_values_give_finite_short_waits() {
+        let t = Throttle::new();
+        let mut ms = 0;
+        for (limit, remaining) in [
+            (10, 500),
+            (u64::MAX, u64::MAX),
+            (0, 0),
+            (10, 0),
+            (u64::MAX, 0),
+        ] {
+            for _ in 0..3 {
+                ms += 150;
+                if let Acquire::Granted(p) = t.acquire(at(ms)) {
+                    p.observe(StatusCode::OK, &headers(limit, remaining), at(ms));
+                }
+                if let Acquire::Wait(wait) = t.acquire(at(ms)) {
+                    assert!(
+                        wait <= Duration::from_secs(1),
+                        "{limit}/{remaining}: {wait:?}"
+                    );
+                }
+            }
+            assert!(t.rate().is_none_or(f64::is_finite), "{:?}", t.rate());
+        }
+    }
+
     #[test]
     fn without_headers_it_never_waits() {
         let t = Throttle::new();

@@ -644,3 +644,36 @@ async fn a_throttle_wait_past_the_budget_is_skipped() {
         }
     }
 }
+
+/// Headers are the server's to set: a tenant that says "empty" on every
+/// success (or a proxy that garbles the headers) slows the throttle down, but
+/// cannot hold a call past its rate-limit budget.
+#[tokio::test]
+async fn headers_that_always_say_empty_cannot_stall_a_call_past_its_budget() {
+    let clock = ManualClock::fixed();
+    let sleep = ManualSleep::new(&clock);
+    let backend = ReplayBackend::new().otherwise(|_| {
+        Ok(response_with_headers(
+            200,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0")],
+            "{}",
+        ))
+    });
+    let budget = Duration::from_secs(5);
+    let retrying = Retrying::new(backend.clone(), sleep.clone())
+        .with_clock(clock.clone())
+        .with_throttle(Throttle::new())
+        .with_policy(
+            RetryPolicy::default()
+                .rate_limit_budget(budget)
+                .attempt_timeout(None),
+        );
+    for _ in 0..50 {
+        let before: Duration = sleep.sleeps().iter().sum();
+        assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+        let waited = sleep.sleeps().iter().sum::<Duration>() - before;
+        assert!(waited <= budget, "{waited:?}");
+    }
+    assert_eq!(backend.request_count(), 50);
+    assert!(!sleep.sleeps().is_empty(), "the throttle never waited");
+}
