@@ -404,6 +404,20 @@ print(statistics.median(samples))
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A client for bulk work (the patient policy) that already holds its token.
+pub(crate) async fn bulk_client(builder: Auth0Builder) -> R<Auth0> {
+    let auth0 = builder
+        .retry_policy(auth0plus::transport::RetryPolicy::patient())
+        .build()
+        .map_err(|e| e.to_string())?;
+    auth0
+        .token_source()
+        .token()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(auth0)
+}
+
 /// Delete every id, 16 at a time; how many deletes failed.
 pub(crate) async fn delete_all(users: &auth0plus::management::Users, ids: Vec<String>) -> usize {
     use futures::StreamExt;
@@ -428,17 +442,7 @@ async fn bulk(quick: bool) -> R<Vec<Row>> {
     for throttle in [true, false] {
         let fake = FakeProcess::start(&["--rate-limit", "50,10"])?;
         let ids = fake.seed(count).await?;
-        let auth0 = fake
-            .client()
-            .throttle(throttle)
-            .retry_policy(auth0plus::transport::RetryPolicy::patient())
-            .build()
-            .map_err(|e| e.to_string())?;
-        auth0
-            .token_source()
-            .token()
-            .await
-            .map_err(|e| e.to_string())?;
+        let auth0 = bulk_client(fake.client().throttle(throttle)).await?;
         tokio::time::sleep(Duration::from_millis(300)).await; // the bucket is full
         let start = Instant::now();
         let errors = delete_all(&auth0.users(), ids).await;

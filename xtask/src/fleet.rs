@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
-use crate::bench::{FakeProcess, R, Row, client_for, delete_all};
+use crate::bench::{FakeProcess, R, Row, bulk_client, client_for, delete_all};
 
 /// A worker process, killed on drop.
 struct Worker {
@@ -82,15 +82,7 @@ pub fn worker() -> R {
         .collect();
     let runtime = crate::runtime()?;
     runtime.block_on(async {
-        let auth0 = client_for(&order["tenant"])
-            .retry_policy(auth0plus::transport::RetryPolicy::patient())
-            .build()
-            .map_err(|e| e.to_string())?;
-        auth0
-            .token_source()
-            .token()
-            .await
-            .map_err(|e| e.to_string())?;
+        let auth0 = bulk_client(client_for(&order["tenant"])).await?;
         println!("{}", json!({ "ready": true }));
         line.clear();
         input.read_line(&mut line).map_err(|e| e.to_string())?; // go
