@@ -157,7 +157,9 @@ async fn run_fleet(processes: usize, count: usize, late: Option<Duration>) -> R<
             "{:.2}× the minimum",
             wall.as_secs_f64() / minimum.as_secs_f64()
         ),
-        target: if processes == 4 {
+        // The target is for the full size; at the quick one the start, when
+        // every process sees the same full bucket, weighs several times more.
+        target: if processes == 4 && count >= 300 && late.is_none() {
             "≤ 1.15×, 429s ≤ 10%, 0 errors".into()
         } else {
             "—".into()

@@ -222,7 +222,8 @@ impl Throttle {
     }
 
     /// How long a request that got a 429 should wait before its retry is
-    /// paced again, when the refill rate is known.
+    /// paced again, when the refill rate is known: one refill slot, at most a
+    /// second (a share that collapsed must not park retries for long).
     #[must_use]
     pub fn retry_wait(&self) -> Option<Duration> {
         let state = self.lock();
