@@ -194,7 +194,7 @@ impl Throttle {
                     .last_probe
                     .is_none_or(|last| now.duration_since(last).unwrap_or_default() >= every)
         });
-        if granted && wait.is_some() && state.tokens.is_some() {
+        if granted && wait.is_some() {
             state.last_probe = Some(now);
         }
         if granted {
@@ -250,53 +250,10 @@ impl Throttle {
         if status != StatusCode::TOO_MANY_REQUESTS {
             state.ok_seen += 1;
         }
-        // Learn the refill rate from how `remaining` moves between answers,
-        // counting our own successes back in; what others spend stays out,
-        // so with a fleet on the tenant this is the share left for us. A
-        // window that ends on a full bucket may have wasted refill: it only
-        // says the rate is at least that (less one token, as `remaining` is
-        // rounded down), and the next window starts below the cap.
-        let ok_seen = state.ok_seen;
+        state.learn(now, remaining, limit);
+        // The visible tokens are everyone's: they lower our model, and raise
+        // it only when the bucket is full or the share is (nearly) all ours.
         let below_cap = remaining < limit - 1.0;
-        state.sample = match state.sample {
-            None => below_cap.then_some((now, remaining, ok_seen)),
-            Some((then, before, ok_then)) => {
-                let elapsed = now.duration_since(then).unwrap_or_default();
-                if elapsed < MIN_SAMPLE {
-                    below_cap.then_some((then, before, ok_then))
-                } else {
-                    #[allow(clippy::cast_precision_loss, reason = "counts are small")]
-                    let refilled = remaining - before + (ok_seen - ok_then) as f64;
-                    let seconds = elapsed.as_secs_f64();
-                    #[allow(clippy::cast_precision_loss, reason = "counts are small")]
-                    let own = (ok_seen - ok_then) as f64 / seconds;
-                    if below_cap && own == 0.0 && refilled <= 0.0 && state.rate.is_none() {
-                        // No success and no refill seen: others hold the bucket;
-                        // that says nothing of the rate yet.
-                        Some((now, remaining, ok_seen))
-                    } else if below_cap {
-                        let spare = (remaining - before) / seconds;
-                        let tenant = state.tenant.max(own + spare);
-                        state.tenant = tenant;
-                        let part = if tenant > 0.0 {
-                            (own / tenant).clamp(MIN_PART, 1.0)
-                        } else {
-                            1.0
-                        };
-                        // One window at most halves the share.
-                        let floor = (own / 2.0).max(state.rate.unwrap_or(0.0) / 2.0);
-                        let sample = (own + spare * part).max(floor).max(MIN_RATE);
-                        state.rate = Some(state.rate.map_or(sample, |r| 0.5 * r + 0.5 * sample));
-                        Some((now, remaining, ok_seen))
-                    } else {
-                        let at_least = (refilled - 1.0) / seconds;
-                        state.tenant = state.tenant.max(at_least);
-                        state.rate = state.rate.map(|r| r.max(at_least));
-                        None
-                    }
-                }
-            }
-        };
         state.refill(now);
         let observed = remaining - in_flight;
         state.tokens = Some(match (state.tokens, state.rate) {
@@ -309,6 +266,56 @@ impl Throttle {
 }
 
 impl State {
+    /// Learn the refill rate from how `remaining` moves between answers,
+    /// counting our own successes back in; what others spend stays out, so
+    /// with a fleet on the tenant this is the share left for us. A window
+    /// that ends on a full bucket may have wasted refill: it only says the
+    /// rate is at least that (less one token, as `remaining` is rounded
+    /// down), and the next window starts below the cap.
+    fn learn(&mut self, now: SystemTime, remaining: f64, limit: f64) {
+        let ok_seen = self.ok_seen;
+        let below_cap = remaining < limit - 1.0;
+        let Some((then, before, ok_then)) = self.sample else {
+            self.sample = below_cap.then_some((now, remaining, ok_seen));
+            return;
+        };
+        let elapsed = now.duration_since(then).unwrap_or_default();
+        if elapsed < MIN_SAMPLE {
+            self.sample = below_cap.then_some((then, before, ok_then));
+            return;
+        }
+        let seconds = elapsed.as_secs_f64();
+        #[allow(clippy::cast_precision_loss, reason = "counts are small")]
+        let served = (ok_seen - ok_then) as f64;
+        let refilled = remaining - before + served;
+        if !below_cap {
+            let at_least = (refilled - 1.0) / seconds;
+            self.tenant = self.tenant.max(at_least);
+            self.rate = self.rate.map(|r| r.max(at_least));
+            self.sample = None;
+            return;
+        }
+        self.sample = Some((now, remaining, ok_seen));
+        if served == 0.0 && refilled <= 0.0 && self.rate.is_none() {
+            // No success and no refill seen: others hold the bucket; that
+            // says nothing of the rate yet.
+            return;
+        }
+        let (own, spare) = (served / seconds, (remaining - before) / seconds);
+        self.tenant = self.tenant.max(own + spare);
+        // Of a spare refill, take a part in proportion to our share (at least
+        // a quarter), so a fleet does not overshoot by its size.
+        let part = if self.tenant > 0.0 {
+            (own / self.tenant).clamp(MIN_PART, 1.0)
+        } else {
+            1.0
+        };
+        // One window at most halves the share.
+        let floor = (own / 2.0).max(self.rate.unwrap_or(0.0) / 2.0);
+        let sample = (own + spare * part).max(floor).max(MIN_RATE);
+        self.rate = Some(self.rate.map_or(sample, |r| 0.5 * r + 0.5 * sample));
+    }
+
     /// The rate to pace at: the share learned, pushed toward the tenant's
     /// whole rate in proportion to what others take.
     fn pace(&self) -> Option<f64> {
