@@ -12,12 +12,12 @@ use auth0plus::Auth0Builder;
 use auth0plus::prelude::*;
 use serde_json::{Value, json};
 
-type R<T = ()> = Result<T, String>;
+pub(crate) type R<T = ()> = Result<T, String>;
 
 /// A fake tenant running as a child process, killed on drop.
-struct FakeProcess {
+pub(crate) struct FakeProcess {
     child: Child,
-    info: Value,
+    pub(crate) info: Value,
     http: reqwest::Client,
 }
 
@@ -29,7 +29,7 @@ impl Drop for FakeProcess {
 }
 
 impl FakeProcess {
-    fn start(flags: &[&str]) -> R<Self> {
+    pub(crate) fn start(flags: &[&str]) -> R<Self> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut child = Command::new(exe)
             .arg("fake-tenant")
@@ -58,13 +58,15 @@ impl FakeProcess {
     }
 
     fn client(&self) -> Auth0Builder {
-        Auth0::builder(self.field("domain"))
-            .client_credentials(self.field("client_id"), self.field("client_secret"))
-            .default_connection(self.field("connection"))
-            .base_url(self.field("base_url"))
+        client_for(&self.info)
     }
 
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> R<Value> {
+    pub(crate) async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> R<Value> {
         let mut request = self
             .http
             .request(method, format!("{}/__fake/{path}", self.field("base_url")));
@@ -78,7 +80,7 @@ impl FakeProcess {
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn seed(&self, count: usize) -> R<Vec<String>> {
+    pub(crate) async fn seed(&self, count: usize) -> R<Vec<String>> {
         let answer = self
             .control(
                 reqwest::Method::POST,
@@ -94,9 +96,29 @@ impl FakeProcess {
             .collect())
     }
 
-    async fn counters(&self) -> R<Value> {
+    pub(crate) async fn counters(&self) -> R<Value> {
         self.control(reqwest::Method::GET, "counters", None).await
     }
+
+    /// (429s, requests, 429s as a percentage of requests) since the counters
+    /// were last reset.
+    pub(crate) async fn rate_limited(&self) -> R<(u64, u64, f64)> {
+        let counters = self.counters().await?;
+        let limited = counters["status"]["429"].as_u64().unwrap_or(0);
+        let total = counters["total"].as_u64().unwrap_or(0).max(1);
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let share = 100.0 * limited as f64 / total as f64;
+        Ok((limited, total, share))
+    }
+}
+
+/// A client for the fake tenant described by `info` (its first output line).
+pub(crate) fn client_for(info: &Value) -> Auth0Builder {
+    let field = |name: &str| info[name].as_str().unwrap_or_default().to_owned();
+    Auth0::builder(field("domain"))
+        .client_credentials(field("client_id"), field("client_secret"))
+        .default_connection(field("connection"))
+        .base_url(field("base_url"))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -108,11 +130,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-struct Row {
-    name: String,
-    measured: String,
-    ratio: String,
-    target: String,
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) measured: String,
+    pub(crate) ratio: String,
+    pub(crate) target: String,
 }
 
 pub fn run(args: &[String]) -> R {
@@ -125,7 +147,7 @@ pub fn run(args: &[String]) -> R {
             "--only" => only = rest.next().and_then(|n| n.parse::<u8>().ok()),
             other => {
                 return Err(format!(
-                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-6]"
+                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-7]"
                 ));
             }
         }
@@ -182,6 +204,9 @@ async fn all(quick: bool, only: Option<u8>) -> R {
     }
     if wanted(6) {
         rows.extend(fake_search(quick).await?);
+    }
+    if wanted(7) {
+        rows.extend(crate::fleet::rows(quick).await?);
     }
     println!("\n| benchmark | measured (median) | ratio | target |\n|---|---|---|---|");
     for row in rows {
@@ -382,9 +407,36 @@ print(statistics.median(samples))
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A client for bulk work (the patient policy) that already holds its token.
+pub(crate) async fn bulk_client(builder: Auth0Builder) -> R<Auth0> {
+    let auth0 = builder
+        .retry_policy(auth0plus::transport::RetryPolicy::patient())
+        .build()
+        .map_err(|e| e.to_string())?;
+    auth0
+        .token_source()
+        .token()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(auth0)
+}
+
+/// Delete every id, 16 at a time; how many deletes failed.
+pub(crate) async fn delete_all(users: &auth0plus::management::Users, ids: Vec<String>) -> usize {
+    use futures::StreamExt;
+    futures::stream::iter(ids)
+        .map(|id| {
+            let users = users.clone();
+            async move { users.delete(&id).await }
+        })
+        .buffer_unordered(16)
+        .filter(|r| futures::future::ready(r.is_err()))
+        .count()
+        .await
+}
+
 /// 3. Bulk: delete N users under 50 rps / burst 10 with 16 concurrent tasks.
 async fn bulk(quick: bool) -> R<Vec<Row>> {
-    use futures::StreamExt;
     let count: usize = if quick { 60 } else { 300 };
     let (rate, burst) = (50.0_f64, 10.0_f64);
     #[allow(clippy::cast_precision_loss, reason = "small counts")]
@@ -393,35 +445,12 @@ async fn bulk(quick: bool) -> R<Vec<Row>> {
     for throttle in [true, false] {
         let fake = FakeProcess::start(&["--rate-limit", "50,10"])?;
         let ids = fake.seed(count).await?;
-        let auth0 = fake
-            .client()
-            .throttle(throttle)
-            .retry_policy(auth0plus::transport::RetryPolicy::patient())
-            .build()
-            .map_err(|e| e.to_string())?;
-        auth0
-            .token_source()
-            .token()
-            .await
-            .map_err(|e| e.to_string())?;
+        let auth0 = bulk_client(fake.client().throttle(throttle)).await?;
         tokio::time::sleep(Duration::from_millis(300)).await; // the bucket is full
-        let users = auth0.users();
         let start = Instant::now();
-        let errors = futures::stream::iter(ids)
-            .map(|id| {
-                let users = users.clone();
-                async move { users.delete(&id).await }
-            })
-            .buffer_unordered(16)
-            .filter(|r| futures::future::ready(r.is_err()))
-            .count()
-            .await;
+        let errors = delete_all(&auth0.users(), ids).await;
         let wall = start.elapsed();
-        let counters = fake.counters().await?;
-        let limited = counters["status"]["429"].as_u64().unwrap_or(0);
-        let total = counters["total"].as_u64().unwrap_or(0).max(1);
-        #[allow(clippy::cast_precision_loss, reason = "small counts")]
-        let share = 100.0 * limited as f64 / total as f64;
+        let (limited, total, share) = fake.rate_limited().await?;
         rows.push(Row {
             name: format!("3. delete {count} users, 50 rps / burst 10, 16 tasks, throttle {}", if throttle { "on (default)" } else { "off" }),
             measured: format!("{} (minimum {}), {limited} × 429 = {share:.1}% of {total} requests, {errors} errors", ms(wall), ms(minimum)),

@@ -3,7 +3,8 @@
 //! - `walkthrough [--live]`: the original auth0plus README, step by step.
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
-//! - `bench [--quick]`: the performance table.
+//! - `bench [--quick] [--only N]`: the performance table; `bench-worker` is
+//!   one process of its fleet line (7), started by it.
 //! - `publish-check`, `package`, `msrv`: readiness of every publishable crate
 //!   for crates.io and docs.rs (see `publish.rs`).
 //! - `fake-spec [--check]`: the fake tenant's embedded copy of the vendored spec.
@@ -12,6 +13,7 @@
 mod bench;
 mod dotenv;
 mod fake_spec;
+mod fleet;
 mod publish;
 mod sdk_check;
 mod walkthrough;
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         "msrv" => publish::msrv(),
         "fake-spec" => fake_spec::run(&rest),
         "sdk-check" => sdk_check::run_check(&rest),
+        "bench-worker" => fleet::worker(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

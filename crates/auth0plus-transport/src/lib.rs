@@ -27,7 +27,8 @@
 //! of [`RetryPolicy::default`]. Every number is configurable.
 //!
 //! **Attempts and backoff.** At most 4 attempts per request (the first
-//! included). Between attempts: exponential backoff with full jitter, a random
+//! included); a 429 is not an attempt (see the rate-limit budget below).
+//! Between attempts: exponential backoff with full jitter, a random
 //! wait up to 250 ms, then up to 500 ms, 1 s, 2 s… capped at 10 s. No sleep
 //! follows the last attempt, and dropping the future cancels any wait.
 //!
@@ -37,9 +38,11 @@
 //!   `x-ratelimit-reset`, else the backoff (`Retry-After` may be seconds or
 //!   an HTTP date), plus a jitter of a quarter of the
 //!   backoff step that grows with each retry, so clients colliding on the same
-//!   reset spread out. A wait longer than 60 s is not slept: the 429 is
-//!   returned at once as a typed error (`RetryPolicy::patient()`: 10 attempts
-//!   and waits as long as the server asks, for bulk jobs). A server-requested
+//!   reset spread out. With the [`Throttle`] (on by default in the management
+//!   client) the wait is the server's but at least one refill slot, and the
+//!   throttle then paces the retry. A wait longer than 60 s is not slept: the
+//!   429 is returned at once as a typed error (`RetryPolicy::patient()`: 10
+//!   attempts and waits as long as the server asks, for bulk jobs). A server-requested
 //!   wait is clamped to at most one hour, in every policy, and computed with
 //!   saturating arithmetic, so no header value can panic the client; a
 //!   number too large to read counts as the longest wait, not as none.
@@ -64,14 +67,29 @@
 //!
 //! **Timeouts.** Each attempt has 30 s for connecting, sending and reading
 //! the whole answer; past that it fails as a timeout (and is retried only if
-//! idempotent). The reqwest backend also gives up connecting after 10 s. So a
-//! request ends after at most attempts × 30 s plus the waits in between. A
-//! management call that must first fetch a token sends the token request
-//! with its own attempts, so it makes at most 2 × attempts attempts and ends
-//! within 2 × attempts × 30 s plus waits; when a 401 forces a token refresh,
-//! the refresh and the resend add as much again (4 × attempts at most). A
-//! streamed body ([`HttpBackend::send_streaming`]) has the attempt's time
-//! for its headers, then for each chunk.
+//! idempotent). The reqwest backend also gives up connecting after 10 s.
+//!
+//! **Rate limits have their own budget, in time.** A 429 means the server did
+//! nothing, so it is always safe to retry, and a busy tenant (a fleet of
+//! processes sharing it) should slow a call down, not fail it. 429s therefore
+//! do not use up attempts; instead everything a call spends on the rate limit
+//! (waits for the throttle, sleeps after 429s and the round trips that got
+//! them) comes out of [`RetryPolicy::rate_limit_budget`]: 60 s by default,
+//! two hours with `patient()`, none with `never()`. A 429 whose wait would
+//! overrun it is returned as the typed error; a throttle wait that would is
+//! skipped, and the request goes and the server decides.
+//!
+//! **The time bound.** So one call ends within attempts × 30 s, plus the
+//! backoffs between them (at most 250 ms + 500 ms + 1 s by default), plus the
+//! 60 s rate-limit budget, plus one more 30 s attempt for the 429 that finds
+//! the budget spent: at most 212 s with the defaults, and about 2 h 7 min
+//! with `patient()` (10 attempts, backoffs up to 10 s, a two-hour budget). A
+//! management call that must first fetch a token sends the token request with
+//! its own attempts, bounded the same way, so it makes at most 2 × attempts
+//! attempts; when a 401 forces a token refresh, the refresh and the resend add
+//! as much again (4 × attempts at most). A streamed body
+//! ([`HttpBackend::send_streaming`]) has the attempt's time for its headers,
+//! then for each chunk.
 //!
 //! **Sizes.** A body may be at most 32 MiB ([`DEFAULT_RESPONSE_LIMIT`]; per
 //! request with [`ResponseLimit`]). Past it reading stops and the request

@@ -19,6 +19,10 @@
 //! [`RetryPolicy::max_rate_limit_wait`] is not slept at all (the 429 is
 //! returned at once), and dropping the future cancels any wait.
 //!
+//! Attempts count failures. 429s are bounded in time instead, by
+//! [`RetryPolicy::rate_limit_budget`]: throttle waits, 429 sleeps and the
+//! round trips that got them all come out of it.
+//!
 //! A wait the server asks for (`Retry-After`, `x-ratelimit-reset`) is clamped
 //! to at most one hour, even under [`RetryPolicy::patient`], and every wait is
 //! computed with saturating arithmetic: no header value can make the client
@@ -46,7 +50,13 @@ use crate::{
 /// `x-ratelimit-reset` beyond it is read as this.
 const MAX_SERVER_WAIT: Duration = Duration::from_secs(60 * 60);
 
+/// The least a 429 costs the rate-limit budget.
+const MIN_CHARGE: Duration = Duration::from_millis(1);
+
 /// How many times to try and how long to wait in between.
+///
+/// Attempts count failures; rate-limit waits (429s and throttle pacing) are
+/// bounded by time instead, [`RetryPolicy::rate_limit_budget`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -54,7 +64,8 @@ const MAX_SERVER_WAIT: Duration = Duration::from_secs(60 * 60);
 /// let policy = RetryPolicy::default()
 ///     .max_attempts(6)
 ///     .base_delay(Duration::from_millis(100))
-///     .max_rate_limit_wait(Some(Duration::from_secs(120)));
+///     .max_rate_limit_wait(Some(Duration::from_secs(120)))
+///     .rate_limit_budget(Duration::from_secs(300));
 /// assert_eq!(policy.attempts(), 6);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,41 +74,46 @@ pub struct RetryPolicy {
     base_delay: Duration,
     max_delay: Duration,
     max_rate_limit_wait: Option<Duration>,
+    rate_limit_budget: Duration,
     attempt_timeout: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
     /// 4 attempts, backoff from 250 ms up to 10 s, rate-limit waits up to
-    /// 60 s, 30 s per attempt.
+    /// 60 s each and 60 s in all, 30 s per attempt.
     fn default() -> Self {
         Self {
             max_attempts: 4,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
             max_rate_limit_wait: Some(Duration::from_secs(60)),
+            rate_limit_budget: Duration::from_secs(60),
             attempt_timeout: Some(Duration::from_secs(30)),
         }
     }
 }
 
 impl RetryPolicy {
-    /// One attempt, no retries (the attempt timeout still applies).
+    /// One attempt, no retries and no rate-limit waits (the attempt timeout
+    /// still applies).
     #[must_use]
     pub fn never() -> Self {
         Self {
             max_attempts: 1,
+            rate_limit_budget: Duration::ZERO,
             ..Self::default()
         }
     }
 
     /// For bulk jobs: 10 attempts, and rate-limit waits as long as the server
-    /// asks, up to one hour (a longer `Retry-After` or reset is clamped to one
-    /// hour).
+    /// asks (a `Retry-After` or reset beyond one hour is read as one hour),
+    /// up to two hours in all.
     #[must_use]
     pub fn patient() -> Self {
         Self {
             max_attempts: 10,
             max_rate_limit_wait: None,
+            rate_limit_budget: MAX_SERVER_WAIT * 2,
             ..Self::default()
         }
     }
@@ -128,6 +144,18 @@ impl RetryPolicy {
     #[must_use]
     pub fn max_rate_limit_wait(mut self, wait: Option<Duration>) -> Self {
         self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// The most time one call spends on the rate limit, all together: waits
+    /// for the throttle, sleeps after 429s and the round trips that got them.
+    /// A 429 whose wait would go past it is returned; a throttle wait that
+    /// would, is skipped (the request goes and the server decides). 429s do
+    /// not count as attempts: the server did nothing, so retrying is safe,
+    /// and a busy tenant slows a call down instead of failing it.
+    #[must_use]
+    pub fn rate_limit_budget(mut self, budget: Duration) -> Self {
+        self.rate_limit_budget = budget;
         self
     }
 
@@ -322,10 +350,14 @@ impl<B: HttpBackend> Retrying<B> {
             Ok(response) => {
                 let status = response.status();
                 if status == StatusCode::TOO_MANY_REQUESTS {
-                    let asked = RateLimitInfo::from_headers(response.headers())
-                        .and_then(|info| info.wait(self.clock.now()));
-                    // Asked once: the rate the throttle learned, as one refill slot.
-                    let slot = self.throttle.as_ref().and_then(Throttle::retry_wait);
+                    let info = RateLimitInfo::from_headers(response.headers());
+                    let asked = info.and_then(|info| info.wait(self.clock.now()));
+                    // The throttle's wait, asked once: the server's, but at least
+                    // one refill slot at the learned rate (the throttle then
+                    // paces the retry).
+                    let slot = self.throttle.as_ref().and_then(|throttle| {
+                        throttle.after_rate_limit(&info.unwrap_or_default(), self.clock.now())
+                    });
                     return match (asked, slot) {
                         (Some(wait), _)
                             if self
@@ -335,10 +367,7 @@ impl<B: HttpBackend> Retrying<B> {
                         {
                             Verdict::GiveUp
                         }
-                        // With a throttle that knows the refill rate, wait one
-                        // refill slot (the throttle then paces the retry), but
-                        // never less than the server asked for.
-                        (Some(wait), Some(slot)) => Verdict::Retry(wait.max(slot)),
+                        (Some(_), Some(slot)) => Verdict::Retry(slot),
                         // A reset already in the past still deserves a short pause,
                         // or every waiting client would stampede at once.
                         // The pause grows with each retry, so clients that keep
@@ -451,15 +480,17 @@ impl<B: HttpBackend> Retrying<B> {
 }
 
 impl<B> Retrying<B> {
-    /// Wait until the throttle grants a token.
+    /// Wait until the throttle grants a token, charging the waits to
+    /// `spent` (the call's rate-limit budget).
     ///
-    /// With an instant timer (see [`Sleep::is_instant`]) waiting is
-    /// impossible, and looping on it would spin: the request then takes the
-    /// token if one is granted at once and is otherwise sent unthrottled
-    /// (`None`), without a permit.
+    /// A wait that would overrun the budget is not taken: the request goes
+    /// unthrottled (`None`, without a permit) and the server decides. So does
+    /// one with an instant timer (see [`Sleep::is_instant`]), on which waiting
+    /// is impossible and looping would spin.
     async fn paced(
         &self,
         throttle: &Throttle,
+        spent: &mut Duration,
         method: &http::Method,
         path: &str,
     ) -> Option<Permit> {
@@ -470,7 +501,12 @@ impl<B> Retrying<B> {
                     tracing::trace!(%method, %path, "throttle wait skipped: instant timer");
                     return None;
                 }
+                Acquire::Wait(wait) if *spent + wait > self.policy.rate_limit_budget => {
+                    tracing::debug!(%method, %path, "rate-limit budget spent: sent unthrottled");
+                    return None;
+                }
                 Acquire::Wait(wait) => {
+                    *spent += wait;
                     tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled");
                     self.sleep.sleep(wait).await;
                 }
@@ -536,17 +572,38 @@ impl<B: HttpBackend> Retrying<B> {
             .throttle
             .as_ref()
             .filter(|_| request.extensions().get::<Unthrottled>().is_none());
-        let mut attempt = 1;
+        // Attempts count failures; 429s spend the rate-limit budget instead.
+        let (mut attempt, mut limited, mut spent) = (1, 0, Duration::ZERO);
         loop {
             let permit = match throttle {
-                Some(throttle) => self.paced(throttle, &method, &path).await,
+                Some(throttle) => self.paced(throttle, &mut spent, &method, &path).await,
                 None => None,
             };
+            let sent = self.clock.now();
             let outcome = attempt_once(copy_request(&request)).await;
             if let (Some(permit), Ok(response)) = (permit, &outcome) {
                 permit.observe(response.status(), response.headers(), self.clock.now());
             }
-            let verdict = if attempt >= self.policy.max_attempts {
+            let rate_limited =
+                matches!(&outcome, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
+            let verdict = if rate_limited {
+                limited += 1;
+                // The round trip counts too, and at least a millisecond, so
+                // that no answer (`Retry-After: 0`, an instant timer) can make
+                // the loop endless.
+                spent += self
+                    .clock
+                    .now()
+                    .duration_since(sent)
+                    .unwrap_or_default()
+                    .max(MIN_CHARGE);
+                match self.verdict(&outcome, idempotent, limited) {
+                    Verdict::Retry(wait) if spent + wait > self.policy.rate_limit_budget => {
+                        Verdict::GiveUp
+                    }
+                    verdict => verdict,
+                }
+            } else if attempt >= self.policy.max_attempts {
                 Verdict::Done
             } else {
                 self.verdict(&outcome, idempotent, attempt)
@@ -567,7 +624,11 @@ impl<B: HttpBackend> Retrying<B> {
                     );
                     drop(outcome);
                     self.sleep.sleep(wait).await;
-                    attempt += 1;
+                    if rate_limited {
+                        spent += wait;
+                    } else {
+                        attempt += 1;
+                    }
                 }
             }
         }

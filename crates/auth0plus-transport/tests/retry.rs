@@ -276,11 +276,13 @@ async fn repeated_429s_at_the_same_reset_spread_out_more_each_time() {
         });
         let retrying = Retrying::new(backend, sleep.clone())
             .with_clock(clock.clone())
-            .with_policy(RetryPolicy::default().max_attempts(5).attempt_timeout(None));
+            .with_policy(RetryPolicy::default().attempt_timeout(None));
         assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
         let sleeps = sleep.sleeps();
-        assert_eq!(sleeps.len(), 4);
-        for (i, wait) in sleeps.iter().enumerate() {
+        // 429s are not attempts: they go on until the 60 s budget is spent.
+        assert!(sleeps.len() > 4, "{sleeps:?}");
+        assert!(sleeps.iter().sum::<Duration>() <= Duration::from_secs(60));
+        for (i, wait) in sleeps.iter().take(4).enumerate() {
             // The reset is now (the manual clock does not move past it by much), so the
             // wait is the jitter: at most a quarter of backoff step i + 1.
             let step = Duration::from_millis(250) * 2u32.pow(u32::try_from(i).unwrap());
@@ -558,4 +560,165 @@ async fn streaming_retries_before_the_body_and_holds_the_body_to_its_limit() {
     let mut unlimited = request("GET");
     unlimited.extensions_mut().insert(ResponseLimit(None));
     assert_eq!(retrying.send(unlimited).await.unwrap().body().len(), 100);
+}
+
+/// A 429 means the server did nothing: it spends the rate-limit budget, not
+/// the attempts meant for failures.
+#[tokio::test]
+async fn rate_limits_do_not_use_up_the_attempts() {
+    let limited = || Ok(response_with_headers(429, &[("retry-after", "1")], "{}"));
+    let backend = ReplayBackend::new()
+        .then(limited())
+        .then(response(503, "{}"))
+        .then(limited())
+        .then(limited())
+        .then(response(503, "{}"))
+        .then(response(200, "{}"));
+    let (retrying, _, _) = setup(&backend);
+    let retrying =
+        retrying.with_policy(RetryPolicy::default().max_attempts(3).attempt_timeout(None));
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+    assert_eq!(backend.request_count(), 6);
+}
+
+/// A tenant that answers 429 forever: the call waits out its budget, never
+/// more, and returns the 429.
+#[tokio::test]
+async fn endless_429s_end_when_the_rate_limit_budget_is_spent() {
+    let backend = ReplayBackend::new()
+        .otherwise(|_| Ok(response_with_headers(429, &[("retry-after", "7")], "{}")));
+    let (retrying, _, sleep) = setup(&backend);
+    let budget = Duration::from_secs(100);
+    let retrying = retrying.with_policy(
+        RetryPolicy::default()
+            .rate_limit_budget(budget)
+            .attempt_timeout(None),
+    );
+    assert_eq!(
+        retrying.send(request("DELETE")).await.unwrap().status(),
+        429
+    );
+    let waited: Duration = sleep.sleeps().iter().sum();
+    assert!(waited <= budget, "{waited:?}");
+    // It stops only when the next wait would not fit: that wait is the
+    // server's 7 s plus a jitter of up to a quarter of the 10 s backoff cap.
+    assert!(
+        waited >= budget - Duration::from_millis(9_500),
+        "{waited:?}"
+    );
+    // An instant timer and `Retry-After: 0` still end: each 429 costs at least a millisecond.
+    let backend = ReplayBackend::new()
+        .otherwise(|_| Ok(response_with_headers(429, &[("retry-after", "0")], "{}")));
+    let retrying = Retrying::new(backend.clone(), NoSleep).with_policy(
+        RetryPolicy::default()
+            .rate_limit_budget(Duration::from_millis(50))
+            .base_delay(Duration::ZERO),
+    );
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
+    assert!(backend.request_count() <= 51, "{}", backend.request_count());
+}
+
+/// `RetryPolicy::never()` returns the first 429 as it is.
+#[tokio::test]
+async fn never_returns_a_429_at_once() {
+    let backend = ReplayBackend::new()
+        .then(Ok(response_with_headers(
+            429,
+            &[("retry-after", "1")],
+            "{}",
+        )))
+        .then(response(200, "{}"));
+    let (retrying, _, sleep) = setup(&backend);
+    let retrying = retrying.with_policy(RetryPolicy::never().attempt_timeout(None));
+    assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 429);
+    assert!(sleep.sleeps().is_empty());
+}
+
+/// Throttle waits come out of the rate-limit budget too: a wait that would
+/// overrun it is skipped, and the request goes for the server to decide.
+#[tokio::test]
+async fn a_throttle_wait_past_the_budget_is_skipped() {
+    for (budget, waits) in [
+        (Duration::from_secs(60), true),
+        (Duration::from_millis(100), false),
+    ] {
+        let clock = ManualClock::fixed();
+        let throttle = Throttle::new();
+        // A slow refill (a few tokens a second), then an empty bucket.
+        for (advance, status, remaining) in [(0, 200, "5"), (1, 200, "7"), (0, 429, "0")] {
+            clock.advance(Duration::from_secs(advance));
+            let Acquire::Granted(permit) = throttle.acquire(clock.now()) else {
+                panic!("expected a permit");
+            };
+            let answer = response_with_headers(
+                status,
+                &[
+                    ("x-ratelimit-limit", "10"),
+                    ("x-ratelimit-remaining", remaining),
+                ],
+                "{}",
+            );
+            permit.observe(answer.status(), answer.headers(), clock.now());
+        }
+        let Acquire::Wait(due) = throttle.acquire(clock.now()) else {
+            panic!("the bucket is empty");
+        };
+        let backend = ReplayBackend::new().then(response(200, "{}"));
+        let sleep = ManualSleep::new(&clock);
+        let retrying = Retrying::new(backend.clone(), sleep.clone())
+            .with_clock(clock.clone())
+            .with_throttle(throttle)
+            .with_policy(
+                RetryPolicy::default()
+                    .rate_limit_budget(budget)
+                    .attempt_timeout(None),
+            );
+        assert_eq!(
+            retrying.send(request("DELETE")).await.unwrap().status(),
+            200
+        );
+        assert_eq!(backend.request_count(), 1);
+        if waits {
+            assert_eq!(sleep.sleeps(), vec![due]);
+        } else {
+            assert!(
+                due > budget && sleep.sleeps().is_empty(),
+                "{due:?} {:?}",
+                sleep.sleeps()
+            );
+        }
+    }
+}
+
+/// Headers are the server's to set: a tenant that says "empty" on every
+/// success (or a proxy that garbles the headers) slows the throttle down, but
+/// cannot hold a call past its rate-limit budget.
+#[tokio::test]
+async fn headers_that_always_say_empty_cannot_stall_a_call_past_its_budget() {
+    let clock = ManualClock::fixed();
+    let sleep = ManualSleep::new(&clock);
+    let backend = ReplayBackend::new().otherwise(|_| {
+        Ok(response_with_headers(
+            200,
+            &[("x-ratelimit-limit", "10"), ("x-ratelimit-remaining", "0")],
+            "{}",
+        ))
+    });
+    let budget = Duration::from_secs(5);
+    let retrying = Retrying::new(backend.clone(), sleep.clone())
+        .with_clock(clock.clone())
+        .with_throttle(Throttle::new())
+        .with_policy(
+            RetryPolicy::default()
+                .rate_limit_budget(budget)
+                .attempt_timeout(None),
+        );
+    for _ in 0..50 {
+        let before: Duration = sleep.sleeps().iter().sum();
+        assert_eq!(retrying.send(request("GET")).await.unwrap().status(), 200);
+        let waited = sleep.sleeps().iter().sum::<Duration>() - before;
+        assert!(waited <= budget, "{waited:?}");
+    }
+    assert_eq!(backend.request_count(), 50);
+    assert!(!sleep.sleeps().is_empty(), "the throttle never waited");
 }
