@@ -4,8 +4,10 @@
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick]`: the performance table.
+//! - `codegen [--check]`: the generated Management API crate from `spec/`.
 
 mod bench;
+mod codegen;
 mod dotenv;
 mod walkthrough;
 
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N]>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
+        "codegen" => codegen::run(&rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

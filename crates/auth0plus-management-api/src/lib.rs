@@ -5,6 +5,11 @@
 //! [`operation`] is the contract between these types and the client that
 //! runs them.
 
+#[macro_use]
+pub mod runtime;
 pub mod operation;
+
+mod generated;
+pub use generated::*;
 
 pub use operation::{Cursor, ListOperation, Operation, Paging, Request, SECRET_FIELDS};

@@ -42,5 +42,6 @@ pub use users::{
     UserProfile, UserQuery, UserState, Users,
 };
 
+pub use auth0plus_management_api as api;
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
