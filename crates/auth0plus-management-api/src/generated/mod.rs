@@ -4,101 +4,239 @@
 
 //! The generated modules: one per tag of the spec, and the models.
 
-/// Operations tagged `actions` in the spec.
+/// Operations tagged `actions` in the spec (feature `actions`).
+#[cfg(feature = "actions")]
 pub mod actions;
-/// Operations tagged `anomaly` in the spec.
+/// Operations tagged `anomaly` in the spec (feature `anomaly`).
+#[cfg(feature = "anomaly")]
 pub mod anomaly;
-/// Operations tagged `attack_protection` in the spec.
+/// Operations tagged `attack-protection` in the spec (feature `attack-protection`).
+#[cfg(feature = "attack-protection")]
 pub mod attack_protection;
-/// Operations tagged `branding` in the spec.
+/// Operations tagged `branding` in the spec (feature `branding`).
+#[cfg(feature = "branding")]
 pub mod branding;
-/// Operations tagged `client_grants` in the spec.
+/// Operations tagged `client-grants` in the spec (feature `client-grants`).
+#[cfg(feature = "client-grants")]
 pub mod client_grants;
-/// Operations tagged `clients` in the spec.
+/// Operations tagged `clients` in the spec (feature `clients`).
+#[cfg(feature = "clients")]
 pub mod clients;
-/// Operations tagged `connection_profiles` in the spec.
+/// Operations tagged `connection-profiles` in the spec (feature `connection-profiles`).
+#[cfg(feature = "connection-profiles")]
 pub mod connection_profiles;
-/// Operations tagged `connections` in the spec.
+/// Operations tagged `connections` in the spec (feature `connections`).
+#[cfg(feature = "connections")]
 pub mod connections;
-/// Operations tagged `connections_directory_provisionings` in the spec.
+/// Operations tagged `connections-directory-provisionings` in the spec (feature `connections-directory-provisionings`).
+#[cfg(feature = "connections-directory-provisionings")]
 pub mod connections_directory_provisionings;
-/// Operations tagged `connections_scim_configurations` in the spec.
+/// Operations tagged `connections-scim-configurations` in the spec (feature `connections-scim-configurations`).
+#[cfg(feature = "connections-scim-configurations")]
 pub mod connections_scim_configurations;
-/// Operations tagged `custom_domains` in the spec.
+/// Operations tagged `custom-domains` in the spec (feature `custom-domains`).
+#[cfg(feature = "custom-domains")]
 pub mod custom_domains;
-/// Operations tagged `device_credentials` in the spec.
+/// Operations tagged `device-credentials` in the spec (feature `device-credentials`).
+#[cfg(feature = "device-credentials")]
 pub mod device_credentials;
-/// Operations tagged `email_templates` in the spec.
+/// Operations tagged `email-templates` in the spec (feature `email-templates`).
+#[cfg(feature = "email-templates")]
 pub mod email_templates;
-/// Operations tagged `emails` in the spec.
+/// Operations tagged `emails` in the spec (feature `emails`).
+#[cfg(feature = "emails")]
 pub mod emails;
-/// Operations tagged `event_streams` in the spec.
+/// Operations tagged `event-streams` in the spec (feature `event-streams`).
+#[cfg(feature = "event-streams")]
 pub mod event_streams;
-/// Operations tagged `events` in the spec.
+/// Operations tagged `events` in the spec (feature `events`).
+#[cfg(feature = "events")]
 pub mod events;
-/// Operations tagged `flows` in the spec.
+/// Operations tagged `flows` in the spec (feature `flows`).
+#[cfg(feature = "flows")]
 pub mod flows;
-/// Operations tagged `forms` in the spec.
+/// Operations tagged `forms` in the spec (feature `forms`).
+#[cfg(feature = "forms")]
 pub mod forms;
-/// Operations tagged `grants` in the spec.
+/// Operations tagged `grants` in the spec (feature `grants`).
+#[cfg(feature = "grants")]
 pub mod grants;
-/// Operations tagged `groups` in the spec.
+/// Operations tagged `groups` in the spec (feature `groups`).
+#[cfg(feature = "groups")]
 pub mod groups;
-/// Operations tagged `guardian` in the spec.
+/// Operations tagged `guardian` in the spec (feature `guardian`).
+#[cfg(feature = "guardian")]
 pub mod guardian;
-/// Operations tagged `hooks` in the spec.
+/// Operations tagged `hooks` in the spec (feature `hooks`).
+#[cfg(feature = "hooks")]
 pub mod hooks;
-/// Operations tagged `jobs` in the spec.
+/// Operations tagged `jobs` in the spec (feature `jobs`).
+#[cfg(feature = "jobs")]
 pub mod jobs;
-/// Operations tagged `keys` in the spec.
+/// Operations tagged `keys` in the spec (feature `keys`).
+#[cfg(feature = "keys")]
 pub mod keys;
-/// Operations tagged `log_streams` in the spec.
+/// Operations tagged `log-streams` in the spec (feature `log-streams`).
+#[cfg(feature = "log-streams")]
 pub mod log_streams;
-/// Operations tagged `logs` in the spec.
+/// Operations tagged `logs` in the spec (feature `logs`).
+#[cfg(feature = "logs")]
 pub mod logs;
 pub mod models;
-/// Operations tagged `network_acls` in the spec.
+/// Operations tagged `network-acls` in the spec (feature `network-acls`).
+#[cfg(feature = "network-acls")]
 pub mod network_acls;
-/// Operations tagged `organizations` in the spec.
+/// Operations tagged `organizations` in the spec (feature `organizations`).
+#[cfg(feature = "organizations")]
 pub mod organizations;
-/// Operations tagged `prompts` in the spec.
+/// Operations tagged `prompts` in the spec (feature `prompts`).
+#[cfg(feature = "prompts")]
 pub mod prompts;
-/// Operations tagged `refresh_tokens` in the spec.
+/// Operations tagged `refresh-tokens` in the spec (feature `refresh-tokens`).
+#[cfg(feature = "refresh-tokens")]
 pub mod refresh_tokens;
-/// Operations tagged `resource_servers` in the spec.
+/// Operations tagged `resource-servers` in the spec (feature `resource-servers`).
+#[cfg(feature = "resource-servers")]
 pub mod resource_servers;
-/// Operations tagged `risk_assessments` in the spec.
+/// Operations tagged `risk-assessments` in the spec (feature `risk-assessments`).
+#[cfg(feature = "risk-assessments")]
 pub mod risk_assessments;
-/// Operations tagged `roles` in the spec.
+/// Operations tagged `roles` in the spec (feature `roles`).
+#[cfg(feature = "roles")]
 pub mod roles;
-/// Operations tagged `rules` in the spec.
+/// Operations tagged `rules` in the spec (feature `rules`).
+#[cfg(feature = "rules")]
 pub mod rules;
-/// Operations tagged `rules_configs` in the spec.
+/// Operations tagged `rules-configs` in the spec (feature `rules-configs`).
+#[cfg(feature = "rules-configs")]
 pub mod rules_configs;
-/// Operations tagged `self_service_profiles` in the spec.
+/// Operations tagged `self-service-profiles` in the spec (feature `self-service-profiles`).
+#[cfg(feature = "self-service-profiles")]
 pub mod self_service_profiles;
-/// Operations tagged `sessions` in the spec.
+/// Operations tagged `sessions` in the spec (feature `sessions`).
+#[cfg(feature = "sessions")]
 pub mod sessions;
-/// Operations tagged `stats` in the spec.
+/// Operations tagged `stats` in the spec (feature `stats`).
+#[cfg(feature = "stats")]
 pub mod stats;
-/// Operations tagged `supplemental_signals` in the spec.
+/// Operations tagged `supplemental-signals` in the spec (feature `supplemental-signals`).
+#[cfg(feature = "supplemental-signals")]
 pub mod supplemental_signals;
-/// Operations tagged `tenants` in the spec.
+/// Operations tagged `tenants` in the spec (feature `tenants`).
+#[cfg(feature = "tenants")]
 pub mod tenants;
-/// Operations tagged `tickets` in the spec.
+/// Operations tagged `tickets` in the spec (feature `tickets`).
+#[cfg(feature = "tickets")]
 pub mod tickets;
-/// Operations tagged `token_exchange_profiles` in the spec.
+/// Operations tagged `token-exchange-profiles` in the spec (feature `token-exchange-profiles`).
+#[cfg(feature = "token-exchange-profiles")]
 pub mod token_exchange_profiles;
-/// Operations tagged `user_attribute_profiles` in the spec.
+/// Operations tagged `user-attribute-profiles` in the spec (feature `user-attribute-profiles`).
+#[cfg(feature = "user-attribute-profiles")]
 pub mod user_attribute_profiles;
-/// Operations tagged `user_blocks` in the spec.
+/// Operations tagged `user-blocks` in the spec (feature `user-blocks`).
+#[cfg(feature = "user-blocks")]
 pub mod user_blocks;
-/// Operations tagged `users` in the spec.
+/// Operations tagged `users` in the spec (feature `users`).
+#[cfg(feature = "users")]
 pub mod users;
-/// Operations tagged `users_by_email` in the spec.
+/// Operations tagged `users-by-email` in the spec (feature `users-by-email`).
+#[cfg(feature = "users-by-email")]
 pub mod users_by_email;
-/// Operations tagged `verifiable_credentials` in the spec.
+/// Operations tagged `verifiable-credentials` in the spec (feature `verifiable-credentials`).
+#[cfg(feature = "verifiable-credentials")]
 pub mod verifiable_credentials;
+
+/// Body fields whose values are secrets (`spec/paging.toml`, `[secrets]`): typed
+/// `Secret` in the models, never shown by `Debug`, scrubbed from errors.
+pub const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "client_secret",
+    "secret",
+    "signing_key",
+    "private_key",
+    "key",
+    "token",
+    "access_token",
+    "refresh_token",
+    "otp",
+    "recovery_code",
+    "authenticator_secret",
+    "access_token_secret",
+    "admin_access_token",
+    "admin_refresh_token",
+    "api_key",
+    "app_secret",
+    "auth_token",
+    "aws_secret_access_key",
+    "clientSecret",
+    "cname_api_key",
+    "datadogApiKey",
+    "masterkey",
+    "mixpanelServiceAccountPassword",
+    "privateKey",
+    "sasKey",
+    "secretAccessKey",
+    "secret_key",
+    "segmentWriteKey",
+    "server_key",
+    "servicePassword",
+    "signing_secret",
+    "skey",
+    "splunkToken",
+    "storageAccessKey",
+];
 
 /// How many operations the spec has, every one generated.
 pub const OPERATION_COUNT: usize = 406;
+
+/// The groups (spec tags, and cargo features) that hold the operations.
+pub const GROUPS: &[&str] = &[
+    "actions",
+    "anomaly",
+    "attack-protection",
+    "branding",
+    "client-grants",
+    "clients",
+    "connection-profiles",
+    "connections",
+    "connections-directory-provisionings",
+    "connections-scim-configurations",
+    "custom-domains",
+    "device-credentials",
+    "email-templates",
+    "emails",
+    "event-streams",
+    "events",
+    "flows",
+    "forms",
+    "grants",
+    "groups",
+    "guardian",
+    "hooks",
+    "jobs",
+    "keys",
+    "log-streams",
+    "logs",
+    "network-acls",
+    "organizations",
+    "prompts",
+    "refresh-tokens",
+    "resource-servers",
+    "risk-assessments",
+    "roles",
+    "rules",
+    "rules-configs",
+    "self-service-profiles",
+    "sessions",
+    "stats",
+    "supplemental-signals",
+    "tenants",
+    "tickets",
+    "token-exchange-profiles",
+    "user-attribute-profiles",
+    "user-blocks",
+    "users",
+    "users-by-email",
+    "verifiable-credentials",
+];
