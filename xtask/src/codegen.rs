@@ -29,6 +29,8 @@ const PROVENANCE: &str = "// Provenance: Auth0 publishes the full document at ht
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Overlay {
+    /// The groups (spec tags) the crate's default features turn on.
+    default_groups: Vec<String>,
     lists: BTreeMap<String, ListPaging>,
     secrets: Secrets,
     #[serde(default)]
@@ -123,16 +125,15 @@ fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
         std::fs::read_to_string(root.join(OVERLAY)).map_err(|e| format!("{OVERLAY}: {e}"))?;
     let overlay: Overlay = toml::from_str(&overlay_text).map_err(|e| format!("{OVERLAY}: {e}"))?;
     let mut generator = Gen::new(&spec, &overlay)?;
-    let models = generator.models()?;
+    generator.prepare_models()?;
     let ops = generator.operations()?;
+    let models = generator.models(&ops);
     let mut files = BTreeMap::new();
     let src = Path::new(CRATE).join("src/generated");
     files.insert(src.join("models.rs"), models);
-    let mut modules = String::new();
     for (module, ops) in &ops {
         let text = generator.module(module, ops)?;
         files.insert(src.join(format!("{module}.rs")), text);
-        modules.push_str(&format!("pub mod {module};\n"));
     }
     files.insert(src.join("mod.rs"), generator.root_module(&ops));
     files.insert(Path::new(CRATE).join("tests/support/cases.rs"), generator.cases(&ops)?);
@@ -140,6 +141,9 @@ fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     for (path, text) in files {
         formatted.insert(path, rustfmt(&text)?);
     }
+    let manifest = Path::new(CRATE).join("Cargo.toml");
+    let current = std::fs::read_to_string(root.join(&manifest)).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    formatted.insert(manifest, features_section(&current, &ops, &overlay.default_groups)?);
     Ok(formatted)
 }
 
@@ -189,6 +193,8 @@ struct Field {
 /// One operation, as the generator sees it.
 struct Op {
     id: String,
+    /// The spec tag, which is also the cargo feature that turns the module on.
+    tag: String,
     name: String,
     method: String,
     path: String,
@@ -214,7 +220,9 @@ struct Gen<'a> {
     overlay: &'a Overlay,
     secrets: BTreeSet<&'a str>,
     rust_names: HashMap<String, String>,
+    by_ident: HashMap<String, String>,
     kinds: BTreeMap<String, Kind>,
+    same_as: BTreeSet<String>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -346,8 +354,10 @@ impl<'a> Gen<'a> {
             spec,
             overlay,
             secrets: overlay.secrets.fields.iter().map(String::as_str).collect(),
+            by_ident: rust_names.iter().map(|(n, i)| (i.clone(), n.clone())).collect(),
             rust_names,
             kinds: BTreeMap::new(),
+            same_as: BTreeSet::new(),
         })
     }
 
@@ -530,7 +540,8 @@ impl<'a> Gen<'a> {
         Ok(match non_null.as_slice() {
             ["string"] => "String".into(),
             ["integer"] => "i64".into(),
-            ["number"] => "f64".into(),
+            // `Number`, not `f64`: a `5` comes back as `5`, not `5.0`
+            ["number"] => "serde_json::Number".into(),
             ["boolean"] => "bool".into(),
             ["array"] => match s.get("items") {
                 Some(items) => format!("Vec<{}>", self.ty(items, depth + 1)?),
@@ -589,19 +600,65 @@ impl<'a> Gen<'a> {
         Ok(Kind::Alias(self.ty(s, 0)?))
     }
 
-    fn models(&mut self) -> Result<String, String> {
+    fn prepare_models(&mut self) -> Result<(), String> {
         for (name, s) in self.schemas {
             let kind = self.kind_of(s)?;
             self.kinds.insert(name.clone(), kind);
         }
+        self.same_as = self.merge_identical();
         self.break_alias_cycles();
+        Ok(())
+    }
+
+    /// The schemas each type string names (through `Vec<..>`, maps, `Box`).
+    fn named_in(&self, ty: &str) -> Vec<String> {
+        ty.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter_map(|w| self.by_ident.get(w).cloned())
+            .collect()
+    }
+
+    /// For every schema, the groups (tags) whose operations need it, through
+    /// any chain of fields and aliases: its model is compiled when one of
+    /// those features is on.
+    fn groups_needing(&self, ops: &BTreeMap<String, Vec<Op>>) -> BTreeMap<String, BTreeSet<String>> {
+        let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut stack: Vec<(String, String)> = Vec::new();
+        for op in ops.values().flatten() {
+            let mut types: Vec<&str> = vec![op.output.as_str()];
+            types.extend(op.body.as_deref());
+            types.extend(op.query.iter().map(|q| q.ty.as_str()));
+            if let Some((_, item)) = &op.list {
+                types.push(item);
+            }
+            for ty in types {
+                stack.extend(self.named_in(ty).into_iter().map(|n| (n, op.tag.clone())));
+            }
+        }
+        while let Some((name, tag)) = stack.pop() {
+            if !needs.entry(name.clone()).or_default().insert(tag.clone()) {
+                continue;
+            }
+            let inner: Vec<String> = match &self.kinds[&name] {
+                Kind::Struct(fields) => fields.iter().flat_map(|f| self.named_in(&f.ty)).collect(),
+                Kind::Alias(ty) => self.named_in(ty),
+                Kind::Enum(_) => Vec::new(),
+            };
+            stack.extend(inner.into_iter().map(|n| (n, tag.clone())));
+        }
+        needs
+    }
+
+    fn models(&self, ops: &BTreeMap<String, Vec<Op>>) -> String {
         let boxed = self.recursive_fields();
+        let needs = self.groups_needing(ops);
+        let same_as = &self.same_as;
         let mut out = header();
         out.push_str("//! Every schema of the spec: structs (`model!`), string enums (`string_enum!`) and aliases.\n\n");
         out.push_str("#![allow(clippy::doc_markdown)]\n\n");
-        out.push_str("use auth0plus_transport::Secret;\n\n");
+        out.push_str("#[allow(unused_imports)] // with no group turned on\nuse auth0plus_transport::Secret;\n\n");
         for (name, kind) in &self.kinds {
             let ident = &self.rust_names[name];
+            out.push_str(&cfg_for(needs.get(name)));
             match kind {
                 Kind::Struct(fields) => {
                     let _ = writeln!(out, "model! {{\n    /// `{name}`.\n    pub struct {ident} {{");
@@ -637,12 +694,55 @@ impl<'a> Gen<'a> {
                     }
                     out.push_str("    }\n}\n\n");
                 }
+                Kind::Alias(ty) if same_as.contains(name) => {
+                    let _ = writeln!(out, "/// `{name}`: the same fields as [`{ty}`].\npub type {ident} = {ty};\n");
+                }
                 Kind::Alias(ty) => {
                     let _ = writeln!(out, "/// `{name}`.\npub type {ident} = {ty};\n");
                 }
             }
         }
-        Ok(out)
+        out
+    }
+
+    /// Schemas with the very same fields (or enum values) as another become
+    /// an alias of it (`GetRoleResponseContent` = `Role`): a fifth of the
+    /// structs, and of the crate's compile time. The one kept is the one with
+    /// the shortest name. Returns the merged schemas.
+    fn merge_identical(&mut self) -> BTreeSet<String> {
+        let shape = |kind: &Kind| -> Option<String> {
+            match kind {
+                Kind::Struct(fields) => Some(
+                    fields
+                        .iter()
+                        .map(|f| format!("{}:{}:{}:{}", f.json, f.rust, f.ty, f.required))
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                ),
+                Kind::Enum(values) => Some(format!("enum:{}", values.join(";"))),
+                Kind::Alias(_) => None,
+            }
+        };
+        let mut keep: HashMap<String, String> = HashMap::new();
+        for (name, kind) in &self.kinds {
+            if let Some(key) = shape(kind) {
+                let entry = keep.entry(key).or_insert_with(|| name.clone());
+                if (name.len(), name) < (entry.len(), &*entry) {
+                    entry.clone_from(name);
+                }
+            }
+        }
+        let mut merged = BTreeSet::new();
+        for (name, kind) in &mut self.kinds {
+            if let Some(key) = shape(kind) {
+                let kept = &keep[&key];
+                if kept != name {
+                    *kind = Kind::Alias(self.rust_names[kept].clone());
+                    merged.insert(name.clone());
+                }
+            }
+        }
+        merged
     }
 
     /// `type A = Vec<A>` does not compile: such aliases become `Value`.
@@ -741,10 +841,30 @@ impl<'a> Gen<'a> {
         boxed
     }
 
+    /// A parameter's type, with aliases spelled out (`bool`, not
+    /// `ClientGrantAllowAnyOrganizationEnum`), so setters take plain values.
     fn param_ty(&self, s: &'a Value) -> Result<String, String> {
-        let ty = self.ty(s, 0)?;
+        let mut ty = self.ty(s, 0)?;
+        for _ in 0..16 {
+            let alias = self.schemas.keys().find(|n| self.rust_names[*n] == ty).and_then(|n| match &self.kinds[n] {
+                Kind::Alias(t) => Some(t.clone()),
+                _ => None,
+            });
+            match alias {
+                Some(t) => ty = t,
+                None => break,
+            }
+        }
+        if let Some(item) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')) {
+            if let Some(n) = self.schemas.keys().find(|n| self.rust_names[*n] == item) {
+                if let Kind::Alias(t) = &self.kinds[n] {
+                    ty = format!("Vec<{t}>");
+                }
+            }
+        }
         Ok(match ty.as_str() {
             "serde_json::Value" | "serde_json::Map<String, serde_json::Value>" => "String".into(),
+            "serde_json::Number" => "f64".into(),
             _ => ty,
         })
     }
@@ -824,6 +944,7 @@ impl<'a> Gen<'a> {
                 };
                 modules.entry(snake(tag).replace("r#", "")).or_default().push(Op {
                     id: id.to_owned(),
+                    tag: tag.to_owned(),
                     name,
                     method: method.to_ascii_uppercase(),
                     path: path.clone(),
@@ -923,11 +1044,22 @@ impl<'a> Gen<'a> {
         let mut out = header();
         out.push_str("//! The generated modules: one per tag of the spec, and the models.\n\n");
         out.push_str("pub mod models;\n");
-        for module in ops.keys() {
-            let _ = writeln!(out, "/// Operations tagged `{module}` in the spec.\npub mod {module};");
+        for (module, ops) in ops {
+            let tag = &ops[0].tag;
+            let _ = writeln!(out, "/// Operations tagged `{tag}` in the spec (feature `{tag}`).\n#[cfg(feature = {tag:?})]\npub mod {module};");
         }
+        out.push_str("\n/// Body fields whose values are secrets (`spec/paging.toml`, `[secrets]`): typed\n/// `Secret` in the models, never shown by `Debug`, scrubbed from errors.\npub const SECRET_FIELDS: &[&str] = &[\n");
+        for field in &self.overlay.secrets.fields {
+            let _ = writeln!(out, "    {field:?},");
+        }
+        out.push_str("];\n");
         let total: usize = ops.values().map(Vec::len).sum();
         let _ = writeln!(out, "\n/// How many operations the spec has, every one generated.\npub const OPERATION_COUNT: usize = {total};");
+        let _ = writeln!(out, "\n/// The groups (spec tags, and cargo features) that hold the operations.\npub const GROUPS: &[&str] = &[");
+        for ops in ops.values() {
+            let _ = writeln!(out, "    {:?},", ops[0].tag);
+        }
+        out.push_str("];\n");
         out
     }
 
@@ -1059,10 +1191,10 @@ impl<'a> Gen<'a> {
     fn cases(&self, ops: &BTreeMap<String, Vec<Op>>) -> Result<String, String> {
         let mut out = header();
         out.push_str("//! One case per operation, for `tests/spec.rs` and `tests/recordings.rs`.\n\n");
-        out.push_str("#![allow(clippy::too_many_lines, dead_code)]\n\n");
+        out.push_str("#![allow(clippy::too_many_lines, clippy::vec_init_then_push, dead_code)]\n\n");
         out.push_str("use auth0plus_management_api::operation::{Operation, Request};\nuse auth0plus_management_api::*;\n\n");
         out.push_str("/// Values for path parameters, by position: each must stay one raw segment.\npub const PATH_VALUES: [&str; 4] = [\"a/b?c=%2F#d\", \"..\", \"auth0|x%y\", \"./?#\"];\n/// The value every string query parameter gets.\npub const QUERY_STRING: &str = \"v&w=1#%\";\n\n");
-        out.push_str("/// `(operationId, request)` for every operation.\npub fn requests() -> Vec<(&'static str, Result<Request, serde_json::Error>)> {\n    vec![\n");
+        out.push_str("/// `(operationId, request)` for every operation of the groups turned on.\npub fn requests() -> Vec<(&'static str, Result<Request, serde_json::Error>)> {\n    let mut requests = Vec::new();\n");
         for (module, ops) in ops {
             for op in ops {
                 let mut args: Vec<String> = (0..op.path_params.len())
@@ -1075,17 +1207,17 @@ impl<'a> Gen<'a> {
                 for q in &op.query {
                     let _ = write!(expr, ".{}({})", q.rust, sample(&q.ty));
                 }
-                let _ = writeln!(out, "        ({:?}, {expr}.to_request()),", op.id);
+                let _ = writeln!(out, "    #[cfg(feature = {:?})]\n    requests.push(({:?}, {expr}.to_request()));", op.tag, op.id);
             }
         }
-        out.push_str("    ]\n}\n\n");
+        out.push_str("    requests\n}\n\n");
         out.push_str("/// Decode `body` as the output of operation `id`, and encode it again.\npub fn round_trip(id: &str, body: serde_json::Value) -> Option<Result<serde_json::Value, serde_json::Error>> {\n    Some(match id {\n");
         for (module, ops) in ops {
             for op in ops {
                 let _ = writeln!(
                     out,
-                    "        {:?} => again::<<{module}::{} as Operation>::Output>(body),",
-                    op.id, op.name
+                    "        #[cfg(feature = {:?})]\n        {:?} => again::<<{module}::{} as Operation>::Output>(body),",
+                    op.tag, op.id, op.name
                 );
             }
         }
@@ -1099,6 +1231,7 @@ impl<'a> Gen<'a> {
 fn sample(ty: &str) -> String {
     match ty {
         "String" => "QUERY_STRING".into(),
+        "Vec<String>" => "vec![QUERY_STRING.to_owned()]".into(),
         "i64" => "1".into(),
         "f64" => "1.5".into(),
         "bool" => "true".into(),
@@ -1118,7 +1251,7 @@ fn sample(ty: &str) -> String {
 ///   summary says "list of") is `List`; an `Update` by `PUT` is `Set`.
 /// - Nouns: the path's fixed segments in CamelCase; one followed by a
 ///   parameter is singular (`/roles/{id}` → `Role`); `name/{name}` reads
-///   `ByName`. The last one is singular when the summary speaks of one thing
+///   `ByName`; a segment repeated (`/actions/actions`) counts once. The last one is singular when the summary speaks of one thing
 ///   ("Create a role" → `CreateRole`), plural otherwise.
 /// - A last fixed segment that starts with the verb (`…/invalidate-remember-browser`,
 ///   `…/redeliver`) drops that word.
@@ -1133,6 +1266,7 @@ pub fn op_name(method: &str, path: &str, summary: &str, lists: bool) -> String {
         "Modify" | "Patch" | "Partial" | "Updates" => "Update".into(),
         "Post" | "Creates" => "Create".into(),
         "Associate" => "Add".into(),
+        "Roll" if second == "back" => "Rollback".into(),
         "Search" => "List".into(),
         "Deletes" | "Revokes" | "Removes" | "Adds" | "Resets" => verb[..verb.len() - 1].to_owned(),
         "" => pascal(method),
@@ -1152,6 +1286,11 @@ pub fn op_name(method: &str, path: &str, summary: &str, lists: bool) -> String {
     while i < segs.len() {
         let seg = segs[i];
         if is_param(seg) {
+            i += 1;
+            continue;
+        }
+        if segs.get(i + 1) == Some(&seg) {
+            // `/actions/actions/{id}`: the tag's folder, then the collection
             i += 1;
             continue;
         }
@@ -1180,4 +1319,51 @@ pub fn op_name(method: &str, path: &str, summary: &str, lists: bool) -> String {
         i += 1;
     }
     format!("{verb}{}", nouns.concat())
+}
+
+/// `#[cfg(..)]` for a model the given groups need; one no operation needs
+/// is compiled with `full` only.
+fn cfg_for(groups: Option<&BTreeSet<String>>) -> String {
+    match groups {
+        None => "#[cfg(feature = \"full\")]\n".to_owned(),
+        Some(groups) => {
+            let list: Vec<String> = groups.iter().map(|g| format!("feature = {g:?}")).collect();
+            if list.len() == 1 {
+                format!("#[cfg({})]\n", list[0])
+            } else {
+                format!("#[cfg(any({}))]\n", list.join(", "))
+            }
+        }
+    }
+}
+
+const FEATURES_BEGIN: &str = "# @generated features: begin (cargo xtask codegen; the groups are the spec's tags)";
+const FEATURES_END: &str = "# @generated features: end";
+
+/// The manifest with its `[features]` block (one feature per group, the
+/// overlay's defaults, and `full`) regenerated between its markers.
+fn features_section(manifest: &str, ops: &BTreeMap<String, Vec<Op>>, defaults: &[String]) -> Result<String, String> {
+    let tags: Vec<&str> = ops.values().map(|ops| ops[0].tag.as_str()).collect();
+    for group in defaults {
+        if !tags.contains(&group.as_str()) {
+            return Err(format!("{OVERLAY}: default group {group:?} is not a tag of the spec"));
+        }
+    }
+    let mut block = format!("{FEATURES_BEGIN}\n[features]\ndefault = [\n");
+    for group in defaults {
+        let _ = writeln!(block, "  {group:?},");
+    }
+    block.push_str("]\n# every group, and the models no operation uses\nfull = [\n");
+    for tag in &tags {
+        let _ = writeln!(block, "  {tag:?},");
+    }
+    block.push_str("]\n");
+    for tag in &tags {
+        let _ = writeln!(block, "{tag} = []");
+    }
+    block.push_str(FEATURES_END);
+    let (Some(begin), Some(end)) = (manifest.find(FEATURES_BEGIN), manifest.find(FEATURES_END)) else {
+        return Err(format!("{CRATE}/Cargo.toml: no `{FEATURES_BEGIN}` ... `{FEATURES_END}` block"));
+    };
+    Ok(format!("{}{block}{}", &manifest[..begin], &manifest[end + FEATURES_END.len()..]))
 }

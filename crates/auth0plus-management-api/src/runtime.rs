@@ -6,6 +6,8 @@
 //! map walk per struct instead of a derived visitor per struct keeps the
 //! crate's compile time down, and decoding through a JSON map is what a
 //! flattened catch-all costs anyway.
+//!
+//! With every group feature off nothing uses them, hence the `allow(unused)`s.
 
 use std::fmt;
 
@@ -18,6 +20,7 @@ use crate::operation::{Request, redact};
 /// A struct whose fields are all `Option` and whose unknown fields land in
 /// `extra`, so decoding and encoding again loses nothing. A `null` the
 /// server sends stays in `extra` as `null`.
+#[allow(unused_macros)]
 macro_rules! model {
     (
         $(#[$meta:meta])*
@@ -73,6 +76,7 @@ macro_rules! model {
 
 /// A string enum with an `Unknown(String)` arm, so a value added to the API
 /// later decodes, and encodes back, as sent.
+#[allow(unused_macros)]
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
@@ -176,16 +180,19 @@ impl<'de, T: DeserializeOwned, P: DeserializeOwned> Deserialize<'de> for ListOrP
     }
 }
 
+#[allow(dead_code)]
 /// A JSON object, for a model to take its fields from.
 pub(crate) fn object<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String, Value>, D::Error> {
     Map::deserialize(deserializer)
 }
 
+#[allow(dead_code)]
 /// A string, for a string enum.
 pub(crate) fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     String::deserialize(deserializer)
 }
 
+#[allow(dead_code)]
 /// Move field `key` out of `map` and decode it; absent or `null` is `None`
 /// (a `null` stays in `map`, so it is sent back as it came).
 pub(crate) fn take<T: DeserializeOwned>(
@@ -203,6 +210,7 @@ pub(crate) fn take<T: DeserializeOwned>(
         .map_err(|e| format!("field `{key}`: {e}"))
 }
 
+#[allow(dead_code)]
 /// `Debug` for an `extra` map: every secret field redacted.
 pub(crate) struct Redacted<'a>(pub(crate) &'a Map<String, Value>);
 
@@ -252,6 +260,7 @@ impl<T: QueryValue> QueryValue for Vec<T> {
     }
 }
 
+#[allow(dead_code)]
 /// Add query parameter `name` when it is set.
 pub(crate) fn query<T: QueryValue>(request: &mut Request, name: &str, value: Option<&T>) {
     if let Some(value) = value {
@@ -259,6 +268,7 @@ pub(crate) fn query<T: QueryValue>(request: &mut Request, name: &str, value: Opt
     }
 }
 
+#[allow(dead_code)]
 /// The error of an operation whose body [`Request`] cannot carry.
 pub(crate) fn unsupported(what: &str) -> serde_json::Error {
     <serde_json::Error as serde::ser::Error>::custom(format!(

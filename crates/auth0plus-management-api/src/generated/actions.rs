@@ -17,12 +17,12 @@ use crate::runtime;
 ///
 /// Spec operation `post_action`.
 #[derive(Debug, Clone)]
-pub struct CreateActionsAction {
+pub struct CreateAction {
     /// The body.
     pub body: CreateActionRequestContent,
 }
 
-impl CreateActionsAction {
+impl CreateAction {
     /// The request, with its path parameters and body and no query.
     #[must_use]
     pub fn new(body: CreateActionRequestContent) -> Self {
@@ -30,7 +30,7 @@ impl CreateActionsAction {
     }
 }
 
-impl Operation for CreateActionsAction {
+impl Operation for CreateAction {
     type Output = CreateActionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -111,14 +111,14 @@ impl Operation for CreateActionsModuleVersion {
 ///
 /// Spec operation `delete_action`.
 #[derive(Debug, Clone)]
-pub struct DeleteActionsAction {
+pub struct DeleteAction {
     /// Path parameter `id`.
     pub id: String,
     /// Query parameter `force`.
     pub force: Option<bool>,
 }
 
-impl DeleteActionsAction {
+impl DeleteAction {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new(id: impl Into<String>) -> Self {
@@ -136,7 +136,7 @@ impl DeleteActionsAction {
     }
 }
 
-impl Operation for DeleteActionsAction {
+impl Operation for DeleteAction {
     type Output = ();
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -182,12 +182,12 @@ impl Operation for DeleteActionsModule {
 ///
 /// Spec operation `post_deploy_action`.
 #[derive(Debug, Clone)]
-pub struct DeployActionsAction {
+pub struct DeployAction {
     /// Path parameter `id`.
     pub id: String,
 }
 
-impl DeployActionsAction {
+impl DeployAction {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new(id: impl Into<String>) -> Self {
@@ -195,7 +195,7 @@ impl DeployActionsAction {
     }
 }
 
-impl Operation for DeployActionsAction {
+impl Operation for DeployAction {
     type Output = DeployActionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -216,12 +216,12 @@ impl Operation for DeployActionsAction {
 ///
 /// Spec operation `get_action`.
 #[derive(Debug, Clone)]
-pub struct GetActionsAction {
+pub struct GetAction {
     /// Path parameter `id`.
     pub id: String,
 }
 
-impl GetActionsAction {
+impl GetAction {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new(id: impl Into<String>) -> Self {
@@ -229,7 +229,7 @@ impl GetActionsAction {
     }
 }
 
-impl Operation for GetActionsAction {
+impl Operation for GetAction {
     type Output = GetActionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -245,14 +245,14 @@ impl Operation for GetActionsAction {
 ///
 /// Spec operation `get_action_version`.
 #[derive(Debug, Clone)]
-pub struct GetActionsActionVersion {
+pub struct GetActionVersion {
     /// Path parameter `actionId`.
     pub action_id: String,
     /// Path parameter `id`.
     pub id: String,
 }
 
-impl GetActionsActionVersion {
+impl GetActionVersion {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new(action_id: impl Into<String>, id: impl Into<String>) -> Self {
@@ -263,7 +263,7 @@ impl GetActionsActionVersion {
     }
 }
 
-impl Operation for GetActionsActionVersion {
+impl Operation for GetActionVersion {
     type Output = GetActionVersionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -413,7 +413,7 @@ impl Operation for GetActionsTriggers {
 ///
 /// Spec operation `get_action_versions`.
 #[derive(Debug, Clone)]
-pub struct ListActionsActionVersions {
+pub struct ListActionVersions {
     /// Path parameter `actionId`.
     pub action_id: String,
     /// Query parameter `page`.
@@ -422,7 +422,7 @@ pub struct ListActionsActionVersions {
     pub per_page: Option<i64>,
 }
 
-impl ListActionsActionVersions {
+impl ListActionVersions {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new(action_id: impl Into<String>) -> Self {
@@ -448,7 +448,7 @@ impl ListActionsActionVersions {
     }
 }
 
-impl Operation for ListActionsActionVersions {
+impl Operation for ListActionVersions {
     type Output = ListActionVersionsPaginatedResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -467,7 +467,7 @@ impl Operation for ListActionsActionVersions {
     }
 }
 
-impl ListOperation for ListActionsActionVersions {
+impl ListOperation for ListActionVersions {
     type Item = ActionVersion;
     const PAGING: Paging = Paging::OFFSET;
     const ITEMS_KEY: &'static str = "versions";
@@ -477,7 +477,7 @@ impl ListOperation for ListActionsActionVersions {
 ///
 /// Spec operation `get_actions`.
 #[derive(Debug, Clone, Default)]
-pub struct ListActionsActions {
+pub struct ListActions {
     /// Query parameter `triggerId`.
     pub trigger_id: Option<ActionTriggerTypeEnum>,
     /// Query parameter `actionName`.
@@ -492,7 +492,7 @@ pub struct ListActionsActions {
     pub installed: Option<bool>,
 }
 
-impl ListActionsActions {
+impl ListActions {
     /// The request, with its path parameters and no query.
     #[must_use]
     pub fn new() -> Self {
@@ -549,7 +549,7 @@ impl ListActionsActions {
     }
 }
 
-impl Operation for ListActionsActions {
+impl Operation for ListActions {
     type Output = ListActionsPaginatedResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -567,7 +567,7 @@ impl Operation for ListActionsActions {
     }
 }
 
-impl ListOperation for ListActionsActions {
+impl ListOperation for ListActions {
     type Item = Action;
     const PAGING: Paging = Paging::OFFSET;
     const ITEMS_KEY: &'static str = "actions";
@@ -825,7 +825,7 @@ impl ListOperation for ListActionsTriggerBindings {
 ///
 /// Spec operation `post_deploy_draft_version`.
 #[derive(Debug, Clone)]
-pub struct RollActionsActionVersionDeploy {
+pub struct RollbackActionVersionDeploy {
     /// Path parameter `actionId`.
     pub action_id: String,
     /// Path parameter `id`.
@@ -834,7 +834,7 @@ pub struct RollActionsActionVersionDeploy {
     pub body: DeployActionVersionRequestContent,
 }
 
-impl RollActionsActionVersionDeploy {
+impl RollbackActionVersionDeploy {
     /// The request, with its path parameters and body and no query.
     #[must_use]
     pub fn new(
@@ -850,7 +850,7 @@ impl RollActionsActionVersionDeploy {
     }
 }
 
-impl Operation for RollActionsActionVersionDeploy {
+impl Operation for RollbackActionVersionDeploy {
     type Output = DeployActionVersionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -914,14 +914,14 @@ impl Operation for RollbackActionsModule {
 ///
 /// Spec operation `post_test_action`.
 #[derive(Debug, Clone)]
-pub struct TestActionsAction {
+pub struct TestAction {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: TestActionRequestContent,
 }
 
-impl TestActionsAction {
+impl TestAction {
     /// The request, with its path parameters and body and no query.
     #[must_use]
     pub fn new(id: impl Into<String>, body: TestActionRequestContent) -> Self {
@@ -932,7 +932,7 @@ impl TestActionsAction {
     }
 }
 
-impl Operation for TestActionsAction {
+impl Operation for TestAction {
     type Output = TestActionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
@@ -954,14 +954,14 @@ impl Operation for TestActionsAction {
 ///
 /// Spec operation `patch_action`.
 #[derive(Debug, Clone)]
-pub struct UpdateActionsAction {
+pub struct UpdateAction {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: UpdateActionRequestContent,
 }
 
-impl UpdateActionsAction {
+impl UpdateAction {
     /// The request, with its path parameters and body and no query.
     #[must_use]
     pub fn new(id: impl Into<String>, body: UpdateActionRequestContent) -> Self {
@@ -972,7 +972,7 @@ impl UpdateActionsAction {
     }
 }
 
-impl Operation for UpdateActionsAction {
+impl Operation for UpdateAction {
     type Output = UpdateActionResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {

@@ -214,7 +214,7 @@ pub struct ListClientGrants {
     /// Query parameter `client_id`.
     pub client_id: Option<String>,
     /// Query parameter `allow_any_organization`.
-    pub allow_any_organization: Option<ClientGrantAllowAnyOrganizationEnum>,
+    pub allow_any_organization: Option<bool>,
     /// Query parameter `subject_type`.
     pub subject_type: Option<ClientGrantSubjectTypeEnum>,
     /// Query parameter `default_for`.
@@ -290,7 +290,7 @@ impl ListClientGrants {
 
     /// Set the query parameter `allow_any_organization`.
     #[must_use]
-    pub fn allow_any_organization(mut self, value: ClientGrantAllowAnyOrganizationEnum) -> Self {
+    pub fn allow_any_organization(mut self, value: bool) -> Self {
         self.allow_any_organization = Some(value);
         self
     }

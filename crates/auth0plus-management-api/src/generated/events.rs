@@ -25,7 +25,7 @@ pub struct SubscribeEvents {
     /// Query parameter `from_timestamp`.
     pub from_timestamp: Option<String>,
     /// Query parameter `event_type`.
-    pub event_type: Option<EventStreamSubscribeEventsEventTypeParam>,
+    pub event_type: Option<Vec<EventStreamEventTypeEnum>>,
 }
 
 impl SubscribeEvents {
@@ -55,7 +55,7 @@ impl SubscribeEvents {
 
     /// Set the query parameter `event_type`.
     #[must_use]
-    pub fn event_type(mut self, value: EventStreamSubscribeEventsEventTypeParam) -> Self {
+    pub fn event_type(mut self, value: Vec<EventStreamEventTypeEnum>) -> Self {
         self.event_type = Some(value);
         self
     }

@@ -6,8 +6,10 @@
 
 #![allow(clippy::doc_markdown)]
 
+#[allow(unused_imports)] // with no group turned on
 use auth0plus_transport::Secret;
 
+#[cfg(feature = "actions")]
 model! {
     /// `Action`.
     pub struct Action {
@@ -48,6 +50,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionBase`.
     pub struct ActionBase {
@@ -66,6 +69,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionBinding`.
     pub struct ActionBinding {
@@ -84,6 +88,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionBindingRef`.
     pub struct ActionBindingRef {
@@ -94,6 +99,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `ActionBindingRefTypeEnum`.
     pub enum ActionBindingRefTypeEnum {
@@ -106,6 +112,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `ActionBindingTypeEnum`.
     pub enum ActionBindingTypeEnum {
@@ -116,6 +123,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ActionBindingWithRef`.
     pub struct ActionBindingWithRef {
@@ -128,6 +136,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `ActionBuildStatusEnum`.
     pub enum ActionBuildStatusEnum {
@@ -146,44 +155,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `ActionDeployedVersion`.
-    pub struct ActionDeployedVersion {
-        /// `action`.
-        action: ActionBase = "action",
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deployed`.
-        deployed: bool = "deployed",
-        /// `errors`.
-        errors: Vec<ActionError> = "errors",
-        /// `id`.
-        id: String = "id",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `number`.
-        number: f64 = "number",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionVersionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `ActionDeployedVersion`: the same fields as [`ActionVersion`].
+pub type ActionDeployedVersion = ActionVersion;
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionError`.
     pub struct ActionError {
@@ -196,6 +172,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionExecutionResult`.
     pub struct ActionExecutionResult {
@@ -210,6 +187,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `ActionExecutionStatusEnum`.
     pub enum ActionExecutionStatusEnum {
@@ -228,6 +206,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleAction`.
     pub struct ActionModuleAction {
@@ -244,6 +223,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "actions", feature = "clients"))]
 model! {
     /// `ActionModuleDependency`.
     pub struct ActionModuleDependency {
@@ -254,6 +234,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleDependencyRequest`.
     pub struct ActionModuleDependencyRequest {
@@ -264,6 +245,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleListItem`.
     pub struct ActionModuleListItem {
@@ -290,6 +272,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleReference`.
     pub struct ActionModuleReference {
@@ -304,6 +287,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleSecret`.
     pub struct ActionModuleSecret {
@@ -314,6 +298,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleSecretRequest`.
     pub struct ActionModuleSecretRequest {
@@ -324,6 +309,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleVersion`.
     pub struct ActionModuleVersion {
@@ -344,6 +330,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionModuleVersionReference`.
     pub struct ActionModuleVersionReference {
@@ -362,6 +349,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionSecretRequest`.
     pub struct ActionSecretRequest {
@@ -372,16 +360,11 @@ model! {
     }
 }
 
-model! {
-    /// `ActionSecretResponse`.
-    pub struct ActionSecretResponse {
-        /// `name`.
-        name: String = "name",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `ActionSecretResponse`: the same fields as [`ActionModuleSecret`].
+pub type ActionSecretResponse = ActionModuleSecret;
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionTrigger`.
     pub struct ActionTrigger {
@@ -402,6 +385,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionTriggerCompatibleTrigger`.
     pub struct ActionTriggerCompatibleTrigger {
@@ -412,6 +396,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `ActionTriggerTypeEnum`.
     pub enum ActionTriggerTypeEnum {
@@ -446,6 +431,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionVersion`.
     pub struct ActionVersion {
@@ -470,7 +456,7 @@ model! {
         /// `modules`.
         modules: Vec<ActionModuleReference> = "modules",
         /// `number`.
-        number: f64 = "number",
+        number: serde_json::Number = "number",
         /// `runtime`.
         runtime: String = "runtime",
         /// `secrets`.
@@ -484,24 +470,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `ActionVersionBuildStatusEnum`.
-    pub enum ActionVersionBuildStatusEnum {
-        /// `pending`.
-        Pending = "pending",
-        /// `building`.
-        Building = "building",
-        /// `packaged`.
-        Packaged = "packaged",
-        /// `built`.
-        Built = "built",
-        /// `retrying`.
-        Retrying = "retrying",
-        /// `failed`.
-        Failed = "failed",
-    }
-}
+#[cfg(feature = "actions")]
+/// `ActionVersionBuildStatusEnum`: the same fields as [`ActionBuildStatusEnum`].
+pub type ActionVersionBuildStatusEnum = ActionBuildStatusEnum;
 
+#[cfg(feature = "actions")]
 model! {
     /// `ActionVersionDependency`.
     pub struct ActionVersionDependency {
@@ -514,6 +487,7 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `AculClientFilter`.
     pub struct AculClientFilter {
@@ -524,14 +498,11 @@ model! {
     }
 }
 
-model! {
-    /// `AculClientFilterById`.
-    pub struct AculClientFilterById {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `AculClientFilterById`: the same fields as [`CredentialId`].
+pub type AculClientFilterById = CredentialId;
 
+#[cfg(feature = "full")]
 model! {
     /// `AculClientFilterByMetadata`.
     pub struct AculClientFilterByMetadata {
@@ -540,18 +511,23 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `AculClientMetadata`.
 pub type AculClientMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "prompts")]
 /// `AculConfigs`.
 pub type AculConfigs = Vec<serde_json::Map<String, serde_json::Value>>;
 
+#[cfg(feature = "prompts")]
 /// `AculContextConfiguration`.
 pub type AculContextConfiguration = Vec<AculContextConfigurationItem>;
 
+#[cfg(feature = "prompts")]
 /// `AculContextConfigurationItem`.
 pub type AculContextConfigurationItem = serde_json::Value;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `AculContextEnum`.
     pub enum AculContextEnum {
@@ -592,6 +568,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `AculDomainFilter`.
     pub struct AculDomainFilter {
@@ -602,14 +579,11 @@ model! {
     }
 }
 
-model! {
-    /// `AculDomainFilterById`.
-    pub struct AculDomainFilterById {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `AculDomainFilterById`: the same fields as [`CredentialId`].
+pub type AculDomainFilterById = CredentialId;
 
+#[cfg(feature = "full")]
 model! {
     /// `AculDomainFilterByMetadata`.
     pub struct AculDomainFilterByMetadata {
@@ -618,9 +592,11 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `AculDomainMetadata`.
 pub type AculDomainMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "prompts")]
 model! {
     /// `AculFilters`.
     pub struct AculFilters {
@@ -635,6 +611,7 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `AculHeadTag`.
     pub struct AculHeadTag {
@@ -647,12 +624,15 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `AculHeadTagAttributes`.
 pub type AculHeadTagAttributes = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "prompts")]
 /// `AculHeadTagContent`.
 pub type AculHeadTagContent = String;
 
+#[cfg(feature = "prompts")]
 string_enum! {
     /// `AculMatchTypeEnum`.
     pub enum AculMatchTypeEnum {
@@ -663,6 +643,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `AculOrganizationFilter`.
     pub struct AculOrganizationFilter {
@@ -673,14 +654,11 @@ model! {
     }
 }
 
-model! {
-    /// `AculOrganizationFilterById`.
-    pub struct AculOrganizationFilterById {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `AculOrganizationFilterById`: the same fields as [`CredentialId`].
+pub type AculOrganizationFilterById = CredentialId;
 
+#[cfg(feature = "full")]
 model! {
     /// `AculOrganizationFilterByMetadata`.
     pub struct AculOrganizationFilterByMetadata {
@@ -689,9 +667,11 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `AculOrganizationMetadata`.
 pub type AculOrganizationMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "prompts")]
 string_enum! {
     /// `AculRenderingModeEnum`.
     pub enum AculRenderingModeEnum {
@@ -702,36 +682,15 @@ string_enum! {
     }
 }
 
-model! {
-    /// `AddOrganizationConnectionRequestContent`.
-    pub struct AddOrganizationConnectionRequestContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `AddOrganizationConnectionRequestContent`: the same fields as [`ConnectionForOrganization`].
+pub type AddOrganizationConnectionRequestContent = ConnectionForOrganization;
 
-model! {
-    /// `AddOrganizationConnectionResponseContent`.
-    pub struct AddOrganizationConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `AddOrganizationConnectionResponseContent`: the same fields as [`OrganizationConnection`].
+pub type AddOrganizationConnectionResponseContent = OrganizationConnection;
 
+#[cfg(any(feature = "roles", feature = "users"))]
 model! {
     /// `AddRolePermissionsRequestContent`.
     pub struct AddRolePermissionsRequestContent {
@@ -740,12 +699,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `AnomalyIPFormat`.
 pub type AnomalyIPFormat = String;
 
+#[cfg(any(feature = "organizations", feature = "users"))]
 /// `AppMetadata`.
 pub type AppMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `AssessorsTypeEnum`.
     pub enum AssessorsTypeEnum {
@@ -754,14 +716,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `AssignOrganizationMemberRolesRequestContent`.
-    pub struct AssignOrganizationMemberRolesRequestContent {
-        /// `roles` (required).
-        roles: Vec<String> = "roles",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `AssignOrganizationMemberRolesRequestContent`: the same fields as [`AssignUserRolesRequestContent`].
+pub type AssignOrganizationMemberRolesRequestContent = AssignUserRolesRequestContent;
 
+#[cfg(feature = "roles")]
 model! {
     /// `AssignRoleUsersRequestContent`.
     pub struct AssignRoleUsersRequestContent {
@@ -770,6 +729,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "organizations", feature = "users"))]
 model! {
     /// `AssignUserRolesRequestContent`.
     pub struct AssignUserRolesRequestContent {
@@ -778,6 +738,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `AssociateOrganizationClientGrantRequestContent`.
     pub struct AssociateOrganizationClientGrantRequestContent {
@@ -786,24 +747,11 @@ model! {
     }
 }
 
-model! {
-    /// `AssociateOrganizationClientGrantResponseContent`.
-    pub struct AssociateOrganizationClientGrantResponseContent {
-        /// `allow_any_organization`.
-        allow_any_organization: bool = "allow_any_organization",
-        /// `audience`.
-        audience: String = "audience",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `id`.
-        id: String = "id",
-        /// `organization_usage`.
-        organization_usage: OrganizationUsageEnum = "organization_usage",
-        /// `scope`.
-        scope: Vec<String> = "scope",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `AssociateOrganizationClientGrantResponseContent`: the same fields as [`OrganizationClientGrant`].
+pub type AssociateOrganizationClientGrantResponseContent = OrganizationClientGrant;
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `AsyncApprovalNotificationsChannelsEnum`.
     pub enum AsyncApprovalNotificationsChannelsEnum {
@@ -814,6 +762,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionCaptchaArkoseResponseContent`.
     pub struct AttackProtectionCaptchaArkoseResponseContent {
@@ -828,6 +777,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionCaptchaAuthChallengeRequest`.
     pub struct AttackProtectionCaptchaAuthChallengeRequest {
@@ -836,6 +786,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionCaptchaAuthChallengeResponseContent`.
     pub struct AttackProtectionCaptchaAuthChallengeResponseContent {
@@ -844,14 +795,12 @@ model! {
     }
 }
 
-model! {
-    /// `AttackProtectionCaptchaFriendlyCaptchaResponseContent`.
-    pub struct AttackProtectionCaptchaFriendlyCaptchaResponseContent {
-        /// `site_key`.
-        site_key: String = "site_key",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `AttackProtectionCaptchaFriendlyCaptchaResponseContent`: the same fields as [`AttackProtectionCaptchaHcaptchaResponseContent`].
+pub type AttackProtectionCaptchaFriendlyCaptchaResponseContent =
+    AttackProtectionCaptchaHcaptchaResponseContent;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionCaptchaHcaptchaResponseContent`.
     pub struct AttackProtectionCaptchaHcaptchaResponseContent {
@@ -860,6 +809,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `AttackProtectionCaptchaProviderId`.
     pub enum AttackProtectionCaptchaProviderId {
@@ -880,6 +830,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionCaptchaRecaptchaEnterpriseResponseContent`.
     pub struct AttackProtectionCaptchaRecaptchaEnterpriseResponseContent {
@@ -890,18 +841,17 @@ model! {
     }
 }
 
-model! {
-    /// `AttackProtectionCaptchaRecaptchaV2ResponseContent`.
-    pub struct AttackProtectionCaptchaRecaptchaV2ResponseContent {
-        /// `site_key`.
-        site_key: String = "site_key",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `AttackProtectionCaptchaRecaptchaV2ResponseContent`: the same fields as [`AttackProtectionCaptchaHcaptchaResponseContent`].
+pub type AttackProtectionCaptchaRecaptchaV2ResponseContent =
+    AttackProtectionCaptchaHcaptchaResponseContent;
 
+#[cfg(feature = "attack-protection")]
 /// `AttackProtectionCaptchaSimpleCaptchaResponseContent`.
 pub type AttackProtectionCaptchaSimpleCaptchaResponseContent =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionUpdateCaptchaArkose`.
     pub struct AttackProtectionUpdateCaptchaArkose {
@@ -918,16 +868,11 @@ model! {
     }
 }
 
-model! {
-    /// `AttackProtectionUpdateCaptchaFriendlyCaptcha`.
-    pub struct AttackProtectionUpdateCaptchaFriendlyCaptcha {
-        /// `secret` (required).
-        secret: Secret = "secret",
-        /// `site_key` (required).
-        site_key: String = "site_key",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `AttackProtectionUpdateCaptchaFriendlyCaptcha`: the same fields as [`AttackProtectionUpdateCaptchaHcaptcha`].
+pub type AttackProtectionUpdateCaptchaFriendlyCaptcha = AttackProtectionUpdateCaptchaHcaptcha;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionUpdateCaptchaHcaptcha`.
     pub struct AttackProtectionUpdateCaptchaHcaptcha {
@@ -938,6 +883,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `AttackProtectionUpdateCaptchaRecaptchaEnterprise`.
     pub struct AttackProtectionUpdateCaptchaRecaptchaEnterprise {
@@ -950,16 +896,11 @@ model! {
     }
 }
 
-model! {
-    /// `AttackProtectionUpdateCaptchaRecaptchaV2`.
-    pub struct AttackProtectionUpdateCaptchaRecaptchaV2 {
-        /// `secret` (required).
-        secret: Secret = "secret",
-        /// `site_key` (required).
-        site_key: String = "site_key",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `AttackProtectionUpdateCaptchaRecaptchaV2`: the same fields as [`AttackProtectionUpdateCaptchaHcaptcha`].
+pub type AttackProtectionUpdateCaptchaRecaptchaV2 = AttackProtectionUpdateCaptchaHcaptcha;
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `AuthenticationMethodTypeEnum`.
     pub enum AuthenticationMethodTypeEnum {
@@ -988,6 +929,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `AuthenticationTypeEnum`.
     pub enum AuthenticationTypeEnum {
@@ -1000,9 +942,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 /// `BotDetectionAllowlist`.
 pub type BotDetectionAllowlist = Vec<BotDetectionIPAddressOrCidrBlock>;
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BotDetectionChallengePolicyPasswordFlowEnum`.
     pub enum BotDetectionChallengePolicyPasswordFlowEnum {
@@ -1015,45 +959,37 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `BotDetectionChallengePolicyPasswordResetFlowEnum`.
-    pub enum BotDetectionChallengePolicyPasswordResetFlowEnum {
-        /// `never`.
-        Never = "never",
-        /// `when_risky`.
-        WhenRisky = "when_risky",
-        /// `always`.
-        Always = "always",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `BotDetectionChallengePolicyPasswordResetFlowEnum`: the same fields as [`BotDetectionChallengePolicyPasswordFlowEnum`].
+pub type BotDetectionChallengePolicyPasswordResetFlowEnum =
+    BotDetectionChallengePolicyPasswordFlowEnum;
 
-string_enum! {
-    /// `BotDetectionChallengePolicyPasswordlessFlowEnum`.
-    pub enum BotDetectionChallengePolicyPasswordlessFlowEnum {
-        /// `never`.
-        Never = "never",
-        /// `when_risky`.
-        WhenRisky = "when_risky",
-        /// `always`.
-        Always = "always",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `BotDetectionChallengePolicyPasswordlessFlowEnum`: the same fields as [`BotDetectionChallengePolicyPasswordFlowEnum`].
+pub type BotDetectionChallengePolicyPasswordlessFlowEnum =
+    BotDetectionChallengePolicyPasswordFlowEnum;
 
+#[cfg(feature = "full")]
 /// `BotDetectionCidrBlock`.
 pub type BotDetectionCidrBlock = String;
 
+#[cfg(feature = "attack-protection")]
 /// `BotDetectionIPAddressOrCidrBlock`.
 pub type BotDetectionIPAddressOrCidrBlock = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `BotDetectionIPv4`.
 pub type BotDetectionIPv4 = String;
 
+#[cfg(feature = "full")]
 /// `BotDetectionIPv6`.
 pub type BotDetectionIPv6 = String;
 
+#[cfg(feature = "full")]
 /// `BotDetectionIPv6CidrBlock`.
 pub type BotDetectionIPv6CidrBlock = String;
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BotDetectionLevelEnum`.
     pub enum BotDetectionLevelEnum {
@@ -1066,9 +1002,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 /// `BotDetectionMonitoringModeEnabled`.
 pub type BotDetectionMonitoringModeEnabled = bool;
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingColors`.
     pub struct BrandingColors {
@@ -1079,6 +1017,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingFont`.
     pub struct BrandingFont {
@@ -1087,6 +1026,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingIdentifiers`.
     pub struct BrandingIdentifiers {
@@ -1099,6 +1039,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingLoginDisplayEnum`.
     pub enum BrandingLoginDisplayEnum {
@@ -1109,9 +1050,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 /// `BrandingPageBackground`.
 pub type BrandingPageBackground = serde_json::Value;
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingPhoneDisplay`.
     pub struct BrandingPhoneDisplay {
@@ -1122,6 +1065,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingPhoneFormattingEnum`.
     pub enum BrandingPhoneFormattingEnum {
@@ -1132,6 +1076,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingPhoneMaskingEnum`.
     pub enum BrandingPhoneMaskingEnum {
@@ -1144,42 +1089,36 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemeBorders`.
     pub struct BrandingThemeBorders {
         /// `button_border_radius` (required).
-        button_border_radius: f64 = "button_border_radius",
+        button_border_radius: serde_json::Number = "button_border_radius",
         /// `button_border_weight` (required).
-        button_border_weight: f64 = "button_border_weight",
+        button_border_weight: serde_json::Number = "button_border_weight",
         /// `buttons_style` (required).
         buttons_style: BrandingThemeBordersButtonsStyleEnum = "buttons_style",
         /// `input_border_radius` (required).
-        input_border_radius: f64 = "input_border_radius",
+        input_border_radius: serde_json::Number = "input_border_radius",
         /// `input_border_weight` (required).
-        input_border_weight: f64 = "input_border_weight",
+        input_border_weight: serde_json::Number = "input_border_weight",
         /// `inputs_style` (required).
         inputs_style: BrandingThemeBordersInputsStyleEnum = "inputs_style",
         /// `show_widget_shadow` (required).
         show_widget_shadow: bool = "show_widget_shadow",
         /// `widget_border_weight` (required).
-        widget_border_weight: f64 = "widget_border_weight",
+        widget_border_weight: serde_json::Number = "widget_border_weight",
         /// `widget_corner_radius` (required).
-        widget_corner_radius: f64 = "widget_corner_radius",
+        widget_corner_radius: serde_json::Number = "widget_corner_radius",
     }
 }
 
-string_enum! {
-    /// `BrandingThemeBordersButtonsStyleEnum`.
-    pub enum BrandingThemeBordersButtonsStyleEnum {
-        /// `pill`.
-        Pill = "pill",
-        /// `rounded`.
-        Rounded = "rounded",
-        /// `sharp`.
-        Sharp = "sharp",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeBordersButtonsStyleEnum`: the same fields as [`BrandingThemeBordersInputsStyleEnum`].
+pub type BrandingThemeBordersButtonsStyleEnum = BrandingThemeBordersInputsStyleEnum;
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemeBordersInputsStyleEnum`.
     pub enum BrandingThemeBordersInputsStyleEnum {
@@ -1192,6 +1131,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemeColors`.
     pub struct BrandingThemeColors {
@@ -1238,6 +1178,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemeColorsCaptchaWidgetThemeEnum`.
     pub enum BrandingThemeColorsCaptchaWidgetThemeEnum {
@@ -1250,46 +1191,30 @@ string_enum! {
     }
 }
 
-model! {
-    /// `BrandingThemeFontBodyText`.
-    pub struct BrandingThemeFontBodyText {
-        /// `bold` (required).
-        bold: bool = "bold",
-        /// `size` (required).
-        size: f64 = "size",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeFontBodyText`: the same fields as [`BrandingThemeFontLinks`].
+pub type BrandingThemeFontBodyText = BrandingThemeFontLinks;
 
-model! {
-    /// `BrandingThemeFontButtonsText`.
-    pub struct BrandingThemeFontButtonsText {
-        /// `bold` (required).
-        bold: bool = "bold",
-        /// `size` (required).
-        size: f64 = "size",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeFontButtonsText`: the same fields as [`BrandingThemeFontLinks`].
+pub type BrandingThemeFontButtonsText = BrandingThemeFontLinks;
 
-model! {
-    /// `BrandingThemeFontInputLabels`.
-    pub struct BrandingThemeFontInputLabels {
-        /// `bold` (required).
-        bold: bool = "bold",
-        /// `size` (required).
-        size: f64 = "size",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeFontInputLabels`: the same fields as [`BrandingThemeFontLinks`].
+pub type BrandingThemeFontInputLabels = BrandingThemeFontLinks;
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemeFontLinks`.
     pub struct BrandingThemeFontLinks {
         /// `bold` (required).
         bold: bool = "bold",
         /// `size` (required).
-        size: f64 = "size",
+        size: serde_json::Number = "size",
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemeFontLinksStyleEnum`.
     pub enum BrandingThemeFontLinksStyleEnum {
@@ -1300,26 +1225,15 @@ string_enum! {
     }
 }
 
-model! {
-    /// `BrandingThemeFontSubtitle`.
-    pub struct BrandingThemeFontSubtitle {
-        /// `bold` (required).
-        bold: bool = "bold",
-        /// `size` (required).
-        size: f64 = "size",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeFontSubtitle`: the same fields as [`BrandingThemeFontLinks`].
+pub type BrandingThemeFontSubtitle = BrandingThemeFontLinks;
 
-model! {
-    /// `BrandingThemeFontTitle`.
-    pub struct BrandingThemeFontTitle {
-        /// `bold` (required).
-        bold: bool = "bold",
-        /// `size` (required).
-        size: f64 = "size",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeFontTitle`: the same fields as [`BrandingThemeFontLinks`].
+pub type BrandingThemeFontTitle = BrandingThemeFontLinks;
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemeFonts`.
     pub struct BrandingThemeFonts {
@@ -1336,7 +1250,7 @@ model! {
         /// `links_style` (required).
         links_style: BrandingThemeFontLinksStyleEnum = "links_style",
         /// `reference_text_size` (required).
-        reference_text_size: f64 = "reference_text_size",
+        reference_text_size: serde_json::Number = "reference_text_size",
         /// `subtitle` (required).
         subtitle: BrandingThemeFontSubtitle = "subtitle",
         /// `title` (required).
@@ -1344,6 +1258,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemePageBackground`.
     pub struct BrandingThemePageBackground {
@@ -1356,6 +1271,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemePageBackgroundPageLayoutEnum`.
     pub enum BrandingThemePageBackgroundPageLayoutEnum {
@@ -1368,13 +1284,14 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `BrandingThemeWidget`.
     pub struct BrandingThemeWidget {
         /// `header_text_alignment` (required).
         header_text_alignment: BrandingThemeWidgetHeaderTextAlignmentEnum = "header_text_alignment",
         /// `logo_height` (required).
-        logo_height: f64 = "logo_height",
+        logo_height: serde_json::Number = "logo_height",
         /// `logo_position` (required).
         logo_position: BrandingThemeWidgetLogoPositionEnum = "logo_position",
         /// `logo_url` (required).
@@ -1384,18 +1301,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `BrandingThemeWidgetHeaderTextAlignmentEnum`.
-    pub enum BrandingThemeWidgetHeaderTextAlignmentEnum {
-        /// `center`.
-        Center = "center",
-        /// `left`.
-        Left = "left",
-        /// `right`.
-        Right = "right",
-    }
-}
+#[cfg(feature = "branding")]
+/// `BrandingThemeWidgetHeaderTextAlignmentEnum`: the same fields as [`BrandingThemePageBackgroundPageLayoutEnum`].
+pub type BrandingThemeWidgetHeaderTextAlignmentEnum = BrandingThemePageBackgroundPageLayoutEnum;
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemeWidgetLogoPositionEnum`.
     pub enum BrandingThemeWidgetLogoPositionEnum {
@@ -1410,6 +1320,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `BrandingThemeWidgetSocialButtonsLayoutEnum`.
     pub enum BrandingThemeWidgetSocialButtonsLayoutEnum {
@@ -1420,6 +1331,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BreachedPasswordDetectionAdminNotificationFrequencyEnum`.
     pub enum BreachedPasswordDetectionAdminNotificationFrequencyEnum {
@@ -1434,6 +1346,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BreachedPasswordDetectionMethodEnum`.
     pub enum BreachedPasswordDetectionMethodEnum {
@@ -1444,16 +1357,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `BreachedPasswordDetectionPreChangePasswordShieldsEnum`.
-    pub enum BreachedPasswordDetectionPreChangePasswordShieldsEnum {
-        /// `block`.
-        Block = "block",
-        /// `admin_notification`.
-        AdminNotification = "admin_notification",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `BreachedPasswordDetectionPreChangePasswordShieldsEnum`: the same fields as [`SuspiciousIPThrottlingShieldsEnum`].
+pub type BreachedPasswordDetectionPreChangePasswordShieldsEnum = SuspiciousIPThrottlingShieldsEnum;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `BreachedPasswordDetectionPreChangePasswordStage`.
     pub struct BreachedPasswordDetectionPreChangePasswordStage {
@@ -1462,16 +1370,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `BreachedPasswordDetectionPreUserRegistrationShieldsEnum`.
-    pub enum BreachedPasswordDetectionPreUserRegistrationShieldsEnum {
-        /// `block`.
-        Block = "block",
-        /// `admin_notification`.
-        AdminNotification = "admin_notification",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `BreachedPasswordDetectionPreUserRegistrationShieldsEnum`: the same fields as [`SuspiciousIPThrottlingShieldsEnum`].
+pub type BreachedPasswordDetectionPreUserRegistrationShieldsEnum =
+    SuspiciousIPThrottlingShieldsEnum;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `BreachedPasswordDetectionPreUserRegistrationStage`.
     pub struct BreachedPasswordDetectionPreUserRegistrationStage {
@@ -1480,6 +1384,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BreachedPasswordDetectionShieldsEnum`.
     pub enum BreachedPasswordDetectionShieldsEnum {
@@ -1492,6 +1397,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `BreachedPasswordDetectionStage`.
     pub struct BreachedPasswordDetectionStage {
@@ -1502,6 +1408,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BruteForceProtectionModeEnum`.
     pub enum BruteForceProtectionModeEnum {
@@ -1512,6 +1419,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `BruteForceProtectionShieldsEnum`.
     pub enum BruteForceProtectionShieldsEnum {
@@ -1522,6 +1430,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `BulkUpdateAculRequestContent`.
     pub struct BulkUpdateAculRequestContent {
@@ -1530,14 +1439,11 @@ model! {
     }
 }
 
-model! {
-    /// `BulkUpdateAculResponseContent`.
-    pub struct BulkUpdateAculResponseContent {
-        /// `configs` (required).
-        configs: AculConfigs = "configs",
-    }
-}
+#[cfg(feature = "prompts")]
+/// `BulkUpdateAculResponseContent`: the same fields as [`BulkUpdateAculRequestContent`].
+pub type BulkUpdateAculResponseContent = BulkUpdateAculRequestContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `CertificateSubjectDNCredential`.
     pub struct CertificateSubjectDNCredential {
@@ -1552,6 +1458,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `CertificateSubjectDNCredentialTypeEnum`.
     pub enum CertificateSubjectDNCredentialTypeEnum {
@@ -1560,6 +1467,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tickets")]
 model! {
     /// `ChangePasswordTicketIdentity`.
     pub struct ChangePasswordTicketIdentity {
@@ -1572,6 +1480,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tickets")]
 model! {
     /// `ChangePasswordTicketRequestContent`.
     pub struct ChangePasswordTicketRequestContent {
@@ -1598,14 +1507,11 @@ model! {
     }
 }
 
-model! {
-    /// `ChangePasswordTicketResponseContent`.
-    pub struct ChangePasswordTicketResponseContent {
-        /// `ticket` (required).
-        ticket: String = "ticket",
-    }
-}
+#[cfg(feature = "tickets")]
+/// `ChangePasswordTicketResponseContent`: the same fields as [`VerifyEmailTicketResponseContent`].
+pub type ChangePasswordTicketResponseContent = VerifyEmailTicketResponseContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `CimdMappedClientAuthenticationMethods`.
     pub struct CimdMappedClientAuthenticationMethods {
@@ -1614,6 +1520,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `CimdMappedClientAuthenticationMethodsPrivateKeyJwt`.
     pub struct CimdMappedClientAuthenticationMethodsPrivateKeyJwt {
@@ -1622,6 +1529,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `CimdMappedClientFields`.
     pub struct CimdMappedClientFields {
@@ -1648,6 +1556,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `CimdMappedPrivateKeyJwtCredential`.
     pub struct CimdMappedPrivateKeyJwtCredential {
@@ -1660,6 +1569,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `CimdValidationResult`.
     pub struct CimdValidationResult {
@@ -1672,6 +1582,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ClearAssessorsRequestContent`.
     pub struct ClearAssessorsRequestContent {
@@ -1682,6 +1593,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `Client`.
     pub struct Client {
@@ -1810,6 +1722,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonAWS`.
     pub struct ClientAddonAWS {
@@ -1822,6 +1735,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonAzureBlob`.
     pub struct ClientAddonAzureBlob {
@@ -1854,6 +1768,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonAzureSB`.
     pub struct ClientAddonAzureSB {
@@ -1870,26 +1785,27 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAddonBox`.
 pub type ClientAddonBox = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 /// `ClientAddonCloudBees`.
 pub type ClientAddonCloudBees = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 /// `ClientAddonConcur`.
 pub type ClientAddonConcur = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 /// `ClientAddonDropbox`.
 pub type ClientAddonDropbox = serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `ClientAddonEchoSign`.
-    pub struct ClientAddonEchoSign {
-        /// `domain`.
-        domain: String = "domain",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientAddonEchoSign`: the same fields as [`ClientAddonEgnyte`].
+pub type ClientAddonEchoSign = ClientAddonEgnyte;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonEgnyte`.
     pub struct ClientAddonEgnyte {
@@ -1898,6 +1814,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonFirebase`.
     pub struct ClientAddonFirebase {
@@ -1914,6 +1831,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonLayer`.
     pub struct ClientAddonLayer {
@@ -1930,25 +1848,19 @@ model! {
     }
 }
 
-model! {
-    /// `ClientAddonMSCRM`.
-    pub struct ClientAddonMSCRM {
-        /// `url` (required).
-        url: String = "url",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientAddonMSCRM`: the same fields as [`ClientAddonRMS`].
+pub type ClientAddonMSCRM = ClientAddonRMS;
 
-model! {
-    /// `ClientAddonNewRelic`.
-    pub struct ClientAddonNewRelic {
-        /// `account`.
-        account: String = "account",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientAddonNewRelic`: the same fields as [`ClientAddonZoom`].
+pub type ClientAddonNewRelic = ClientAddonZoom;
 
+#[cfg(feature = "clients")]
 /// `ClientAddonOAG`.
 pub type ClientAddonOAG = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonOffice365`.
     pub struct ClientAddonOffice365 {
@@ -1959,6 +1871,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonRMS`.
     pub struct ClientAddonRMS {
@@ -1967,6 +1880,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSAML`.
     pub struct ClientAddonSAML {
@@ -2005,9 +1919,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAddonSAMLMapping`.
 pub type ClientAddonSAMLMapping = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSAPAPI`.
     pub struct ClientAddonSAPAPI {
@@ -2026,16 +1942,11 @@ model! {
     }
 }
 
-model! {
-    /// `ClientAddonSSOIntegration`.
-    pub struct ClientAddonSSOIntegration {
-        /// `name`.
-        name: String = "name",
-        /// `version`.
-        version: String = "version",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientAddonSSOIntegration`: the same fields as [`ActionModuleDependency`].
+pub type ClientAddonSSOIntegration = ActionModuleDependency;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSalesforce`.
     pub struct ClientAddonSalesforce {
@@ -2044,6 +1955,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSalesforceAPI`.
     pub struct ClientAddonSalesforceAPI {
@@ -2058,20 +1970,11 @@ model! {
     }
 }
 
-model! {
-    /// `ClientAddonSalesforceSandboxAPI`.
-    pub struct ClientAddonSalesforceSandboxAPI {
-        /// `clientid`.
-        clientid: String = "clientid",
-        /// `communityName`.
-        community_name: String = "communityName",
-        /// `community_url_section`.
-        community_url_section: String = "community_url_section",
-        /// `principal`.
-        principal: String = "principal",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientAddonSalesforceSandboxAPI`: the same fields as [`ClientAddonSalesforceAPI`].
+pub type ClientAddonSalesforceSandboxAPI = ClientAddonSalesforceAPI;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSentry`.
     pub struct ClientAddonSentry {
@@ -2082,6 +1985,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSharePoint`.
     pub struct ClientAddonSharePoint {
@@ -2092,9 +1996,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAddonSharePointExternalURL`.
 pub type ClientAddonSharePointExternalURL = serde_json::Value;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSlack`.
     pub struct ClientAddonSlack {
@@ -2103,6 +2009,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonSpringCM`.
     pub struct ClientAddonSpringCM {
@@ -2111,6 +2018,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonWAMS`.
     pub struct ClientAddonWAMS {
@@ -2119,9 +2027,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAddonWSFed`.
 pub type ClientAddonWSFed = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonZendesk`.
     pub struct ClientAddonZendesk {
@@ -2130,6 +2040,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddonZoom`.
     pub struct ClientAddonZoom {
@@ -2138,6 +2049,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAddons`.
     pub struct ClientAddons {
@@ -2204,6 +2116,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientAppTypeEnum`.
     pub enum ClientAppTypeEnum {
@@ -2260,14 +2173,17 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAsyncApprovalNotificationsChannelsAPIPatchConfiguration`.
 pub type ClientAsyncApprovalNotificationsChannelsAPIPatchConfiguration =
     Vec<AsyncApprovalNotificationsChannelsEnum>;
 
+#[cfg(feature = "clients")]
 /// `ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration`.
 pub type ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration =
     Vec<AsyncApprovalNotificationsChannelsEnum>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAuthenticationMethod`.
     pub struct ClientAuthenticationMethod {
@@ -2280,6 +2196,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAuthenticationMethodPrivateKeyJWT`.
     pub struct ClientAuthenticationMethodPrivateKeyJWT {
@@ -2288,9 +2205,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAuthenticationMethodPrivateKeyJWTCredentials`.
 pub type ClientAuthenticationMethodPrivateKeyJWTCredentials = Vec<CredentialId>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAuthenticationMethodSelfSignedTLSClientAuth`.
     pub struct ClientAuthenticationMethodSelfSignedTLSClientAuth {
@@ -2299,9 +2218,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials`.
 pub type ClientAuthenticationMethodSelfSignedTLSClientAuthCredentials = Vec<CredentialId>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientAuthenticationMethodTLSClientAuth`.
     pub struct ClientAuthenticationMethodTLSClientAuth {
@@ -2310,9 +2231,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientAuthenticationMethodTLSClientAuthCredentials`.
 pub type ClientAuthenticationMethodTLSClientAuthCredentials = Vec<CredentialId>;
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientComplianceLevelEnum`.
     pub enum ClientComplianceLevelEnum {
@@ -2329,6 +2252,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientCreateAuthenticationMethod`.
     pub struct ClientCreateAuthenticationMethod {
@@ -2341,6 +2265,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientCreateAuthenticationMethodPrivateKeyJWT`.
     pub struct ClientCreateAuthenticationMethodPrivateKeyJWT {
@@ -2349,9 +2274,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientCreateAuthenticationMethodPrivateKeyJWTCredentials`.
 pub type ClientCreateAuthenticationMethodPrivateKeyJWTCredentials = Vec<PublicKeyCredential>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientCreateAuthenticationMethodTLSClientAuth`.
     pub struct ClientCreateAuthenticationMethodTLSClientAuth {
@@ -2360,10 +2287,12 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientCreateAuthenticationMethodTLSClientAuthCredentials`.
 pub type ClientCreateAuthenticationMethodTLSClientAuthCredentials =
     Vec<CertificateSubjectDNCredential>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientCredential`.
     pub struct ClientCredential {
@@ -2390,6 +2319,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientCredentialAlgorithmEnum`.
     pub enum ClientCredentialAlgorithmEnum {
@@ -2402,6 +2332,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientCredentialTypeEnum`.
     pub enum ClientCredentialTypeEnum {
@@ -2414,6 +2345,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientDefaultOrganization`.
     pub struct ClientDefaultOrganization {
@@ -2424,6 +2356,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientDefaultOrganizationFlowsEnum`.
     pub enum ClientDefaultOrganizationFlowsEnum {
@@ -2432,6 +2365,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientEncryptionKey`.
     pub struct ClientEncryptionKey {
@@ -2444,6 +2378,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientExternalMetadataCreatedByEnum`.
     pub enum ClientExternalMetadataCreatedByEnum {
@@ -2454,6 +2389,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientExternalMetadataTypeEnum`.
     pub enum ClientExternalMetadataTypeEnum {
@@ -2462,9 +2398,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ClientGrantAllowAnyOrganizationEnum`.
 pub type ClientGrantAllowAnyOrganizationEnum = bool;
 
+#[cfg(feature = "client-grants")]
 string_enum! {
     /// `ClientGrantDefaultForEnum`.
     pub enum ClientGrantDefaultForEnum {
@@ -2473,30 +2411,15 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `ClientGrantOrganizationNullableUsageEnum`.
-    pub enum ClientGrantOrganizationNullableUsageEnum {
-        /// `deny`.
-        Deny = "deny",
-        /// `allow`.
-        Allow = "allow",
-        /// `require`.
-        Require = "require",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `ClientGrantOrganizationNullableUsageEnum`: the same fields as [`OrganizationUsageEnum`].
+pub type ClientGrantOrganizationNullableUsageEnum = OrganizationUsageEnum;
 
-string_enum! {
-    /// `ClientGrantOrganizationUsageEnum`.
-    pub enum ClientGrantOrganizationUsageEnum {
-        /// `deny`.
-        Deny = "deny",
-        /// `allow`.
-        Allow = "allow",
-        /// `require`.
-        Require = "require",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `ClientGrantOrganizationUsageEnum`: the same fields as [`OrganizationUsageEnum`].
+pub type ClientGrantOrganizationUsageEnum = OrganizationUsageEnum;
 
+#[cfg(feature = "client-grants")]
 model! {
     /// `ClientGrantResponseContent`.
     pub struct ClientGrantResponseContent {
@@ -2525,6 +2448,7 @@ model! {
     }
 }
 
+#[cfg(feature = "client-grants")]
 string_enum! {
     /// `ClientGrantSubjectTypeEnum`.
     pub enum ClientGrantSubjectTypeEnum {
@@ -2535,6 +2459,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientJwtConfiguration`.
     pub struct ClientJwtConfiguration {
@@ -2549,12 +2474,15 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientJwtConfigurationScopes`.
 pub type ClientJwtConfigurationScopes = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 /// `ClientMetadata`.
 pub type ClientMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientMobile`.
     pub struct ClientMobile {
@@ -2565,6 +2493,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientMobileAndroid`.
     pub struct ClientMobileAndroid {
@@ -2575,6 +2504,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientMobileiOS`.
     pub struct ClientMobileiOS {
@@ -2585,6 +2515,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientMyOrganizationConfigurationAllowedStrategiesEnum`.
     pub enum ClientMyOrganizationConfigurationAllowedStrategiesEnum {
@@ -2605,6 +2536,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientMyOrganizationDeletionBehaviorEnum`.
     pub enum ClientMyOrganizationDeletionBehaviorEnum {
@@ -2615,20 +2547,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `ClientMyOrganizationPatchConfiguration`.
-    pub struct ClientMyOrganizationPatchConfiguration {
-        /// `allowed_strategies` (required).
-        allowed_strategies: Vec<ClientMyOrganizationConfigurationAllowedStrategiesEnum> = "allowed_strategies",
-        /// `connection_deletion_behavior` (required).
-        connection_deletion_behavior: ClientMyOrganizationDeletionBehaviorEnum = "connection_deletion_behavior",
-        /// `connection_profile_id`.
-        connection_profile_id: String = "connection_profile_id",
-        /// `user_attribute_profile_id`.
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientMyOrganizationPatchConfiguration`: the same fields as [`ClientMyOrganizationPostConfiguration`].
+pub type ClientMyOrganizationPatchConfiguration = ClientMyOrganizationPostConfiguration;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientMyOrganizationPostConfiguration`.
     pub struct ClientMyOrganizationPostConfiguration {
@@ -2643,20 +2566,11 @@ model! {
     }
 }
 
-model! {
-    /// `ClientMyOrganizationResponseConfiguration`.
-    pub struct ClientMyOrganizationResponseConfiguration {
-        /// `allowed_strategies` (required).
-        allowed_strategies: Vec<ClientMyOrganizationConfigurationAllowedStrategiesEnum> = "allowed_strategies",
-        /// `connection_deletion_behavior` (required).
-        connection_deletion_behavior: ClientMyOrganizationDeletionBehaviorEnum = "connection_deletion_behavior",
-        /// `connection_profile_id`.
-        connection_profile_id: String = "connection_profile_id",
-        /// `user_attribute_profile_id`.
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientMyOrganizationResponseConfiguration`: the same fields as [`ClientMyOrganizationPostConfiguration`].
+pub type ClientMyOrganizationResponseConfiguration = ClientMyOrganizationPostConfiguration;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientOIDCBackchannelLogoutInitiators`.
     pub struct ClientOIDCBackchannelLogoutInitiators {
@@ -2667,6 +2581,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientOIDCBackchannelLogoutInitiatorsEnum`.
     pub enum ClientOIDCBackchannelLogoutInitiatorsEnum {
@@ -2691,6 +2606,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientOIDCBackchannelLogoutInitiatorsModeEnum`.
     pub enum ClientOIDCBackchannelLogoutInitiatorsModeEnum {
@@ -2701,6 +2617,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientOIDCBackchannelLogoutSessionMetadata`.
     pub struct ClientOIDCBackchannelLogoutSessionMetadata {
@@ -2709,6 +2626,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientOIDCBackchannelLogoutSettings`.
     pub struct ClientOIDCBackchannelLogoutSettings {
@@ -2721,6 +2639,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientOrganizationDiscoveryEnum`.
     pub enum ClientOrganizationDiscoveryEnum {
@@ -2731,6 +2650,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientOrganizationRequireBehaviorEnum`.
     pub enum ClientOrganizationRequireBehaviorEnum {
@@ -2743,42 +2663,19 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `ClientOrganizationRequireBehaviorPatchEnum`.
-    pub enum ClientOrganizationRequireBehaviorPatchEnum {
-        /// `no_prompt`.
-        NoPrompt = "no_prompt",
-        /// `pre_login_prompt`.
-        PreLoginPrompt = "pre_login_prompt",
-        /// `post_login_prompt`.
-        PostLoginPrompt = "post_login_prompt",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientOrganizationRequireBehaviorPatchEnum`: the same fields as [`ClientOrganizationRequireBehaviorEnum`].
+pub type ClientOrganizationRequireBehaviorPatchEnum = ClientOrganizationRequireBehaviorEnum;
 
-string_enum! {
-    /// `ClientOrganizationUsageEnum`.
-    pub enum ClientOrganizationUsageEnum {
-        /// `deny`.
-        Deny = "deny",
-        /// `allow`.
-        Allow = "allow",
-        /// `require`.
-        Require = "require",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientOrganizationUsageEnum`: the same fields as [`OrganizationUsageEnum`].
+pub type ClientOrganizationUsageEnum = OrganizationUsageEnum;
 
-string_enum! {
-    /// `ClientOrganizationUsagePatchEnum`.
-    pub enum ClientOrganizationUsagePatchEnum {
-        /// `deny`.
-        Deny = "deny",
-        /// `allow`.
-        Allow = "allow",
-        /// `require`.
-        Require = "require",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientOrganizationUsagePatchEnum`: the same fields as [`OrganizationUsageEnum`].
+pub type ClientOrganizationUsagePatchEnum = OrganizationUsageEnum;
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientRedirectionPolicyEnum`.
     pub enum ClientRedirectionPolicyEnum {
@@ -2789,6 +2686,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientRefreshTokenConfiguration`.
     pub struct ClientRefreshTokenConfiguration {
@@ -2811,6 +2709,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientRefreshTokenPolicy`.
     pub struct ClientRefreshTokenPolicy {
@@ -2821,6 +2720,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientSessionTransferAllowedAuthenticationMethodsEnum`.
     pub enum ClientSessionTransferAllowedAuthenticationMethodsEnum {
@@ -2831,6 +2731,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientSessionTransferConfiguration`.
     pub struct ClientSessionTransferConfiguration {
@@ -2851,6 +2752,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientSessionTransferDelegationConfiguration`.
     pub struct ClientSessionTransferDelegationConfiguration {
@@ -2861,6 +2763,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientSessionTransferDelegationDeviceBindingEnum`.
     pub enum ClientSessionTransferDelegationDeviceBindingEnum {
@@ -2871,6 +2774,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientSessionTransferDeviceBindingEnum`.
     pub enum ClientSessionTransferDeviceBindingEnum {
@@ -2883,6 +2787,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientSignedRequestObjectWithCredentialId`.
     pub struct ClientSignedRequestObjectWithCredentialId {
@@ -2893,6 +2798,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientSignedRequestObjectWithPublicKey`.
     pub struct ClientSignedRequestObjectWithPublicKey {
@@ -2903,6 +2809,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientSigningKey`.
     pub struct ClientSigningKey {
@@ -2915,9 +2822,11 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `ClientSigningKeys`.
 pub type ClientSigningKeys = Vec<ClientSigningKey>;
 
+#[cfg(any(feature = "clients", feature = "tenants"))]
 string_enum! {
     /// `ClientThirdPartySecurityModeEnum`.
     pub enum ClientThirdPartySecurityModeEnum {
@@ -2928,6 +2837,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientTokenEndpointAuthMethodEnum`.
     pub enum ClientTokenEndpointAuthMethodEnum {
@@ -2940,18 +2850,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `ClientTokenEndpointAuthMethodOrNullEnum`.
-    pub enum ClientTokenEndpointAuthMethodOrNullEnum {
-        /// `none`.
-        None = "none",
-        /// `client_secret_post`.
-        ClientSecretPost = "client_secret_post",
-        /// `client_secret_basic`.
-        ClientSecretBasic = "client_secret_basic",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientTokenEndpointAuthMethodOrNullEnum`: the same fields as [`ClientTokenEndpointAuthMethodEnum`].
+pub type ClientTokenEndpointAuthMethodOrNullEnum = ClientTokenEndpointAuthMethodEnum;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ClientTokenExchangeConfiguration`.
     pub struct ClientTokenExchangeConfiguration {
@@ -2960,14 +2863,11 @@ model! {
     }
 }
 
-model! {
-    /// `ClientTokenExchangeConfigurationOrNull`.
-    pub struct ClientTokenExchangeConfigurationOrNull {
-        /// `allow_any_profile_of_type`.
-        allow_any_profile_of_type: Vec<ClientTokenExchangeTypeEnum> = "allow_any_profile_of_type",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ClientTokenExchangeConfigurationOrNull`: the same fields as [`ClientTokenExchangeConfiguration`].
+pub type ClientTokenExchangeConfigurationOrNull = ClientTokenExchangeConfiguration;
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientTokenExchangeTypeEnum`.
     pub enum ClientTokenExchangeTypeEnum {
@@ -2978,6 +2878,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ConnectedAccount`.
     pub struct ConnectedAccount {
@@ -3002,6 +2903,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `ConnectedAccountAccessTypeEnum`.
     pub enum ConnectedAccountAccessTypeEnum {
@@ -3010,33 +2912,43 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionAccessTokenURLOAuth1`.
 pub type ConnectionAccessTokenURLOAuth1 = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionAcrValuesSupported`.
 pub type ConnectionAcrValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionAdminAccessTokenExpiresInGoogleApps`.
 pub type ConnectionAdminAccessTokenExpiresInGoogleApps = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAdminAccessTokenGoogleApps`.
 pub type ConnectionAdminAccessTokenGoogleApps = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAdminRefreshTokenGoogleApps`.
 pub type ConnectionAdminRefreshTokenGoogleApps = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAgentIPAD`.
 pub type ConnectionAgentIPAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAgentModeAD`.
 pub type ConnectionAgentModeAD = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionAgentVersionAD`.
 pub type ConnectionAgentVersionAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAllowedAudiencesGoogleOAuth2`.
 pub type ConnectionAllowedAudiencesGoogleOAuth2 = Vec<String>;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionApiBehaviorEnum`.
     pub enum ConnectionApiBehaviorEnum {
@@ -3047,21 +2959,27 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionApiEnableGroups`.
 pub type ConnectionApiEnableGroups = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionApiEnableGroupsGoogleApps`.
 pub type ConnectionApiEnableGroupsGoogleApps = ConnectionApiEnableGroups;
 
+#[cfg(feature = "full")]
 /// `ConnectionApiEnableUsers`.
 pub type ConnectionApiEnableUsers = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionApiEnableUsersGoogleApps`.
 pub type ConnectionApiEnableUsersGoogleApps = ConnectionApiEnableUsers;
 
+#[cfg(feature = "full")]
 /// `ConnectionAppDomainAzureAD`.
 pub type ConnectionAppDomainAzureAD = String;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionAssertionDecryptionAlgorithmProfileEnum`.
     pub enum ConnectionAssertionDecryptionAlgorithmProfileEnum {
@@ -3070,6 +2988,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionAssertionDecryptionSettings`.
     pub struct ConnectionAssertionDecryptionSettings {
@@ -3080,6 +2999,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionAttributeIdentifier`.
     pub struct ConnectionAttributeIdentifier {
@@ -3090,9 +3010,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionAttributeMapAttributes`.
 pub type ConnectionAttributeMapAttributes = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionAttributeMapOIDC`.
     pub struct ConnectionAttributeMapOIDC {
@@ -3105,6 +3027,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionAttributeMapOkta`.
     pub struct ConnectionAttributeMapOkta {
@@ -3117,9 +3040,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionAttributeMapUserinfoScope`.
 pub type ConnectionAttributeMapUserinfoScope = String;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionAttributes`.
     pub struct ConnectionAttributes {
@@ -3132,19 +3057,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthParamsAdditionalPropertiesOAuth2`.
 pub type ConnectionAuthParamsAdditionalPropertiesOAuth2 = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthParamsEmail`.
 pub type ConnectionAuthParamsEmail = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthParamsMap`.
 pub type ConnectionAuthParamsMap = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthParamsOAuth2`.
 pub type ConnectionAuthParamsOAuth2 =
     std::collections::BTreeMap<String, ConnectionAuthParamsAdditionalPropertiesOAuth2>;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionAuthenticationMethods`.
     pub struct ConnectionAuthenticationMethods {
@@ -3159,6 +3089,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 model! {
     /// `ConnectionAuthenticationPurpose`.
     pub struct ConnectionAuthenticationPurpose {
@@ -3167,135 +3098,179 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthorizationEndpoint`.
 pub type ConnectionAuthorizationEndpoint = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "full")]
 /// `ConnectionAuthorizationEndpointOAuth2`.
 pub type ConnectionAuthorizationEndpointOAuth2 = ConnectionAuthorizationEndpoint;
 
+#[cfg(feature = "full")]
 /// `ConnectionBaseUrlExact`.
 pub type ConnectionBaseUrlExact = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "full")]
 /// `ConnectionBruteForceProtection`.
 pub type ConnectionBruteForceProtection = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionCalculatedThumbprintSAML`.
 pub type ConnectionCalculatedThumbprintSAML = ConnectionSha1Thumbprint;
 
+#[cfg(feature = "full")]
 /// `ConnectionCertsAD`.
 pub type ConnectionCertsAD = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionClaimTypesSupported`.
 pub type ConnectionClaimTypesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionClaimsLocalesSupported`.
 pub type ConnectionClaimsLocalesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionClaimsParameterSupported`.
 pub type ConnectionClaimsParameterSupported = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionClaimsSupported`.
 pub type ConnectionClaimsSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIDBitbucket`.
 pub type ConnectionClientIDBitbucket = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientId`.
 pub type ConnectionClientId = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdAmazon`.
 pub type ConnectionClientIdAmazon = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdAzureAD`.
 pub type ConnectionClientIdAzureAD = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdExact`.
 pub type ConnectionClientIdExact = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdFacebook`.
 pub type ConnectionClientIdFacebook = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdGoogleApps`.
 pub type ConnectionClientIdGoogleApps = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdGoogleOAuth2`.
 pub type ConnectionClientIdGoogleOAuth2 = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdLine`.
 pub type ConnectionClientIdLine = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdLinkedin`.
 pub type ConnectionClientIdLinkedin = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdOAuth1`.
 pub type ConnectionClientIdOAuth1 = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdOAuth2`.
 pub type ConnectionClientIdOAuth2 = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdOIDC`.
 pub type ConnectionClientIdOIDC = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdPaypal`.
 pub type ConnectionClientIdPaypal = ConnectionClientId;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdSalesforce`.
 pub type ConnectionClientIdSalesforce = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientIdWindowsLive`.
 pub type ConnectionClientIdWindowsLive = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientProtocolSAML`.
 pub type ConnectionClientProtocolSAML = ConnectionOptionsIdpInitiatedClientProtocolEnumSAML;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecret`.
 pub type ConnectionClientSecret = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretAmazon`.
 pub type ConnectionClientSecretAmazon = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretAzureAD`.
 pub type ConnectionClientSecretAzureAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretBitbucket`.
 pub type ConnectionClientSecretBitbucket = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretExact`.
 pub type ConnectionClientSecretExact = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretFacebook`.
 pub type ConnectionClientSecretFacebook = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretGoogleApps`.
 pub type ConnectionClientSecretGoogleApps = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretGoogleOAuth2`.
 pub type ConnectionClientSecretGoogleOAuth2 = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretLine`.
 pub type ConnectionClientSecretLine = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretLinkedin`.
 pub type ConnectionClientSecretLinkedin = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretOAuth1`.
 pub type ConnectionClientSecretOAuth1 = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretOAuth2`.
 pub type ConnectionClientSecretOAuth2 = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretOIDC`.
 pub type ConnectionClientSecretOIDC = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretPaypal`.
 pub type ConnectionClientSecretPaypal = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretSalesforce`.
 pub type ConnectionClientSecretSalesforce = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionClientSecretWindowsLive`.
 pub type ConnectionClientSecretWindowsLive = ConnectionClientSecret;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionCommon`.
     pub struct ConnectionCommon {
@@ -3310,12 +3285,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionCommunityBaseUrlSalesforce`.
 pub type ConnectionCommunityBaseUrlSalesforce = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "full")]
 /// `ConnectionConfiguration`.
 pub type ConnectionConfiguration = std::collections::BTreeMap<String, String>;
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 model! {
     /// `ConnectionConnectedAccountsPurpose`.
     pub struct ConnectionConnectedAccountsPurpose {
@@ -3326,16 +3304,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionConnectedAccountsPurposeXAA`.
-    pub struct ConnectionConnectedAccountsPurposeXAA {
-        /// `active` (required).
-        active: bool = "active",
-        /// `cross_app_access`.
-        cross_app_access: bool = "cross_app_access",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionConnectedAccountsPurposeXAA`: the same fields as [`ConnectionConnectedAccountsPurpose`].
+pub type ConnectionConnectedAccountsPurposeXAA = ConnectionConnectedAccountsPurpose;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionConnectionSettings`.
     pub struct ConnectionConnectionSettings {
@@ -3344,6 +3317,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionConnectionSettingsPkceEnum`.
     pub enum ConnectionConnectionSettingsPkceEnum {
@@ -3358,9 +3332,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionCustomHeadersOAuth2`.
 pub type ConnectionCustomHeadersOAuth2 = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionCustomScripts`.
     pub struct ConnectionCustomScripts {
@@ -3385,15 +3361,19 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionDebugSAML`.
 pub type ConnectionDebugSAML = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionDecryptionKeySAML`.
 pub type ConnectionDecryptionKeySAML = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `ConnectionDestinationUrlSAML`.
 pub type ConnectionDestinationUrlSAML = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionDigestAlgorithmEnumSAML`.
     pub enum ConnectionDigestAlgorithmEnumSAML {
@@ -3404,48 +3384,63 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionDigestAlgorithmSAML`.
 pub type ConnectionDigestAlgorithmSAML = ConnectionDigestAlgorithmEnumSAML;
 
+#[cfg(feature = "full")]
 /// `ConnectionDisableSelfServiceChangePassword`.
 pub type ConnectionDisableSelfServiceChangePassword = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionDisableSignup`.
 pub type ConnectionDisableSignup = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionDisableSignupSMS`.
 pub type ConnectionDisableSignupSMS = ConnectionDisableSignup;
 
+#[cfg(feature = "full")]
 /// `ConnectionDiscoveryUrl`.
 pub type ConnectionDiscoveryUrl = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionDisplayName`.
 pub type ConnectionDisplayName = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionDisplayValuesSupported`.
 pub type ConnectionDisplayValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainAliases`.
 pub type ConnectionDomainAliases = Vec<ConnectionDomainAliasesItems>;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainAliasesAD`.
 pub type ConnectionDomainAliasesAD = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainAliasesAzureAD`.
 pub type ConnectionDomainAliasesAzureAD = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainAliasesItems`.
 pub type ConnectionDomainAliasesItems = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainAliasesSAML`.
 pub type ConnectionDomainAliasesSAML = Vec<ConnectionDomainAliasesItems>;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainGoogleApps`.
 pub type ConnectionDomainGoogleApps = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionDomainOkta`.
 pub type ConnectionDomainOkta = String;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionDpopSigningAlgEnum`.
     pub enum ConnectionDpopSigningAlgEnum {
@@ -3456,12 +3451,15 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionDpopSigningAlgValuesSupported`.
 pub type ConnectionDpopSigningAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionEmailBodyEmail`.
 pub type ConnectionEmailBodyEmail = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionEmailEmail`.
     pub struct ConnectionEmailEmail {
@@ -3476,23 +3474,23 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionEmailFromEmail`.
 pub type ConnectionEmailFromEmail = String;
 
-model! {
-    /// `ConnectionEmailOtpAuthenticationMethod`.
-    pub struct ConnectionEmailOtpAuthenticationMethod {
-        /// `enabled`.
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionEmailOtpAuthenticationMethod`: the same fields as [`NativeSocialLoginApple`].
+pub type ConnectionEmailOtpAuthenticationMethod = NativeSocialLoginApple;
 
+#[cfg(feature = "full")]
 /// `ConnectionEmailSubjectEmail`.
 pub type ConnectionEmailSubjectEmail = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionEnableScriptContext`.
 pub type ConnectionEnableScriptContext = bool;
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 model! {
     /// `ConnectionEnabledClient`.
     pub struct ConnectionEnabledClient {
@@ -3501,68 +3499,83 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionEnabledClients`.
 pub type ConnectionEnabledClients = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionEnabledDatabaseCustomization`.
 pub type ConnectionEnabledDatabaseCustomization = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionEndSessionEndpoint`.
 pub type ConnectionEndSessionEndpoint = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionEndSessionEndpointOAuth2`.
 pub type ConnectionEndSessionEndpointOAuth2 = ConnectionEndSessionEndpoint;
 
+#[cfg(feature = "full")]
 /// `ConnectionEntityIdSAML`.
 pub type ConnectionEntityIdSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtAdmin`.
 pub type ConnectionExtAdmin = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtAgreedTerms`.
 pub type ConnectionExtAgreedTerms = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtAgreedTermsGoogleApps`.
 pub type ConnectionExtAgreedTermsGoogleApps = ConnectionExtAgreedTerms;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtAssignedPlans`.
 pub type ConnectionExtAssignedPlans = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtGroups`.
 pub type ConnectionExtGroups = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtGroupsAzureAD`.
 pub type ConnectionExtGroupsAzureAD = ConnectionExtGroups;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtGroupsGoogleApps`.
 pub type ConnectionExtGroupsGoogleApps = ConnectionExtGroups;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtIsAdminGoogleApps`.
 pub type ConnectionExtIsAdminGoogleApps = ConnectionExtAdmin;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtIsSuspended`.
 pub type ConnectionExtIsSuspended = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtIsSuspendedGoogleApps`.
 pub type ConnectionExtIsSuspendedGoogleApps = ConnectionExtIsSuspended;
 
+#[cfg(feature = "full")]
 /// `ConnectionExtProfile`.
 pub type ConnectionExtProfile = bool;
 
-model! {
-    /// `ConnectionFederatedConnectionsAccessTokens`.
-    pub struct ConnectionFederatedConnectionsAccessTokens {
-        /// `active`.
-        active: bool = "active",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionFederatedConnectionsAccessTokens`: the same fields as [`SignupVerification`].
+pub type ConnectionFederatedConnectionsAccessTokens = SignupVerification;
 
+#[cfg(feature = "full")]
 /// `ConnectionFieldsMap`.
 pub type ConnectionFieldsMap = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionFieldsMapSAML`.
 pub type ConnectionFieldsMapSAML = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 model! {
     /// `ConnectionForList`.
     pub struct ConnectionForList {
@@ -3591,6 +3604,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ConnectionForOrganization`.
     pub struct ConnectionForOrganization {
@@ -3605,30 +3619,39 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionForwardReqInfoSMS`.
 pub type ConnectionForwardReqInfoSMS = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesAmazon`.
 pub type ConnectionFreeformScopesAmazon = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesGoogleOAuth2`.
 pub type ConnectionFreeformScopesGoogleOAuth2 = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesLinkedin`.
 pub type ConnectionFreeformScopesLinkedin = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesPaypal`.
 pub type ConnectionFreeformScopesPaypal = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesSalesforce`.
 pub type ConnectionFreeformScopesSalesforce = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFreeformScopesWindowsLive`.
 pub type ConnectionFreeformScopesWindowsLive = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionFromSMS`.
 pub type ConnectionFromSMS = String;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionGatewayAuthentication`.
     pub struct ConnectionGatewayAuthentication {
@@ -3645,12 +3668,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionGatewayAuthenticationAudienceSMS`.
 pub type ConnectionGatewayAuthenticationAudienceSMS = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionGatewayAuthenticationMethodSMS`.
 pub type ConnectionGatewayAuthenticationMethodSMS = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionGatewayAuthenticationSMS`.
     pub struct ConnectionGatewayAuthenticationSMS {
@@ -3667,60 +3693,79 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionGatewayAuthenticationSubjectSMS`.
 pub type ConnectionGatewayAuthenticationSubjectSMS = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionGatewayUrlSMS`.
 pub type ConnectionGatewayUrlSMS = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionGlobalTokenRevocationJwtIssSAML`.
 pub type ConnectionGlobalTokenRevocationJwtIssSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionGlobalTokenRevocationJwtSubSAML`.
 pub type ConnectionGlobalTokenRevocationJwtSubSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionGrantTypesSupported`.
 pub type ConnectionGrantTypesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionHandleLoginFromSocialGoogleApps`.
 pub type ConnectionHandleLoginFromSocialGoogleApps = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionHttpsUrlWithHttpFallback`.
 pub type ConnectionHttpsUrlWithHttpFallback = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionHttpsUrlWithHttpFallback2048`.
 pub type ConnectionHttpsUrlWithHttpFallback2048 = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "full")]
 /// `ConnectionHttpsUrlWithHttpFallback255`.
 pub type ConnectionHttpsUrlWithHttpFallback255 = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrl`.
 pub type ConnectionIconUrl = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrlADFS`.
 pub type ConnectionIconUrlADFS = ConnectionIconUrl;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrlAzureAD`.
 pub type ConnectionIconUrlAzureAD = ConnectionIconUrl;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrlGoogleApps`.
 pub type ConnectionIconUrlGoogleApps = ConnectionIconUrl;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrlGoogleOAuth2`.
 pub type ConnectionIconUrlGoogleOAuth2 = ConnectionIconUrl;
 
+#[cfg(feature = "full")]
 /// `ConnectionIconUrlSAML`.
 pub type ConnectionIconUrlSAML = ConnectionIconUrl;
 
+#[cfg(feature = "full")]
 /// `ConnectionId`.
 pub type ConnectionId = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionIdTokenEncryptionAlgValuesSupported`.
 pub type ConnectionIdTokenEncryptionAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionIdTokenEncryptionEncValuesSupported`.
 pub type ConnectionIdTokenEncryptionEncValuesSupported = Vec<String>;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionIdTokenSignedResponseAlgEnum`.
     pub enum ConnectionIdTokenSignedResponseAlgEnum {
@@ -3741,15 +3786,19 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 /// `ConnectionIdTokenSignedResponseAlgs`.
 pub type ConnectionIdTokenSignedResponseAlgs = Vec<ConnectionIdTokenSignedResponseAlgEnum>;
 
+#[cfg(feature = "full")]
 /// `ConnectionIdTokenSigningAlgValuesSupported`.
 pub type ConnectionIdTokenSigningAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionIdentifierPrecedence`.
 pub type ConnectionIdentifierPrecedence = Vec<ConnectionIdentifierPrecedenceEnum>;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionIdentifierPrecedenceEnum`.
     pub enum ConnectionIdentifierPrecedenceEnum {
@@ -3762,9 +3811,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionIdentityApiAzureAD`.
 pub type ConnectionIdentityApiAzureAD = ConnectionIdentityApiEnumAzureAD;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionIdentityApiEnumAzureAD`.
     pub enum ConnectionIdentityApiEnumAzureAD {
@@ -3775,137 +3826,31 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `ConnectionIdentityProviderEnum`.
-    pub enum ConnectionIdentityProviderEnum {
-        /// `ad`.
-        Ad = "ad",
-        /// `adfs`.
-        Adfs = "adfs",
-        /// `amazon`.
-        Amazon = "amazon",
-        /// `apple`.
-        Apple = "apple",
-        /// `dropbox`.
-        Dropbox = "dropbox",
-        /// `bitbucket`.
-        Bitbucket = "bitbucket",
-        /// `auth0-oidc`.
-        Auth0Oidc = "auth0-oidc",
-        /// `auth0`.
-        Auth0 = "auth0",
-        /// `baidu`.
-        Baidu = "baidu",
-        /// `bitly`.
-        Bitly = "bitly",
-        /// `box`.
-        Box = "box",
-        /// `custom`.
-        Custom = "custom",
-        /// `daccount`.
-        Daccount = "daccount",
-        /// `dwolla`.
-        Dwolla = "dwolla",
-        /// `email`.
-        Email = "email",
-        /// `evernote-sandbox`.
-        EvernoteSandbox = "evernote-sandbox",
-        /// `evernote`.
-        Evernote = "evernote",
-        /// `exact`.
-        Exact = "exact",
-        /// `facebook`.
-        Facebook = "facebook",
-        /// `fitbit`.
-        Fitbit = "fitbit",
-        /// `github`.
-        Github = "github",
-        /// `google-apps`.
-        GoogleApps = "google-apps",
-        /// `google-oauth2`.
-        GoogleOauth2 = "google-oauth2",
-        /// `instagram`.
-        Instagram = "instagram",
-        /// `ip`.
-        Ip = "ip",
-        /// `line`.
-        Line = "line",
-        /// `linkedin`.
-        Linkedin = "linkedin",
-        /// `oauth1`.
-        Oauth1 = "oauth1",
-        /// `oauth2`.
-        Oauth2 = "oauth2",
-        /// `office365`.
-        Office365 = "office365",
-        /// `oidc`.
-        Oidc = "oidc",
-        /// `okta`.
-        Okta = "okta",
-        /// `paypal`.
-        Paypal = "paypal",
-        /// `paypal-sandbox`.
-        PaypalSandbox = "paypal-sandbox",
-        /// `pingfederate`.
-        Pingfederate = "pingfederate",
-        /// `planningcenter`.
-        Planningcenter = "planningcenter",
-        /// `salesforce-community`.
-        SalesforceCommunity = "salesforce-community",
-        /// `salesforce-sandbox`.
-        SalesforceSandbox = "salesforce-sandbox",
-        /// `salesforce`.
-        Salesforce = "salesforce",
-        /// `samlp`.
-        Samlp = "samlp",
-        /// `sharepoint`.
-        Sharepoint = "sharepoint",
-        /// `shopify`.
-        Shopify = "shopify",
-        /// `shop`.
-        Shop = "shop",
-        /// `sms`.
-        Sms = "sms",
-        /// `soundcloud`.
-        Soundcloud = "soundcloud",
-        /// `thirtysevensignals`.
-        Thirtysevensignals = "thirtysevensignals",
-        /// `twitter`.
-        Twitter = "twitter",
-        /// `untappd`.
-        Untappd = "untappd",
-        /// `vkontakte`.
-        Vkontakte = "vkontakte",
-        /// `waad`.
-        Waad = "waad",
-        /// `weibo`.
-        Weibo = "weibo",
-        /// `windowslive`.
-        Windowslive = "windowslive",
-        /// `wordpress`.
-        Wordpress = "wordpress",
-        /// `yahoo`.
-        Yahoo = "yahoo",
-        /// `yandex`.
-        Yandex = "yandex",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionIdentityProviderEnum`: the same fields as [`IdentityProviderEnum`].
+pub type ConnectionIdentityProviderEnum = IdentityProviderEnum;
 
+#[cfg(feature = "full")]
 /// `ConnectionImportMode`.
 pub type ConnectionImportMode = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionIpsAD`.
 pub type ConnectionIpsAD = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionIsDomainConnection`.
 pub type ConnectionIsDomainConnection = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionIssuer`.
 pub type ConnectionIssuer = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionJwksUri`.
 pub type ConnectionJwksUri = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionKey`.
     pub struct ConnectionKey {
@@ -3936,6 +3881,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionKeyUseEnum`.
     pub enum ConnectionKeyUseEnum {
@@ -3946,6 +3892,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionMappingModeEnumOIDC`.
     pub enum ConnectionMappingModeEnumOIDC {
@@ -3956,6 +3903,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionMappingModeEnumOkta`.
     pub enum ConnectionMappingModeEnumOkta {
@@ -3966,24 +3914,31 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionMaxGroupsToRetrieve`.
 pub type ConnectionMaxGroupsToRetrieve = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionMessagingServiceSidSMS`.
 pub type ConnectionMessagingServiceSidSMS = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionMetadataUrlSAML`.
 pub type ConnectionMetadataUrlSAML = ConnectionHttpsUrlWithHttpFallback2048;
 
+#[cfg(feature = "full")]
 /// `ConnectionMetadataXml`.
 pub type ConnectionMetadataXml = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionMetadataXmlADFS`.
 pub type ConnectionMetadataXmlADFS = ConnectionMetadataXml;
 
+#[cfg(feature = "full")]
 /// `ConnectionMetadataXmlSAML`.
 pub type ConnectionMetadataXmlSAML = ConnectionMetadataXml;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionMfa`.
     pub struct ConnectionMfa {
@@ -3994,24 +3949,31 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionName`.
 pub type ConnectionName = String;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionNamePrefixTemplate`.
 pub type ConnectionNamePrefixTemplate = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionNonPersistentAttrs`.
 pub type ConnectionNonPersistentAttrs = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionOpPolicyUri`.
 pub type ConnectionOpPolicyUri = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionOpTosUri`.
 pub type ConnectionOpTosUri = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 /// `ConnectionOptions`.
 pub type ConnectionOptions = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsAD`.
     pub struct ConnectionOptionsAD {
@@ -4054,6 +4016,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsADFS`.
     pub struct ConnectionOptionsADFS {
@@ -4088,6 +4051,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsAmazon`.
     pub struct ConnectionOptionsAmazon {
@@ -4112,6 +4076,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsApple`.
     pub struct ConnectionOptionsApple {
@@ -4140,6 +4105,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsAuth0`.
     pub struct ConnectionOptionsAuth0 {
@@ -4192,6 +4158,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsAuth0OIDC`.
     pub struct ConnectionOptionsAuth0OIDC {
@@ -4202,6 +4169,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsAzureAD`.
     pub struct ConnectionOptionsAzureAD {
@@ -4344,24 +4312,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsBaidu`.
-    pub struct ConnectionOptionsBaidu {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsBaidu`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsBaidu = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsBitbucket`.
     pub struct ConnectionOptionsBitbucket {
@@ -4382,24 +4337,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsBitly`.
-    pub struct ConnectionOptionsBitly {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsBitly`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsBitly = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsBox`.
     pub struct ConnectionOptionsBox {
@@ -4418,18 +4360,23 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsClientIdGithub`.
 pub type ConnectionOptionsClientIdGithub = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsClientIdTwitter`.
 pub type ConnectionOptionsClientIdTwitter = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsClientSecretGithub`.
 pub type ConnectionOptionsClientSecretGithub = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsClientSecretTwitter`.
 pub type ConnectionOptionsClientSecretTwitter = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsCommon`.
     pub struct ConnectionOptionsCommon {
@@ -4438,6 +4385,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsCommonOIDC`.
     pub struct ConnectionOptionsCommonOIDC {
@@ -4488,6 +4436,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsCommonSAML`.
     pub struct ConnectionOptionsCommonSAML {
@@ -4526,66 +4475,27 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsCustom`.
 pub type ConnectionOptionsCustom = serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `ConnectionOptionsDaccount`.
-    pub struct ConnectionOptionsDaccount {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsDaccount`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsDaccount = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsDeflateSAML`.
 pub type ConnectionOptionsDeflateSAML = bool;
 
-model! {
-    /// `ConnectionOptionsDropbox`.
-    pub struct ConnectionOptionsDropbox {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsDropbox`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsDropbox = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsDwolla`.
-    pub struct ConnectionOptionsDwolla {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsDwolla`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsDwolla = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsEmail`.
     pub struct ConnectionOptionsEmail {
@@ -4606,6 +4516,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsEvernote`.
     pub struct ConnectionOptionsEvernote {
@@ -4622,6 +4533,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsExact`.
     pub struct ConnectionOptionsExact {
@@ -4642,6 +4554,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsFacebook`.
     pub struct ConnectionOptionsFacebook {
@@ -4744,27 +4657,15 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsFitbit`.
-    pub struct ConnectionOptionsFitbit {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsFitbit`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsFitbit = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsFreeformScopesGithub`.
 pub type ConnectionOptionsFreeformScopesGithub = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsGitHub`.
     pub struct ConnectionOptionsGitHub {
@@ -4825,6 +4726,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsGoogleApps`.
     pub struct ConnectionOptionsGoogleApps {
@@ -4883,6 +4785,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsGoogleOAuth2`.
     pub struct ConnectionOptionsGoogleOAuth2 {
@@ -5037,9 +4940,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsIP`.
 pub type ConnectionOptionsIP = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionOptionsIdpInitiatedClientProtocolEnumSAML`.
     pub enum ConnectionOptionsIdpInitiatedClientProtocolEnumSAML {
@@ -5052,6 +4957,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsIdpinitiatedSAML`.
     pub struct ConnectionOptionsIdpinitiatedSAML {
@@ -5066,24 +4972,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsInstagram`.
-    pub struct ConnectionOptionsInstagram {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsInstagram`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsInstagram = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsLine`.
     pub struct ConnectionOptionsLine {
@@ -5108,6 +5001,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsLinkedin`.
     pub struct ConnectionOptionsLinkedin {
@@ -5142,6 +5036,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsOAuth1`.
     pub struct ConnectionOptionsOAuth1 {
@@ -5166,22 +5061,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsOAuth1Common`.
-    pub struct ConnectionOptionsOAuth1Common {
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsOAuth1Common`: the same fields as [`ConnectionOptionsEvernote`].
+pub type ConnectionOptionsOAuth1Common = ConnectionOptionsEvernote;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsOAuth2`.
     pub struct ConnectionOptionsOAuth2 {
@@ -5222,24 +5106,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsOAuth2Common`.
-    pub struct ConnectionOptionsOAuth2Common {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsOAuth2Common`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsOAuth2Common = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsOIDC`.
     pub struct ConnectionOptionsOIDC {
@@ -5298,6 +5169,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsOIDCMetadata`.
     pub struct ConnectionOptionsOIDCMetadata {
@@ -5378,16 +5250,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsOffice365`.
-    pub struct ConnectionOptionsOffice365 {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsOffice365`: the same fields as [`ConnectionOptionsAuth0OIDC`].
+pub type ConnectionOptionsOffice365 = ConnectionOptionsAuth0OIDC;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsOkta`.
     pub struct ConnectionOptionsOkta {
@@ -5446,6 +5313,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsPaypal`.
     pub struct ConnectionOptionsPaypal {
@@ -5472,6 +5340,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsPingFederate`.
     pub struct ConnectionOptionsPingFederate {
@@ -5516,24 +5385,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsPlanningCenter`.
-    pub struct ConnectionOptionsPlanningCenter {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsPlanningCenter`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsPlanningCenter = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionOptionsProtocolEnumTwitter`.
     pub enum ConnectionOptionsProtocolEnumTwitter {
@@ -5544,6 +5400,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsSAML`.
     pub struct ConnectionOptionsSAML {
@@ -5614,6 +5471,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsSMS`.
     pub struct ConnectionOptionsSMS {
@@ -5650,6 +5508,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsSalesforce`.
     pub struct ConnectionOptionsSalesforce {
@@ -5672,6 +5531,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsSalesforceCommunity`.
     pub struct ConnectionOptionsSalesforceCommunity {
@@ -5696,102 +5556,35 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsScopeGithub`.
 pub type ConnectionOptionsScopeGithub = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionOptionsScopeTwitter`.
 pub type ConnectionOptionsScopeTwitter = ConnectionScopeArray;
 
-model! {
-    /// `ConnectionOptionsSharepoint`.
-    pub struct ConnectionOptionsSharepoint {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsSharepoint`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsSharepoint = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsShop`.
-    pub struct ConnectionOptionsShop {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsShop`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsShop = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsShopify`.
-    pub struct ConnectionOptionsShopify {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsShopify`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsShopify = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsSoundcloud`.
-    pub struct ConnectionOptionsSoundcloud {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsSoundcloud`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsSoundcloud = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsThirtySevenSignals`.
-    pub struct ConnectionOptionsThirtySevenSignals {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsThirtySevenSignals`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsThirtySevenSignals = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsTwitter`.
     pub struct ConnectionOptionsTwitter {
@@ -5822,60 +5615,19 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsUntappd`.
-    pub struct ConnectionOptionsUntappd {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsUntappd`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsUntappd = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsVkontakte`.
-    pub struct ConnectionOptionsVkontakte {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsVkontakte`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsVkontakte = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsWeibo`.
-    pub struct ConnectionOptionsWeibo {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsWeibo`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsWeibo = ConnectionOptionsBox;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionOptionsWindowsLive`.
     pub struct ConnectionOptionsWindowsLive {
@@ -6014,68 +5766,23 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionOptionsWordpress`.
-    pub struct ConnectionOptionsWordpress {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsWordpress`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsWordpress = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsYahoo`.
-    pub struct ConnectionOptionsYahoo {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsYahoo`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsYahoo = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionOptionsYandex`.
-    pub struct ConnectionOptionsYandex {
-        /// `client_id`.
-        client_id: ConnectionClientId = "client_id",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `scope`.
-        scope: ConnectionScopeOAuth2 = "scope",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: ConnectionNonPersistentAttrs = "non_persistent_attrs",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionOptionsYandex`: the same fields as [`ConnectionOptionsBox`].
+pub type ConnectionOptionsYandex = ConnectionOptionsBox;
 
-model! {
-    /// `ConnectionPasskeyAuthenticationMethod`.
-    pub struct ConnectionPasskeyAuthenticationMethod {
-        /// `enabled`.
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionPasskeyAuthenticationMethod`: the same fields as [`NativeSocialLoginApple`].
+pub type ConnectionPasskeyAuthenticationMethod = NativeSocialLoginApple;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionPasskeyChallengeUIEnum`.
     pub enum ConnectionPasskeyChallengeUIEnum {
@@ -6088,6 +5795,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasskeyOptions`.
     pub struct ConnectionPasskeyOptions {
@@ -6100,6 +5808,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordAuthenticationMethod`.
     pub struct ConnectionPasswordAuthenticationMethod {
@@ -6112,6 +5821,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordComplexityOptions`.
     pub struct ConnectionPasswordComplexityOptions {
@@ -6120,6 +5830,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordDictionaryOptions`.
     pub struct ConnectionPasswordDictionaryOptions {
@@ -6130,6 +5841,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordHistoryOptions`.
     pub struct ConnectionPasswordHistoryOptions {
@@ -6140,6 +5852,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordNoPersonalInfoOptions`.
     pub struct ConnectionPasswordNoPersonalInfoOptions {
@@ -6148,6 +5861,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordOptions`.
     pub struct ConnectionPasswordOptions {
@@ -6162,6 +5876,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordOptionsComplexity`.
     pub struct ConnectionPasswordOptionsComplexity {
@@ -6180,6 +5895,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordOptionsDictionary`.
     pub struct ConnectionPasswordOptionsDictionary {
@@ -6192,6 +5908,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordOptionsHistory`.
     pub struct ConnectionPasswordOptionsHistory {
@@ -6202,6 +5919,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionPasswordOptionsProfileData`.
     pub struct ConnectionPasswordOptionsProfileData {
@@ -6212,6 +5930,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionPasswordPolicyEnum`.
     pub enum ConnectionPasswordPolicyEnum {
@@ -6228,20 +5947,19 @@ string_enum! {
     }
 }
 
-model! {
-    /// `ConnectionPhoneOtpAuthenticationMethod`.
-    pub struct ConnectionPhoneOtpAuthenticationMethod {
-        /// `enabled`.
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionPhoneOtpAuthenticationMethod`: the same fields as [`NativeSocialLoginApple`].
+pub type ConnectionPhoneOtpAuthenticationMethod = NativeSocialLoginApple;
 
+#[cfg(feature = "full")]
 /// `ConnectionPingFederateBaseUrl`.
 pub type ConnectionPingFederateBaseUrl = ConnectionPingFederateBaseUrlPingFederate;
 
+#[cfg(feature = "full")]
 /// `ConnectionPingFederateBaseUrlPingFederate`.
 pub type ConnectionPingFederateBaseUrlPingFederate = ConnectionHttpsUrlWithHttpFallback;
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfile`.
     pub struct ConnectionProfile {
@@ -6262,21 +5980,27 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionProfileBitbucket`.
 pub type ConnectionProfileBitbucket = bool;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileConfig`.
 pub type ConnectionProfileConfig = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileEnabledFeatures`.
 pub type ConnectionProfileEnabledFeatures = Vec<EnabledFeaturesEnum>;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileId`.
 pub type ConnectionProfileId = String;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileName`.
 pub type ConnectionProfileName = String;
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfileOrganization`.
     pub struct ConnectionProfileOrganization {
@@ -6287,18 +6011,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `ConnectionProfileOrganizationAssignMembershipOnLoginEnum`.
-    pub enum ConnectionProfileOrganizationAssignMembershipOnLoginEnum {
-        /// `none`.
-        None = "none",
-        /// `optional`.
-        Optional = "optional",
-        /// `required`.
-        Required = "required",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `ConnectionProfileOrganizationAssignMembershipOnLoginEnum`: the same fields as [`ConnectionProfileOrganizationShowAsButtonEnum`].
+pub type ConnectionProfileOrganizationAssignMembershipOnLoginEnum =
+    ConnectionProfileOrganizationShowAsButtonEnum;
 
+#[cfg(any(feature = "connection-profiles", feature = "self-service-profiles"))]
 string_enum! {
     /// `ConnectionProfileOrganizationShowAsButtonEnum`.
     pub enum ConnectionProfileOrganizationShowAsButtonEnum {
@@ -6311,6 +6029,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfileStrategyOverride`.
     pub struct ConnectionProfileStrategyOverride {
@@ -6321,6 +6040,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfileStrategyOverrides`.
     pub struct ConnectionProfileStrategyOverrides {
@@ -6343,13 +6063,16 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileStrategyOverridesConnectionConfig`.
 pub type ConnectionProfileStrategyOverridesConnectionConfig =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "connection-profiles")]
 /// `ConnectionProfileStrategyOverridesEnabledFeatures`.
 pub type ConnectionProfileStrategyOverridesEnabledFeatures = Vec<EnabledFeaturesEnum>;
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfileTemplate`.
     pub struct ConnectionProfileTemplate {
@@ -6368,6 +6091,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ConnectionProfileTemplateItem`.
     pub struct ConnectionProfileTemplateItem {
@@ -6380,84 +6104,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionPropertiesOptions`.
-    pub struct ConnectionPropertiesOptions {
-        /// `api_enable_groups`.
-        api_enable_groups: bool = "api_enable_groups",
-        /// `api_enable_users`.
-        api_enable_users: bool = "api_enable_users",
-        /// `assertion_decryption_settings`.
-        assertion_decryption_settings: ConnectionAssertionDecryptionSettings = "assertion_decryption_settings",
-        /// `attributes`.
-        attributes: ConnectionAttributes = "attributes",
-        /// `authentication_methods`.
-        authentication_methods: ConnectionAuthenticationMethods = "authentication_methods",
-        /// `basic_profile`.
-        basic_profile: bool = "basic_profile",
-        /// `configuration`.
-        configuration: std::collections::BTreeMap<String, String> = "configuration",
-        /// `customScripts`.
-        custom_scripts: ConnectionCustomScripts = "customScripts",
-        /// `disable_self_service_change_password`.
-        disable_self_service_change_password: bool = "disable_self_service_change_password",
-        /// `enable_script_context`.
-        enable_script_context: bool = "enable_script_context",
-        /// `enabledDatabaseCustomization`.
-        enabled_database_customization: bool = "enabledDatabaseCustomization",
-        /// `ext_admin`.
-        ext_admin: bool = "ext_admin",
-        /// `ext_agreed_terms`.
-        ext_agreed_terms: bool = "ext_agreed_terms",
-        /// `ext_assigned_plans`.
-        ext_assigned_plans: bool = "ext_assigned_plans",
-        /// `ext_groups`.
-        ext_groups: bool = "ext_groups",
-        /// `ext_is_suspended`.
-        ext_is_suspended: bool = "ext_is_suspended",
-        /// `ext_profile`.
-        ext_profile: bool = "ext_profile",
-        /// `federated_connections_access_tokens`.
-        federated_connections_access_tokens: ConnectionFederatedConnectionsAccessTokens = "federated_connections_access_tokens",
-        /// `gateway_authentication`.
-        gateway_authentication: ConnectionGatewayAuthentication = "gateway_authentication",
-        /// `id_token_signed_response_algs`.
-        id_token_signed_response_algs: ConnectionIdTokenSignedResponseAlgs = "id_token_signed_response_algs",
-        /// `import_mode`.
-        import_mode: bool = "import_mode",
-        /// `non_persistent_attrs`.
-        non_persistent_attrs: Vec<String> = "non_persistent_attrs",
-        /// `passkey_options`.
-        passkey_options: ConnectionPasskeyOptions = "passkey_options",
-        /// `passwordPolicy`.
-        password_policy: ConnectionPasswordPolicyEnum = "passwordPolicy",
-        /// `password_complexity_options`.
-        password_complexity_options: ConnectionPasswordComplexityOptions = "password_complexity_options",
-        /// `password_dictionary`.
-        password_dictionary: ConnectionPasswordDictionaryOptions = "password_dictionary",
-        /// `password_history`.
-        password_history: ConnectionPasswordHistoryOptions = "password_history",
-        /// `password_no_personal_info`.
-        password_no_personal_info: ConnectionPasswordNoPersonalInfoOptions = "password_no_personal_info",
-        /// `password_options`.
-        password_options: ConnectionPasswordOptions = "password_options",
-        /// `precedence`.
-        precedence: Vec<ConnectionIdentifierPrecedenceEnum> = "precedence",
-        /// `set_user_root_attributes`.
-        set_user_root_attributes: ConnectionSetUserRootAttributesEnum = "set_user_root_attributes",
-        /// `token_endpoint_auth_method`.
-        token_endpoint_auth_method: ConnectionTokenEndpointAuthMethodEnum = "token_endpoint_auth_method",
-        /// `token_endpoint_auth_signing_alg`.
-        token_endpoint_auth_signing_alg: ConnectionTokenEndpointAuthSigningAlgEnum = "token_endpoint_auth_signing_alg",
-        /// `token_endpoint_jwtca_aud_format`.
-        token_endpoint_jwtca_aud_format: ConnectionTokenEndpointJwtcaAudFormatEnumOIDC = "token_endpoint_jwtca_aud_format",
-        /// `upstream_params`.
-        upstream_params: ConnectionUpstreamParams = "upstream_params",
-        /// `validation`.
-        validation: ConnectionValidationOptions = "validation",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionPropertiesOptions`: the same fields as [`UpdateConnectionOptions`].
+pub type ConnectionPropertiesOptions = UpdateConnectionOptions;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionProtocolBindingEnumSAML`.
     pub enum ConnectionProtocolBindingEnumSAML {
@@ -6468,9 +6119,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionProtocolBindingSAML`.
 pub type ConnectionProtocolBindingSAML = ConnectionProtocolBindingEnumSAML;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionProviderEnumSMS`.
     pub enum ConnectionProviderEnumSMS {
@@ -6481,12 +6134,15 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionProviderSMS`.
 pub type ConnectionProviderSMS = ConnectionProviderEnumSMS;
 
+#[cfg(feature = "full")]
 /// `ConnectionProvisioningTicketUrl`.
 pub type ConnectionProvisioningTicketUrl = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionPurposes`.
     pub struct ConnectionPurposes {
@@ -6497,45 +6153,59 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionRealmFallback`.
 pub type ConnectionRealmFallback = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionRealms`.
 pub type ConnectionRealms = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionRecipientUrlSAML`.
 pub type ConnectionRecipientUrlSAML = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionRegistrationEndpoint`.
 pub type ConnectionRegistrationEndpoint = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestObjectEncryptionAlgValuesSupported`.
 pub type ConnectionRequestObjectEncryptionAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestObjectEncryptionEncValuesSupported`.
 pub type ConnectionRequestObjectEncryptionEncValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestObjectSigningAlgValuesSupported`.
 pub type ConnectionRequestObjectSigningAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestParameterSupported`.
 pub type ConnectionRequestParameterSupported = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestTemplateSAML`.
 pub type ConnectionRequestTemplateSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestTokenURLOAuth1`.
 pub type ConnectionRequestTokenURLOAuth1 = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequestUriParameterSupported`.
 pub type ConnectionRequestUriParameterSupported = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequireRequestUriRegistration`.
 pub type ConnectionRequireRequestUriRegistration = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionRequiresUsername`.
 pub type ConnectionRequiresUsername = bool;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseCommon`.
     pub struct ConnectionResponseCommon {
@@ -6556,6 +6226,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentAD`.
     pub struct ConnectionResponseContentAD {
@@ -6586,6 +6257,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentADFS`.
     pub struct ConnectionResponseContentADFS {
@@ -6618,6 +6290,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentAmazon`.
     pub struct ConnectionResponseContentAmazon {
@@ -6646,6 +6319,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentApple`.
     pub struct ConnectionResponseContentApple {
@@ -6674,6 +6348,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentAuth0`.
     pub struct ConnectionResponseContentAuth0 {
@@ -6702,6 +6377,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentAuth0OIDC`.
     pub struct ConnectionResponseContentAuth0OIDC {
@@ -6730,6 +6406,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentAzureAD`.
     pub struct ConnectionResponseContentAzureAD {
@@ -6762,6 +6439,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentBaidu`.
     pub struct ConnectionResponseContentBaidu {
@@ -6790,6 +6468,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentBitbucket`.
     pub struct ConnectionResponseContentBitbucket {
@@ -6818,6 +6497,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentBitly`.
     pub struct ConnectionResponseContentBitly {
@@ -6846,6 +6526,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentBox`.
     pub struct ConnectionResponseContentBox {
@@ -6874,6 +6555,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentCustom`.
     pub struct ConnectionResponseContentCustom {
@@ -6904,6 +6586,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentDaccount`.
     pub struct ConnectionResponseContentDaccount {
@@ -6932,6 +6615,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentDropbox`.
     pub struct ConnectionResponseContentDropbox {
@@ -6960,6 +6644,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentDwolla`.
     pub struct ConnectionResponseContentDwolla {
@@ -6988,6 +6673,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentEmail`.
     pub struct ConnectionResponseContentEmail {
@@ -7016,6 +6702,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentEvernote`.
     pub struct ConnectionResponseContentEvernote {
@@ -7044,34 +6731,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionResponseContentEvernoteSandbox`.
-    pub struct ConnectionResponseContentEvernoteSandbox {
-        /// `options`.
-        options: ConnectionOptionsEvernote = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `authentication`.
-        authentication: ConnectionAuthenticationPurpose = "authentication",
-        /// `connected_accounts`.
-        connected_accounts: ConnectionConnectedAccountsPurpose = "connected_accounts",
-        /// `id`.
-        id: ConnectionId = "id",
-        /// `realms`.
-        realms: ConnectionRealms = "realms",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionResponseContentEvernoteSandbox`: the same fields as [`ConnectionResponseContentEvernote`].
+pub type ConnectionResponseContentEvernoteSandbox = ConnectionResponseContentEvernote;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentExact`.
     pub struct ConnectionResponseContentExact {
@@ -7100,6 +6764,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentFacebook`.
     pub struct ConnectionResponseContentFacebook {
@@ -7128,6 +6793,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentFitbit`.
     pub struct ConnectionResponseContentFitbit {
@@ -7156,6 +6822,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentGitHub`.
     pub struct ConnectionResponseContentGitHub {
@@ -7184,6 +6851,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentGoogleApps`.
     pub struct ConnectionResponseContentGoogleApps {
@@ -7216,6 +6884,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentGoogleOAuth2`.
     pub struct ConnectionResponseContentGoogleOAuth2 {
@@ -7244,6 +6913,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentIP`.
     pub struct ConnectionResponseContentIP {
@@ -7274,6 +6944,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentInstagram`.
     pub struct ConnectionResponseContentInstagram {
@@ -7302,6 +6973,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentLine`.
     pub struct ConnectionResponseContentLine {
@@ -7330,6 +7002,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentLinkedin`.
     pub struct ConnectionResponseContentLinkedin {
@@ -7358,6 +7031,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentOAuth1`.
     pub struct ConnectionResponseContentOAuth1 {
@@ -7386,6 +7060,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentOAuth2`.
     pub struct ConnectionResponseContentOAuth2 {
@@ -7414,6 +7089,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentOIDC`.
     pub struct ConnectionResponseContentOIDC {
@@ -7444,6 +7120,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentOffice365`.
     pub struct ConnectionResponseContentOffice365 {
@@ -7476,6 +7153,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentOkta`.
     pub struct ConnectionResponseContentOkta {
@@ -7506,6 +7184,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentPaypal`.
     pub struct ConnectionResponseContentPaypal {
@@ -7534,34 +7213,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionResponseContentPaypalSandbox`.
-    pub struct ConnectionResponseContentPaypalSandbox {
-        /// `options`.
-        options: ConnectionOptionsPaypal = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `authentication`.
-        authentication: ConnectionAuthenticationPurpose = "authentication",
-        /// `connected_accounts`.
-        connected_accounts: ConnectionConnectedAccountsPurpose = "connected_accounts",
-        /// `id`.
-        id: ConnectionId = "id",
-        /// `realms`.
-        realms: ConnectionRealms = "realms",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionResponseContentPaypalSandbox`: the same fields as [`ConnectionResponseContentPaypal`].
+pub type ConnectionResponseContentPaypalSandbox = ConnectionResponseContentPaypal;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentPingFederate`.
     pub struct ConnectionResponseContentPingFederate {
@@ -7594,6 +7250,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentPlanningCenter`.
     pub struct ConnectionResponseContentPlanningCenter {
@@ -7622,6 +7279,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSAML`.
     pub struct ConnectionResponseContentSAML {
@@ -7654,6 +7312,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSMS`.
     pub struct ConnectionResponseContentSMS {
@@ -7682,6 +7341,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSalesforce`.
     pub struct ConnectionResponseContentSalesforce {
@@ -7710,6 +7370,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSalesforceCommunity`.
     pub struct ConnectionResponseContentSalesforceCommunity {
@@ -7738,34 +7399,11 @@ model! {
     }
 }
 
-model! {
-    /// `ConnectionResponseContentSalesforceSandbox`.
-    pub struct ConnectionResponseContentSalesforceSandbox {
-        /// `options`.
-        options: ConnectionOptionsSalesforce = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `authentication`.
-        authentication: ConnectionAuthenticationPurpose = "authentication",
-        /// `connected_accounts`.
-        connected_accounts: ConnectionConnectedAccountsPurpose = "connected_accounts",
-        /// `id`.
-        id: ConnectionId = "id",
-        /// `realms`.
-        realms: ConnectionRealms = "realms",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `ConnectionResponseContentSalesforceSandbox`: the same fields as [`ConnectionResponseContentSalesforce`].
+pub type ConnectionResponseContentSalesforceSandbox = ConnectionResponseContentSalesforce;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSharepoint`.
     pub struct ConnectionResponseContentSharepoint {
@@ -7796,6 +7434,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentShop`.
     pub struct ConnectionResponseContentShop {
@@ -7824,6 +7463,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentShopify`.
     pub struct ConnectionResponseContentShopify {
@@ -7852,6 +7492,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentSoundcloud`.
     pub struct ConnectionResponseContentSoundcloud {
@@ -7880,6 +7521,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentThirtySevenSignals`.
     pub struct ConnectionResponseContentThirtySevenSignals {
@@ -7908,6 +7550,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentTwitter`.
     pub struct ConnectionResponseContentTwitter {
@@ -7936,6 +7579,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentUntappd`.
     pub struct ConnectionResponseContentUntappd {
@@ -7964,6 +7608,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentVkontakte`.
     pub struct ConnectionResponseContentVkontakte {
@@ -7992,6 +7637,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentWeibo`.
     pub struct ConnectionResponseContentWeibo {
@@ -8020,6 +7666,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentWindowsLive`.
     pub struct ConnectionResponseContentWindowsLive {
@@ -8048,6 +7695,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentWordpress`.
     pub struct ConnectionResponseContentWordpress {
@@ -8076,6 +7724,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentYahoo`.
     pub struct ConnectionResponseContentYahoo {
@@ -8104,6 +7753,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionResponseContentYandex`.
     pub struct ConnectionResponseContentYandex {
@@ -8132,60 +7782,79 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionResponseModesSupported`.
 pub type ConnectionResponseModesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionResponseTypesSupported`.
 pub type ConnectionResponseTypesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeAmazon`.
 pub type ConnectionScopeAmazon = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeArray`.
 pub type ConnectionScopeArray = Vec<ConnectionScopeItem>;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeArrayFacebook`.
 pub type ConnectionScopeArrayFacebook = Vec<ConnectionScopeItem>;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeArrayWindowsLive`.
 pub type ConnectionScopeArrayWindowsLive = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeAzureAD`.
 pub type ConnectionScopeAzureAD = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeFacebook`.
 pub type ConnectionScopeFacebook = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeGoogleApps`.
 pub type ConnectionScopeGoogleApps = Vec<ConnectionScopeItemGoogleApps>;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeGoogleOAuth2`.
 pub type ConnectionScopeGoogleOAuth2 = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeItem`.
 pub type ConnectionScopeItem = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeItemGoogleApps`.
 pub type ConnectionScopeItemGoogleApps = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeLinkedin`.
 pub type ConnectionScopeLinkedin = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeOAuth2`.
 pub type ConnectionScopeOAuth2 = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeOIDC`.
 pub type ConnectionScopeOIDC = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopePaypal`.
 pub type ConnectionScopePaypal = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopeSalesforce`.
 pub type ConnectionScopeSalesforce = ConnectionScopeArray;
 
+#[cfg(feature = "full")]
 /// `ConnectionScopesSupported`.
 pub type ConnectionScopesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionScriptsOAuth1`.
     pub struct ConnectionScriptsOAuth1 {
@@ -8194,6 +7863,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionScriptsOAuth2`.
     pub struct ConnectionScriptsOAuth2 {
@@ -8204,12 +7874,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionSendBackChannelNonce`.
 pub type ConnectionSendBackChannelNonce = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionServiceDocumentation`.
 pub type ConnectionServiceDocumentation = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionSetUserRootAttributesEnum`.
     pub enum ConnectionSetUserRootAttributesEnum {
@@ -8222,9 +7895,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionSha1Thumbprint`.
 pub type ConnectionSha1Thumbprint = String;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionShouldTrustEmailVerifiedConnectionEnum`.
     pub enum ConnectionShouldTrustEmailVerifiedConnectionEnum {
@@ -8235,24 +7910,31 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionShowAsButton`.
 pub type ConnectionShowAsButton = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignInEndpointAD`.
 pub type ConnectionSignInEndpointAD = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignInEndpointADFS`.
 pub type ConnectionSignInEndpointADFS = ConnectionHttpsUrlWithHttpFallback2048;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignInEndpointSAML`.
 pub type ConnectionSignInEndpointSAML = ConnectionHttpsUrlWithHttpFallback2048;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignOutEndpointSAML`.
 pub type ConnectionSignOutEndpointSAML = ConnectionHttpsUrlWithHttpFallback2048;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignSAMLRequestSAML`.
 pub type ConnectionSignSAMLRequestSAML = bool;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionSignatureAlgorithmEnumSAML`.
     pub enum ConnectionSignatureAlgorithmEnumSAML {
@@ -8263,24 +7945,31 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionSignatureAlgorithmSAML`.
 pub type ConnectionSignatureAlgorithmSAML = ConnectionSignatureAlgorithmEnumSAML;
 
+#[cfg(feature = "full")]
 /// `ConnectionSignatureMethodOAuth1`.
 pub type ConnectionSignatureMethodOAuth1 = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionSigningCertSAML`.
 pub type ConnectionSigningCertSAML = ConnectionSigningCertificatePemSAML;
 
+#[cfg(feature = "full")]
 /// `ConnectionSigningCertificateDerSAML`.
 pub type ConnectionSigningCertificateDerSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionSigningCertificatePemPingFederate`.
 pub type ConnectionSigningCertificatePemPingFederate = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionSigningCertificatePemSAML`.
 pub type ConnectionSigningCertificatePemSAML = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionSigningKeySAML`.
     pub struct ConnectionSigningKeySAML {
@@ -8291,6 +7980,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionSignupBehaviorEnum`.
     pub enum ConnectionSignupBehaviorEnum {
@@ -8301,6 +7991,7 @@ string_enum! {
     }
 }
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 string_enum! {
     /// `ConnectionStrategyEnum`.
     pub enum ConnectionStrategyEnum {
@@ -8419,18 +8110,23 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionStrategyVersionEnumLinkedin`.
 pub type ConnectionStrategyVersionEnumLinkedin = i64;
 
+#[cfg(feature = "full")]
 /// `ConnectionStrategyVersionEnumWindowsLive`.
 pub type ConnectionStrategyVersionEnumWindowsLive = i64;
 
+#[cfg(feature = "full")]
 /// `ConnectionSubjectTypesSupported`.
 pub type ConnectionSubjectTypesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionTemplateSMS`.
 pub type ConnectionTemplateSMS = String;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionTemplateSyntaxEnumSMS`.
     pub enum ConnectionTemplateSyntaxEnumSMS {
@@ -8441,36 +8137,47 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantDomain`.
 pub type ConnectionTenantDomain = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantDomainAD`.
 pub type ConnectionTenantDomainAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantDomainAzureAD`.
 pub type ConnectionTenantDomainAzureAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantDomainGoogleApps`.
 pub type ConnectionTenantDomainGoogleApps = ConnectionTenantDomain;
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantDomainSAML`.
 pub type ConnectionTenantDomainSAML = ConnectionTenantDomain;
 
+#[cfg(feature = "full")]
 /// `ConnectionTenantIdAzureAD`.
 pub type ConnectionTenantIdAzureAD = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionThumbprints`.
 pub type ConnectionThumbprints = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionThumbprintsAD`.
 pub type ConnectionThumbprintsAD = Vec<ConnectionSha1Thumbprint>;
 
+#[cfg(feature = "full")]
 /// `ConnectionThumbprintsSAML`.
 pub type ConnectionThumbprintsSAML = Vec<ConnectionSha1Thumbprint>;
 
+#[cfg(feature = "full")]
 /// `ConnectionTokenEndpoint`.
 pub type ConnectionTokenEndpoint = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionTokenEndpointAuthMethodEnum`.
     pub enum ConnectionTokenEndpointAuthMethodEnum {
@@ -8481,32 +8188,19 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionTokenEndpointAuthMethodsSupported`.
 pub type ConnectionTokenEndpointAuthMethodsSupported = Vec<String>;
 
-string_enum! {
-    /// `ConnectionTokenEndpointAuthSigningAlgEnum`.
-    pub enum ConnectionTokenEndpointAuthSigningAlgEnum {
-        /// `ES256`.
-        Es256 = "ES256",
-        /// `ES384`.
-        Es384 = "ES384",
-        /// `PS256`.
-        Ps256 = "PS256",
-        /// `PS384`.
-        Ps384 = "PS384",
-        /// `RS256`.
-        Rs256 = "RS256",
-        /// `RS384`.
-        Rs384 = "RS384",
-        /// `RS512`.
-        Rs512 = "RS512",
-    }
-}
+#[cfg(feature = "connections")]
+/// `ConnectionTokenEndpointAuthSigningAlgEnum`: the same fields as [`ConnectionIdTokenSignedResponseAlgEnum`].
+pub type ConnectionTokenEndpointAuthSigningAlgEnum = ConnectionIdTokenSignedResponseAlgEnum;
 
+#[cfg(feature = "full")]
 /// `ConnectionTokenEndpointAuthSigningAlgValuesSupported`.
 pub type ConnectionTokenEndpointAuthSigningAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionTokenEndpointJwtcaAudFormatEnumOIDC`.
     pub enum ConnectionTokenEndpointJwtcaAudFormatEnumOIDC {
@@ -8517,12 +8211,15 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionTokenEndpointOAuth2`.
 pub type ConnectionTokenEndpointOAuth2 = ConnectionTokenEndpoint;
 
+#[cfg(feature = "full")]
 /// `ConnectionTokenEndpointOIDC`.
 pub type ConnectionTokenEndpointOIDC = ConnectionTokenEndpoint;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionTotpEmail`.
     pub struct ConnectionTotpEmail {
@@ -8533,15 +8230,19 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpLengthEmail`.
 pub type ConnectionTotpLengthEmail = ConnectionTotpLengthPasswordless;
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpLengthPasswordless`.
 pub type ConnectionTotpLengthPasswordless = i64;
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpLengthSMS`.
 pub type ConnectionTotpLengthSMS = ConnectionTotpLengthPasswordless;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionTotpSMS`.
     pub struct ConnectionTotpSMS {
@@ -8552,21 +8253,27 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpTimeStepEmail`.
 pub type ConnectionTotpTimeStepEmail = ConnectionTotpTimeStepPasswordless;
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpTimeStepPasswordless`.
 pub type ConnectionTotpTimeStepPasswordless = i64;
 
+#[cfg(feature = "full")]
 /// `ConnectionTotpTimeStepSMS`.
 pub type ConnectionTotpTimeStepSMS = ConnectionTotpTimeStepPasswordless;
 
+#[cfg(feature = "full")]
 /// `ConnectionTwilioSidSMS`.
 pub type ConnectionTwilioSidSMS = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionTwilioTokenSMS`.
 pub type ConnectionTwilioTokenSMS = String;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionTypeEnumOIDC`.
     pub enum ConnectionTypeEnumOIDC {
@@ -8577,6 +8284,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionTypeEnumOkta`.
     pub enum ConnectionTypeEnumOkta {
@@ -8585,9 +8293,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionUiLocalesSupported`.
 pub type ConnectionUiLocalesSupported = Vec<String>;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionUpstreamAdditionalProperties`.
     pub struct ConnectionUpstreamAdditionalProperties {
@@ -8598,6 +8308,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionUpstreamAlias`.
     pub struct ConnectionUpstreamAlias {
@@ -8606,6 +8317,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `ConnectionUpstreamAliasEnum`.
     pub enum ConnectionUpstreamAliasEnum {
@@ -8636,17 +8348,21 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 /// `ConnectionUpstreamParams`.
 pub type ConnectionUpstreamParams =
     std::collections::BTreeMap<String, ConnectionUpstreamAdditionalProperties>;
 
+#[cfg(feature = "full")]
 /// `ConnectionUpstreamParamsADFS`.
 pub type ConnectionUpstreamParamsADFS = ConnectionUpstreamParams;
 
+#[cfg(feature = "full")]
 /// `ConnectionUpstreamParamsFacebook`.
 pub type ConnectionUpstreamParamsFacebook =
     std::collections::BTreeMap<String, ConnectionUpstreamAdditionalProperties>;
 
+#[cfg(feature = "full")]
 model! {
     /// `ConnectionUpstreamValue`.
     pub struct ConnectionUpstreamValue {
@@ -8655,18 +8371,23 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionUseCommonEndpointAzureAD`.
 pub type ConnectionUseCommonEndpointAzureAD = bool;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserAuthorizationURLOAuth1`.
 pub type ConnectionUserAuthorizationURLOAuth1 = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserIdAttributeSAML`.
 pub type ConnectionUserIdAttributeSAML = String;
 
+#[cfg(feature = "full")]
 /// `ConnectionUseridAttributeAzureAD`.
 pub type ConnectionUseridAttributeAzureAD = ConnectionUseridAttributeEnumAzureAD;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionUseridAttributeEnumAzureAD`.
     pub enum ConnectionUseridAttributeEnumAzureAD {
@@ -8677,21 +8398,27 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionUserinfoEncryptionAlgValuesSupported`.
 pub type ConnectionUserinfoEncryptionAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserinfoEncryptionEncValuesSupported`.
 pub type ConnectionUserinfoEncryptionEncValuesSupported = Vec<String>;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserinfoEndpoint`.
 pub type ConnectionUserinfoEndpoint = ConnectionHttpsUrlWithHttpFallback255;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserinfoEndpointOIDC`.
 pub type ConnectionUserinfoEndpointOIDC = ConnectionUserinfoEndpoint;
 
+#[cfg(feature = "full")]
 /// `ConnectionUserinfoSigningAlgValuesSupported`.
 pub type ConnectionUserinfoSigningAlgValuesSupported = Vec<String>;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionUsernameValidationOptions`.
     pub struct ConnectionUsernameValidationOptions {
@@ -8702,6 +8429,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ConnectionValidationOptions`.
     pub struct ConnectionValidationOptions {
@@ -8710,9 +8438,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ConnectionWaadProtocol`.
 pub type ConnectionWaadProtocol = ConnectionWaadProtocolEnumAzureAD;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ConnectionWaadProtocolEnumAzureAD`.
     pub enum ConnectionWaadProtocolEnumAzureAD {
@@ -8723,9 +8453,15 @@ string_enum! {
     }
 }
 
+#[cfg(any(
+    feature = "clients",
+    feature = "connections",
+    feature = "self-service-profiles"
+))]
 /// `ConnectionsMetadata`.
 pub type ConnectionsMetadata = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "actions")]
 model! {
     /// `CreateActionModuleRequestContent`.
     pub struct CreateActionModuleRequestContent {
@@ -8744,54 +8480,15 @@ model! {
     }
 }
 
-model! {
-    /// `CreateActionModuleResponseContent`.
-    pub struct CreateActionModuleResponseContent {
-        /// `actions_using_module_total`.
-        actions_using_module_total: i64 = "actions_using_module_total",
-        /// `all_changes_published`.
-        all_changes_published: bool = "all_changes_published",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionModuleDependency> = "dependencies",
-        /// `id`.
-        id: String = "id",
-        /// `latest_version`.
-        latest_version: ActionModuleVersionReference = "latest_version",
-        /// `latest_version_number`.
-        latest_version_number: i64 = "latest_version_number",
-        /// `name`.
-        name: String = "name",
-        /// `secrets`.
-        secrets: Vec<ActionModuleSecret> = "secrets",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `CreateActionModuleResponseContent`: the same fields as [`GetActionModuleResponseContent`].
+pub type CreateActionModuleResponseContent = GetActionModuleResponseContent;
 
-model! {
-    /// `CreateActionModuleVersionResponseContent`.
-    pub struct CreateActionModuleVersionResponseContent {
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionModuleDependency> = "dependencies",
-        /// `id`.
-        id: String = "id",
-        /// `module_id`.
-        module_id: String = "module_id",
-        /// `secrets`.
-        secrets: Vec<ActionModuleSecret> = "secrets",
-        /// `version_number`.
-        version_number: i64 = "version_number",
-    }
-}
+#[cfg(feature = "actions")]
+/// `CreateActionModuleVersionResponseContent`: the same fields as [`ActionModuleVersion`].
+pub type CreateActionModuleVersionResponseContent = ActionModuleVersion;
 
+#[cfg(feature = "actions")]
 model! {
     /// `CreateActionRequestContent`.
     pub struct CreateActionRequestContent {
@@ -8814,46 +8511,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateActionResponseContent`.
-    pub struct CreateActionResponseContent {
-        /// `all_changes_deployed`.
-        all_changes_deployed: bool = "all_changes_deployed",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deploy`.
-        deploy: bool = "deploy",
-        /// `deployed_version`.
-        deployed_version: ActionDeployedVersion = "deployed_version",
-        /// `id`.
-        id: String = "id",
-        /// `installed_integration_id`.
-        installed_integration_id: String = "installed_integration_id",
-        /// `integration`.
-        integration: Integration = "integration",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `name`.
-        name: String = "name",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `CreateActionResponseContent`: the same fields as [`Action`].
+pub type CreateActionResponseContent = Action;
 
+#[cfg(feature = "branding")]
 model! {
     /// `CreateBrandingPhoneProviderRequestContent`.
     pub struct CreateBrandingPhoneProviderRequestContent {
@@ -8868,28 +8530,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateBrandingPhoneProviderResponseContent`.
-    pub struct CreateBrandingPhoneProviderResponseContent {
-        /// `channel`.
-        channel: PhoneProviderChannelEnum = "channel",
-        /// `configuration`.
-        configuration: PhoneProviderConfiguration = "configuration",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `disabled`.
-        disabled: bool = "disabled",
-        /// `id`.
-        id: String = "id",
-        /// `name` (required).
-        name: PhoneProviderNameEnum = "name",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "branding")]
+/// `CreateBrandingPhoneProviderResponseContent`: the same fields as [`PhoneProviderSchemaMasked`].
+pub type CreateBrandingPhoneProviderResponseContent = PhoneProviderSchemaMasked;
 
+#[cfg(feature = "branding")]
 model! {
     /// `CreateBrandingThemeRequestContent`.
     pub struct CreateBrandingThemeRequestContent {
@@ -8908,26 +8553,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateBrandingThemeResponseContent`.
-    pub struct CreateBrandingThemeResponseContent {
-        /// `borders` (required).
-        borders: BrandingThemeBorders = "borders",
-        /// `colors` (required).
-        colors: BrandingThemeColors = "colors",
-        /// `displayName` (required).
-        display_name: String = "displayName",
-        /// `fonts` (required).
-        fonts: BrandingThemeFonts = "fonts",
-        /// `page_background` (required).
-        page_background: BrandingThemePageBackground = "page_background",
-        /// `themeId` (required).
-        theme_id: String = "themeId",
-        /// `widget` (required).
-        widget: BrandingThemeWidget = "widget",
-    }
-}
+#[cfg(feature = "branding")]
+/// `CreateBrandingThemeResponseContent`: the same fields as [`GetBrandingThemeResponseContent`].
+pub type CreateBrandingThemeResponseContent = GetBrandingThemeResponseContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `CreateClientAuthenticationMethodSelfSignedTLSClientAuth`.
     pub struct CreateClientAuthenticationMethodSelfSignedTLSClientAuth {
@@ -8936,10 +8566,12 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 /// `CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials`.
 pub type CreateClientAuthenticationMethodSelfSignedTLSClientAuthCredentials =
     Vec<X509CertificateCredential>;
 
+#[cfg(feature = "client-grants")]
 model! {
     /// `CreateClientGrantRequestContent`.
     pub struct CreateClientGrantRequestContent {
@@ -8964,34 +8596,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateClientGrantResponseContent`.
-    pub struct CreateClientGrantResponseContent {
-        /// `allow_all_scopes`.
-        allow_all_scopes: bool = "allow_all_scopes",
-        /// `allow_any_organization`.
-        allow_any_organization: bool = "allow_any_organization",
-        /// `audience`.
-        audience: String = "audience",
-        /// `authorization_details_types`.
-        authorization_details_types: Vec<String> = "authorization_details_types",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `default_for`.
-        default_for: ClientGrantDefaultForEnum = "default_for",
-        /// `id`.
-        id: String = "id",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `organization_usage`.
-        organization_usage: ClientGrantOrganizationUsageEnum = "organization_usage",
-        /// `scope`.
-        scope: Vec<String> = "scope",
-        /// `subject_type`.
-        subject_type: ClientGrantSubjectTypeEnum = "subject_type",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `CreateClientGrantResponseContent`: the same fields as [`ClientGrantResponseContent`].
+pub type CreateClientGrantResponseContent = ClientGrantResponseContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `CreateClientRequestContent`.
     pub struct CreateClientRequestContent {
@@ -9104,134 +8713,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateClientResponseContent`.
-    pub struct CreateClientResponseContent {
-        /// `addons`.
-        addons: ClientAddons = "addons",
-        /// `allowed_clients`.
-        allowed_clients: Vec<String> = "allowed_clients",
-        /// `allowed_logout_urls`.
-        allowed_logout_urls: Vec<String> = "allowed_logout_urls",
-        /// `allowed_origins`.
-        allowed_origins: Vec<String> = "allowed_origins",
-        /// `app_type`.
-        app_type: ClientAppTypeEnum = "app_type",
-        /// `async_approval_notification_channels`.
-        async_approval_notification_channels: ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration = "async_approval_notification_channels",
-        /// `callbacks`.
-        callbacks: Vec<String> = "callbacks",
-        /// `client_aliases`.
-        client_aliases: Vec<String> = "client_aliases",
-        /// `client_authentication_methods`.
-        client_authentication_methods: ClientAuthenticationMethod = "client_authentication_methods",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_metadata`.
-        client_metadata: ClientMetadata = "client_metadata",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `compliance_level`.
-        compliance_level: ClientComplianceLevelEnum = "compliance_level",
-        /// `cross_origin_authentication`.
-        cross_origin_authentication: bool = "cross_origin_authentication",
-        /// `cross_origin_loc`.
-        cross_origin_loc: String = "cross_origin_loc",
-        /// `custom_login_page`.
-        custom_login_page: String = "custom_login_page",
-        /// `custom_login_page_on`.
-        custom_login_page_on: bool = "custom_login_page_on",
-        /// `custom_login_page_preview`.
-        custom_login_page_preview: String = "custom_login_page_preview",
-        /// `default_organization`.
-        default_organization: ClientDefaultOrganization = "default_organization",
-        /// `description`.
-        description: String = "description",
-        /// `encryption_key`.
-        encryption_key: ClientEncryptionKey = "encryption_key",
-        /// `express_configuration`.
-        express_configuration: ExpressConfiguration = "express_configuration",
-        /// `external_client_id`.
-        external_client_id: String = "external_client_id",
-        /// `external_metadata_created_by`.
-        external_metadata_created_by: ClientExternalMetadataCreatedByEnum = "external_metadata_created_by",
-        /// `external_metadata_type`.
-        external_metadata_type: ClientExternalMetadataTypeEnum = "external_metadata_type",
-        /// `form_template`.
-        form_template: String = "form_template",
-        /// `global`.
-        global: bool = "global",
-        /// `grant_types`.
-        grant_types: Vec<String> = "grant_types",
-        /// `initiate_login_uri`.
-        initiate_login_uri: String = "initiate_login_uri",
-        /// `is_first_party`.
-        is_first_party: bool = "is_first_party",
-        /// `is_token_endpoint_ip_header_trusted`.
-        is_token_endpoint_ip_header_trusted: bool = "is_token_endpoint_ip_header_trusted",
-        /// `jwks_uri`.
-        jwks_uri: String = "jwks_uri",
-        /// `jwt_configuration`.
-        jwt_configuration: ClientJwtConfiguration = "jwt_configuration",
-        /// `logo_uri`.
-        logo_uri: String = "logo_uri",
-        /// `mobile`.
-        mobile: ClientMobile = "mobile",
-        /// `my_organization_configuration`.
-        my_organization_configuration: ClientMyOrganizationResponseConfiguration = "my_organization_configuration",
-        /// `name`.
-        name: String = "name",
-        /// `native_social_login`.
-        native_social_login: serde_json::Value = "native_social_login",
-        /// `oidc_conformant`.
-        oidc_conformant: bool = "oidc_conformant",
-        /// `oidc_logout`.
-        oidc_logout: ClientOIDCBackchannelLogoutSettings = "oidc_logout",
-        /// `organization_discovery_methods`.
-        organization_discovery_methods: Vec<ClientOrganizationDiscoveryEnum> = "organization_discovery_methods",
-        /// `organization_require_behavior`.
-        organization_require_behavior: ClientOrganizationRequireBehaviorEnum = "organization_require_behavior",
-        /// `organization_usage`.
-        organization_usage: ClientOrganizationUsageEnum = "organization_usage",
-        /// `par_request_expiry`.
-        par_request_expiry: i64 = "par_request_expiry",
-        /// `redirection_policy`.
-        redirection_policy: ClientRedirectionPolicyEnum = "redirection_policy",
-        /// `refresh_token`.
-        refresh_token: ClientRefreshTokenConfiguration = "refresh_token",
-        /// `require_proof_of_possession`.
-        require_proof_of_possession: bool = "require_proof_of_possession",
-        /// `require_pushed_authorization_requests`.
-        require_pushed_authorization_requests: bool = "require_pushed_authorization_requests",
-        /// `resource_server_identifier`.
-        resource_server_identifier: String = "resource_server_identifier",
-        /// `session_transfer`.
-        session_transfer: ClientSessionTransferConfiguration = "session_transfer",
-        /// `signed_request_object`.
-        signed_request_object: ClientSignedRequestObjectWithCredentialId = "signed_request_object",
-        /// `signing_keys`.
-        signing_keys: ClientSigningKeys = "signing_keys",
-        /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
-        skip_non_verifiable_callback_uri_confirmation_prompt: bool = "skip_non_verifiable_callback_uri_confirmation_prompt",
-        /// `sso`.
-        sso: bool = "sso",
-        /// `sso_disabled`.
-        sso_disabled: bool = "sso_disabled",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `third_party_security_mode`.
-        third_party_security_mode: ClientThirdPartySecurityModeEnum = "third_party_security_mode",
-        /// `token_endpoint_auth_method`.
-        token_endpoint_auth_method: ClientTokenEndpointAuthMethodEnum = "token_endpoint_auth_method",
-        /// `token_exchange`.
-        token_exchange: ClientTokenExchangeConfiguration = "token_exchange",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-        /// `web_origins`.
-        web_origins: Vec<String> = "web_origins",
-    }
-}
+#[cfg(feature = "clients")]
+/// `CreateClientResponseContent`: the same fields as [`Client`].
+pub type CreateClientResponseContent = Client;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionCommon`.
     pub struct CreateConnectionCommon {
@@ -9248,6 +8734,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `CreateConnectionProfileRequestContent`.
     pub struct CreateConnectionProfileRequestContent {
@@ -9266,26 +8753,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateConnectionProfileResponseContent`.
-    pub struct CreateConnectionProfileResponseContent {
-        /// `connection_config`.
-        connection_config: ConnectionProfileConfig = "connection_config",
-        /// `connection_name_prefix_template`.
-        connection_name_prefix_template: ConnectionNamePrefixTemplate = "connection_name_prefix_template",
-        /// `enabled_features`.
-        enabled_features: ConnectionProfileEnabledFeatures = "enabled_features",
-        /// `id`.
-        id: ConnectionProfileId = "id",
-        /// `name`.
-        name: ConnectionProfileName = "name",
-        /// `organization`.
-        organization: ConnectionProfileOrganization = "organization",
-        /// `strategy_overrides`.
-        strategy_overrides: ConnectionProfileStrategyOverrides = "strategy_overrides",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `CreateConnectionProfileResponseContent`: the same fields as [`ConnectionProfile`].
+pub type CreateConnectionProfileResponseContent = ConnectionProfile;
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateConnectionRequestContent`.
     pub struct CreateConnectionRequestContent {
@@ -9314,6 +8786,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentAD`.
     pub struct CreateConnectionRequestContentAD {
@@ -9334,6 +8807,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentADFS`.
     pub struct CreateConnectionRequestContentADFS {
@@ -9356,6 +8830,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentAmazon`.
     pub struct CreateConnectionRequestContentAmazon {
@@ -9376,6 +8851,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentApple`.
     pub struct CreateConnectionRequestContentApple {
@@ -9396,6 +8872,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentAuth0`.
     pub struct CreateConnectionRequestContentAuth0 {
@@ -9418,6 +8895,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentAuth0OIDC`.
     pub struct CreateConnectionRequestContentAuth0OIDC {
@@ -9438,6 +8916,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentAzureAD`.
     pub struct CreateConnectionRequestContentAzureAD {
@@ -9460,6 +8939,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentBaidu`.
     pub struct CreateConnectionRequestContentBaidu {
@@ -9480,6 +8960,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentBitbucket`.
     pub struct CreateConnectionRequestContentBitbucket {
@@ -9500,6 +8981,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentBitly`.
     pub struct CreateConnectionRequestContentBitly {
@@ -9520,6 +9002,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentBox`.
     pub struct CreateConnectionRequestContentBox {
@@ -9544,6 +9027,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentCustom`.
     pub struct CreateConnectionRequestContentCustom {
@@ -9564,6 +9048,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentDaccount`.
     pub struct CreateConnectionRequestContentDaccount {
@@ -9584,6 +9069,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentDropbox`.
     pub struct CreateConnectionRequestContentDropbox {
@@ -9604,6 +9090,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentDwolla`.
     pub struct CreateConnectionRequestContentDwolla {
@@ -9624,6 +9111,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentEmail`.
     pub struct CreateConnectionRequestContentEmail {
@@ -9644,6 +9132,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentEvernote`.
     pub struct CreateConnectionRequestContentEvernote {
@@ -9664,26 +9153,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateConnectionRequestContentEvernoteSandbox`.
-    pub struct CreateConnectionRequestContentEvernoteSandbox {
-        /// `options`.
-        options: ConnectionOptionsEvernote = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `CreateConnectionRequestContentEvernoteSandbox`: the same fields as [`CreateConnectionRequestContentEvernote`].
+pub type CreateConnectionRequestContentEvernoteSandbox = CreateConnectionRequestContentEvernote;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentExact`.
     pub struct CreateConnectionRequestContentExact {
@@ -9704,6 +9178,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentFacebook`.
     pub struct CreateConnectionRequestContentFacebook {
@@ -9724,6 +9199,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentFitbit`.
     pub struct CreateConnectionRequestContentFitbit {
@@ -9744,6 +9220,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentGitHub`.
     pub struct CreateConnectionRequestContentGitHub {
@@ -9768,6 +9245,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentGoogleApps`.
     pub struct CreateConnectionRequestContentGoogleApps {
@@ -9790,6 +9268,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentGoogleOAuth2`.
     pub struct CreateConnectionRequestContentGoogleOAuth2 {
@@ -9814,6 +9293,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentIP`.
     pub struct CreateConnectionRequestContentIP {
@@ -9836,6 +9316,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentInstagram`.
     pub struct CreateConnectionRequestContentInstagram {
@@ -9856,6 +9337,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentLine`.
     pub struct CreateConnectionRequestContentLine {
@@ -9876,6 +9358,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentLinkedin`.
     pub struct CreateConnectionRequestContentLinkedin {
@@ -9896,6 +9379,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentOAuth1`.
     pub struct CreateConnectionRequestContentOAuth1 {
@@ -9916,6 +9400,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentOAuth2`.
     pub struct CreateConnectionRequestContentOAuth2 {
@@ -9940,6 +9425,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentOIDC`.
     pub struct CreateConnectionRequestContentOIDC {
@@ -9966,6 +9452,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentOffice365`.
     pub struct CreateConnectionRequestContentOffice365 {
@@ -9988,6 +9475,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentOkta`.
     pub struct CreateConnectionRequestContentOkta {
@@ -10010,6 +9498,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentPaypal`.
     pub struct CreateConnectionRequestContentPaypal {
@@ -10030,26 +9519,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateConnectionRequestContentPaypalSandbox`.
-    pub struct CreateConnectionRequestContentPaypalSandbox {
-        /// `options`.
-        options: ConnectionOptionsPaypal = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `CreateConnectionRequestContentPaypalSandbox`: the same fields as [`CreateConnectionRequestContentPaypal`].
+pub type CreateConnectionRequestContentPaypalSandbox = CreateConnectionRequestContentPaypal;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentPingFederate`.
     pub struct CreateConnectionRequestContentPingFederate {
@@ -10072,6 +9546,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentPlanningCenter`.
     pub struct CreateConnectionRequestContentPlanningCenter {
@@ -10092,6 +9567,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSAML`.
     pub struct CreateConnectionRequestContentSAML {
@@ -10114,6 +9590,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSMS`.
     pub struct CreateConnectionRequestContentSMS {
@@ -10134,6 +9611,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSalesforce`.
     pub struct CreateConnectionRequestContentSalesforce {
@@ -10154,6 +9632,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSalesforceCommunity`.
     pub struct CreateConnectionRequestContentSalesforceCommunity {
@@ -10174,26 +9653,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateConnectionRequestContentSalesforceSandbox`.
-    pub struct CreateConnectionRequestContentSalesforceSandbox {
-        /// `options`.
-        options: ConnectionOptionsSalesforce = "options",
-        /// `strategy` (required).
-        strategy: serde_json::Value = "strategy",
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: ConnectionName = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `CreateConnectionRequestContentSalesforceSandbox`: the same fields as [`CreateConnectionRequestContentSalesforce`].
+pub type CreateConnectionRequestContentSalesforceSandbox = CreateConnectionRequestContentSalesforce;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSharepoint`.
     pub struct CreateConnectionRequestContentSharepoint {
@@ -10216,6 +9680,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentShop`.
     pub struct CreateConnectionRequestContentShop {
@@ -10236,6 +9701,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentShopify`.
     pub struct CreateConnectionRequestContentShopify {
@@ -10256,6 +9722,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentSoundcloud`.
     pub struct CreateConnectionRequestContentSoundcloud {
@@ -10276,6 +9743,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentThirtySevenSignals`.
     pub struct CreateConnectionRequestContentThirtySevenSignals {
@@ -10296,6 +9764,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentTwitter`.
     pub struct CreateConnectionRequestContentTwitter {
@@ -10316,6 +9785,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentUntappd`.
     pub struct CreateConnectionRequestContentUntappd {
@@ -10336,6 +9806,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentVkontakte`.
     pub struct CreateConnectionRequestContentVkontakte {
@@ -10356,6 +9827,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentWeibo`.
     pub struct CreateConnectionRequestContentWeibo {
@@ -10376,6 +9848,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentWindowsLive`.
     pub struct CreateConnectionRequestContentWindowsLive {
@@ -10400,6 +9873,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentWordpress`.
     pub struct CreateConnectionRequestContentWordpress {
@@ -10420,6 +9894,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentYahoo`.
     pub struct CreateConnectionRequestContentYahoo {
@@ -10440,6 +9915,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateConnectionRequestContentYandex`.
     pub struct CreateConnectionRequestContentYandex {
@@ -10460,36 +9936,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateConnectionResponseContent`.
-    pub struct CreateConnectionResponseContent {
-        /// `authentication`.
-        authentication: ConnectionAuthenticationPurpose = "authentication",
-        /// `connected_accounts`.
-        connected_accounts: ConnectionConnectedAccountsPurpose = "connected_accounts",
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: Vec<String> = "enabled_clients",
-        /// `id`.
-        id: String = "id",
-        /// `is_domain_connection`.
-        is_domain_connection: bool = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: String = "name",
-        /// `options`.
-        options: ConnectionOptions = "options",
-        /// `realms`.
-        realms: Vec<String> = "realms",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-        /// `strategy`.
-        strategy: String = "strategy",
-    }
-}
+#[cfg(feature = "connections")]
+/// `CreateConnectionResponseContent`: the same fields as [`GetConnectionResponseContent`].
+pub type CreateConnectionResponseContent = GetConnectionResponseContent;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `CreateCustomDomainRequestContent`.
     pub struct CreateCustomDomainRequestContent {
@@ -10510,6 +9961,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `CreateCustomDomainResponseContent`.
     pub struct CreateCustomDomainResponseContent {
@@ -10540,6 +9992,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateDirectoryProvisioningRequestContent`.
     pub struct CreateDirectoryProvisioningRequestContent {
@@ -10552,34 +10005,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateDirectoryProvisioningResponseContent`.
-    pub struct CreateDirectoryProvisioningResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `last_synchronization_at`.
-        last_synchronization_at: String = "last_synchronization_at",
-        /// `last_synchronization_error`.
-        last_synchronization_error: String = "last_synchronization_error",
-        /// `last_synchronization_status`.
-        last_synchronization_status: String = "last_synchronization_status",
-        /// `mapping` (required).
-        mapping: Vec<DirectoryProvisioningMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `synchronize_automatically` (required).
-        synchronize_automatically: bool = "synchronize_automatically",
-        /// `synchronize_groups`.
-        synchronize_groups: SynchronizeGroupsEnum = "synchronize_groups",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "connections")]
+/// `CreateDirectoryProvisioningResponseContent`: the same fields as [`DirectoryProvisioning`].
+pub type CreateDirectoryProvisioningResponseContent = DirectoryProvisioning;
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateDirectorySynchronizationResponseContent`.
     pub struct CreateDirectorySynchronizationResponseContent {
@@ -10592,6 +10022,7 @@ model! {
     }
 }
 
+#[cfg(feature = "emails")]
 model! {
     /// `CreateEmailProviderRequestContent`.
     pub struct CreateEmailProviderRequestContent {
@@ -10608,70 +10039,19 @@ model! {
     }
 }
 
-model! {
-    /// `CreateEmailProviderResponseContent`.
-    pub struct CreateEmailProviderResponseContent {
-        /// `credentials`.
-        credentials: EmailProviderCredentials = "credentials",
-        /// `default_from_address`.
-        default_from_address: String = "default_from_address",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `name`.
-        name: String = "name",
-        /// `settings`.
-        settings: EmailProviderSettings = "settings",
-    }
-}
+#[cfg(feature = "emails")]
+/// `CreateEmailProviderResponseContent`: the same fields as [`GetEmailProviderResponseContent`].
+pub type CreateEmailProviderResponseContent = GetEmailProviderResponseContent;
 
-model! {
-    /// `CreateEmailTemplateRequestContent`.
-    pub struct CreateEmailTemplateRequestContent {
-        /// `body` (required).
-        body: String = "body",
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-        /// `from` (required).
-        from: String = "from",
-        /// `includeEmailInRedirect`.
-        include_email_in_redirect: bool = "includeEmailInRedirect",
-        /// `resultUrl`.
-        result_url: String = "resultUrl",
-        /// `subject` (required).
-        subject: String = "subject",
-        /// `syntax` (required).
-        syntax: String = "syntax",
-        /// `template` (required).
-        template: EmailTemplateNameEnum = "template",
-        /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
-    }
-}
+#[cfg(feature = "email-templates")]
+/// `CreateEmailTemplateRequestContent`: the same fields as [`SetEmailTemplateRequestContent`].
+pub type CreateEmailTemplateRequestContent = SetEmailTemplateRequestContent;
 
-model! {
-    /// `CreateEmailTemplateResponseContent`.
-    pub struct CreateEmailTemplateResponseContent {
-        /// `body` (required).
-        body: String = "body",
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-        /// `from` (required).
-        from: String = "from",
-        /// `includeEmailInRedirect`.
-        include_email_in_redirect: bool = "includeEmailInRedirect",
-        /// `resultUrl`.
-        result_url: String = "resultUrl",
-        /// `subject` (required).
-        subject: String = "subject",
-        /// `syntax` (required).
-        syntax: String = "syntax",
-        /// `template` (required).
-        template: EmailTemplateNameEnum = "template",
-        /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
-    }
-}
+#[cfg(feature = "email-templates")]
+/// `CreateEmailTemplateResponseContent`: the same fields as [`SetEmailTemplateRequestContent`].
+pub type CreateEmailTemplateResponseContent = SetEmailTemplateRequestContent;
 
+#[cfg(feature = "keys")]
 model! {
     /// `CreateEncryptionKeyPublicWrappingResponseContent`.
     pub struct CreateEncryptionKeyPublicWrappingResponseContent {
@@ -10682,6 +10062,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `CreateEncryptionKeyRequestContent`.
     pub struct CreateEncryptionKeyRequestContent {
@@ -10690,26 +10071,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateEncryptionKeyResponseContent`.
-    pub struct CreateEncryptionKeyResponseContent {
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `kid` (required).
-        kid: String = "kid",
-        /// `parent_kid`.
-        parent_kid: String = "parent_kid",
-        /// `public_key`.
-        public_key: String = "public_key",
-        /// `state` (required).
-        state: EncryptionKeyState = "state",
-        /// `type` (required).
-        r#type: EncryptionKeyType = "type",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "keys")]
+/// `CreateEncryptionKeyResponseContent`: the same fields as [`EncryptionKey`].
+pub type CreateEncryptionKeyResponseContent = EncryptionKey;
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CreateEncryptionKeyType`.
     pub enum CreateEncryptionKeyType {
@@ -10720,6 +10086,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateEventStreamActionRequestContent`.
     pub struct CreateEventStreamActionRequestContent {
@@ -10734,6 +10101,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateEventStreamEventBridgeRequestContent`.
     pub struct CreateEventStreamEventBridgeRequestContent {
@@ -10748,6 +10116,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `CreateEventStreamRedeliveryRequestContent`.
     pub struct CreateEventStreamRedeliveryRequestContent {
@@ -10762,40 +10131,15 @@ model! {
     }
 }
 
-model! {
-    /// `CreateEventStreamRedeliveryResponseContent`.
-    pub struct CreateEventStreamRedeliveryResponseContent {
-        /// `date_from`.
-        date_from: String = "date_from",
-        /// `date_to`.
-        date_to: String = "date_to",
-        /// `event_types`.
-        event_types: Vec<EventStreamEventTypeEnum> = "event_types",
-        /// `statuses`.
-        statuses: Vec<EventStreamDeliveryStatusEnum> = "statuses",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `CreateEventStreamRedeliveryResponseContent`: the same fields as [`CreateEventStreamRedeliveryRequestContent`].
+pub type CreateEventStreamRedeliveryResponseContent = CreateEventStreamRedeliveryRequestContent;
 
-model! {
-    /// `CreateEventStreamResponseContent`.
-    pub struct CreateEventStreamResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `destination`.
-        destination: EventStreamWebhookDestination = "destination",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `status`.
-        status: EventStreamStatusEnum = "status",
-        /// `subscriptions`.
-        subscriptions: Vec<EventStreamSubscription> = "subscriptions",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `CreateEventStreamResponseContent`: the same fields as [`EventStreamResponseContent`].
+pub type CreateEventStreamResponseContent = EventStreamResponseContent;
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `CreateEventStreamTestEventRequestContent`.
     pub struct CreateEventStreamTestEventRequestContent {
@@ -10806,24 +10150,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateEventStreamTestEventResponseContent`.
-    pub struct CreateEventStreamTestEventResponseContent {
-        /// `attempts` (required).
-        attempts: Vec<EventStreamDeliveryAttempt> = "attempts",
-        /// `event`.
-        event: EventStreamCloudEvent = "event",
-        /// `event_stream_id` (required).
-        event_stream_id: String = "event_stream_id",
-        /// `event_type` (required).
-        event_type: EventStreamDeliveryEventTypeEnum = "event_type",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: EventStreamDeliveryStatusEnum = "status",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `CreateEventStreamTestEventResponseContent`: the same fields as [`EventStreamDelivery`].
+pub type CreateEventStreamTestEventResponseContent = EventStreamDelivery;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateEventStreamWebHookRequestContent`.
     pub struct CreateEventStreamWebHookRequestContent {
@@ -10838,6 +10169,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateExportUsersFields`.
     pub struct CreateExportUsersFields {
@@ -10848,6 +10180,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateExportUsersRequestContent`.
     pub struct CreateExportUsersRequestContent {
@@ -10862,6 +10195,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateExportUsersResponseContent`.
     pub struct CreateExportUsersResponseContent {
@@ -10884,6 +10218,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `CreateFlowRequestContent`.
     pub struct CreateFlowRequestContent {
@@ -10894,24 +10229,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateFlowResponseContent`.
-    pub struct CreateFlowResponseContent {
-        /// `actions`.
-        actions: Vec<FlowAction> = "actions",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `executed_at`.
-        executed_at: String = "executed_at",
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "flows")]
+/// `CreateFlowResponseContent`: the same fields as [`GetFlowResponseContent`].
+pub type CreateFlowResponseContent = GetFlowResponseContent;
 
+#[cfg(feature = "flows")]
 model! {
     /// `CreateFlowsVaultConnectionActivecampaign`.
     pub struct CreateFlowsVaultConnectionActivecampaign {
@@ -10924,6 +10246,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionActivecampaignApiKey`.
     pub struct CreateFlowsVaultConnectionActivecampaignApiKey {
@@ -10936,6 +10259,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionActivecampaignUninitialized`.
     pub struct CreateFlowsVaultConnectionActivecampaignUninitialized {
@@ -10946,6 +10270,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAirtable`.
     pub struct CreateFlowsVaultConnectionAirtable {
@@ -10958,6 +10283,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAirtableApiKey`.
     pub struct CreateFlowsVaultConnectionAirtableApiKey {
@@ -10970,6 +10296,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAirtableUninitialized`.
     pub struct CreateFlowsVaultConnectionAirtableUninitialized {
@@ -10980,6 +10307,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAuth0`.
     pub struct CreateFlowsVaultConnectionAuth0 {
@@ -10992,6 +10320,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAuth0OauthApp`.
     pub struct CreateFlowsVaultConnectionAuth0OauthApp {
@@ -11004,6 +10333,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionAuth0Uninitialized`.
     pub struct CreateFlowsVaultConnectionAuth0Uninitialized {
@@ -11014,6 +10344,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionBigquery`.
     pub struct CreateFlowsVaultConnectionBigquery {
@@ -11026,6 +10357,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionBigqueryJwt`.
     pub struct CreateFlowsVaultConnectionBigqueryJwt {
@@ -11038,6 +10370,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionBigqueryUninitialized`.
     pub struct CreateFlowsVaultConnectionBigqueryUninitialized {
@@ -11048,6 +10381,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionClearbit`.
     pub struct CreateFlowsVaultConnectionClearbit {
@@ -11060,6 +10394,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionClearbitApiKey`.
     pub struct CreateFlowsVaultConnectionClearbitApiKey {
@@ -11072,6 +10407,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionClearbitUninitialized`.
     pub struct CreateFlowsVaultConnectionClearbitUninitialized {
@@ -11082,6 +10418,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionDocusign`.
     pub struct CreateFlowsVaultConnectionDocusign {
@@ -11094,6 +10431,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionDocusignOauthCode`.
     pub struct CreateFlowsVaultConnectionDocusignOauthCode {
@@ -11106,6 +10444,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionDocusignUninitialized`.
     pub struct CreateFlowsVaultConnectionDocusignUninitialized {
@@ -11116,6 +10455,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionGoogleSheets`.
     pub struct CreateFlowsVaultConnectionGoogleSheets {
@@ -11128,6 +10468,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionGoogleSheetsOauthCode`.
     pub struct CreateFlowsVaultConnectionGoogleSheetsOauthCode {
@@ -11140,6 +10481,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionGoogleSheetsUninitialized`.
     pub struct CreateFlowsVaultConnectionGoogleSheetsUninitialized {
@@ -11150,6 +10492,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttp`.
     pub struct CreateFlowsVaultConnectionHttp {
@@ -11162,6 +10505,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttpApiKey`.
     pub struct CreateFlowsVaultConnectionHttpApiKey {
@@ -11174,6 +10518,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttpBasicAuth`.
     pub struct CreateFlowsVaultConnectionHttpBasicAuth {
@@ -11186,6 +10531,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttpBearer`.
     pub struct CreateFlowsVaultConnectionHttpBearer {
@@ -11198,6 +10544,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttpOauthClientCredentials`.
     pub struct CreateFlowsVaultConnectionHttpOauthClientCredentials {
@@ -11210,6 +10557,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHttpUninitialized`.
     pub struct CreateFlowsVaultConnectionHttpUninitialized {
@@ -11220,6 +10568,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHubspot`.
     pub struct CreateFlowsVaultConnectionHubspot {
@@ -11232,6 +10581,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHubspotApiKey`.
     pub struct CreateFlowsVaultConnectionHubspotApiKey {
@@ -11244,6 +10594,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHubspotOauthCode`.
     pub struct CreateFlowsVaultConnectionHubspotOauthCode {
@@ -11256,6 +10607,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionHubspotUninitialized`.
     pub struct CreateFlowsVaultConnectionHubspotUninitialized {
@@ -11266,6 +10618,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionJwt`.
     pub struct CreateFlowsVaultConnectionJwt {
@@ -11278,6 +10631,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionJwtJwt`.
     pub struct CreateFlowsVaultConnectionJwtJwt {
@@ -11290,6 +10644,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionJwtUninitialized`.
     pub struct CreateFlowsVaultConnectionJwtUninitialized {
@@ -11300,6 +10655,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailchimp`.
     pub struct CreateFlowsVaultConnectionMailchimp {
@@ -11312,6 +10668,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailchimpApiKey`.
     pub struct CreateFlowsVaultConnectionMailchimpApiKey {
@@ -11324,6 +10681,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailchimpOauthCode`.
     pub struct CreateFlowsVaultConnectionMailchimpOauthCode {
@@ -11336,6 +10694,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailchimpUninitialized`.
     pub struct CreateFlowsVaultConnectionMailchimpUninitialized {
@@ -11346,6 +10705,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailjet`.
     pub struct CreateFlowsVaultConnectionMailjet {
@@ -11358,6 +10718,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailjetApiKey`.
     pub struct CreateFlowsVaultConnectionMailjetApiKey {
@@ -11370,6 +10731,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionMailjetUninitialized`.
     pub struct CreateFlowsVaultConnectionMailjetUninitialized {
@@ -11380,6 +10742,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionPipedrive`.
     pub struct CreateFlowsVaultConnectionPipedrive {
@@ -11392,6 +10755,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionPipedriveOauthCode`.
     pub struct CreateFlowsVaultConnectionPipedriveOauthCode {
@@ -11404,6 +10768,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionPipedriveToken`.
     pub struct CreateFlowsVaultConnectionPipedriveToken {
@@ -11416,6 +10781,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionPipedriveUninitialized`.
     pub struct CreateFlowsVaultConnectionPipedriveUninitialized {
@@ -11426,44 +10792,15 @@ model! {
     }
 }
 
-model! {
-    /// `CreateFlowsVaultConnectionRequestContent`.
-    pub struct CreateFlowsVaultConnectionRequestContent {
-        /// `app_id`.
-        app_id: FlowsVaultConnectionAppIdActivecampaignEnum = "app_id",
-        /// `name`.
-        name: String = "name",
-        /// `setup`.
-        setup: FlowsVaultConnectioSetupApiKeyWithBaseUrl = "setup",
-    }
-}
+#[cfg(feature = "flows")]
+/// `CreateFlowsVaultConnectionRequestContent`: the same fields as [`CreateFlowsVaultConnectionActivecampaign`].
+pub type CreateFlowsVaultConnectionRequestContent = CreateFlowsVaultConnectionActivecampaign;
 
-model! {
-    /// `CreateFlowsVaultConnectionResponseContent`.
-    pub struct CreateFlowsVaultConnectionResponseContent {
-        /// `account_name`.
-        account_name: String = "account_name",
-        /// `app_id` (required).
-        app_id: String = "app_id",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `environment`.
-        environment: String = "environment",
-        /// `fingerprint` (required).
-        fingerprint: String = "fingerprint",
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-        /// `ready` (required).
-        ready: bool = "ready",
-        /// `refreshed_at`.
-        refreshed_at: String = "refreshed_at",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "flows")]
+/// `CreateFlowsVaultConnectionResponseContent`: the same fields as [`GetFlowsVaultConnectionResponseContent`].
+pub type CreateFlowsVaultConnectionResponseContent = GetFlowsVaultConnectionResponseContent;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSalesforce`.
     pub struct CreateFlowsVaultConnectionSalesforce {
@@ -11476,6 +10813,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSalesforceOauthCode`.
     pub struct CreateFlowsVaultConnectionSalesforceOauthCode {
@@ -11488,6 +10826,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSalesforceUninitialized`.
     pub struct CreateFlowsVaultConnectionSalesforceUninitialized {
@@ -11498,6 +10837,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSendgrid`.
     pub struct CreateFlowsVaultConnectionSendgrid {
@@ -11510,6 +10850,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSendgridApiKey`.
     pub struct CreateFlowsVaultConnectionSendgridApiKey {
@@ -11522,6 +10863,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSendgridUninitialized`.
     pub struct CreateFlowsVaultConnectionSendgridUninitialized {
@@ -11532,6 +10874,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSlack`.
     pub struct CreateFlowsVaultConnectionSlack {
@@ -11544,6 +10887,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSlackOauthCode`.
     pub struct CreateFlowsVaultConnectionSlackOauthCode {
@@ -11556,6 +10900,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSlackUninitialized`.
     pub struct CreateFlowsVaultConnectionSlackUninitialized {
@@ -11566,6 +10911,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionSlackWebhook`.
     pub struct CreateFlowsVaultConnectionSlackWebhook {
@@ -11578,6 +10924,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionStripe`.
     pub struct CreateFlowsVaultConnectionStripe {
@@ -11590,6 +10937,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionStripeKeyPair`.
     pub struct CreateFlowsVaultConnectionStripeKeyPair {
@@ -11602,6 +10950,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionStripeOauthCode`.
     pub struct CreateFlowsVaultConnectionStripeOauthCode {
@@ -11614,6 +10963,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionStripeUninitialized`.
     pub struct CreateFlowsVaultConnectionStripeUninitialized {
@@ -11624,6 +10974,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTelegram`.
     pub struct CreateFlowsVaultConnectionTelegram {
@@ -11636,6 +10987,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTelegramToken`.
     pub struct CreateFlowsVaultConnectionTelegramToken {
@@ -11648,6 +11000,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTelegramUninitialized`.
     pub struct CreateFlowsVaultConnectionTelegramUninitialized {
@@ -11658,6 +11011,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTwilio`.
     pub struct CreateFlowsVaultConnectionTwilio {
@@ -11670,6 +11024,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTwilioApiKey`.
     pub struct CreateFlowsVaultConnectionTwilioApiKey {
@@ -11682,6 +11037,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionTwilioUninitialized`.
     pub struct CreateFlowsVaultConnectionTwilioUninitialized {
@@ -11692,6 +11048,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionWhatsapp`.
     pub struct CreateFlowsVaultConnectionWhatsapp {
@@ -11704,6 +11061,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionWhatsappToken`.
     pub struct CreateFlowsVaultConnectionWhatsappToken {
@@ -11716,6 +11074,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionWhatsappUninitialized`.
     pub struct CreateFlowsVaultConnectionWhatsappUninitialized {
@@ -11726,6 +11085,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionZapier`.
     pub struct CreateFlowsVaultConnectionZapier {
@@ -11738,6 +11098,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionZapierUninitialized`.
     pub struct CreateFlowsVaultConnectionZapierUninitialized {
@@ -11748,6 +11109,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateFlowsVaultConnectionZapierWebhook`.
     pub struct CreateFlowsVaultConnectionZapierWebhook {
@@ -11760,6 +11122,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `CreateFormRequestContent`.
     pub struct CreateFormRequestContent {
@@ -11782,38 +11145,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateFormResponseContent`.
-    pub struct CreateFormResponseContent {
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `embedded_at`.
-        embedded_at: String = "embedded_at",
-        /// `ending`.
-        ending: FormEndingNode = "ending",
-        /// `id` (required).
-        id: String = "id",
-        /// `languages`.
-        languages: FormLanguages = "languages",
-        /// `messages`.
-        messages: FormMessages = "messages",
-        /// `name` (required).
-        name: String = "name",
-        /// `nodes`.
-        nodes: FormNodeList = "nodes",
-        /// `start`.
-        start: FormStartNode = "start",
-        /// `style`.
-        style: FormStyle = "style",
-        /// `submitted_at`.
-        submitted_at: String = "submitted_at",
-        /// `translations`.
-        translations: FormTranslations = "translations",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "forms")]
+/// `CreateFormResponseContent`: the same fields as [`GetFormResponseContent`].
+pub type CreateFormResponseContent = GetFormResponseContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `CreateGuardianEnrollmentTicketRequestContent`.
     pub struct CreateGuardianEnrollmentTicketRequestContent {
@@ -11832,6 +11168,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `CreateGuardianEnrollmentTicketResponseContent`.
     pub struct CreateGuardianEnrollmentTicketResponseContent {
@@ -11842,6 +11179,7 @@ model! {
     }
 }
 
+#[cfg(feature = "hooks")]
 model! {
     /// `CreateHookRequestContent`.
     pub struct CreateHookRequestContent {
@@ -11858,27 +11196,15 @@ model! {
     }
 }
 
-model! {
-    /// `CreateHookResponseContent`.
-    pub struct CreateHookResponseContent {
-        /// `dependencies`.
-        dependencies: HookDependencies = "dependencies",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `script`.
-        script: String = "script",
-        /// `triggerId`.
-        trigger_id: String = "triggerId",
-    }
-}
+#[cfg(feature = "hooks")]
+/// `CreateHookResponseContent`: the same fields as [`Hook`].
+pub type CreateHookResponseContent = Hook;
 
+#[cfg(feature = "hooks")]
 /// `CreateHookSecretRequestContent`.
 pub type CreateHookSecretRequestContent = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateImportUsersRequestContent`.
     pub struct CreateImportUsersRequestContent {
@@ -11895,6 +11221,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateImportUsersResponseContent`.
     pub struct CreateImportUsersResponseContent {
@@ -11913,6 +11240,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamDatadogRequestBody`.
     pub struct CreateLogStreamDatadogRequestBody {
@@ -11933,6 +11261,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamEventBridgeRequestBody`.
     pub struct CreateLogStreamEventBridgeRequestBody {
@@ -11953,6 +11282,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamEventGridRequestBody`.
     pub struct CreateLogStreamEventGridRequestBody {
@@ -11973,6 +11303,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamHttpRequestBody`.
     pub struct CreateLogStreamHttpRequestBody {
@@ -11993,6 +11324,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamMixpanelRequestBody`.
     pub struct CreateLogStreamMixpanelRequestBody {
@@ -12013,6 +11345,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `CreateLogStreamRequestContent`.
     pub struct CreateLogStreamRequestContent {
@@ -12033,28 +11366,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateLogStreamResponseContent`.
-    pub struct CreateLogStreamResponseContent {
-        /// `filters`.
-        filters: Vec<LogStreamFilter> = "filters",
-        /// `id`.
-        id: String = "id",
-        /// `isPriority`.
-        is_priority: bool = "isPriority",
-        /// `name`.
-        name: String = "name",
-        /// `pii_config`.
-        pii_config: LogStreamPiiConfig = "pii_config",
-        /// `sink`.
-        sink: LogStreamHttpSink = "sink",
-        /// `status`.
-        status: LogStreamStatusEnum = "status",
-        /// `type`.
-        r#type: LogStreamHttpEnum = "type",
-    }
-}
+#[cfg(feature = "log-streams")]
+/// `CreateLogStreamResponseContent`: the same fields as [`LogStreamResponseSchema`].
+pub type CreateLogStreamResponseContent = LogStreamResponseSchema;
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamSegmentRequestBody`.
     pub struct CreateLogStreamSegmentRequestBody {
@@ -12075,6 +11391,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamSplunkRequestBody`.
     pub struct CreateLogStreamSplunkRequestBody {
@@ -12095,6 +11412,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CreateLogStreamSumoRequestBody`.
     pub struct CreateLogStreamSumoRequestBody {
@@ -12115,20 +11433,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateNetworkAclRequestContent`.
-    pub struct CreateNetworkAclRequestContent {
-        /// `active` (required).
-        active: bool = "active",
-        /// `description` (required).
-        description: String = "description",
-        /// `priority`.
-        priority: f64 = "priority",
-        /// `rule` (required).
-        rule: NetworkAclRule = "rule",
-    }
-}
+#[cfg(feature = "network-acls")]
+/// `CreateNetworkAclRequestContent`: the same fields as [`SetNetworkAclRequestContent`].
+pub type CreateNetworkAclRequestContent = SetNetworkAclRequestContent;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationAllConnectionRequestContent`.
     pub struct CreateOrganizationAllConnectionRequestContent {
@@ -12149,28 +11458,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateOrganizationAllConnectionResponseContent`.
-    pub struct CreateOrganizationAllConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `is_enabled`.
-        is_enabled: bool = "is_enabled",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `organization_access_level`.
-        organization_access_level: OrganizationAccessLevelEnum = "organization_access_level",
-        /// `organization_connection_name`.
-        organization_connection_name: String = "organization_connection_name",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `CreateOrganizationAllConnectionResponseContent`: the same fields as [`OrganizationAllConnectionPost`].
+pub type CreateOrganizationAllConnectionResponseContent = OrganizationAllConnectionPost;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationDiscoveryDomainRequestContent`.
     pub struct CreateOrganizationDiscoveryDomainRequestContent {
@@ -12183,24 +11475,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateOrganizationDiscoveryDomainResponseContent`.
-    pub struct CreateOrganizationDiscoveryDomainResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: OrganizationDiscoveryDomainStatus = "status",
-        /// `use_for_organization_discovery`.
-        use_for_organization_discovery: bool = "use_for_organization_discovery",
-        /// `verification_host` (required).
-        verification_host: String = "verification_host",
-        /// `verification_txt` (required).
-        verification_txt: String = "verification_txt",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `CreateOrganizationDiscoveryDomainResponseContent`: the same fields as [`OrganizationDiscoveryDomain`].
+pub type CreateOrganizationDiscoveryDomainResponseContent = OrganizationDiscoveryDomain;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationInvitationRequestContent`.
     pub struct CreateOrganizationInvitationRequestContent {
@@ -12225,38 +11504,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateOrganizationInvitationResponseContent`.
-    pub struct CreateOrganizationInvitationResponseContent {
-        /// `app_metadata`.
-        app_metadata: AppMetadata = "app_metadata",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `expires_at`.
-        expires_at: String = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `invitation_url`.
-        invitation_url: String = "invitation_url",
-        /// `invitee`.
-        invitee: OrganizationInvitationInvitee = "invitee",
-        /// `inviter`.
-        inviter: OrganizationInvitationInviter = "inviter",
-        /// `organization_id`.
-        organization_id: String = "organization_id",
-        /// `roles`.
-        roles: Vec<String> = "roles",
-        /// `ticket_id`.
-        ticket_id: String = "ticket_id",
-        /// `user_metadata`.
-        user_metadata: UserMetadata = "user_metadata",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `CreateOrganizationInvitationResponseContent`: the same fields as [`OrganizationInvitation`].
+pub type CreateOrganizationInvitationResponseContent = OrganizationInvitation;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationMemberRequestContent`.
     pub struct CreateOrganizationMemberRequestContent {
@@ -12265,6 +11517,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationRequestContent`.
     pub struct CreateOrganizationRequestContent {
@@ -12283,6 +11536,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `CreateOrganizationResponseContent`.
     pub struct CreateOrganizationResponseContent {
@@ -12303,6 +11557,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `CreatePhoneProviderSendTestRequestContent`.
     pub struct CreatePhoneProviderSendTestRequestContent {
@@ -12313,16 +11568,18 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `CreatePhoneProviderSendTestResponseContent`.
     pub struct CreatePhoneProviderSendTestResponseContent {
         /// `code`.
-        code: f64 = "code",
+        code: serde_json::Number = "code",
         /// `message`.
         message: String = "message",
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `CreatePhoneTemplateRequestContent`.
     pub struct CreatePhoneTemplateRequestContent {
@@ -12335,44 +11592,20 @@ model! {
     }
 }
 
-model! {
-    /// `CreatePhoneTemplateResponseContent`.
-    pub struct CreatePhoneTemplateResponseContent {
-        /// `channel`.
-        channel: String = "channel",
-        /// `content` (required).
-        content: PhoneTemplateContent = "content",
-        /// `customizable`.
-        customizable: bool = "customizable",
-        /// `disabled` (required).
-        disabled: bool = "disabled",
-        /// `id` (required).
-        id: String = "id",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `type` (required).
-        r#type: PhoneTemplateNotificationTypeEnum = "type",
-    }
-}
+#[cfg(feature = "branding")]
+/// `CreatePhoneTemplateResponseContent`: the same fields as [`PhoneTemplate`].
+pub type CreatePhoneTemplateResponseContent = PhoneTemplate;
 
-model! {
-    /// `CreatePhoneTemplateTestNotificationRequestContent`.
-    pub struct CreatePhoneTemplateTestNotificationRequestContent {
-        /// `delivery_method`.
-        delivery_method: PhoneProviderDeliveryMethodEnum = "delivery_method",
-        /// `to` (required).
-        to: String = "to",
-    }
-}
+#[cfg(feature = "branding")]
+/// `CreatePhoneTemplateTestNotificationRequestContent`: the same fields as [`CreatePhoneProviderSendTestRequestContent`].
+pub type CreatePhoneTemplateTestNotificationRequestContent =
+    CreatePhoneProviderSendTestRequestContent;
 
-model! {
-    /// `CreatePhoneTemplateTestNotificationResponseContent`.
-    pub struct CreatePhoneTemplateTestNotificationResponseContent {
-        /// `message` (required).
-        message: String = "message",
-    }
-}
+#[cfg(feature = "branding")]
+/// `CreatePhoneTemplateTestNotificationResponseContent`: the same fields as [`FlowActionFlowErrorMessageParams`].
+pub type CreatePhoneTemplateTestNotificationResponseContent = FlowActionFlowErrorMessageParams;
 
+#[cfg(feature = "device-credentials")]
 model! {
     /// `CreatePublicKeyDeviceCredentialRequestContent`.
     pub struct CreatePublicKeyDeviceCredentialRequestContent {
@@ -12389,14 +11622,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreatePublicKeyDeviceCredentialResponseContent`.
-    pub struct CreatePublicKeyDeviceCredentialResponseContent {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "device-credentials")]
+/// `CreatePublicKeyDeviceCredentialResponseContent`: the same fields as [`CredentialId`].
+pub type CreatePublicKeyDeviceCredentialResponseContent = CredentialId;
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `CreateResourceServerRequestContent`.
     pub struct CreateResourceServerRequestContent {
@@ -12437,54 +11667,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateResourceServerResponseContent`.
-    pub struct CreateResourceServerResponseContent {
-        /// `allow_offline_access`.
-        allow_offline_access: bool = "allow_offline_access",
-        /// `allow_online_access`.
-        allow_online_access: bool = "allow_online_access",
-        /// `authorization_details`.
-        authorization_details: Vec<serde_json::Value> = "authorization_details",
-        /// `authorization_policy`.
-        authorization_policy: ResourceServerAuthorizationPolicy = "authorization_policy",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `consent_policy`.
-        consent_policy: ResourceServerConsentPolicyEnum = "consent_policy",
-        /// `enforce_policies`.
-        enforce_policies: bool = "enforce_policies",
-        /// `id`.
-        id: String = "id",
-        /// `identifier`.
-        identifier: String = "identifier",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `name`.
-        name: String = "name",
-        /// `proof_of_possession`.
-        proof_of_possession: ResourceServerProofOfPossession = "proof_of_possession",
-        /// `scopes`.
-        scopes: Vec<ResourceServerScope> = "scopes",
-        /// `signing_alg`.
-        signing_alg: SigningAlgorithmEnum = "signing_alg",
-        /// `signing_secret`.
-        signing_secret: Secret = "signing_secret",
-        /// `skip_consent_for_verifiable_first_party_clients`.
-        skip_consent_for_verifiable_first_party_clients: bool = "skip_consent_for_verifiable_first_party_clients",
-        /// `subject_type_authorization`.
-        subject_type_authorization: ResourceServerSubjectTypeAuthorization = "subject_type_authorization",
-        /// `token_dialect`.
-        token_dialect: ResourceServerTokenDialectResponseEnum = "token_dialect",
-        /// `token_encryption`.
-        token_encryption: ResourceServerTokenEncryption = "token_encryption",
-        /// `token_lifetime`.
-        token_lifetime: i64 = "token_lifetime",
-        /// `token_lifetime_for_web`.
-        token_lifetime_for_web: i64 = "token_lifetime_for_web",
-    }
-}
+#[cfg(feature = "resource-servers")]
+/// `CreateResourceServerResponseContent`: the same fields as [`ResourceServer`].
+pub type CreateResourceServerResponseContent = ResourceServer;
 
+#[cfg(feature = "roles")]
 model! {
     /// `CreateRoleRequestContent`.
     pub struct CreateRoleRequestContent {
@@ -12495,18 +11682,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateRoleResponseContent`.
-    pub struct CreateRoleResponseContent {
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "roles")]
+/// `CreateRoleResponseContent`: the same fields as [`Role`].
+pub type CreateRoleResponseContent = Role;
 
+#[cfg(feature = "rules")]
 model! {
     /// `CreateRuleRequestContent`.
     pub struct CreateRuleRequestContent {
@@ -12515,30 +11695,17 @@ model! {
         /// `name` (required).
         name: String = "name",
         /// `order`.
-        order: f64 = "order",
+        order: serde_json::Number = "order",
         /// `script` (required).
         script: String = "script",
     }
 }
 
-model! {
-    /// `CreateRuleResponseContent`.
-    pub struct CreateRuleResponseContent {
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `order`.
-        order: f64 = "order",
-        /// `script`.
-        script: String = "script",
-        /// `stage`.
-        stage: String = "stage",
-    }
-}
+#[cfg(feature = "rules")]
+/// `CreateRuleResponseContent`: the same fields as [`Rule`].
+pub type CreateRuleResponseContent = Rule;
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateScimConfigurationRequestContent`.
     pub struct CreateScimConfigurationRequestContent {
@@ -12549,28 +11716,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateScimConfigurationResponseContent`.
-    pub struct CreateScimConfigurationResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `mapping` (required).
-        mapping: Vec<ScimMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `tenant_name` (required).
-        tenant_name: String = "tenant_name",
-        /// `updated_on` (required).
-        updated_on: String = "updated_on",
-        /// `user_id_attribute` (required).
-        user_id_attribute: String = "user_id_attribute",
-    }
-}
+#[cfg(feature = "connections")]
+/// `CreateScimConfigurationResponseContent`: the same fields as [`ScimConfiguration`].
+pub type CreateScimConfigurationResponseContent = ScimConfiguration;
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateScimTokenRequestContent`.
     pub struct CreateScimTokenRequestContent {
@@ -12581,6 +11731,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `CreateScimTokenResponseContent`.
     pub struct CreateScimTokenResponseContent {
@@ -12597,6 +11748,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `CreateSelfServiceProfileRequestContent`.
     pub struct CreateSelfServiceProfileRequestContent {
@@ -12615,30 +11767,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateSelfServiceProfileResponseContent`.
-    pub struct CreateSelfServiceProfileResponseContent {
-        /// `allowed_strategies`.
-        allowed_strategies: Vec<SelfServiceProfileAllowedStrategyEnum> = "allowed_strategies",
-        /// `branding`.
-        branding: SelfServiceProfileBrandingProperties = "branding",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `user_attribute_profile_id`.
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-        /// `user_attributes`.
-        user_attributes: Vec<SelfServiceProfileUserAttribute> = "user_attributes",
-    }
-}
+#[cfg(feature = "self-service-profiles")]
+/// `CreateSelfServiceProfileResponseContent`: the same fields as [`SelfServiceProfile`].
+pub type CreateSelfServiceProfileResponseContent = SelfServiceProfile;
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `CreateSelfServiceProfileSsoTicketRequestContent`.
     pub struct CreateSelfServiceProfileSsoTicketRequestContent {
@@ -12663,6 +11796,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `CreateSelfServiceProfileSsoTicketResponseContent`.
     pub struct CreateSelfServiceProfileSsoTicketResponseContent {
@@ -12671,6 +11805,7 @@ model! {
     }
 }
 
+#[cfg(feature = "token-exchange-profiles")]
 model! {
     /// `CreateTokenExchangeProfileRequestContent`.
     pub struct CreateTokenExchangeProfileRequestContent {
@@ -12685,34 +11820,15 @@ model! {
     }
 }
 
-model! {
-    /// `CreateTokenExchangeProfileResponseContent`.
-    pub struct CreateTokenExchangeProfileResponseContent {
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `subject_token_type`.
-        subject_token_type: String = "subject_token_type",
-        /// `type`.
-        r#type: TokenExchangeProfileTypeEnum = "type",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "token-exchange-profiles")]
+/// `CreateTokenExchangeProfileResponseContent`: the same fields as [`TokenExchangeProfileResponseContent`].
+pub type CreateTokenExchangeProfileResponseContent = TokenExchangeProfileResponseContent;
 
-model! {
-    /// `CreateTokenQuota`.
-    pub struct CreateTokenQuota {
-        /// `client_credentials` (required).
-        client_credentials: TokenQuotaClientCredentials = "client_credentials",
-    }
-}
+#[cfg(any(feature = "clients", feature = "organizations"))]
+/// `CreateTokenQuota`: the same fields as [`TokenQuota`].
+pub type CreateTokenQuota = TokenQuota;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `CreateUserAttributeProfileRequestContent`.
     pub struct CreateUserAttributeProfileRequestContent {
@@ -12725,20 +11841,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateUserAttributeProfileResponseContent`.
-    pub struct CreateUserAttributeProfileResponseContent {
-        /// `id`.
-        id: UserAttributeProfileId = "id",
-        /// `name`.
-        name: UserAttributeProfileName = "name",
-        /// `user_attributes`.
-        user_attributes: UserAttributeProfileUserAttributes = "user_attributes",
-        /// `user_id`.
-        user_id: UserAttributeProfileUserId = "user_id",
-    }
-}
+#[cfg(feature = "user-attribute-profiles")]
+/// `CreateUserAttributeProfileResponseContent`: the same fields as [`UserAttributeProfile`].
+pub type CreateUserAttributeProfileResponseContent = UserAttributeProfile;
 
+#[cfg(feature = "users")]
 model! {
     /// `CreateUserAuthenticationMethodRequestContent`.
     pub struct CreateUserAuthenticationMethodRequestContent {
@@ -12763,6 +11870,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `CreateUserAuthenticationMethodResponseContent`.
     pub struct CreateUserAuthenticationMethodResponseContent {
@@ -12795,14 +11903,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateUserPermissionsRequestContent`.
-    pub struct CreateUserPermissionsRequestContent {
-        /// `permissions` (required).
-        permissions: Vec<PermissionRequestPayload> = "permissions",
-    }
-}
+#[cfg(feature = "users")]
+/// `CreateUserPermissionsRequestContent`: the same fields as [`AddRolePermissionsRequestContent`].
+pub type CreateUserPermissionsRequestContent = AddRolePermissionsRequestContent;
 
+#[cfg(feature = "users")]
 model! {
     /// `CreateUserRequestContent`.
     pub struct CreateUserRequestContent {
@@ -12843,54 +11948,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateUserResponseContent`.
-    pub struct CreateUserResponseContent {
-        /// `app_metadata`.
-        app_metadata: UserAppMetadataSchema = "app_metadata",
-        /// `blocked`.
-        blocked: bool = "blocked",
-        /// `created_at`.
-        created_at: UserDateSchema = "created_at",
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `identities`.
-        identities: Vec<UserIdentitySchema> = "identities",
-        /// `last_ip`.
-        last_ip: String = "last_ip",
-        /// `last_login`.
-        last_login: UserDateSchema = "last_login",
-        /// `logins_count`.
-        logins_count: i64 = "logins_count",
-        /// `multifactor`.
-        multifactor: Vec<String> = "multifactor",
-        /// `name`.
-        name: String = "name",
-        /// `nickname`.
-        nickname: String = "nickname",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `picture`.
-        picture: String = "picture",
-        /// `updated_at`.
-        updated_at: UserDateSchema = "updated_at",
-        /// `user_id`.
-        user_id: String = "user_id",
-        /// `user_metadata`.
-        user_metadata: UserMetadataSchema = "user_metadata",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "users")]
+/// `CreateUserResponseContent`: the same fields as [`UserResponseSchema`].
+pub type CreateUserResponseContent = UserResponseSchema;
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `CreateVerifiableCredentialTemplateRequestContent`.
     pub struct CreateVerifiableCredentialTemplateRequestContent {
@@ -12909,30 +11971,11 @@ model! {
     }
 }
 
-model! {
-    /// `CreateVerifiableCredentialTemplateResponseContent`.
-    pub struct CreateVerifiableCredentialTemplateResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `custom_certificate_authority`.
-        custom_certificate_authority: String = "custom_certificate_authority",
-        /// `dialect`.
-        dialect: String = "dialect",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `presentation`.
-        presentation: MdlPresentationRequest = "presentation",
-        /// `type`.
-        r#type: String = "type",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `well_known_trusted_issuers`.
-        well_known_trusted_issuers: String = "well_known_trusted_issuers",
-    }
-}
+#[cfg(feature = "verifiable-credentials")]
+/// `CreateVerifiableCredentialTemplateResponseContent`: the same fields as [`VerifiableCredentialTemplateResponse`].
+pub type CreateVerifiableCredentialTemplateResponseContent = VerifiableCredentialTemplateResponse;
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateVerificationEmailRequestContent`.
     pub struct CreateVerificationEmailRequestContent {
@@ -12947,6 +11990,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `CreateVerificationEmailResponseContent`.
     pub struct CreateVerificationEmailResponseContent {
@@ -12961,6 +12005,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `CreatedAuthenticationMethodTypeEnum`.
     pub enum CreatedAuthenticationMethodTypeEnum {
@@ -12975,6 +12020,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `CreatedUserAuthenticationMethodTypeEnum`.
     pub enum CreatedUserAuthenticationMethodTypeEnum {
@@ -12991,6 +12037,11 @@ string_enum! {
     }
 }
 
+#[cfg(any(
+    feature = "clients",
+    feature = "connections",
+    feature = "device-credentials"
+))]
 model! {
     /// `CredentialId`.
     pub struct CredentialId {
@@ -12999,6 +12050,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `CustomDomain`.
     pub struct CustomDomain {
@@ -13031,9 +12083,11 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 /// `CustomDomainCustomClientIpHeader`.
 pub type CustomDomainCustomClientIpHeader = CustomDomainCustomClientIpHeaderEnum;
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `CustomDomainCustomClientIpHeaderEnum`.
     pub enum CustomDomainCustomClientIpHeaderEnum {
@@ -13050,16 +12104,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `CustomDomainProvisioningTypeEnum`.
-    pub enum CustomDomainProvisioningTypeEnum {
-        /// `auth0_managed_certs`.
-        Auth0ManagedCerts = "auth0_managed_certs",
-        /// `self_managed_certs`.
-        SelfManagedCerts = "self_managed_certs",
-    }
-}
+#[cfg(feature = "custom-domains")]
+/// `CustomDomainProvisioningTypeEnum`: the same fields as [`CustomDomainTypeEnum`].
+pub type CustomDomainProvisioningTypeEnum = CustomDomainTypeEnum;
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `CustomDomainStatusFilterEnum`.
     pub enum CustomDomainStatusFilterEnum {
@@ -13072,6 +12121,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `CustomDomainTlsPolicyEnum`.
     pub enum CustomDomainTlsPolicyEnum {
@@ -13080,6 +12130,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `CustomDomainTypeEnum`.
     pub enum CustomDomainTypeEnum {
@@ -13090,6 +12141,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `CustomDomainVerificationMethodEnum`.
     pub enum CustomDomainVerificationMethodEnum {
@@ -13098,6 +12150,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `CustomProviderConfiguration`.
     pub struct CustomProviderConfiguration {
@@ -13106,19 +12159,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `CustomProviderCredentials`.
 pub type CustomProviderCredentials = serde_json::Map<String, serde_json::Value>;
 
-string_enum! {
-    /// `CustomProviderDeliveryMethodEnum`.
-    pub enum CustomProviderDeliveryMethodEnum {
-        /// `text`.
-        Text = "text",
-        /// `voice`.
-        Voice = "voice",
-    }
-}
+#[cfg(feature = "full")]
+/// `CustomProviderDeliveryMethodEnum`: the same fields as [`PhoneProviderDeliveryMethodEnum`].
+pub type CustomProviderDeliveryMethodEnum = PhoneProviderDeliveryMethodEnum;
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CustomSigningKeyAlgorithmEnum`.
     pub enum CustomSigningKeyAlgorithmEnum {
@@ -13143,6 +12192,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CustomSigningKeyCurveEnum`.
     pub enum CustomSigningKeyCurveEnum {
@@ -13155,6 +12205,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `CustomSigningKeyJWK`.
     pub struct CustomSigningKeyJWK {
@@ -13189,6 +12240,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CustomSigningKeyOperationEnum`.
     pub enum CustomSigningKeyOperationEnum {
@@ -13197,6 +12249,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CustomSigningKeyTypeEnum`.
     pub enum CustomSigningKeyTypeEnum {
@@ -13207,6 +12260,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `CustomSigningKeyUseEnum`.
     pub enum CustomSigningKeyUseEnum {
@@ -13215,6 +12269,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "stats")]
 model! {
     /// `DailyStats`.
     pub struct DailyStats {
@@ -13233,6 +12288,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `DefaultMethodEmailIdentifierEnum`.
     pub enum DefaultMethodEmailIdentifierEnum {
@@ -13243,6 +12299,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `DefaultTokenQuota`.
     pub struct DefaultTokenQuota {
@@ -13253,90 +12310,39 @@ model! {
     }
 }
 
+#[cfg(feature = "hooks")]
 /// `DeleteHookSecretRequestContent`.
 pub type DeleteHookSecretRequestContent = Vec<String>;
 
-model! {
-    /// `DeleteOrganizationMemberRolesRequestContent`.
-    pub struct DeleteOrganizationMemberRolesRequestContent {
-        /// `roles` (required).
-        roles: Vec<String> = "roles",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `DeleteOrganizationMemberRolesRequestContent`: the same fields as [`AssignUserRolesRequestContent`].
+pub type DeleteOrganizationMemberRolesRequestContent = AssignUserRolesRequestContent;
 
-model! {
-    /// `DeleteOrganizationMembersRequestContent`.
-    pub struct DeleteOrganizationMembersRequestContent {
-        /// `members` (required).
-        members: Vec<String> = "members",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `DeleteOrganizationMembersRequestContent`: the same fields as [`CreateOrganizationMemberRequestContent`].
+pub type DeleteOrganizationMembersRequestContent = CreateOrganizationMemberRequestContent;
 
-model! {
-    /// `DeleteRolePermissionsRequestContent`.
-    pub struct DeleteRolePermissionsRequestContent {
-        /// `permissions` (required).
-        permissions: Vec<PermissionRequestPayload> = "permissions",
-    }
-}
+#[cfg(feature = "roles")]
+/// `DeleteRolePermissionsRequestContent`: the same fields as [`AddRolePermissionsRequestContent`].
+pub type DeleteRolePermissionsRequestContent = AddRolePermissionsRequestContent;
 
+#[cfg(feature = "users")]
 /// `DeleteUserIdentityResponseContent`.
 pub type DeleteUserIdentityResponseContent = Vec<serde_json::Map<String, serde_json::Value>>;
 
-model! {
-    /// `DeleteUserPermissionsRequestContent`.
-    pub struct DeleteUserPermissionsRequestContent {
-        /// `permissions` (required).
-        permissions: Vec<PermissionRequestPayload> = "permissions",
-    }
-}
+#[cfg(feature = "users")]
+/// `DeleteUserPermissionsRequestContent`: the same fields as [`AddRolePermissionsRequestContent`].
+pub type DeleteUserPermissionsRequestContent = AddRolePermissionsRequestContent;
 
-model! {
-    /// `DeleteUserRolesRequestContent`.
-    pub struct DeleteUserRolesRequestContent {
-        /// `roles` (required).
-        roles: Vec<String> = "roles",
-    }
-}
+#[cfg(feature = "users")]
+/// `DeleteUserRolesRequestContent`: the same fields as [`AssignUserRolesRequestContent`].
+pub type DeleteUserRolesRequestContent = AssignUserRolesRequestContent;
 
-model! {
-    /// `DeployActionResponseContent`.
-    pub struct DeployActionResponseContent {
-        /// `action`.
-        action: ActionBase = "action",
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deployed`.
-        deployed: bool = "deployed",
-        /// `errors`.
-        errors: Vec<ActionError> = "errors",
-        /// `id`.
-        id: String = "id",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `number`.
-        number: f64 = "number",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionVersionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `DeployActionResponseContent`: the same fields as [`ActionVersion`].
+pub type DeployActionResponseContent = ActionVersion;
 
+#[cfg(feature = "actions")]
 model! {
     /// `DeployActionVersionRequestContent`.
     pub struct DeployActionVersionRequestContent {
@@ -13345,44 +12351,11 @@ model! {
     }
 }
 
-model! {
-    /// `DeployActionVersionResponseContent`.
-    pub struct DeployActionVersionResponseContent {
-        /// `action`.
-        action: ActionBase = "action",
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deployed`.
-        deployed: bool = "deployed",
-        /// `errors`.
-        errors: Vec<ActionError> = "errors",
-        /// `id`.
-        id: String = "id",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `number`.
-        number: f64 = "number",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionVersionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `DeployActionVersionResponseContent`: the same fields as [`ActionVersion`].
+pub type DeployActionVersionResponseContent = ActionVersion;
 
+#[cfg(feature = "device-credentials")]
 model! {
     /// `DeviceCredential`.
     pub struct DeviceCredential {
@@ -13401,14 +12374,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `DeviceCredentialPublicKeyTypeEnum`.
-    pub enum DeviceCredentialPublicKeyTypeEnum {
-        /// `public_key`.
-        PublicKey = "public_key",
-    }
-}
+#[cfg(feature = "device-credentials")]
+/// `DeviceCredentialPublicKeyTypeEnum`: the same fields as [`PublicKeyCredentialTypeEnum`].
+pub type DeviceCredentialPublicKeyTypeEnum = PublicKeyCredentialTypeEnum;
 
+#[cfg(feature = "device-credentials")]
 string_enum! {
     /// `DeviceCredentialTypeEnum`.
     pub enum DeviceCredentialTypeEnum {
@@ -13421,6 +12391,10 @@ string_enum! {
     }
 }
 
+#[cfg(any(
+    feature = "connections",
+    feature = "connections-directory-provisionings"
+))]
 model! {
     /// `DirectoryProvisioning`.
     pub struct DirectoryProvisioning {
@@ -13449,6 +12423,10 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "connections",
+    feature = "connections-directory-provisionings"
+))]
 model! {
     /// `DirectoryProvisioningMappingItem`.
     pub struct DirectoryProvisioningMappingItem {
@@ -13459,6 +12437,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `DomainCertificate`.
     pub struct DomainCertificate {
@@ -13473,6 +12452,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `DomainCertificateAuthorityEnum`.
     pub enum DomainCertificateAuthorityEnum {
@@ -13483,6 +12463,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `DomainCertificateStatusEnum`.
     pub enum DomainCertificateStatusEnum {
@@ -13497,9 +12478,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 /// `DomainMetadata`.
 pub type DomainMetadata = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `DomainVerification`.
     pub struct DomainVerification {
@@ -13514,6 +12497,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `DomainVerificationMethod`.
     pub struct DomainVerificationMethod {
@@ -13526,6 +12510,7 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `DomainVerificationMethodNameEnum`.
     pub enum DomainVerificationMethodNameEnum {
@@ -13536,6 +12521,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 string_enum! {
     /// `DomainVerificationStatusEnum`.
     pub enum DomainVerificationStatusEnum {
@@ -13548,6 +12534,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `EmailAttribute`.
     pub struct EmailAttribute {
@@ -13564,6 +12551,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EmailMailgunRegionEnum`.
     pub enum EmailMailgunRegionEnum {
@@ -13572,6 +12560,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "emails")]
 model! {
     /// `EmailProviderCredentials`.
     pub struct EmailProviderCredentials {
@@ -13588,9 +12577,11 @@ model! {
     }
 }
 
+#[cfg(feature = "emails")]
 /// `EmailProviderCredentialsSchema`.
 pub type EmailProviderCredentialsSchema = serde_json::Value;
 
+#[cfg(feature = "emails")]
 string_enum! {
     /// `EmailProviderNameEnum`.
     pub enum EmailProviderNameEnum {
@@ -13617,24 +12608,24 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "emails")]
 /// `EmailProviderSettings`.
 pub type EmailProviderSettings = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `EmailSMTPHost`.
 pub type EmailSMTPHost = String;
 
-string_enum! {
-    /// `EmailSparkPostRegionEnum`.
-    pub enum EmailSparkPostRegionEnum {
-        /// `eu`.
-        Eu = "eu",
-    }
-}
+#[cfg(feature = "full")]
+/// `EmailSparkPostRegionEnum`: the same fields as [`EmailMailgunRegionEnum`].
+pub type EmailSparkPostRegionEnum = EmailMailgunRegionEnum;
 
+#[cfg(feature = "emails")]
 /// `EmailSpecificProviderSettingsWithAdditionalProperties`.
 pub type EmailSpecificProviderSettingsWithAdditionalProperties =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "email-templates")]
 string_enum! {
     /// `EmailTemplateNameEnum`.
     pub enum EmailTemplateNameEnum {
@@ -13667,6 +12658,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 string_enum! {
     /// `EnabledFeaturesEnum`.
     pub enum EnabledFeaturesEnum {
@@ -13677,6 +12669,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `EncryptionKey`.
     pub struct EncryptionKey {
@@ -13697,6 +12690,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `EncryptionKeyPublicWrappingAlgorithm`.
     pub enum EncryptionKeyPublicWrappingAlgorithm {
@@ -13705,6 +12699,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `EncryptionKeyState`.
     pub enum EncryptionKeyState {
@@ -13719,6 +12714,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 string_enum! {
     /// `EncryptionKeyType`.
     pub enum EncryptionKeyType {
@@ -13733,6 +12729,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamActionConfiguration`.
     pub struct EventStreamActionConfiguration {
@@ -13741,6 +12738,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamActionDestination`.
     pub struct EventStreamActionDestination {
@@ -13751,6 +12749,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamActionDestinationTypeEnum`.
     pub enum EventStreamActionDestinationTypeEnum {
@@ -13759,6 +12758,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamActionResponseContent`.
     pub struct EventStreamActionResponseContent {
@@ -13779,6 +12779,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamCloudEvent`.
     pub struct EventStreamCloudEvent {
@@ -13797,6 +12798,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventA0PurposeEnum`.
     pub enum EventStreamCloudEventA0PurposeEnum {
@@ -13805,6 +12807,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContext`.
     pub struct EventStreamCloudEventContext {
@@ -13819,6 +12822,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContextClient`.
     pub struct EventStreamCloudEventContextClient {
@@ -13831,9 +12835,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventContextClientMetadata`.
 pub type EventStreamCloudEventContextClientMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContextConnection`.
     pub struct EventStreamCloudEventContextConnection {
@@ -13846,6 +12852,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContextRequest`.
     pub struct EventStreamCloudEventContextRequest {
@@ -13864,6 +12871,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContextRequestGeo`.
     pub struct EventStreamCloudEventContextRequestGeo {
@@ -13876,9 +12884,9 @@ model! {
         /// `country_name`.
         country_name: String = "country_name",
         /// `latitude`.
-        latitude: f64 = "latitude",
+        latitude: serde_json::Number = "latitude",
         /// `longitude`.
-        longitude: f64 = "longitude",
+        longitude: serde_json::Number = "longitude",
         /// `subdivision_code`.
         subdivision_code: String = "subdivision_code",
         /// `subdivision_name`.
@@ -13888,6 +12896,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventContextTenant`.
     pub struct EventStreamCloudEventContextTenant {
@@ -13896,6 +12905,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventErrorCodeEnum`.
     pub enum EventStreamCloudEventErrorCodeEnum {
@@ -13914,6 +12924,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventErrorDetail`.
     pub struct EventStreamCloudEventErrorDetail {
@@ -13926,6 +12937,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventErrorMessage`.
     pub struct EventStreamCloudEventErrorMessage {
@@ -13936,6 +12948,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventErrorMessageTypeEnum`.
     pub enum EventStreamCloudEventErrorMessageTypeEnum {
@@ -13944,6 +12957,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreated`.
     pub struct EventStreamCloudEventGroupCreated {
@@ -13956,6 +12970,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedCloudEvent`.
     pub struct EventStreamCloudEventGroupCreatedCloudEvent {
@@ -13980,14 +12995,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupCreatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupCreatedCloudEventTypeEnum {
-        /// `group.created`.
-        GroupCreated = "group.created",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupCreatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedTypeEnum`].
+pub type EventStreamCloudEventGroupCreatedCloudEventTypeEnum =
+    EventStreamCloudEventGroupCreatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedData`.
     pub struct EventStreamCloudEventGroupCreatedData {
@@ -13998,6 +13011,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedObject`.
     pub struct EventStreamCloudEventGroupCreatedObject {
@@ -14018,6 +13032,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedObject0`.
     pub struct EventStreamCloudEventGroupCreatedObject0 {
@@ -14036,6 +13051,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupCreatedObject0TypeEnum`.
     pub enum EventStreamCloudEventGroupCreatedObject0TypeEnum {
@@ -14044,6 +13060,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedObject1`.
     pub struct EventStreamCloudEventGroupCreatedObject1 {
@@ -14062,6 +13079,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupCreatedObject1TypeEnum`.
     pub enum EventStreamCloudEventGroupCreatedObject1TypeEnum {
@@ -14070,6 +13088,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupCreatedObject2`.
     pub struct EventStreamCloudEventGroupCreatedObject2 {
@@ -14086,6 +13105,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupCreatedObject2TypeEnum`.
     pub enum EventStreamCloudEventGroupCreatedObject2TypeEnum {
@@ -14094,6 +13114,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupCreatedTypeEnum`.
     pub enum EventStreamCloudEventGroupCreatedTypeEnum {
@@ -14102,6 +13123,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeleted`.
     pub struct EventStreamCloudEventGroupDeleted {
@@ -14114,6 +13136,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedCloudEvent`.
     pub struct EventStreamCloudEventGroupDeletedCloudEvent {
@@ -14138,14 +13161,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupDeletedCloudEventTypeEnum {
-        /// `group.deleted`.
-        GroupDeleted = "group.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupDeletedTypeEnum`].
+pub type EventStreamCloudEventGroupDeletedCloudEventTypeEnum =
+    EventStreamCloudEventGroupDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedData`.
     pub struct EventStreamCloudEventGroupDeletedData {
@@ -14156,6 +13177,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedObject`.
     pub struct EventStreamCloudEventGroupDeletedObject {
@@ -14178,6 +13200,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedObject0`.
     pub struct EventStreamCloudEventGroupDeletedObject0 {
@@ -14198,14 +13221,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupDeletedObject0TypeEnum`.
-    pub enum EventStreamCloudEventGroupDeletedObject0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupDeletedObject0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupDeletedObject0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedObject1`.
     pub struct EventStreamCloudEventGroupDeletedObject1 {
@@ -14226,14 +13247,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupDeletedObject1TypeEnum`.
-    pub enum EventStreamCloudEventGroupDeletedObject1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupDeletedObject1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupDeletedObject1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupDeletedObject2`.
     pub struct EventStreamCloudEventGroupDeletedObject2 {
@@ -14252,14 +13271,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupDeletedObject2TypeEnum`.
-    pub enum EventStreamCloudEventGroupDeletedObject2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupDeletedObject2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupDeletedObject2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupDeletedTypeEnum`.
     pub enum EventStreamCloudEventGroupDeletedTypeEnum {
@@ -14268,6 +13285,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAdded`.
     pub struct EventStreamCloudEventGroupMemberAdded {
@@ -14280,6 +13298,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedCloudEvent`.
     pub struct EventStreamCloudEventGroupMemberAddedCloudEvent {
@@ -14304,14 +13323,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberAddedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberAddedCloudEventTypeEnum {
-        /// `group.member.added`.
-        GroupMemberAdded = "group.member.added",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberAddedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupMemberAddedTypeEnum`].
+pub type EventStreamCloudEventGroupMemberAddedCloudEventTypeEnum =
+    EventStreamCloudEventGroupMemberAddedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedData`.
     pub struct EventStreamCloudEventGroupMemberAddedData {
@@ -14322,6 +13339,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObject`.
     pub struct EventStreamCloudEventGroupMemberAddedObject {
@@ -14332,6 +13350,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectGroup`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectGroup {
@@ -14348,6 +13367,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectGroup0`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectGroup0 {
@@ -14362,14 +13382,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberAddedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberAddedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberAddedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupMemberAddedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectGroup1`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectGroup1 {
@@ -14384,14 +13402,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberAddedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberAddedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberAddedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupMemberAddedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectGroup2`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectGroup2 {
@@ -14404,14 +13420,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberAddedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberAddedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberAddedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupMemberAddedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectMember`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectMember {
@@ -14426,6 +13440,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectMember0`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectMember0 {
@@ -14436,6 +13451,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupMemberAddedObjectMember0MemberTypeEnum`.
     pub enum EventStreamCloudEventGroupMemberAddedObjectMember0MemberTypeEnum {
@@ -14444,6 +13460,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberAddedObjectMember1`.
     pub struct EventStreamCloudEventGroupMemberAddedObjectMember1 {
@@ -14458,14 +13475,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberAddedObjectMember1MemberTypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberAddedObjectMember1MemberTypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberAddedObjectMember1MemberTypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupMemberAddedObjectMember1MemberTypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupMemberAddedTypeEnum`.
     pub enum EventStreamCloudEventGroupMemberAddedTypeEnum {
@@ -14474,6 +13489,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeleted`.
     pub struct EventStreamCloudEventGroupMemberDeleted {
@@ -14486,6 +13502,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedCloudEvent`.
     pub struct EventStreamCloudEventGroupMemberDeletedCloudEvent {
@@ -14510,14 +13527,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedCloudEventTypeEnum {
-        /// `group.member.deleted`.
-        GroupMemberDeleted = "group.member.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupMemberDeletedTypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedCloudEventTypeEnum =
+    EventStreamCloudEventGroupMemberDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedData`.
     pub struct EventStreamCloudEventGroupMemberDeletedData {
@@ -14528,6 +13543,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObject`.
     pub struct EventStreamCloudEventGroupMemberDeletedObject {
@@ -14538,6 +13554,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectGroup`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectGroup {
@@ -14554,6 +13571,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectGroup0`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectGroup0 {
@@ -14568,14 +13586,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectGroup1`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectGroup1 {
@@ -14590,14 +13606,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectGroup2`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectGroup2 {
@@ -14610,14 +13624,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectMember`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectMember {
@@ -14632,6 +13644,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectMember0`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectMember0 {
@@ -14642,14 +13655,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedObjectMember0MemberTypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedObjectMember0MemberTypeEnum {
-        /// `user`.
-        User = "user",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedObjectMember0MemberTypeEnum`: the same fields as [`EventStreamCloudEventGroupMemberAddedObjectMember0MemberTypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedObjectMember0MemberTypeEnum =
+    EventStreamCloudEventGroupMemberAddedObjectMember0MemberTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupMemberDeletedObjectMember1`.
     pub struct EventStreamCloudEventGroupMemberDeletedObjectMember1 {
@@ -14664,14 +13675,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupMemberDeletedObjectMember1MemberTypeEnum`.
-    pub enum EventStreamCloudEventGroupMemberDeletedObjectMember1MemberTypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupMemberDeletedObjectMember1MemberTypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupMemberDeletedObjectMember1MemberTypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupMemberDeletedTypeEnum`.
     pub enum EventStreamCloudEventGroupMemberDeletedTypeEnum {
@@ -14680,6 +13689,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssigned`.
     pub struct EventStreamCloudEventGroupRoleAssigned {
@@ -14692,6 +13702,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedCloudEvent`.
     pub struct EventStreamCloudEventGroupRoleAssignedCloudEvent {
@@ -14716,14 +13727,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleAssignedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleAssignedCloudEventTypeEnum {
-        /// `group.role.assigned`.
-        GroupRoleAssigned = "group.role.assigned",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleAssignedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupRoleAssignedTypeEnum`].
+pub type EventStreamCloudEventGroupRoleAssignedCloudEventTypeEnum =
+    EventStreamCloudEventGroupRoleAssignedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedData`.
     pub struct EventStreamCloudEventGroupRoleAssignedData {
@@ -14734,6 +13743,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObject`.
     pub struct EventStreamCloudEventGroupRoleAssignedObject {
@@ -14746,6 +13756,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObjectGroup`.
     pub struct EventStreamCloudEventGroupRoleAssignedObjectGroup {
@@ -14762,6 +13773,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObjectGroup0`.
     pub struct EventStreamCloudEventGroupRoleAssignedObjectGroup0 {
@@ -14776,14 +13788,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleAssignedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleAssignedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleAssignedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupRoleAssignedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObjectGroup1`.
     pub struct EventStreamCloudEventGroupRoleAssignedObjectGroup1 {
@@ -14798,14 +13808,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleAssignedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleAssignedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleAssignedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupRoleAssignedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObjectGroup2`.
     pub struct EventStreamCloudEventGroupRoleAssignedObjectGroup2 {
@@ -14818,14 +13826,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleAssignedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleAssignedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleAssignedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupRoleAssignedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleAssignedObjectRole`.
     pub struct EventStreamCloudEventGroupRoleAssignedObjectRole {
@@ -14836,6 +13842,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupRoleAssignedTypeEnum`.
     pub enum EventStreamCloudEventGroupRoleAssignedTypeEnum {
@@ -14844,6 +13851,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeleted`.
     pub struct EventStreamCloudEventGroupRoleDeleted {
@@ -14856,6 +13864,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedCloudEvent`.
     pub struct EventStreamCloudEventGroupRoleDeletedCloudEvent {
@@ -14880,14 +13889,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleDeletedCloudEventTypeEnum {
-        /// `group.role.deleted`.
-        GroupRoleDeleted = "group.role.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupRoleDeletedTypeEnum`].
+pub type EventStreamCloudEventGroupRoleDeletedCloudEventTypeEnum =
+    EventStreamCloudEventGroupRoleDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedData`.
     pub struct EventStreamCloudEventGroupRoleDeletedData {
@@ -14898,6 +13905,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedObject`.
     pub struct EventStreamCloudEventGroupRoleDeletedObject {
@@ -14910,6 +13918,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedObjectGroup`.
     pub struct EventStreamCloudEventGroupRoleDeletedObjectGroup {
@@ -14926,6 +13935,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedObjectGroup0`.
     pub struct EventStreamCloudEventGroupRoleDeletedObjectGroup0 {
@@ -14940,14 +13950,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleDeletedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleDeletedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleDeletedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupRoleDeletedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedObjectGroup1`.
     pub struct EventStreamCloudEventGroupRoleDeletedObjectGroup1 {
@@ -14962,14 +13970,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleDeletedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleDeletedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleDeletedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupRoleDeletedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupRoleDeletedObjectGroup2`.
     pub struct EventStreamCloudEventGroupRoleDeletedObjectGroup2 {
@@ -14982,22 +13988,16 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupRoleDeletedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventGroupRoleDeletedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleDeletedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupRoleDeletedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
-model! {
-    /// `EventStreamCloudEventGroupRoleDeletedObjectRole`.
-    pub struct EventStreamCloudEventGroupRoleDeletedObjectRole {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupRoleDeletedObjectRole`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventGroupRoleDeletedObjectRole = CredentialId;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupRoleDeletedTypeEnum`.
     pub enum EventStreamCloudEventGroupRoleDeletedTypeEnum {
@@ -15006,6 +14006,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdated`.
     pub struct EventStreamCloudEventGroupUpdated {
@@ -15018,6 +14019,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedCloudEvent`.
     pub struct EventStreamCloudEventGroupUpdatedCloudEvent {
@@ -15042,14 +14044,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupUpdatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventGroupUpdatedCloudEventTypeEnum {
-        /// `group.updated`.
-        GroupUpdated = "group.updated",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupUpdatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventGroupUpdatedTypeEnum`].
+pub type EventStreamCloudEventGroupUpdatedCloudEventTypeEnum =
+    EventStreamCloudEventGroupUpdatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedData`.
     pub struct EventStreamCloudEventGroupUpdatedData {
@@ -15060,6 +14060,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedObject`.
     pub struct EventStreamCloudEventGroupUpdatedObject {
@@ -15082,6 +14083,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedObject0`.
     pub struct EventStreamCloudEventGroupUpdatedObject0 {
@@ -15102,14 +14104,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupUpdatedObject0TypeEnum`.
-    pub enum EventStreamCloudEventGroupUpdatedObject0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupUpdatedObject0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventGroupUpdatedObject0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedObject1`.
     pub struct EventStreamCloudEventGroupUpdatedObject1 {
@@ -15130,14 +14130,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupUpdatedObject1TypeEnum`.
-    pub enum EventStreamCloudEventGroupUpdatedObject1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupUpdatedObject1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventGroupUpdatedObject1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventGroupUpdatedObject2`.
     pub struct EventStreamCloudEventGroupUpdatedObject2 {
@@ -15156,14 +14154,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventGroupUpdatedObject2TypeEnum`.
-    pub enum EventStreamCloudEventGroupUpdatedObject2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventGroupUpdatedObject2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventGroupUpdatedObject2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventGroupUpdatedTypeEnum`.
     pub enum EventStreamCloudEventGroupUpdatedTypeEnum {
@@ -15172,6 +14168,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOffsetOnlyMessage`.
     pub struct EventStreamCloudEventOffsetOnlyMessage {
@@ -15182,6 +14179,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOffsetOnlyMessageTypeEnum`.
     pub enum EventStreamCloudEventOffsetOnlyMessageTypeEnum {
@@ -15190,6 +14188,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionAdded`.
     pub struct EventStreamCloudEventOrgConnectionAdded {
@@ -15202,6 +14201,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionAddedCloudEvent`.
     pub struct EventStreamCloudEventOrgConnectionAddedCloudEvent {
@@ -15226,14 +14226,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgConnectionAddedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgConnectionAddedCloudEventTypeEnum {
-        /// `organization.connection.added`.
-        OrganizationConnectionAdded = "organization.connection.added",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionAddedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgConnectionAddedTypeEnum`].
+pub type EventStreamCloudEventOrgConnectionAddedCloudEventTypeEnum =
+    EventStreamCloudEventOrgConnectionAddedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionAddedData`.
     pub struct EventStreamCloudEventOrgConnectionAddedData {
@@ -15244,6 +14242,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionAddedObject`.
     pub struct EventStreamCloudEventOrgConnectionAddedObject {
@@ -15260,24 +14259,16 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionAddedObjectConnection`.
-    pub struct EventStreamCloudEventOrgConnectionAddedObjectConnection {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionAddedObjectConnection`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgConnectionAddedObjectConnection = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionAddedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgConnectionAddedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionAddedObjectOrganization`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectOrganization`].
+pub type EventStreamCloudEventOrgConnectionAddedObjectOrganization =
+    EventStreamCloudEventOrgMemberAddedObjectOrganization;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgConnectionAddedTypeEnum`.
     pub enum EventStreamCloudEventOrgConnectionAddedTypeEnum {
@@ -15286,6 +14277,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionRemoved`.
     pub struct EventStreamCloudEventOrgConnectionRemoved {
@@ -15298,6 +14290,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionRemovedCloudEvent`.
     pub struct EventStreamCloudEventOrgConnectionRemovedCloudEvent {
@@ -15322,14 +14315,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgConnectionRemovedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgConnectionRemovedCloudEventTypeEnum {
-        /// `organization.connection.removed`.
-        OrganizationConnectionRemoved = "organization.connection.removed",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionRemovedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgConnectionRemovedTypeEnum`].
+pub type EventStreamCloudEventOrgConnectionRemovedCloudEventTypeEnum =
+    EventStreamCloudEventOrgConnectionRemovedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionRemovedData`.
     pub struct EventStreamCloudEventOrgConnectionRemovedData {
@@ -15340,6 +14331,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionRemovedObject`.
     pub struct EventStreamCloudEventOrgConnectionRemovedObject {
@@ -15350,24 +14342,16 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionRemovedObjectConnection`.
-    pub struct EventStreamCloudEventOrgConnectionRemovedObjectConnection {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionRemovedObjectConnection`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgConnectionRemovedObjectConnection = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionRemovedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgConnectionRemovedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionRemovedObjectOrganization`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectOrganization`].
+pub type EventStreamCloudEventOrgConnectionRemovedObjectOrganization =
+    EventStreamCloudEventOrgMemberAddedObjectOrganization;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgConnectionRemovedTypeEnum`.
     pub enum EventStreamCloudEventOrgConnectionRemovedTypeEnum {
@@ -15376,6 +14360,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionUpdated`.
     pub struct EventStreamCloudEventOrgConnectionUpdated {
@@ -15388,6 +14373,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionUpdatedCloudEvent`.
     pub struct EventStreamCloudEventOrgConnectionUpdatedCloudEvent {
@@ -15412,14 +14398,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgConnectionUpdatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgConnectionUpdatedCloudEventTypeEnum {
-        /// `organization.connection.updated`.
-        OrganizationConnectionUpdated = "organization.connection.updated",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionUpdatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgConnectionUpdatedTypeEnum`].
+pub type EventStreamCloudEventOrgConnectionUpdatedCloudEventTypeEnum =
+    EventStreamCloudEventOrgConnectionUpdatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionUpdatedData`.
     pub struct EventStreamCloudEventOrgConnectionUpdatedData {
@@ -15430,6 +14414,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgConnectionUpdatedObject`.
     pub struct EventStreamCloudEventOrgConnectionUpdatedObject {
@@ -15446,24 +14431,16 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionUpdatedObjectConnection`.
-    pub struct EventStreamCloudEventOrgConnectionUpdatedObjectConnection {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionUpdatedObjectConnection`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgConnectionUpdatedObjectConnection = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgConnectionUpdatedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgConnectionUpdatedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgConnectionUpdatedObjectOrganization`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectOrganization`].
+pub type EventStreamCloudEventOrgConnectionUpdatedObjectOrganization =
+    EventStreamCloudEventOrgMemberAddedObjectOrganization;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgConnectionUpdatedTypeEnum`.
     pub enum EventStreamCloudEventOrgConnectionUpdatedTypeEnum {
@@ -15472,6 +14449,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreated`.
     pub struct EventStreamCloudEventOrgCreated {
@@ -15484,6 +14462,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreatedCloudEvent`.
     pub struct EventStreamCloudEventOrgCreatedCloudEvent {
@@ -15508,14 +14487,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgCreatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgCreatedCloudEventTypeEnum {
-        /// `organization.created`.
-        OrganizationCreated = "organization.created",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgCreatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgCreatedTypeEnum`].
+pub type EventStreamCloudEventOrgCreatedCloudEventTypeEnum =
+    EventStreamCloudEventOrgCreatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreatedData`.
     pub struct EventStreamCloudEventOrgCreatedData {
@@ -15526,6 +14503,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreatedObject`.
     pub struct EventStreamCloudEventOrgCreatedObject {
@@ -15542,6 +14520,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreatedObjectBranding`.
     pub struct EventStreamCloudEventOrgCreatedObjectBranding {
@@ -15552,6 +14531,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgCreatedObjectBrandingColors`.
     pub struct EventStreamCloudEventOrgCreatedObjectBrandingColors {
@@ -15562,9 +14542,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventOrgCreatedObjectMetadata`.
 pub type EventStreamCloudEventOrgCreatedObjectMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgCreatedTypeEnum`.
     pub enum EventStreamCloudEventOrgCreatedTypeEnum {
@@ -15573,6 +14555,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgDeleted`.
     pub struct EventStreamCloudEventOrgDeleted {
@@ -15585,6 +14568,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgDeletedCloudEvent`.
     pub struct EventStreamCloudEventOrgDeletedCloudEvent {
@@ -15609,14 +14593,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgDeletedCloudEventTypeEnum {
-        /// `organization.deleted`.
-        OrganizationDeleted = "organization.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgDeletedTypeEnum`].
+pub type EventStreamCloudEventOrgDeletedCloudEventTypeEnum =
+    EventStreamCloudEventOrgDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgDeletedData`.
     pub struct EventStreamCloudEventOrgDeletedData {
@@ -15627,6 +14609,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgDeletedObject`.
     pub struct EventStreamCloudEventOrgDeletedObject {
@@ -15641,9 +14624,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventOrgDeletedObjectMetadata`.
 pub type EventStreamCloudEventOrgDeletedObjectMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgDeletedTypeEnum`.
     pub enum EventStreamCloudEventOrgDeletedTypeEnum {
@@ -15652,6 +14637,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssigned`.
     pub struct EventStreamCloudEventOrgGroupRoleAssigned {
@@ -15664,6 +14650,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedCloudEvent`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedCloudEvent {
@@ -15688,14 +14675,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleAssignedCloudEventTypeEnum {
-        /// `organization.group.role.assigned`.
-        OrganizationGroupRoleAssigned = "organization.group.role.assigned",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgGroupRoleAssignedTypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedCloudEventTypeEnum =
+    EventStreamCloudEventOrgGroupRoleAssignedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedData`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedData {
@@ -15706,6 +14691,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedObject`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedObject {
@@ -15720,6 +14706,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectGroup {
@@ -15736,6 +14723,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0 {
@@ -15750,14 +14738,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1 {
@@ -15772,14 +14758,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2`.
     pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2 {
@@ -15792,32 +14776,21 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
-model! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedObjectOrganization`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedObjectOrganization = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgGroupRoleAssignedObjectRole`.
-    pub struct EventStreamCloudEventOrgGroupRoleAssignedObjectRole {
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleAssignedObjectRole`: the same fields as [`EventStreamCloudEventGroupRoleAssignedObjectRole`].
+pub type EventStreamCloudEventOrgGroupRoleAssignedObjectRole =
+    EventStreamCloudEventGroupRoleAssignedObjectRole;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgGroupRoleAssignedTypeEnum`.
     pub enum EventStreamCloudEventOrgGroupRoleAssignedTypeEnum {
@@ -15826,6 +14799,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeleted`.
     pub struct EventStreamCloudEventOrgGroupRoleDeleted {
@@ -15838,6 +14812,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedCloudEvent`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedCloudEvent {
@@ -15862,14 +14837,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleDeletedCloudEventTypeEnum {
-        /// `organization.group.role.deleted`.
-        OrganizationGroupRoleDeleted = "organization.group.role.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgGroupRoleDeletedTypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedCloudEventTypeEnum =
+    EventStreamCloudEventOrgGroupRoleDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedData`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedData {
@@ -15880,6 +14853,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedObject`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedObject {
@@ -15894,6 +14868,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectGroup {
@@ -15910,6 +14885,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0 {
@@ -15924,14 +14900,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0TypeEnum {
-        /// `connection`.
-        Connection = "connection",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject0TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedObjectGroup0TypeEnum =
+    EventStreamCloudEventGroupCreatedObject0TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1 {
@@ -15946,14 +14920,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1TypeEnum {
-        /// `organization`.
-        Organization = "organization",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject1TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedObjectGroup1TypeEnum =
+    EventStreamCloudEventGroupCreatedObject1TypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2`.
     pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2 {
@@ -15966,30 +14938,20 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2TypeEnum`.
-    pub enum EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2TypeEnum {
-        /// `tenant`.
-        Tenant = "tenant",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2TypeEnum`: the same fields as [`EventStreamCloudEventGroupCreatedObject2TypeEnum`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedObjectGroup2TypeEnum =
+    EventStreamCloudEventGroupCreatedObject2TypeEnum;
 
-model! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedObjectOrganization`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedObjectOrganization = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgGroupRoleDeletedObjectRole`.
-    pub struct EventStreamCloudEventOrgGroupRoleDeletedObjectRole {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgGroupRoleDeletedObjectRole`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgGroupRoleDeletedObjectRole = CredentialId;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgGroupRoleDeletedTypeEnum`.
     pub enum EventStreamCloudEventOrgGroupRoleDeletedTypeEnum {
@@ -15998,6 +14960,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAdded`.
     pub struct EventStreamCloudEventOrgMemberAdded {
@@ -16010,6 +14973,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAddedCloudEvent`.
     pub struct EventStreamCloudEventOrgMemberAddedCloudEvent {
@@ -16034,14 +14998,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgMemberAddedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgMemberAddedCloudEventTypeEnum {
-        /// `organization.member.added`.
-        OrganizationMemberAdded = "organization.member.added",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberAddedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgMemberAddedTypeEnum`].
+pub type EventStreamCloudEventOrgMemberAddedCloudEventTypeEnum =
+    EventStreamCloudEventOrgMemberAddedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAddedData`.
     pub struct EventStreamCloudEventOrgMemberAddedData {
@@ -16052,6 +15014,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAddedObject`.
     pub struct EventStreamCloudEventOrgMemberAddedObject {
@@ -16062,6 +15025,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAddedObjectOrganization`.
     pub struct EventStreamCloudEventOrgMemberAddedObjectOrganization {
@@ -16072,6 +15036,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberAddedObjectUser`.
     pub struct EventStreamCloudEventOrgMemberAddedObjectUser {
@@ -16080,6 +15045,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgMemberAddedTypeEnum`.
     pub enum EventStreamCloudEventOrgMemberAddedTypeEnum {
@@ -16088,6 +15054,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberDeleted`.
     pub struct EventStreamCloudEventOrgMemberDeleted {
@@ -16100,6 +15067,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberDeletedCloudEvent`.
     pub struct EventStreamCloudEventOrgMemberDeletedCloudEvent {
@@ -16124,14 +15092,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgMemberDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgMemberDeletedCloudEventTypeEnum {
-        /// `organization.member.deleted`.
-        OrganizationMemberDeleted = "organization.member.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgMemberDeletedTypeEnum`].
+pub type EventStreamCloudEventOrgMemberDeletedCloudEventTypeEnum =
+    EventStreamCloudEventOrgMemberDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberDeletedData`.
     pub struct EventStreamCloudEventOrgMemberDeletedData {
@@ -16142,6 +15108,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberDeletedObject`.
     pub struct EventStreamCloudEventOrgMemberDeletedObject {
@@ -16152,24 +15119,17 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgMemberDeletedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgMemberDeletedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberDeletedObjectOrganization`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectOrganization`].
+pub type EventStreamCloudEventOrgMemberDeletedObjectOrganization =
+    EventStreamCloudEventOrgMemberAddedObjectOrganization;
 
-model! {
-    /// `EventStreamCloudEventOrgMemberDeletedObjectUser`.
-    pub struct EventStreamCloudEventOrgMemberDeletedObjectUser {
-        /// `user_id` (required).
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberDeletedObjectUser`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectUser`].
+pub type EventStreamCloudEventOrgMemberDeletedObjectUser =
+    EventStreamCloudEventOrgMemberAddedObjectUser;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgMemberDeletedTypeEnum`.
     pub enum EventStreamCloudEventOrgMemberDeletedTypeEnum {
@@ -16178,6 +15138,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleAssigned`.
     pub struct EventStreamCloudEventOrgMemberRoleAssigned {
@@ -16190,6 +15151,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleAssignedCloudEvent`.
     pub struct EventStreamCloudEventOrgMemberRoleAssignedCloudEvent {
@@ -16214,14 +15176,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgMemberRoleAssignedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgMemberRoleAssignedCloudEventTypeEnum {
-        /// `organization.member.role.assigned`.
-        OrganizationMemberRoleAssigned = "organization.member.role.assigned",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleAssignedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgMemberRoleAssignedTypeEnum`].
+pub type EventStreamCloudEventOrgMemberRoleAssignedCloudEventTypeEnum =
+    EventStreamCloudEventOrgMemberRoleAssignedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleAssignedData`.
     pub struct EventStreamCloudEventOrgMemberRoleAssignedData {
@@ -16232,6 +15192,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleAssignedObject`.
     pub struct EventStreamCloudEventOrgMemberRoleAssignedObject {
@@ -16244,32 +15205,21 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleAssignedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgMemberRoleAssignedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleAssignedObjectOrganization`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgMemberRoleAssignedObjectOrganization = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleAssignedObjectRole`.
-    pub struct EventStreamCloudEventOrgMemberRoleAssignedObjectRole {
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleAssignedObjectRole`: the same fields as [`EventStreamCloudEventGroupRoleAssignedObjectRole`].
+pub type EventStreamCloudEventOrgMemberRoleAssignedObjectRole =
+    EventStreamCloudEventGroupRoleAssignedObjectRole;
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleAssignedObjectUser`.
-    pub struct EventStreamCloudEventOrgMemberRoleAssignedObjectUser {
-        /// `user_id` (required).
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleAssignedObjectUser`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectUser`].
+pub type EventStreamCloudEventOrgMemberRoleAssignedObjectUser =
+    EventStreamCloudEventOrgMemberAddedObjectUser;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgMemberRoleAssignedTypeEnum`.
     pub enum EventStreamCloudEventOrgMemberRoleAssignedTypeEnum {
@@ -16278,6 +15228,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleDeleted`.
     pub struct EventStreamCloudEventOrgMemberRoleDeleted {
@@ -16290,6 +15241,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleDeletedCloudEvent`.
     pub struct EventStreamCloudEventOrgMemberRoleDeletedCloudEvent {
@@ -16314,14 +15266,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgMemberRoleDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgMemberRoleDeletedCloudEventTypeEnum {
-        /// `organization.member.role.deleted`.
-        OrganizationMemberRoleDeleted = "organization.member.role.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgMemberRoleDeletedTypeEnum`].
+pub type EventStreamCloudEventOrgMemberRoleDeletedCloudEventTypeEnum =
+    EventStreamCloudEventOrgMemberRoleDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleDeletedData`.
     pub struct EventStreamCloudEventOrgMemberRoleDeletedData {
@@ -16332,6 +15282,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgMemberRoleDeletedObject`.
     pub struct EventStreamCloudEventOrgMemberRoleDeletedObject {
@@ -16344,32 +15295,21 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleDeletedObjectOrganization`.
-    pub struct EventStreamCloudEventOrgMemberRoleDeletedObjectOrganization {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleDeletedObjectOrganization`: the same fields as [`CredentialId`].
+pub type EventStreamCloudEventOrgMemberRoleDeletedObjectOrganization = CredentialId;
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleDeletedObjectRole`.
-    pub struct EventStreamCloudEventOrgMemberRoleDeletedObjectRole {
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleDeletedObjectRole`: the same fields as [`EventStreamCloudEventGroupRoleAssignedObjectRole`].
+pub type EventStreamCloudEventOrgMemberRoleDeletedObjectRole =
+    EventStreamCloudEventGroupRoleAssignedObjectRole;
 
-model! {
-    /// `EventStreamCloudEventOrgMemberRoleDeletedObjectUser`.
-    pub struct EventStreamCloudEventOrgMemberRoleDeletedObjectUser {
-        /// `user_id` (required).
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgMemberRoleDeletedObjectUser`: the same fields as [`EventStreamCloudEventOrgMemberAddedObjectUser`].
+pub type EventStreamCloudEventOrgMemberRoleDeletedObjectUser =
+    EventStreamCloudEventOrgMemberAddedObjectUser;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgMemberRoleDeletedTypeEnum`.
     pub enum EventStreamCloudEventOrgMemberRoleDeletedTypeEnum {
@@ -16378,6 +15318,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgUpdated`.
     pub struct EventStreamCloudEventOrgUpdated {
@@ -16390,6 +15331,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgUpdatedCloudEvent`.
     pub struct EventStreamCloudEventOrgUpdatedCloudEvent {
@@ -16414,14 +15356,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventOrgUpdatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventOrgUpdatedCloudEventTypeEnum {
-        /// `organization.updated`.
-        OrganizationUpdated = "organization.updated",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgUpdatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventOrgUpdatedTypeEnum`].
+pub type EventStreamCloudEventOrgUpdatedCloudEventTypeEnum =
+    EventStreamCloudEventOrgUpdatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgUpdatedData`.
     pub struct EventStreamCloudEventOrgUpdatedData {
@@ -16432,6 +15372,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgUpdatedObject`.
     pub struct EventStreamCloudEventOrgUpdatedObject {
@@ -16448,6 +15389,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventOrgUpdatedObjectBranding`.
     pub struct EventStreamCloudEventOrgUpdatedObjectBranding {
@@ -16458,19 +15400,16 @@ model! {
     }
 }
 
-model! {
-    /// `EventStreamCloudEventOrgUpdatedObjectBrandingColors`.
-    pub struct EventStreamCloudEventOrgUpdatedObjectBrandingColors {
-        /// `page_background`.
-        page_background: String = "page_background",
-        /// `primary`.
-        primary: String = "primary",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventOrgUpdatedObjectBrandingColors`: the same fields as [`EventStreamCloudEventOrgCreatedObjectBrandingColors`].
+pub type EventStreamCloudEventOrgUpdatedObjectBrandingColors =
+    EventStreamCloudEventOrgCreatedObjectBrandingColors;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventOrgUpdatedObjectMetadata`.
 pub type EventStreamCloudEventOrgUpdatedObjectMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventOrgUpdatedTypeEnum`.
     pub enum EventStreamCloudEventOrgUpdatedTypeEnum {
@@ -16479,6 +15418,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreated`.
     pub struct EventStreamCloudEventUserCreated {
@@ -16491,6 +15431,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedCloudEvent`.
     pub struct EventStreamCloudEventUserCreatedCloudEvent {
@@ -16515,14 +15456,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventUserCreatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventUserCreatedCloudEventTypeEnum {
-        /// `user.created`.
-        UserCreated = "user.created",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventUserCreatedTypeEnum`].
+pub type EventStreamCloudEventUserCreatedCloudEventTypeEnum =
+    EventStreamCloudEventUserCreatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedData`.
     pub struct EventStreamCloudEventUserCreatedData {
@@ -16533,6 +15472,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObject`.
     pub struct EventStreamCloudEventUserCreatedObject {
@@ -16581,10 +15521,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectAppMetadata`.
 pub type EventStreamCloudEventUserCreatedObjectAppMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItem`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItem {
@@ -16601,6 +15543,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustom`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemCustom {
@@ -16617,31 +15560,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomIsSocialEnum`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProfileData`.
-    pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProfileData = UserProfileData;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum`.
     pub enum EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum {
@@ -16650,9 +15577,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomUserId`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabase`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabase {
@@ -16669,42 +15598,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseIsSocialEnum`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProfileData`.
-    pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProviderEnum`.
-    pub enum EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProviderEnum {
-        /// `auth0`.
-        Auth0 = "auth0",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProviderEnum`: the same fields as [`IdentityProviderOnlyAuth0Enum`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseProviderEnum =
+    IdentityProviderOnlyAuth0Enum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseUserId`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemDatabaseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterprise`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterprise {
@@ -16721,31 +15632,16 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseIsSocialEnum`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProfileData`.
-    pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProfileData =
+    UserProfileData;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum`.
     pub enum EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum {
@@ -16774,9 +15670,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseUserId`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordless`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordless {
@@ -16793,31 +15691,16 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessIsSocialEnum`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProfileData`.
-    pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProfileData =
+    UserProfileData;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum`.
     pub enum EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum {
@@ -16828,9 +15711,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessUserId`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocial`.
     pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemSocial {
@@ -16847,31 +15732,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialIsSocialEnum`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProfileData`.
-    pub struct EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProfileData = UserProfileData;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum`.
     pub enum EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum {
@@ -16956,13 +15825,16 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialUserId`.
 pub type EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserCreatedObjectUserMetadata`.
 pub type EventStreamCloudEventUserCreatedObjectUserMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserCreatedTypeEnum`.
     pub enum EventStreamCloudEventUserCreatedTypeEnum {
@@ -16971,6 +15843,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeleted`.
     pub struct EventStreamCloudEventUserDeleted {
@@ -16983,6 +15856,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedCloudEvent`.
     pub struct EventStreamCloudEventUserDeletedCloudEvent {
@@ -17007,14 +15881,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventUserDeletedCloudEventTypeEnum {
-        /// `user.deleted`.
-        UserDeleted = "user.deleted",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventUserDeletedTypeEnum`].
+pub type EventStreamCloudEventUserDeletedCloudEventTypeEnum =
+    EventStreamCloudEventUserDeletedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedData`.
     pub struct EventStreamCloudEventUserDeletedData {
@@ -17025,6 +15897,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObject`.
     pub struct EventStreamCloudEventUserDeletedObject {
@@ -17075,10 +15948,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectAppMetadata`.
 pub type EventStreamCloudEventUserDeletedObjectAppMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItem`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItem {
@@ -17095,6 +15970,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustom`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemCustom {
@@ -17111,42 +15987,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomIsSocialEnum`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProfileData`.
-    pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProviderEnum`.
-    pub enum EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProviderEnum {
-        /// `custom`.
-        Custom = "custom",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomUserId`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemCustomUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabase`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabase {
@@ -17163,42 +16021,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseIsSocialEnum`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProfileData`.
-    pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProviderEnum`.
-    pub enum EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProviderEnum {
-        /// `auth0`.
-        Auth0 = "auth0",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProviderEnum`: the same fields as [`IdentityProviderOnlyAuth0Enum`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseProviderEnum =
+    IdentityProviderOnlyAuth0Enum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseUserId`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemDatabaseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterprise`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterprise {
@@ -17215,62 +16055,25 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseIsSocialEnum`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProfileData`.
-    pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProfileData =
+    UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProviderEnum`.
-    pub enum EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProviderEnum {
-        /// `ad`.
-        Ad = "ad",
-        /// `adfs`.
-        Adfs = "adfs",
-        /// `google-apps`.
-        GoogleApps = "google-apps",
-        /// `ip`.
-        Ip = "ip",
-        /// `office365`.
-        Office365 = "office365",
-        /// `oidc`.
-        Oidc = "oidc",
-        /// `okta`.
-        Okta = "okta",
-        /// `pingfederate`.
-        Pingfederate = "pingfederate",
-        /// `samlp`.
-        Samlp = "samlp",
-        /// `sharepoint`.
-        Sharepoint = "sharepoint",
-        /// `waad`.
-        Waad = "waad",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseUserId`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemEnterpriseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordless`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordless {
@@ -17287,44 +16090,25 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessIsSocialEnum`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProfileData`.
-    pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProfileData =
+    UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProviderEnum`.
-    pub enum EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProviderEnum {
-        /// `email`.
-        Email = "email",
-        /// `sms`.
-        Sms = "sms",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessUserId`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemPasswordlessUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocial`.
     pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemSocial {
@@ -17341,122 +16125,29 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialIsSocialEnum`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProfileData`.
-    pub struct EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProviderEnum`.
-    pub enum EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProviderEnum {
-        /// `amazon`.
-        Amazon = "amazon",
-        /// `apple`.
-        Apple = "apple",
-        /// `dropbox`.
-        Dropbox = "dropbox",
-        /// `bitbucket`.
-        Bitbucket = "bitbucket",
-        /// `auth0-oidc`.
-        Auth0Oidc = "auth0-oidc",
-        /// `baidu`.
-        Baidu = "baidu",
-        /// `bitly`.
-        Bitly = "bitly",
-        /// `box`.
-        Box = "box",
-        /// `daccount`.
-        Daccount = "daccount",
-        /// `dwolla`.
-        Dwolla = "dwolla",
-        /// `evernote-sandbox`.
-        EvernoteSandbox = "evernote-sandbox",
-        /// `evernote`.
-        Evernote = "evernote",
-        /// `exact`.
-        Exact = "exact",
-        /// `facebook`.
-        Facebook = "facebook",
-        /// `fitbit`.
-        Fitbit = "fitbit",
-        /// `github`.
-        Github = "github",
-        /// `google-oauth2`.
-        GoogleOauth2 = "google-oauth2",
-        /// `instagram`.
-        Instagram = "instagram",
-        /// `line`.
-        Line = "line",
-        /// `linkedin`.
-        Linkedin = "linkedin",
-        /// `oauth1`.
-        Oauth1 = "oauth1",
-        /// `oauth2`.
-        Oauth2 = "oauth2",
-        /// `paypal`.
-        Paypal = "paypal",
-        /// `paypal-sandbox`.
-        PaypalSandbox = "paypal-sandbox",
-        /// `planningcenter`.
-        Planningcenter = "planningcenter",
-        /// `salesforce-community`.
-        SalesforceCommunity = "salesforce-community",
-        /// `salesforce-sandbox`.
-        SalesforceSandbox = "salesforce-sandbox",
-        /// `salesforce`.
-        Salesforce = "salesforce",
-        /// `shopify`.
-        Shopify = "shopify",
-        /// `soundcloud`.
-        Soundcloud = "soundcloud",
-        /// `thirtysevensignals`.
-        Thirtysevensignals = "thirtysevensignals",
-        /// `twitter`.
-        Twitter = "twitter",
-        /// `untapped`.
-        Untapped = "untapped",
-        /// `vkontakte`.
-        Vkontakte = "vkontakte",
-        /// `weibo`.
-        Weibo = "weibo",
-        /// `windowslive`.
-        Windowslive = "windowslive",
-        /// `wordpress`.
-        Wordpress = "wordpress",
-        /// `yahoo`.
-        Yahoo = "yahoo",
-        /// `yandex`.
-        Yandex = "yandex",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum`].
+pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialUserId`.
 pub type EventStreamCloudEventUserDeletedObjectIdentitiesItemSocialUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserDeletedObjectUserMetadata`.
 pub type EventStreamCloudEventUserDeletedObjectUserMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserDeletedTypeEnum`.
     pub enum EventStreamCloudEventUserDeletedTypeEnum {
@@ -17465,6 +16156,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdated`.
     pub struct EventStreamCloudEventUserUpdated {
@@ -17477,6 +16169,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedCloudEvent`.
     pub struct EventStreamCloudEventUserUpdatedCloudEvent {
@@ -17501,14 +16194,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedCloudEventTypeEnum`.
-    pub enum EventStreamCloudEventUserUpdatedCloudEventTypeEnum {
-        /// `user.updated`.
-        UserUpdated = "user.updated",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedCloudEventTypeEnum`: the same fields as [`EventStreamCloudEventUserUpdatedTypeEnum`].
+pub type EventStreamCloudEventUserUpdatedCloudEventTypeEnum =
+    EventStreamCloudEventUserUpdatedTypeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedData`.
     pub struct EventStreamCloudEventUserUpdatedData {
@@ -17519,6 +16210,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObject`.
     pub struct EventStreamCloudEventUserUpdatedObject {
@@ -17567,10 +16259,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectAppMetadata`.
 pub type EventStreamCloudEventUserUpdatedObjectAppMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItem`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItem {
@@ -17587,6 +16281,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustom`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustom {
@@ -17603,42 +16298,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomIsSocialEnum`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProfileData`.
-    pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProviderEnum`.
-    pub enum EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProviderEnum {
-        /// `custom`.
-        Custom = "custom",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemCustomProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomUserId`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemCustomUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabase`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabase {
@@ -17655,42 +16332,24 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseIsSocialEnum`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProfileData`.
-    pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProviderEnum`.
-    pub enum EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProviderEnum {
-        /// `auth0`.
-        Auth0 = "auth0",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProviderEnum`: the same fields as [`IdentityProviderOnlyAuth0Enum`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseProviderEnum =
+    IdentityProviderOnlyAuth0Enum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseUserId`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemDatabaseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterprise`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterprise {
@@ -17707,62 +16366,25 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseIsSocialEnum`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProfileData`.
-    pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProfileData =
+    UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProviderEnum`.
-    pub enum EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProviderEnum {
-        /// `ad`.
-        Ad = "ad",
-        /// `adfs`.
-        Adfs = "adfs",
-        /// `google-apps`.
-        GoogleApps = "google-apps",
-        /// `ip`.
-        Ip = "ip",
-        /// `office365`.
-        Office365 = "office365",
-        /// `oidc`.
-        Oidc = "oidc",
-        /// `okta`.
-        Okta = "okta",
-        /// `pingfederate`.
-        Pingfederate = "pingfederate",
-        /// `samlp`.
-        Samlp = "samlp",
-        /// `sharepoint`.
-        Sharepoint = "sharepoint",
-        /// `waad`.
-        Waad = "waad",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemEnterpriseProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseUserId`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemEnterpriseUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordless`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordless {
@@ -17779,44 +16401,25 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessIsSocialEnum`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProfileData`.
-    pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProfileData =
+    UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProviderEnum`.
-    pub enum EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProviderEnum {
-        /// `email`.
-        Email = "email",
-        /// `sms`.
-        Sms = "sms",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemPasswordlessProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessUserId`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemPasswordlessUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocial`.
     pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocial {
@@ -17833,122 +16436,29 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialIsSocialEnum`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialIsSocialEnum = bool;
 
-model! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProfileData`.
-    pub struct EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProfileData {
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProfileData`: the same fields as [`UserProfileData`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProfileData = UserProfileData;
 
-string_enum! {
-    /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProviderEnum`.
-    pub enum EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProviderEnum {
-        /// `amazon`.
-        Amazon = "amazon",
-        /// `apple`.
-        Apple = "apple",
-        /// `dropbox`.
-        Dropbox = "dropbox",
-        /// `bitbucket`.
-        Bitbucket = "bitbucket",
-        /// `auth0-oidc`.
-        Auth0Oidc = "auth0-oidc",
-        /// `baidu`.
-        Baidu = "baidu",
-        /// `bitly`.
-        Bitly = "bitly",
-        /// `box`.
-        Box = "box",
-        /// `daccount`.
-        Daccount = "daccount",
-        /// `dwolla`.
-        Dwolla = "dwolla",
-        /// `evernote-sandbox`.
-        EvernoteSandbox = "evernote-sandbox",
-        /// `evernote`.
-        Evernote = "evernote",
-        /// `exact`.
-        Exact = "exact",
-        /// `facebook`.
-        Facebook = "facebook",
-        /// `fitbit`.
-        Fitbit = "fitbit",
-        /// `github`.
-        Github = "github",
-        /// `google-oauth2`.
-        GoogleOauth2 = "google-oauth2",
-        /// `instagram`.
-        Instagram = "instagram",
-        /// `line`.
-        Line = "line",
-        /// `linkedin`.
-        Linkedin = "linkedin",
-        /// `oauth1`.
-        Oauth1 = "oauth1",
-        /// `oauth2`.
-        Oauth2 = "oauth2",
-        /// `paypal`.
-        Paypal = "paypal",
-        /// `paypal-sandbox`.
-        PaypalSandbox = "paypal-sandbox",
-        /// `planningcenter`.
-        Planningcenter = "planningcenter",
-        /// `salesforce-community`.
-        SalesforceCommunity = "salesforce-community",
-        /// `salesforce-sandbox`.
-        SalesforceSandbox = "salesforce-sandbox",
-        /// `salesforce`.
-        Salesforce = "salesforce",
-        /// `shopify`.
-        Shopify = "shopify",
-        /// `soundcloud`.
-        Soundcloud = "soundcloud",
-        /// `thirtysevensignals`.
-        Thirtysevensignals = "thirtysevensignals",
-        /// `twitter`.
-        Twitter = "twitter",
-        /// `untapped`.
-        Untapped = "untapped",
-        /// `vkontakte`.
-        Vkontakte = "vkontakte",
-        /// `weibo`.
-        Weibo = "weibo",
-        /// `windowslive`.
-        Windowslive = "windowslive",
-        /// `wordpress`.
-        Wordpress = "wordpress",
-        /// `yahoo`.
-        Yahoo = "yahoo",
-        /// `yandex`.
-        Yandex = "yandex",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProviderEnum`: the same fields as [`EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum`].
+pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialProviderEnum =
+    EventStreamCloudEventUserCreatedObjectIdentitiesItemSocialProviderEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialUserId`.
 pub type EventStreamCloudEventUserUpdatedObjectIdentitiesItemSocialUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `EventStreamCloudEventUserUpdatedObjectUserMetadata`.
 pub type EventStreamCloudEventUserUpdatedObjectUserMetadata =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamCloudEventUserUpdatedTypeEnum`.
     pub enum EventStreamCloudEventUserUpdatedTypeEnum {
@@ -17957,6 +16467,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamDelivery`.
     pub struct EventStreamDelivery {
@@ -17975,6 +16486,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamDeliveryAttempt`.
     pub struct EventStreamDeliveryAttempt {
@@ -17987,56 +16499,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamDeliveryEventTypeEnum`.
-    pub enum EventStreamDeliveryEventTypeEnum {
-        /// `group.created`.
-        GroupCreated = "group.created",
-        /// `group.deleted`.
-        GroupDeleted = "group.deleted",
-        /// `group.member.added`.
-        GroupMemberAdded = "group.member.added",
-        /// `group.member.deleted`.
-        GroupMemberDeleted = "group.member.deleted",
-        /// `group.role.assigned`.
-        GroupRoleAssigned = "group.role.assigned",
-        /// `group.role.deleted`.
-        GroupRoleDeleted = "group.role.deleted",
-        /// `group.updated`.
-        GroupUpdated = "group.updated",
-        /// `organization.connection.added`.
-        OrganizationConnectionAdded = "organization.connection.added",
-        /// `organization.connection.removed`.
-        OrganizationConnectionRemoved = "organization.connection.removed",
-        /// `organization.connection.updated`.
-        OrganizationConnectionUpdated = "organization.connection.updated",
-        /// `organization.created`.
-        OrganizationCreated = "organization.created",
-        /// `organization.deleted`.
-        OrganizationDeleted = "organization.deleted",
-        /// `organization.group.role.assigned`.
-        OrganizationGroupRoleAssigned = "organization.group.role.assigned",
-        /// `organization.group.role.deleted`.
-        OrganizationGroupRoleDeleted = "organization.group.role.deleted",
-        /// `organization.member.added`.
-        OrganizationMemberAdded = "organization.member.added",
-        /// `organization.member.deleted`.
-        OrganizationMemberDeleted = "organization.member.deleted",
-        /// `organization.member.role.assigned`.
-        OrganizationMemberRoleAssigned = "organization.member.role.assigned",
-        /// `organization.member.role.deleted`.
-        OrganizationMemberRoleDeleted = "organization.member.role.deleted",
-        /// `organization.updated`.
-        OrganizationUpdated = "organization.updated",
-        /// `user.created`.
-        UserCreated = "user.created",
-        /// `user.deleted`.
-        UserDeleted = "user.deleted",
-        /// `user.updated`.
-        UserUpdated = "user.updated",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `EventStreamDeliveryEventTypeEnum`: the same fields as [`EventStreamEventTypeEnum`].
+pub type EventStreamDeliveryEventTypeEnum = EventStreamEventTypeEnum;
 
+#[cfg(feature = "event-streams")]
 string_enum! {
     /// `EventStreamDeliveryStatusEnum`.
     pub enum EventStreamDeliveryStatusEnum {
@@ -18045,6 +16512,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamDestinationPatch`.
     pub struct EventStreamDestinationPatch {
@@ -18055,84 +16523,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamEventBridgeAWSRegionEnum`.
-    pub enum EventStreamEventBridgeAWSRegionEnum {
-        /// `af-south-1`.
-        AfSouth1 = "af-south-1",
-        /// `ap-east-1`.
-        ApEast1 = "ap-east-1",
-        /// `ap-east-2`.
-        ApEast2 = "ap-east-2",
-        /// `ap-northeast-1`.
-        ApNortheast1 = "ap-northeast-1",
-        /// `ap-northeast-2`.
-        ApNortheast2 = "ap-northeast-2",
-        /// `ap-northeast-3`.
-        ApNortheast3 = "ap-northeast-3",
-        /// `ap-south-1`.
-        ApSouth1 = "ap-south-1",
-        /// `ap-south-2`.
-        ApSouth2 = "ap-south-2",
-        /// `ap-southeast-1`.
-        ApSoutheast1 = "ap-southeast-1",
-        /// `ap-southeast-2`.
-        ApSoutheast2 = "ap-southeast-2",
-        /// `ap-southeast-3`.
-        ApSoutheast3 = "ap-southeast-3",
-        /// `ap-southeast-4`.
-        ApSoutheast4 = "ap-southeast-4",
-        /// `ap-southeast-5`.
-        ApSoutheast5 = "ap-southeast-5",
-        /// `ap-southeast-6`.
-        ApSoutheast6 = "ap-southeast-6",
-        /// `ap-southeast-7`.
-        ApSoutheast7 = "ap-southeast-7",
-        /// `ca-central-1`.
-        CaCentral1 = "ca-central-1",
-        /// `ca-west-1`.
-        CaWest1 = "ca-west-1",
-        /// `eu-central-1`.
-        EuCentral1 = "eu-central-1",
-        /// `eu-central-2`.
-        EuCentral2 = "eu-central-2",
-        /// `eu-north-1`.
-        EuNorth1 = "eu-north-1",
-        /// `eu-south-1`.
-        EuSouth1 = "eu-south-1",
-        /// `eu-south-2`.
-        EuSouth2 = "eu-south-2",
-        /// `eu-west-1`.
-        EuWest1 = "eu-west-1",
-        /// `eu-west-2`.
-        EuWest2 = "eu-west-2",
-        /// `eu-west-3`.
-        EuWest3 = "eu-west-3",
-        /// `il-central-1`.
-        IlCentral1 = "il-central-1",
-        /// `me-central-1`.
-        MeCentral1 = "me-central-1",
-        /// `me-south-1`.
-        MeSouth1 = "me-south-1",
-        /// `mx-central-1`.
-        MxCentral1 = "mx-central-1",
-        /// `sa-east-1`.
-        SaEast1 = "sa-east-1",
-        /// `us-gov-east-1`.
-        UsGovEast1 = "us-gov-east-1",
-        /// `us-gov-west-1`.
-        UsGovWest1 = "us-gov-west-1",
-        /// `us-east-1`.
-        UsEast1 = "us-east-1",
-        /// `us-east-2`.
-        UsEast2 = "us-east-2",
-        /// `us-west-1`.
-        UsWest1 = "us-west-1",
-        /// `us-west-2`.
-        UsWest2 = "us-west-2",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamEventBridgeAWSRegionEnum`: the same fields as [`LogStreamEventBridgeSinkRegionEnum`].
+pub type EventStreamEventBridgeAWSRegionEnum = LogStreamEventBridgeSinkRegionEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamEventBridgeConfiguration`.
     pub struct EventStreamEventBridgeConfiguration {
@@ -18145,6 +16540,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamEventBridgeDestination`.
     pub struct EventStreamEventBridgeDestination {
@@ -18155,14 +16551,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamEventBridgeDestinationTypeEnum`.
-    pub enum EventStreamEventBridgeDestinationTypeEnum {
-        /// `eventbridge`.
-        Eventbridge = "eventbridge",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamEventBridgeDestinationTypeEnum`: the same fields as [`LogStreamEventBridgeEnum`].
+pub type EventStreamEventBridgeDestinationTypeEnum = LogStreamEventBridgeEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamEventBridgeResponseContent`.
     pub struct EventStreamEventBridgeResponseContent {
@@ -18183,6 +16576,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "event-streams", feature = "events"))]
 string_enum! {
     /// `EventStreamEventTypeEnum`.
     pub enum EventStreamEventTypeEnum {
@@ -18233,6 +16627,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamResponseContent`.
     pub struct EventStreamResponseContent {
@@ -18253,6 +16648,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 string_enum! {
     /// `EventStreamStatusEnum`.
     pub enum EventStreamStatusEnum {
@@ -18263,59 +16659,15 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `EventStreamSubscribeEventsEventTypeEnum`.
-    pub enum EventStreamSubscribeEventsEventTypeEnum {
-        /// `group.created`.
-        GroupCreated = "group.created",
-        /// `group.deleted`.
-        GroupDeleted = "group.deleted",
-        /// `group.member.added`.
-        GroupMemberAdded = "group.member.added",
-        /// `group.member.deleted`.
-        GroupMemberDeleted = "group.member.deleted",
-        /// `group.role.assigned`.
-        GroupRoleAssigned = "group.role.assigned",
-        /// `group.role.deleted`.
-        GroupRoleDeleted = "group.role.deleted",
-        /// `group.updated`.
-        GroupUpdated = "group.updated",
-        /// `organization.connection.added`.
-        OrganizationConnectionAdded = "organization.connection.added",
-        /// `organization.connection.removed`.
-        OrganizationConnectionRemoved = "organization.connection.removed",
-        /// `organization.connection.updated`.
-        OrganizationConnectionUpdated = "organization.connection.updated",
-        /// `organization.created`.
-        OrganizationCreated = "organization.created",
-        /// `organization.deleted`.
-        OrganizationDeleted = "organization.deleted",
-        /// `organization.group.role.assigned`.
-        OrganizationGroupRoleAssigned = "organization.group.role.assigned",
-        /// `organization.group.role.deleted`.
-        OrganizationGroupRoleDeleted = "organization.group.role.deleted",
-        /// `organization.member.added`.
-        OrganizationMemberAdded = "organization.member.added",
-        /// `organization.member.deleted`.
-        OrganizationMemberDeleted = "organization.member.deleted",
-        /// `organization.member.role.assigned`.
-        OrganizationMemberRoleAssigned = "organization.member.role.assigned",
-        /// `organization.member.role.deleted`.
-        OrganizationMemberRoleDeleted = "organization.member.role.deleted",
-        /// `organization.updated`.
-        OrganizationUpdated = "organization.updated",
-        /// `user.created`.
-        UserCreated = "user.created",
-        /// `user.deleted`.
-        UserDeleted = "user.deleted",
-        /// `user.updated`.
-        UserUpdated = "user.updated",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamSubscribeEventsEventTypeEnum`: the same fields as [`EventStreamEventTypeEnum`].
+pub type EventStreamSubscribeEventsEventTypeEnum = EventStreamEventTypeEnum;
 
+#[cfg(feature = "full")]
 /// `EventStreamSubscribeEventsEventTypeParam`.
 pub type EventStreamSubscribeEventsEventTypeParam = Vec<EventStreamSubscribeEventsEventTypeEnum>;
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamSubscribeEventsResponseContent`.
     pub struct EventStreamSubscribeEventsResponseContent {
@@ -18330,6 +16682,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamSubscription`.
     pub struct EventStreamSubscription {
@@ -18338,56 +16691,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `EventStreamTestEventTypeEnum`.
-    pub enum EventStreamTestEventTypeEnum {
-        /// `group.created`.
-        GroupCreated = "group.created",
-        /// `group.deleted`.
-        GroupDeleted = "group.deleted",
-        /// `group.member.added`.
-        GroupMemberAdded = "group.member.added",
-        /// `group.member.deleted`.
-        GroupMemberDeleted = "group.member.deleted",
-        /// `group.role.assigned`.
-        GroupRoleAssigned = "group.role.assigned",
-        /// `group.role.deleted`.
-        GroupRoleDeleted = "group.role.deleted",
-        /// `group.updated`.
-        GroupUpdated = "group.updated",
-        /// `organization.connection.added`.
-        OrganizationConnectionAdded = "organization.connection.added",
-        /// `organization.connection.removed`.
-        OrganizationConnectionRemoved = "organization.connection.removed",
-        /// `organization.connection.updated`.
-        OrganizationConnectionUpdated = "organization.connection.updated",
-        /// `organization.created`.
-        OrganizationCreated = "organization.created",
-        /// `organization.deleted`.
-        OrganizationDeleted = "organization.deleted",
-        /// `organization.group.role.assigned`.
-        OrganizationGroupRoleAssigned = "organization.group.role.assigned",
-        /// `organization.group.role.deleted`.
-        OrganizationGroupRoleDeleted = "organization.group.role.deleted",
-        /// `organization.member.added`.
-        OrganizationMemberAdded = "organization.member.added",
-        /// `organization.member.deleted`.
-        OrganizationMemberDeleted = "organization.member.deleted",
-        /// `organization.member.role.assigned`.
-        OrganizationMemberRoleAssigned = "organization.member.role.assigned",
-        /// `organization.member.role.deleted`.
-        OrganizationMemberRoleDeleted = "organization.member.role.deleted",
-        /// `organization.updated`.
-        OrganizationUpdated = "organization.updated",
-        /// `user.created`.
-        UserCreated = "user.created",
-        /// `user.deleted`.
-        UserDeleted = "user.deleted",
-        /// `user.updated`.
-        UserUpdated = "user.updated",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `EventStreamTestEventTypeEnum`: the same fields as [`EventStreamEventTypeEnum`].
+pub type EventStreamTestEventTypeEnum = EventStreamEventTypeEnum;
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamWebhookAuthorizationResponse`.
     pub struct EventStreamWebhookAuthorizationResponse {
@@ -18400,6 +16708,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamWebhookBasicAuth`.
     pub struct EventStreamWebhookBasicAuth {
@@ -18410,6 +16719,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 string_enum! {
     /// `EventStreamWebhookBasicAuthMethodEnum`.
     pub enum EventStreamWebhookBasicAuthMethodEnum {
@@ -18418,6 +16728,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamWebhookBearerAuth`.
     pub struct EventStreamWebhookBearerAuth {
@@ -18426,6 +16737,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamWebhookBearerAuthMethodEnum`.
     pub enum EventStreamWebhookBearerAuthMethodEnum {
@@ -18434,6 +16746,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamWebhookConfiguration`.
     pub struct EventStreamWebhookConfiguration {
@@ -18444,6 +16757,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `EventStreamWebhookCustomHeaderAuth`.
     pub struct EventStreamWebhookCustomHeaderAuth {
@@ -18454,6 +16768,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `EventStreamWebhookCustomHeaderAuthMethodEnum`.
     pub enum EventStreamWebhookCustomHeaderAuthMethodEnum {
@@ -18462,6 +16777,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `EventStreamWebhookDestination`.
     pub struct EventStreamWebhookDestination {
@@ -18472,6 +16788,7 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 string_enum! {
     /// `EventStreamWebhookDestinationTypeEnum`.
     pub enum EventStreamWebhookDestinationTypeEnum {
@@ -18480,26 +16797,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `EventStreamWebhookResponseContent`.
-    pub struct EventStreamWebhookResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `destination`.
-        destination: EventStreamWebhookDestination = "destination",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `status`.
-        status: EventStreamStatusEnum = "status",
-        /// `subscriptions`.
-        subscriptions: Vec<EventStreamSubscription> = "subscriptions",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "full")]
+/// `EventStreamWebhookResponseContent`: the same fields as [`EventStreamResponseContent`].
+pub type EventStreamWebhookResponseContent = EventStreamResponseContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ExpressConfiguration`.
     pub struct ExpressConfiguration {
@@ -18524,33 +16826,15 @@ model! {
     }
 }
 
-model! {
-    /// `ExpressConfigurationOrNull`.
-    pub struct ExpressConfigurationOrNull {
-        /// `admin_login_domain` (required).
-        admin_login_domain: String = "admin_login_domain",
-        /// `connection_profile_id` (required).
-        connection_profile_id: String = "connection_profile_id",
-        /// `enable_client` (required).
-        enable_client: bool = "enable_client",
-        /// `enable_organization` (required).
-        enable_organization: bool = "enable_organization",
-        /// `initiate_login_uri_template` (required).
-        initiate_login_uri_template: String = "initiate_login_uri_template",
-        /// `linked_clients`.
-        linked_clients: Vec<LinkedClientConfiguration> = "linked_clients",
-        /// `oin_submission_id`.
-        oin_submission_id: String = "oin_submission_id",
-        /// `okta_oin_client_id` (required).
-        okta_oin_client_id: String = "okta_oin_client_id",
-        /// `user_attribute_profile_id` (required).
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-    }
-}
+#[cfg(feature = "clients")]
+/// `ExpressConfigurationOrNull`: the same fields as [`ExpressConfiguration`].
+pub type ExpressConfigurationOrNull = ExpressConfiguration;
 
+#[cfg(feature = "full")]
 /// `ExtensibilityEmailProviderCredentials`.
 pub type ExtensibilityEmailProviderCredentials = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "users")]
 model! {
     /// `FederatedConnectionTokenSet`.
     pub struct FederatedConnectionTokenSet {
@@ -18569,6 +16853,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowAction`.
     pub struct FlowAction {
@@ -18589,26 +16874,11 @@ model! {
     }
 }
 
-model! {
-    /// `FlowActionActivecampaign`.
-    pub struct FlowActionActivecampaign {
-        /// `action`.
-        action: String = "action",
-        /// `alias`.
-        alias: String = "alias",
-        /// `allow_failure`.
-        allow_failure: bool = "allow_failure",
-        /// `id`.
-        id: String = "id",
-        /// `mask_output`.
-        mask_output: bool = "mask_output",
-        /// `params`.
-        params: FlowActionActivecampaignListContactsParams = "params",
-        /// `type`.
-        r#type: String = "type",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowActionActivecampaign`: the same fields as [`FlowAction`].
+pub type FlowActionActivecampaign = FlowAction;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionActivecampaignListContacts`.
     pub struct FlowActionActivecampaignListContacts {
@@ -18629,16 +16899,11 @@ model! {
     }
 }
 
-model! {
-    /// `FlowActionActivecampaignListContactsParams`.
-    pub struct FlowActionActivecampaignListContactsParams {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `email` (required).
-        email: String = "email",
-    }
-}
+#[cfg(feature = "flows")]
+/// `FlowActionActivecampaignListContactsParams`: the same fields as [`FlowActionHubspotGetContactParams`].
+pub type FlowActionActivecampaignListContactsParams = FlowActionHubspotGetContactParams;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionActivecampaignUpsertContact`.
     pub struct FlowActionActivecampaignUpsertContact {
@@ -18659,6 +16924,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionActivecampaignUpsertContactParams`.
     pub struct FlowActionActivecampaignUpsertContactParams {
@@ -18677,10 +16943,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionActivecampaignUpsertContactParamsCustomFields`.
 pub type FlowActionActivecampaignUpsertContactParamsCustomFields =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtable`.
     pub struct FlowActionAirtable {
@@ -18701,6 +16969,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableCreateRecord`.
     pub struct FlowActionAirtableCreateRecord {
@@ -18721,6 +16990,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableCreateRecordParams`.
     pub struct FlowActionAirtableCreateRecordParams {
@@ -18735,9 +17005,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAirtableCreateRecordParamsFields`.
 pub type FlowActionAirtableCreateRecordParamsFields = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableListRecords`.
     pub struct FlowActionAirtableListRecords {
@@ -18758,6 +17030,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableListRecordsParams`.
     pub struct FlowActionAirtableListRecordsParams {
@@ -18774,6 +17047,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableUpdateRecord`.
     pub struct FlowActionAirtableUpdateRecord {
@@ -18794,6 +17068,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAirtableUpdateRecordParams`.
     pub struct FlowActionAirtableUpdateRecordParams {
@@ -18810,9 +17085,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAirtableUpdateRecordParamsFields`.
 pub type FlowActionAirtableUpdateRecordParamsFields = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0`.
     pub struct FlowActionAuth0 {
@@ -18833,6 +17110,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0CreateUser`.
     pub struct FlowActionAuth0CreateUser {
@@ -18853,6 +17131,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0CreateUserParams`.
     pub struct FlowActionAuth0CreateUserParams {
@@ -18863,9 +17142,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0CreateUserParamsPayload`.
 pub type FlowActionAuth0CreateUserParamsPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0GetUser`.
     pub struct FlowActionAuth0GetUser {
@@ -18886,6 +17167,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0GetUserParams`.
     pub struct FlowActionAuth0GetUserParams {
@@ -18896,6 +17178,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0MakeCall`.
     pub struct FlowActionAuth0MakeCall {
@@ -18916,6 +17199,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0MakeCallParams`.
     pub struct FlowActionAuth0MakeCallParams {
@@ -18930,9 +17214,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0MakeCallParamsCustomVars`.
 pub type FlowActionAuth0MakeCallParamsCustomVars = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendEmail`.
     pub struct FlowActionAuth0SendEmail {
@@ -18953,6 +17239,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendEmailParams`.
     pub struct FlowActionAuth0SendEmailParams {
@@ -18969,6 +17256,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendEmailParamsFrom`.
     pub struct FlowActionAuth0SendEmailParamsFrom {
@@ -18979,12 +17267,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendEmailParamsFromEmail`.
 pub type FlowActionAuth0SendEmailParamsFromEmail = String;
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendEmailParamsTo`.
 pub type FlowActionAuth0SendEmailParamsTo = String;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendRequest`.
     pub struct FlowActionAuth0SendRequest {
@@ -19005,6 +17296,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendRequestParams`.
     pub struct FlowActionAuth0SendRequestParams {
@@ -19023,21 +17315,27 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendRequestParamsCustomVars`.
 pub type FlowActionAuth0SendRequestParamsCustomVars = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendRequestParamsHeaders`.
 pub type FlowActionAuth0SendRequestParamsHeaders = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendRequestParamsPayload`.
 pub type FlowActionAuth0SendRequestParamsPayload = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendRequestParamsPayloadObject`.
 pub type FlowActionAuth0SendRequestParamsPayloadObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendRequestParamsQueryParams`.
 pub type FlowActionAuth0SendRequestParamsQueryParams = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendSms`.
     pub struct FlowActionAuth0SendSms {
@@ -19058,6 +17356,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0SendSmsParams`.
     pub struct FlowActionAuth0SendSmsParams {
@@ -19072,9 +17371,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0SendSmsParamsCustomVars`.
 pub type FlowActionAuth0SendSmsParamsCustomVars = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0UpdateUser`.
     pub struct FlowActionAuth0UpdateUser {
@@ -19095,6 +17396,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionAuth0UpdateUserParams`.
     pub struct FlowActionAuth0UpdateUserParams {
@@ -19107,9 +17409,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionAuth0UpdateUserParamsChanges`.
 pub type FlowActionAuth0UpdateUserParamsChanges = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionBigquery`.
     pub struct FlowActionBigquery {
@@ -19130,6 +17434,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionBigqueryInsertRows`.
     pub struct FlowActionBigqueryInsertRows {
@@ -19150,6 +17455,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionBigqueryInsertRowsParams`.
     pub struct FlowActionBigqueryInsertRowsParams {
@@ -19164,9 +17470,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionBigqueryInsertRowsParamsData`.
 pub type FlowActionBigqueryInsertRowsParamsData = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionClearbit`.
     pub struct FlowActionClearbit {
@@ -19187,6 +17495,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionClearbitFindCompany`.
     pub struct FlowActionClearbitFindCompany {
@@ -19207,6 +17516,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionClearbitFindCompanyParams`.
     pub struct FlowActionClearbitFindCompanyParams {
@@ -19217,6 +17527,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionClearbitFindPerson`.
     pub struct FlowActionClearbitFindPerson {
@@ -19237,16 +17548,11 @@ model! {
     }
 }
 
-model! {
-    /// `FlowActionClearbitFindPersonParams`.
-    pub struct FlowActionClearbitFindPersonParams {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `email` (required).
-        email: String = "email",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowActionClearbitFindPersonParams`: the same fields as [`FlowActionHubspotGetContactParams`].
+pub type FlowActionClearbitFindPersonParams = FlowActionHubspotGetContactParams;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionEmail`.
     pub struct FlowActionEmail {
@@ -19267,6 +17573,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionEmailVerifyEmail`.
     pub struct FlowActionEmailVerifyEmail {
@@ -19287,6 +17594,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionEmailVerifyEmailParams`.
     pub struct FlowActionEmailVerifyEmailParams {
@@ -19297,6 +17605,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionEmailVerifyEmailParamsRules`.
     pub struct FlowActionEmailVerifyEmailParamsRules {
@@ -19315,6 +17624,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlow`.
     pub struct FlowActionFlow {
@@ -19335,6 +17645,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowBooleanCondition`.
     pub struct FlowActionFlowBooleanCondition {
@@ -19355,6 +17666,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowBooleanConditionParams`.
     pub struct FlowActionFlowBooleanConditionParams {
@@ -19367,6 +17679,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowDelayFlow`.
     pub struct FlowActionFlowDelayFlow {
@@ -19387,6 +17700,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowDelayFlowParams`.
     pub struct FlowActionFlowDelayFlowParams {
@@ -19397,9 +17711,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowDelayFlowParamsNumber`.
 pub type FlowActionFlowDelayFlowParamsNumber = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowDoNothing`.
     pub struct FlowActionFlowDoNothing {
@@ -19420,9 +17736,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowDoNothingParams`.
 pub type FlowActionFlowDoNothingParams = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowErrorMessage`.
     pub struct FlowActionFlowErrorMessage {
@@ -19443,6 +17761,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `FlowActionFlowErrorMessageParams`.
     pub struct FlowActionFlowErrorMessageParams {
@@ -19451,6 +17770,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowMapValue`.
     pub struct FlowActionFlowMapValue {
@@ -19471,6 +17791,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowMapValueParams`.
     pub struct FlowActionFlowMapValueParams {
@@ -19483,18 +17804,23 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowMapValueParamsCases`.
 pub type FlowActionFlowMapValueParamsCases = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowMapValueParamsFallback`.
 pub type FlowActionFlowMapValueParamsFallback = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowMapValueParamsFallbackObject`.
 pub type FlowActionFlowMapValueParamsFallbackObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowMapValueParamsInput`.
 pub type FlowActionFlowMapValueParamsInput = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowReturnJson`.
     pub struct FlowActionFlowReturnJson {
@@ -19515,6 +17841,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowReturnJsonParams`.
     pub struct FlowActionFlowReturnJsonParams {
@@ -19523,12 +17850,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowReturnJsonParamsPayload`.
 pub type FlowActionFlowReturnJsonParamsPayload = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowReturnJsonParamsPayloadObject`.
 pub type FlowActionFlowReturnJsonParamsPayloadObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowStoreVars`.
     pub struct FlowActionFlowStoreVars {
@@ -19549,6 +17879,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionFlowStoreVarsParams`.
     pub struct FlowActionFlowStoreVarsParams {
@@ -19557,9 +17888,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionFlowStoreVarsParamsVars`.
 pub type FlowActionFlowStoreVarsParamsVars = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionGoogleSheets`.
     pub struct FlowActionGoogleSheets {
@@ -19580,6 +17913,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionGoogleSheetsAddRow`.
     pub struct FlowActionGoogleSheetsAddRow {
@@ -19600,6 +17934,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionGoogleSheetsAddRowParams`.
     pub struct FlowActionGoogleSheetsAddRowParams {
@@ -19614,12 +17949,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionGoogleSheetsAddRowParamsSheetId`.
 pub type FlowActionGoogleSheetsAddRowParamsSheetId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionGoogleSheetsAddRowParamsValues`.
 pub type FlowActionGoogleSheetsAddRowParamsValues = Vec<String>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHttp`.
     pub struct FlowActionHttp {
@@ -19640,6 +17978,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHttpSendRequest`.
     pub struct FlowActionHttpSendRequest {
@@ -19660,6 +17999,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHttpSendRequestParams`.
     pub struct FlowActionHttpSendRequestParams {
@@ -19682,6 +18022,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHttpSendRequestParamsBasicAuth`.
     pub struct FlowActionHttpSendRequestParamsBasicAuth {
@@ -19692,18 +18033,23 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionHttpSendRequestParamsHeaders`.
 pub type FlowActionHttpSendRequestParamsHeaders = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionHttpSendRequestParamsPayload`.
 pub type FlowActionHttpSendRequestParamsPayload = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionHttpSendRequestParamsPayloadObject`.
 pub type FlowActionHttpSendRequestParamsPayloadObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionHttpSendRequestParamsQueryParams`.
 pub type FlowActionHttpSendRequestParamsQueryParams = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspot`.
     pub struct FlowActionHubspot {
@@ -19724,6 +18070,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotEnrollContact`.
     pub struct FlowActionHubspotEnrollContact {
@@ -19744,6 +18091,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotEnrollContactParams`.
     pub struct FlowActionHubspotEnrollContactParams {
@@ -19756,9 +18104,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionHubspotEnrollContactParamsWorkflowId`.
 pub type FlowActionHubspotEnrollContactParamsWorkflowId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotGetContact`.
     pub struct FlowActionHubspotGetContact {
@@ -19779,6 +18129,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowActionHubspotGetContactParams`.
     pub struct FlowActionHubspotGetContactParams {
@@ -19789,6 +18140,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotUpsertContact`.
     pub struct FlowActionHubspotUpsertContact {
@@ -19809,6 +18161,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotUpsertContactParams`.
     pub struct FlowActionHubspotUpsertContactParams {
@@ -19821,6 +18174,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionHubspotUpsertContactParamsProperty`.
     pub struct FlowActionHubspotUpsertContactParamsProperty {
@@ -19831,6 +18185,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJson`.
     pub struct FlowActionJson {
@@ -19851,6 +18206,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonCreateJson`.
     pub struct FlowActionJsonCreateJson {
@@ -19871,6 +18227,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonCreateJsonParams`.
     pub struct FlowActionJsonCreateJsonParams {
@@ -19879,9 +18236,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionJsonCreateJsonParamsObject`.
 pub type FlowActionJsonCreateJsonParamsObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonParseJson`.
     pub struct FlowActionJsonParseJson {
@@ -19902,6 +18261,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonParseJsonParams`.
     pub struct FlowActionJsonParseJsonParams {
@@ -19910,6 +18270,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonSerializeJson`.
     pub struct FlowActionJsonSerializeJson {
@@ -19930,6 +18291,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJsonSerializeJsonParams`.
     pub struct FlowActionJsonSerializeJsonParams {
@@ -19938,12 +18300,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionJsonSerializeJsonParamsObject`.
 pub type FlowActionJsonSerializeJsonParamsObject = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionJsonSerializeJsonParamsObjectObject`.
 pub type FlowActionJsonSerializeJsonParamsObjectObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwt`.
     pub struct FlowActionJwt {
@@ -19964,6 +18329,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtDecodeJwt`.
     pub struct FlowActionJwtDecodeJwt {
@@ -19984,6 +18350,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtDecodeJwtParams`.
     pub struct FlowActionJwtDecodeJwtParams {
@@ -19992,6 +18359,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtSignJwt`.
     pub struct FlowActionJwtSignJwt {
@@ -20012,6 +18380,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtSignJwtParams`.
     pub struct FlowActionJwtSignJwtParams {
@@ -20030,9 +18399,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionJwtSignJwtParamsPayload`.
 pub type FlowActionJwtSignJwtParamsPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtVerifyJwt`.
     pub struct FlowActionJwtVerifyJwt {
@@ -20053,6 +18424,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionJwtVerifyJwtParams`.
     pub struct FlowActionJwtVerifyJwtParams {
@@ -20067,6 +18439,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailchimp`.
     pub struct FlowActionMailchimp {
@@ -20087,6 +18460,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailchimpUpsertMember`.
     pub struct FlowActionMailchimpUpsertMember {
@@ -20107,6 +18481,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailchimpUpsertMemberParams`.
     pub struct FlowActionMailchimpUpsertMemberParams {
@@ -20119,6 +18494,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailchimpUpsertMemberParamsMember`.
     pub struct FlowActionMailchimpUpsertMemberParamsMember {
@@ -20131,10 +18507,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionMailchimpUpsertMemberParamsMemberMergeFields`.
 pub type FlowActionMailchimpUpsertMemberParamsMemberMergeFields =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailjet`.
     pub struct FlowActionMailjet {
@@ -20155,6 +18533,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailjetSendEmail`.
     pub struct FlowActionMailjetSendEmail {
@@ -20175,6 +18554,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionMailjetSendEmailParams`.
     pub struct FlowActionMailjetSendEmailParams {
@@ -20187,6 +18567,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionOtp`.
     pub struct FlowActionOtp {
@@ -20207,6 +18588,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionOtpGenerateCode`.
     pub struct FlowActionOtpGenerateCode {
@@ -20227,6 +18609,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionOtpGenerateCodeParams`.
     pub struct FlowActionOtpGenerateCodeParams {
@@ -20237,6 +18620,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionOtpVerifyCode`.
     pub struct FlowActionOtpVerifyCode {
@@ -20257,6 +18641,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionOtpVerifyCodeParams`.
     pub struct FlowActionOtpVerifyCodeParams {
@@ -20267,9 +18652,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionOtpVerifyCodeParamsCode`.
 pub type FlowActionOtpVerifyCodeParamsCode = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedrive`.
     pub struct FlowActionPipedrive {
@@ -20290,6 +18677,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddDeal`.
     pub struct FlowActionPipedriveAddDeal {
@@ -20310,6 +18698,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddDealParams`.
     pub struct FlowActionPipedriveAddDealParams {
@@ -20332,21 +18721,27 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddDealParamsFields`.
 pub type FlowActionPipedriveAddDealParamsFields = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddDealParamsOrganizationId`.
 pub type FlowActionPipedriveAddDealParamsOrganizationId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddDealParamsPersonId`.
 pub type FlowActionPipedriveAddDealParamsPersonId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddDealParamsStageId`.
 pub type FlowActionPipedriveAddDealParamsStageId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddDealParamsUserId`.
 pub type FlowActionPipedriveAddDealParamsUserId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddOrganization`.
     pub struct FlowActionPipedriveAddOrganization {
@@ -20367,6 +18762,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddOrganizationParams`.
     pub struct FlowActionPipedriveAddOrganizationParams {
@@ -20381,13 +18777,16 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddOrganizationParamsFields`.
 pub type FlowActionPipedriveAddOrganizationParamsFields =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddOrganizationParamsOwnerId`.
 pub type FlowActionPipedriveAddOrganizationParamsOwnerId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddPerson`.
     pub struct FlowActionPipedriveAddPerson {
@@ -20408,6 +18807,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionPipedriveAddPersonParams`.
     pub struct FlowActionPipedriveAddPersonParams {
@@ -20428,15 +18828,19 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddPersonParamsFields`.
 pub type FlowActionPipedriveAddPersonParamsFields = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddPersonParamsOrganizationId`.
 pub type FlowActionPipedriveAddPersonParamsOrganizationId = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionPipedriveAddPersonParamsOwnerId`.
 pub type FlowActionPipedriveAddPersonParamsOwnerId = serde_json::Value;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforce`.
     pub struct FlowActionSalesforce {
@@ -20457,6 +18861,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceCreateLead`.
     pub struct FlowActionSalesforceCreateLead {
@@ -20477,6 +18882,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceCreateLeadParams`.
     pub struct FlowActionSalesforceCreateLeadParams {
@@ -20497,9 +18903,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionSalesforceCreateLeadParamsPayload`.
 pub type FlowActionSalesforceCreateLeadParamsPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceGetLead`.
     pub struct FlowActionSalesforceGetLead {
@@ -20520,6 +18928,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceGetLeadParams`.
     pub struct FlowActionSalesforceGetLeadParams {
@@ -20530,6 +18939,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceSearchLeads`.
     pub struct FlowActionSalesforceSearchLeads {
@@ -20550,6 +18960,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceSearchLeadsParams`.
     pub struct FlowActionSalesforceSearchLeadsParams {
@@ -20564,6 +18975,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceUpdateLead`.
     pub struct FlowActionSalesforceUpdateLead {
@@ -20584,6 +18996,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSalesforceUpdateLeadParams`.
     pub struct FlowActionSalesforceUpdateLeadParams {
@@ -20596,9 +19009,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionSalesforceUpdateLeadParamsPayload`.
 pub type FlowActionSalesforceUpdateLeadParamsPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSendgrid`.
     pub struct FlowActionSendgrid {
@@ -20619,6 +19034,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSendgridSendEmail`.
     pub struct FlowActionSendgridSendEmail {
@@ -20639,6 +19055,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSendgridSendEmailParams`.
     pub struct FlowActionSendgridSendEmailParams {
@@ -20651,6 +19068,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSendgridSendEmailParamsPerson`.
     pub struct FlowActionSendgridSendEmailParamsPerson {
@@ -20661,6 +19079,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSlack`.
     pub struct FlowActionSlack {
@@ -20681,6 +19100,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSlackPostMessage`.
     pub struct FlowActionSlackPostMessage {
@@ -20701,6 +19121,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSlackPostMessageParams`.
     pub struct FlowActionSlackPostMessageParams {
@@ -20713,6 +19134,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSlackPostMessageParamsAttachment`.
     pub struct FlowActionSlackPostMessageParamsAttachment {
@@ -20727,6 +19149,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionSlackPostMessageParamsAttachmentField`.
     pub struct FlowActionSlackPostMessageParamsAttachmentField {
@@ -20739,6 +19162,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripe`.
     pub struct FlowActionStripe {
@@ -20759,6 +19183,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeAddTaxId`.
     pub struct FlowActionStripeAddTaxId {
@@ -20779,6 +19204,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeAddTaxIdParams`.
     pub struct FlowActionStripeAddTaxIdParams {
@@ -20793,6 +19219,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeAddress`.
     pub struct FlowActionStripeAddress {
@@ -20811,6 +19238,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeCreateCustomer`.
     pub struct FlowActionStripeCreateCustomer {
@@ -20831,6 +19259,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeCreateCustomerParams`.
     pub struct FlowActionStripeCreateCustomerParams {
@@ -20855,6 +19284,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeCreatePortalSession`.
     pub struct FlowActionStripeCreatePortalSession {
@@ -20875,6 +19305,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeCreatePortalSessionParams`.
     pub struct FlowActionStripeCreatePortalSessionParams {
@@ -20887,6 +19318,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeDeleteTaxId`.
     pub struct FlowActionStripeDeleteTaxId {
@@ -20907,6 +19339,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeDeleteTaxIdParams`.
     pub struct FlowActionStripeDeleteTaxIdParams {
@@ -20919,6 +19352,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeFindCustomers`.
     pub struct FlowActionStripeFindCustomers {
@@ -20939,16 +19373,11 @@ model! {
     }
 }
 
-model! {
-    /// `FlowActionStripeFindCustomersParams`.
-    pub struct FlowActionStripeFindCustomersParams {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `email` (required).
-        email: String = "email",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowActionStripeFindCustomersParams`: the same fields as [`FlowActionHubspotGetContactParams`].
+pub type FlowActionStripeFindCustomersParams = FlowActionHubspotGetContactParams;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeGetCustomer`.
     pub struct FlowActionStripeGetCustomer {
@@ -20969,6 +19398,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeGetCustomerParams`.
     pub struct FlowActionStripeGetCustomerParams {
@@ -20979,9 +19409,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionStripeMetadata`.
 pub type FlowActionStripeMetadata = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeTaxId`.
     pub struct FlowActionStripeTaxId {
@@ -20992,6 +19424,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeUpdateCustomer`.
     pub struct FlowActionStripeUpdateCustomer {
@@ -21012,6 +19445,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionStripeUpdateCustomerParams`.
     pub struct FlowActionStripeUpdateCustomerParams {
@@ -21036,6 +19470,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTelegram`.
     pub struct FlowActionTelegram {
@@ -21056,6 +19491,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTelegramSendMessage`.
     pub struct FlowActionTelegramSendMessage {
@@ -21076,6 +19512,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTelegramSendMessageParams`.
     pub struct FlowActionTelegramSendMessageParams {
@@ -21088,6 +19525,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTwilio`.
     pub struct FlowActionTwilio {
@@ -21108,6 +19546,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTwilioMakeCall`.
     pub struct FlowActionTwilioMakeCall {
@@ -21128,6 +19567,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTwilioMakeCallParams`.
     pub struct FlowActionTwilioMakeCallParams {
@@ -21142,6 +19582,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTwilioSendSms`.
     pub struct FlowActionTwilioSendSms {
@@ -21162,6 +19603,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionTwilioSendSmsParams`.
     pub struct FlowActionTwilioSendSmsParams {
@@ -21176,6 +19618,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionWhatsapp`.
     pub struct FlowActionWhatsapp {
@@ -21196,6 +19639,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionWhatsappSendMessage`.
     pub struct FlowActionWhatsappSendMessage {
@@ -21216,6 +19660,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionWhatsappSendMessageParams`.
     pub struct FlowActionWhatsappSendMessageParams {
@@ -21232,13 +19677,16 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionWhatsappSendMessageParamsPayload`.
 pub type FlowActionWhatsappSendMessageParamsPayload = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionWhatsappSendMessageParamsPayloadObject`.
 pub type FlowActionWhatsappSendMessageParamsPayloadObject =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionXml`.
     pub struct FlowActionXml {
@@ -21259,6 +19707,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionXmlParseXml`.
     pub struct FlowActionXmlParseXml {
@@ -21279,6 +19728,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionXmlParseXmlParams`.
     pub struct FlowActionXmlParseXmlParams {
@@ -21287,6 +19737,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionXmlSerializeXml`.
     pub struct FlowActionXmlSerializeXml {
@@ -21307,6 +19758,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionXmlSerializeXmlParams`.
     pub struct FlowActionXmlSerializeXmlParams {
@@ -21315,12 +19767,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FlowActionXmlSerializeXmlParamsObject`.
 pub type FlowActionXmlSerializeXmlParamsObject = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `FlowActionXmlSerializeXmlParamsObjectObject`.
 pub type FlowActionXmlSerializeXmlParamsObjectObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionZapier`.
     pub struct FlowActionZapier {
@@ -21341,6 +19796,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionZapierTriggerWebhook`.
     pub struct FlowActionZapierTriggerWebhook {
@@ -21361,6 +19817,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowActionZapierTriggerWebhookParams`.
     pub struct FlowActionZapierTriggerWebhookParams {
@@ -21371,9 +19828,11 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 /// `FlowExecutionDebug`.
 pub type FlowExecutionDebug = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowExecutionSummary`.
     pub struct FlowExecutionSummary {
@@ -21396,6 +19855,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowSummary`.
     pub struct FlowSummary {
@@ -21412,6 +19872,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupApiKey`.
     pub struct FlowsVaultConnectioSetupApiKey {
@@ -21422,6 +19883,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowsVaultConnectioSetupApiKeyWithBaseUrl`.
     pub struct FlowsVaultConnectioSetupApiKeyWithBaseUrl {
@@ -21434,6 +19896,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupBigqueryOauthJwt`.
     pub struct FlowsVaultConnectioSetupBigqueryOauthJwt {
@@ -21448,6 +19911,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupHttpBearer`.
     pub struct FlowsVaultConnectioSetupHttpBearer {
@@ -21458,6 +19922,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupJwt`.
     pub struct FlowsVaultConnectioSetupJwt {
@@ -21468,6 +19933,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `FlowsVaultConnectioSetupJwtAlgorithmEnum`.
     pub enum FlowsVaultConnectioSetupJwtAlgorithmEnum {
@@ -21498,6 +19964,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupMailjetApiKey`.
     pub struct FlowsVaultConnectioSetupMailjetApiKey {
@@ -21510,6 +19977,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupOauthApp`.
     pub struct FlowsVaultConnectioSetupOauthApp {
@@ -21526,6 +19994,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupOauthCode`.
     pub struct FlowsVaultConnectioSetupOauthCode {
@@ -21536,6 +20005,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupSecretApiKey`.
     pub struct FlowsVaultConnectioSetupSecretApiKey {
@@ -21546,6 +20016,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupStripeKeyPair`.
     pub struct FlowsVaultConnectioSetupStripeKeyPair {
@@ -21558,6 +20029,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupToken`.
     pub struct FlowsVaultConnectioSetupToken {
@@ -21568,6 +20040,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupTwilioApiKey`.
     pub struct FlowsVaultConnectioSetupTwilioApiKey {
@@ -21580,6 +20053,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeApiKeyEnum`.
     pub enum FlowsVaultConnectioSetupTypeApiKeyEnum {
@@ -21588,6 +20062,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeBearerEnum`.
     pub enum FlowsVaultConnectioSetupTypeBearerEnum {
@@ -21596,14 +20071,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `FlowsVaultConnectioSetupTypeJwtEnum`.
-    pub enum FlowsVaultConnectioSetupTypeJwtEnum {
-        /// `JWT`.
-        Jwt = "JWT",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowsVaultConnectioSetupTypeJwtEnum`: the same fields as [`FlowsVaultConnectionAppIdJwtEnum`].
+pub type FlowsVaultConnectioSetupTypeJwtEnum = FlowsVaultConnectionAppIdJwtEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeKeyPairEnum`.
     pub enum FlowsVaultConnectioSetupTypeKeyPairEnum {
@@ -21612,6 +20084,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeOauthAppEnum`.
     pub enum FlowsVaultConnectioSetupTypeOauthAppEnum {
@@ -21620,6 +20093,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeOauthCodeEnum`.
     pub enum FlowsVaultConnectioSetupTypeOauthCodeEnum {
@@ -21628,6 +20102,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeOauthJwtEnum`.
     pub enum FlowsVaultConnectioSetupTypeOauthJwtEnum {
@@ -21636,6 +20111,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeTokenEnum`.
     pub enum FlowsVaultConnectioSetupTypeTokenEnum {
@@ -21644,6 +20120,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectioSetupTypeWebhookEnum`.
     pub enum FlowsVaultConnectioSetupTypeWebhookEnum {
@@ -21652,6 +20129,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectioSetupWebhook`.
     pub struct FlowsVaultConnectioSetupWebhook {
@@ -21662,6 +20140,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdActivecampaignEnum`.
     pub enum FlowsVaultConnectionAppIdActivecampaignEnum {
@@ -21670,6 +20149,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdAirtableEnum`.
     pub enum FlowsVaultConnectionAppIdAirtableEnum {
@@ -21678,6 +20158,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdAuth0Enum`.
     pub enum FlowsVaultConnectionAppIdAuth0Enum {
@@ -21686,6 +20167,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdBigqueryEnum`.
     pub enum FlowsVaultConnectionAppIdBigqueryEnum {
@@ -21694,6 +20176,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdClearbitEnum`.
     pub enum FlowsVaultConnectionAppIdClearbitEnum {
@@ -21702,6 +20185,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdDocusignEnum`.
     pub enum FlowsVaultConnectionAppIdDocusignEnum {
@@ -21710,6 +20194,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdGoogleSheetsEnum`.
     pub enum FlowsVaultConnectionAppIdGoogleSheetsEnum {
@@ -21718,6 +20203,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdHttpEnum`.
     pub enum FlowsVaultConnectionAppIdHttpEnum {
@@ -21726,6 +20212,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdHubspotEnum`.
     pub enum FlowsVaultConnectionAppIdHubspotEnum {
@@ -21734,6 +20221,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdJwtEnum`.
     pub enum FlowsVaultConnectionAppIdJwtEnum {
@@ -21742,6 +20230,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdMailchimpEnum`.
     pub enum FlowsVaultConnectionAppIdMailchimpEnum {
@@ -21750,6 +20239,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdMailjetEnum`.
     pub enum FlowsVaultConnectionAppIdMailjetEnum {
@@ -21758,6 +20248,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdPipedriveEnum`.
     pub enum FlowsVaultConnectionAppIdPipedriveEnum {
@@ -21766,6 +20257,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdSalesforceEnum`.
     pub enum FlowsVaultConnectionAppIdSalesforceEnum {
@@ -21774,6 +20266,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdSendgridEnum`.
     pub enum FlowsVaultConnectionAppIdSendgridEnum {
@@ -21782,6 +20275,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdSlackEnum`.
     pub enum FlowsVaultConnectionAppIdSlackEnum {
@@ -21790,14 +20284,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `FlowsVaultConnectionAppIdStripeEnum`.
-    pub enum FlowsVaultConnectionAppIdStripeEnum {
-        /// `STRIPE`.
-        Stripe = "STRIPE",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowsVaultConnectionAppIdStripeEnum`: the same fields as [`FormFieldPaymentConfigProviderEnum`].
+pub type FlowsVaultConnectionAppIdStripeEnum = FormFieldPaymentConfigProviderEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdTelegramEnum`.
     pub enum FlowsVaultConnectionAppIdTelegramEnum {
@@ -21806,6 +20297,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdTwilioEnum`.
     pub enum FlowsVaultConnectionAppIdTwilioEnum {
@@ -21814,6 +20306,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdWhatsappEnum`.
     pub enum FlowsVaultConnectionAppIdWhatsappEnum {
@@ -21822,6 +20315,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionAppIdZapierEnum`.
     pub enum FlowsVaultConnectionAppIdZapierEnum {
@@ -21830,6 +20324,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectionHttpApiKeySetup`.
     pub struct FlowsVaultConnectionHttpApiKeySetup {
@@ -21844,6 +20339,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `FlowsVaultConnectionHttpApiKeySetupInEnum`.
     pub enum FlowsVaultConnectionHttpApiKeySetupInEnum {
@@ -21854,6 +20350,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectionHttpBasicAuthSetup`.
     pub struct FlowsVaultConnectionHttpBasicAuthSetup {
@@ -21866,6 +20363,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FlowsVaultConnectionHttpOauthClientCredentialsSetup`.
     pub struct FlowsVaultConnectionHttpOauthClientCredentialsSetup {
@@ -21886,14 +20384,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `FlowsVaultConnectionSetupTypeApiKeyEnum`.
-    pub enum FlowsVaultConnectionSetupTypeApiKeyEnum {
-        /// `API_KEY`.
-        ApiKey = "API_KEY",
-    }
-}
+#[cfg(feature = "full")]
+/// `FlowsVaultConnectionSetupTypeApiKeyEnum`: the same fields as [`FlowsVaultConnectioSetupTypeApiKeyEnum`].
+pub type FlowsVaultConnectionSetupTypeApiKeyEnum = FlowsVaultConnectioSetupTypeApiKeyEnum;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionSetupTypeBasicAuthEnum`.
     pub enum FlowsVaultConnectionSetupTypeBasicAuthEnum {
@@ -21902,6 +20397,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum`.
     pub enum FlowsVaultConnectionSetupTypeOauthClientCredentialsEnum {
@@ -21910,6 +20406,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `FlowsVaultConnectionSummary`.
     pub struct FlowsVaultConnectionSummary {
@@ -21934,6 +20431,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlock`.
     pub struct FormBlock {
@@ -21948,6 +20446,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockDivider`.
     pub struct FormBlockDivider {
@@ -21962,14 +20461,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormBlockDividerConfig`.
-    pub struct FormBlockDividerConfig {
-        /// `text`.
-        text: String = "text",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormBlockDividerConfig`: the same fields as [`FormFieldLegalConfig`].
+pub type FormBlockDividerConfig = FormFieldLegalConfig;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockHtml`.
     pub struct FormBlockHtml {
@@ -21984,6 +20480,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockHtmlConfig`.
     pub struct FormBlockHtmlConfig {
@@ -21992,6 +20489,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockImage`.
     pub struct FormBlockImage {
@@ -22006,11 +20504,12 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockImageConfig`.
     pub struct FormBlockImageConfig {
         /// `height`.
-        height: f64 = "height",
+        height: serde_json::Number = "height",
         /// `position`.
         position: FormBlockImageConfigPositionEnum = "position",
         /// `src` (required).
@@ -22018,6 +20517,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockImageConfigPositionEnum`.
     pub enum FormBlockImageConfigPositionEnum {
@@ -22030,6 +20530,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockJumpButton`.
     pub struct FormBlockJumpButton {
@@ -22044,6 +20545,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockJumpButtonConfig`.
     pub struct FormBlockJumpButtonConfig {
@@ -22056,6 +20558,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockJumpButtonConfigStyle`.
     pub struct FormBlockJumpButtonConfigStyle {
@@ -22064,6 +20567,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockNextButton`.
     pub struct FormBlockNextButton {
@@ -22078,6 +20582,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockNextButtonConfig`.
     pub struct FormBlockNextButtonConfig {
@@ -22086,6 +20591,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockPreviousButton`.
     pub struct FormBlockPreviousButton {
@@ -22100,14 +20606,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormBlockPreviousButtonConfig`.
-    pub struct FormBlockPreviousButtonConfig {
-        /// `text` (required).
-        text: String = "text",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormBlockPreviousButtonConfig`: the same fields as [`FormBlockNextButtonConfig`].
+pub type FormBlockPreviousButtonConfig = FormBlockNextButtonConfig;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockResendButton`.
     pub struct FormBlockResendButton {
@@ -22122,6 +20625,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockResendButtonConfig`.
     pub struct FormBlockResendButtonConfig {
@@ -22132,28 +20636,21 @@ model! {
         /// `flow_id` (required).
         flow_id: String = "flow_id",
         /// `max_attempts`.
-        max_attempts: f64 = "max_attempts",
+        max_attempts: serde_json::Number = "max_attempts",
         /// `text_alignment`.
         text_alignment: FormBlockResendButtonConfigTextAlignmentEnum = "text_alignment",
         /// `waiting_text` (required).
         waiting_text: String = "waiting_text",
         /// `waiting_time`.
-        waiting_time: f64 = "waiting_time",
+        waiting_time: serde_json::Number = "waiting_time",
     }
 }
 
-string_enum! {
-    /// `FormBlockResendButtonConfigTextAlignmentEnum`.
-    pub enum FormBlockResendButtonConfigTextAlignmentEnum {
-        /// `LEFT`.
-        Left = "LEFT",
-        /// `CENTER`.
-        Center = "CENTER",
-        /// `RIGHT`.
-        Right = "RIGHT",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormBlockResendButtonConfigTextAlignmentEnum`: the same fields as [`FormBlockImageConfigPositionEnum`].
+pub type FormBlockResendButtonConfigTextAlignmentEnum = FormBlockImageConfigPositionEnum;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormBlockRichText`.
     pub struct FormBlockRichText {
@@ -22168,14 +20665,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormBlockRichTextConfig`.
-    pub struct FormBlockRichTextConfig {
-        /// `content`.
-        content: String = "content",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormBlockRichTextConfig`: the same fields as [`FormBlockHtmlConfig`].
+pub type FormBlockRichTextConfig = FormBlockHtmlConfig;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeDividerConst`.
     pub enum FormBlockTypeDividerConst {
@@ -22184,6 +20678,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeHtmlConst`.
     pub enum FormBlockTypeHtmlConst {
@@ -22192,6 +20687,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeImageConst`.
     pub enum FormBlockTypeImageConst {
@@ -22200,6 +20696,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeJumpButtonConst`.
     pub enum FormBlockTypeJumpButtonConst {
@@ -22208,6 +20705,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeNextButtonConst`.
     pub enum FormBlockTypeNextButtonConst {
@@ -22216,6 +20714,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypePreviousButtonConst`.
     pub enum FormBlockTypePreviousButtonConst {
@@ -22224,6 +20723,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeResendButtonConst`.
     pub enum FormBlockTypeResendButtonConst {
@@ -22232,6 +20732,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormBlockTypeRichTextConst`.
     pub enum FormBlockTypeRichTextConst {
@@ -22240,6 +20741,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormComponent`.
     pub struct FormComponent {
@@ -22262,6 +20764,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormComponentCategoryBlockConst`.
     pub enum FormComponentCategoryBlockConst {
@@ -22270,6 +20773,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormComponentCategoryFieldConst`.
     pub enum FormComponentCategoryFieldConst {
@@ -22278,6 +20782,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormComponentCategoryWidgetConst`.
     pub enum FormComponentCategoryWidgetConst {
@@ -22286,6 +20791,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormEndingNode`.
     pub struct FormEndingNode {
@@ -22300,6 +20806,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormEndingNodeAfterSubmit`.
     pub struct FormEndingNodeAfterSubmit {
@@ -22308,6 +20815,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormEndingNodeId`.
     pub enum FormEndingNodeId {
@@ -22316,20 +20824,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `FormEndingNodeNullable`.
-    pub struct FormEndingNodeNullable {
-        /// `after_submit`.
-        after_submit: FormEndingNodeAfterSubmit = "after_submit",
-        /// `coordinates`.
-        coordinates: FormNodeCoordinates = "coordinates",
-        /// `redirection`.
-        redirection: FormEndingNodeRedirection = "redirection",
-        /// `resume_flow`.
-        resume_flow: FormEndingNodeResumeFlowTrueConst = "resume_flow",
-    }
-}
+#[cfg(feature = "forms")]
+/// `FormEndingNodeNullable`: the same fields as [`FormEndingNode`].
+pub type FormEndingNodeNullable = FormEndingNode;
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormEndingNodeRedirection`.
     pub struct FormEndingNodeRedirection {
@@ -22340,9 +20839,11 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 /// `FormEndingNodeResumeFlowTrueConst`.
 pub type FormEndingNodeResumeFlowTrueConst = bool;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormField`.
     pub struct FormField {
@@ -22365,6 +20866,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldBoolean`.
     pub struct FormFieldBoolean {
@@ -22387,6 +20889,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldBooleanConfig`.
     pub struct FormFieldBooleanConfig {
@@ -22397,6 +20900,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldBooleanConfigOptions`.
     pub struct FormFieldBooleanConfigOptions {
@@ -22407,6 +20911,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldCards`.
     pub struct FormFieldCards {
@@ -22429,6 +20934,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldCardsConfig`.
     pub struct FormFieldCardsConfig {
@@ -22443,6 +20949,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldCardsConfigOption`.
     pub struct FormFieldCardsConfigOption {
@@ -22455,6 +20962,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldChoice`.
     pub struct FormFieldChoice {
@@ -22477,6 +20985,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldChoiceConfig`.
     pub struct FormFieldChoiceConfig {
@@ -22491,6 +21000,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldChoiceConfigAllowOther`.
     pub struct FormFieldChoiceConfigAllowOther {
@@ -22503,9 +21013,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldChoiceConfigAllowOtherEnabledTrueEnum`.
 pub type FormFieldChoiceConfigAllowOtherEnabledTrueEnum = bool;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldChoiceConfigOption`.
     pub struct FormFieldChoiceConfigOption {
@@ -22516,6 +21028,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldCustom`.
     pub struct FormFieldCustom {
@@ -22538,6 +21051,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldCustomConfig`.
     pub struct FormFieldCustomConfig {
@@ -22552,12 +21066,15 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldCustomConfigParams`.
 pub type FormFieldCustomConfigParams = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "full")]
 /// `FormFieldCustomConfigSchema`.
 pub type FormFieldCustomConfigSchema = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldDate`.
     pub struct FormFieldDate {
@@ -22580,6 +21097,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldDateConfig`.
     pub struct FormFieldDateConfig {
@@ -22590,6 +21108,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldDateConfigFormatEnum`.
     pub enum FormFieldDateConfigFormatEnum {
@@ -22600,6 +21119,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldDropdown`.
     pub struct FormFieldDropdown {
@@ -22622,6 +21142,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldDropdownConfig`.
     pub struct FormFieldDropdownConfig {
@@ -22636,16 +21157,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormFieldDropdownConfigOption`.
-    pub struct FormFieldDropdownConfigOption {
-        /// `label` (required).
-        label: String = "label",
-        /// `value` (required).
-        value: String = "value",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormFieldDropdownConfigOption`: the same fields as [`FormFieldChoiceConfigOption`].
+pub type FormFieldDropdownConfigOption = FormFieldChoiceConfigOption;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldEmail`.
     pub struct FormFieldEmail {
@@ -22668,16 +21184,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormFieldEmailConfig`.
-    pub struct FormFieldEmailConfig {
-        /// `default_value`.
-        default_value: String = "default_value",
-        /// `placeholder`.
-        placeholder: String = "placeholder",
-    }
-}
+#[cfg(feature = "full")]
+/// `FormFieldEmailConfig`: the same fields as [`FormFieldUrlConfig`].
+pub type FormFieldEmailConfig = FormFieldUrlConfig;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldFile`.
     pub struct FormFieldFile {
@@ -22700,6 +21211,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldFileConfig`.
     pub struct FormFieldFileConfig {
@@ -22718,6 +21230,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldFileConfigCategoryEnum`.
     pub enum FormFieldFileConfigCategoryEnum {
@@ -22734,6 +21247,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldFileConfigStorage`.
     pub struct FormFieldFileConfigStorage {
@@ -22742,6 +21256,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldFileConfigStorageTypeEnum`.
     pub enum FormFieldFileConfigStorageTypeEnum {
@@ -22752,6 +21267,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldLegal`.
     pub struct FormFieldLegal {
@@ -22774,6 +21290,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldLegalConfig`.
     pub struct FormFieldLegalConfig {
@@ -22782,6 +21299,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldNumber`.
     pub struct FormFieldNumber {
@@ -22804,20 +21322,22 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldNumberConfig`.
     pub struct FormFieldNumberConfig {
         /// `default_value`.
-        default_value: f64 = "default_value",
+        default_value: serde_json::Number = "default_value",
         /// `max_value`.
-        max_value: f64 = "max_value",
+        max_value: serde_json::Number = "max_value",
         /// `min_value`.
-        min_value: f64 = "min_value",
+        min_value: serde_json::Number = "min_value",
         /// `placeholder`.
         placeholder: String = "placeholder",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPassword`.
     pub struct FormFieldPassword {
@@ -22840,6 +21360,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPasswordConfig`.
     pub struct FormFieldPasswordConfig {
@@ -22860,6 +21381,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldPasswordConfigHashEnum`.
     pub enum FormFieldPasswordConfigHashEnum {
@@ -22876,6 +21398,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPayment`.
     pub struct FormFieldPayment {
@@ -22898,6 +21421,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfig`.
     pub struct FormFieldPaymentConfig {
@@ -22914,6 +21438,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigCharge`.
     pub struct FormFieldPaymentConfigCharge {
@@ -22926,6 +21451,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigChargeOneOff`.
     pub struct FormFieldPaymentConfigChargeOneOff {
@@ -22936,6 +21462,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldPaymentConfigChargeOneOffCurrencyEnum`.
     pub enum FormFieldPaymentConfigChargeOneOffCurrencyEnum {
@@ -22960,6 +21487,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigChargeOneOffOneOff`.
     pub struct FormFieldPaymentConfigChargeOneOffOneOff {
@@ -22970,9 +21498,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldPaymentConfigChargeOneOffOneOffAmount`.
 pub type FormFieldPaymentConfigChargeOneOffOneOffAmount = serde_json::Value;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldPaymentConfigChargeTypeOneOffConst`.
     pub enum FormFieldPaymentConfigChargeTypeOneOffConst {
@@ -22981,6 +21511,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldPaymentConfigChargeTypeSubscriptionConst`.
     pub enum FormFieldPaymentConfigChargeTypeSubscriptionConst {
@@ -22989,6 +21520,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigCredentials`.
     pub struct FormFieldPaymentConfigCredentials {
@@ -22999,9 +21531,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldPaymentConfigCustomer`.
 pub type FormFieldPaymentConfigCustomer = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigFieldProperties`.
     pub struct FormFieldPaymentConfigFieldProperties {
@@ -23012,6 +21546,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldPaymentConfigFields`.
     pub struct FormFieldPaymentConfigFields {
@@ -23026,6 +21561,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldPaymentConfigProviderEnum`.
     pub enum FormFieldPaymentConfigProviderEnum {
@@ -23034,9 +21570,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldPaymentConfigSubscription`.
 pub type FormFieldPaymentConfigSubscription = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldSocial`.
     pub struct FormFieldSocial {
@@ -23059,9 +21597,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormFieldSocialConfig`.
 pub type FormFieldSocialConfig = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldTel`.
     pub struct FormFieldTel {
@@ -23084,6 +21624,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldTelConfig`.
     pub struct FormFieldTelConfig {
@@ -23102,6 +21643,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldTelConfigStrings`.
     pub struct FormFieldTelConfigStrings {
@@ -23110,6 +21652,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldText`.
     pub struct FormFieldText {
@@ -23132,6 +21675,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldTextConfig`.
     pub struct FormFieldTextConfig {
@@ -23148,6 +21692,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeBooleanConst`.
     pub enum FormFieldTypeBooleanConst {
@@ -23156,6 +21701,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeCardsConst`.
     pub enum FormFieldTypeCardsConst {
@@ -23164,6 +21710,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeChoiceConst`.
     pub enum FormFieldTypeChoiceConst {
@@ -23172,6 +21719,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeCustomConst`.
     pub enum FormFieldTypeCustomConst {
@@ -23180,6 +21728,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeDateConst`.
     pub enum FormFieldTypeDateConst {
@@ -23188,6 +21737,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeDropdownConst`.
     pub enum FormFieldTypeDropdownConst {
@@ -23196,6 +21746,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeEmailConst`.
     pub enum FormFieldTypeEmailConst {
@@ -23204,6 +21755,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeFileConst`.
     pub enum FormFieldTypeFileConst {
@@ -23212,6 +21764,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeLegalConst`.
     pub enum FormFieldTypeLegalConst {
@@ -23220,6 +21773,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeNumberConst`.
     pub enum FormFieldTypeNumberConst {
@@ -23228,6 +21782,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypePasswordConst`.
     pub enum FormFieldTypePasswordConst {
@@ -23236,6 +21791,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypePaymentConst`.
     pub enum FormFieldTypePaymentConst {
@@ -23244,6 +21800,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeSocialConst`.
     pub enum FormFieldTypeSocialConst {
@@ -23252,6 +21809,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeTelConst`.
     pub enum FormFieldTypeTelConst {
@@ -23260,6 +21818,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeTextConst`.
     pub enum FormFieldTypeTextConst {
@@ -23268,6 +21827,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormFieldTypeUrlConst`.
     pub enum FormFieldTypeUrlConst {
@@ -23276,6 +21836,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldUrl`.
     pub struct FormFieldUrl {
@@ -23298,6 +21859,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFieldUrlConfig`.
     pub struct FormFieldUrlConfig {
@@ -23308,6 +21870,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormFlow`.
     pub struct FormFlow {
@@ -23324,6 +21887,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormFlowConfig`.
     pub struct FormFlowConfig {
@@ -23334,6 +21898,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormHiddenField`.
     pub struct FormHiddenField {
@@ -23344,6 +21909,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormLanguages`.
     pub struct FormLanguages {
@@ -23354,16 +21920,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormLanguagesNullable`.
-    pub struct FormLanguagesNullable {
-        /// `default`.
-        default: String = "default",
-        /// `primary`.
-        primary: String = "primary",
-    }
-}
+#[cfg(feature = "forms")]
+/// `FormLanguagesNullable`: the same fields as [`FormLanguages`].
+pub type FormLanguagesNullable = FormLanguages;
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormMessages`.
     pub struct FormMessages {
@@ -23374,22 +21935,19 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 /// `FormMessagesCustom`.
 pub type FormMessagesCustom = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "forms")]
 /// `FormMessagesError`.
 pub type FormMessagesError = std::collections::BTreeMap<String, String>;
 
-model! {
-    /// `FormMessagesNullable`.
-    pub struct FormMessagesNullable {
-        /// `custom`.
-        custom: FormMessagesCustom = "custom",
-        /// `errors`.
-        errors: FormMessagesError = "errors",
-    }
-}
+#[cfg(feature = "forms")]
+/// `FormMessagesNullable`: the same fields as [`FormMessages`].
+pub type FormMessagesNullable = FormMessages;
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormNode`.
     pub struct FormNode {
@@ -23406,6 +21964,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormNodeCoordinates`.
     pub struct FormNodeCoordinates {
@@ -23416,15 +21975,19 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 /// `FormNodeList`.
 pub type FormNodeList = Vec<FormNode>;
 
+#[cfg(feature = "forms")]
 /// `FormNodeListNullable`.
 pub type FormNodeListNullable = FormNodeList;
 
+#[cfg(feature = "forms")]
 /// `FormNodePointer`.
 pub type FormNodePointer = serde_json::Value;
 
+#[cfg(feature = "forms")]
 string_enum! {
     /// `FormNodeTypeFlowConst`.
     pub enum FormNodeTypeFlowConst {
@@ -23433,6 +21996,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormNodeTypeRouterConst`.
     pub enum FormNodeTypeRouterConst {
@@ -23441,6 +22005,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormNodeTypeStepConst`.
     pub enum FormNodeTypeStepConst {
@@ -23449,6 +22014,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormRouter`.
     pub struct FormRouter {
@@ -23465,6 +22031,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormRouterConfig`.
     pub struct FormRouterConfig {
@@ -23475,6 +22042,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormRouterRule`.
     pub struct FormRouterRule {
@@ -23489,6 +22057,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormStartNode`.
     pub struct FormStartNode {
@@ -23501,18 +22070,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormStartNodeNullable`.
-    pub struct FormStartNodeNullable {
-        /// `coordinates`.
-        coordinates: FormNodeCoordinates = "coordinates",
-        /// `hidden_fields`.
-        hidden_fields: Vec<FormHiddenField> = "hidden_fields",
-        /// `next_node`.
-        next_node: FormNodePointer = "next_node",
-    }
-}
+#[cfg(feature = "forms")]
+/// `FormStartNodeNullable`: the same fields as [`FormStartNode`].
+pub type FormStartNodeNullable = FormStartNode;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormStep`.
     pub struct FormStep {
@@ -23529,9 +22091,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `FormStepComponentList`.
 pub type FormStepComponentList = Vec<FormComponent>;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormStepConfig`.
     pub struct FormStepConfig {
@@ -23542,6 +22106,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormStyle`.
     pub struct FormStyle {
@@ -23550,14 +22115,11 @@ model! {
     }
 }
 
-model! {
-    /// `FormStyleNullable`.
-    pub struct FormStyleNullable {
-        /// `css`.
-        css: String = "css",
-    }
-}
+#[cfg(feature = "forms")]
+/// `FormStyleNullable`: the same fields as [`FormStyle`].
+pub type FormStyleNullable = FormStyle;
 
+#[cfg(feature = "forms")]
 model! {
     /// `FormSummary`.
     pub struct FormSummary {
@@ -23576,13 +22138,16 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 /// `FormTranslations`.
 pub type FormTranslations =
     std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>;
 
+#[cfg(feature = "forms")]
 /// `FormTranslationsNullable`.
 pub type FormTranslationsNullable = FormTranslations;
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidget`.
     pub struct FormWidget {
@@ -23605,6 +22170,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetAuth0VerifiableCredentials`.
     pub struct FormWidgetAuth0VerifiableCredentials {
@@ -23627,6 +22193,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetAuth0VerifiableCredentialsConfig`.
     pub struct FormWidgetAuth0VerifiableCredentialsConfig {
@@ -23635,9 +22202,9 @@ model! {
         /// `alternate_text` (required).
         alternate_text: String = "alternate_text",
         /// `max_wait`.
-        max_wait: f64 = "max_wait",
+        max_wait: serde_json::Number = "max_wait",
         /// `size`.
-        size: f64 = "size",
+        size: serde_json::Number = "size",
         /// `url` (required).
         url: String = "url",
         /// `verification_id` (required).
@@ -23645,6 +22212,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetGMapsAddress`.
     pub struct FormWidgetGMapsAddress {
@@ -23667,6 +22235,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetGMapsAddressConfig`.
     pub struct FormWidgetGMapsAddressConfig {
@@ -23675,6 +22244,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetRecaptcha`.
     pub struct FormWidgetRecaptcha {
@@ -23697,6 +22267,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `FormWidgetRecaptchaConfig`.
     pub struct FormWidgetRecaptchaConfig {
@@ -23707,6 +22278,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormWidgetTypeAuth0VerifiableCredentialsConst`.
     pub enum FormWidgetTypeAuth0VerifiableCredentialsConst {
@@ -23715,6 +22287,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormWidgetTypeGMapsAddressConst`.
     pub enum FormWidgetTypeGMapsAddressConst {
@@ -23723,6 +22296,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `FormWidgetTypeRecaptchaConst`.
     pub enum FormWidgetTypeRecaptchaConst {
@@ -23731,6 +22305,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "forms")]
 string_enum! {
     /// `FormsRequestParametersHydrateEnum`.
     pub enum FormsRequestParametersHydrateEnum {
@@ -23741,6 +22316,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `GetActionExecutionResponseContent`.
     pub struct GetActionExecutionResponseContent {
@@ -23759,6 +22335,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `GetActionModuleActionsResponseContent`.
     pub struct GetActionModuleActionsResponseContent {
@@ -23773,6 +22350,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `GetActionModuleResponseContent`.
     pub struct GetActionModuleResponseContent {
@@ -23801,26 +22379,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetActionModuleVersionResponseContent`.
-    pub struct GetActionModuleVersionResponseContent {
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionModuleDependency> = "dependencies",
-        /// `id`.
-        id: String = "id",
-        /// `module_id`.
-        module_id: String = "module_id",
-        /// `secrets`.
-        secrets: Vec<ActionModuleSecret> = "secrets",
-        /// `version_number`.
-        version_number: i64 = "version_number",
-    }
-}
+#[cfg(feature = "actions")]
+/// `GetActionModuleVersionResponseContent`: the same fields as [`ActionModuleVersion`].
+pub type GetActionModuleVersionResponseContent = ActionModuleVersion;
 
+#[cfg(feature = "actions")]
 model! {
     /// `GetActionModuleVersionsResponseContent`.
     pub struct GetActionModuleVersionsResponseContent {
@@ -23835,6 +22398,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `GetActionModulesResponseContent`.
     pub struct GetActionModulesResponseContent {
@@ -23849,87 +22413,19 @@ model! {
     }
 }
 
-model! {
-    /// `GetActionResponseContent`.
-    pub struct GetActionResponseContent {
-        /// `all_changes_deployed`.
-        all_changes_deployed: bool = "all_changes_deployed",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deploy`.
-        deploy: bool = "deploy",
-        /// `deployed_version`.
-        deployed_version: ActionDeployedVersion = "deployed_version",
-        /// `id`.
-        id: String = "id",
-        /// `installed_integration_id`.
-        installed_integration_id: String = "installed_integration_id",
-        /// `integration`.
-        integration: Integration = "integration",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `name`.
-        name: String = "name",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `GetActionResponseContent`: the same fields as [`Action`].
+pub type GetActionResponseContent = Action;
 
-model! {
-    /// `GetActionVersionResponseContent`.
-    pub struct GetActionVersionResponseContent {
-        /// `action`.
-        action: ActionBase = "action",
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deployed`.
-        deployed: bool = "deployed",
-        /// `errors`.
-        errors: Vec<ActionError> = "errors",
-        /// `id`.
-        id: String = "id",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `number`.
-        number: f64 = "number",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionVersionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `GetActionVersionResponseContent`: the same fields as [`ActionVersion`].
+pub type GetActionVersionResponseContent = ActionVersion;
 
+#[cfg(feature = "stats")]
 /// `GetActiveUsersCountStatsResponseContent`.
-pub type GetActiveUsersCountStatsResponseContent = f64;
+pub type GetActiveUsersCountStatsResponseContent = serde_json::Number;
 
+#[cfg(feature = "prompts")]
 model! {
     /// `GetAculResponseContent`.
     pub struct GetAculResponseContent {
@@ -23954,6 +22450,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `GetAttackProtectionCaptchaResponseContent`.
     pub struct GetAttackProtectionCaptchaResponseContent {
@@ -23976,6 +22473,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `GetBotDetectionSettingsResponseContent`.
     pub struct GetBotDetectionSettingsResponseContent {
@@ -23994,48 +22492,15 @@ model! {
     }
 }
 
-model! {
-    /// `GetBrandingDefaultThemeResponseContent`.
-    pub struct GetBrandingDefaultThemeResponseContent {
-        /// `borders` (required).
-        borders: BrandingThemeBorders = "borders",
-        /// `colors` (required).
-        colors: BrandingThemeColors = "colors",
-        /// `displayName` (required).
-        display_name: String = "displayName",
-        /// `fonts` (required).
-        fonts: BrandingThemeFonts = "fonts",
-        /// `page_background` (required).
-        page_background: BrandingThemePageBackground = "page_background",
-        /// `themeId` (required).
-        theme_id: String = "themeId",
-        /// `widget` (required).
-        widget: BrandingThemeWidget = "widget",
-    }
-}
+#[cfg(feature = "branding")]
+/// `GetBrandingDefaultThemeResponseContent`: the same fields as [`GetBrandingThemeResponseContent`].
+pub type GetBrandingDefaultThemeResponseContent = GetBrandingThemeResponseContent;
 
-model! {
-    /// `GetBrandingPhoneProviderResponseContent`.
-    pub struct GetBrandingPhoneProviderResponseContent {
-        /// `channel`.
-        channel: PhoneProviderChannelEnum = "channel",
-        /// `configuration`.
-        configuration: PhoneProviderConfiguration = "configuration",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `disabled`.
-        disabled: bool = "disabled",
-        /// `id`.
-        id: String = "id",
-        /// `name` (required).
-        name: PhoneProviderNameEnum = "name",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "branding")]
+/// `GetBrandingPhoneProviderResponseContent`: the same fields as [`PhoneProviderSchemaMasked`].
+pub type GetBrandingPhoneProviderResponseContent = PhoneProviderSchemaMasked;
 
+#[cfg(feature = "branding")]
 model! {
     /// `GetBrandingResponseContent`.
     pub struct GetBrandingResponseContent {
@@ -24052,6 +22517,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `GetBrandingThemeResponseContent`.
     pub struct GetBrandingThemeResponseContent {
@@ -24072,6 +22538,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `GetBreachedPasswordDetectionSettingsResponseContent`.
     pub struct GetBreachedPasswordDetectionSettingsResponseContent {
@@ -24088,6 +22555,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `GetBruteForceSettingsResponseContent`.
     pub struct GetBruteForceSettingsResponseContent {
@@ -24104,188 +22572,19 @@ model! {
     }
 }
 
-model! {
-    /// `GetClientCredentialResponseContent`.
-    pub struct GetClientCredentialResponseContent {
-        /// `alg`.
-        alg: ClientCredentialAlgorithmEnum = "alg",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `credential_type`.
-        credential_type: ClientCredentialTypeEnum = "credential_type",
-        /// `expires_at`.
-        expires_at: String = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `kid`.
-        kid: String = "kid",
-        /// `name`.
-        name: String = "name",
-        /// `subject_dn`.
-        subject_dn: String = "subject_dn",
-        /// `thumbprint_sha256`.
-        thumbprint_sha256: String = "thumbprint_sha256",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "clients")]
+/// `GetClientCredentialResponseContent`: the same fields as [`ClientCredential`].
+pub type GetClientCredentialResponseContent = ClientCredential;
 
-model! {
-    /// `GetClientGrantResponseContent`.
-    pub struct GetClientGrantResponseContent {
-        /// `allow_all_scopes`.
-        allow_all_scopes: bool = "allow_all_scopes",
-        /// `allow_any_organization`.
-        allow_any_organization: bool = "allow_any_organization",
-        /// `audience`.
-        audience: String = "audience",
-        /// `authorization_details_types`.
-        authorization_details_types: Vec<String> = "authorization_details_types",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `default_for`.
-        default_for: ClientGrantDefaultForEnum = "default_for",
-        /// `id`.
-        id: String = "id",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `organization_usage`.
-        organization_usage: ClientGrantOrganizationUsageEnum = "organization_usage",
-        /// `scope`.
-        scope: Vec<String> = "scope",
-        /// `subject_type`.
-        subject_type: ClientGrantSubjectTypeEnum = "subject_type",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `GetClientGrantResponseContent`: the same fields as [`ClientGrantResponseContent`].
+pub type GetClientGrantResponseContent = ClientGrantResponseContent;
 
-model! {
-    /// `GetClientResponseContent`.
-    pub struct GetClientResponseContent {
-        /// `addons`.
-        addons: ClientAddons = "addons",
-        /// `allowed_clients`.
-        allowed_clients: Vec<String> = "allowed_clients",
-        /// `allowed_logout_urls`.
-        allowed_logout_urls: Vec<String> = "allowed_logout_urls",
-        /// `allowed_origins`.
-        allowed_origins: Vec<String> = "allowed_origins",
-        /// `app_type`.
-        app_type: ClientAppTypeEnum = "app_type",
-        /// `async_approval_notification_channels`.
-        async_approval_notification_channels: ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration = "async_approval_notification_channels",
-        /// `callbacks`.
-        callbacks: Vec<String> = "callbacks",
-        /// `client_aliases`.
-        client_aliases: Vec<String> = "client_aliases",
-        /// `client_authentication_methods`.
-        client_authentication_methods: ClientAuthenticationMethod = "client_authentication_methods",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_metadata`.
-        client_metadata: ClientMetadata = "client_metadata",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `compliance_level`.
-        compliance_level: ClientComplianceLevelEnum = "compliance_level",
-        /// `cross_origin_authentication`.
-        cross_origin_authentication: bool = "cross_origin_authentication",
-        /// `cross_origin_loc`.
-        cross_origin_loc: String = "cross_origin_loc",
-        /// `custom_login_page`.
-        custom_login_page: String = "custom_login_page",
-        /// `custom_login_page_on`.
-        custom_login_page_on: bool = "custom_login_page_on",
-        /// `custom_login_page_preview`.
-        custom_login_page_preview: String = "custom_login_page_preview",
-        /// `default_organization`.
-        default_organization: ClientDefaultOrganization = "default_organization",
-        /// `description`.
-        description: String = "description",
-        /// `encryption_key`.
-        encryption_key: ClientEncryptionKey = "encryption_key",
-        /// `express_configuration`.
-        express_configuration: ExpressConfiguration = "express_configuration",
-        /// `external_client_id`.
-        external_client_id: String = "external_client_id",
-        /// `external_metadata_created_by`.
-        external_metadata_created_by: ClientExternalMetadataCreatedByEnum = "external_metadata_created_by",
-        /// `external_metadata_type`.
-        external_metadata_type: ClientExternalMetadataTypeEnum = "external_metadata_type",
-        /// `form_template`.
-        form_template: String = "form_template",
-        /// `global`.
-        global: bool = "global",
-        /// `grant_types`.
-        grant_types: Vec<String> = "grant_types",
-        /// `initiate_login_uri`.
-        initiate_login_uri: String = "initiate_login_uri",
-        /// `is_first_party`.
-        is_first_party: bool = "is_first_party",
-        /// `is_token_endpoint_ip_header_trusted`.
-        is_token_endpoint_ip_header_trusted: bool = "is_token_endpoint_ip_header_trusted",
-        /// `jwks_uri`.
-        jwks_uri: String = "jwks_uri",
-        /// `jwt_configuration`.
-        jwt_configuration: ClientJwtConfiguration = "jwt_configuration",
-        /// `logo_uri`.
-        logo_uri: String = "logo_uri",
-        /// `mobile`.
-        mobile: ClientMobile = "mobile",
-        /// `my_organization_configuration`.
-        my_organization_configuration: ClientMyOrganizationResponseConfiguration = "my_organization_configuration",
-        /// `name`.
-        name: String = "name",
-        /// `native_social_login`.
-        native_social_login: serde_json::Value = "native_social_login",
-        /// `oidc_conformant`.
-        oidc_conformant: bool = "oidc_conformant",
-        /// `oidc_logout`.
-        oidc_logout: ClientOIDCBackchannelLogoutSettings = "oidc_logout",
-        /// `organization_discovery_methods`.
-        organization_discovery_methods: Vec<ClientOrganizationDiscoveryEnum> = "organization_discovery_methods",
-        /// `organization_require_behavior`.
-        organization_require_behavior: ClientOrganizationRequireBehaviorEnum = "organization_require_behavior",
-        /// `organization_usage`.
-        organization_usage: ClientOrganizationUsageEnum = "organization_usage",
-        /// `par_request_expiry`.
-        par_request_expiry: i64 = "par_request_expiry",
-        /// `redirection_policy`.
-        redirection_policy: ClientRedirectionPolicyEnum = "redirection_policy",
-        /// `refresh_token`.
-        refresh_token: ClientRefreshTokenConfiguration = "refresh_token",
-        /// `require_proof_of_possession`.
-        require_proof_of_possession: bool = "require_proof_of_possession",
-        /// `require_pushed_authorization_requests`.
-        require_pushed_authorization_requests: bool = "require_pushed_authorization_requests",
-        /// `resource_server_identifier`.
-        resource_server_identifier: String = "resource_server_identifier",
-        /// `session_transfer`.
-        session_transfer: ClientSessionTransferConfiguration = "session_transfer",
-        /// `signed_request_object`.
-        signed_request_object: ClientSignedRequestObjectWithCredentialId = "signed_request_object",
-        /// `signing_keys`.
-        signing_keys: ClientSigningKeys = "signing_keys",
-        /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
-        skip_non_verifiable_callback_uri_confirmation_prompt: bool = "skip_non_verifiable_callback_uri_confirmation_prompt",
-        /// `sso`.
-        sso: bool = "sso",
-        /// `sso_disabled`.
-        sso_disabled: bool = "sso_disabled",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `third_party_security_mode`.
-        third_party_security_mode: ClientThirdPartySecurityModeEnum = "third_party_security_mode",
-        /// `token_endpoint_auth_method`.
-        token_endpoint_auth_method: ClientTokenEndpointAuthMethodEnum = "token_endpoint_auth_method",
-        /// `token_exchange`.
-        token_exchange: ClientTokenExchangeConfiguration = "token_exchange",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-        /// `web_origins`.
-        web_origins: Vec<String> = "web_origins",
-    }
-}
+#[cfg(feature = "clients")]
+/// `GetClientResponseContent`: the same fields as [`Client`].
+pub type GetClientResponseContent = Client;
 
+#[cfg(feature = "connections")]
 model! {
     /// `GetConnectionEnabledClientsResponseContent`.
     pub struct GetConnectionEnabledClientsResponseContent {
@@ -24296,38 +22595,15 @@ model! {
     }
 }
 
-model! {
-    /// `GetConnectionProfileResponseContent`.
-    pub struct GetConnectionProfileResponseContent {
-        /// `connection_config`.
-        connection_config: ConnectionProfileConfig = "connection_config",
-        /// `connection_name_prefix_template`.
-        connection_name_prefix_template: ConnectionNamePrefixTemplate = "connection_name_prefix_template",
-        /// `enabled_features`.
-        enabled_features: ConnectionProfileEnabledFeatures = "enabled_features",
-        /// `id`.
-        id: ConnectionProfileId = "id",
-        /// `name`.
-        name: ConnectionProfileName = "name",
-        /// `organization`.
-        organization: ConnectionProfileOrganization = "organization",
-        /// `strategy_overrides`.
-        strategy_overrides: ConnectionProfileStrategyOverrides = "strategy_overrides",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `GetConnectionProfileResponseContent`: the same fields as [`ConnectionProfile`].
+pub type GetConnectionProfileResponseContent = ConnectionProfile;
 
-model! {
-    /// `GetConnectionProfileTemplateResponseContent`.
-    pub struct GetConnectionProfileTemplateResponseContent {
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `id`.
-        id: String = "id",
-        /// `template`.
-        template: ConnectionProfileTemplate = "template",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `GetConnectionProfileTemplateResponseContent`: the same fields as [`ConnectionProfileTemplateItem`].
+pub type GetConnectionProfileTemplateResponseContent = ConnectionProfileTemplateItem;
 
+#[cfg(feature = "connections")]
 model! {
     /// `GetConnectionResponseContent`.
     pub struct GetConnectionResponseContent {
@@ -24358,38 +22634,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetCustomDomainResponseContent`.
-    pub struct GetCustomDomainResponseContent {
-        /// `certificate`.
-        certificate: DomainCertificate = "certificate",
-        /// `custom_client_ip_header`.
-        custom_client_ip_header: String = "custom_client_ip_header",
-        /// `custom_domain_id` (required).
-        custom_domain_id: String = "custom_domain_id",
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `domain_metadata`.
-        domain_metadata: DomainMetadata = "domain_metadata",
-        /// `is_default`.
-        is_default: bool = "is_default",
-        /// `origin_domain_name`.
-        origin_domain_name: String = "origin_domain_name",
-        /// `primary` (required).
-        primary: bool = "primary",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `status` (required).
-        status: CustomDomainStatusFilterEnum = "status",
-        /// `tls_policy`.
-        tls_policy: String = "tls_policy",
-        /// `type` (required).
-        r#type: CustomDomainTypeEnum = "type",
-        /// `verification`.
-        verification: DomainVerification = "verification",
-    }
-}
+#[cfg(feature = "custom-domains")]
+/// `GetCustomDomainResponseContent`: the same fields as [`CustomDomain`].
+pub type GetCustomDomainResponseContent = CustomDomain;
 
+#[cfg(feature = "keys")]
 model! {
     /// `GetCustomSigningKeysResponseContent`.
     pub struct GetCustomSigningKeysResponseContent {
@@ -24398,49 +22647,19 @@ model! {
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `GetCustomTextsByLanguageResponseContent`.
 pub type GetCustomTextsByLanguageResponseContent = serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `GetDefaultCanonicalDomainResponseContent`.
-    pub struct GetDefaultCanonicalDomainResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-    }
-}
+#[cfg(feature = "full")]
+/// `GetDefaultCanonicalDomainResponseContent`: the same fields as [`SetDefaultCustomDomainRequestContent`].
+pub type GetDefaultCanonicalDomainResponseContent = SetDefaultCustomDomainRequestContent;
 
-model! {
-    /// `GetDefaultCustomDomainResponseContent`.
-    pub struct GetDefaultCustomDomainResponseContent {
-        /// `certificate`.
-        certificate: DomainCertificate = "certificate",
-        /// `custom_client_ip_header`.
-        custom_client_ip_header: String = "custom_client_ip_header",
-        /// `custom_domain_id` (required).
-        custom_domain_id: String = "custom_domain_id",
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `domain_metadata`.
-        domain_metadata: DomainMetadata = "domain_metadata",
-        /// `is_default`.
-        is_default: bool = "is_default",
-        /// `origin_domain_name`.
-        origin_domain_name: String = "origin_domain_name",
-        /// `primary` (required).
-        primary: bool = "primary",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `status` (required).
-        status: CustomDomainStatusFilterEnum = "status",
-        /// `tls_policy`.
-        tls_policy: String = "tls_policy",
-        /// `type` (required).
-        r#type: CustomDomainTypeEnum = "type",
-        /// `verification`.
-        verification: DomainVerification = "verification",
-    }
-}
+#[cfg(feature = "full")]
+/// `GetDefaultCustomDomainResponseContent`: the same fields as [`CustomDomain`].
+pub type GetDefaultCustomDomainResponseContent = CustomDomain;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `GetDefaultDomainResponseContent`.
     pub struct GetDefaultDomainResponseContent {
@@ -24473,6 +22692,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `GetDirectoryProvisioningDefaultMappingResponseContent`.
     pub struct GetDirectoryProvisioningDefaultMappingResponseContent {
@@ -24481,34 +22701,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetDirectoryProvisioningResponseContent`.
-    pub struct GetDirectoryProvisioningResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `last_synchronization_at`.
-        last_synchronization_at: String = "last_synchronization_at",
-        /// `last_synchronization_error`.
-        last_synchronization_error: String = "last_synchronization_error",
-        /// `last_synchronization_status`.
-        last_synchronization_status: String = "last_synchronization_status",
-        /// `mapping` (required).
-        mapping: Vec<DirectoryProvisioningMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `synchronize_automatically` (required).
-        synchronize_automatically: bool = "synchronize_automatically",
-        /// `synchronize_groups`.
-        synchronize_groups: SynchronizeGroupsEnum = "synchronize_groups",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "connections")]
+/// `GetDirectoryProvisioningResponseContent`: the same fields as [`DirectoryProvisioning`].
+pub type GetDirectoryProvisioningResponseContent = DirectoryProvisioning;
 
+#[cfg(feature = "emails")]
 model! {
     /// `GetEmailProviderResponseContent`.
     pub struct GetEmailProviderResponseContent {
@@ -24525,6 +22722,7 @@ model! {
     }
 }
 
+#[cfg(feature = "email-templates")]
 model! {
     /// `GetEmailTemplateResponseContent`.
     pub struct GetEmailTemplateResponseContent {
@@ -24545,68 +22743,23 @@ model! {
         /// `template`.
         template: EmailTemplateNameEnum = "template",
         /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
+        url_lifetime_in_seconds: serde_json::Number = "urlLifetimeInSeconds",
     }
 }
 
-model! {
-    /// `GetEncryptionKeyResponseContent`.
-    pub struct GetEncryptionKeyResponseContent {
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `kid` (required).
-        kid: String = "kid",
-        /// `parent_kid`.
-        parent_kid: String = "parent_kid",
-        /// `public_key`.
-        public_key: String = "public_key",
-        /// `state` (required).
-        state: EncryptionKeyState = "state",
-        /// `type` (required).
-        r#type: EncryptionKeyType = "type",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "keys")]
+/// `GetEncryptionKeyResponseContent`: the same fields as [`EncryptionKey`].
+pub type GetEncryptionKeyResponseContent = EncryptionKey;
 
-model! {
-    /// `GetEventStreamDeliveryHistoryResponseContent`.
-    pub struct GetEventStreamDeliveryHistoryResponseContent {
-        /// `attempts` (required).
-        attempts: Vec<EventStreamDeliveryAttempt> = "attempts",
-        /// `event`.
-        event: EventStreamCloudEvent = "event",
-        /// `event_stream_id` (required).
-        event_stream_id: String = "event_stream_id",
-        /// `event_type` (required).
-        event_type: EventStreamDeliveryEventTypeEnum = "event_type",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: EventStreamDeliveryStatusEnum = "status",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `GetEventStreamDeliveryHistoryResponseContent`: the same fields as [`EventStreamDelivery`].
+pub type GetEventStreamDeliveryHistoryResponseContent = EventStreamDelivery;
 
-model! {
-    /// `GetEventStreamResponseContent`.
-    pub struct GetEventStreamResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `destination`.
-        destination: EventStreamWebhookDestination = "destination",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `status`.
-        status: EventStreamStatusEnum = "status",
-        /// `subscriptions`.
-        subscriptions: Vec<EventStreamSubscription> = "subscriptions",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `GetEventStreamResponseContent`: the same fields as [`EventStreamResponseContent`].
+pub type GetEventStreamResponseContent = EventStreamResponseContent;
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `GetFlowExecutionRequestParametersHydrateEnum`.
     pub enum GetFlowExecutionRequestParametersHydrateEnum {
@@ -24615,6 +22768,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `GetFlowExecutionResponseContent`.
     pub struct GetFlowExecutionResponseContent {
@@ -24639,6 +22793,7 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `GetFlowRequestParametersHydrateEnum`.
     pub enum GetFlowRequestParametersHydrateEnum {
@@ -24649,6 +22804,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "flows")]
 model! {
     /// `GetFlowResponseContent`.
     pub struct GetFlowResponseContent {
@@ -24667,9 +22823,11 @@ model! {
     }
 }
 
+#[cfg(feature = "flows")]
 /// `GetFlowsExecutionsResponseContent`.
 pub type GetFlowsExecutionsResponseContent = serde_json::Value;
 
+#[cfg(feature = "flows")]
 model! {
     /// `GetFlowsVaultConnectionResponseContent`.
     pub struct GetFlowsVaultConnectionResponseContent {
@@ -24696,6 +22854,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `GetFormResponseContent`.
     pub struct GetFormResponseContent {
@@ -24728,6 +22887,7 @@ model! {
     }
 }
 
+#[cfg(feature = "groups")]
 model! {
     /// `GetGroupMembersResponseContent`.
     pub struct GetGroupMembersResponseContent {
@@ -24738,6 +22898,7 @@ model! {
     }
 }
 
+#[cfg(feature = "groups")]
 model! {
     /// `GetGroupResponseContent`.
     pub struct GetGroupResponseContent {
@@ -24758,6 +22919,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianEnrollmentResponseContent`.
     pub struct GetGuardianEnrollmentResponseContent {
@@ -24778,18 +22940,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetGuardianFactorDuoSettingsResponseContent`.
-    pub struct GetGuardianFactorDuoSettingsResponseContent {
-        /// `host`.
-        host: String = "host",
-        /// `ikey`.
-        ikey: String = "ikey",
-        /// `skey`.
-        skey: Secret = "skey",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorDuoSettingsResponseContent`: the same fields as [`SetGuardianFactorDuoSettingsRequestContent`].
+pub type GetGuardianFactorDuoSettingsResponseContent = SetGuardianFactorDuoSettingsRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianFactorPhoneMessageTypesResponseContent`.
     pub struct GetGuardianFactorPhoneMessageTypesResponseContent {
@@ -24798,26 +22953,16 @@ model! {
     }
 }
 
-model! {
-    /// `GetGuardianFactorPhoneTemplatesResponseContent`.
-    pub struct GetGuardianFactorPhoneTemplatesResponseContent {
-        /// `enrollment_message` (required).
-        enrollment_message: String = "enrollment_message",
-        /// `verification_message` (required).
-        verification_message: String = "verification_message",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorPhoneTemplatesResponseContent`: the same fields as [`SetGuardianFactorSmsTemplatesRequestContent`].
+pub type GetGuardianFactorPhoneTemplatesResponseContent =
+    SetGuardianFactorSmsTemplatesRequestContent;
 
-model! {
-    /// `GetGuardianFactorSmsTemplatesResponseContent`.
-    pub struct GetGuardianFactorSmsTemplatesResponseContent {
-        /// `enrollment_message` (required).
-        enrollment_message: String = "enrollment_message",
-        /// `verification_message` (required).
-        verification_message: String = "verification_message",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorSmsTemplatesResponseContent`: the same fields as [`SetGuardianFactorSmsTemplatesRequestContent`].
+pub type GetGuardianFactorSmsTemplatesResponseContent = SetGuardianFactorSmsTemplatesRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianFactorsProviderApnsResponseContent`.
     pub struct GetGuardianFactorsProviderApnsResponseContent {
@@ -24830,28 +22975,17 @@ model! {
     }
 }
 
-model! {
-    /// `GetGuardianFactorsProviderPhoneResponseContent`.
-    pub struct GetGuardianFactorsProviderPhoneResponseContent {
-        /// `provider`.
-        provider: GuardianFactorsProviderSmsProviderEnum = "provider",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorsProviderPhoneResponseContent`: the same fields as [`GetGuardianFactorsProviderSmsResponseContent`].
+pub type GetGuardianFactorsProviderPhoneResponseContent =
+    GetGuardianFactorsProviderSmsResponseContent;
 
-model! {
-    /// `GetGuardianFactorsProviderPhoneTwilioResponseContent`.
-    pub struct GetGuardianFactorsProviderPhoneTwilioResponseContent {
-        /// `auth_token`.
-        auth_token: Secret = "auth_token",
-        /// `from`.
-        from: String = "from",
-        /// `messaging_service_sid`.
-        messaging_service_sid: String = "messaging_service_sid",
-        /// `sid`.
-        sid: String = "sid",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorsProviderPhoneTwilioResponseContent`: the same fields as [`SetGuardianFactorsProviderSmsTwilioRequestContent`].
+pub type GetGuardianFactorsProviderPhoneTwilioResponseContent =
+    SetGuardianFactorsProviderSmsTwilioRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianFactorsProviderPushNotificationResponseContent`.
     pub struct GetGuardianFactorsProviderPushNotificationResponseContent {
@@ -24860,6 +22994,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianFactorsProviderSmsResponseContent`.
     pub struct GetGuardianFactorsProviderSmsResponseContent {
@@ -24868,20 +23003,12 @@ model! {
     }
 }
 
-model! {
-    /// `GetGuardianFactorsProviderSmsTwilioResponseContent`.
-    pub struct GetGuardianFactorsProviderSmsTwilioResponseContent {
-        /// `auth_token`.
-        auth_token: Secret = "auth_token",
-        /// `from`.
-        from: String = "from",
-        /// `messaging_service_sid`.
-        messaging_service_sid: String = "messaging_service_sid",
-        /// `sid`.
-        sid: String = "sid",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `GetGuardianFactorsProviderSmsTwilioResponseContent`: the same fields as [`SetGuardianFactorsProviderSmsTwilioRequestContent`].
+pub type GetGuardianFactorsProviderSmsTwilioResponseContent =
+    SetGuardianFactorsProviderSmsTwilioRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GetGuardianFactorsProviderSnsResponseContent`.
     pub struct GetGuardianFactorsProviderSnsResponseContent {
@@ -24898,27 +23025,15 @@ model! {
     }
 }
 
-model! {
-    /// `GetHookResponseContent`.
-    pub struct GetHookResponseContent {
-        /// `dependencies`.
-        dependencies: HookDependencies = "dependencies",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `script`.
-        script: String = "script",
-        /// `triggerId`.
-        trigger_id: String = "triggerId",
-    }
-}
+#[cfg(feature = "hooks")]
+/// `GetHookResponseContent`: the same fields as [`Hook`].
+pub type GetHookResponseContent = Hook;
 
+#[cfg(feature = "hooks")]
 /// `GetHookSecretResponseContent`.
 pub type GetHookSecretResponseContent = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "jobs")]
 model! {
     /// `GetJobErrorResponseContent`.
     pub struct GetJobErrorResponseContent {
@@ -24929,6 +23044,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `GetJobGenericErrorResponseContent`.
     pub struct GetJobGenericErrorResponseContent {
@@ -24947,6 +23063,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `GetJobImportUserError`.
     pub struct GetJobImportUserError {
@@ -24959,6 +23076,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `GetJobResponseContent`.
     pub struct GetJobResponseContent {
@@ -24987,6 +23105,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 model! {
     /// `GetJobSummary`.
     pub struct GetJobSummary {
@@ -25001,294 +23120,63 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 /// `GetJobUserError`.
 pub type GetJobUserError = serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `GetLogResponseContent`.
-    pub struct GetLogResponseContent {
-        /// `audience`.
-        audience: String = "audience",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_name`.
-        client_name: String = "client_name",
-        /// `connection`.
-        connection: String = "connection",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `date`.
-        date: LogDate = "date",
-        /// `description`.
-        description: String = "description",
-        /// `details`.
-        details: LogDetails = "details",
-        /// `hostname`.
-        hostname: String = "hostname",
-        /// `ip`.
-        ip: String = "ip",
-        /// `isMobile`.
-        is_mobile: bool = "isMobile",
-        /// `location_info`.
-        location_info: LogLocationInfo = "location_info",
-        /// `log_id`.
-        log_id: String = "log_id",
-        /// `scope`.
-        scope: String = "scope",
-        /// `security_context`.
-        security_context: LogSecurityContext = "security_context",
-        /// `strategy`.
-        strategy: String = "strategy",
-        /// `strategy_type`.
-        strategy_type: String = "strategy_type",
-        /// `type`.
-        r#type: String = "type",
-        /// `user_agent`.
-        user_agent: String = "user_agent",
-        /// `user_id`.
-        user_id: String = "user_id",
-        /// `user_name`.
-        user_name: String = "user_name",
-    }
-}
+#[cfg(feature = "logs")]
+/// `GetLogResponseContent`: the same fields as [`Log`].
+pub type GetLogResponseContent = Log;
 
-model! {
-    /// `GetLogStreamResponseContent`.
-    pub struct GetLogStreamResponseContent {
-        /// `filters`.
-        filters: Vec<LogStreamFilter> = "filters",
-        /// `id`.
-        id: String = "id",
-        /// `isPriority`.
-        is_priority: bool = "isPriority",
-        /// `name`.
-        name: String = "name",
-        /// `pii_config`.
-        pii_config: LogStreamPiiConfig = "pii_config",
-        /// `sink`.
-        sink: LogStreamHttpSink = "sink",
-        /// `status`.
-        status: LogStreamStatusEnum = "status",
-        /// `type`.
-        r#type: LogStreamHttpEnum = "type",
-    }
-}
+#[cfg(feature = "log-streams")]
+/// `GetLogStreamResponseContent`: the same fields as [`LogStreamResponseSchema`].
+pub type GetLogStreamResponseContent = LogStreamResponseSchema;
 
-model! {
-    /// `GetNetworkAclsResponseContent`.
-    pub struct GetNetworkAclsResponseContent {
-        /// `active`.
-        active: bool = "active",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `priority`.
-        priority: f64 = "priority",
-        /// `rule`.
-        rule: NetworkAclRule = "rule",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "network-acls")]
+/// `GetNetworkAclsResponseContent`: the same fields as [`NetworkAclsResponseContent`].
+pub type GetNetworkAclsResponseContent = NetworkAclsResponseContent;
 
-model! {
-    /// `GetOrganizationAllConnectionResponseContent`.
-    pub struct GetOrganizationAllConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `is_enabled`.
-        is_enabled: bool = "is_enabled",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `organization_access_level`.
-        organization_access_level: OrganizationAccessLevelEnum = "organization_access_level",
-        /// `organization_connection_name`.
-        organization_connection_name: String = "organization_connection_name",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationAllConnectionResponseContent`: the same fields as [`OrganizationAllConnectionPost`].
+pub type GetOrganizationAllConnectionResponseContent = OrganizationAllConnectionPost;
 
-model! {
-    /// `GetOrganizationByNameResponseContent`.
-    pub struct GetOrganizationByNameResponseContent {
-        /// `branding`.
-        branding: OrganizationBranding = "branding",
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `id`.
-        id: String = "id",
-        /// `metadata`.
-        metadata: OrganizationMetadata = "metadata",
-        /// `name`.
-        name: String = "name",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationByNameResponseContent`: the same fields as [`Organization`].
+pub type GetOrganizationByNameResponseContent = Organization;
 
-model! {
-    /// `GetOrganizationConnectionResponseContent`.
-    pub struct GetOrganizationConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationConnectionResponseContent`: the same fields as [`OrganizationConnection`].
+pub type GetOrganizationConnectionResponseContent = OrganizationConnection;
 
-model! {
-    /// `GetOrganizationDiscoveryDomainByNameResponseContent`.
-    pub struct GetOrganizationDiscoveryDomainByNameResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: OrganizationDiscoveryDomainStatus = "status",
-        /// `use_for_organization_discovery`.
-        use_for_organization_discovery: bool = "use_for_organization_discovery",
-        /// `verification_host` (required).
-        verification_host: String = "verification_host",
-        /// `verification_txt` (required).
-        verification_txt: String = "verification_txt",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationDiscoveryDomainByNameResponseContent`: the same fields as [`OrganizationDiscoveryDomain`].
+pub type GetOrganizationDiscoveryDomainByNameResponseContent = OrganizationDiscoveryDomain;
 
-model! {
-    /// `GetOrganizationDiscoveryDomainResponseContent`.
-    pub struct GetOrganizationDiscoveryDomainResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: OrganizationDiscoveryDomainStatus = "status",
-        /// `use_for_organization_discovery`.
-        use_for_organization_discovery: bool = "use_for_organization_discovery",
-        /// `verification_host` (required).
-        verification_host: String = "verification_host",
-        /// `verification_txt` (required).
-        verification_txt: String = "verification_txt",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationDiscoveryDomainResponseContent`: the same fields as [`OrganizationDiscoveryDomain`].
+pub type GetOrganizationDiscoveryDomainResponseContent = OrganizationDiscoveryDomain;
 
-model! {
-    /// `GetOrganizationInvitationResponseContent`.
-    pub struct GetOrganizationInvitationResponseContent {
-        /// `app_metadata`.
-        app_metadata: AppMetadata = "app_metadata",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `expires_at`.
-        expires_at: String = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `invitation_url`.
-        invitation_url: String = "invitation_url",
-        /// `invitee`.
-        invitee: OrganizationInvitationInvitee = "invitee",
-        /// `inviter`.
-        inviter: OrganizationInvitationInviter = "inviter",
-        /// `organization_id`.
-        organization_id: String = "organization_id",
-        /// `roles`.
-        roles: Vec<String> = "roles",
-        /// `ticket_id`.
-        ticket_id: String = "ticket_id",
-        /// `user_metadata`.
-        user_metadata: UserMetadata = "user_metadata",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationInvitationResponseContent`: the same fields as [`OrganizationInvitation`].
+pub type GetOrganizationInvitationResponseContent = OrganizationInvitation;
 
-model! {
-    /// `GetOrganizationResponseContent`.
-    pub struct GetOrganizationResponseContent {
-        /// `branding`.
-        branding: OrganizationBranding = "branding",
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `id`.
-        id: String = "id",
-        /// `metadata`.
-        metadata: OrganizationMetadata = "metadata",
-        /// `name`.
-        name: String = "name",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `GetOrganizationResponseContent`: the same fields as [`Organization`].
+pub type GetOrganizationResponseContent = Organization;
 
+#[cfg(feature = "prompts")]
 /// `GetPartialsResponseContent`.
 pub type GetPartialsResponseContent = serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `GetPhoneTemplateResponseContent`.
-    pub struct GetPhoneTemplateResponseContent {
-        /// `channel`.
-        channel: String = "channel",
-        /// `content` (required).
-        content: PhoneTemplateContent = "content",
-        /// `customizable`.
-        customizable: bool = "customizable",
-        /// `disabled` (required).
-        disabled: bool = "disabled",
-        /// `id` (required).
-        id: String = "id",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `type` (required).
-        r#type: PhoneTemplateNotificationTypeEnum = "type",
-    }
-}
+#[cfg(feature = "branding")]
+/// `GetPhoneTemplateResponseContent`: the same fields as [`PhoneTemplate`].
+pub type GetPhoneTemplateResponseContent = PhoneTemplate;
 
-model! {
-    /// `GetRefreshTokenResponseContent`.
-    pub struct GetRefreshTokenResponseContent {
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `created_at`.
-        created_at: RefreshTokenDate = "created_at",
-        /// `device`.
-        device: RefreshTokenDevice = "device",
-        /// `expires_at`.
-        expires_at: RefreshTokenDate = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `idle_expires_at`.
-        idle_expires_at: RefreshTokenDate = "idle_expires_at",
-        /// `last_exchanged_at`.
-        last_exchanged_at: RefreshTokenDate = "last_exchanged_at",
-        /// `refresh_token_metadata`.
-        refresh_token_metadata: RefreshTokenMetadata = "refresh_token_metadata",
-        /// `resource_servers`.
-        resource_servers: Vec<RefreshTokenResourceServer> = "resource_servers",
-        /// `rotating`.
-        rotating: bool = "rotating",
-        /// `session_id`.
-        session_id: RefreshTokenSessionId = "session_id",
-        /// `user_id`.
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "refresh-tokens")]
+/// `GetRefreshTokenResponseContent`: the same fields as [`RefreshTokenResponseContent`].
+pub type GetRefreshTokenResponseContent = RefreshTokenResponseContent;
 
+#[cfg(feature = "refresh-tokens")]
 model! {
     /// `GetRefreshTokensPaginatedResponseContent`.
     pub struct GetRefreshTokensPaginatedResponseContent {
@@ -25299,54 +23187,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetResourceServerResponseContent`.
-    pub struct GetResourceServerResponseContent {
-        /// `allow_offline_access`.
-        allow_offline_access: bool = "allow_offline_access",
-        /// `allow_online_access`.
-        allow_online_access: bool = "allow_online_access",
-        /// `authorization_details`.
-        authorization_details: Vec<serde_json::Value> = "authorization_details",
-        /// `authorization_policy`.
-        authorization_policy: ResourceServerAuthorizationPolicy = "authorization_policy",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `consent_policy`.
-        consent_policy: ResourceServerConsentPolicyEnum = "consent_policy",
-        /// `enforce_policies`.
-        enforce_policies: bool = "enforce_policies",
-        /// `id`.
-        id: String = "id",
-        /// `identifier`.
-        identifier: String = "identifier",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `name`.
-        name: String = "name",
-        /// `proof_of_possession`.
-        proof_of_possession: ResourceServerProofOfPossession = "proof_of_possession",
-        /// `scopes`.
-        scopes: Vec<ResourceServerScope> = "scopes",
-        /// `signing_alg`.
-        signing_alg: SigningAlgorithmEnum = "signing_alg",
-        /// `signing_secret`.
-        signing_secret: Secret = "signing_secret",
-        /// `skip_consent_for_verifiable_first_party_clients`.
-        skip_consent_for_verifiable_first_party_clients: bool = "skip_consent_for_verifiable_first_party_clients",
-        /// `subject_type_authorization`.
-        subject_type_authorization: ResourceServerSubjectTypeAuthorization = "subject_type_authorization",
-        /// `token_dialect`.
-        token_dialect: ResourceServerTokenDialectResponseEnum = "token_dialect",
-        /// `token_encryption`.
-        token_encryption: ResourceServerTokenEncryption = "token_encryption",
-        /// `token_lifetime`.
-        token_lifetime: i64 = "token_lifetime",
-        /// `token_lifetime_for_web`.
-        token_lifetime_for_web: i64 = "token_lifetime_for_web",
-    }
-}
+#[cfg(feature = "resource-servers")]
+/// `GetResourceServerResponseContent`: the same fields as [`ResourceServer`].
+pub type GetResourceServerResponseContent = ResourceServer;
 
+#[cfg(feature = "risk-assessments")]
 model! {
     /// `GetRiskAssessmentsSettingsNewDeviceResponseContent`.
     pub struct GetRiskAssessmentsSettingsNewDeviceResponseContent {
@@ -25355,44 +23200,19 @@ model! {
     }
 }
 
-model! {
-    /// `GetRiskAssessmentsSettingsResponseContent`.
-    pub struct GetRiskAssessmentsSettingsResponseContent {
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "risk-assessments")]
+/// `GetRiskAssessmentsSettingsResponseContent`: the same fields as [`SetGuardianFactorRequestContent`].
+pub type GetRiskAssessmentsSettingsResponseContent = SetGuardianFactorRequestContent;
 
-model! {
-    /// `GetRoleResponseContent`.
-    pub struct GetRoleResponseContent {
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "roles")]
+/// `GetRoleResponseContent`: the same fields as [`Role`].
+pub type GetRoleResponseContent = Role;
 
-model! {
-    /// `GetRuleResponseContent`.
-    pub struct GetRuleResponseContent {
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `order`.
-        order: f64 = "order",
-        /// `script`.
-        script: String = "script",
-        /// `stage`.
-        stage: String = "stage",
-    }
-}
+#[cfg(feature = "rules")]
+/// `GetRuleResponseContent`: the same fields as [`Rule`].
+pub type GetRuleResponseContent = Rule;
 
+#[cfg(feature = "connections")]
 model! {
     /// `GetScimConfigurationDefaultMappingResponseContent`.
     pub struct GetScimConfigurationDefaultMappingResponseContent {
@@ -25401,87 +23221,23 @@ model! {
     }
 }
 
-model! {
-    /// `GetScimConfigurationResponseContent`.
-    pub struct GetScimConfigurationResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `mapping` (required).
-        mapping: Vec<ScimMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `tenant_name` (required).
-        tenant_name: String = "tenant_name",
-        /// `updated_on` (required).
-        updated_on: String = "updated_on",
-        /// `user_id_attribute` (required).
-        user_id_attribute: String = "user_id_attribute",
-    }
-}
+#[cfg(feature = "connections")]
+/// `GetScimConfigurationResponseContent`: the same fields as [`ScimConfiguration`].
+pub type GetScimConfigurationResponseContent = ScimConfiguration;
 
+#[cfg(feature = "connections")]
 /// `GetScimTokensResponseContent`.
 pub type GetScimTokensResponseContent = Vec<ScimTokenItem>;
 
-model! {
-    /// `GetSelfServiceProfileResponseContent`.
-    pub struct GetSelfServiceProfileResponseContent {
-        /// `allowed_strategies`.
-        allowed_strategies: Vec<SelfServiceProfileAllowedStrategyEnum> = "allowed_strategies",
-        /// `branding`.
-        branding: SelfServiceProfileBrandingProperties = "branding",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `user_attribute_profile_id`.
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-        /// `user_attributes`.
-        user_attributes: Vec<SelfServiceProfileUserAttribute> = "user_attributes",
-    }
-}
+#[cfg(feature = "self-service-profiles")]
+/// `GetSelfServiceProfileResponseContent`: the same fields as [`SelfServiceProfile`].
+pub type GetSelfServiceProfileResponseContent = SelfServiceProfile;
 
-model! {
-    /// `GetSessionResponseContent`.
-    pub struct GetSessionResponseContent {
-        /// `authenticated_at`.
-        authenticated_at: SessionDate = "authenticated_at",
-        /// `authentication`.
-        authentication: SessionAuthenticationSignals = "authentication",
-        /// `clients`.
-        clients: Vec<SessionClientMetadata> = "clients",
-        /// `cookie`.
-        cookie: SessionCookieMetadata = "cookie",
-        /// `created_at`.
-        created_at: SessionDate = "created_at",
-        /// `device`.
-        device: SessionDeviceMetadata = "device",
-        /// `expires_at`.
-        expires_at: SessionDate = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `idle_expires_at`.
-        idle_expires_at: SessionDate = "idle_expires_at",
-        /// `last_interacted_at`.
-        last_interacted_at: SessionDate = "last_interacted_at",
-        /// `session_metadata`.
-        session_metadata: SessionMetadata = "session_metadata",
-        /// `updated_at`.
-        updated_at: SessionDate = "updated_at",
-        /// `user_id`.
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "sessions")]
+/// `GetSessionResponseContent`: the same fields as [`SessionResponseContent`].
+pub type GetSessionResponseContent = SessionResponseContent;
 
+#[cfg(feature = "prompts")]
 model! {
     /// `GetSettingsResponseContent`.
     pub struct GetSettingsResponseContent {
@@ -25494,36 +23250,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetSigningKeysResponseContent`.
-    pub struct GetSigningKeysResponseContent {
-        /// `cert` (required).
-        cert: String = "cert",
-        /// `current`.
-        current: bool = "current",
-        /// `current_since`.
-        current_since: SigningKeysDate = "current_since",
-        /// `current_until`.
-        current_until: SigningKeysDate = "current_until",
-        /// `fingerprint` (required).
-        fingerprint: String = "fingerprint",
-        /// `kid` (required).
-        kid: String = "kid",
-        /// `next`.
-        next: bool = "next",
-        /// `pkcs7`.
-        pkcs7: String = "pkcs7",
-        /// `previous`.
-        previous: bool = "previous",
-        /// `revoked`.
-        revoked: bool = "revoked",
-        /// `revoked_at`.
-        revoked_at: SigningKeysDate = "revoked_at",
-        /// `thumbprint` (required).
-        thumbprint: String = "thumbprint",
-    }
-}
+#[cfg(feature = "keys")]
+/// `GetSigningKeysResponseContent`: the same fields as [`SigningKeys`].
+pub type GetSigningKeysResponseContent = SigningKeys;
 
+#[cfg(feature = "supplemental-signals")]
 model! {
     /// `GetSupplementalSignalsResponseContent`.
     pub struct GetSupplementalSignalsResponseContent {
@@ -25532,6 +23263,7 @@ model! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `GetSuspiciousIPThrottlingSettingsResponseContent`.
     pub struct GetSuspiciousIPThrottlingSettingsResponseContent {
@@ -25546,6 +23278,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `GetTenantSettingsResponseContent`.
     pub struct GetTenantSettingsResponseContent {
@@ -25580,7 +23313,7 @@ model! {
         /// `enabled_locales`.
         enabled_locales: Vec<SupportedLocales> = "enabled_locales",
         /// `ephemeral_session_lifetime`.
-        ephemeral_session_lifetime: f64 = "ephemeral_session_lifetime",
+        ephemeral_session_lifetime: serde_json::Number = "ephemeral_session_lifetime",
         /// `error_page`.
         error_page: TenantSettingsErrorPage = "error_page",
         /// `flags`.
@@ -25590,9 +23323,9 @@ model! {
         /// `guardian_mfa_page`.
         guardian_mfa_page: TenantSettingsGuardianPage = "guardian_mfa_page",
         /// `idle_ephemeral_session_lifetime`.
-        idle_ephemeral_session_lifetime: f64 = "idle_ephemeral_session_lifetime",
+        idle_ephemeral_session_lifetime: serde_json::Number = "idle_ephemeral_session_lifetime",
         /// `idle_session_lifetime`.
-        idle_session_lifetime: f64 = "idle_session_lifetime",
+        idle_session_lifetime: serde_json::Number = "idle_session_lifetime",
         /// `legacy_sandbox_version`.
         legacy_sandbox_version: String = "legacy_sandbox_version",
         /// `mtls`.
@@ -25614,7 +23347,7 @@ model! {
         /// `session_cookie`.
         session_cookie: SessionCookieSchema = "session_cookie",
         /// `session_lifetime`.
-        session_lifetime: f64 = "session_lifetime",
+        session_lifetime: serde_json::Number = "session_lifetime",
         /// `sessions`.
         sessions: TenantSettingsSessions = "sessions",
         /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
@@ -25626,26 +23359,11 @@ model! {
     }
 }
 
-model! {
-    /// `GetTokenExchangeProfileResponseContent`.
-    pub struct GetTokenExchangeProfileResponseContent {
-        /// `action_id`.
-        action_id: String = "action_id",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `subject_token_type`.
-        subject_token_type: String = "subject_token_type",
-        /// `type`.
-        r#type: TokenExchangeProfileTypeEnum = "type",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "token-exchange-profiles")]
+/// `GetTokenExchangeProfileResponseContent`: the same fields as [`TokenExchangeProfileResponseContent`].
+pub type GetTokenExchangeProfileResponseContent = TokenExchangeProfileResponseContent;
 
+#[cfg(feature = "full")]
 model! {
     /// `GetUniversalLoginTemplate`.
     pub struct GetUniversalLoginTemplate {
@@ -25654,173 +23372,53 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 /// `GetUniversalLoginTemplateResponseContent`.
 pub type GetUniversalLoginTemplateResponseContent = serde_json::Value;
 
-model! {
-    /// `GetUserAttributeProfileResponseContent`.
-    pub struct GetUserAttributeProfileResponseContent {
-        /// `id`.
-        id: UserAttributeProfileId = "id",
-        /// `name`.
-        name: UserAttributeProfileName = "name",
-        /// `user_attributes`.
-        user_attributes: UserAttributeProfileUserAttributes = "user_attributes",
-        /// `user_id`.
-        user_id: UserAttributeProfileUserId = "user_id",
-    }
-}
+#[cfg(feature = "user-attribute-profiles")]
+/// `GetUserAttributeProfileResponseContent`: the same fields as [`UserAttributeProfile`].
+pub type GetUserAttributeProfileResponseContent = UserAttributeProfile;
 
-model! {
-    /// `GetUserAttributeProfileTemplateResponseContent`.
-    pub struct GetUserAttributeProfileTemplateResponseContent {
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `id`.
-        id: String = "id",
-        /// `template`.
-        template: UserAttributeProfileTemplate = "template",
-    }
-}
+#[cfg(feature = "user-attribute-profiles")]
+/// `GetUserAttributeProfileTemplateResponseContent`: the same fields as [`UserAttributeProfileTemplateItem`].
+pub type GetUserAttributeProfileTemplateResponseContent = UserAttributeProfileTemplateItem;
 
-model! {
-    /// `GetUserAuthenticationMethodResponseContent`.
-    pub struct GetUserAuthenticationMethodResponseContent {
-        /// `aaguid`.
-        aaguid: String = "aaguid",
-        /// `authentication_methods`.
-        authentication_methods: Vec<UserAuthenticationMethodProperties> = "authentication_methods",
-        /// `confirmed`.
-        confirmed: bool = "confirmed",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `credential_backed_up`.
-        credential_backed_up: bool = "credential_backed_up",
-        /// `credential_device_type`.
-        credential_device_type: String = "credential_device_type",
-        /// `email`.
-        email: String = "email",
-        /// `enrolled_at`.
-        enrolled_at: String = "enrolled_at",
-        /// `id` (required).
-        id: String = "id",
-        /// `identity_user_id`.
-        identity_user_id: String = "identity_user_id",
-        /// `key_id`.
-        key_id: String = "key_id",
-        /// `last_auth_at`.
-        last_auth_at: String = "last_auth_at",
-        /// `link_id`.
-        link_id: String = "link_id",
-        /// `name`.
-        name: String = "name",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `preferred_authentication_method`.
-        preferred_authentication_method: PreferredAuthenticationMethodEnum = "preferred_authentication_method",
-        /// `public_key`.
-        public_key: String = "public_key",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `type` (required).
-        r#type: AuthenticationMethodTypeEnum = "type",
-        /// `user_agent`.
-        user_agent: String = "user_agent",
-    }
-}
+#[cfg(feature = "users")]
+/// `GetUserAuthenticationMethodResponseContent`: the same fields as [`UserAuthenticationMethod`].
+pub type GetUserAuthenticationMethodResponseContent = UserAuthenticationMethod;
 
+#[cfg(feature = "users")]
 model! {
     /// `GetUserGroupsPaginatedResponseContent`.
     pub struct GetUserGroupsPaginatedResponseContent {
         /// `groups` (required).
         groups: Vec<UserGroupsResponseSchema> = "groups",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `next`.
         next: String = "next",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "users")]
 /// `GetUserGroupsResponseContent`.
 pub type GetUserGroupsResponseContent =
     crate::runtime::ListOrPage<UserGroupsResponseSchema, GetUserGroupsPaginatedResponseContent>;
 
-model! {
-    /// `GetUserResponseContent`.
-    pub struct GetUserResponseContent {
-        /// `app_metadata`.
-        app_metadata: UserAppMetadataSchema = "app_metadata",
-        /// `blocked`.
-        blocked: bool = "blocked",
-        /// `created_at`.
-        created_at: UserDateSchema = "created_at",
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `identities`.
-        identities: Vec<UserIdentitySchema> = "identities",
-        /// `last_ip`.
-        last_ip: String = "last_ip",
-        /// `last_login`.
-        last_login: UserDateSchema = "last_login",
-        /// `logins_count`.
-        logins_count: i64 = "logins_count",
-        /// `multifactor`.
-        multifactor: Vec<String> = "multifactor",
-        /// `name`.
-        name: String = "name",
-        /// `nickname`.
-        nickname: String = "nickname",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `picture`.
-        picture: String = "picture",
-        /// `updated_at`.
-        updated_at: UserDateSchema = "updated_at",
-        /// `user_id`.
-        user_id: String = "user_id",
-        /// `user_metadata`.
-        user_metadata: UserMetadataSchema = "user_metadata",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "users")]
+/// `GetUserResponseContent`: the same fields as [`UserResponseSchema`].
+pub type GetUserResponseContent = UserResponseSchema;
 
-model! {
-    /// `GetVerifiableCredentialTemplateResponseContent`.
-    pub struct GetVerifiableCredentialTemplateResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `custom_certificate_authority`.
-        custom_certificate_authority: String = "custom_certificate_authority",
-        /// `dialect`.
-        dialect: String = "dialect",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `presentation`.
-        presentation: MdlPresentationRequest = "presentation",
-        /// `type`.
-        r#type: String = "type",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `well_known_trusted_issuers`.
-        well_known_trusted_issuers: String = "well_known_trusted_issuers",
-    }
-}
+#[cfg(feature = "verifiable-credentials")]
+/// `GetVerifiableCredentialTemplateResponseContent`: the same fields as [`VerifiableCredentialTemplateResponse`].
+pub type GetVerifiableCredentialTemplateResponseContent = VerifiableCredentialTemplateResponse;
 
+#[cfg(feature = "groups")]
 model! {
     /// `Group`.
     pub struct Group {
@@ -25841,6 +23439,7 @@ model! {
     }
 }
 
+#[cfg(feature = "groups")]
 model! {
     /// `GroupMember`.
     pub struct GroupMember {
@@ -25857,6 +23456,7 @@ model! {
     }
 }
 
+#[cfg(feature = "groups")]
 string_enum! {
     /// `GroupMemberTypeEnum`.
     pub enum GroupMemberTypeEnum {
@@ -25867,6 +23467,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "groups")]
 string_enum! {
     /// `GroupTypeEnum`.
     pub enum GroupTypeEnum {
@@ -25879,9 +23480,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "guardian")]
 /// `GuardianEnrollmentDate`.
 pub type GuardianEnrollmentDate = String;
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `GuardianEnrollmentFactorEnum`.
     pub enum GuardianEnrollmentFactorEnum {
@@ -25900,6 +23503,7 @@ string_enum! {
     }
 }
 
+#[cfg(any(feature = "guardian", feature = "users"))]
 string_enum! {
     /// `GuardianEnrollmentStatus`.
     pub enum GuardianEnrollmentStatus {
@@ -25910,6 +23514,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `GuardianFactor`.
     pub struct GuardianFactor {
@@ -25922,6 +23527,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `GuardianFactorNameEnum`.
     pub enum GuardianFactorNameEnum {
@@ -25944,6 +23550,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `GuardianFactorPhoneFactorMessageTypeEnum`.
     pub enum GuardianFactorPhoneFactorMessageTypeEnum {
@@ -25954,6 +23561,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `GuardianFactorsProviderPushNotificationProviderDataEnum`.
     pub enum GuardianFactorsProviderPushNotificationProviderDataEnum {
@@ -25966,6 +23574,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `GuardianFactorsProviderSmsProviderEnum`.
     pub enum GuardianFactorsProviderSmsProviderEnum {
@@ -25978,6 +23587,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "hooks")]
 model! {
     /// `Hook`.
     pub struct Hook {
@@ -25996,9 +23606,11 @@ model! {
     }
 }
 
+#[cfg(feature = "hooks")]
 /// `HookDependencies`.
 pub type HookDependencies = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "hooks")]
 string_enum! {
     /// `HookTriggerIdEnum`.
     pub enum HookTriggerIdEnum {
@@ -26015,6 +23627,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `HttpCustomHeader`.
     pub struct HttpCustomHeader {
@@ -26025,6 +23638,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "jobs", feature = "tickets"))]
 model! {
     /// `Identity`.
     pub struct Identity {
@@ -26037,6 +23651,13 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "connections",
+    feature = "jobs",
+    feature = "tickets",
+    feature = "users",
+    feature = "users-by-email"
+))]
 string_enum! {
     /// `IdentityProviderEnum`.
     pub enum IdentityProviderEnum {
@@ -26153,6 +23774,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tickets")]
 string_enum! {
     /// `IdentityProviderOnlyAuth0Enum`.
     pub enum IdentityProviderOnlyAuth0Enum {
@@ -26161,6 +23783,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `ImportEncryptionKeyRequestContent`.
     pub struct ImportEncryptionKeyRequestContent {
@@ -26169,26 +23792,11 @@ model! {
     }
 }
 
-model! {
-    /// `ImportEncryptionKeyResponseContent`.
-    pub struct ImportEncryptionKeyResponseContent {
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `kid` (required).
-        kid: String = "kid",
-        /// `parent_kid`.
-        parent_kid: String = "parent_kid",
-        /// `public_key`.
-        public_key: String = "public_key",
-        /// `state` (required).
-        state: EncryptionKeyState = "state",
-        /// `type` (required).
-        r#type: EncryptionKeyType = "type",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "keys")]
+/// `ImportEncryptionKeyResponseContent`: the same fields as [`EncryptionKey`].
+pub type ImportEncryptionKeyResponseContent = EncryptionKey;
 
+#[cfg(feature = "actions")]
 model! {
     /// `Integration`.
     pub struct Integration {
@@ -26225,6 +23833,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `IntegrationFeatureTypeEnum`.
     pub enum IntegrationFeatureTypeEnum {
@@ -26243,6 +23852,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `IntegrationRelease`.
     pub struct IntegrationRelease {
@@ -26259,6 +23869,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `IntegrationRequiredParam`.
     pub struct IntegrationRequiredParam {
@@ -26283,6 +23894,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `IntegrationRequiredParamOption`.
     pub struct IntegrationRequiredParamOption {
@@ -26293,6 +23905,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 string_enum! {
     /// `IntegrationRequiredParamTypeEnum`.
     pub enum IntegrationRequiredParamTypeEnum {
@@ -26303,6 +23916,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `IntegrationSemVer`.
     pub struct IntegrationSemVer {
@@ -26313,6 +23927,7 @@ model! {
     }
 }
 
+#[cfg(feature = "jobs")]
 string_enum! {
     /// `JobFileFormatEnum`.
     pub enum JobFileFormatEnum {
@@ -26323,6 +23938,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `LinkUserIdentityRequestContent`.
     pub struct LinkUserIdentityRequestContent {
@@ -26337,28 +23953,26 @@ model! {
     }
 }
 
-model! {
-    /// `LinkedClientConfiguration`.
-    pub struct LinkedClientConfiguration {
-        /// `client_id` (required).
-        client_id: String = "client_id",
-    }
-}
+#[cfg(feature = "clients")]
+/// `LinkedClientConfiguration`: the same fields as [`ConnectionEnabledClient`].
+pub type LinkedClientConfiguration = ConnectionEnabledClient;
 
+#[cfg(feature = "actions")]
 model! {
     /// `ListActionBindingsPaginatedResponseContent`.
     pub struct ListActionBindingsPaginatedResponseContent {
         /// `bindings`.
         bindings: Vec<ActionBinding> = "bindings",
         /// `page`.
-        page: f64 = "page",
+        page: serde_json::Number = "page",
         /// `per_page`.
-        per_page: f64 = "per_page",
+        per_page: serde_json::Number = "per_page",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ListActionTriggersResponseContent`.
     pub struct ListActionTriggersResponseContent {
@@ -26367,78 +23981,63 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ListActionVersionsPaginatedResponseContent`.
     pub struct ListActionVersionsPaginatedResponseContent {
         /// `page`.
-        page: f64 = "page",
+        page: serde_json::Number = "page",
         /// `per_page`.
-        per_page: f64 = "per_page",
+        per_page: serde_json::Number = "per_page",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
         /// `versions`.
         versions: Vec<ActionVersion> = "versions",
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `ListActionsPaginatedResponseContent`.
     pub struct ListActionsPaginatedResponseContent {
         /// `actions`.
         actions: Vec<Action> = "actions",
         /// `page`.
-        page: f64 = "page",
+        page: serde_json::Number = "page",
         /// `per_page`.
-        per_page: f64 = "per_page",
+        per_page: serde_json::Number = "per_page",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "prompts")]
 model! {
     /// `ListAculsOffsetPaginatedResponseContent`.
     pub struct ListAculsOffsetPaginatedResponseContent {
         /// `configs`.
         configs: Vec<ListAculsResponseContentItem> = "configs",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "prompts")]
 /// `ListAculsResponseContent`.
 pub type ListAculsResponseContent = crate::runtime::ListOrPage<
     ListAculsResponseContentItem,
     ListAculsOffsetPaginatedResponseContent,
 >;
 
-model! {
-    /// `ListAculsResponseContentItem`.
-    pub struct ListAculsResponseContentItem {
-        /// `context_configuration`.
-        context_configuration: AculContextConfiguration = "context_configuration",
-        /// `default_head_tags_disabled`.
-        default_head_tags_disabled: bool = "default_head_tags_disabled",
-        /// `filters`.
-        filters: AculFilters = "filters",
-        /// `head_tags`.
-        head_tags: Vec<AculHeadTag> = "head_tags",
-        /// `prompt`.
-        prompt: String = "prompt",
-        /// `rendering_mode`.
-        rendering_mode: AculRenderingModeEnum = "rendering_mode",
-        /// `screen`.
-        screen: String = "screen",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `use_page_template`.
-        use_page_template: bool = "use_page_template",
-    }
-}
+#[cfg(feature = "prompts")]
+/// `ListAculsResponseContentItem`: the same fields as [`GetAculResponseContent`].
+pub type ListAculsResponseContentItem = GetAculResponseContent;
 
+#[cfg(feature = "branding")]
 model! {
     /// `ListBrandingPhoneProvidersResponseContent`.
     pub struct ListBrandingPhoneProvidersResponseContent {
@@ -26447,6 +24046,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `ListClientConnectionsResponseContent`.
     pub struct ListClientConnectionsResponseContent {
@@ -26457,50 +24057,39 @@ model! {
     }
 }
 
+#[cfg(feature = "client-grants")]
 model! {
     /// `ListClientGrantOffsetPaginatedResponseContent`.
     pub struct ListClientGrantOffsetPaginatedResponseContent {
         /// `client_grants`.
         client_grants: Vec<ClientGrantResponseContent> = "client_grants",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
-model! {
-    /// `ListClientGrantOrganizationsOffsetPaginatedResponseContent`.
-    pub struct ListClientGrantOrganizationsOffsetPaginatedResponseContent {
-        /// `limit`.
-        limit: f64 = "limit",
-        /// `organizations`.
-        organizations: Vec<Organization> = "organizations",
-        /// `start`.
-        start: f64 = "start",
-        /// `total`.
-        total: f64 = "total",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `ListClientGrantOrganizationsOffsetPaginatedResponseContent`: the same fields as [`ListOrganizationsOffsetPaginatedResponseContent`].
+pub type ListClientGrantOrganizationsOffsetPaginatedResponseContent =
+    ListOrganizationsOffsetPaginatedResponseContent;
 
-model! {
-    /// `ListClientGrantOrganizationsPaginatedResponseContent`.
-    pub struct ListClientGrantOrganizationsPaginatedResponseContent {
-        /// `next`.
-        next: String = "next",
-        /// `organizations`.
-        organizations: Vec<Organization> = "organizations",
-    }
-}
+#[cfg(feature = "full")]
+/// `ListClientGrantOrganizationsPaginatedResponseContent`: the same fields as [`ListOrganizationsPaginatedResponseContent`].
+pub type ListClientGrantOrganizationsPaginatedResponseContent =
+    ListOrganizationsPaginatedResponseContent;
 
+#[cfg(feature = "client-grants")]
 /// `ListClientGrantOrganizationsResponseContent`.
 pub type ListClientGrantOrganizationsResponseContent = crate::runtime::ListOrPage<
     Organization,
     ListClientGrantOrganizationsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "full")]
 model! {
     /// `ListClientGrantPaginatedResponseContent`.
     pub struct ListClientGrantPaginatedResponseContent {
@@ -26511,26 +24100,29 @@ model! {
     }
 }
 
+#[cfg(feature = "client-grants")]
 /// `ListClientGrantResponseContent`.
 pub type ListClientGrantResponseContent = crate::runtime::ListOrPage<
     ClientGrantResponseContent,
     ListClientGrantOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "clients")]
 model! {
     /// `ListClientsOffsetPaginatedResponseContent`.
     pub struct ListClientsOffsetPaginatedResponseContent {
         /// `clients`.
         clients: Vec<Client> = "clients",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListClientsPaginatedResponseContent`.
     pub struct ListClientsPaginatedResponseContent {
@@ -26541,6 +24133,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ListConnectionProfileTemplateResponseContent`.
     pub struct ListConnectionProfileTemplateResponseContent {
@@ -26549,6 +24142,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connection-profiles")]
 model! {
     /// `ListConnectionProfilesPaginatedResponseContent`.
     pub struct ListConnectionProfilesPaginatedResponseContent {
@@ -26559,6 +24153,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListConnectionsCheckpointPaginatedResponseContent`.
     pub struct ListConnectionsCheckpointPaginatedResponseContent {
@@ -26569,24 +24164,27 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ListConnectionsOffsetPaginatedResponseContent`.
     pub struct ListConnectionsOffsetPaginatedResponseContent {
         /// `connections`.
         connections: Vec<ConnectionForList> = "connections",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "connections")]
 /// `ListConnectionsResponseContent`.
 pub type ListConnectionsResponseContent =
     crate::runtime::ListOrPage<ConnectionForList, ListConnectionsOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `ListCustomDomainsPaginatedResponseContent`.
     pub struct ListCustomDomainsPaginatedResponseContent {
@@ -26597,30 +24195,34 @@ model! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 /// `ListCustomDomainsResponseContent`.
 pub type ListCustomDomainsResponseContent =
     crate::runtime::ListOrPage<CustomDomain, ListCustomDomainsPaginatedResponseContent>;
 
+#[cfg(feature = "device-credentials")]
 model! {
     /// `ListDeviceCredentialsOffsetPaginatedResponseContent`.
     pub struct ListDeviceCredentialsOffsetPaginatedResponseContent {
         /// `device_credentials`.
         device_credentials: Vec<DeviceCredential> = "device_credentials",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "device-credentials")]
 /// `ListDeviceCredentialsResponseContent`.
 pub type ListDeviceCredentialsResponseContent = crate::runtime::ListOrPage<
     DeviceCredential,
     ListDeviceCredentialsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "connections-directory-provisionings")]
 model! {
     /// `ListDirectoryProvisioningsResponseContent`.
     pub struct ListDirectoryProvisioningsResponseContent {
@@ -26631,6 +24233,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `ListEncryptionKeyOffsetPaginatedResponseContent`.
     pub struct ListEncryptionKeyOffsetPaginatedResponseContent {
@@ -26645,10 +24248,12 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 /// `ListEncryptionKeysResponseContent`.
 pub type ListEncryptionKeysResponseContent =
     crate::runtime::ListOrPage<EncryptionKey, ListEncryptionKeyOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `ListEventStreamsResponseContent`.
     pub struct ListEventStreamsResponseContent {
@@ -26659,20 +24264,22 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListFlowExecutionsOffsetPaginatedResponseContent`.
     pub struct ListFlowExecutionsOffsetPaginatedResponseContent {
         /// `executions`.
         executions: Vec<FlowExecutionSummary> = "executions",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListFlowExecutionsPaginatedResponseContent`.
     pub struct ListFlowExecutionsPaginatedResponseContent {
@@ -26683,23 +24290,26 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ListFlowExecutionsResponseContent`.
 pub type ListFlowExecutionsResponseContent = Vec<FlowExecutionSummary>;
 
+#[cfg(feature = "flows")]
 model! {
     /// `ListFlowsOffsetPaginatedResponseContent`.
     pub struct ListFlowsOffsetPaginatedResponseContent {
         /// `flows`.
         flows: Vec<FlowSummary> = "flows",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "flows")]
 string_enum! {
     /// `ListFlowsRequestParametersHydrateEnum`.
     pub enum ListFlowsRequestParametersHydrateEnum {
@@ -26708,186 +24318,207 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "flows")]
 /// `ListFlowsResponseContent`.
 pub type ListFlowsResponseContent =
     crate::runtime::ListOrPage<FlowSummary, ListFlowsOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "flows")]
 model! {
     /// `ListFlowsVaultConnectionsOffsetPaginatedResponseContent`.
     pub struct ListFlowsVaultConnectionsOffsetPaginatedResponseContent {
         /// `connections`.
         connections: Vec<FlowsVaultConnectionSummary> = "connections",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "flows")]
 /// `ListFlowsVaultConnectionsResponseContent`.
 pub type ListFlowsVaultConnectionsResponseContent = crate::runtime::ListOrPage<
     FlowsVaultConnectionSummary,
     ListFlowsVaultConnectionsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "forms")]
 model! {
     /// `ListFormsOffsetPaginatedResponseContent`.
     pub struct ListFormsOffsetPaginatedResponseContent {
         /// `forms`.
         forms: Vec<FormSummary> = "forms",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "forms")]
 /// `ListFormsResponseContent`.
 pub type ListFormsResponseContent =
     crate::runtime::ListOrPage<FormSummary, ListFormsOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "groups")]
 model! {
     /// `ListGroupsPaginatedResponseContent`.
     pub struct ListGroupsPaginatedResponseContent {
         /// `groups` (required).
         groups: Vec<Group> = "groups",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `next`.
         next: String = "next",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "groups")]
 /// `ListGroupsResponseContent`.
 pub type ListGroupsResponseContent =
     crate::runtime::ListOrPage<Group, ListGroupsPaginatedResponseContent>;
 
+#[cfg(feature = "guardian")]
 /// `ListGuardianPoliciesResponseContent`.
 pub type ListGuardianPoliciesResponseContent = Vec<MFAPolicyEnum>;
 
+#[cfg(feature = "hooks")]
 model! {
     /// `ListHooksOffsetPaginatedResponseContent`.
     pub struct ListHooksOffsetPaginatedResponseContent {
         /// `hooks`.
         hooks: Vec<Hook> = "hooks",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "hooks")]
 /// `ListHooksResponseContent`.
 pub type ListHooksResponseContent =
     crate::runtime::ListOrPage<Hook, ListHooksOffsetPaginatedResponseContent>;
 
+#[cfg(any(feature = "logs", feature = "users"))]
 model! {
     /// `ListLogOffsetPaginatedResponseContent`.
     pub struct ListLogOffsetPaginatedResponseContent {
         /// `length`.
-        length: f64 = "length",
+        length: serde_json::Number = "length",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `logs`.
         logs: Vec<Log> = "logs",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "logs")]
 /// `ListLogResponseContent`.
 pub type ListLogResponseContent =
     crate::runtime::ListOrPage<Log, ListLogOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "full")]
 model! {
     /// `ListNetworkAclsOffsetPaginatedResponseContent`.
     pub struct ListNetworkAclsOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `network_acls`.
         network_acls: Vec<NetworkAclsResponseContent> = "network_acls",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "network-acls")]
 /// `ListNetworkAclsResponseContent`.
 pub type ListNetworkAclsResponseContent = serde_json::Value;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationAllConnectionsOffsetPaginatedResponseContent`.
     pub struct ListOrganizationAllConnectionsOffsetPaginatedResponseContent {
         /// `connections`.
         connections: Vec<OrganizationAllConnectionPost> = "connections",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationAllConnectionsResponseContent`.
 pub type ListOrganizationAllConnectionsResponseContent = crate::runtime::ListOrPage<
     OrganizationAllConnectionPost,
     ListOrganizationAllConnectionsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationClientGrantsOffsetPaginatedResponseContent`.
     pub struct ListOrganizationClientGrantsOffsetPaginatedResponseContent {
         /// `client_grants`.
         client_grants: Vec<OrganizationClientGrant> = "client_grants",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationClientGrantsResponseContent`.
 pub type ListOrganizationClientGrantsResponseContent = crate::runtime::ListOrPage<
     OrganizationClientGrant,
     ListOrganizationClientGrantsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationConnectionsOffsetPaginatedResponseContent`.
     pub struct ListOrganizationConnectionsOffsetPaginatedResponseContent {
         /// `enabled_connections`.
         enabled_connections: Vec<OrganizationConnection> = "enabled_connections",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationConnectionsResponseContent`.
 pub type ListOrganizationConnectionsResponseContent = crate::runtime::ListOrPage<
     OrganizationConnection,
     ListOrganizationConnectionsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationDiscoveryDomainsResponseContent`.
     pub struct ListOrganizationDiscoveryDomainsResponseContent {
@@ -26898,56 +24529,52 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationInvitationsOffsetPaginatedResponseContent`.
     pub struct ListOrganizationInvitationsOffsetPaginatedResponseContent {
         /// `invitations`.
         invitations: Vec<OrganizationInvitation> = "invitations",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationInvitationsResponseContent`.
 pub type ListOrganizationInvitationsResponseContent = crate::runtime::ListOrPage<
     OrganizationInvitation,
     ListOrganizationInvitationsOffsetPaginatedResponseContent,
 >;
 
-model! {
-    /// `ListOrganizationMemberRolesOffsetPaginatedResponseContent`.
-    pub struct ListOrganizationMemberRolesOffsetPaginatedResponseContent {
-        /// `limit`.
-        limit: f64 = "limit",
-        /// `roles`.
-        roles: Vec<Role> = "roles",
-        /// `start`.
-        start: f64 = "start",
-        /// `total`.
-        total: f64 = "total",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `ListOrganizationMemberRolesOffsetPaginatedResponseContent`: the same fields as [`ListRolesOffsetPaginatedResponseContent`].
+pub type ListOrganizationMemberRolesOffsetPaginatedResponseContent =
+    ListRolesOffsetPaginatedResponseContent;
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationMemberRolesResponseContent`.
 pub type ListOrganizationMemberRolesResponseContent =
     crate::runtime::ListOrPage<Role, ListOrganizationMemberRolesOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `ListOrganizationMembersOffsetPaginatedResponseContent`.
     pub struct ListOrganizationMembersOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `members`.
         members: Vec<OrganizationMember> = "members",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListOrganizationMembersPaginatedResponseContent`.
     pub struct ListOrganizationMembersPaginatedResponseContent {
@@ -26958,26 +24585,33 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationMembersResponseContent`.
 pub type ListOrganizationMembersResponseContent = crate::runtime::ListOrPage<
     OrganizationMember,
     ListOrganizationMembersOffsetPaginatedResponseContent,
 >;
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "organizations",
+    feature = "users"
+))]
 model! {
     /// `ListOrganizationsOffsetPaginatedResponseContent`.
     pub struct ListOrganizationsOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `organizations`.
         organizations: Vec<Organization> = "organizations",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListOrganizationsPaginatedResponseContent`.
     pub struct ListOrganizationsPaginatedResponseContent {
@@ -26988,10 +24622,12 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 /// `ListOrganizationsResponseContent`.
 pub type ListOrganizationsResponseContent =
     crate::runtime::ListOrPage<Organization, ListOrganizationsOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "branding")]
 model! {
     /// `ListPhoneTemplatesResponseContent`.
     pub struct ListPhoneTemplatesResponseContent {
@@ -27000,6 +24636,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ListRefreshTokensPaginatedResponseContent`.
     pub struct ListRefreshTokensPaginatedResponseContent {
@@ -27010,58 +24647,64 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ListResourceServerOffsetPaginatedResponseContent`.
     pub struct ListResourceServerOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `resource_servers`.
         resource_servers: Vec<ResourceServer> = "resource_servers",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "resource-servers")]
 /// `ListResourceServerResponseContent`.
 pub type ListResourceServerResponseContent =
     crate::runtime::ListOrPage<ResourceServer, ListResourceServerOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "roles")]
 model! {
     /// `ListRolePermissionsOffsetPaginatedResponseContent`.
     pub struct ListRolePermissionsOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `permissions`.
         permissions: Vec<PermissionsResponsePayload> = "permissions",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "roles")]
 /// `ListRolePermissionsResponseContent`.
 pub type ListRolePermissionsResponseContent = crate::runtime::ListOrPage<
     PermissionsResponsePayload,
     ListRolePermissionsOffsetPaginatedResponseContent,
 >;
 
+#[cfg(feature = "roles")]
 model! {
     /// `ListRoleUsersOffsetPaginatedResponseContent`.
     pub struct ListRoleUsersOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
         /// `users`.
         users: Vec<RoleUser> = "users",
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `ListRoleUsersPaginatedResponseContent`.
     pub struct ListRoleUsersPaginatedResponseContent {
@@ -27072,46 +24715,52 @@ model! {
     }
 }
 
+#[cfg(feature = "roles")]
 /// `ListRoleUsersResponseContent`.
 pub type ListRoleUsersResponseContent =
     crate::runtime::ListOrPage<RoleUser, ListRoleUsersOffsetPaginatedResponseContent>;
 
+#[cfg(any(feature = "organizations", feature = "roles", feature = "users"))]
 model! {
     /// `ListRolesOffsetPaginatedResponseContent`.
     pub struct ListRolesOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `roles`.
         roles: Vec<Role> = "roles",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "roles")]
 /// `ListRolesResponseContent`.
 pub type ListRolesResponseContent =
     crate::runtime::ListOrPage<Role, ListRolesOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "rules")]
 model! {
     /// `ListRulesOffsetPaginatedResponseContent`.
     pub struct ListRulesOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `rules`.
         rules: Vec<Rule> = "rules",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "rules")]
 /// `ListRulesResponseContent`.
 pub type ListRulesResponseContent =
     crate::runtime::ListOrPage<Rule, ListRulesOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "connections-scim-configurations")]
 model! {
     /// `ListSCIMConfigurationsResponseContent`.
     pub struct ListSCIMConfigurationsResponseContent {
@@ -27122,28 +24771,32 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 /// `ListSelfServiceProfileCustomTextResponseContent`.
 pub type ListSelfServiceProfileCustomTextResponseContent =
     std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `ListSelfServiceProfilesPaginatedResponseContent`.
     pub struct ListSelfServiceProfilesPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `self_service_profiles`.
         self_service_profiles: Vec<SelfServiceProfile> = "self_service_profiles",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 /// `ListSelfServiceProfilesResponseContent`.
 pub type ListSelfServiceProfilesResponseContent =
     crate::runtime::ListOrPage<SelfServiceProfile, ListSelfServiceProfilesPaginatedResponseContent>;
 
+#[cfg(feature = "connections")]
 model! {
     /// `ListSynchronizedGroupsResponseContent`.
     pub struct ListSynchronizedGroupsResponseContent {
@@ -27154,6 +24807,7 @@ model! {
     }
 }
 
+#[cfg(feature = "token-exchange-profiles")]
 model! {
     /// `ListTokenExchangeProfileResponseContent`.
     pub struct ListTokenExchangeProfileResponseContent {
@@ -27164,6 +24818,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `ListUserAttributeProfileTemplateResponseContent`.
     pub struct ListUserAttributeProfileTemplateResponseContent {
@@ -27172,6 +24827,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `ListUserAttributeProfilesPaginatedResponseContent`.
     pub struct ListUserAttributeProfilesPaginatedResponseContent {
@@ -27182,34 +24838,33 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ListUserAuthenticationMethodsOffsetPaginatedResponseContent`.
     pub struct ListUserAuthenticationMethodsOffsetPaginatedResponseContent {
         /// `authenticators`.
         authenticators: Vec<UserAuthenticationMethod> = "authenticators",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "users")]
 /// `ListUserAuthenticationMethodsResponseContent`.
 pub type ListUserAuthenticationMethodsResponseContent = crate::runtime::ListOrPage<
     UserAuthenticationMethod,
     ListUserAuthenticationMethodsOffsetPaginatedResponseContent,
 >;
 
-model! {
-    /// `ListUserBlocksByIdentifierResponseContent`.
-    pub struct ListUserBlocksByIdentifierResponseContent {
-        /// `blocked_for`.
-        blocked_for: Vec<UserBlockIdentifier> = "blocked_for",
-    }
-}
+#[cfg(feature = "user-blocks")]
+/// `ListUserBlocksByIdentifierResponseContent`: the same fields as [`ListUserBlocksResponseContent`].
+pub type ListUserBlocksByIdentifierResponseContent = ListUserBlocksResponseContent;
 
+#[cfg(feature = "user-blocks")]
 model! {
     /// `ListUserBlocksResponseContent`.
     pub struct ListUserBlocksResponseContent {
@@ -27218,6 +24873,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ListUserConnectedAccountsResponseContent`.
     pub struct ListUserConnectedAccountsResponseContent {
@@ -27228,80 +24884,68 @@ model! {
     }
 }
 
+#[cfg(feature = "grants")]
 model! {
     /// `ListUserGrantsOffsetPaginatedResponseContent`.
     pub struct ListUserGrantsOffsetPaginatedResponseContent {
         /// `grants`.
         grants: Vec<UserGrant> = "grants",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "grants")]
 /// `ListUserGrantsResponseContent`.
 pub type ListUserGrantsResponseContent =
     crate::runtime::ListOrPage<UserGrant, ListUserGrantsOffsetPaginatedResponseContent>;
 
-model! {
-    /// `ListUserOrganizationsOffsetPaginatedResponseContent`.
-    pub struct ListUserOrganizationsOffsetPaginatedResponseContent {
-        /// `limit`.
-        limit: f64 = "limit",
-        /// `organizations`.
-        organizations: Vec<Organization> = "organizations",
-        /// `start`.
-        start: f64 = "start",
-        /// `total`.
-        total: f64 = "total",
-    }
-}
+#[cfg(feature = "users")]
+/// `ListUserOrganizationsOffsetPaginatedResponseContent`: the same fields as [`ListOrganizationsOffsetPaginatedResponseContent`].
+pub type ListUserOrganizationsOffsetPaginatedResponseContent =
+    ListOrganizationsOffsetPaginatedResponseContent;
 
+#[cfg(feature = "users")]
 /// `ListUserOrganizationsResponseContent`.
 pub type ListUserOrganizationsResponseContent =
     crate::runtime::ListOrPage<Organization, ListUserOrganizationsOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "users")]
 model! {
     /// `ListUserPermissionsOffsetPaginatedResponseContent`.
     pub struct ListUserPermissionsOffsetPaginatedResponseContent {
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `permissions`.
         permissions: Vec<UserPermissionSchema> = "permissions",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
     }
 }
 
+#[cfg(feature = "users")]
 /// `ListUserPermissionsResponseContent`.
 pub type ListUserPermissionsResponseContent = crate::runtime::ListOrPage<
     UserPermissionSchema,
     ListUserPermissionsOffsetPaginatedResponseContent,
 >;
 
-model! {
-    /// `ListUserRolesOffsetPaginatedResponseContent`.
-    pub struct ListUserRolesOffsetPaginatedResponseContent {
-        /// `limit`.
-        limit: f64 = "limit",
-        /// `roles`.
-        roles: Vec<Role> = "roles",
-        /// `start`.
-        start: f64 = "start",
-        /// `total`.
-        total: f64 = "total",
-    }
-}
+#[cfg(feature = "users")]
+/// `ListUserRolesOffsetPaginatedResponseContent`: the same fields as [`ListRolesOffsetPaginatedResponseContent`].
+pub type ListUserRolesOffsetPaginatedResponseContent = ListRolesOffsetPaginatedResponseContent;
 
+#[cfg(feature = "users")]
 /// `ListUserRolesResponseContent`.
 pub type ListUserRolesResponseContent =
     crate::runtime::ListOrPage<Role, ListUserRolesOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "users")]
 model! {
     /// `ListUserSessionsPaginatedResponseContent`.
     pub struct ListUserSessionsPaginatedResponseContent {
@@ -27312,26 +24956,29 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `ListUsersOffsetPaginatedResponseContent`.
     pub struct ListUsersOffsetPaginatedResponseContent {
         /// `length`.
-        length: f64 = "length",
+        length: serde_json::Number = "length",
         /// `limit`.
-        limit: f64 = "limit",
+        limit: serde_json::Number = "limit",
         /// `start`.
-        start: f64 = "start",
+        start: serde_json::Number = "start",
         /// `total`.
-        total: f64 = "total",
+        total: serde_json::Number = "total",
         /// `users`.
         users: Vec<UserResponseSchema> = "users",
     }
 }
 
+#[cfg(feature = "users")]
 /// `ListUsersResponseContent`.
 pub type ListUsersResponseContent =
     crate::runtime::ListOrPage<UserResponseSchema, ListUsersOffsetPaginatedResponseContent>;
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `ListVerifiableCredentialTemplatesPaginatedResponseContent`.
     pub struct ListVerifiableCredentialTemplatesPaginatedResponseContent {
@@ -27342,6 +24989,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "logs", feature = "users"))]
 model! {
     /// `Log`.
     pub struct Log {
@@ -27390,15 +25038,19 @@ model! {
     }
 }
 
+#[cfg(any(feature = "logs", feature = "users"))]
 /// `LogDate`.
 pub type LogDate = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `LogDateObject`.
 pub type LogDateObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "logs", feature = "users"))]
 /// `LogDetails`.
 pub type LogDetails = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "logs", feature = "users"))]
 model! {
     /// `LogLocationInfo`.
     pub struct LogLocationInfo {
@@ -27413,14 +25065,15 @@ model! {
         /// `country_name`.
         country_name: String = "country_name",
         /// `latitude`.
-        latitude: f64 = "latitude",
+        latitude: serde_json::Number = "latitude",
         /// `longitude`.
-        longitude: f64 = "longitude",
+        longitude: serde_json::Number = "longitude",
         /// `time_zone`.
         time_zone: String = "time_zone",
     }
 }
 
+#[cfg(any(feature = "logs", feature = "users"))]
 model! {
     /// `LogSecurityContext`.
     pub struct LogSecurityContext {
@@ -27431,6 +25084,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamDatadogEnum`.
     pub enum LogStreamDatadogEnum {
@@ -27439,6 +25093,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamDatadogRegionEnum`.
     pub enum LogStreamDatadogRegionEnum {
@@ -27453,6 +25108,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamDatadogResponseSchema`.
     pub struct LogStreamDatadogResponseSchema {
@@ -27475,6 +25131,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamDatadogSink`.
     pub struct LogStreamDatadogSink {
@@ -27485,6 +25142,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamEventBridgeEnum`.
     pub enum LogStreamEventBridgeEnum {
@@ -27493,6 +25151,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamEventBridgeResponseSchema`.
     pub struct LogStreamEventBridgeResponseSchema {
@@ -27515,6 +25174,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamEventBridgeSink`.
     pub struct LogStreamEventBridgeSink {
@@ -27527,6 +25187,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamEventBridgeSinkRegionEnum`.
     pub enum LogStreamEventBridgeSinkRegionEnum {
@@ -27605,6 +25266,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamEventGridEnum`.
     pub enum LogStreamEventGridEnum {
@@ -27613,6 +25275,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamEventGridRegionEnum`.
     pub enum LogStreamEventGridRegionEnum {
@@ -27687,6 +25350,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamEventGridResponseSchema`.
     pub struct LogStreamEventGridResponseSchema {
@@ -27709,6 +25373,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamEventGridSink`.
     pub struct LogStreamEventGridSink {
@@ -27723,6 +25388,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `LogStreamFilter`.
     pub struct LogStreamFilter {
@@ -27733,6 +25399,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamFilterGroupNameEnum`.
     pub enum LogStreamFilterGroupNameEnum {
@@ -27779,6 +25446,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamFilterTypeEnum`.
     pub enum LogStreamFilterTypeEnum {
@@ -27787,6 +25455,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamHttpContentFormatEnum`.
     pub enum LogStreamHttpContentFormatEnum {
@@ -27799,6 +25468,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamHttpEnum`.
     pub enum LogStreamHttpEnum {
@@ -27807,28 +25477,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `LogStreamHttpResponseSchema`.
-    pub struct LogStreamHttpResponseSchema {
-        /// `filters`.
-        filters: Vec<LogStreamFilter> = "filters",
-        /// `id`.
-        id: String = "id",
-        /// `isPriority`.
-        is_priority: bool = "isPriority",
-        /// `name`.
-        name: String = "name",
-        /// `pii_config`.
-        pii_config: LogStreamPiiConfig = "pii_config",
-        /// `sink`.
-        sink: LogStreamHttpSink = "sink",
-        /// `status`.
-        status: LogStreamStatusEnum = "status",
-        /// `type`.
-        r#type: LogStreamHttpEnum = "type",
-    }
-}
+#[cfg(feature = "full")]
+/// `LogStreamHttpResponseSchema`: the same fields as [`LogStreamResponseSchema`].
+pub type LogStreamHttpResponseSchema = LogStreamResponseSchema;
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `LogStreamHttpSink`.
     pub struct LogStreamHttpSink {
@@ -27845,6 +25498,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamMixpanelEnum`.
     pub enum LogStreamMixpanelEnum {
@@ -27853,6 +25507,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamMixpanelRegionEnum`.
     pub enum LogStreamMixpanelRegionEnum {
@@ -27863,6 +25518,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamMixpanelResponseSchema`.
     pub struct LogStreamMixpanelResponseSchema {
@@ -27885,6 +25541,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamMixpanelSink`.
     pub struct LogStreamMixpanelSink {
@@ -27899,6 +25556,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamMixpanelSinkPatch`.
     pub struct LogStreamMixpanelSinkPatch {
@@ -27913,6 +25571,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamPiiAlgorithmEnum`.
     pub enum LogStreamPiiAlgorithmEnum {
@@ -27921,6 +25580,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `LogStreamPiiConfig`.
     pub struct LogStreamPiiConfig {
@@ -27933,6 +25593,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamPiiLogFieldsEnum`.
     pub enum LogStreamPiiLogFieldsEnum {
@@ -27951,6 +25612,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamPiiMethodEnum`.
     pub enum LogStreamPiiMethodEnum {
@@ -27961,6 +25623,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `LogStreamResponseSchema`.
     pub struct LogStreamResponseSchema {
@@ -27983,6 +25646,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamSegmentEnum`.
     pub enum LogStreamSegmentEnum {
@@ -27991,6 +25655,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSegmentResponseSchema`.
     pub struct LogStreamSegmentResponseSchema {
@@ -28013,6 +25678,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSegmentSink`.
     pub struct LogStreamSegmentSink {
@@ -28021,6 +25687,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSegmentSinkWriteKey`.
     pub struct LogStreamSegmentSinkWriteKey {
@@ -28029,6 +25696,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `LogStreamSinkPatch`.
     pub struct LogStreamSinkPatch {
@@ -28069,6 +25737,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamSplunkEnum`.
     pub enum LogStreamSplunkEnum {
@@ -28077,6 +25746,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSplunkResponseSchema`.
     pub struct LogStreamSplunkResponseSchema {
@@ -28099,6 +25769,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSplunkSink`.
     pub struct LogStreamSplunkSink {
@@ -28113,6 +25784,7 @@ model! {
     }
 }
 
+#[cfg(feature = "log-streams")]
 string_enum! {
     /// `LogStreamStatusEnum`.
     pub enum LogStreamStatusEnum {
@@ -28125,6 +25797,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `LogStreamSumoEnum`.
     pub enum LogStreamSumoEnum {
@@ -28133,6 +25806,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSumoResponseSchema`.
     pub struct LogStreamSumoResponseSchema {
@@ -28155,6 +25829,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `LogStreamSumoSink`.
     pub struct LogStreamSumoSink {
@@ -28163,6 +25838,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 string_enum! {
     /// `MFAPolicyEnum`.
     pub enum MFAPolicyEnum {
@@ -28173,6 +25849,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `MdlPresentationProperties`.
     pub struct MdlPresentationProperties {
@@ -28221,6 +25898,7 @@ model! {
     }
 }
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `MdlPresentationRequest`.
     pub struct MdlPresentationRequest {
@@ -28229,6 +25907,7 @@ model! {
     }
 }
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `MdlPresentationRequestProperties`.
     pub struct MdlPresentationRequestProperties {
@@ -28237,6 +25916,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `NativeSocialLogin`.
     pub struct NativeSocialLogin {
@@ -28249,6 +25929,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "clients", feature = "connections"))]
 model! {
     /// `NativeSocialLoginApple`.
     pub struct NativeSocialLoginApple {
@@ -28257,34 +25938,31 @@ model! {
     }
 }
 
-model! {
-    /// `NativeSocialLoginFacebook`.
-    pub struct NativeSocialLoginFacebook {
-        /// `enabled`.
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "clients")]
+/// `NativeSocialLoginFacebook`: the same fields as [`NativeSocialLoginApple`].
+pub type NativeSocialLoginFacebook = NativeSocialLoginApple;
 
-model! {
-    /// `NativeSocialLoginGoogle`.
-    pub struct NativeSocialLoginGoogle {
-        /// `enabled`.
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "clients")]
+/// `NativeSocialLoginGoogle`: the same fields as [`NativeSocialLoginApple`].
+pub type NativeSocialLoginGoogle = NativeSocialLoginApple;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkACLMatchConnectingIpv4Cidr`.
 pub type NetworkACLMatchConnectingIpv4Cidr = String;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkACLMatchConnectingIpv6Cidr`.
 pub type NetworkACLMatchConnectingIpv6Cidr = String;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkACLMatchIpv4Cidr`.
 pub type NetworkACLMatchIpv4Cidr = String;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkACLMatchIpv6Cidr`.
 pub type NetworkACLMatchIpv6Cidr = String;
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `NetworkAclAction`.
     pub struct NetworkAclAction {
@@ -28301,18 +25979,23 @@ model! {
     }
 }
 
+#[cfg(feature = "network-acls")]
 /// `NetworkAclActionAllowEnum`.
 pub type NetworkAclActionAllowEnum = bool;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkAclActionBlockEnum`.
 pub type NetworkAclActionBlockEnum = bool;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkAclActionLogEnum`.
 pub type NetworkAclActionLogEnum = bool;
 
+#[cfg(feature = "network-acls")]
 /// `NetworkAclActionRedirectEnum`.
 pub type NetworkAclActionRedirectEnum = bool;
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `NetworkAclMatch`.
     pub struct NetworkAclMatch {
@@ -28341,6 +26024,7 @@ model! {
     }
 }
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `NetworkAclRule`.
     pub struct NetworkAclRule {
@@ -28355,6 +26039,7 @@ model! {
     }
 }
 
+#[cfg(feature = "network-acls")]
 string_enum! {
     /// `NetworkAclRuleScopeEnum`.
     pub enum NetworkAclRuleScopeEnum {
@@ -28369,6 +26054,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `NetworkAclsResponseContent`.
     pub struct NetworkAclsResponseContent {
@@ -28381,7 +26067,7 @@ model! {
         /// `id`.
         id: String = "id",
         /// `priority`.
-        priority: f64 = "priority",
+        priority: serde_json::Number = "priority",
         /// `rule`.
         rule: NetworkAclRule = "rule",
         /// `updated_at`.
@@ -28389,6 +26075,11 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "organizations",
+    feature = "users"
+))]
 model! {
     /// `Organization`.
     pub struct Organization {
@@ -28407,6 +26098,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 string_enum! {
     /// `OrganizationAccessLevelEnum`.
     pub enum OrganizationAccessLevelEnum {
@@ -28421,20 +26113,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `OrganizationAccessLevelEnumWithNull`.
-    pub enum OrganizationAccessLevelEnumWithNull {
-        /// `none`.
-        None = "none",
-        /// `readonly`.
-        Readonly = "readonly",
-        /// `limited`.
-        Limited = "limited",
-        /// `full`.
-        Full = "full",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `OrganizationAccessLevelEnumWithNull`: the same fields as [`OrganizationAccessLevelEnum`].
+pub type OrganizationAccessLevelEnumWithNull = OrganizationAccessLevelEnum;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationAllConnectionPost`.
     pub struct OrganizationAllConnectionPost {
@@ -28457,6 +26140,11 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "organizations",
+    feature = "users"
+))]
 model! {
     /// `OrganizationBranding`.
     pub struct OrganizationBranding {
@@ -28467,6 +26155,11 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "organizations",
+    feature = "users"
+))]
 model! {
     /// `OrganizationBrandingColors`.
     pub struct OrganizationBrandingColors {
@@ -28477,6 +26170,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationClientGrant`.
     pub struct OrganizationClientGrant {
@@ -28495,6 +26189,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationConnection`.
     pub struct OrganizationConnection {
@@ -28511,6 +26206,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationConnectionInformation`.
     pub struct OrganizationConnectionInformation {
@@ -28521,6 +26217,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationDiscoveryDomain`.
     pub struct OrganizationDiscoveryDomain {
@@ -28539,6 +26236,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 string_enum! {
     /// `OrganizationDiscoveryDomainStatus`.
     pub enum OrganizationDiscoveryDomainStatus {
@@ -28549,22 +26247,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `OrganizationEnabledConnection`.
-    pub struct OrganizationEnabledConnection {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `OrganizationEnabledConnection`: the same fields as [`OrganizationConnection`].
+pub type OrganizationEnabledConnection = OrganizationConnection;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationInvitation`.
     pub struct OrganizationInvitation {
@@ -28597,6 +26284,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationInvitationInvitee`.
     pub struct OrganizationInvitationInvitee {
@@ -28605,6 +26293,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationInvitationInviter`.
     pub struct OrganizationInvitationInviter {
@@ -28613,6 +26302,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationMember`.
     pub struct OrganizationMember {
@@ -28629,6 +26319,7 @@ model! {
     }
 }
 
+#[cfg(feature = "organizations")]
 model! {
     /// `OrganizationMemberRole`.
     pub struct OrganizationMemberRole {
@@ -28639,9 +26330,19 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "organizations",
+    feature = "users"
+))]
 /// `OrganizationMetadata`.
 pub type OrganizationMetadata = std::collections::BTreeMap<String, String>;
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "clients",
+    feature = "organizations"
+))]
 string_enum! {
     /// `OrganizationUsageEnum`.
     pub enum OrganizationUsageEnum {
@@ -28654,6 +26355,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `PartialGroupsEnum`.
     pub enum PartialGroupsEnum {
@@ -28678,6 +26380,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PartialPhoneTemplateContent`.
     pub struct PartialPhoneTemplateContent {
@@ -28688,6 +26391,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `PasswordCharacterTypeEnum`.
     pub enum PasswordCharacterTypeEnum {
@@ -28702,6 +26406,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `PasswordCharacterTypeRulePolicyEnum`.
     pub enum PasswordCharacterTypeRulePolicyEnum {
@@ -28712,6 +26417,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `PasswordDefaultDictionariesEnum`.
     pub enum PasswordDefaultDictionariesEnum {
@@ -28722,16 +26428,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `PasswordIdenticalCharactersPolicyEnum`.
-    pub enum PasswordIdenticalCharactersPolicyEnum {
-        /// `allow`.
-        Allow = "allow",
-        /// `block`.
-        Block = "block",
-    }
-}
+#[cfg(feature = "connections")]
+/// `PasswordIdenticalCharactersPolicyEnum`: the same fields as [`ConnectionSignupBehaviorEnum`].
+pub type PasswordIdenticalCharactersPolicyEnum = ConnectionSignupBehaviorEnum;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `PasswordMaxLengthExceededPolicyEnum`.
     pub enum PasswordMaxLengthExceededPolicyEnum {
@@ -28742,16 +26443,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `PasswordSequentialCharactersPolicyEnum`.
-    pub enum PasswordSequentialCharactersPolicyEnum {
-        /// `allow`.
-        Allow = "allow",
-        /// `block`.
-        Block = "block",
-    }
-}
+#[cfg(feature = "connections")]
+/// `PasswordSequentialCharactersPolicyEnum`: the same fields as [`ConnectionSignupBehaviorEnum`].
+pub type PasswordSequentialCharactersPolicyEnum = ConnectionSignupBehaviorEnum;
 
+#[cfg(feature = "clients")]
 model! {
     /// `PatchClientCredentialRequestContent`.
     pub struct PatchClientCredentialRequestContent {
@@ -28760,40 +26456,15 @@ model! {
     }
 }
 
-model! {
-    /// `PatchClientCredentialResponseContent`.
-    pub struct PatchClientCredentialResponseContent {
-        /// `alg`.
-        alg: ClientCredentialAlgorithmEnum = "alg",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `credential_type`.
-        credential_type: ClientCredentialTypeEnum = "credential_type",
-        /// `expires_at`.
-        expires_at: String = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `kid`.
-        kid: String = "kid",
-        /// `name`.
-        name: String = "name",
-        /// `subject_dn`.
-        subject_dn: String = "subject_dn",
-        /// `thumbprint_sha256`.
-        thumbprint_sha256: String = "thumbprint_sha256",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "clients")]
+/// `PatchClientCredentialResponseContent`: the same fields as [`ClientCredential`].
+pub type PatchClientCredentialResponseContent = ClientCredential;
 
-model! {
-    /// `PatchSupplementalSignalsResponseContent`.
-    pub struct PatchSupplementalSignalsResponseContent {
-        /// `akamai_enabled`.
-        akamai_enabled: bool = "akamai_enabled",
-    }
-}
+#[cfg(feature = "supplemental-signals")]
+/// `PatchSupplementalSignalsResponseContent`: the same fields as [`GetSupplementalSignalsResponseContent`].
+pub type PatchSupplementalSignalsResponseContent = GetSupplementalSignalsResponseContent;
 
+#[cfg(any(feature = "roles", feature = "users"))]
 model! {
     /// `PermissionRequestPayload`.
     pub struct PermissionRequestPayload {
@@ -28804,6 +26475,7 @@ model! {
     }
 }
 
+#[cfg(feature = "roles")]
 model! {
     /// `PermissionsResponsePayload`.
     pub struct PermissionsResponsePayload {
@@ -28818,6 +26490,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `PhoneAttribute`.
     pub struct PhoneAttribute {
@@ -28830,6 +26503,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `PhoneProviderChannelEnum`.
     pub enum PhoneProviderChannelEnum {
@@ -28838,6 +26512,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PhoneProviderConfiguration`.
     pub struct PhoneProviderConfiguration {
@@ -28852,9 +26527,11 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 /// `PhoneProviderCredentials`.
 pub type PhoneProviderCredentials = serde_json::Value;
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `PhoneProviderDeliveryMethodEnum`.
     pub enum PhoneProviderDeliveryMethodEnum {
@@ -28865,6 +26542,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `PhoneProviderNameEnum`.
     pub enum PhoneProviderNameEnum {
@@ -28875,6 +26553,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PhoneProviderSchemaMasked`.
     pub struct PhoneProviderSchemaMasked {
@@ -28897,6 +26576,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PhoneTemplate`.
     pub struct PhoneTemplate {
@@ -28917,6 +26597,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PhoneTemplateBody`.
     pub struct PhoneTemplateBody {
@@ -28927,6 +26608,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 model! {
     /// `PhoneTemplateContent`.
     pub struct PhoneTemplateContent {
@@ -28939,6 +26621,7 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 string_enum! {
     /// `PhoneTemplateNotificationTypeEnum`.
     pub enum PhoneTemplateNotificationTypeEnum {
@@ -28955,6 +26638,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `PostClientCredentialRequestContent`.
     pub struct PostClientCredentialRequestContent {
@@ -28977,32 +26661,11 @@ model! {
     }
 }
 
-model! {
-    /// `PostClientCredentialResponseContent`.
-    pub struct PostClientCredentialResponseContent {
-        /// `alg`.
-        alg: ClientCredentialAlgorithmEnum = "alg",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `credential_type`.
-        credential_type: ClientCredentialTypeEnum = "credential_type",
-        /// `expires_at`.
-        expires_at: String = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `kid`.
-        kid: String = "kid",
-        /// `name`.
-        name: String = "name",
-        /// `subject_dn`.
-        subject_dn: String = "subject_dn",
-        /// `thumbprint_sha256`.
-        thumbprint_sha256: String = "thumbprint_sha256",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "clients")]
+/// `PostClientCredentialResponseContent`: the same fields as [`ClientCredential`].
+pub type PostClientCredentialResponseContent = ClientCredential;
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `PostConnectionKeysAlgEnum`.
     pub enum PostConnectionKeysAlgEnum {
@@ -29023,6 +26686,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `PostConnectionKeysRequestContent`.
     pub struct PostConnectionKeysRequestContent {
@@ -29031,9 +26695,11 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 /// `PostConnectionsKeysResponseContent`.
 pub type PostConnectionsKeysResponseContent = Vec<serde_json::Map<String, serde_json::Value>>;
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `PreferredAuthenticationMethodEnum`.
     pub enum PreferredAuthenticationMethodEnum {
@@ -29044,14 +26710,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `PreviewCimdMetadataRequestContent`.
-    pub struct PreviewCimdMetadataRequestContent {
-        /// `external_client_id` (required).
-        external_client_id: String = "external_client_id",
-    }
-}
+#[cfg(feature = "clients")]
+/// `PreviewCimdMetadataRequestContent`: the same fields as [`RegisterCimdClientRequestContent`].
+pub type PreviewCimdMetadataRequestContent = RegisterCimdClientRequestContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `PreviewCimdMetadataResponseContent`.
     pub struct PreviewCimdMetadataResponseContent {
@@ -29066,6 +26729,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `PromptGroupNameEnum`.
     pub enum PromptGroupNameEnum {
@@ -29144,176 +26808,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `PromptLanguageEnum`.
-    pub enum PromptLanguageEnum {
-        /// `am`.
-        Am = "am",
-        /// `ar`.
-        Ar = "ar",
-        /// `ar-EG`.
-        ArEg = "ar-EG",
-        /// `ar-SA`.
-        ArSa = "ar-SA",
-        /// `az`.
-        Az = "az",
-        /// `bg`.
-        Bg = "bg",
-        /// `bn`.
-        Bn = "bn",
-        /// `bs`.
-        Bs = "bs",
-        /// `ca-ES`.
-        CaEs = "ca-ES",
-        /// `cnr`.
-        Cnr = "cnr",
-        /// `cs`.
-        Cs = "cs",
-        /// `cy`.
-        Cy = "cy",
-        /// `da`.
-        Da = "da",
-        /// `de`.
-        De = "de",
-        /// `el`.
-        El = "el",
-        /// `en`.
-        En = "en",
-        /// `en-CA`.
-        EnCa = "en-CA",
-        /// `es`.
-        Es = "es",
-        /// `es-419`.
-        Es419 = "es-419",
-        /// `es-AR`.
-        EsAr = "es-AR",
-        /// `es-MX`.
-        EsMx = "es-MX",
-        /// `et`.
-        Et = "et",
-        /// `eu-ES`.
-        EuEs = "eu-ES",
-        /// `fa`.
-        Fa = "fa",
-        /// `fi`.
-        Fi = "fi",
-        /// `fr`.
-        Fr = "fr",
-        /// `fr-CA`.
-        FrCa = "fr-CA",
-        /// `fr-FR`.
-        FrFr = "fr-FR",
-        /// `gl-ES`.
-        GlEs = "gl-ES",
-        /// `gu`.
-        Gu = "gu",
-        /// `he`.
-        He = "he",
-        /// `hi`.
-        Hi = "hi",
-        /// `hr`.
-        Hr = "hr",
-        /// `hu`.
-        Hu = "hu",
-        /// `hy`.
-        Hy = "hy",
-        /// `id`.
-        Id = "id",
-        /// `is`.
-        Is = "is",
-        /// `it`.
-        It = "it",
-        /// `ja`.
-        Ja = "ja",
-        /// `ka`.
-        Ka = "ka",
-        /// `kk`.
-        Kk = "kk",
-        /// `kn`.
-        Kn = "kn",
-        /// `ko`.
-        Ko = "ko",
-        /// `lt`.
-        Lt = "lt",
-        /// `lv`.
-        Lv = "lv",
-        /// `mk`.
-        Mk = "mk",
-        /// `ml`.
-        Ml = "ml",
-        /// `mn`.
-        Mn = "mn",
-        /// `mr`.
-        Mr = "mr",
-        /// `ms`.
-        Ms = "ms",
-        /// `my`.
-        My = "my",
-        /// `nb`.
-        Nb = "nb",
-        /// `nl`.
-        Nl = "nl",
-        /// `nn`.
-        Nn = "nn",
-        /// `no`.
-        No = "no",
-        /// `pa`.
-        Pa = "pa",
-        /// `pl`.
-        Pl = "pl",
-        /// `pt`.
-        Pt = "pt",
-        /// `pt-BR`.
-        PtBr = "pt-BR",
-        /// `pt-PT`.
-        PtPt = "pt-PT",
-        /// `ro`.
-        Ro = "ro",
-        /// `ru`.
-        Ru = "ru",
-        /// `sk`.
-        Sk = "sk",
-        /// `sl`.
-        Sl = "sl",
-        /// `so`.
-        So = "so",
-        /// `sq`.
-        Sq = "sq",
-        /// `sr`.
-        Sr = "sr",
-        /// `sv`.
-        Sv = "sv",
-        /// `sw`.
-        Sw = "sw",
-        /// `ta`.
-        Ta = "ta",
-        /// `te`.
-        Te = "te",
-        /// `th`.
-        Th = "th",
-        /// `tl`.
-        Tl = "tl",
-        /// `tr`.
-        Tr = "tr",
-        /// `uk`.
-        Uk = "uk",
-        /// `ur`.
-        Ur = "ur",
-        /// `vi`.
-        Vi = "vi",
-        /// `zgh`.
-        Zgh = "zgh",
-        /// `zh-CN`.
-        ZhCn = "zh-CN",
-        /// `zh-HK`.
-        ZhHk = "zh-HK",
-        /// `zh-MO`.
-        ZhMo = "zh-MO",
-        /// `zh-TW`.
-        ZhTw = "zh-TW",
-    }
-}
+#[cfg(feature = "full")]
+/// `PromptLanguageEnum`: the same fields as [`SupportedLocales`].
+pub type PromptLanguageEnum = SupportedLocales;
 
+#[cfg(feature = "clients")]
 model! {
     /// `PublicKeyCredential`.
     pub struct PublicKeyCredential {
@@ -29334,18 +26833,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `PublicKeyCredentialAlgorithmEnum`.
-    pub enum PublicKeyCredentialAlgorithmEnum {
-        /// `RS256`.
-        Rs256 = "RS256",
-        /// `RS384`.
-        Rs384 = "RS384",
-        /// `PS256`.
-        Ps256 = "PS256",
-    }
-}
+#[cfg(feature = "clients")]
+/// `PublicKeyCredentialAlgorithmEnum`: the same fields as [`ClientCredentialAlgorithmEnum`].
+pub type PublicKeyCredentialAlgorithmEnum = ClientCredentialAlgorithmEnum;
 
+#[cfg(any(feature = "clients", feature = "device-credentials"))]
 string_enum! {
     /// `PublicKeyCredentialTypeEnum`.
     pub enum PublicKeyCredentialTypeEnum {
@@ -29354,12 +26846,15 @@ string_enum! {
     }
 }
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 /// `RefreshTokenDate`.
 pub type RefreshTokenDate = serde_json::Value;
 
+#[cfg(feature = "full")]
 /// `RefreshTokenDateObject`.
 pub type RefreshTokenDateObject = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 model! {
     /// `RefreshTokenDevice`.
     pub struct RefreshTokenDevice {
@@ -29378,6 +26873,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `RefreshTokenExpirationTypeEnum`.
     pub enum RefreshTokenExpirationTypeEnum {
@@ -29388,9 +26884,11 @@ string_enum! {
     }
 }
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 /// `RefreshTokenMetadata`.
 pub type RefreshTokenMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 model! {
     /// `RefreshTokenResourceServer`.
     pub struct RefreshTokenResourceServer {
@@ -29401,6 +26899,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 model! {
     /// `RefreshTokenResponseContent`.
     pub struct RefreshTokenResponseContent {
@@ -29431,6 +26930,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `RefreshTokenRotationTypeEnum`.
     pub enum RefreshTokenRotationTypeEnum {
@@ -29441,9 +26941,11 @@ string_enum! {
     }
 }
 
+#[cfg(any(feature = "refresh-tokens", feature = "users"))]
 /// `RefreshTokenSessionId`.
 pub type RefreshTokenSessionId = String;
 
+#[cfg(feature = "users")]
 model! {
     /// `RegenerateUsersRecoveryCodeResponseContent`.
     pub struct RegenerateUsersRecoveryCodeResponseContent {
@@ -29452,6 +26954,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `RegisterCimdClientRequestContent`.
     pub struct RegisterCimdClientRequestContent {
@@ -29460,6 +26963,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `RegisterCimdClientResponseContent`.
     pub struct RegisterCimdClientResponseContent {
@@ -29472,6 +26976,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ReplaceSynchronizedGroupsRequestContent`.
     pub struct ReplaceSynchronizedGroupsRequestContent {
@@ -29480,29 +26985,15 @@ model! {
     }
 }
 
+#[cfg(feature = "branding")]
 /// `ResetPhoneTemplateRequestContent`.
 pub type ResetPhoneTemplateRequestContent = serde_json::Value;
 
-model! {
-    /// `ResetPhoneTemplateResponseContent`.
-    pub struct ResetPhoneTemplateResponseContent {
-        /// `channel`.
-        channel: String = "channel",
-        /// `content` (required).
-        content: PhoneTemplateContent = "content",
-        /// `customizable`.
-        customizable: bool = "customizable",
-        /// `disabled` (required).
-        disabled: bool = "disabled",
-        /// `id` (required).
-        id: String = "id",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `type` (required).
-        r#type: PhoneTemplateNotificationTypeEnum = "type",
-    }
-}
+#[cfg(feature = "branding")]
+/// `ResetPhoneTemplateResponseContent`: the same fields as [`PhoneTemplate`].
+pub type ResetPhoneTemplateResponseContent = PhoneTemplate;
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServer`.
     pub struct ResourceServer {
@@ -29551,6 +27042,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerAuthorizationPolicy`.
     pub struct ResourceServerAuthorizationPolicy {
@@ -29559,6 +27051,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerConsentPolicyEnum`.
     pub enum ResourceServerConsentPolicyEnum {
@@ -29567,6 +27060,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerProofOfPossession`.
     pub struct ResourceServerProofOfPossession {
@@ -29579,6 +27073,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerProofOfPossessionMechanismEnum`.
     pub enum ResourceServerProofOfPossessionMechanismEnum {
@@ -29589,6 +27084,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerProofOfPossessionRequiredForEnum`.
     pub enum ResourceServerProofOfPossessionRequiredForEnum {
@@ -29599,6 +27095,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerScope`.
     pub struct ResourceServerScope {
@@ -29609,6 +27106,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerSubjectTypeAuthorization`.
     pub struct ResourceServerSubjectTypeAuthorization {
@@ -29619,6 +27117,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerSubjectTypeAuthorizationClient`.
     pub struct ResourceServerSubjectTypeAuthorizationClient {
@@ -29627,6 +27126,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerSubjectTypeAuthorizationClientPolicyEnum`.
     pub enum ResourceServerSubjectTypeAuthorizationClientPolicyEnum {
@@ -29637,6 +27137,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerSubjectTypeAuthorizationUser`.
     pub struct ResourceServerSubjectTypeAuthorizationUser {
@@ -29645,6 +27146,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerSubjectTypeAuthorizationUserPolicyEnum`.
     pub enum ResourceServerSubjectTypeAuthorizationUserPolicyEnum {
@@ -29657,20 +27159,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `ResourceServerTokenDialectResponseEnum`.
-    pub enum ResourceServerTokenDialectResponseEnum {
-        /// `access_token`.
-        AccessToken = "access_token",
-        /// `access_token_authz`.
-        AccessTokenAuthz = "access_token_authz",
-        /// `rfc9068_profile`.
-        Rfc9068Profile = "rfc9068_profile",
-        /// `rfc9068_profile_authz`.
-        Rfc9068ProfileAuthz = "rfc9068_profile_authz",
-    }
-}
+#[cfg(feature = "resource-servers")]
+/// `ResourceServerTokenDialectResponseEnum`: the same fields as [`ResourceServerTokenDialectSchemaEnum`].
+pub type ResourceServerTokenDialectResponseEnum = ResourceServerTokenDialectSchemaEnum;
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerTokenDialectSchemaEnum`.
     pub enum ResourceServerTokenDialectSchemaEnum {
@@ -29685,6 +27178,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerTokenEncryption`.
     pub struct ResourceServerTokenEncryption {
@@ -29695,6 +27189,7 @@ model! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerTokenEncryptionAlgorithmEnum`.
     pub enum ResourceServerTokenEncryptionAlgorithmEnum {
@@ -29707,6 +27202,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 string_enum! {
     /// `ResourceServerTokenEncryptionFormatEnum`.
     pub enum ResourceServerTokenEncryptionFormatEnum {
@@ -29715,6 +27211,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `ResourceServerTokenEncryptionKey`.
     pub struct ResourceServerTokenEncryptionKey {
@@ -29729,9 +27226,11 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 /// `ResourceServerVerificationKeyPemCertificate`.
 pub type ResourceServerVerificationKeyPemCertificate = serde_json::Value;
 
+#[cfg(feature = "refresh-tokens")]
 model! {
     /// `RevokeRefreshTokensRequestContent`.
     pub struct RevokeRefreshTokensRequestContent {
@@ -29744,6 +27243,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `RevokeUserAccessRequestContent`.
     pub struct RevokeUserAccessRequestContent {
@@ -29754,16 +27254,11 @@ model! {
     }
 }
 
-model! {
-    /// `RevokedSigningKeysResponseContent`.
-    pub struct RevokedSigningKeysResponseContent {
-        /// `cert` (required).
-        cert: String = "cert",
-        /// `kid` (required).
-        kid: String = "kid",
-    }
-}
+#[cfg(feature = "keys")]
+/// `RevokedSigningKeysResponseContent`: the same fields as [`RotateSigningKeysResponseContent`].
+pub type RevokedSigningKeysResponseContent = RotateSigningKeysResponseContent;
 
+#[cfg(any(feature = "organizations", feature = "roles", feature = "users"))]
 model! {
     /// `Role`.
     pub struct Role {
@@ -29776,6 +27271,7 @@ model! {
     }
 }
 
+#[cfg(feature = "roles")]
 model! {
     /// `RoleUser`.
     pub struct RoleUser {
@@ -29790,6 +27286,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `RollbackActionModuleRequestContent`.
     pub struct RollbackActionModuleRequestContent {
@@ -29798,162 +27295,15 @@ model! {
     }
 }
 
-model! {
-    /// `RollbackActionModuleResponseContent`.
-    pub struct RollbackActionModuleResponseContent {
-        /// `actions_using_module_total`.
-        actions_using_module_total: i64 = "actions_using_module_total",
-        /// `all_changes_published`.
-        all_changes_published: bool = "all_changes_published",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionModuleDependency> = "dependencies",
-        /// `id`.
-        id: String = "id",
-        /// `latest_version`.
-        latest_version: ActionModuleVersionReference = "latest_version",
-        /// `latest_version_number`.
-        latest_version_number: i64 = "latest_version_number",
-        /// `name`.
-        name: String = "name",
-        /// `secrets`.
-        secrets: Vec<ActionModuleSecret> = "secrets",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `RollbackActionModuleResponseContent`: the same fields as [`GetActionModuleResponseContent`].
+pub type RollbackActionModuleResponseContent = GetActionModuleResponseContent;
 
-model! {
-    /// `RotateClientSecretResponseContent`.
-    pub struct RotateClientSecretResponseContent {
-        /// `addons`.
-        addons: ClientAddons = "addons",
-        /// `allowed_clients`.
-        allowed_clients: Vec<String> = "allowed_clients",
-        /// `allowed_logout_urls`.
-        allowed_logout_urls: Vec<String> = "allowed_logout_urls",
-        /// `allowed_origins`.
-        allowed_origins: Vec<String> = "allowed_origins",
-        /// `app_type`.
-        app_type: ClientAppTypeEnum = "app_type",
-        /// `async_approval_notification_channels`.
-        async_approval_notification_channels: ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration = "async_approval_notification_channels",
-        /// `callbacks`.
-        callbacks: Vec<String> = "callbacks",
-        /// `client_aliases`.
-        client_aliases: Vec<String> = "client_aliases",
-        /// `client_authentication_methods`.
-        client_authentication_methods: ClientAuthenticationMethod = "client_authentication_methods",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_metadata`.
-        client_metadata: ClientMetadata = "client_metadata",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `compliance_level`.
-        compliance_level: ClientComplianceLevelEnum = "compliance_level",
-        /// `cross_origin_authentication`.
-        cross_origin_authentication: bool = "cross_origin_authentication",
-        /// `cross_origin_loc`.
-        cross_origin_loc: String = "cross_origin_loc",
-        /// `custom_login_page`.
-        custom_login_page: String = "custom_login_page",
-        /// `custom_login_page_on`.
-        custom_login_page_on: bool = "custom_login_page_on",
-        /// `custom_login_page_preview`.
-        custom_login_page_preview: String = "custom_login_page_preview",
-        /// `default_organization`.
-        default_organization: ClientDefaultOrganization = "default_organization",
-        /// `description`.
-        description: String = "description",
-        /// `encryption_key`.
-        encryption_key: ClientEncryptionKey = "encryption_key",
-        /// `express_configuration`.
-        express_configuration: ExpressConfiguration = "express_configuration",
-        /// `external_client_id`.
-        external_client_id: String = "external_client_id",
-        /// `external_metadata_created_by`.
-        external_metadata_created_by: ClientExternalMetadataCreatedByEnum = "external_metadata_created_by",
-        /// `external_metadata_type`.
-        external_metadata_type: ClientExternalMetadataTypeEnum = "external_metadata_type",
-        /// `form_template`.
-        form_template: String = "form_template",
-        /// `global`.
-        global: bool = "global",
-        /// `grant_types`.
-        grant_types: Vec<String> = "grant_types",
-        /// `initiate_login_uri`.
-        initiate_login_uri: String = "initiate_login_uri",
-        /// `is_first_party`.
-        is_first_party: bool = "is_first_party",
-        /// `is_token_endpoint_ip_header_trusted`.
-        is_token_endpoint_ip_header_trusted: bool = "is_token_endpoint_ip_header_trusted",
-        /// `jwks_uri`.
-        jwks_uri: String = "jwks_uri",
-        /// `jwt_configuration`.
-        jwt_configuration: ClientJwtConfiguration = "jwt_configuration",
-        /// `logo_uri`.
-        logo_uri: String = "logo_uri",
-        /// `mobile`.
-        mobile: ClientMobile = "mobile",
-        /// `my_organization_configuration`.
-        my_organization_configuration: ClientMyOrganizationResponseConfiguration = "my_organization_configuration",
-        /// `name`.
-        name: String = "name",
-        /// `native_social_login`.
-        native_social_login: serde_json::Value = "native_social_login",
-        /// `oidc_conformant`.
-        oidc_conformant: bool = "oidc_conformant",
-        /// `oidc_logout`.
-        oidc_logout: ClientOIDCBackchannelLogoutSettings = "oidc_logout",
-        /// `organization_discovery_methods`.
-        organization_discovery_methods: Vec<ClientOrganizationDiscoveryEnum> = "organization_discovery_methods",
-        /// `organization_require_behavior`.
-        organization_require_behavior: ClientOrganizationRequireBehaviorEnum = "organization_require_behavior",
-        /// `organization_usage`.
-        organization_usage: ClientOrganizationUsageEnum = "organization_usage",
-        /// `par_request_expiry`.
-        par_request_expiry: i64 = "par_request_expiry",
-        /// `redirection_policy`.
-        redirection_policy: ClientRedirectionPolicyEnum = "redirection_policy",
-        /// `refresh_token`.
-        refresh_token: ClientRefreshTokenConfiguration = "refresh_token",
-        /// `require_proof_of_possession`.
-        require_proof_of_possession: bool = "require_proof_of_possession",
-        /// `require_pushed_authorization_requests`.
-        require_pushed_authorization_requests: bool = "require_pushed_authorization_requests",
-        /// `resource_server_identifier`.
-        resource_server_identifier: String = "resource_server_identifier",
-        /// `session_transfer`.
-        session_transfer: ClientSessionTransferConfiguration = "session_transfer",
-        /// `signed_request_object`.
-        signed_request_object: ClientSignedRequestObjectWithCredentialId = "signed_request_object",
-        /// `signing_keys`.
-        signing_keys: ClientSigningKeys = "signing_keys",
-        /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
-        skip_non_verifiable_callback_uri_confirmation_prompt: bool = "skip_non_verifiable_callback_uri_confirmation_prompt",
-        /// `sso`.
-        sso: bool = "sso",
-        /// `sso_disabled`.
-        sso_disabled: bool = "sso_disabled",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `third_party_security_mode`.
-        third_party_security_mode: ClientThirdPartySecurityModeEnum = "third_party_security_mode",
-        /// `token_endpoint_auth_method`.
-        token_endpoint_auth_method: ClientTokenEndpointAuthMethodEnum = "token_endpoint_auth_method",
-        /// `token_exchange`.
-        token_exchange: ClientTokenExchangeConfiguration = "token_exchange",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-        /// `web_origins`.
-        web_origins: Vec<String> = "web_origins",
-    }
-}
+#[cfg(feature = "clients")]
+/// `RotateClientSecretResponseContent`: the same fields as [`Client`].
+pub type RotateClientSecretResponseContent = Client;
 
+#[cfg(feature = "connections")]
 model! {
     /// `RotateConnectionKeysRequestContent`.
     pub struct RotateConnectionKeysRequestContent {
@@ -29962,26 +27312,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `RotateConnectionKeysSigningAlgEnum`.
-    pub enum RotateConnectionKeysSigningAlgEnum {
-        /// `RS256`.
-        Rs256 = "RS256",
-        /// `RS384`.
-        Rs384 = "RS384",
-        /// `RS512`.
-        Rs512 = "RS512",
-        /// `PS256`.
-        Ps256 = "PS256",
-        /// `PS384`.
-        Ps384 = "PS384",
-        /// `ES256`.
-        Es256 = "ES256",
-        /// `ES384`.
-        Es384 = "ES384",
-    }
-}
+#[cfg(feature = "connections")]
+/// `RotateConnectionKeysSigningAlgEnum`: the same fields as [`PostConnectionKeysAlgEnum`].
+pub type RotateConnectionKeysSigningAlgEnum = PostConnectionKeysAlgEnum;
 
+#[cfg(feature = "connections")]
 model! {
     /// `RotateConnectionsKeysResponseContent`.
     pub struct RotateConnectionsKeysResponseContent {
@@ -30006,6 +27341,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `RotateSigningKeysResponseContent`.
     pub struct RotateSigningKeysResponseContent {
@@ -30016,6 +27352,7 @@ model! {
     }
 }
 
+#[cfg(feature = "rules")]
 model! {
     /// `Rule`.
     pub struct Rule {
@@ -30026,7 +27363,7 @@ model! {
         /// `name`.
         name: String = "name",
         /// `order`.
-        order: f64 = "order",
+        order: serde_json::Number = "order",
         /// `script`.
         script: String = "script",
         /// `stage`.
@@ -30034,6 +27371,7 @@ model! {
     }
 }
 
+#[cfg(feature = "rules-configs")]
 model! {
     /// `RulesConfig`.
     pub struct RulesConfig {
@@ -30042,6 +27380,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "connections-scim-configurations"))]
 model! {
     /// `ScimConfiguration`.
     pub struct ScimConfiguration {
@@ -30064,6 +27403,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "connections", feature = "connections-scim-configurations"))]
 model! {
     /// `ScimMappingItem`.
     pub struct ScimMappingItem {
@@ -30074,6 +27414,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `ScimTokenItem`.
     pub struct ScimTokenItem {
@@ -30090,6 +27431,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `ScreenGroupNameEnum`.
     pub enum ScreenGroupNameEnum {
@@ -30274,6 +27616,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `SearchEngineVersionsEnum`.
     pub enum SearchEngineVersionsEnum {
@@ -30286,6 +27629,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfile`.
     pub struct SelfServiceProfile {
@@ -30310,6 +27654,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 string_enum! {
     /// `SelfServiceProfileAllowedStrategyEnum`.
     pub enum SelfServiceProfileAllowedStrategyEnum {
@@ -30336,6 +27681,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileBranding`.
     pub struct SelfServiceProfileBranding {
@@ -30346,6 +27692,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileBrandingColors`.
     pub struct SelfServiceProfileBrandingColors {
@@ -30354,16 +27701,11 @@ model! {
     }
 }
 
-model! {
-    /// `SelfServiceProfileBrandingProperties`.
-    pub struct SelfServiceProfileBrandingProperties {
-        /// `colors`.
-        colors: SelfServiceProfileBrandingColors = "colors",
-        /// `logo_url`.
-        logo_url: String = "logo_url",
-    }
-}
+#[cfg(feature = "self-service-profiles")]
+/// `SelfServiceProfileBrandingProperties`: the same fields as [`SelfServiceProfileBranding`].
+pub type SelfServiceProfileBrandingProperties = SelfServiceProfileBranding;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `SelfServiceProfileCustomTextLanguageEnum`.
     pub enum SelfServiceProfileCustomTextLanguageEnum {
@@ -30372,6 +27714,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `SelfServiceProfileCustomTextPageEnum`.
     pub enum SelfServiceProfileCustomTextPageEnum {
@@ -30380,9 +27723,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 /// `SelfServiceProfileDescription`.
 pub type SelfServiceProfileDescription = String;
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketConnectionConfig`.
     pub struct SelfServiceProfileSsoTicketConnectionConfig {
@@ -30401,6 +27746,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketConnectionOptions`.
     pub struct SelfServiceProfileSsoTicketConnectionOptions {
@@ -30413,6 +27759,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketDomainAliasesConfig`.
     pub struct SelfServiceProfileSsoTicketDomainAliasesConfig {
@@ -30423,18 +27770,12 @@ model! {
     }
 }
 
-string_enum! {
-    /// `SelfServiceProfileSsoTicketDomainVerificationEnum`.
-    pub enum SelfServiceProfileSsoTicketDomainVerificationEnum {
-        /// `none`.
-        None = "none",
-        /// `optional`.
-        Optional = "optional",
-        /// `required`.
-        Required = "required",
-    }
-}
+#[cfg(feature = "self-service-profiles")]
+/// `SelfServiceProfileSsoTicketDomainVerificationEnum`: the same fields as [`ConnectionProfileOrganizationShowAsButtonEnum`].
+pub type SelfServiceProfileSsoTicketDomainVerificationEnum =
+    ConnectionProfileOrganizationShowAsButtonEnum;
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketEnabledFeatures`.
     pub struct SelfServiceProfileSsoTicketEnabledFeatures {
@@ -30447,6 +27788,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketEnabledOrganization`.
     pub struct SelfServiceProfileSsoTicketEnabledOrganization {
@@ -30459,6 +27801,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketGoogleWorkspaceConfig`.
     pub struct SelfServiceProfileSsoTicketGoogleWorkspaceConfig {
@@ -30467,6 +27810,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 string_enum! {
     /// `SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum`.
     pub enum SelfServiceProfileSsoTicketIdpInitiatedClientProtocolEnum {
@@ -30479,6 +27823,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketIdpInitiatedOptions`.
     pub struct SelfServiceProfileSsoTicketIdpInitiatedOptions {
@@ -30493,6 +27838,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileSsoTicketProvisioningConfig`.
     pub struct SelfServiceProfileSsoTicketProvisioningConfig {
@@ -30505,6 +27851,7 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 string_enum! {
     /// `SelfServiceProfileSsoTicketProvisioningScopeEnum`.
     pub enum SelfServiceProfileSsoTicketProvisioningScopeEnum {
@@ -30531,6 +27878,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `SelfServiceProfileUserAttribute`.
     pub struct SelfServiceProfileUserAttribute {
@@ -30543,9 +27891,11 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 /// `SelfServiceProfileUserAttributes`.
 pub type SelfServiceProfileUserAttributes = Vec<SelfServiceProfileUserAttribute>;
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionAuthenticationSignal`.
     pub struct SessionAuthenticationSignal {
@@ -30558,6 +27908,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionAuthenticationSignals`.
     pub struct SessionAuthenticationSignals {
@@ -30566,6 +27917,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionClientMetadata`.
     pub struct SessionClientMetadata {
@@ -30574,6 +27926,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionCookieMetadata`.
     pub struct SessionCookieMetadata {
@@ -30582,6 +27935,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 string_enum! {
     /// `SessionCookieMetadataModeEnum`.
     pub enum SessionCookieMetadataModeEnum {
@@ -30592,6 +27946,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tenants")]
 string_enum! {
     /// `SessionCookieModeEnum`.
     pub enum SessionCookieModeEnum {
@@ -30602,6 +27957,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `SessionCookieSchema`.
     pub struct SessionCookieSchema {
@@ -30610,9 +27966,11 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 /// `SessionDate`.
 pub type SessionDate = serde_json::Value;
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionDeviceMetadata`.
     pub struct SessionDeviceMetadata {
@@ -30631,12 +27989,15 @@ model! {
     }
 }
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 /// `SessionIp`.
 pub type SessionIp = String;
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 /// `SessionMetadata`.
 pub type SessionMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "sessions", feature = "users"))]
 model! {
     /// `SessionResponseContent`.
     pub struct SessionResponseContent {
@@ -30669,6 +28030,7 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `SetCustomSigningKeysRequestContent`.
     pub struct SetCustomSigningKeysRequestContent {
@@ -30677,14 +28039,11 @@ model! {
     }
 }
 
-model! {
-    /// `SetCustomSigningKeysResponseContent`.
-    pub struct SetCustomSigningKeysResponseContent {
-        /// `keys`.
-        keys: Vec<CustomSigningKeyJWK> = "keys",
-    }
-}
+#[cfg(feature = "keys")]
+/// `SetCustomSigningKeysResponseContent`: the same fields as [`GetCustomSigningKeysResponseContent`].
+pub type SetCustomSigningKeysResponseContent = GetCustomSigningKeysResponseContent;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `SetDefaultCustomDomainRequestContent`.
     pub struct SetDefaultCustomDomainRequestContent {
@@ -30693,6 +28052,7 @@ model! {
     }
 }
 
+#[cfg(feature = "email-templates")]
 model! {
     /// `SetEmailTemplateRequestContent`.
     pub struct SetEmailTemplateRequestContent {
@@ -30713,34 +28073,15 @@ model! {
         /// `template` (required).
         template: EmailTemplateNameEnum = "template",
         /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
+        url_lifetime_in_seconds: serde_json::Number = "urlLifetimeInSeconds",
     }
 }
 
-model! {
-    /// `SetEmailTemplateResponseContent`.
-    pub struct SetEmailTemplateResponseContent {
-        /// `body` (required).
-        body: String = "body",
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-        /// `from` (required).
-        from: String = "from",
-        /// `includeEmailInRedirect`.
-        include_email_in_redirect: bool = "includeEmailInRedirect",
-        /// `resultUrl`.
-        result_url: String = "resultUrl",
-        /// `subject` (required).
-        subject: String = "subject",
-        /// `syntax` (required).
-        syntax: String = "syntax",
-        /// `template` (required).
-        template: EmailTemplateNameEnum = "template",
-        /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
-    }
-}
+#[cfg(feature = "email-templates")]
+/// `SetEmailTemplateResponseContent`: the same fields as [`SetEmailTemplateRequestContent`].
+pub type SetEmailTemplateResponseContent = SetEmailTemplateRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorDuoSettingsRequestContent`.
     pub struct SetGuardianFactorDuoSettingsRequestContent {
@@ -30753,18 +28094,11 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorDuoSettingsResponseContent`.
-    pub struct SetGuardianFactorDuoSettingsResponseContent {
-        /// `host`.
-        host: String = "host",
-        /// `ikey`.
-        ikey: String = "ikey",
-        /// `skey`.
-        skey: Secret = "skey",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorDuoSettingsResponseContent`: the same fields as [`SetGuardianFactorDuoSettingsRequestContent`].
+pub type SetGuardianFactorDuoSettingsResponseContent = SetGuardianFactorDuoSettingsRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorPhoneMessageTypesRequestContent`.
     pub struct SetGuardianFactorPhoneMessageTypesRequestContent {
@@ -30773,34 +28107,22 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorPhoneMessageTypesResponseContent`.
-    pub struct SetGuardianFactorPhoneMessageTypesResponseContent {
-        /// `message_types`.
-        message_types: Vec<GuardianFactorPhoneFactorMessageTypeEnum> = "message_types",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorPhoneMessageTypesResponseContent`: the same fields as [`GetGuardianFactorPhoneMessageTypesResponseContent`].
+pub type SetGuardianFactorPhoneMessageTypesResponseContent =
+    GetGuardianFactorPhoneMessageTypesResponseContent;
 
-model! {
-    /// `SetGuardianFactorPhoneTemplatesRequestContent`.
-    pub struct SetGuardianFactorPhoneTemplatesRequestContent {
-        /// `enrollment_message` (required).
-        enrollment_message: String = "enrollment_message",
-        /// `verification_message` (required).
-        verification_message: String = "verification_message",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorPhoneTemplatesRequestContent`: the same fields as [`SetGuardianFactorSmsTemplatesRequestContent`].
+pub type SetGuardianFactorPhoneTemplatesRequestContent =
+    SetGuardianFactorSmsTemplatesRequestContent;
 
-model! {
-    /// `SetGuardianFactorPhoneTemplatesResponseContent`.
-    pub struct SetGuardianFactorPhoneTemplatesResponseContent {
-        /// `enrollment_message` (required).
-        enrollment_message: String = "enrollment_message",
-        /// `verification_message` (required).
-        verification_message: String = "verification_message",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorPhoneTemplatesResponseContent`: the same fields as [`SetGuardianFactorSmsTemplatesRequestContent`].
+pub type SetGuardianFactorPhoneTemplatesResponseContent =
+    SetGuardianFactorSmsTemplatesRequestContent;
 
+#[cfg(any(feature = "guardian", feature = "risk-assessments"))]
 model! {
     /// `SetGuardianFactorRequestContent`.
     pub struct SetGuardianFactorRequestContent {
@@ -30809,14 +28131,11 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorResponseContent`.
-    pub struct SetGuardianFactorResponseContent {
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorResponseContent`: the same fields as [`SetGuardianFactorRequestContent`].
+pub type SetGuardianFactorResponseContent = SetGuardianFactorRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorSmsTemplatesRequestContent`.
     pub struct SetGuardianFactorSmsTemplatesRequestContent {
@@ -30827,60 +28146,31 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorSmsTemplatesResponseContent`.
-    pub struct SetGuardianFactorSmsTemplatesResponseContent {
-        /// `enrollment_message` (required).
-        enrollment_message: String = "enrollment_message",
-        /// `verification_message` (required).
-        verification_message: String = "verification_message",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorSmsTemplatesResponseContent`: the same fields as [`SetGuardianFactorSmsTemplatesRequestContent`].
+pub type SetGuardianFactorSmsTemplatesResponseContent = SetGuardianFactorSmsTemplatesRequestContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPhoneRequestContent`.
-    pub struct SetGuardianFactorsProviderPhoneRequestContent {
-        /// `provider` (required).
-        provider: GuardianFactorsProviderSmsProviderEnum = "provider",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPhoneRequestContent`: the same fields as [`SetGuardianFactorsProviderSmsRequestContent`].
+pub type SetGuardianFactorsProviderPhoneRequestContent =
+    SetGuardianFactorsProviderSmsRequestContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPhoneResponseContent`.
-    pub struct SetGuardianFactorsProviderPhoneResponseContent {
-        /// `provider`.
-        provider: GuardianFactorsProviderSmsProviderEnum = "provider",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPhoneResponseContent`: the same fields as [`GetGuardianFactorsProviderSmsResponseContent`].
+pub type SetGuardianFactorsProviderPhoneResponseContent =
+    GetGuardianFactorsProviderSmsResponseContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPhoneTwilioRequestContent`.
-    pub struct SetGuardianFactorsProviderPhoneTwilioRequestContent {
-        /// `auth_token`.
-        auth_token: Secret = "auth_token",
-        /// `from`.
-        from: String = "from",
-        /// `messaging_service_sid`.
-        messaging_service_sid: String = "messaging_service_sid",
-        /// `sid`.
-        sid: String = "sid",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPhoneTwilioRequestContent`: the same fields as [`SetGuardianFactorsProviderSmsTwilioRequestContent`].
+pub type SetGuardianFactorsProviderPhoneTwilioRequestContent =
+    SetGuardianFactorsProviderSmsTwilioRequestContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPhoneTwilioResponseContent`.
-    pub struct SetGuardianFactorsProviderPhoneTwilioResponseContent {
-        /// `auth_token`.
-        auth_token: Secret = "auth_token",
-        /// `from`.
-        from: String = "from",
-        /// `messaging_service_sid`.
-        messaging_service_sid: String = "messaging_service_sid",
-        /// `sid`.
-        sid: String = "sid",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPhoneTwilioResponseContent`: the same fields as [`SetGuardianFactorsProviderSmsTwilioRequestContent`].
+pub type SetGuardianFactorsProviderPhoneTwilioResponseContent =
+    SetGuardianFactorsProviderSmsTwilioRequestContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderPushNotificationApnsRequestContent`.
     pub struct SetGuardianFactorsProviderPushNotificationApnsRequestContent {
@@ -30893,6 +28183,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderPushNotificationApnsResponseContent`.
     pub struct SetGuardianFactorsProviderPushNotificationApnsResponseContent {
@@ -30903,6 +28194,7 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderPushNotificationFcmRequestContent`.
     pub struct SetGuardianFactorsProviderPushNotificationFcmRequestContent {
@@ -30911,10 +28203,12 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 /// `SetGuardianFactorsProviderPushNotificationFcmResponseContent`.
 pub type SetGuardianFactorsProviderPushNotificationFcmResponseContent =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderPushNotificationFcmv1RequestContent`.
     pub struct SetGuardianFactorsProviderPushNotificationFcmv1RequestContent {
@@ -30923,10 +28217,12 @@ model! {
     }
 }
 
+#[cfg(feature = "guardian")]
 /// `SetGuardianFactorsProviderPushNotificationFcmv1ResponseContent`.
 pub type SetGuardianFactorsProviderPushNotificationFcmv1ResponseContent =
     serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderPushNotificationRequestContent`.
     pub struct SetGuardianFactorsProviderPushNotificationRequestContent {
@@ -30935,46 +28231,22 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorsProviderPushNotificationResponseContent`.
-    pub struct SetGuardianFactorsProviderPushNotificationResponseContent {
-        /// `provider`.
-        provider: GuardianFactorsProviderPushNotificationProviderDataEnum = "provider",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPushNotificationResponseContent`: the same fields as [`GetGuardianFactorsProviderPushNotificationResponseContent`].
+pub type SetGuardianFactorsProviderPushNotificationResponseContent =
+    GetGuardianFactorsProviderPushNotificationResponseContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPushNotificationSnsRequestContent`.
-    pub struct SetGuardianFactorsProviderPushNotificationSnsRequestContent {
-        /// `aws_access_key_id`.
-        aws_access_key_id: String = "aws_access_key_id",
-        /// `aws_region`.
-        aws_region: String = "aws_region",
-        /// `aws_secret_access_key`.
-        aws_secret_access_key: Secret = "aws_secret_access_key",
-        /// `sns_apns_platform_application_arn`.
-        sns_apns_platform_application_arn: String = "sns_apns_platform_application_arn",
-        /// `sns_gcm_platform_application_arn`.
-        sns_gcm_platform_application_arn: String = "sns_gcm_platform_application_arn",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPushNotificationSnsRequestContent`: the same fields as [`GetGuardianFactorsProviderSnsResponseContent`].
+pub type SetGuardianFactorsProviderPushNotificationSnsRequestContent =
+    GetGuardianFactorsProviderSnsResponseContent;
 
-model! {
-    /// `SetGuardianFactorsProviderPushNotificationSnsResponseContent`.
-    pub struct SetGuardianFactorsProviderPushNotificationSnsResponseContent {
-        /// `aws_access_key_id`.
-        aws_access_key_id: String = "aws_access_key_id",
-        /// `aws_region`.
-        aws_region: String = "aws_region",
-        /// `aws_secret_access_key`.
-        aws_secret_access_key: Secret = "aws_secret_access_key",
-        /// `sns_apns_platform_application_arn`.
-        sns_apns_platform_application_arn: String = "sns_apns_platform_application_arn",
-        /// `sns_gcm_platform_application_arn`.
-        sns_gcm_platform_application_arn: String = "sns_gcm_platform_application_arn",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderPushNotificationSnsResponseContent`: the same fields as [`GetGuardianFactorsProviderSnsResponseContent`].
+pub type SetGuardianFactorsProviderPushNotificationSnsResponseContent =
+    GetGuardianFactorsProviderSnsResponseContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderSmsRequestContent`.
     pub struct SetGuardianFactorsProviderSmsRequestContent {
@@ -30983,14 +28255,12 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorsProviderSmsResponseContent`.
-    pub struct SetGuardianFactorsProviderSmsResponseContent {
-        /// `provider`.
-        provider: GuardianFactorsProviderSmsProviderEnum = "provider",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderSmsResponseContent`: the same fields as [`GetGuardianFactorsProviderSmsResponseContent`].
+pub type SetGuardianFactorsProviderSmsResponseContent =
+    GetGuardianFactorsProviderSmsResponseContent;
 
+#[cfg(feature = "guardian")]
 model! {
     /// `SetGuardianFactorsProviderSmsTwilioRequestContent`.
     pub struct SetGuardianFactorsProviderSmsTwilioRequestContent {
@@ -31005,26 +28275,20 @@ model! {
     }
 }
 
-model! {
-    /// `SetGuardianFactorsProviderSmsTwilioResponseContent`.
-    pub struct SetGuardianFactorsProviderSmsTwilioResponseContent {
-        /// `auth_token`.
-        auth_token: Secret = "auth_token",
-        /// `from`.
-        from: String = "from",
-        /// `messaging_service_sid`.
-        messaging_service_sid: String = "messaging_service_sid",
-        /// `sid`.
-        sid: String = "sid",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `SetGuardianFactorsProviderSmsTwilioResponseContent`: the same fields as [`SetGuardianFactorsProviderSmsTwilioRequestContent`].
+pub type SetGuardianFactorsProviderSmsTwilioResponseContent =
+    SetGuardianFactorsProviderSmsTwilioRequestContent;
 
+#[cfg(feature = "guardian")]
 /// `SetGuardianPoliciesRequestContent`.
 pub type SetGuardianPoliciesRequestContent = Vec<MFAPolicyEnum>;
 
+#[cfg(feature = "guardian")]
 /// `SetGuardianPoliciesResponseContent`.
 pub type SetGuardianPoliciesResponseContent = Vec<MFAPolicyEnum>;
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `SetNetworkAclRequestContent`.
     pub struct SetNetworkAclRequestContent {
@@ -31033,35 +28297,21 @@ model! {
         /// `description` (required).
         description: String = "description",
         /// `priority`.
-        priority: f64 = "priority",
+        priority: serde_json::Number = "priority",
         /// `rule` (required).
         rule: NetworkAclRule = "rule",
     }
 }
 
-model! {
-    /// `SetNetworkAclsResponseContent`.
-    pub struct SetNetworkAclsResponseContent {
-        /// `active`.
-        active: bool = "active",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `priority`.
-        priority: f64 = "priority",
-        /// `rule`.
-        rule: NetworkAclRule = "rule",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "network-acls")]
+/// `SetNetworkAclsResponseContent`: the same fields as [`NetworkAclsResponseContent`].
+pub type SetNetworkAclsResponseContent = NetworkAclsResponseContent;
 
+#[cfg(feature = "prompts")]
 /// `SetPartialsRequestContent`.
 pub type SetPartialsRequestContent = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "rules-configs")]
 model! {
     /// `SetRulesConfigRequestContent`.
     pub struct SetRulesConfigRequestContent {
@@ -31070,6 +28320,7 @@ model! {
     }
 }
 
+#[cfg(feature = "rules-configs")]
 model! {
     /// `SetRulesConfigResponseContent`.
     pub struct SetRulesConfigResponseContent {
@@ -31080,13 +28331,16 @@ model! {
     }
 }
 
+#[cfg(feature = "self-service-profiles")]
 /// `SetSelfServiceProfileCustomTextRequestContent`.
 pub type SetSelfServiceProfileCustomTextRequestContent = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "self-service-profiles")]
 /// `SetSelfServiceProfileCustomTextResponseContent`.
 pub type SetSelfServiceProfileCustomTextResponseContent =
     std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "users")]
 model! {
     /// `SetUserAuthenticationMethodResponseContent`.
     pub struct SetUserAuthenticationMethodResponseContent {
@@ -31119,6 +28373,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `SetUserAuthenticationMethods`.
     pub struct SetUserAuthenticationMethods {
@@ -31137,12 +28392,15 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 /// `SetUserAuthenticationMethodsRequestContent`.
 pub type SetUserAuthenticationMethodsRequestContent = Vec<SetUserAuthenticationMethods>;
 
+#[cfg(feature = "prompts")]
 /// `SetsCustomTextsByLanguageRequestContent`.
 pub type SetsCustomTextsByLanguageRequestContent = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "clients", feature = "resource-servers"))]
 string_enum! {
     /// `SigningAlgorithmEnum`.
     pub enum SigningAlgorithmEnum {
@@ -31157,6 +28415,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "keys")]
 model! {
     /// `SigningKeys`.
     pub struct SigningKeys {
@@ -31187,9 +28446,11 @@ model! {
     }
 }
 
+#[cfg(feature = "keys")]
 /// `SigningKeysDate`.
 pub type SigningKeysDate = serde_json::Value;
 
+#[cfg(feature = "connections")]
 model! {
     /// `SignupSchema`.
     pub struct SignupSchema {
@@ -31198,6 +28459,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `SignupStatusEnum`.
     pub enum SignupStatusEnum {
@@ -31210,6 +28472,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `SignupVerification`.
     pub struct SignupVerification {
@@ -31218,6 +28481,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `SignupVerified`.
     pub struct SignupVerified {
@@ -31228,6 +28492,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 string_enum! {
     /// `SupportedLocales`.
     pub enum SupportedLocales {
@@ -31398,12 +28663,15 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 /// `SuspiciousIPThrottlingAllowlist`.
 pub type SuspiciousIPThrottlingAllowlist = Vec<SuspiciousIPThrottlingAllowlistItem>;
 
+#[cfg(feature = "attack-protection")]
 /// `SuspiciousIPThrottlingAllowlistItem`.
 pub type SuspiciousIPThrottlingAllowlistItem = String;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `SuspiciousIPThrottlingPreLoginStage`.
     pub struct SuspiciousIPThrottlingPreLoginStage {
@@ -31414,16 +28682,11 @@ model! {
     }
 }
 
-model! {
-    /// `SuspiciousIPThrottlingPreUserRegistrationStage`.
-    pub struct SuspiciousIPThrottlingPreUserRegistrationStage {
-        /// `max_attempts`.
-        max_attempts: i64 = "max_attempts",
-        /// `rate`.
-        rate: i64 = "rate",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `SuspiciousIPThrottlingPreUserRegistrationStage`: the same fields as [`SuspiciousIPThrottlingPreLoginStage`].
+pub type SuspiciousIPThrottlingPreUserRegistrationStage = SuspiciousIPThrottlingPreLoginStage;
 
+#[cfg(feature = "attack-protection")]
 string_enum! {
     /// `SuspiciousIPThrottlingShieldsEnum`.
     pub enum SuspiciousIPThrottlingShieldsEnum {
@@ -31434,6 +28697,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `SuspiciousIPThrottlingStage`.
     pub struct SuspiciousIPThrottlingStage {
@@ -31444,6 +28708,10 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "connections",
+    feature = "connections-directory-provisionings"
+))]
 string_enum! {
     /// `SynchronizeGroupsEnum`.
     pub enum SynchronizeGroupsEnum {
@@ -31456,14 +28724,11 @@ string_enum! {
     }
 }
 
-model! {
-    /// `SynchronizedGroupPayload`.
-    pub struct SynchronizedGroupPayload {
-        /// `id` (required).
-        id: String = "id",
-    }
-}
+#[cfg(feature = "connections")]
+/// `SynchronizedGroupPayload`: the same fields as [`CredentialId`].
+pub type SynchronizedGroupPayload = CredentialId;
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantOIDCLogoutSettings`.
     pub struct TenantOIDCLogoutSettings {
@@ -31472,6 +28737,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsDeviceFlow`.
     pub struct TenantSettingsDeviceFlow {
@@ -31482,6 +28748,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 string_enum! {
     /// `TenantSettingsDeviceFlowCharset`.
     pub enum TenantSettingsDeviceFlowCharset {
@@ -31492,16 +28759,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `TenantSettingsDynamicClientRegistrationSecurityMode`.
-    pub enum TenantSettingsDynamicClientRegistrationSecurityMode {
-        /// `strict`.
-        Strict = "strict",
-        /// `permissive`.
-        Permissive = "permissive",
-    }
-}
+#[cfg(feature = "tenants")]
+/// `TenantSettingsDynamicClientRegistrationSecurityMode`: the same fields as [`ClientThirdPartySecurityModeEnum`].
+pub type TenantSettingsDynamicClientRegistrationSecurityMode = ClientThirdPartySecurityModeEnum;
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsErrorPage`.
     pub struct TenantSettingsErrorPage {
@@ -31514,6 +28776,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsFlags`.
     pub struct TenantSettingsFlags {
@@ -31578,6 +28841,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsGuardianPage`.
     pub struct TenantSettingsGuardianPage {
@@ -31588,6 +28852,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsMTLS`.
     pub struct TenantSettingsMTLS {
@@ -31596,16 +28861,11 @@ model! {
     }
 }
 
-model! {
-    /// `TenantSettingsPasswordPage`.
-    pub struct TenantSettingsPasswordPage {
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `html`.
-        html: String = "html",
-    }
-}
+#[cfg(feature = "tenants")]
+/// `TenantSettingsPasswordPage`: the same fields as [`TenantSettingsGuardianPage`].
+pub type TenantSettingsPasswordPage = TenantSettingsGuardianPage;
 
+#[cfg(feature = "tenants")]
 string_enum! {
     /// `TenantSettingsResourceParameterProfile`.
     pub enum TenantSettingsResourceParameterProfile {
@@ -31616,6 +28876,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "tenants")]
 model! {
     /// `TenantSettingsSessions`.
     pub struct TenantSettingsSessions {
@@ -31624,179 +28885,15 @@ model! {
     }
 }
 
-string_enum! {
-    /// `TenantSettingsSupportedLocalesEnum`.
-    pub enum TenantSettingsSupportedLocalesEnum {
-        /// `am`.
-        Am = "am",
-        /// `ar`.
-        Ar = "ar",
-        /// `ar-EG`.
-        ArEg = "ar-EG",
-        /// `ar-SA`.
-        ArSa = "ar-SA",
-        /// `az`.
-        Az = "az",
-        /// `bg`.
-        Bg = "bg",
-        /// `bn`.
-        Bn = "bn",
-        /// `bs`.
-        Bs = "bs",
-        /// `ca-ES`.
-        CaEs = "ca-ES",
-        /// `cnr`.
-        Cnr = "cnr",
-        /// `cs`.
-        Cs = "cs",
-        /// `cy`.
-        Cy = "cy",
-        /// `da`.
-        Da = "da",
-        /// `de`.
-        De = "de",
-        /// `el`.
-        El = "el",
-        /// `en`.
-        En = "en",
-        /// `en-CA`.
-        EnCa = "en-CA",
-        /// `es`.
-        Es = "es",
-        /// `es-419`.
-        Es419 = "es-419",
-        /// `es-AR`.
-        EsAr = "es-AR",
-        /// `es-MX`.
-        EsMx = "es-MX",
-        /// `et`.
-        Et = "et",
-        /// `eu-ES`.
-        EuEs = "eu-ES",
-        /// `fa`.
-        Fa = "fa",
-        /// `fi`.
-        Fi = "fi",
-        /// `fr`.
-        Fr = "fr",
-        /// `fr-CA`.
-        FrCa = "fr-CA",
-        /// `fr-FR`.
-        FrFr = "fr-FR",
-        /// `gl-ES`.
-        GlEs = "gl-ES",
-        /// `gu`.
-        Gu = "gu",
-        /// `he`.
-        He = "he",
-        /// `hi`.
-        Hi = "hi",
-        /// `hr`.
-        Hr = "hr",
-        /// `hu`.
-        Hu = "hu",
-        /// `hy`.
-        Hy = "hy",
-        /// `id`.
-        Id = "id",
-        /// `is`.
-        Is = "is",
-        /// `it`.
-        It = "it",
-        /// `ja`.
-        Ja = "ja",
-        /// `ka`.
-        Ka = "ka",
-        /// `kk`.
-        Kk = "kk",
-        /// `kn`.
-        Kn = "kn",
-        /// `ko`.
-        Ko = "ko",
-        /// `lt`.
-        Lt = "lt",
-        /// `lv`.
-        Lv = "lv",
-        /// `mk`.
-        Mk = "mk",
-        /// `ml`.
-        Ml = "ml",
-        /// `mn`.
-        Mn = "mn",
-        /// `mr`.
-        Mr = "mr",
-        /// `ms`.
-        Ms = "ms",
-        /// `my`.
-        My = "my",
-        /// `nb`.
-        Nb = "nb",
-        /// `nl`.
-        Nl = "nl",
-        /// `nn`.
-        Nn = "nn",
-        /// `no`.
-        No = "no",
-        /// `pa`.
-        Pa = "pa",
-        /// `pl`.
-        Pl = "pl",
-        /// `pt`.
-        Pt = "pt",
-        /// `pt-BR`.
-        PtBr = "pt-BR",
-        /// `pt-PT`.
-        PtPt = "pt-PT",
-        /// `ro`.
-        Ro = "ro",
-        /// `ru`.
-        Ru = "ru",
-        /// `sk`.
-        Sk = "sk",
-        /// `sl`.
-        Sl = "sl",
-        /// `so`.
-        So = "so",
-        /// `sq`.
-        Sq = "sq",
-        /// `sr`.
-        Sr = "sr",
-        /// `sv`.
-        Sv = "sv",
-        /// `sw`.
-        Sw = "sw",
-        /// `ta`.
-        Ta = "ta",
-        /// `te`.
-        Te = "te",
-        /// `th`.
-        Th = "th",
-        /// `tl`.
-        Tl = "tl",
-        /// `tr`.
-        Tr = "tr",
-        /// `uk`.
-        Uk = "uk",
-        /// `ur`.
-        Ur = "ur",
-        /// `vi`.
-        Vi = "vi",
-        /// `zgh`.
-        Zgh = "zgh",
-        /// `zh-CN`.
-        ZhCn = "zh-CN",
-        /// `zh-HK`.
-        ZhHk = "zh-HK",
-        /// `zh-MO`.
-        ZhMo = "zh-MO",
-        /// `zh-TW`.
-        ZhTw = "zh-TW",
-    }
-}
+#[cfg(feature = "tenants")]
+/// `TenantSettingsSupportedLocalesEnum`: the same fields as [`SupportedLocales`].
+pub type TenantSettingsSupportedLocalesEnum = SupportedLocales;
 
+#[cfg(feature = "actions")]
 /// `TestActionPayload`.
 pub type TestActionPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "actions")]
 model! {
     /// `TestActionRequestContent`.
     pub struct TestActionRequestContent {
@@ -31805,6 +28902,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `TestActionResponseContent`.
     pub struct TestActionResponseContent {
@@ -31813,9 +28911,11 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 /// `TestActionResultPayload`.
 pub type TestActionResultPayload = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `TestCustomDomainResponseContent`.
     pub struct TestCustomDomainResponseContent {
@@ -31826,9 +28926,11 @@ model! {
     }
 }
 
+#[cfg(feature = "event-streams")]
 /// `TestEventDataContent`.
 pub type TestEventDataContent = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "token-exchange-profiles")]
 model! {
     /// `TokenExchangeProfileResponseContent`.
     pub struct TokenExchangeProfileResponseContent {
@@ -31849,6 +28951,7 @@ model! {
     }
 }
 
+#[cfg(feature = "token-exchange-profiles")]
 string_enum! {
     /// `TokenExchangeProfileTypeEnum`.
     pub enum TokenExchangeProfileTypeEnum {
@@ -31857,6 +28960,13 @@ string_enum! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "clients",
+    feature = "organizations",
+    feature = "tenants",
+    feature = "users"
+))]
 model! {
     /// `TokenQuota`.
     pub struct TokenQuota {
@@ -31865,6 +28975,13 @@ model! {
     }
 }
 
+#[cfg(any(
+    feature = "client-grants",
+    feature = "clients",
+    feature = "organizations",
+    feature = "tenants",
+    feature = "users"
+))]
 model! {
     /// `TokenQuotaClientCredentials`.
     pub struct TokenQuotaClientCredentials {
@@ -31877,14 +28994,11 @@ model! {
     }
 }
 
-model! {
-    /// `TokenQuotaConfiguration`.
-    pub struct TokenQuotaConfiguration {
-        /// `client_credentials` (required).
-        client_credentials: TokenQuotaClientCredentials = "client_credentials",
-    }
-}
+#[cfg(feature = "tenants")]
+/// `TokenQuotaConfiguration`: the same fields as [`TokenQuota`].
+pub type TokenQuotaConfiguration = TokenQuota;
 
+#[cfg(feature = "full")]
 model! {
     /// `TwilioProviderConfiguration`.
     pub struct TwilioProviderConfiguration {
@@ -31899,6 +29013,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `TwilioProviderCredentials`.
     pub struct TwilioProviderCredentials {
@@ -31907,16 +29022,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `TwilioProviderDeliveryMethodEnum`.
-    pub enum TwilioProviderDeliveryMethodEnum {
-        /// `text`.
-        Text = "text",
-        /// `voice`.
-        Voice = "voice",
-    }
-}
+#[cfg(feature = "branding")]
+/// `TwilioProviderDeliveryMethodEnum`: the same fields as [`PhoneProviderDeliveryMethodEnum`].
+pub type TwilioProviderDeliveryMethodEnum = PhoneProviderDeliveryMethodEnum;
 
+#[cfg(feature = "prompts")]
 string_enum! {
     /// `UniversalLoginExperienceEnum`.
     pub enum UniversalLoginExperienceEnum {
@@ -31927,6 +29037,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `UpdateActionBindingItem`.
     pub struct UpdateActionBindingItem {
@@ -31939,6 +29050,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `UpdateActionBindingsRequestContent`.
     pub struct UpdateActionBindingsRequestContent {
@@ -31947,6 +29059,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `UpdateActionBindingsResponseContent`.
     pub struct UpdateActionBindingsResponseContent {
@@ -31955,6 +29068,7 @@ model! {
     }
 }
 
+#[cfg(feature = "actions")]
 model! {
     /// `UpdateActionModuleRequestContent`.
     pub struct UpdateActionModuleRequestContent {
@@ -31967,34 +29081,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateActionModuleResponseContent`.
-    pub struct UpdateActionModuleResponseContent {
-        /// `actions_using_module_total`.
-        actions_using_module_total: i64 = "actions_using_module_total",
-        /// `all_changes_published`.
-        all_changes_published: bool = "all_changes_published",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionModuleDependency> = "dependencies",
-        /// `id`.
-        id: String = "id",
-        /// `latest_version`.
-        latest_version: ActionModuleVersionReference = "latest_version",
-        /// `latest_version_number`.
-        latest_version_number: i64 = "latest_version_number",
-        /// `name`.
-        name: String = "name",
-        /// `secrets`.
-        secrets: Vec<ActionModuleSecret> = "secrets",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `UpdateActionModuleResponseContent`: the same fields as [`GetActionModuleResponseContent`].
+pub type UpdateActionModuleResponseContent = GetActionModuleResponseContent;
 
+#[cfg(feature = "actions")]
 model! {
     /// `UpdateActionRequestContent`.
     pub struct UpdateActionRequestContent {
@@ -32015,46 +29106,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateActionResponseContent`.
-    pub struct UpdateActionResponseContent {
-        /// `all_changes_deployed`.
-        all_changes_deployed: bool = "all_changes_deployed",
-        /// `built_at`.
-        built_at: String = "built_at",
-        /// `code`.
-        code: String = "code",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `dependencies`.
-        dependencies: Vec<ActionVersionDependency> = "dependencies",
-        /// `deploy`.
-        deploy: bool = "deploy",
-        /// `deployed_version`.
-        deployed_version: ActionDeployedVersion = "deployed_version",
-        /// `id`.
-        id: String = "id",
-        /// `installed_integration_id`.
-        installed_integration_id: String = "installed_integration_id",
-        /// `integration`.
-        integration: Integration = "integration",
-        /// `modules`.
-        modules: Vec<ActionModuleReference> = "modules",
-        /// `name`.
-        name: String = "name",
-        /// `runtime`.
-        runtime: String = "runtime",
-        /// `secrets`.
-        secrets: Vec<ActionSecretResponse> = "secrets",
-        /// `status`.
-        status: ActionBuildStatusEnum = "status",
-        /// `supported_triggers`.
-        supported_triggers: Vec<ActionTrigger> = "supported_triggers",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "actions")]
+/// `UpdateActionResponseContent`: the same fields as [`Action`].
+pub type UpdateActionResponseContent = Action;
 
+#[cfg(feature = "prompts")]
 model! {
     /// `UpdateAculRequestContent`.
     pub struct UpdateAculRequestContent {
@@ -32073,24 +29129,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateAculResponseContent`.
-    pub struct UpdateAculResponseContent {
-        /// `context_configuration`.
-        context_configuration: AculContextConfiguration = "context_configuration",
-        /// `default_head_tags_disabled`.
-        default_head_tags_disabled: bool = "default_head_tags_disabled",
-        /// `filters`.
-        filters: AculFilters = "filters",
-        /// `head_tags`.
-        head_tags: Vec<AculHeadTag> = "head_tags",
-        /// `rendering_mode`.
-        rendering_mode: AculRenderingModeEnum = "rendering_mode",
-        /// `use_page_template`.
-        use_page_template: bool = "use_page_template",
-    }
-}
+#[cfg(feature = "prompts")]
+/// `UpdateAculResponseContent`: the same fields as [`UpdateAculRequestContent`].
+pub type UpdateAculResponseContent = UpdateAculRequestContent;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `UpdateAttackProtectionCaptchaRequestContent`.
     pub struct UpdateAttackProtectionCaptchaRequestContent {
@@ -32113,28 +29156,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateAttackProtectionCaptchaResponseContent`.
-    pub struct UpdateAttackProtectionCaptchaResponseContent {
-        /// `active_provider_id`.
-        active_provider_id: String = "active_provider_id",
-        /// `arkose`.
-        arkose: AttackProtectionCaptchaArkoseResponseContent = "arkose",
-        /// `auth_challenge`.
-        auth_challenge: AttackProtectionCaptchaAuthChallengeResponseContent = "auth_challenge",
-        /// `friendly_captcha`.
-        friendly_captcha: AttackProtectionCaptchaFriendlyCaptchaResponseContent = "friendly_captcha",
-        /// `hcaptcha`.
-        hcaptcha: AttackProtectionCaptchaHcaptchaResponseContent = "hcaptcha",
-        /// `recaptcha_enterprise`.
-        recaptcha_enterprise: AttackProtectionCaptchaRecaptchaEnterpriseResponseContent = "recaptcha_enterprise",
-        /// `recaptcha_v2`.
-        recaptcha_v2: AttackProtectionCaptchaRecaptchaV2ResponseContent = "recaptcha_v2",
-        /// `simple_captcha`.
-        simple_captcha: AttackProtectionCaptchaSimpleCaptchaResponseContent = "simple_captcha",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateAttackProtectionCaptchaResponseContent`: the same fields as [`GetAttackProtectionCaptchaResponseContent`].
+pub type UpdateAttackProtectionCaptchaResponseContent = GetAttackProtectionCaptchaResponseContent;
 
+#[cfg(feature = "attack-protection")]
 model! {
     /// `UpdateBotDetectionSettingsRequestContent`.
     pub struct UpdateBotDetectionSettingsRequestContent {
@@ -32153,24 +29179,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateBotDetectionSettingsResponseContent`.
-    pub struct UpdateBotDetectionSettingsResponseContent {
-        /// `allowlist`.
-        allowlist: BotDetectionAllowlist = "allowlist",
-        /// `bot_detection_level`.
-        bot_detection_level: BotDetectionLevelEnum = "bot_detection_level",
-        /// `challenge_password_policy`.
-        challenge_password_policy: BotDetectionChallengePolicyPasswordFlowEnum = "challenge_password_policy",
-        /// `challenge_password_reset_policy`.
-        challenge_password_reset_policy: BotDetectionChallengePolicyPasswordResetFlowEnum = "challenge_password_reset_policy",
-        /// `challenge_passwordless_policy`.
-        challenge_passwordless_policy: BotDetectionChallengePolicyPasswordlessFlowEnum = "challenge_passwordless_policy",
-        /// `monitoring_mode_enabled`.
-        monitoring_mode_enabled: BotDetectionMonitoringModeEnabled = "monitoring_mode_enabled",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateBotDetectionSettingsResponseContent`: the same fields as [`UpdateBotDetectionSettingsRequestContent`].
+pub type UpdateBotDetectionSettingsResponseContent = UpdateBotDetectionSettingsRequestContent;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdateBrandingColors`.
     pub struct UpdateBrandingColors {
@@ -32181,14 +29194,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateBrandingFont`.
-    pub struct UpdateBrandingFont {
-        /// `url`.
-        url: String = "url",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingFont`: the same fields as [`BrandingFont`].
+pub type UpdateBrandingFont = BrandingFont;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdateBrandingIdentifiers`.
     pub struct UpdateBrandingIdentifiers {
@@ -32201,19 +29211,15 @@ model! {
     }
 }
 
-string_enum! {
-    /// `UpdateBrandingLoginDisplayEnum`.
-    pub enum UpdateBrandingLoginDisplayEnum {
-        /// `unified`.
-        Unified = "unified",
-        /// `separate`.
-        Separate = "separate",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingLoginDisplayEnum`: the same fields as [`BrandingLoginDisplayEnum`].
+pub type UpdateBrandingLoginDisplayEnum = BrandingLoginDisplayEnum;
 
+#[cfg(feature = "branding")]
 /// `UpdateBrandingPageBackground`.
 pub type UpdateBrandingPageBackground = serde_json::Value;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdateBrandingPhoneDisplay`.
     pub struct UpdateBrandingPhoneDisplay {
@@ -32224,28 +29230,15 @@ model! {
     }
 }
 
-string_enum! {
-    /// `UpdateBrandingPhoneFormattingEnum`.
-    pub enum UpdateBrandingPhoneFormattingEnum {
-        /// `regional`.
-        Regional = "regional",
-        /// `international`.
-        International = "international",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingPhoneFormattingEnum`: the same fields as [`BrandingPhoneFormattingEnum`].
+pub type UpdateBrandingPhoneFormattingEnum = BrandingPhoneFormattingEnum;
 
-string_enum! {
-    /// `UpdateBrandingPhoneMaskingEnum`.
-    pub enum UpdateBrandingPhoneMaskingEnum {
-        /// `show_all`.
-        ShowAll = "show_all",
-        /// `hide_country_code`.
-        HideCountryCode = "hide_country_code",
-        /// `mask_digits`.
-        MaskDigits = "mask_digits",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingPhoneMaskingEnum`: the same fields as [`BrandingPhoneMaskingEnum`].
+pub type UpdateBrandingPhoneMaskingEnum = BrandingPhoneMaskingEnum;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdateBrandingPhoneProviderRequestContent`.
     pub struct UpdateBrandingPhoneProviderRequestContent {
@@ -32260,28 +29253,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateBrandingPhoneProviderResponseContent`.
-    pub struct UpdateBrandingPhoneProviderResponseContent {
-        /// `channel`.
-        channel: PhoneProviderChannelEnum = "channel",
-        /// `configuration`.
-        configuration: PhoneProviderConfiguration = "configuration",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `disabled`.
-        disabled: bool = "disabled",
-        /// `id`.
-        id: String = "id",
-        /// `name` (required).
-        name: PhoneProviderNameEnum = "name",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingPhoneProviderResponseContent`: the same fields as [`PhoneProviderSchemaMasked`].
+pub type UpdateBrandingPhoneProviderResponseContent = PhoneProviderSchemaMasked;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdateBrandingRequestContent`.
     pub struct UpdateBrandingRequestContent {
@@ -32298,124 +29274,37 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateBrandingResponseContent`.
-    pub struct UpdateBrandingResponseContent {
-        /// `colors`.
-        colors: BrandingColors = "colors",
-        /// `favicon_url`.
-        favicon_url: String = "favicon_url",
-        /// `font`.
-        font: BrandingFont = "font",
-        /// `identifiers`.
-        identifiers: BrandingIdentifiers = "identifiers",
-        /// `logo_url`.
-        logo_url: String = "logo_url",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingResponseContent`: the same fields as [`GetBrandingResponseContent`].
+pub type UpdateBrandingResponseContent = GetBrandingResponseContent;
 
-model! {
-    /// `UpdateBrandingThemeRequestContent`.
-    pub struct UpdateBrandingThemeRequestContent {
-        /// `borders` (required).
-        borders: BrandingThemeBorders = "borders",
-        /// `colors` (required).
-        colors: BrandingThemeColors = "colors",
-        /// `displayName`.
-        display_name: String = "displayName",
-        /// `fonts` (required).
-        fonts: BrandingThemeFonts = "fonts",
-        /// `page_background` (required).
-        page_background: BrandingThemePageBackground = "page_background",
-        /// `widget` (required).
-        widget: BrandingThemeWidget = "widget",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingThemeRequestContent`: the same fields as [`CreateBrandingThemeRequestContent`].
+pub type UpdateBrandingThemeRequestContent = CreateBrandingThemeRequestContent;
 
-model! {
-    /// `UpdateBrandingThemeResponseContent`.
-    pub struct UpdateBrandingThemeResponseContent {
-        /// `borders` (required).
-        borders: BrandingThemeBorders = "borders",
-        /// `colors` (required).
-        colors: BrandingThemeColors = "colors",
-        /// `displayName` (required).
-        display_name: String = "displayName",
-        /// `fonts` (required).
-        fonts: BrandingThemeFonts = "fonts",
-        /// `page_background` (required).
-        page_background: BrandingThemePageBackground = "page_background",
-        /// `themeId` (required).
-        theme_id: String = "themeId",
-        /// `widget` (required).
-        widget: BrandingThemeWidget = "widget",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdateBrandingThemeResponseContent`: the same fields as [`GetBrandingThemeResponseContent`].
+pub type UpdateBrandingThemeResponseContent = GetBrandingThemeResponseContent;
 
-model! {
-    /// `UpdateBreachedPasswordDetectionSettingsRequestContent`.
-    pub struct UpdateBreachedPasswordDetectionSettingsRequestContent {
-        /// `admin_notification_frequency`.
-        admin_notification_frequency: Vec<BreachedPasswordDetectionAdminNotificationFrequencyEnum> = "admin_notification_frequency",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `method`.
-        method: BreachedPasswordDetectionMethodEnum = "method",
-        /// `shields`.
-        shields: Vec<BreachedPasswordDetectionShieldsEnum> = "shields",
-        /// `stage`.
-        stage: BreachedPasswordDetectionStage = "stage",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateBreachedPasswordDetectionSettingsRequestContent`: the same fields as [`GetBreachedPasswordDetectionSettingsResponseContent`].
+pub type UpdateBreachedPasswordDetectionSettingsRequestContent =
+    GetBreachedPasswordDetectionSettingsResponseContent;
 
-model! {
-    /// `UpdateBreachedPasswordDetectionSettingsResponseContent`.
-    pub struct UpdateBreachedPasswordDetectionSettingsResponseContent {
-        /// `admin_notification_frequency`.
-        admin_notification_frequency: Vec<BreachedPasswordDetectionAdminNotificationFrequencyEnum> = "admin_notification_frequency",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `method`.
-        method: BreachedPasswordDetectionMethodEnum = "method",
-        /// `shields`.
-        shields: Vec<BreachedPasswordDetectionShieldsEnum> = "shields",
-        /// `stage`.
-        stage: BreachedPasswordDetectionStage = "stage",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateBreachedPasswordDetectionSettingsResponseContent`: the same fields as [`GetBreachedPasswordDetectionSettingsResponseContent`].
+pub type UpdateBreachedPasswordDetectionSettingsResponseContent =
+    GetBreachedPasswordDetectionSettingsResponseContent;
 
-model! {
-    /// `UpdateBruteForceSettingsRequestContent`.
-    pub struct UpdateBruteForceSettingsRequestContent {
-        /// `allowlist`.
-        allowlist: Vec<String> = "allowlist",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `max_attempts`.
-        max_attempts: i64 = "max_attempts",
-        /// `mode`.
-        mode: BruteForceProtectionModeEnum = "mode",
-        /// `shields`.
-        shields: Vec<BruteForceProtectionShieldsEnum> = "shields",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateBruteForceSettingsRequestContent`: the same fields as [`GetBruteForceSettingsResponseContent`].
+pub type UpdateBruteForceSettingsRequestContent = GetBruteForceSettingsResponseContent;
 
-model! {
-    /// `UpdateBruteForceSettingsResponseContent`.
-    pub struct UpdateBruteForceSettingsResponseContent {
-        /// `allowlist`.
-        allowlist: Vec<String> = "allowlist",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `max_attempts`.
-        max_attempts: i64 = "max_attempts",
-        /// `mode`.
-        mode: BruteForceProtectionModeEnum = "mode",
-        /// `shields`.
-        shields: Vec<BruteForceProtectionShieldsEnum> = "shields",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateBruteForceSettingsResponseContent`: the same fields as [`GetBruteForceSettingsResponseContent`].
+pub type UpdateBruteForceSettingsResponseContent = GetBruteForceSettingsResponseContent;
 
+#[cfg(feature = "client-grants")]
 model! {
     /// `UpdateClientGrantRequestContent`.
     pub struct UpdateClientGrantRequestContent {
@@ -32432,34 +29321,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateClientGrantResponseContent`.
-    pub struct UpdateClientGrantResponseContent {
-        /// `allow_all_scopes`.
-        allow_all_scopes: bool = "allow_all_scopes",
-        /// `allow_any_organization`.
-        allow_any_organization: bool = "allow_any_organization",
-        /// `audience`.
-        audience: String = "audience",
-        /// `authorization_details_types`.
-        authorization_details_types: Vec<String> = "authorization_details_types",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `default_for`.
-        default_for: ClientGrantDefaultForEnum = "default_for",
-        /// `id`.
-        id: String = "id",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `organization_usage`.
-        organization_usage: ClientGrantOrganizationUsageEnum = "organization_usage",
-        /// `scope`.
-        scope: Vec<String> = "scope",
-        /// `subject_type`.
-        subject_type: ClientGrantSubjectTypeEnum = "subject_type",
-    }
-}
+#[cfg(feature = "client-grants")]
+/// `UpdateClientGrantResponseContent`: the same fields as [`ClientGrantResponseContent`].
+pub type UpdateClientGrantResponseContent = ClientGrantResponseContent;
 
+#[cfg(feature = "clients")]
 model! {
     /// `UpdateClientRequestContent`.
     pub struct UpdateClientRequestContent {
@@ -32572,134 +29438,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateClientResponseContent`.
-    pub struct UpdateClientResponseContent {
-        /// `addons`.
-        addons: ClientAddons = "addons",
-        /// `allowed_clients`.
-        allowed_clients: Vec<String> = "allowed_clients",
-        /// `allowed_logout_urls`.
-        allowed_logout_urls: Vec<String> = "allowed_logout_urls",
-        /// `allowed_origins`.
-        allowed_origins: Vec<String> = "allowed_origins",
-        /// `app_type`.
-        app_type: ClientAppTypeEnum = "app_type",
-        /// `async_approval_notification_channels`.
-        async_approval_notification_channels: ClientAsyncApprovalNotificationsChannelsAPIPostConfiguration = "async_approval_notification_channels",
-        /// `callbacks`.
-        callbacks: Vec<String> = "callbacks",
-        /// `client_aliases`.
-        client_aliases: Vec<String> = "client_aliases",
-        /// `client_authentication_methods`.
-        client_authentication_methods: ClientAuthenticationMethod = "client_authentication_methods",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `client_metadata`.
-        client_metadata: ClientMetadata = "client_metadata",
-        /// `client_secret`.
-        client_secret: Secret = "client_secret",
-        /// `compliance_level`.
-        compliance_level: ClientComplianceLevelEnum = "compliance_level",
-        /// `cross_origin_authentication`.
-        cross_origin_authentication: bool = "cross_origin_authentication",
-        /// `cross_origin_loc`.
-        cross_origin_loc: String = "cross_origin_loc",
-        /// `custom_login_page`.
-        custom_login_page: String = "custom_login_page",
-        /// `custom_login_page_on`.
-        custom_login_page_on: bool = "custom_login_page_on",
-        /// `custom_login_page_preview`.
-        custom_login_page_preview: String = "custom_login_page_preview",
-        /// `default_organization`.
-        default_organization: ClientDefaultOrganization = "default_organization",
-        /// `description`.
-        description: String = "description",
-        /// `encryption_key`.
-        encryption_key: ClientEncryptionKey = "encryption_key",
-        /// `express_configuration`.
-        express_configuration: ExpressConfiguration = "express_configuration",
-        /// `external_client_id`.
-        external_client_id: String = "external_client_id",
-        /// `external_metadata_created_by`.
-        external_metadata_created_by: ClientExternalMetadataCreatedByEnum = "external_metadata_created_by",
-        /// `external_metadata_type`.
-        external_metadata_type: ClientExternalMetadataTypeEnum = "external_metadata_type",
-        /// `form_template`.
-        form_template: String = "form_template",
-        /// `global`.
-        global: bool = "global",
-        /// `grant_types`.
-        grant_types: Vec<String> = "grant_types",
-        /// `initiate_login_uri`.
-        initiate_login_uri: String = "initiate_login_uri",
-        /// `is_first_party`.
-        is_first_party: bool = "is_first_party",
-        /// `is_token_endpoint_ip_header_trusted`.
-        is_token_endpoint_ip_header_trusted: bool = "is_token_endpoint_ip_header_trusted",
-        /// `jwks_uri`.
-        jwks_uri: String = "jwks_uri",
-        /// `jwt_configuration`.
-        jwt_configuration: ClientJwtConfiguration = "jwt_configuration",
-        /// `logo_uri`.
-        logo_uri: String = "logo_uri",
-        /// `mobile`.
-        mobile: ClientMobile = "mobile",
-        /// `my_organization_configuration`.
-        my_organization_configuration: ClientMyOrganizationResponseConfiguration = "my_organization_configuration",
-        /// `name`.
-        name: String = "name",
-        /// `native_social_login`.
-        native_social_login: serde_json::Value = "native_social_login",
-        /// `oidc_conformant`.
-        oidc_conformant: bool = "oidc_conformant",
-        /// `oidc_logout`.
-        oidc_logout: ClientOIDCBackchannelLogoutSettings = "oidc_logout",
-        /// `organization_discovery_methods`.
-        organization_discovery_methods: Vec<ClientOrganizationDiscoveryEnum> = "organization_discovery_methods",
-        /// `organization_require_behavior`.
-        organization_require_behavior: ClientOrganizationRequireBehaviorEnum = "organization_require_behavior",
-        /// `organization_usage`.
-        organization_usage: ClientOrganizationUsageEnum = "organization_usage",
-        /// `par_request_expiry`.
-        par_request_expiry: i64 = "par_request_expiry",
-        /// `redirection_policy`.
-        redirection_policy: ClientRedirectionPolicyEnum = "redirection_policy",
-        /// `refresh_token`.
-        refresh_token: ClientRefreshTokenConfiguration = "refresh_token",
-        /// `require_proof_of_possession`.
-        require_proof_of_possession: bool = "require_proof_of_possession",
-        /// `require_pushed_authorization_requests`.
-        require_pushed_authorization_requests: bool = "require_pushed_authorization_requests",
-        /// `resource_server_identifier`.
-        resource_server_identifier: String = "resource_server_identifier",
-        /// `session_transfer`.
-        session_transfer: ClientSessionTransferConfiguration = "session_transfer",
-        /// `signed_request_object`.
-        signed_request_object: ClientSignedRequestObjectWithCredentialId = "signed_request_object",
-        /// `signing_keys`.
-        signing_keys: ClientSigningKeys = "signing_keys",
-        /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
-        skip_non_verifiable_callback_uri_confirmation_prompt: bool = "skip_non_verifiable_callback_uri_confirmation_prompt",
-        /// `sso`.
-        sso: bool = "sso",
-        /// `sso_disabled`.
-        sso_disabled: bool = "sso_disabled",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `third_party_security_mode`.
-        third_party_security_mode: ClientThirdPartySecurityModeEnum = "third_party_security_mode",
-        /// `token_endpoint_auth_method`.
-        token_endpoint_auth_method: ClientTokenEndpointAuthMethodEnum = "token_endpoint_auth_method",
-        /// `token_exchange`.
-        token_exchange: ClientTokenExchangeConfiguration = "token_exchange",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-        /// `web_origins`.
-        web_origins: Vec<String> = "web_origins",
-    }
-}
+#[cfg(feature = "clients")]
+/// `UpdateClientResponseContent`: the same fields as [`Client`].
+pub type UpdateClientResponseContent = Client;
 
+#[cfg(feature = "connections")]
 model! {
     /// `UpdateConnectionOptions`.
     pub struct UpdateConnectionOptions {
@@ -32778,44 +29521,15 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateConnectionProfileRequestContent`.
-    pub struct UpdateConnectionProfileRequestContent {
-        /// `connection_config`.
-        connection_config: ConnectionProfileConfig = "connection_config",
-        /// `connection_name_prefix_template`.
-        connection_name_prefix_template: ConnectionNamePrefixTemplate = "connection_name_prefix_template",
-        /// `enabled_features`.
-        enabled_features: ConnectionProfileEnabledFeatures = "enabled_features",
-        /// `name`.
-        name: ConnectionProfileName = "name",
-        /// `organization`.
-        organization: ConnectionProfileOrganization = "organization",
-        /// `strategy_overrides`.
-        strategy_overrides: ConnectionProfileStrategyOverrides = "strategy_overrides",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `UpdateConnectionProfileRequestContent`: the same fields as [`ConnectionProfileTemplate`].
+pub type UpdateConnectionProfileRequestContent = ConnectionProfileTemplate;
 
-model! {
-    /// `UpdateConnectionProfileResponseContent`.
-    pub struct UpdateConnectionProfileResponseContent {
-        /// `connection_config`.
-        connection_config: ConnectionProfileConfig = "connection_config",
-        /// `connection_name_prefix_template`.
-        connection_name_prefix_template: ConnectionNamePrefixTemplate = "connection_name_prefix_template",
-        /// `enabled_features`.
-        enabled_features: ConnectionProfileEnabledFeatures = "enabled_features",
-        /// `id`.
-        id: ConnectionProfileId = "id",
-        /// `name`.
-        name: ConnectionProfileName = "name",
-        /// `organization`.
-        organization: ConnectionProfileOrganization = "organization",
-        /// `strategy_overrides`.
-        strategy_overrides: ConnectionProfileStrategyOverrides = "strategy_overrides",
-    }
-}
+#[cfg(feature = "connection-profiles")]
+/// `UpdateConnectionProfileResponseContent`: the same fields as [`ConnectionProfile`].
+pub type UpdateConnectionProfileResponseContent = ConnectionProfile;
 
+#[cfg(feature = "connections")]
 model! {
     /// `UpdateConnectionRequestContent`.
     pub struct UpdateConnectionRequestContent {
@@ -32840,6 +29554,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentAD`.
     pub struct UpdateConnectionRequestContentAD {
@@ -32856,6 +29571,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentADFS`.
     pub struct UpdateConnectionRequestContentADFS {
@@ -32874,6 +29590,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentAmazon`.
     pub struct UpdateConnectionRequestContentAmazon {
@@ -32890,6 +29607,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentApple`.
     pub struct UpdateConnectionRequestContentApple {
@@ -32906,6 +29624,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentAuth0`.
     pub struct UpdateConnectionRequestContentAuth0 {
@@ -32924,6 +29643,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentAuth0OIDC`.
     pub struct UpdateConnectionRequestContentAuth0OIDC {
@@ -32940,6 +29660,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentAzureAD`.
     pub struct UpdateConnectionRequestContentAzureAD {
@@ -32958,6 +29679,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentBaidu`.
     pub struct UpdateConnectionRequestContentBaidu {
@@ -32974,6 +29696,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentBitbucket`.
     pub struct UpdateConnectionRequestContentBitbucket {
@@ -32990,6 +29713,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentBitly`.
     pub struct UpdateConnectionRequestContentBitly {
@@ -33006,6 +29730,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentBox`.
     pub struct UpdateConnectionRequestContentBox {
@@ -33026,6 +29751,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentCustom`.
     pub struct UpdateConnectionRequestContentCustom {
@@ -33042,6 +29768,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentDaccount`.
     pub struct UpdateConnectionRequestContentDaccount {
@@ -33058,6 +29785,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentDropbox`.
     pub struct UpdateConnectionRequestContentDropbox {
@@ -33074,6 +29802,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentDwolla`.
     pub struct UpdateConnectionRequestContentDwolla {
@@ -33090,6 +29819,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentEmail`.
     pub struct UpdateConnectionRequestContentEmail {
@@ -33106,6 +29836,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentEvernote`.
     pub struct UpdateConnectionRequestContentEvernote {
@@ -33122,22 +29853,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateConnectionRequestContentEvernoteSandbox`.
-    pub struct UpdateConnectionRequestContentEvernoteSandbox {
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `options`.
-        options: ConnectionOptionsEvernote = "options",
-    }
-}
+#[cfg(feature = "full")]
+/// `UpdateConnectionRequestContentEvernoteSandbox`: the same fields as [`UpdateConnectionRequestContentEvernote`].
+pub type UpdateConnectionRequestContentEvernoteSandbox = UpdateConnectionRequestContentEvernote;
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentExact`.
     pub struct UpdateConnectionRequestContentExact {
@@ -33154,6 +29874,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentFacebook`.
     pub struct UpdateConnectionRequestContentFacebook {
@@ -33170,6 +29891,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentFitbit`.
     pub struct UpdateConnectionRequestContentFitbit {
@@ -33186,6 +29908,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentGitHub`.
     pub struct UpdateConnectionRequestContentGitHub {
@@ -33206,6 +29929,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentGoogleApps`.
     pub struct UpdateConnectionRequestContentGoogleApps {
@@ -33224,6 +29948,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentGoogleOAuth2`.
     pub struct UpdateConnectionRequestContentGoogleOAuth2 {
@@ -33244,6 +29969,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentIP`.
     pub struct UpdateConnectionRequestContentIP {
@@ -33262,6 +29988,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentInstagram`.
     pub struct UpdateConnectionRequestContentInstagram {
@@ -33278,6 +30005,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentLine`.
     pub struct UpdateConnectionRequestContentLine {
@@ -33294,6 +30022,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentLinkedin`.
     pub struct UpdateConnectionRequestContentLinkedin {
@@ -33310,6 +30039,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentOAuth1`.
     pub struct UpdateConnectionRequestContentOAuth1 {
@@ -33326,6 +30056,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentOAuth2`.
     pub struct UpdateConnectionRequestContentOAuth2 {
@@ -33346,6 +30077,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentOIDC`.
     pub struct UpdateConnectionRequestContentOIDC {
@@ -33368,6 +30100,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentOffice365`.
     pub struct UpdateConnectionRequestContentOffice365 {
@@ -33386,6 +30119,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentOkta`.
     pub struct UpdateConnectionRequestContentOkta {
@@ -33404,6 +30138,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentPaypal`.
     pub struct UpdateConnectionRequestContentPaypal {
@@ -33420,22 +30155,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateConnectionRequestContentPaypalSandbox`.
-    pub struct UpdateConnectionRequestContentPaypalSandbox {
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `options`.
-        options: ConnectionOptionsPaypal = "options",
-    }
-}
+#[cfg(feature = "full")]
+/// `UpdateConnectionRequestContentPaypalSandbox`: the same fields as [`UpdateConnectionRequestContentPaypal`].
+pub type UpdateConnectionRequestContentPaypalSandbox = UpdateConnectionRequestContentPaypal;
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentPingFederate`.
     pub struct UpdateConnectionRequestContentPingFederate {
@@ -33454,6 +30178,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentPlanningCenter`.
     pub struct UpdateConnectionRequestContentPlanningCenter {
@@ -33470,6 +30195,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSAML`.
     pub struct UpdateConnectionRequestContentSAML {
@@ -33488,6 +30214,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSMS`.
     pub struct UpdateConnectionRequestContentSMS {
@@ -33504,6 +30231,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSalesforce`.
     pub struct UpdateConnectionRequestContentSalesforce {
@@ -33520,6 +30248,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSalesforceCommunity`.
     pub struct UpdateConnectionRequestContentSalesforceCommunity {
@@ -33536,22 +30265,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateConnectionRequestContentSalesforceSandbox`.
-    pub struct UpdateConnectionRequestContentSalesforceSandbox {
-        /// `display_name`.
-        display_name: ConnectionDisplayName = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: ConnectionEnabledClients = "enabled_clients",
-        /// `is_domain_connection`.
-        is_domain_connection: ConnectionIsDomainConnection = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `options`.
-        options: ConnectionOptionsSalesforce = "options",
-    }
-}
+#[cfg(feature = "full")]
+/// `UpdateConnectionRequestContentSalesforceSandbox`: the same fields as [`UpdateConnectionRequestContentSalesforce`].
+pub type UpdateConnectionRequestContentSalesforceSandbox = UpdateConnectionRequestContentSalesforce;
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSharepoint`.
     pub struct UpdateConnectionRequestContentSharepoint {
@@ -33570,6 +30288,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentShop`.
     pub struct UpdateConnectionRequestContentShop {
@@ -33586,6 +30305,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentShopify`.
     pub struct UpdateConnectionRequestContentShopify {
@@ -33602,6 +30322,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentSoundcloud`.
     pub struct UpdateConnectionRequestContentSoundcloud {
@@ -33618,6 +30339,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentThirtySevenSignals`.
     pub struct UpdateConnectionRequestContentThirtySevenSignals {
@@ -33634,6 +30356,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentTwitter`.
     pub struct UpdateConnectionRequestContentTwitter {
@@ -33650,6 +30373,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentUntappd`.
     pub struct UpdateConnectionRequestContentUntappd {
@@ -33666,6 +30390,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentVkontakte`.
     pub struct UpdateConnectionRequestContentVkontakte {
@@ -33682,6 +30407,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentWeibo`.
     pub struct UpdateConnectionRequestContentWeibo {
@@ -33698,6 +30424,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentWindowsLive`.
     pub struct UpdateConnectionRequestContentWindowsLive {
@@ -33718,6 +30445,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentWordpress`.
     pub struct UpdateConnectionRequestContentWordpress {
@@ -33734,6 +30462,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentYahoo`.
     pub struct UpdateConnectionRequestContentYahoo {
@@ -33750,6 +30479,7 @@ model! {
     }
 }
 
+#[cfg(feature = "full")]
 model! {
     /// `UpdateConnectionRequestContentYandex`.
     pub struct UpdateConnectionRequestContentYandex {
@@ -33766,36 +30496,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateConnectionResponseContent`.
-    pub struct UpdateConnectionResponseContent {
-        /// `authentication`.
-        authentication: ConnectionAuthenticationPurpose = "authentication",
-        /// `connected_accounts`.
-        connected_accounts: ConnectionConnectedAccountsPurpose = "connected_accounts",
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `enabled_clients`.
-        enabled_clients: Vec<String> = "enabled_clients",
-        /// `id`.
-        id: String = "id",
-        /// `is_domain_connection`.
-        is_domain_connection: bool = "is_domain_connection",
-        /// `metadata`.
-        metadata: ConnectionsMetadata = "metadata",
-        /// `name`.
-        name: String = "name",
-        /// `options`.
-        options: ConnectionOptions = "options",
-        /// `realms`.
-        realms: Vec<String> = "realms",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-        /// `strategy`.
-        strategy: String = "strategy",
-    }
-}
+#[cfg(feature = "connections")]
+/// `UpdateConnectionResponseContent`: the same fields as [`GetConnectionResponseContent`].
+pub type UpdateConnectionResponseContent = GetConnectionResponseContent;
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `UpdateCustomDomainRequestContent`.
     pub struct UpdateCustomDomainRequestContent {
@@ -33810,148 +30515,31 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateCustomDomainResponseContent`.
-    pub struct UpdateCustomDomainResponseContent {
-        /// `certificate`.
-        certificate: DomainCertificate = "certificate",
-        /// `custom_client_ip_header`.
-        custom_client_ip_header: String = "custom_client_ip_header",
-        /// `custom_domain_id` (required).
-        custom_domain_id: String = "custom_domain_id",
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `domain_metadata`.
-        domain_metadata: DomainMetadata = "domain_metadata",
-        /// `is_default`.
-        is_default: bool = "is_default",
-        /// `primary` (required).
-        primary: bool = "primary",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `status` (required).
-        status: CustomDomainStatusFilterEnum = "status",
-        /// `tls_policy`.
-        tls_policy: String = "tls_policy",
-        /// `type` (required).
-        r#type: CustomDomainTypeEnum = "type",
-        /// `verification` (required).
-        verification: DomainVerification = "verification",
-    }
-}
+#[cfg(feature = "custom-domains")]
+/// `UpdateCustomDomainResponseContent`: the same fields as [`CreateCustomDomainResponseContent`].
+pub type UpdateCustomDomainResponseContent = CreateCustomDomainResponseContent;
 
-model! {
-    /// `UpdateDefaultCanonicalDomainResponseContent`.
-    pub struct UpdateDefaultCanonicalDomainResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-    }
-}
+#[cfg(feature = "full")]
+/// `UpdateDefaultCanonicalDomainResponseContent`: the same fields as [`SetDefaultCustomDomainRequestContent`].
+pub type UpdateDefaultCanonicalDomainResponseContent = SetDefaultCustomDomainRequestContent;
 
-model! {
-    /// `UpdateDefaultCustomDomainResponseContent`.
-    pub struct UpdateDefaultCustomDomainResponseContent {
-        /// `certificate`.
-        certificate: DomainCertificate = "certificate",
-        /// `custom_client_ip_header`.
-        custom_client_ip_header: String = "custom_client_ip_header",
-        /// `custom_domain_id` (required).
-        custom_domain_id: String = "custom_domain_id",
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `domain_metadata`.
-        domain_metadata: DomainMetadata = "domain_metadata",
-        /// `is_default`.
-        is_default: bool = "is_default",
-        /// `origin_domain_name`.
-        origin_domain_name: String = "origin_domain_name",
-        /// `primary` (required).
-        primary: bool = "primary",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `status` (required).
-        status: CustomDomainStatusFilterEnum = "status",
-        /// `tls_policy`.
-        tls_policy: String = "tls_policy",
-        /// `type` (required).
-        r#type: CustomDomainTypeEnum = "type",
-        /// `verification`.
-        verification: DomainVerification = "verification",
-    }
-}
+#[cfg(feature = "full")]
+/// `UpdateDefaultCustomDomainResponseContent`: the same fields as [`CustomDomain`].
+pub type UpdateDefaultCustomDomainResponseContent = CustomDomain;
 
-model! {
-    /// `UpdateDefaultDomainResponseContent`.
-    pub struct UpdateDefaultDomainResponseContent {
-        /// `certificate`.
-        certificate: DomainCertificate = "certificate",
-        /// `custom_client_ip_header`.
-        custom_client_ip_header: String = "custom_client_ip_header",
-        /// `custom_domain_id`.
-        custom_domain_id: String = "custom_domain_id",
-        /// `domain`.
-        domain: String = "domain",
-        /// `domain_metadata`.
-        domain_metadata: DomainMetadata = "domain_metadata",
-        /// `is_default`.
-        is_default: bool = "is_default",
-        /// `origin_domain_name`.
-        origin_domain_name: String = "origin_domain_name",
-        /// `primary`.
-        primary: bool = "primary",
-        /// `relying_party_identifier`.
-        relying_party_identifier: String = "relying_party_identifier",
-        /// `status`.
-        status: CustomDomainStatusFilterEnum = "status",
-        /// `tls_policy`.
-        tls_policy: String = "tls_policy",
-        /// `type`.
-        r#type: CustomDomainTypeEnum = "type",
-        /// `verification`.
-        verification: DomainVerification = "verification",
-    }
-}
+#[cfg(feature = "custom-domains")]
+/// `UpdateDefaultDomainResponseContent`: the same fields as [`GetDefaultDomainResponseContent`].
+pub type UpdateDefaultDomainResponseContent = GetDefaultDomainResponseContent;
 
-model! {
-    /// `UpdateDirectoryProvisioningRequestContent`.
-    pub struct UpdateDirectoryProvisioningRequestContent {
-        /// `mapping`.
-        mapping: Vec<DirectoryProvisioningMappingItem> = "mapping",
-        /// `synchronize_automatically`.
-        synchronize_automatically: bool = "synchronize_automatically",
-        /// `synchronize_groups`.
-        synchronize_groups: SynchronizeGroupsEnum = "synchronize_groups",
-    }
-}
+#[cfg(feature = "connections")]
+/// `UpdateDirectoryProvisioningRequestContent`: the same fields as [`CreateDirectoryProvisioningRequestContent`].
+pub type UpdateDirectoryProvisioningRequestContent = CreateDirectoryProvisioningRequestContent;
 
-model! {
-    /// `UpdateDirectoryProvisioningResponseContent`.
-    pub struct UpdateDirectoryProvisioningResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `last_synchronization_at`.
-        last_synchronization_at: String = "last_synchronization_at",
-        /// `last_synchronization_error`.
-        last_synchronization_error: String = "last_synchronization_error",
-        /// `last_synchronization_status`.
-        last_synchronization_status: String = "last_synchronization_status",
-        /// `mapping` (required).
-        mapping: Vec<DirectoryProvisioningMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `synchronize_automatically` (required).
-        synchronize_automatically: bool = "synchronize_automatically",
-        /// `synchronize_groups`.
-        synchronize_groups: SynchronizeGroupsEnum = "synchronize_groups",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "connections")]
+/// `UpdateDirectoryProvisioningResponseContent`: the same fields as [`DirectoryProvisioning`].
+pub type UpdateDirectoryProvisioningResponseContent = DirectoryProvisioning;
 
+#[cfg(feature = "emails")]
 model! {
     /// `UpdateEmailProviderRequestContent`.
     pub struct UpdateEmailProviderRequestContent {
@@ -33968,74 +30556,24 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateEmailProviderResponseContent`.
-    pub struct UpdateEmailProviderResponseContent {
-        /// `credentials`.
-        credentials: EmailProviderCredentials = "credentials",
-        /// `default_from_address`.
-        default_from_address: String = "default_from_address",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `name`.
-        name: String = "name",
-        /// `settings`.
-        settings: EmailProviderSettings = "settings",
-    }
-}
+#[cfg(feature = "emails")]
+/// `UpdateEmailProviderResponseContent`: the same fields as [`GetEmailProviderResponseContent`].
+pub type UpdateEmailProviderResponseContent = GetEmailProviderResponseContent;
 
-model! {
-    /// `UpdateEmailTemplateRequestContent`.
-    pub struct UpdateEmailTemplateRequestContent {
-        /// `body`.
-        body: String = "body",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `from`.
-        from: String = "from",
-        /// `includeEmailInRedirect`.
-        include_email_in_redirect: bool = "includeEmailInRedirect",
-        /// `resultUrl`.
-        result_url: String = "resultUrl",
-        /// `subject`.
-        subject: String = "subject",
-        /// `syntax`.
-        syntax: String = "syntax",
-        /// `template`.
-        template: EmailTemplateNameEnum = "template",
-        /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
-    }
-}
+#[cfg(feature = "email-templates")]
+/// `UpdateEmailTemplateRequestContent`: the same fields as [`GetEmailTemplateResponseContent`].
+pub type UpdateEmailTemplateRequestContent = GetEmailTemplateResponseContent;
 
-model! {
-    /// `UpdateEmailTemplateResponseContent`.
-    pub struct UpdateEmailTemplateResponseContent {
-        /// `body`.
-        body: String = "body",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `from`.
-        from: String = "from",
-        /// `includeEmailInRedirect`.
-        include_email_in_redirect: bool = "includeEmailInRedirect",
-        /// `resultUrl`.
-        result_url: String = "resultUrl",
-        /// `subject`.
-        subject: String = "subject",
-        /// `syntax`.
-        syntax: String = "syntax",
-        /// `template`.
-        template: EmailTemplateNameEnum = "template",
-        /// `urlLifetimeInSeconds`.
-        url_lifetime_in_seconds: f64 = "urlLifetimeInSeconds",
-    }
-}
+#[cfg(feature = "email-templates")]
+/// `UpdateEmailTemplateResponseContent`: the same fields as [`GetEmailTemplateResponseContent`].
+pub type UpdateEmailTemplateResponseContent = GetEmailTemplateResponseContent;
 
+#[cfg(feature = "connections")]
 /// `UpdateEnabledClientConnectionsRequestContent`.
 pub type UpdateEnabledClientConnectionsRequestContent =
     Vec<serde_json::Map<String, serde_json::Value>>;
 
+#[cfg(feature = "event-streams")]
 model! {
     /// `UpdateEventStreamRequestContent`.
     pub struct UpdateEventStreamRequestContent {
@@ -34050,26 +30588,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateEventStreamResponseContent`.
-    pub struct UpdateEventStreamResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `destination`.
-        destination: EventStreamWebhookDestination = "destination",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `status`.
-        status: EventStreamStatusEnum = "status",
-        /// `subscriptions`.
-        subscriptions: Vec<EventStreamSubscription> = "subscriptions",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "event-streams")]
+/// `UpdateEventStreamResponseContent`: the same fields as [`EventStreamResponseContent`].
+pub type UpdateEventStreamResponseContent = EventStreamResponseContent;
 
+#[cfg(feature = "flows")]
 model! {
     /// `UpdateFlowRequestContent`.
     pub struct UpdateFlowRequestContent {
@@ -34080,24 +30603,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateFlowResponseContent`.
-    pub struct UpdateFlowResponseContent {
-        /// `actions`.
-        actions: Vec<FlowAction> = "actions",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `executed_at`.
-        executed_at: String = "executed_at",
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "flows")]
+/// `UpdateFlowResponseContent`: the same fields as [`GetFlowResponseContent`].
+pub type UpdateFlowResponseContent = GetFlowResponseContent;
 
+#[cfg(feature = "flows")]
 model! {
     /// `UpdateFlowsVaultConnectionRequestContent`.
     pub struct UpdateFlowsVaultConnectionRequestContent {
@@ -34108,32 +30618,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateFlowsVaultConnectionResponseContent`.
-    pub struct UpdateFlowsVaultConnectionResponseContent {
-        /// `account_name`.
-        account_name: String = "account_name",
-        /// `app_id` (required).
-        app_id: String = "app_id",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `environment`.
-        environment: String = "environment",
-        /// `fingerprint` (required).
-        fingerprint: String = "fingerprint",
-        /// `id` (required).
-        id: String = "id",
-        /// `name` (required).
-        name: String = "name",
-        /// `ready` (required).
-        ready: bool = "ready",
-        /// `refreshed_at`.
-        refreshed_at: String = "refreshed_at",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "flows")]
+/// `UpdateFlowsVaultConnectionResponseContent`: the same fields as [`GetFlowsVaultConnectionResponseContent`].
+pub type UpdateFlowsVaultConnectionResponseContent = GetFlowsVaultConnectionResponseContent;
 
+#[cfg(feature = "flows")]
 model! {
     /// `UpdateFlowsVaultConnectionSetup`.
     pub struct UpdateFlowsVaultConnectionSetup {
@@ -34190,6 +30679,7 @@ model! {
     }
 }
 
+#[cfg(feature = "forms")]
 model! {
     /// `UpdateFormRequestContent`.
     pub struct UpdateFormRequestContent {
@@ -34212,140 +30702,60 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateFormResponseContent`.
-    pub struct UpdateFormResponseContent {
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `embedded_at`.
-        embedded_at: String = "embedded_at",
-        /// `ending`.
-        ending: FormEndingNode = "ending",
-        /// `id` (required).
-        id: String = "id",
-        /// `languages`.
-        languages: FormLanguages = "languages",
-        /// `messages`.
-        messages: FormMessages = "messages",
-        /// `name` (required).
-        name: String = "name",
-        /// `nodes`.
-        nodes: FormNodeList = "nodes",
-        /// `start`.
-        start: FormStartNode = "start",
-        /// `style`.
-        style: FormStyle = "style",
-        /// `submitted_at`.
-        submitted_at: String = "submitted_at",
-        /// `translations`.
-        translations: FormTranslations = "translations",
-        /// `updated_at` (required).
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "forms")]
+/// `UpdateFormResponseContent`: the same fields as [`GetFormResponseContent`].
+pub type UpdateFormResponseContent = GetFormResponseContent;
 
-model! {
-    /// `UpdateGuardianFactorDuoSettingsRequestContent`.
-    pub struct UpdateGuardianFactorDuoSettingsRequestContent {
-        /// `host`.
-        host: String = "host",
-        /// `ikey`.
-        ikey: String = "ikey",
-        /// `skey`.
-        skey: Secret = "skey",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorDuoSettingsRequestContent`: the same fields as [`SetGuardianFactorDuoSettingsRequestContent`].
+pub type UpdateGuardianFactorDuoSettingsRequestContent = SetGuardianFactorDuoSettingsRequestContent;
 
-model! {
-    /// `UpdateGuardianFactorDuoSettingsResponseContent`.
-    pub struct UpdateGuardianFactorDuoSettingsResponseContent {
-        /// `host`.
-        host: String = "host",
-        /// `ikey`.
-        ikey: String = "ikey",
-        /// `skey`.
-        skey: Secret = "skey",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorDuoSettingsResponseContent`: the same fields as [`SetGuardianFactorDuoSettingsRequestContent`].
+pub type UpdateGuardianFactorDuoSettingsResponseContent =
+    SetGuardianFactorDuoSettingsRequestContent;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationApnsRequestContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationApnsRequestContent {
-        /// `bundle_id`.
-        bundle_id: String = "bundle_id",
-        /// `p12`.
-        p12: String = "p12",
-        /// `sandbox`.
-        sandbox: bool = "sandbox",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationApnsRequestContent`: the same fields as [`SetGuardianFactorsProviderPushNotificationApnsRequestContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationApnsRequestContent =
+    SetGuardianFactorsProviderPushNotificationApnsRequestContent;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationApnsResponseContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationApnsResponseContent {
-        /// `bundle_id`.
-        bundle_id: String = "bundle_id",
-        /// `sandbox`.
-        sandbox: bool = "sandbox",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationApnsResponseContent`: the same fields as [`SetGuardianFactorsProviderPushNotificationApnsResponseContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationApnsResponseContent =
+    SetGuardianFactorsProviderPushNotificationApnsResponseContent;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationFcmRequestContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationFcmRequestContent {
-        /// `server_key`.
-        server_key: Secret = "server_key",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationFcmRequestContent`: the same fields as [`SetGuardianFactorsProviderPushNotificationFcmRequestContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationFcmRequestContent =
+    SetGuardianFactorsProviderPushNotificationFcmRequestContent;
 
+#[cfg(feature = "guardian")]
 /// `UpdateGuardianFactorsProviderPushNotificationFcmResponseContent`.
 pub type UpdateGuardianFactorsProviderPushNotificationFcmResponseContent =
     serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent {
-        /// `server_credentials`.
-        server_credentials: String = "server_credentials",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent`: the same fields as [`SetGuardianFactorsProviderPushNotificationFcmv1RequestContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationFcmv1RequestContent =
+    SetGuardianFactorsProviderPushNotificationFcmv1RequestContent;
 
+#[cfg(feature = "guardian")]
 /// `UpdateGuardianFactorsProviderPushNotificationFcmv1ResponseContent`.
 pub type UpdateGuardianFactorsProviderPushNotificationFcmv1ResponseContent =
     serde_json::Map<String, serde_json::Value>;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationSnsRequestContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationSnsRequestContent {
-        /// `aws_access_key_id`.
-        aws_access_key_id: String = "aws_access_key_id",
-        /// `aws_region`.
-        aws_region: String = "aws_region",
-        /// `aws_secret_access_key`.
-        aws_secret_access_key: Secret = "aws_secret_access_key",
-        /// `sns_apns_platform_application_arn`.
-        sns_apns_platform_application_arn: String = "sns_apns_platform_application_arn",
-        /// `sns_gcm_platform_application_arn`.
-        sns_gcm_platform_application_arn: String = "sns_gcm_platform_application_arn",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationSnsRequestContent`: the same fields as [`GetGuardianFactorsProviderSnsResponseContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationSnsRequestContent =
+    GetGuardianFactorsProviderSnsResponseContent;
 
-model! {
-    /// `UpdateGuardianFactorsProviderPushNotificationSnsResponseContent`.
-    pub struct UpdateGuardianFactorsProviderPushNotificationSnsResponseContent {
-        /// `aws_access_key_id`.
-        aws_access_key_id: String = "aws_access_key_id",
-        /// `aws_region`.
-        aws_region: String = "aws_region",
-        /// `aws_secret_access_key`.
-        aws_secret_access_key: Secret = "aws_secret_access_key",
-        /// `sns_apns_platform_application_arn`.
-        sns_apns_platform_application_arn: String = "sns_apns_platform_application_arn",
-        /// `sns_gcm_platform_application_arn`.
-        sns_gcm_platform_application_arn: String = "sns_gcm_platform_application_arn",
-    }
-}
+#[cfg(feature = "guardian")]
+/// `UpdateGuardianFactorsProviderPushNotificationSnsResponseContent`: the same fields as [`GetGuardianFactorsProviderSnsResponseContent`].
+pub type UpdateGuardianFactorsProviderPushNotificationSnsResponseContent =
+    GetGuardianFactorsProviderSnsResponseContent;
 
+#[cfg(feature = "hooks")]
 model! {
     /// `UpdateHookRequestContent`.
     pub struct UpdateHookRequestContent {
@@ -34360,27 +30770,15 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateHookResponseContent`.
-    pub struct UpdateHookResponseContent {
-        /// `dependencies`.
-        dependencies: HookDependencies = "dependencies",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `script`.
-        script: String = "script",
-        /// `triggerId`.
-        trigger_id: String = "triggerId",
-    }
-}
+#[cfg(feature = "hooks")]
+/// `UpdateHookResponseContent`: the same fields as [`Hook`].
+pub type UpdateHookResponseContent = Hook;
 
+#[cfg(feature = "hooks")]
 /// `UpdateHookSecretRequestContent`.
 pub type UpdateHookSecretRequestContent = std::collections::BTreeMap<String, String>;
 
+#[cfg(feature = "log-streams")]
 model! {
     /// `UpdateLogStreamRequestContent`.
     pub struct UpdateLogStreamRequestContent {
@@ -34399,28 +30797,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateLogStreamResponseContent`.
-    pub struct UpdateLogStreamResponseContent {
-        /// `filters`.
-        filters: Vec<LogStreamFilter> = "filters",
-        /// `id`.
-        id: String = "id",
-        /// `isPriority`.
-        is_priority: bool = "isPriority",
-        /// `name`.
-        name: String = "name",
-        /// `pii_config`.
-        pii_config: LogStreamPiiConfig = "pii_config",
-        /// `sink`.
-        sink: LogStreamHttpSink = "sink",
-        /// `status`.
-        status: LogStreamStatusEnum = "status",
-        /// `type`.
-        r#type: LogStreamHttpEnum = "type",
-    }
-}
+#[cfg(feature = "log-streams")]
+/// `UpdateLogStreamResponseContent`: the same fields as [`LogStreamResponseSchema`].
+pub type UpdateLogStreamResponseContent = LogStreamResponseSchema;
 
+#[cfg(feature = "network-acls")]
 model! {
     /// `UpdateNetworkAclRequestContent`.
     pub struct UpdateNetworkAclRequestContent {
@@ -34429,32 +30810,17 @@ model! {
         /// `description`.
         description: String = "description",
         /// `priority`.
-        priority: f64 = "priority",
+        priority: serde_json::Number = "priority",
         /// `rule`.
         rule: NetworkAclRule = "rule",
     }
 }
 
-model! {
-    /// `UpdateNetworkAclResponseContent`.
-    pub struct UpdateNetworkAclResponseContent {
-        /// `active`.
-        active: bool = "active",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `priority`.
-        priority: f64 = "priority",
-        /// `rule`.
-        rule: NetworkAclRule = "rule",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-    }
-}
+#[cfg(feature = "network-acls")]
+/// `UpdateNetworkAclResponseContent`: the same fields as [`NetworkAclsResponseContent`].
+pub type UpdateNetworkAclResponseContent = NetworkAclsResponseContent;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `UpdateOrganizationAllConnectionRequestContent`.
     pub struct UpdateOrganizationAllConnectionRequestContent {
@@ -34473,28 +30839,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateOrganizationAllConnectionResponseContent`.
-    pub struct UpdateOrganizationAllConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `is_enabled`.
-        is_enabled: bool = "is_enabled",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `organization_access_level`.
-        organization_access_level: OrganizationAccessLevelEnum = "organization_access_level",
-        /// `organization_connection_name`.
-        organization_connection_name: String = "organization_connection_name",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `UpdateOrganizationAllConnectionResponseContent`: the same fields as [`OrganizationAllConnectionPost`].
+pub type UpdateOrganizationAllConnectionResponseContent = OrganizationAllConnectionPost;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `UpdateOrganizationConnectionRequestContent`.
     pub struct UpdateOrganizationConnectionRequestContent {
@@ -34507,22 +30856,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateOrganizationConnectionResponseContent`.
-    pub struct UpdateOrganizationConnectionResponseContent {
-        /// `assign_membership_on_login`.
-        assign_membership_on_login: bool = "assign_membership_on_login",
-        /// `connection`.
-        connection: OrganizationConnectionInformation = "connection",
-        /// `connection_id`.
-        connection_id: String = "connection_id",
-        /// `is_signup_enabled`.
-        is_signup_enabled: bool = "is_signup_enabled",
-        /// `show_as_button`.
-        show_as_button: bool = "show_as_button",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `UpdateOrganizationConnectionResponseContent`: the same fields as [`OrganizationConnection`].
+pub type UpdateOrganizationConnectionResponseContent = OrganizationConnection;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `UpdateOrganizationDiscoveryDomainRequestContent`.
     pub struct UpdateOrganizationDiscoveryDomainRequestContent {
@@ -34533,24 +30871,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateOrganizationDiscoveryDomainResponseContent`.
-    pub struct UpdateOrganizationDiscoveryDomainResponseContent {
-        /// `domain` (required).
-        domain: String = "domain",
-        /// `id` (required).
-        id: String = "id",
-        /// `status` (required).
-        status: OrganizationDiscoveryDomainStatus = "status",
-        /// `use_for_organization_discovery`.
-        use_for_organization_discovery: bool = "use_for_organization_discovery",
-        /// `verification_host` (required).
-        verification_host: String = "verification_host",
-        /// `verification_txt` (required).
-        verification_txt: String = "verification_txt",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `UpdateOrganizationDiscoveryDomainResponseContent`: the same fields as [`OrganizationDiscoveryDomain`].
+pub type UpdateOrganizationDiscoveryDomainResponseContent = OrganizationDiscoveryDomain;
 
+#[cfg(feature = "organizations")]
 model! {
     /// `UpdateOrganizationRequestContent`.
     pub struct UpdateOrganizationRequestContent {
@@ -34567,24 +30892,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateOrganizationResponseContent`.
-    pub struct UpdateOrganizationResponseContent {
-        /// `branding`.
-        branding: OrganizationBranding = "branding",
-        /// `display_name`.
-        display_name: String = "display_name",
-        /// `id`.
-        id: String = "id",
-        /// `metadata`.
-        metadata: OrganizationMetadata = "metadata",
-        /// `name`.
-        name: String = "name",
-        /// `token_quota`.
-        token_quota: TokenQuota = "token_quota",
-    }
-}
+#[cfg(feature = "organizations")]
+/// `UpdateOrganizationResponseContent`: the same fields as [`Organization`].
+pub type UpdateOrganizationResponseContent = Organization;
 
+#[cfg(feature = "branding")]
 model! {
     /// `UpdatePhoneTemplateRequestContent`.
     pub struct UpdatePhoneTemplateRequestContent {
@@ -34595,26 +30907,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdatePhoneTemplateResponseContent`.
-    pub struct UpdatePhoneTemplateResponseContent {
-        /// `channel`.
-        channel: String = "channel",
-        /// `content` (required).
-        content: PhoneTemplateContent = "content",
-        /// `customizable`.
-        customizable: bool = "customizable",
-        /// `disabled` (required).
-        disabled: bool = "disabled",
-        /// `id` (required).
-        id: String = "id",
-        /// `tenant`.
-        tenant: String = "tenant",
-        /// `type` (required).
-        r#type: PhoneTemplateNotificationTypeEnum = "type",
-    }
-}
+#[cfg(feature = "branding")]
+/// `UpdatePhoneTemplateResponseContent`: the same fields as [`PhoneTemplate`].
+pub type UpdatePhoneTemplateResponseContent = PhoneTemplate;
 
+#[cfg(feature = "refresh-tokens")]
 model! {
     /// `UpdateRefreshTokenRequestContent`.
     pub struct UpdateRefreshTokenRequestContent {
@@ -34623,36 +30920,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateRefreshTokenResponseContent`.
-    pub struct UpdateRefreshTokenResponseContent {
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `created_at`.
-        created_at: RefreshTokenDate = "created_at",
-        /// `device`.
-        device: RefreshTokenDevice = "device",
-        /// `expires_at`.
-        expires_at: RefreshTokenDate = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `idle_expires_at`.
-        idle_expires_at: RefreshTokenDate = "idle_expires_at",
-        /// `last_exchanged_at`.
-        last_exchanged_at: RefreshTokenDate = "last_exchanged_at",
-        /// `refresh_token_metadata`.
-        refresh_token_metadata: RefreshTokenMetadata = "refresh_token_metadata",
-        /// `resource_servers`.
-        resource_servers: Vec<RefreshTokenResourceServer> = "resource_servers",
-        /// `rotating`.
-        rotating: bool = "rotating",
-        /// `session_id`.
-        session_id: RefreshTokenSessionId = "session_id",
-        /// `user_id`.
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "refresh-tokens")]
+/// `UpdateRefreshTokenResponseContent`: the same fields as [`RefreshTokenResponseContent`].
+pub type UpdateRefreshTokenResponseContent = RefreshTokenResponseContent;
 
+#[cfg(feature = "resource-servers")]
 model! {
     /// `UpdateResourceServerRequestContent`.
     pub struct UpdateResourceServerRequestContent {
@@ -34691,86 +30963,29 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateResourceServerResponseContent`.
-    pub struct UpdateResourceServerResponseContent {
-        /// `allow_offline_access`.
-        allow_offline_access: bool = "allow_offline_access",
-        /// `allow_online_access`.
-        allow_online_access: bool = "allow_online_access",
-        /// `authorization_details`.
-        authorization_details: Vec<serde_json::Value> = "authorization_details",
-        /// `authorization_policy`.
-        authorization_policy: ResourceServerAuthorizationPolicy = "authorization_policy",
-        /// `client_id`.
-        client_id: String = "client_id",
-        /// `consent_policy`.
-        consent_policy: ResourceServerConsentPolicyEnum = "consent_policy",
-        /// `enforce_policies`.
-        enforce_policies: bool = "enforce_policies",
-        /// `id`.
-        id: String = "id",
-        /// `identifier`.
-        identifier: String = "identifier",
-        /// `is_system`.
-        is_system: bool = "is_system",
-        /// `name`.
-        name: String = "name",
-        /// `proof_of_possession`.
-        proof_of_possession: ResourceServerProofOfPossession = "proof_of_possession",
-        /// `scopes`.
-        scopes: Vec<ResourceServerScope> = "scopes",
-        /// `signing_alg`.
-        signing_alg: SigningAlgorithmEnum = "signing_alg",
-        /// `signing_secret`.
-        signing_secret: Secret = "signing_secret",
-        /// `skip_consent_for_verifiable_first_party_clients`.
-        skip_consent_for_verifiable_first_party_clients: bool = "skip_consent_for_verifiable_first_party_clients",
-        /// `subject_type_authorization`.
-        subject_type_authorization: ResourceServerSubjectTypeAuthorization = "subject_type_authorization",
-        /// `token_dialect`.
-        token_dialect: ResourceServerTokenDialectResponseEnum = "token_dialect",
-        /// `token_encryption`.
-        token_encryption: ResourceServerTokenEncryption = "token_encryption",
-        /// `token_lifetime`.
-        token_lifetime: i64 = "token_lifetime",
-        /// `token_lifetime_for_web`.
-        token_lifetime_for_web: i64 = "token_lifetime_for_web",
-    }
-}
+#[cfg(feature = "resource-servers")]
+/// `UpdateResourceServerResponseContent`: the same fields as [`ResourceServer`].
+pub type UpdateResourceServerResponseContent = ResourceServer;
 
-model! {
-    /// `UpdateRiskAssessmentsSettingsNewDeviceRequestContent`.
-    pub struct UpdateRiskAssessmentsSettingsNewDeviceRequestContent {
-        /// `remember_for` (required).
-        remember_for: i64 = "remember_for",
-    }
-}
+#[cfg(feature = "risk-assessments")]
+/// `UpdateRiskAssessmentsSettingsNewDeviceRequestContent`: the same fields as [`GetRiskAssessmentsSettingsNewDeviceResponseContent`].
+pub type UpdateRiskAssessmentsSettingsNewDeviceRequestContent =
+    GetRiskAssessmentsSettingsNewDeviceResponseContent;
 
-model! {
-    /// `UpdateRiskAssessmentsSettingsNewDeviceResponseContent`.
-    pub struct UpdateRiskAssessmentsSettingsNewDeviceResponseContent {
-        /// `remember_for` (required).
-        remember_for: i64 = "remember_for",
-    }
-}
+#[cfg(feature = "risk-assessments")]
+/// `UpdateRiskAssessmentsSettingsNewDeviceResponseContent`: the same fields as [`GetRiskAssessmentsSettingsNewDeviceResponseContent`].
+pub type UpdateRiskAssessmentsSettingsNewDeviceResponseContent =
+    GetRiskAssessmentsSettingsNewDeviceResponseContent;
 
-model! {
-    /// `UpdateRiskAssessmentsSettingsRequestContent`.
-    pub struct UpdateRiskAssessmentsSettingsRequestContent {
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "risk-assessments")]
+/// `UpdateRiskAssessmentsSettingsRequestContent`: the same fields as [`SetGuardianFactorRequestContent`].
+pub type UpdateRiskAssessmentsSettingsRequestContent = SetGuardianFactorRequestContent;
 
-model! {
-    /// `UpdateRiskAssessmentsSettingsResponseContent`.
-    pub struct UpdateRiskAssessmentsSettingsResponseContent {
-        /// `enabled` (required).
-        enabled: bool = "enabled",
-    }
-}
+#[cfg(feature = "risk-assessments")]
+/// `UpdateRiskAssessmentsSettingsResponseContent`: the same fields as [`SetGuardianFactorRequestContent`].
+pub type UpdateRiskAssessmentsSettingsResponseContent = SetGuardianFactorRequestContent;
 
+#[cfg(feature = "roles")]
 model! {
     /// `UpdateRoleRequestContent`.
     pub struct UpdateRoleRequestContent {
@@ -34781,18 +30996,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateRoleResponseContent`.
-    pub struct UpdateRoleResponseContent {
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-    }
-}
+#[cfg(feature = "roles")]
+/// `UpdateRoleResponseContent`: the same fields as [`Role`].
+pub type UpdateRoleResponseContent = Role;
 
+#[cfg(feature = "rules")]
 model! {
     /// `UpdateRuleRequestContent`.
     pub struct UpdateRuleRequestContent {
@@ -34801,30 +31009,17 @@ model! {
         /// `name`.
         name: String = "name",
         /// `order`.
-        order: f64 = "order",
+        order: serde_json::Number = "order",
         /// `script`.
         script: String = "script",
     }
 }
 
-model! {
-    /// `UpdateRuleResponseContent`.
-    pub struct UpdateRuleResponseContent {
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `order`.
-        order: f64 = "order",
-        /// `script`.
-        script: String = "script",
-        /// `stage`.
-        stage: String = "stage",
-    }
-}
+#[cfg(feature = "rules")]
+/// `UpdateRuleResponseContent`: the same fields as [`Rule`].
+pub type UpdateRuleResponseContent = Rule;
 
+#[cfg(feature = "connections")]
 model! {
     /// `UpdateScimConfigurationRequestContent`.
     pub struct UpdateScimConfigurationRequestContent {
@@ -34835,28 +31030,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateScimConfigurationResponseContent`.
-    pub struct UpdateScimConfigurationResponseContent {
-        /// `connection_id` (required).
-        connection_id: String = "connection_id",
-        /// `connection_name` (required).
-        connection_name: String = "connection_name",
-        /// `created_at` (required).
-        created_at: String = "created_at",
-        /// `mapping` (required).
-        mapping: Vec<ScimMappingItem> = "mapping",
-        /// `strategy` (required).
-        strategy: String = "strategy",
-        /// `tenant_name` (required).
-        tenant_name: String = "tenant_name",
-        /// `updated_on` (required).
-        updated_on: String = "updated_on",
-        /// `user_id_attribute` (required).
-        user_id_attribute: String = "user_id_attribute",
-    }
-}
+#[cfg(feature = "connections")]
+/// `UpdateScimConfigurationResponseContent`: the same fields as [`ScimConfiguration`].
+pub type UpdateScimConfigurationResponseContent = ScimConfiguration;
 
+#[cfg(feature = "self-service-profiles")]
 model! {
     /// `UpdateSelfServiceProfileRequestContent`.
     pub struct UpdateSelfServiceProfileRequestContent {
@@ -34875,30 +31053,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateSelfServiceProfileResponseContent`.
-    pub struct UpdateSelfServiceProfileResponseContent {
-        /// `allowed_strategies`.
-        allowed_strategies: Vec<SelfServiceProfileAllowedStrategyEnum> = "allowed_strategies",
-        /// `branding`.
-        branding: SelfServiceProfileBrandingProperties = "branding",
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `description`.
-        description: String = "description",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `user_attribute_profile_id`.
-        user_attribute_profile_id: String = "user_attribute_profile_id",
-        /// `user_attributes`.
-        user_attributes: Vec<SelfServiceProfileUserAttribute> = "user_attributes",
-    }
-}
+#[cfg(feature = "self-service-profiles")]
+/// `UpdateSelfServiceProfileResponseContent`: the same fields as [`SelfServiceProfile`].
+pub type UpdateSelfServiceProfileResponseContent = SelfServiceProfile;
 
+#[cfg(feature = "sessions")]
 model! {
     /// `UpdateSessionRequestContent`.
     pub struct UpdateSessionRequestContent {
@@ -34907,62 +31066,19 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateSessionResponseContent`.
-    pub struct UpdateSessionResponseContent {
-        /// `authenticated_at`.
-        authenticated_at: SessionDate = "authenticated_at",
-        /// `authentication`.
-        authentication: SessionAuthenticationSignals = "authentication",
-        /// `clients`.
-        clients: Vec<SessionClientMetadata> = "clients",
-        /// `cookie`.
-        cookie: SessionCookieMetadata = "cookie",
-        /// `created_at`.
-        created_at: SessionDate = "created_at",
-        /// `device`.
-        device: SessionDeviceMetadata = "device",
-        /// `expires_at`.
-        expires_at: SessionDate = "expires_at",
-        /// `id`.
-        id: String = "id",
-        /// `idle_expires_at`.
-        idle_expires_at: SessionDate = "idle_expires_at",
-        /// `last_interacted_at`.
-        last_interacted_at: SessionDate = "last_interacted_at",
-        /// `session_metadata`.
-        session_metadata: SessionMetadata = "session_metadata",
-        /// `updated_at`.
-        updated_at: SessionDate = "updated_at",
-        /// `user_id`.
-        user_id: String = "user_id",
-    }
-}
+#[cfg(feature = "sessions")]
+/// `UpdateSessionResponseContent`: the same fields as [`SessionResponseContent`].
+pub type UpdateSessionResponseContent = SessionResponseContent;
 
-model! {
-    /// `UpdateSettingsRequestContent`.
-    pub struct UpdateSettingsRequestContent {
-        /// `identifier_first`.
-        identifier_first: bool = "identifier_first",
-        /// `universal_login_experience`.
-        universal_login_experience: UniversalLoginExperienceEnum = "universal_login_experience",
-        /// `webauthn_platform_first_factor`.
-        webauthn_platform_first_factor: bool = "webauthn_platform_first_factor",
-    }
-}
+#[cfg(feature = "prompts")]
+/// `UpdateSettingsRequestContent`: the same fields as [`GetSettingsResponseContent`].
+pub type UpdateSettingsRequestContent = GetSettingsResponseContent;
 
-model! {
-    /// `UpdateSettingsResponseContent`.
-    pub struct UpdateSettingsResponseContent {
-        /// `identifier_first`.
-        identifier_first: bool = "identifier_first",
-        /// `universal_login_experience`.
-        universal_login_experience: UniversalLoginExperienceEnum = "universal_login_experience",
-        /// `webauthn_platform_first_factor`.
-        webauthn_platform_first_factor: bool = "webauthn_platform_first_factor",
-    }
-}
+#[cfg(feature = "prompts")]
+/// `UpdateSettingsResponseContent`: the same fields as [`GetSettingsResponseContent`].
+pub type UpdateSettingsResponseContent = GetSettingsResponseContent;
 
+#[cfg(feature = "supplemental-signals")]
 model! {
     /// `UpdateSupplementalSignalsRequestContent`.
     pub struct UpdateSupplementalSignalsRequestContent {
@@ -34971,34 +31087,17 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateSuspiciousIPThrottlingSettingsRequestContent`.
-    pub struct UpdateSuspiciousIPThrottlingSettingsRequestContent {
-        /// `allowlist`.
-        allowlist: SuspiciousIPThrottlingAllowlist = "allowlist",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `shields`.
-        shields: Vec<SuspiciousIPThrottlingShieldsEnum> = "shields",
-        /// `stage`.
-        stage: SuspiciousIPThrottlingStage = "stage",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateSuspiciousIPThrottlingSettingsRequestContent`: the same fields as [`GetSuspiciousIPThrottlingSettingsResponseContent`].
+pub type UpdateSuspiciousIPThrottlingSettingsRequestContent =
+    GetSuspiciousIPThrottlingSettingsResponseContent;
 
-model! {
-    /// `UpdateSuspiciousIPThrottlingSettingsResponseContent`.
-    pub struct UpdateSuspiciousIPThrottlingSettingsResponseContent {
-        /// `allowlist`.
-        allowlist: SuspiciousIPThrottlingAllowlist = "allowlist",
-        /// `enabled`.
-        enabled: bool = "enabled",
-        /// `shields`.
-        shields: Vec<SuspiciousIPThrottlingShieldsEnum> = "shields",
-        /// `stage`.
-        stage: SuspiciousIPThrottlingStage = "stage",
-    }
-}
+#[cfg(feature = "attack-protection")]
+/// `UpdateSuspiciousIPThrottlingSettingsResponseContent`: the same fields as [`GetSuspiciousIPThrottlingSettingsResponseContent`].
+pub type UpdateSuspiciousIPThrottlingSettingsResponseContent =
+    GetSuspiciousIPThrottlingSettingsResponseContent;
 
+#[cfg(feature = "tenants")]
 model! {
     /// `UpdateTenantSettingsRequestContent`.
     pub struct UpdateTenantSettingsRequestContent {
@@ -35077,86 +31176,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateTenantSettingsResponseContent`.
-    pub struct UpdateTenantSettingsResponseContent {
-        /// `acr_values_supported`.
-        acr_values_supported: Vec<String> = "acr_values_supported",
-        /// `allow_organization_name_in_authentication_api`.
-        allow_organization_name_in_authentication_api: bool = "allow_organization_name_in_authentication_api",
-        /// `allowed_logout_urls`.
-        allowed_logout_urls: Vec<String> = "allowed_logout_urls",
-        /// `authorization_response_iss_parameter_supported`.
-        authorization_response_iss_parameter_supported: bool = "authorization_response_iss_parameter_supported",
-        /// `change_password`.
-        change_password: TenantSettingsPasswordPage = "change_password",
-        /// `client_id_metadata_document_supported`.
-        client_id_metadata_document_supported: bool = "client_id_metadata_document_supported",
-        /// `customize_mfa_in_postlogin_action`.
-        customize_mfa_in_postlogin_action: bool = "customize_mfa_in_postlogin_action",
-        /// `default_audience`.
-        default_audience: String = "default_audience",
-        /// `default_directory`.
-        default_directory: String = "default_directory",
-        /// `default_redirection_uri`.
-        default_redirection_uri: String = "default_redirection_uri",
-        /// `default_token_quota`.
-        default_token_quota: DefaultTokenQuota = "default_token_quota",
-        /// `device_flow`.
-        device_flow: TenantSettingsDeviceFlow = "device_flow",
-        /// `dynamic_client_registration_security_mode`.
-        dynamic_client_registration_security_mode: TenantSettingsDynamicClientRegistrationSecurityMode = "dynamic_client_registration_security_mode",
-        /// `enable_ai_guide`.
-        enable_ai_guide: bool = "enable_ai_guide",
-        /// `enabled_locales`.
-        enabled_locales: Vec<SupportedLocales> = "enabled_locales",
-        /// `ephemeral_session_lifetime`.
-        ephemeral_session_lifetime: f64 = "ephemeral_session_lifetime",
-        /// `error_page`.
-        error_page: TenantSettingsErrorPage = "error_page",
-        /// `flags`.
-        flags: TenantSettingsFlags = "flags",
-        /// `friendly_name`.
-        friendly_name: String = "friendly_name",
-        /// `guardian_mfa_page`.
-        guardian_mfa_page: TenantSettingsGuardianPage = "guardian_mfa_page",
-        /// `idle_ephemeral_session_lifetime`.
-        idle_ephemeral_session_lifetime: f64 = "idle_ephemeral_session_lifetime",
-        /// `idle_session_lifetime`.
-        idle_session_lifetime: f64 = "idle_session_lifetime",
-        /// `legacy_sandbox_version`.
-        legacy_sandbox_version: String = "legacy_sandbox_version",
-        /// `mtls`.
-        mtls: TenantSettingsMTLS = "mtls",
-        /// `oidc_logout`.
-        oidc_logout: TenantOIDCLogoutSettings = "oidc_logout",
-        /// `phone_consolidated_experience`.
-        phone_consolidated_experience: bool = "phone_consolidated_experience",
-        /// `picture_url`.
-        picture_url: String = "picture_url",
-        /// `pushed_authorization_requests_supported`.
-        pushed_authorization_requests_supported: bool = "pushed_authorization_requests_supported",
-        /// `resource_parameter_profile`.
-        resource_parameter_profile: TenantSettingsResourceParameterProfile = "resource_parameter_profile",
-        /// `sandbox_version`.
-        sandbox_version: String = "sandbox_version",
-        /// `sandbox_versions_available`.
-        sandbox_versions_available: Vec<String> = "sandbox_versions_available",
-        /// `session_cookie`.
-        session_cookie: SessionCookieSchema = "session_cookie",
-        /// `session_lifetime`.
-        session_lifetime: f64 = "session_lifetime",
-        /// `sessions`.
-        sessions: TenantSettingsSessions = "sessions",
-        /// `skip_non_verifiable_callback_uri_confirmation_prompt`.
-        skip_non_verifiable_callback_uri_confirmation_prompt: bool = "skip_non_verifiable_callback_uri_confirmation_prompt",
-        /// `support_email`.
-        support_email: String = "support_email",
-        /// `support_url`.
-        support_url: String = "support_url",
-    }
-}
+#[cfg(feature = "tenants")]
+/// `UpdateTenantSettingsResponseContent`: the same fields as [`GetTenantSettingsResponseContent`].
+pub type UpdateTenantSettingsResponseContent = GetTenantSettingsResponseContent;
 
+#[cfg(feature = "token-exchange-profiles")]
 model! {
     /// `UpdateTokenExchangeProfileRequestContent`.
     pub struct UpdateTokenExchangeProfileRequestContent {
@@ -35167,17 +31191,15 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateTokenQuota`.
-    pub struct UpdateTokenQuota {
-        /// `client_credentials` (required).
-        client_credentials: TokenQuotaClientCredentials = "client_credentials",
-    }
-}
+#[cfg(any(feature = "clients", feature = "organizations"))]
+/// `UpdateTokenQuota`: the same fields as [`TokenQuota`].
+pub type UpdateTokenQuota = TokenQuota;
 
+#[cfg(feature = "branding")]
 /// `UpdateUniversalLoginTemplateRequestContent`.
 pub type UpdateUniversalLoginTemplateRequestContent = serde_json::Value;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UpdateUserAttributeProfileRequestContent`.
     pub struct UpdateUserAttributeProfileRequestContent {
@@ -35190,20 +31212,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateUserAttributeProfileResponseContent`.
-    pub struct UpdateUserAttributeProfileResponseContent {
-        /// `id`.
-        id: UserAttributeProfileId = "id",
-        /// `name`.
-        name: UserAttributeProfileName = "name",
-        /// `user_attributes`.
-        user_attributes: UserAttributeProfileUserAttributes = "user_attributes",
-        /// `user_id`.
-        user_id: UserAttributeProfileUserId = "user_id",
-    }
-}
+#[cfg(feature = "user-attribute-profiles")]
+/// `UpdateUserAttributeProfileResponseContent`: the same fields as [`UserAttributeProfile`].
+pub type UpdateUserAttributeProfileResponseContent = UserAttributeProfile;
 
+#[cfg(feature = "users")]
 model! {
     /// `UpdateUserAuthenticationMethodRequestContent`.
     pub struct UpdateUserAuthenticationMethodRequestContent {
@@ -35214,6 +31227,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UpdateUserAuthenticationMethodResponseContent`.
     pub struct UpdateUserAuthenticationMethodResponseContent {
@@ -35248,6 +31262,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UpdateUserRequestContent`.
     pub struct UpdateUserRequestContent {
@@ -35290,54 +31305,11 @@ model! {
     }
 }
 
-model! {
-    /// `UpdateUserResponseContent`.
-    pub struct UpdateUserResponseContent {
-        /// `app_metadata`.
-        app_metadata: UserAppMetadataSchema = "app_metadata",
-        /// `blocked`.
-        blocked: bool = "blocked",
-        /// `created_at`.
-        created_at: UserDateSchema = "created_at",
-        /// `email`.
-        email: String = "email",
-        /// `email_verified`.
-        email_verified: bool = "email_verified",
-        /// `family_name`.
-        family_name: String = "family_name",
-        /// `given_name`.
-        given_name: String = "given_name",
-        /// `identities`.
-        identities: Vec<UserIdentitySchema> = "identities",
-        /// `last_ip`.
-        last_ip: String = "last_ip",
-        /// `last_login`.
-        last_login: UserDateSchema = "last_login",
-        /// `logins_count`.
-        logins_count: i64 = "logins_count",
-        /// `multifactor`.
-        multifactor: Vec<String> = "multifactor",
-        /// `name`.
-        name: String = "name",
-        /// `nickname`.
-        nickname: String = "nickname",
-        /// `phone_number`.
-        phone_number: String = "phone_number",
-        /// `phone_verified`.
-        phone_verified: bool = "phone_verified",
-        /// `picture`.
-        picture: String = "picture",
-        /// `updated_at`.
-        updated_at: UserDateSchema = "updated_at",
-        /// `user_id`.
-        user_id: String = "user_id",
-        /// `user_metadata`.
-        user_metadata: UserMetadataSchema = "user_metadata",
-        /// `username`.
-        username: String = "username",
-    }
-}
+#[cfg(feature = "users")]
+/// `UpdateUserResponseContent`: the same fields as [`UserResponseSchema`].
+pub type UpdateUserResponseContent = UserResponseSchema;
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `UpdateVerifiableCredentialTemplateRequestContent`.
     pub struct UpdateVerifiableCredentialTemplateRequestContent {
@@ -35350,39 +31322,21 @@ model! {
         /// `type`.
         r#type: String = "type",
         /// `version`.
-        version: f64 = "version",
+        version: serde_json::Number = "version",
         /// `well_known_trusted_issuers`.
         well_known_trusted_issuers: String = "well_known_trusted_issuers",
     }
 }
 
-model! {
-    /// `UpdateVerifiableCredentialTemplateResponseContent`.
-    pub struct UpdateVerifiableCredentialTemplateResponseContent {
-        /// `created_at`.
-        created_at: String = "created_at",
-        /// `custom_certificate_authority`.
-        custom_certificate_authority: String = "custom_certificate_authority",
-        /// `dialect`.
-        dialect: String = "dialect",
-        /// `id`.
-        id: String = "id",
-        /// `name`.
-        name: String = "name",
-        /// `presentation`.
-        presentation: MdlPresentationRequest = "presentation",
-        /// `type`.
-        r#type: String = "type",
-        /// `updated_at`.
-        updated_at: String = "updated_at",
-        /// `well_known_trusted_issuers`.
-        well_known_trusted_issuers: String = "well_known_trusted_issuers",
-    }
-}
+#[cfg(feature = "verifiable-credentials")]
+/// `UpdateVerifiableCredentialTemplateResponseContent`: the same fields as [`VerifiableCredentialTemplateResponse`].
+pub type UpdateVerifiableCredentialTemplateResponseContent = VerifiableCredentialTemplateResponse;
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 /// `UserAppMetadataSchema`.
 pub type UserAppMetadataSchema = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfile`.
     pub struct UserAttributeProfile {
@@ -35397,12 +31351,15 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 /// `UserAttributeProfileId`.
 pub type UserAttributeProfileId = String;
 
+#[cfg(feature = "user-attribute-profiles")]
 /// `UserAttributeProfileName`.
 pub type UserAttributeProfileName = String;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileOidcMapping`.
     pub struct UserAttributeProfileOidcMapping {
@@ -35413,23 +31370,15 @@ model! {
     }
 }
 
-model! {
-    /// `UserAttributeProfilePatchUserId`.
-    pub struct UserAttributeProfilePatchUserId {
-        /// `oidc_mapping`.
-        oidc_mapping: UserAttributeProfileUserIdOidcMappingEnum = "oidc_mapping",
-        /// `saml_mapping`.
-        saml_mapping: UserAttributeProfileUserIdSamlMapping = "saml_mapping",
-        /// `scim_mapping`.
-        scim_mapping: String = "scim_mapping",
-        /// `strategy_overrides`.
-        strategy_overrides: UserAttributeProfileStrategyOverridesUserId = "strategy_overrides",
-    }
-}
+#[cfg(feature = "user-attribute-profiles")]
+/// `UserAttributeProfilePatchUserId`: the same fields as [`UserAttributeProfileUserId`].
+pub type UserAttributeProfilePatchUserId = UserAttributeProfileUserId;
 
+#[cfg(feature = "user-attribute-profiles")]
 /// `UserAttributeProfileSamlMapping`.
 pub type UserAttributeProfileSamlMapping = Vec<String>;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileStrategyOverrides`.
     pub struct UserAttributeProfileStrategyOverrides {
@@ -35452,6 +31401,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileStrategyOverridesMapping`.
     pub struct UserAttributeProfileStrategyOverridesMapping {
@@ -35464,6 +31414,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileStrategyOverridesUserId`.
     pub struct UserAttributeProfileStrategyOverridesUserId {
@@ -35486,6 +31437,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileStrategyOverridesUserIdMapping`.
     pub struct UserAttributeProfileStrategyOverridesUserIdMapping {
@@ -35498,6 +31450,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileTemplate`.
     pub struct UserAttributeProfileTemplate {
@@ -35510,6 +31463,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileTemplateItem`.
     pub struct UserAttributeProfileTemplateItem {
@@ -35522,6 +31476,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileUserAttributeAdditionalProperties`.
     pub struct UserAttributeProfileUserAttributeAdditionalProperties {
@@ -35544,10 +31499,12 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 /// `UserAttributeProfileUserAttributes`.
 pub type UserAttributeProfileUserAttributes =
     std::collections::BTreeMap<String, UserAttributeProfileUserAttributeAdditionalProperties>;
 
+#[cfg(feature = "user-attribute-profiles")]
 model! {
     /// `UserAttributeProfileUserId`.
     pub struct UserAttributeProfileUserId {
@@ -35562,6 +31519,7 @@ model! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 string_enum! {
     /// `UserAttributeProfileUserIdOidcMappingEnum`.
     pub enum UserAttributeProfileUserIdOidcMappingEnum {
@@ -35570,6 +31528,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 string_enum! {
     /// `UserAttributeProfileUserIdOidcStrategyOverrideMapping`.
     pub enum UserAttributeProfileUserIdOidcStrategyOverrideMapping {
@@ -35582,9 +31541,11 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "user-attribute-profiles")]
 /// `UserAttributeProfileUserIdSamlMapping`.
 pub type UserAttributeProfileUserIdSamlMapping = Vec<String>;
 
+#[cfg(feature = "users")]
 model! {
     /// `UserAuthenticationMethod`.
     pub struct UserAuthenticationMethod {
@@ -35631,6 +31592,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UserAuthenticationMethodProperties`.
     pub struct UserAuthenticationMethodProperties {
@@ -35641,6 +31603,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `UserAuthenticationMethodPropertiesEnum`.
     pub enum UserAuthenticationMethodPropertiesEnum {
@@ -35655,6 +31618,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "user-blocks")]
 model! {
     /// `UserBlockIdentifier`.
     pub struct UserBlockIdentifier {
@@ -35667,9 +31631,11 @@ model! {
     }
 }
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 /// `UserDateSchema`.
 pub type UserDateSchema = serde_json::Value;
 
+#[cfg(feature = "users")]
 string_enum! {
     /// `UserEnrollmentAuthMethodEnum`.
     pub enum UserEnrollmentAuthMethodEnum {
@@ -35686,16 +31652,11 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// `UserEnrollmentStatusEnum`.
-    pub enum UserEnrollmentStatusEnum {
-        /// `pending`.
-        Pending = "pending",
-        /// `confirmed`.
-        Confirmed = "confirmed",
-    }
-}
+#[cfg(feature = "users")]
+/// `UserEnrollmentStatusEnum`: the same fields as [`GuardianEnrollmentStatus`].
+pub type UserEnrollmentStatusEnum = GuardianEnrollmentStatus;
 
+#[cfg(feature = "grants")]
 model! {
     /// `UserGrant`.
     pub struct UserGrant {
@@ -35712,6 +31673,7 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UserGroupsResponseSchema`.
     pub struct UserGroupsResponseSchema {
@@ -35734,9 +31696,11 @@ model! {
     }
 }
 
+#[cfg(feature = "users")]
 /// `UserId`.
 pub type UserId = serde_json::Value;
 
+#[cfg(feature = "users")]
 model! {
     /// `UserIdentity`.
     pub struct UserIdentity {
@@ -35759,122 +31723,11 @@ model! {
     }
 }
 
-string_enum! {
-    /// `UserIdentityProviderEnum`.
-    pub enum UserIdentityProviderEnum {
-        /// `ad`.
-        Ad = "ad",
-        /// `adfs`.
-        Adfs = "adfs",
-        /// `amazon`.
-        Amazon = "amazon",
-        /// `apple`.
-        Apple = "apple",
-        /// `dropbox`.
-        Dropbox = "dropbox",
-        /// `bitbucket`.
-        Bitbucket = "bitbucket",
-        /// `auth0-oidc`.
-        Auth0Oidc = "auth0-oidc",
-        /// `auth0`.
-        Auth0 = "auth0",
-        /// `baidu`.
-        Baidu = "baidu",
-        /// `bitly`.
-        Bitly = "bitly",
-        /// `box`.
-        Box = "box",
-        /// `custom`.
-        Custom = "custom",
-        /// `daccount`.
-        Daccount = "daccount",
-        /// `dwolla`.
-        Dwolla = "dwolla",
-        /// `email`.
-        Email = "email",
-        /// `evernote-sandbox`.
-        EvernoteSandbox = "evernote-sandbox",
-        /// `evernote`.
-        Evernote = "evernote",
-        /// `exact`.
-        Exact = "exact",
-        /// `facebook`.
-        Facebook = "facebook",
-        /// `fitbit`.
-        Fitbit = "fitbit",
-        /// `github`.
-        Github = "github",
-        /// `google-apps`.
-        GoogleApps = "google-apps",
-        /// `google-oauth2`.
-        GoogleOauth2 = "google-oauth2",
-        /// `instagram`.
-        Instagram = "instagram",
-        /// `ip`.
-        Ip = "ip",
-        /// `line`.
-        Line = "line",
-        /// `linkedin`.
-        Linkedin = "linkedin",
-        /// `oauth1`.
-        Oauth1 = "oauth1",
-        /// `oauth2`.
-        Oauth2 = "oauth2",
-        /// `office365`.
-        Office365 = "office365",
-        /// `oidc`.
-        Oidc = "oidc",
-        /// `okta`.
-        Okta = "okta",
-        /// `paypal`.
-        Paypal = "paypal",
-        /// `paypal-sandbox`.
-        PaypalSandbox = "paypal-sandbox",
-        /// `pingfederate`.
-        Pingfederate = "pingfederate",
-        /// `planningcenter`.
-        Planningcenter = "planningcenter",
-        /// `salesforce-community`.
-        SalesforceCommunity = "salesforce-community",
-        /// `salesforce-sandbox`.
-        SalesforceSandbox = "salesforce-sandbox",
-        /// `salesforce`.
-        Salesforce = "salesforce",
-        /// `samlp`.
-        Samlp = "samlp",
-        /// `sharepoint`.
-        Sharepoint = "sharepoint",
-        /// `shopify`.
-        Shopify = "shopify",
-        /// `shop`.
-        Shop = "shop",
-        /// `sms`.
-        Sms = "sms",
-        /// `soundcloud`.
-        Soundcloud = "soundcloud",
-        /// `thirtysevensignals`.
-        Thirtysevensignals = "thirtysevensignals",
-        /// `twitter`.
-        Twitter = "twitter",
-        /// `untappd`.
-        Untappd = "untappd",
-        /// `vkontakte`.
-        Vkontakte = "vkontakte",
-        /// `waad`.
-        Waad = "waad",
-        /// `weibo`.
-        Weibo = "weibo",
-        /// `windowslive`.
-        Windowslive = "windowslive",
-        /// `wordpress`.
-        Wordpress = "wordpress",
-        /// `yahoo`.
-        Yahoo = "yahoo",
-        /// `yandex`.
-        Yandex = "yandex",
-    }
-}
+#[cfg(any(feature = "users", feature = "users-by-email"))]
+/// `UserIdentityProviderEnum`: the same fields as [`IdentityProviderEnum`].
+pub type UserIdentityProviderEnum = IdentityProviderEnum;
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 model! {
     /// `UserIdentitySchema`.
     pub struct UserIdentitySchema {
@@ -35897,32 +31750,24 @@ model! {
     }
 }
 
-model! {
-    /// `UserListLogOffsetPaginatedResponseContent`.
-    pub struct UserListLogOffsetPaginatedResponseContent {
-        /// `length`.
-        length: f64 = "length",
-        /// `limit`.
-        limit: f64 = "limit",
-        /// `logs`.
-        logs: Vec<Log> = "logs",
-        /// `start`.
-        start: f64 = "start",
-        /// `total`.
-        total: f64 = "total",
-    }
-}
+#[cfg(feature = "users")]
+/// `UserListLogOffsetPaginatedResponseContent`: the same fields as [`ListLogOffsetPaginatedResponseContent`].
+pub type UserListLogOffsetPaginatedResponseContent = ListLogOffsetPaginatedResponseContent;
 
+#[cfg(feature = "users")]
 /// `UserListLogResponseContent`.
 pub type UserListLogResponseContent =
     crate::runtime::ListOrPage<Log, UserListLogOffsetPaginatedResponseContent>;
 
+#[cfg(any(feature = "organizations", feature = "users"))]
 /// `UserMetadata`.
 pub type UserMetadata = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 /// `UserMetadataSchema`.
 pub type UserMetadataSchema = serde_json::Map<String, serde_json::Value>;
 
+#[cfg(feature = "full")]
 string_enum! {
     /// `UserMultifactorProviderEnum`.
     pub enum UserMultifactorProviderEnum {
@@ -35933,6 +31778,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UserPermissionSchema`.
     pub struct UserPermissionSchema {
@@ -35949,6 +31795,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 model! {
     /// `UserProfileData`.
     pub struct UserProfileData {
@@ -35971,6 +31818,7 @@ model! {
     }
 }
 
+#[cfg(any(feature = "users", feature = "users-by-email"))]
 model! {
     /// `UserResponseSchema`.
     pub struct UserResponseSchema {
@@ -36019,6 +31867,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `UsernameAllowedTypes`.
     pub struct UsernameAllowedTypes {
@@ -36029,6 +31878,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `UsernameAttribute`.
     pub struct UsernameAttribute {
@@ -36043,18 +31893,20 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 model! {
     /// `UsernameValidation`.
     pub struct UsernameValidation {
         /// `allowed_types`.
         allowed_types: UsernameAllowedTypes = "allowed_types",
         /// `max_length`.
-        max_length: f64 = "max_length",
+        max_length: serde_json::Number = "max_length",
         /// `min_length`.
-        min_length: f64 = "min_length",
+        min_length: serde_json::Number = "min_length",
     }
 }
 
+#[cfg(feature = "users")]
 model! {
     /// `UsersEnrollment`.
     pub struct UsersEnrollment {
@@ -36079,6 +31931,7 @@ model! {
     }
 }
 
+#[cfg(feature = "verifiable-credentials")]
 model! {
     /// `VerifiableCredentialTemplateResponse`.
     pub struct VerifiableCredentialTemplateResponse {
@@ -36103,6 +31956,7 @@ model! {
     }
 }
 
+#[cfg(feature = "connections")]
 string_enum! {
     /// `VerificationMethodEnum`.
     pub enum VerificationMethodEnum {
@@ -36113,6 +31967,7 @@ string_enum! {
     }
 }
 
+#[cfg(feature = "custom-domains")]
 model! {
     /// `VerifyCustomDomainResponseContent`.
     pub struct VerifyCustomDomainResponseContent {
@@ -36143,6 +31998,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tickets")]
 model! {
     /// `VerifyEmailTicketRequestContent`.
     pub struct VerifyEmailTicketRequestContent {
@@ -36163,6 +32019,7 @@ model! {
     }
 }
 
+#[cfg(feature = "tickets")]
 model! {
     /// `VerifyEmailTicketResponseContent`.
     pub struct VerifyEmailTicketResponseContent {
@@ -36171,6 +32028,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 model! {
     /// `X509CertificateCredential`.
     pub struct X509CertificateCredential {
@@ -36183,6 +32041,7 @@ model! {
     }
 }
 
+#[cfg(feature = "clients")]
 string_enum! {
     /// `X509CertificateCredentialTypeEnum`.
     pub enum X509CertificateCredentialTypeEnum {

@@ -4,7 +4,7 @@
 
 //! One case per operation, for `tests/spec.rs` and `tests/recordings.rs`.
 
-#![allow(clippy::too_many_lines, dead_code)]
+#![allow(clippy::too_many_lines, clippy::vec_init_then_push, dead_code)]
 
 use auth0plus_management_api::operation::{Operation, Request};
 use auth0plus_management_api::*;
@@ -14,416 +14,2558 @@ pub const PATH_VALUES: [&str; 4] = ["a/b?c=%2F#d", "..", "auth0|x%y", "./?#"];
 /// The value every string query parameter gets.
 pub const QUERY_STRING: &str = "v&w=1#%";
 
-/// `(operationId, request)` for every operation.
+/// `(operationId, request)` for every operation of the groups turned on.
 pub fn requests() -> Vec<(&'static str, Result<Request, serde_json::Error>)> {
-    vec![
-        ("post_action", actions::CreateActionsAction::new(Default::default()).to_request()),
-        ("post_action_module", actions::CreateActionsModule::new(Default::default()).to_request()),
-        ("post_action_module_version", actions::CreateActionsModuleVersion::new(PATH_VALUES[0]).to_request()),
-        ("delete_action", actions::DeleteActionsAction::new(PATH_VALUES[0]).force(true).to_request()),
-        ("delete_action_module", actions::DeleteActionsModule::new(PATH_VALUES[0]).to_request()),
-        ("post_deploy_action", actions::DeployActionsAction::new(PATH_VALUES[0]).to_request()),
-        ("get_action", actions::GetActionsAction::new(PATH_VALUES[0]).to_request()),
-        ("get_action_version", actions::GetActionsActionVersion::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_execution", actions::GetActionsExecution::new(PATH_VALUES[0]).to_request()),
-        ("get_action_module", actions::GetActionsModule::new(PATH_VALUES[0]).to_request()),
-        ("get_action_module_version", actions::GetActionsModuleVersion::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_triggers", actions::GetActionsTriggers::new().to_request()),
-        ("get_action_versions", actions::ListActionsActionVersions::new(PATH_VALUES[0]).page(1).per_page(1).to_request()),
-        ("get_actions", actions::ListActionsActions::new().trigger_id(models::ActionTriggerTypeEnum::from("x")).action_name(QUERY_STRING).deployed(true).page(1).per_page(1).installed(true).to_request()),
-        ("get_action_module_actions", actions::ListActionsModuleActions::new(PATH_VALUES[0]).page(1).per_page(1).to_request()),
-        ("get_action_module_versions", actions::ListActionsModuleVersions::new(PATH_VALUES[0]).page(1).per_page(1).to_request()),
-        ("get_action_modules", actions::ListActionsModules::new().page(1).per_page(1).to_request()),
-        ("get_bindings", actions::ListActionsTriggerBindings::new(PATH_VALUES[0]).page(1).per_page(1).to_request()),
-        ("post_deploy_draft_version", actions::RollActionsActionVersionDeploy::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("post_action_module_rollback", actions::RollbackActionsModule::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_test_action", actions::TestActionsAction::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_action", actions::UpdateActionsAction::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_action_module", actions::UpdateActionsModule::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_bindings", actions::UpdateActionsTriggerBindings::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_ips_by_id", anomaly::CheckAnomalyBlocksIp::new(PATH_VALUES[0]).to_request()),
-        ("delete_ips_by_id", anomaly::RemoveAnomalyBlocksIp::new(PATH_VALUES[0]).to_request()),
-        ("get_bot-detection", attack_protection::GetAttackProtectionBotDetection::new().to_request()),
-        ("get_breached-password-detection", attack_protection::GetAttackProtectionBreachedPasswordDetection::new().to_request()),
-        ("get_brute-force-protection", attack_protection::GetAttackProtectionBruteForceProtection::new().to_request()),
-        ("get_captcha", attack_protection::GetAttackProtectionCaptcha::new().to_request()),
-        ("get_suspicious-ip-throttling", attack_protection::GetAttackProtectionSuspiciousIpThrottling::new().to_request()),
-        ("patch_bot-detection", attack_protection::UpdateAttackProtectionBotDetection::new(Default::default()).to_request()),
-        ("patch_breached-password-detection", attack_protection::UpdateAttackProtectionBreachedPasswordDetection::new(Default::default()).to_request()),
-        ("patch_brute-force-protection", attack_protection::UpdateAttackProtectionBruteForceProtection::new(Default::default()).to_request()),
-        ("patch_captcha", attack_protection::UpdateAttackProtectionCaptcha::new(Default::default()).to_request()),
-        ("patch_suspicious-ip-throttling", attack_protection::UpdateAttackProtectionSuspiciousIpThrottling::new(Default::default()).to_request()),
-        ("create_phone_provider", branding::ConfigureBrandingPhoneProviders::new(Default::default()).to_request()),
-        ("create_phone_template", branding::CreateBrandingPhoneTemplate::new(Default::default()).to_request()),
-        ("post_branding_theme", branding::CreateBrandingThemes::new(Default::default()).to_request()),
-        ("delete_phone_provider", branding::DeleteBrandingPhoneProvider::new(PATH_VALUES[0]).to_request()),
-        ("delete_phone_template", branding::DeleteBrandingPhoneTemplate::new(PATH_VALUES[0]).to_request()),
-        ("delete_universal-login", branding::DeleteBrandingTemplatesUniversalLogin::new().to_request()),
-        ("delete_branding_theme", branding::DeleteBrandingTheme::new(PATH_VALUES[0]).to_request()),
-        ("get_branding", branding::GetBranding::new().to_request()),
-        ("get_phone_provider", branding::GetBrandingPhoneProvider::new(PATH_VALUES[0]).to_request()),
-        ("get_phone_template", branding::GetBrandingPhoneTemplate::new(PATH_VALUES[0]).to_request()),
-        ("get_universal-login", branding::GetBrandingTemplatesUniversalLogin::new().to_request()),
-        ("get_branding_theme", branding::GetBrandingTheme::new(PATH_VALUES[0]).to_request()),
-        ("get_default_branding_theme", branding::GetBrandingThemesDefault::new().to_request()),
-        ("get_branding_phone_providers", branding::ListBrandingPhoneProviders::new().disabled(true).to_request()),
-        ("get_phone_templates", branding::ListBrandingPhoneTemplates::new().disabled(true).to_request()),
-        ("reset_phone_template", branding::ResetBrandingPhoneTemplate::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("try_phone_provider", branding::SendBrandingPhoneProviderTry::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("try_phone_template", branding::SendBrandingPhoneTemplateTry::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("put_universal-login", branding::SetBrandingTemplatesUniversalLogin::new(Default::default()).to_request()),
-        ("patch_branding", branding::UpdateBranding::new(Default::default()).to_request()),
-        ("update_phone_provider", branding::UpdateBrandingPhoneProvider::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("update_phone_template", branding::UpdateBrandingPhoneTemplate::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_branding_theme", branding::UpdateBrandingTheme::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_client-grants", client_grants::CreateClientGrants::new(Default::default()).to_request()),
-        ("delete_client-grants_by_id", client_grants::DeleteClientGrant::new(PATH_VALUES[0]).to_request()),
-        ("get_client-grant", client_grants::GetClientGrant::new(PATH_VALUES[0]).to_request()),
-        ("get_client-grant-organizations", client_grants::ListClientGrantOrganizations::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_client-grants", client_grants::ListClientGrants::new().per_page(1).page(1).include_totals(true).from(QUERY_STRING).take(1).audience(QUERY_STRING).client_id(QUERY_STRING).allow_any_organization(models::ClientGrantAllowAnyOrganizationEnum::from("x")).subject_type(models::ClientGrantSubjectTypeEnum::from("x")).default_for(models::ClientGrantDefaultForEnum::from("x")).to_request()),
-        ("patch_client-grants_by_id", client_grants::UpdateClientGrant::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_clients", clients::CreateClient::new(Default::default()).to_request()),
-        ("post_credentials", clients::CreateClientCredential::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_clients_by_id", clients::DeleteClient::new(PATH_VALUES[0]).to_request()),
-        ("delete_credentials_by_credential_id", clients::DeleteClientCredential::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_clients_by_id", clients::GetClient::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_credentials_by_credential_id", clients::GetClientCredential::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_client_connections", clients::ListClientConnections::new(PATH_VALUES[0]).strategy(vec![models::ConnectionStrategyEnum::from("x")]).from(QUERY_STRING).take(1).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_credentials", clients::ListClientCredentials::new(PATH_VALUES[0]).to_request()),
-        ("get_clients", clients::ListClients::new().fields(QUERY_STRING).include_fields(true).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).is_global(true).is_first_party(true).app_type(QUERY_STRING).external_client_id(QUERY_STRING).q(QUERY_STRING).to_request()),
-        ("post_clients_cimd_preview", clients::PreviewClientsCimd::new(Default::default()).to_request()),
-        ("post_clients_cimd_register", clients::RegisterClientsCimd::new(Default::default()).to_request()),
-        ("post_rotate-secret", clients::RotateClientSecret::new(PATH_VALUES[0]).to_request()),
-        ("patch_clients_by_id", clients::UpdateClient::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_credentials_by_credential_id", clients::UpdateClientCredential::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("post_connection-profiles", connection_profiles::CreateConnectionProfile::new(Default::default()).to_request()),
-        ("delete_connection-profiles_by_id", connection_profiles::DeleteConnectionProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_connection-profiles_by_id", connection_profiles::GetConnectionProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_connection_profile_template", connection_profiles::GetConnectionProfilesTemplate::new(PATH_VALUES[0]).to_request()),
-        ("get_connection_profile_templates", connection_profiles::GetConnectionProfilesTemplates::new().to_request()),
-        ("get_connection-profiles", connection_profiles::ListConnectionProfiles::new().from(QUERY_STRING).take(1).to_request()),
-        ("patch_connection-profiles_by_id", connection_profiles::UpdateConnectionProfile::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_status", connections::CheckConnectionStatus::new(PATH_VALUES[0]).to_request()),
-        ("post_connections", connections::CreateConnection::new(Default::default()).to_request()),
-        ("post_directory-provisioning", connections::CreateConnectionDirectoryProvisioning::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("put_synchronized-groups", connections::CreateConnectionDirectoryProvisioningSynchronizedGroups::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_keys", connections::CreateConnectionKeys::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_scim-configuration", connections::CreateConnectionScimConfiguration::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_scim_token", connections::CreateConnectionScimConfigurationToken::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_connections_by_id", connections::DeleteConnection::new(PATH_VALUES[0]).to_request()),
-        ("delete_directory-provisioning", connections::DeleteConnectionDirectoryProvisioning::new(PATH_VALUES[0]).to_request()),
-        ("delete_scim-configuration", connections::DeleteConnectionScimConfiguration::new(PATH_VALUES[0]).to_request()),
-        ("delete_tokens_by_tokenId", connections::DeleteConnectionScimConfigurationToken::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_users_by_email", connections::DeleteConnectionUser::new(PATH_VALUES[0]).email(QUERY_STRING).to_request()),
-        ("get_connections_by_id", connections::GetConnection::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_directory-provisioning", connections::GetConnectionDirectoryProvisioning::new(PATH_VALUES[0]).to_request()),
-        ("get_directory_provisioning_default_mapping", connections::GetConnectionDirectoryProvisioningDefaultMapping::new(PATH_VALUES[0]).to_request()),
-        ("get_scim-configuration", connections::GetConnectionScimConfiguration::new(PATH_VALUES[0]).to_request()),
-        ("get_default-mapping", connections::GetConnectionScimConfigurationDefaultMapping::new(PATH_VALUES[0]).to_request()),
-        ("get_scim_tokens", connections::GetConnectionScimConfigurationToken::new(PATH_VALUES[0]).to_request()),
-        ("get_connection_clients", connections::ListConnectionClients::new(PATH_VALUES[0]).take(1).from(QUERY_STRING).to_request()),
-        ("get_synchronized-groups", connections::ListConnectionDirectoryProvisioningSynchronizedGroups::new(PATH_VALUES[0]).from(QUERY_STRING).take(1).to_request()),
-        ("get_keys", connections::ListConnectionKeys::new(PATH_VALUES[0]).to_request()),
-        ("get_connections", connections::ListConnections::new().per_page(1).page(1).include_totals(true).from(QUERY_STRING).take(1).strategy(vec![models::ConnectionStrategyEnum::from("x")]).name(QUERY_STRING).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("post_synchronizations", connections::RequestConnectionDirectoryProvisioningSynchronization::new(PATH_VALUES[0]).to_request()),
-        ("post_rotate", connections::RotateConnectionKeys::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_connections_by_id", connections::UpdateConnection::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_clients", connections::UpdateConnectionClients::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_directory-provisioning", connections::UpdateConnectionDirectoryProvisioning::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_scim-configuration", connections::UpdateConnectionScimConfiguration::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_connections-directory-provisionings", connections_directory_provisionings::ListConnectionsDirectoryProvisionings::new().from(QUERY_STRING).take(1).to_request()),
-        ("get_connections-scim-configurations", connections_scim_configurations::ListConnectionsScimConfigurations::new().from(QUERY_STRING).take(1).to_request()),
-        ("post_custom-domains", custom_domains::ConfigureCustomDomain::new(Default::default()).to_request()),
-        ("delete_custom-domains_by_id", custom_domains::DeleteCustomDomain::new(PATH_VALUES[0]).to_request()),
-        ("get_custom-domains_by_id", custom_domains::GetCustomDomain::new(PATH_VALUES[0]).to_request()),
-        ("get_default", custom_domains::GetCustomDomainsDefault::new().to_request()),
-        ("get_custom-domains", custom_domains::ListCustomDomains::new().take(1).from(QUERY_STRING).q(QUERY_STRING).fields(QUERY_STRING).include_fields(true).sort(QUERY_STRING).to_request()),
-        ("post_test_domain", custom_domains::TestCustomDomain::new(PATH_VALUES[0]).to_request()),
-        ("patch_custom-domains_by_id", custom_domains::UpdateCustomDomain::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_default", custom_domains::UpdateCustomDomainsDefault::new(Default::default()).to_request()),
-        ("post_verify", custom_domains::VerifyCustomDomain::new(PATH_VALUES[0]).to_request()),
-        ("post_device-credentials", device_credentials::CreateDeviceCredential::new(Default::default()).to_request()),
-        ("delete_device-credentials_by_id", device_credentials::DeleteDeviceCredential::new(PATH_VALUES[0]).to_request()),
-        ("get_device-credentials", device_credentials::ListDeviceCredentials::new().page(1).per_page(1).include_totals(true).fields(QUERY_STRING).include_fields(true).user_id(QUERY_STRING).client_id(QUERY_STRING).r#type(models::DeviceCredentialTypeEnum::from("x")).to_request()),
-        ("post_email-templates", email_templates::CreateEmailTemplate::new(Default::default()).to_request()),
-        ("get_email-templates_by_templateName", email_templates::GetEmailTemplate::new(PATH_VALUES[0]).to_request()),
-        ("put_email-templates_by_templateName", email_templates::SetEmailTemplate::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_email-templates_by_templateName", email_templates::UpdateEmailTemplate::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_provider", emails::ConfigureEmailsProvider::new(Default::default()).to_request()),
-        ("delete_provider", emails::DeleteEmailsProvider::new().to_request()),
-        ("get_provider", emails::GetEmailsProvider::new().fields(QUERY_STRING).include_fields(true).to_request()),
-        ("patch_provider", emails::UpdateEmailsProvider::new(Default::default()).to_request()),
-        ("post_event-streams", event_streams::CreateEventStream::new(Default::default()).to_request()),
-        ("delete_event-streams_by_id", event_streams::DeleteEventStream::new(PATH_VALUES[0]).to_request()),
-        ("get_event-streams_by_id", event_streams::GetEventStream::new(PATH_VALUES[0]).to_request()),
-        ("get_deliveries_by_event_id", event_streams::GetEventStreamDelivery::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_event_deliveries", event_streams::ListEventStreamDeliveries::new(PATH_VALUES[0]).statuses(QUERY_STRING).event_types(QUERY_STRING).date_from(QUERY_STRING).date_to(QUERY_STRING).from(QUERY_STRING).take(1).to_request()),
-        ("get_event-streams", event_streams::ListEventStreams::new().from(QUERY_STRING).take(1).to_request()),
-        ("post_redeliver_by_event_id", event_streams::RedeliverEventStreamEvent::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("post_redeliver", event_streams::RedeliverEventStreamEvents::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_test_event", event_streams::SendEventStreamTest::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_event-streams_by_id", event_streams::UpdateEventStream::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("subscribe_events", events::SubscribeEvents::new().from(QUERY_STRING).from_timestamp(QUERY_STRING).event_type(models::EventStreamSubscribeEventsEventTypeParam::from("x")).to_request()),
-        ("post_flows", flows::CreateFlow::new(Default::default()).to_request()),
-        ("post_flows_vault_connections", flows::CreateFlowsVaultConnection::new(Default::default()).to_request()),
-        ("delete_flows_by_id", flows::DeleteFlow::new(PATH_VALUES[0]).to_request()),
-        ("delete_flows_executions_by_execution_id", flows::DeleteFlowExecution::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_flows_vault_connections_by_id", flows::DeleteFlowsVaultConnection::new(PATH_VALUES[0]).to_request()),
-        ("get_flows_by_id", flows::GetFlow::new(PATH_VALUES[0]).hydrate(vec![models::GetFlowRequestParametersHydrateEnum::from("x")]).to_request()),
-        ("get_flows_executions_by_execution_id", flows::GetFlowExecution::new(PATH_VALUES[0], PATH_VALUES[1]).hydrate(vec![models::GetFlowExecutionRequestParametersHydrateEnum::from("x")]).to_request()),
-        ("get_flows_vault_connections_by_id", flows::GetFlowsVaultConnection::new(PATH_VALUES[0]).to_request()),
-        ("get_flows_executions", flows::ListFlowExecutions::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_flows", flows::ListFlows::new().page(1).per_page(1).include_totals(true).hydrate(vec![models::ListFlowsRequestParametersHydrateEnum::from("x")]).synchronous(true).to_request()),
-        ("get_flows_vault_connections", flows::ListFlowsVaultConnections::new().page(1).per_page(1).include_totals(true).to_request()),
-        ("patch_flows_by_id", flows::UpdateFlow::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_flows_vault_connections_by_id", flows::UpdateFlowsVaultConnection::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("create_form", forms::CreateForm::new(Default::default()).to_request()),
-        ("delete_form", forms::DeleteForm::new(PATH_VALUES[0]).to_request()),
-        ("get_form", forms::GetForm::new(PATH_VALUES[0]).hydrate(vec![models::FormsRequestParametersHydrateEnum::from("x")]).to_request()),
-        ("get_forms", forms::ListForms::new().page(1).per_page(1).include_totals(true).hydrate(vec![models::FormsRequestParametersHydrateEnum::from("x")]).to_request()),
-        ("patch_form", forms::UpdateForm::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_grants_by_id", grants::DeleteGrant::new(PATH_VALUES[0]).to_request()),
-        ("delete_grants_by_user_id", grants::DeleteUserGrants::new().user_id(QUERY_STRING).to_request()),
-        ("get_grants", grants::ListGrants::new().per_page(1).page(1).include_totals(true).user_id(QUERY_STRING).client_id(QUERY_STRING).audience(QUERY_STRING).to_request()),
-        ("delete_group", groups::DeleteGroup::new(PATH_VALUES[0]).to_request()),
-        ("get_group", groups::GetGroup::new(PATH_VALUES[0]).to_request()),
-        ("get_group_members", groups::ListGroupMembers::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_groups", groups::ListGroups::new().connection_id(QUERY_STRING).name(QUERY_STRING).external_id(QUERY_STRING).search(QUERY_STRING).fields(QUERY_STRING).include_fields(true).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("put_sns", guardian::ConfigureGuardianFactorsPushNotificationProvidersSns::new(Default::default()).to_request()),
-        ("post_ticket", guardian::CreateGuardianEnrollmentsTicket::new(Default::default()).to_request()),
-        ("delete_enrollments_by_id", guardian::DeleteGuardianEnrollment::new(PATH_VALUES[0]).to_request()),
-        ("get_enrollments_by_id", guardian::GetGuardianEnrollment::new(PATH_VALUES[0]).to_request()),
-        ("get_factor_duo_settings", guardian::GetGuardianFactorsDuoSettings::new().to_request()),
-        ("get_message-types", guardian::GetGuardianFactorsPhoneMessageTypes::new().to_request()),
-        ("get_phone_twilio_factor_provider", guardian::GetGuardianFactorsPhoneProvidersTwilio::new().to_request()),
-        ("get_guardian_phone_providers", guardian::GetGuardianFactorsPhoneSelectedProvider::new().to_request()),
-        ("get_factor_phone_templates", guardian::GetGuardianFactorsPhoneTemplates::new().to_request()),
-        ("get_apns", guardian::GetGuardianFactorsPushNotificationProvidersApns::new().to_request()),
-        ("get_sns", guardian::GetGuardianFactorsPushNotificationProvidersSns::new().to_request()),
-        ("get_pn_providers", guardian::GetGuardianFactorsPushNotificationSelectedProvider::new().to_request()),
-        ("get_sms_twilio_factor_provider", guardian::GetGuardianFactorsSmsProvidersTwilio::new().to_request()),
-        ("get_sms_providers", guardian::GetGuardianFactorsSmsSelectedProvider::new().to_request()),
-        ("get_factor_sms_templates", guardian::GetGuardianFactorsSmsTemplates::new().to_request()),
-        ("get_policies", guardian::GetGuardianPolicies::new().to_request()),
-        ("get_factors", guardian::ListGuardianFactors::new().to_request()),
-        ("put_fcm", guardian::OverwriteGuardianFactorsPushNotificationProvidersFcm::new(Default::default()).to_request()),
-        ("put_fcmv1", guardian::OverwriteGuardianFactorsPushNotificationProvidersFcmv1::new(Default::default()).to_request()),
-        ("put_factors_by_name", guardian::SetGuardianFactor::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("put_factor_duo_settings", guardian::SetGuardianFactorsDuoSettings::new(Default::default()).to_request()),
-        ("put_message-types", guardian::SetGuardianFactorsPhoneMessageTypes::new(Default::default()).to_request()),
-        ("put_twilio", guardian::SetGuardianFactorsPhoneProvidersTwilio::new(Default::default()).to_request()),
-        ("put_phone_providers", guardian::SetGuardianFactorsPhoneSelectedProvider::new(Default::default()).to_request()),
-        ("put_factor_phone_templates", guardian::SetGuardianFactorsPhoneTemplates::new(Default::default()).to_request()),
-        ("put_apns", guardian::SetGuardianFactorsPushNotificationProvidersApns::new(Default::default()).to_request()),
-        ("put_pn_providers", guardian::SetGuardianFactorsPushNotificationSelectedProvider::new(Default::default()).to_request()),
-        ("put_sms_twilio_factor_provider", guardian::SetGuardianFactorsSmsProvidersTwilio::new(Default::default()).to_request()),
-        ("put_sms_providers", guardian::SetGuardianFactorsSmsSelectedProvider::new(Default::default()).to_request()),
-        ("put_factor_sms_templates", guardian::SetGuardianFactorsSmsTemplates::new(Default::default()).to_request()),
-        ("put_policies", guardian::SetGuardianPolicies::new(Default::default()).to_request()),
-        ("patch_factor_duo_settings", guardian::UpdateGuardianFactorsDuoSettings::new(Default::default()).to_request()),
-        ("patch_apns", guardian::UpdateGuardianFactorsPushNotificationProvidersApns::new(Default::default()).to_request()),
-        ("patch_fcm", guardian::UpdateGuardianFactorsPushNotificationProvidersFcm::new(Default::default()).to_request()),
-        ("patch_fcmv1", guardian::UpdateGuardianFactorsPushNotificationProvidersFcmv1::new(Default::default()).to_request()),
-        ("patch_sns", guardian::UpdateGuardianFactorsPushNotificationProvidersSns::new(Default::default()).to_request()),
-        ("post_secrets", hooks::AddHookSecrets::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_hooks", hooks::CreateHook::new(Default::default()).to_request()),
-        ("delete_hooks_by_id", hooks::DeleteHook::new(PATH_VALUES[0]).to_request()),
-        ("delete_secrets", hooks::DeleteHookSecrets::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_hooks_by_id", hooks::GetHook::new(PATH_VALUES[0]).fields(QUERY_STRING).to_request()),
-        ("get_secrets", hooks::GetHookSecrets::new(PATH_VALUES[0]).to_request()),
-        ("get_hooks", hooks::ListHooks::new().page(1).per_page(1).include_totals(true).enabled(true).fields(QUERY_STRING).trigger_id(models::HookTriggerIdEnum::from("x")).to_request()),
-        ("patch_hooks_by_id", hooks::UpdateHook::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_secrets", hooks::UpdateHookSecrets::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_users-exports", jobs::CreateJobsUsersExports::new(Default::default()).to_request()),
-        ("post_users-imports", jobs::CreateJobsUsersImports::new(Default::default()).to_request()),
-        ("get_jobs_by_id", jobs::GetJob::new(PATH_VALUES[0]).to_request()),
-        ("get_errors", jobs::GetJobErrors::new(PATH_VALUES[0]).to_request()),
-        ("post_verification-email", jobs::SendJobsVerificationEmail::new(Default::default()).to_request()),
-        ("put_custom_signing_keys", keys::CreateKeysCustomSigning::new(Default::default()).to_request()),
-        ("post_encryption", keys::CreateKeysEncryption::new(Default::default()).to_request()),
-        ("post_encryption_wrapping_key", keys::CreateKeysEncryptionWrappingKey::new(PATH_VALUES[0]).to_request()),
-        ("delete_custom_signing_keys", keys::DeleteKeysCustomSigning::new().to_request()),
-        ("delete_encryption_key", keys::DeleteKeysEncryption::new(PATH_VALUES[0]).to_request()),
-        ("get_custom_signing_keys", keys::GetKeysCustomSigning::new().to_request()),
-        ("get_encryption_key", keys::GetKeysEncryption::new(PATH_VALUES[0]).to_request()),
-        ("get_signing_key", keys::GetKeysSigning::new(PATH_VALUES[0]).to_request()),
-        ("post_encryption_key", keys::ImportKeysEncryption::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_encryption_keys", keys::ListKeysEncryption::new().page(1).per_page(1).include_totals(true).to_request()),
-        ("get_signing_keys", keys::ListKeysSigning::new().to_request()),
-        ("post_encryption_rekey", keys::RekeyKeysEncryption::new().to_request()),
-        ("put_signing_keys", keys::RevokeKeysSigning::new(PATH_VALUES[0]).to_request()),
-        ("post_signing_keys", keys::RotateKeysSigning::new().to_request()),
-        ("post_log-streams", log_streams::CreateLogStream::new(Default::default()).to_request()),
-        ("delete_log-streams_by_id", log_streams::DeleteLogStream::new(PATH_VALUES[0]).to_request()),
-        ("get_log-streams_by_id", log_streams::GetLogStream::new(PATH_VALUES[0]).to_request()),
-        ("get_log-streams", log_streams::ListLogStreams::new().to_request()),
-        ("patch_log-streams_by_id", log_streams::UpdateLogStream::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_logs_by_id", logs::GetLog::new(PATH_VALUES[0]).to_request()),
-        ("get_logs", logs::ListLogs::new().page(1).per_page(1).sort(QUERY_STRING).fields(QUERY_STRING).include_fields(true).include_totals(true).from(QUERY_STRING).take(1).search(QUERY_STRING).to_request()),
-        ("post_network-acls", network_acls::CreateNetworkAcls::new(Default::default()).to_request()),
-        ("delete_network-acls_by_id", network_acls::DeleteNetworkAcl::new(PATH_VALUES[0]).to_request()),
-        ("get_network-acls_by_id", network_acls::GetNetworkAcl::new(PATH_VALUES[0]).to_request()),
-        ("get_network-acls", network_acls::ListNetworkAcls::new().page(1).per_page(1).include_totals(true).to_request()),
-        ("put_network-acls_by_id", network_acls::SetNetworkAcl::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_network-acls_by_id", network_acls::UpdateNetworkAcl::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("create_organization-client-grants", organizations::AddOrganizationClientGrant::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_organization_connection", organizations::AddOrganizationConnection::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_enabled_connections", organizations::AddOrganizationEnabledConnections::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_members", organizations::AddOrganizationMembers::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_organization_member_roles", organizations::AssignOrganizationMemberRoles::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("post_organizations", organizations::CreateOrganization::new(Default::default()).to_request()),
-        ("post_discovery-domains", organizations::CreateOrganizationDiscoveryDomain::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_invitations", organizations::CreateOrganizationInvitations::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_organizations_by_id", organizations::DeleteOrganization::new(PATH_VALUES[0]).to_request()),
-        ("delete_organization_connection", organizations::DeleteOrganizationConnection::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_discovery-domains_by_discovery_domain_id", organizations::DeleteOrganizationDiscoveryDomain::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_enabled_connections_by_connectionId", organizations::DeleteOrganizationEnabledConnection::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_invitations_by_invitation_id", organizations::DeleteOrganizationInvitation::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_organization_member_roles", organizations::DeleteOrganizationMemberRoles::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("delete_members", organizations::DeleteOrganizationMembers::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_organizations_by_id", organizations::GetOrganization::new(PATH_VALUES[0]).to_request()),
-        ("get_name_by_name", organizations::GetOrganizationByName::new(PATH_VALUES[0]).to_request()),
-        ("get_organization_connection", organizations::GetOrganizationConnection::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_discovery-domains_by_discovery_domain_id", organizations::GetOrganizationDiscoveryDomain::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_name_by_discovery_domain", organizations::GetOrganizationDiscoveryDomainByName::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_enabled_connections_by_connectionId", organizations::GetOrganizationEnabledConnection::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_invitations_by_invitation_id", organizations::GetOrganizationInvitation::new(PATH_VALUES[0], PATH_VALUES[1]).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_organization-client-grants", organizations::ListOrganizationClientGrants::new(PATH_VALUES[0]).audience(QUERY_STRING).client_id(QUERY_STRING).grant_ids(vec![QUERY_STRING]).page(1).per_page(1).include_totals(true).to_request()),
-        ("get_organization_connections", organizations::ListOrganizationConnections::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).is_enabled(true).to_request()),
-        ("get_discovery-domains", organizations::ListOrganizationDiscoveryDomains::new(PATH_VALUES[0]).from(QUERY_STRING).take(1).to_request()),
-        ("get_enabled_connections", organizations::ListOrganizationEnabledConnections::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).to_request()),
-        ("get_invitations", organizations::ListOrganizationInvitations::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).fields(QUERY_STRING).include_fields(true).sort(QUERY_STRING).to_request()),
-        ("get_organization_member_roles", organizations::ListOrganizationMemberRoles::new(PATH_VALUES[0], PATH_VALUES[1]).page(1).per_page(1).include_totals(true).to_request()),
-        ("get_organization_members", organizations::ListOrganizationMembers::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_organizations", organizations::ListOrganizations::new().page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).sort(QUERY_STRING).to_request()),
-        ("delete_client-grants_by_grant_id", organizations::RemoveOrganizationClientGrant::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("patch_organizations_by_id", organizations::UpdateOrganization::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_organization_connection", organizations::UpdateOrganizationConnection::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("patch_discovery-domains_by_discovery_domain_id", organizations::UpdateOrganizationDiscoveryDomain::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("patch_enabled_connections_by_connectionId", organizations::UpdateOrganizationEnabledConnection::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("get_custom-text_by_language", prompts::GetPromptCustomText::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_partials", prompts::GetPromptPartials::new(PATH_VALUES[0]).to_request()),
-        ("get_rendering", prompts::GetPromptScreenRendering::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("get_prompts", prompts::GetPrompts::new().to_request()),
-        ("get_all_rendering", prompts::ListPromptsRendering::new().fields(QUERY_STRING).include_fields(true).page(1).per_page(1).include_totals(true).prompt(QUERY_STRING).screen(QUERY_STRING).rendering_mode(models::AculRenderingModeEnum::from("x")).to_request()),
-        ("put_custom-text_by_language", prompts::SetPromptCustomText::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("put_partials", prompts::SetPromptPartials::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_rendering", prompts::UpdatePromptScreenRendering::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("patch_prompts", prompts::UpdatePrompts::new(Default::default()).to_request()),
-        ("patch_bulk_rendering", prompts::UpdatePromptsRendering::new(Default::default()).to_request()),
-        ("delete_refresh_token", refresh_tokens::DeleteRefreshToken::new(PATH_VALUES[0]).to_request()),
-        ("get_refresh_token", refresh_tokens::GetRefreshToken::new(PATH_VALUES[0]).to_request()),
-        ("get_refresh_tokens", refresh_tokens::ListRefreshTokens::new().user_id(QUERY_STRING).client_id(QUERY_STRING).from(QUERY_STRING).take(1).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("revoke_refresh_tokens", refresh_tokens::RevokeRefreshTokens::new(Default::default()).to_request()),
-        ("patch_refresh-tokens_by_id", refresh_tokens::UpdateRefreshToken::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_resource-servers", resource_servers::CreateResourceServer::new(Default::default()).to_request()),
-        ("delete_resource-servers_by_id", resource_servers::DeleteResourceServer::new(PATH_VALUES[0]).to_request()),
-        ("get_resource-servers_by_id", resource_servers::GetResourceServer::new(PATH_VALUES[0]).include_fields(true).to_request()),
-        ("get_resource-servers", resource_servers::ListResourceServers::new().identifiers(vec![QUERY_STRING]).page(1).per_page(1).include_totals(true).include_fields(true).to_request()),
-        ("patch_resource-servers_by_id", resource_servers::UpdateResourceServer::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_risk_assessments_settings", risk_assessments::GetRiskAssessmentsSettings::new().to_request()),
-        ("get_new-device", risk_assessments::GetRiskAssessmentsSettingsNewDevice::new().to_request()),
-        ("patch_risk_assessments_settings", risk_assessments::UpdateRiskAssessmentsSettings::new(Default::default()).to_request()),
-        ("patch_new-device", risk_assessments::UpdateRiskAssessmentsSettingsNewDevice::new(Default::default()).to_request()),
-        ("post_role_permission_assignment", roles::AddRolePermissions::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_role_users", roles::AssignRoleUsers::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_roles", roles::CreateRole::new(Default::default()).to_request()),
-        ("delete_roles_by_id", roles::DeleteRole::new(PATH_VALUES[0]).to_request()),
-        ("get_roles_by_id", roles::GetRole::new(PATH_VALUES[0]).to_request()),
-        ("get_role_permission", roles::ListRolePermissions::new(PATH_VALUES[0]).per_page(1).page(1).include_totals(true).to_request()),
-        ("get_role_user", roles::ListRoleUsers::new(PATH_VALUES[0]).per_page(1).page(1).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_roles", roles::ListRoles::new().per_page(1).page(1).include_totals(true).name_filter(QUERY_STRING).to_request()),
-        ("delete_role_permission_assignment", roles::RemoveRolePermissions::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_roles_by_id", roles::UpdateRole::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_rules", rules::CreateRule::new(Default::default()).to_request()),
-        ("delete_rules_by_id", rules::DeleteRule::new(PATH_VALUES[0]).to_request()),
-        ("get_rules_by_id", rules::GetRule::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_rules", rules::ListRules::new().page(1).per_page(1).include_totals(true).enabled(true).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("patch_rules_by_id", rules::UpdateRule::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_rules-configs_by_key", rules_configs::DeleteRulesConfig::new(PATH_VALUES[0]).to_request()),
-        ("get_rules-configs", rules_configs::ListRulesConfigs::new().to_request()),
-        ("put_rules-configs_by_key", rules_configs::SetRulesConfig::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_self-service-profiles", self_service_profiles::CreateSelfServiceProfile::new(Default::default()).to_request()),
-        ("post_sso-ticket", self_service_profiles::CreateSelfServiceProfileSsoTicket::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_self-service-profiles_by_id", self_service_profiles::DeleteSelfServiceProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_self-service-profiles_by_id", self_service_profiles::GetSelfServiceProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_self_service_profile_custom_text", self_service_profiles::GetSelfServiceProfileCustomText::new(PATH_VALUES[0], PATH_VALUES[1], PATH_VALUES[2]).to_request()),
-        ("get_self-service-profiles", self_service_profiles::ListSelfServiceProfiles::new().page(1).per_page(1).include_totals(true).to_request()),
-        ("post_revoke", self_service_profiles::RevokeSelfServiceProfileSsoTicket::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("put_self_service_profile_custom_text", self_service_profiles::SetSelfServiceProfileCustomText::new(PATH_VALUES[0], PATH_VALUES[1], PATH_VALUES[2], Default::default()).to_request()),
-        ("patch_self-service-profiles_by_id", self_service_profiles::UpdateSelfServiceProfile::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_session", sessions::DeleteSession::new(PATH_VALUES[0]).to_request()),
-        ("get_session", sessions::GetSession::new(PATH_VALUES[0]).to_request()),
-        ("revoke_session", sessions::RevokeSession::new(PATH_VALUES[0]).to_request()),
-        ("patch_sessions_by_id", sessions::UpdateSession::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_active-users", stats::GetStatsActiveUsers::new().to_request()),
-        ("get_daily", stats::ListStatsDaily::new().from(QUERY_STRING).to(QUERY_STRING).to_request()),
-        ("get_supplemental-signals", supplemental_signals::GetSupplementalSignals::new().to_request()),
-        ("patch_supplemental-signals", supplemental_signals::UpdateSupplementalSignals::new(Default::default()).to_request()),
-        ("tenant_settings_route", tenants::GetTenantsSettings::new().fields(QUERY_STRING).include_fields(true).to_request()),
-        ("patch_settings", tenants::UpdateTenantsSettings::new(Default::default()).to_request()),
-        ("post_email-verification", tickets::CreateTicketsEmailVerification::new(Default::default()).to_request()),
-        ("post_password-change", tickets::CreateTicketsPasswordChange::new(Default::default()).to_request()),
-        ("post_token-exchange-profiles", token_exchange_profiles::CreateTokenExchangeProfile::new(Default::default()).to_request()),
-        ("delete_token-exchange-profiles_by_id", token_exchange_profiles::DeleteTokenExchangeProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_token-exchange-profiles_by_id", token_exchange_profiles::GetTokenExchangeProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_token-exchange-profiles", token_exchange_profiles::ListTokenExchangeProfiles::new().from(QUERY_STRING).take(1).to_request()),
-        ("patch_token-exchange-profiles_by_id", token_exchange_profiles::UpdateTokenExchangeProfile::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_user-attribute-profiles", user_attribute_profiles::CreateUserAttributeProfiles::new(Default::default()).to_request()),
-        ("delete_user-attribute-profiles_by_id", user_attribute_profiles::DeleteUserAttributeProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_user-attribute-profiles_by_id", user_attribute_profiles::GetUserAttributeProfile::new(PATH_VALUES[0]).to_request()),
-        ("get_user_attribute_profile_template", user_attribute_profiles::GetUserAttributeProfilesTemplate::new(PATH_VALUES[0]).to_request()),
-        ("get_user_attribute_profile_templates", user_attribute_profiles::GetUserAttributeProfilesTemplates::new().to_request()),
-        ("get_user-attribute-profiles", user_attribute_profiles::ListUserAttributeProfiles::new().from(QUERY_STRING).take(1).to_request()),
-        ("patch_user-attribute-profiles_by_id", user_attribute_profiles::UpdateUserAttributeProfile::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_user-blocks_by_id", user_blocks::GetUserBlock::new(PATH_VALUES[0]).consider_brute_force_enablement(true).to_request()),
-        ("get_user-blocks", user_blocks::GetUserBlocks::new().identifier(QUERY_STRING).consider_brute_force_enablement(true).to_request()),
-        ("delete_user-blocks_by_id", user_blocks::UnblockUserBlock::new(PATH_VALUES[0]).to_request()),
-        ("delete_user-blocks", user_blocks::UnblockUserBlocks::new().identifier(QUERY_STRING).to_request()),
-        ("post_permissions", users::AssignUserPermissions::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_user_roles", users::AssignUserRoles::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_clear_assessors", users::ClearUserRiskAssessments::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("post_users", users::CreateUser::new(Default::default()).to_request()),
-        ("post_authentication-methods", users::CreateUserAuthenticationMethod::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_users_by_id", users::DeleteUser::new(PATH_VALUES[0]).to_request()),
-        ("delete_authentication-methods_by_authentication_method_id", users::DeleteUserAuthenticationMethod::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_authentication-methods", users::DeleteUserAuthenticationMethods::new(PATH_VALUES[0]).to_request()),
-        ("delete_authenticators", users::DeleteUserAuthenticators::new(PATH_VALUES[0]).to_request()),
-        ("delete_federated-connections-tokensets_by_tokenset_id", users::DeleteUserFederatedConnectionsTokenset::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_multifactor_by_provider", users::DeleteUserMultifactor::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("delete_refresh_tokens_for_user", users::DeleteUserRefreshTokens::new(PATH_VALUES[0]).to_request()),
-        ("delete_sessions_for_user", users::DeleteUserSessions::new(PATH_VALUES[0]).to_request()),
-        ("post_recovery-code-regeneration", users::GenerateUserRecoveryCodeRegeneration::new(PATH_VALUES[0]).to_request()),
-        ("get_users_by_id", users::GetUser::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).to_request()),
-        ("get_authentication-methods_by_authentication_method_id", users::GetUserAuthenticationMethod::new(PATH_VALUES[0], PATH_VALUES[1]).to_request()),
-        ("post_invalidate-remember-browser", users::InvalidateUserMultifactorActionsRememberBrowser::new(PATH_VALUES[0]).to_request()),
-        ("post_identities", users::LinkUserIdentity::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("get_authentication-methods", users::ListUserAuthenticationMethods::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).to_request()),
-        ("get_connected-accounts", users::ListUserConnectedAccounts::new(PATH_VALUES[0]).from(QUERY_STRING).take(1).to_request()),
-        ("get_enrollments", users::ListUserEnrollments::new(PATH_VALUES[0]).to_request()),
-        ("get_federated-connections-tokensets", users::ListUserFederatedConnectionsTokensets::new(PATH_VALUES[0]).to_request()),
-        ("get_user_groups", users::ListUserGroups::new(PATH_VALUES[0]).fields(QUERY_STRING).include_fields(true).page(1).per_page(1).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_logs_by_user", users::ListUserLogs::new(PATH_VALUES[0]).page(1).per_page(1).sort(QUERY_STRING).include_totals(true).to_request()),
-        ("get_user_organizations", users::ListUserOrganizations::new(PATH_VALUES[0]).page(1).per_page(1).include_totals(true).to_request()),
-        ("get_permissions", users::ListUserPermissions::new(PATH_VALUES[0]).per_page(1).page(1).include_totals(true).to_request()),
-        ("get_refresh_tokens_for_user", users::ListUserRefreshTokens::new(PATH_VALUES[0]).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_user_roles", users::ListUserRoles::new(PATH_VALUES[0]).per_page(1).page(1).include_totals(true).to_request()),
-        ("get_sessions_for_user", users::ListUserSessions::new(PATH_VALUES[0]).include_totals(true).from(QUERY_STRING).take(1).to_request()),
-        ("get_users", users::ListUsers::new().page(1).per_page(1).include_totals(true).sort(QUERY_STRING).connection(QUERY_STRING).fields(QUERY_STRING).include_fields(true).q(QUERY_STRING).search_engine(models::SearchEngineVersionsEnum::from("x")).primary_order(true).to_request()),
-        ("delete_permissions", users::RemoveUserPermissions::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_user_roles", users::RemoveUserRoles::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("user_revoke_access", users::RevokeUserAccess::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("put_authentication-methods", users::SetUserAuthenticationMethods::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("delete_user_identity_by_user_id", users::UnlinkUserIdentity::new(PATH_VALUES[0], PATH_VALUES[1], PATH_VALUES[2]).to_request()),
-        ("patch_users_by_id", users::UpdateUser::new(PATH_VALUES[0], Default::default()).to_request()),
-        ("patch_authentication-methods_by_authentication_method_id", users::UpdateUserAuthenticationMethod::new(PATH_VALUES[0], PATH_VALUES[1], Default::default()).to_request()),
-        ("get_users-by-email", users_by_email::ListUsersByEmail::new().fields(QUERY_STRING).include_fields(true).email(QUERY_STRING).to_request()),
-        ("post_vc_templates", verifiable_credentials::CreateVerifiableCredentialsVerificationTemplate::new(Default::default()).to_request()),
-        ("delete_vc_templates_by_id", verifiable_credentials::DeleteVerifiableCredentialsVerificationTemplate::new(PATH_VALUES[0]).to_request()),
-        ("get_vc_templates_by_id", verifiable_credentials::GetVerifiableCredentialsVerificationTemplate::new(PATH_VALUES[0]).to_request()),
-        ("get_vc_templates", verifiable_credentials::ListVerifiableCredentialsVerificationTemplates::new().from(QUERY_STRING).take(1).to_request()),
-        ("patch_vc_templates_by_id", verifiable_credentials::UpdateVerifiableCredentialsVerificationTemplate::new(PATH_VALUES[0], Default::default()).to_request()),
-    ]
+    let mut requests = Vec::new();
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_action",
+        actions::CreateAction::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_action_module",
+        actions::CreateActionsModule::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_action_module_version",
+        actions::CreateActionsModuleVersion::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "delete_action",
+        actions::DeleteAction::new(PATH_VALUES[0])
+            .force(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "delete_action_module",
+        actions::DeleteActionsModule::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_deploy_action",
+        actions::DeployAction::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action",
+        actions::GetAction::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_version",
+        actions::GetActionVersion::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_execution",
+        actions::GetActionsExecution::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_module",
+        actions::GetActionsModule::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_module_version",
+        actions::GetActionsModuleVersion::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_triggers",
+        actions::GetActionsTriggers::new().to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_versions",
+        actions::ListActionVersions::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_actions",
+        actions::ListActions::new()
+            .trigger_id(models::ActionTriggerTypeEnum::from("x"))
+            .action_name(QUERY_STRING)
+            .deployed(true)
+            .page(1)
+            .per_page(1)
+            .installed(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_module_actions",
+        actions::ListActionsModuleActions::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_module_versions",
+        actions::ListActionsModuleVersions::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_action_modules",
+        actions::ListActionsModules::new()
+            .page(1)
+            .per_page(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "get_bindings",
+        actions::ListActionsTriggerBindings::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_deploy_draft_version",
+        actions::RollbackActionVersionDeploy::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_action_module_rollback",
+        actions::RollbackActionsModule::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "post_test_action",
+        actions::TestAction::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "patch_action",
+        actions::UpdateAction::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "patch_action_module",
+        actions::UpdateActionsModule::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "actions")]
+    requests.push((
+        "patch_bindings",
+        actions::UpdateActionsTriggerBindings::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "anomaly")]
+    requests.push((
+        "get_ips_by_id",
+        anomaly::CheckAnomalyBlocksIp::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "anomaly")]
+    requests.push((
+        "delete_ips_by_id",
+        anomaly::RemoveAnomalyBlocksIp::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "get_bot-detection",
+        attack_protection::GetAttackProtectionBotDetection::new().to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "get_breached-password-detection",
+        attack_protection::GetAttackProtectionBreachedPasswordDetection::new().to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "get_brute-force-protection",
+        attack_protection::GetAttackProtectionBruteForceProtection::new().to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "get_captcha",
+        attack_protection::GetAttackProtectionCaptcha::new().to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "get_suspicious-ip-throttling",
+        attack_protection::GetAttackProtectionSuspiciousIpThrottling::new().to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "patch_bot-detection",
+        attack_protection::UpdateAttackProtectionBotDetection::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "patch_breached-password-detection",
+        attack_protection::UpdateAttackProtectionBreachedPasswordDetection::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "patch_brute-force-protection",
+        attack_protection::UpdateAttackProtectionBruteForceProtection::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "patch_captcha",
+        attack_protection::UpdateAttackProtectionCaptcha::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "attack-protection")]
+    requests.push((
+        "patch_suspicious-ip-throttling",
+        attack_protection::UpdateAttackProtectionSuspiciousIpThrottling::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "create_phone_provider",
+        branding::ConfigureBrandingPhoneProviders::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "create_phone_template",
+        branding::CreateBrandingPhoneTemplate::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "post_branding_theme",
+        branding::CreateBrandingThemes::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "delete_phone_provider",
+        branding::DeleteBrandingPhoneProvider::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "delete_phone_template",
+        branding::DeleteBrandingPhoneTemplate::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "delete_universal-login",
+        branding::DeleteBrandingTemplatesUniversalLogin::new().to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "delete_branding_theme",
+        branding::DeleteBrandingTheme::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push(("get_branding", branding::GetBranding::new().to_request()));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_phone_provider",
+        branding::GetBrandingPhoneProvider::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_phone_template",
+        branding::GetBrandingPhoneTemplate::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_universal-login",
+        branding::GetBrandingTemplatesUniversalLogin::new().to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_branding_theme",
+        branding::GetBrandingTheme::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_default_branding_theme",
+        branding::GetBrandingThemesDefault::new().to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_branding_phone_providers",
+        branding::ListBrandingPhoneProviders::new()
+            .disabled(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "get_phone_templates",
+        branding::ListBrandingPhoneTemplates::new()
+            .disabled(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "reset_phone_template",
+        branding::ResetBrandingPhoneTemplate::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "try_phone_provider",
+        branding::SendBrandingPhoneProviderTry::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "try_phone_template",
+        branding::SendBrandingPhoneTemplateTry::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "put_universal-login",
+        branding::SetBrandingTemplatesUniversalLogin::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "patch_branding",
+        branding::UpdateBranding::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "update_phone_provider",
+        branding::UpdateBrandingPhoneProvider::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "update_phone_template",
+        branding::UpdateBrandingPhoneTemplate::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "branding")]
+    requests.push((
+        "patch_branding_theme",
+        branding::UpdateBrandingTheme::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "post_client-grants",
+        client_grants::CreateClientGrants::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "delete_client-grants_by_id",
+        client_grants::DeleteClientGrant::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "get_client-grant",
+        client_grants::GetClientGrant::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "get_client-grant-organizations",
+        client_grants::ListClientGrantOrganizations::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "get_client-grants",
+        client_grants::ListClientGrants::new()
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .audience(QUERY_STRING)
+            .client_id(QUERY_STRING)
+            .allow_any_organization(true)
+            .subject_type(models::ClientGrantSubjectTypeEnum::from("x"))
+            .default_for(models::ClientGrantDefaultForEnum::from("x"))
+            .to_request(),
+    ));
+    #[cfg(feature = "client-grants")]
+    requests.push((
+        "patch_client-grants_by_id",
+        client_grants::UpdateClientGrant::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "post_clients",
+        clients::CreateClient::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "post_credentials",
+        clients::CreateClientCredential::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "delete_clients_by_id",
+        clients::DeleteClient::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "delete_credentials_by_credential_id",
+        clients::DeleteClientCredential::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "get_clients_by_id",
+        clients::GetClient::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "get_credentials_by_credential_id",
+        clients::GetClientCredential::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "get_client_connections",
+        clients::ListClientConnections::new(PATH_VALUES[0])
+            .strategy(vec![models::ConnectionStrategyEnum::from("x")])
+            .from(QUERY_STRING)
+            .take(1)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "get_credentials",
+        clients::ListClientCredentials::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "get_clients",
+        clients::ListClients::new()
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .is_global(true)
+            .is_first_party(true)
+            .app_type(QUERY_STRING)
+            .external_client_id(QUERY_STRING)
+            .q(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "post_clients_cimd_preview",
+        clients::PreviewClientsCimd::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "post_clients_cimd_register",
+        clients::RegisterClientsCimd::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "post_rotate-secret",
+        clients::RotateClientSecret::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "patch_clients_by_id",
+        clients::UpdateClient::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "clients")]
+    requests.push((
+        "patch_credentials_by_credential_id",
+        clients::UpdateClientCredential::new(PATH_VALUES[0], PATH_VALUES[1], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "post_connection-profiles",
+        connection_profiles::CreateConnectionProfile::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "delete_connection-profiles_by_id",
+        connection_profiles::DeleteConnectionProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "get_connection-profiles_by_id",
+        connection_profiles::GetConnectionProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "get_connection_profile_template",
+        connection_profiles::GetConnectionProfilesTemplate::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "get_connection_profile_templates",
+        connection_profiles::GetConnectionProfilesTemplates::new().to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "get_connection-profiles",
+        connection_profiles::ListConnectionProfiles::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "connection-profiles")]
+    requests.push((
+        "patch_connection-profiles_by_id",
+        connection_profiles::UpdateConnectionProfile::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_status",
+        connections::CheckConnectionStatus::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_connections",
+        connections::CreateConnection::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_directory-provisioning",
+        connections::CreateConnectionDirectoryProvisioning::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "put_synchronized-groups",
+        connections::CreateConnectionDirectoryProvisioningSynchronizedGroups::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_keys",
+        connections::CreateConnectionKeys::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_scim-configuration",
+        connections::CreateConnectionScimConfiguration::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_scim_token",
+        connections::CreateConnectionScimConfigurationToken::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "delete_connections_by_id",
+        connections::DeleteConnection::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "delete_directory-provisioning",
+        connections::DeleteConnectionDirectoryProvisioning::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "delete_scim-configuration",
+        connections::DeleteConnectionScimConfiguration::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "delete_tokens_by_tokenId",
+        connections::DeleteConnectionScimConfigurationToken::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "delete_users_by_email",
+        connections::DeleteConnectionUser::new(PATH_VALUES[0])
+            .email(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_connections_by_id",
+        connections::GetConnection::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_directory-provisioning",
+        connections::GetConnectionDirectoryProvisioning::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_directory_provisioning_default_mapping",
+        connections::GetConnectionDirectoryProvisioningDefaultMapping::new(PATH_VALUES[0])
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_scim-configuration",
+        connections::GetConnectionScimConfiguration::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_default-mapping",
+        connections::GetConnectionScimConfigurationDefaultMapping::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_scim_tokens",
+        connections::GetConnectionScimConfigurationToken::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_connection_clients",
+        connections::ListConnectionClients::new(PATH_VALUES[0])
+            .take(1)
+            .from(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_synchronized-groups",
+        connections::ListConnectionDirectoryProvisioningSynchronizedGroups::new(PATH_VALUES[0])
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_keys",
+        connections::ListConnectionKeys::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "get_connections",
+        connections::ListConnections::new()
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .strategy(vec![models::ConnectionStrategyEnum::from("x")])
+            .name(QUERY_STRING)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_synchronizations",
+        connections::RequestConnectionDirectoryProvisioningSynchronization::new(PATH_VALUES[0])
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "post_rotate",
+        connections::RotateConnectionKeys::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "patch_connections_by_id",
+        connections::UpdateConnection::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "patch_clients",
+        connections::UpdateConnectionClients::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "patch_directory-provisioning",
+        connections::UpdateConnectionDirectoryProvisioning::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connections")]
+    requests.push((
+        "patch_scim-configuration",
+        connections::UpdateConnectionScimConfiguration::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "connections-directory-provisionings")]
+    requests.push((
+        "get_connections-directory-provisionings",
+        connections_directory_provisionings::ListConnectionsDirectoryProvisionings::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "connections-scim-configurations")]
+    requests.push((
+        "get_connections-scim-configurations",
+        connections_scim_configurations::ListConnectionsScimConfigurations::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "post_custom-domains",
+        custom_domains::ConfigureCustomDomain::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "delete_custom-domains_by_id",
+        custom_domains::DeleteCustomDomain::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "get_custom-domains_by_id",
+        custom_domains::GetCustomDomain::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "get_default",
+        custom_domains::GetCustomDomainsDefault::new().to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "get_custom-domains",
+        custom_domains::ListCustomDomains::new()
+            .take(1)
+            .from(QUERY_STRING)
+            .q(QUERY_STRING)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .sort(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "post_test_domain",
+        custom_domains::TestCustomDomain::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "patch_custom-domains_by_id",
+        custom_domains::UpdateCustomDomain::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "patch_default",
+        custom_domains::UpdateCustomDomainsDefault::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "custom-domains")]
+    requests.push((
+        "post_verify",
+        custom_domains::VerifyCustomDomain::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "device-credentials")]
+    requests.push((
+        "post_device-credentials",
+        device_credentials::CreateDeviceCredential::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "device-credentials")]
+    requests.push((
+        "delete_device-credentials_by_id",
+        device_credentials::DeleteDeviceCredential::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "device-credentials")]
+    requests.push((
+        "get_device-credentials",
+        device_credentials::ListDeviceCredentials::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .user_id(QUERY_STRING)
+            .client_id(QUERY_STRING)
+            .r#type(models::DeviceCredentialTypeEnum::from("x"))
+            .to_request(),
+    ));
+    #[cfg(feature = "email-templates")]
+    requests.push((
+        "post_email-templates",
+        email_templates::CreateEmailTemplate::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "email-templates")]
+    requests.push((
+        "get_email-templates_by_templateName",
+        email_templates::GetEmailTemplate::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "email-templates")]
+    requests.push((
+        "put_email-templates_by_templateName",
+        email_templates::SetEmailTemplate::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "email-templates")]
+    requests.push((
+        "patch_email-templates_by_templateName",
+        email_templates::UpdateEmailTemplate::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "emails")]
+    requests.push((
+        "post_provider",
+        emails::ConfigureEmailsProvider::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "emails")]
+    requests.push((
+        "delete_provider",
+        emails::DeleteEmailsProvider::new().to_request(),
+    ));
+    #[cfg(feature = "emails")]
+    requests.push((
+        "get_provider",
+        emails::GetEmailsProvider::new()
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "emails")]
+    requests.push((
+        "patch_provider",
+        emails::UpdateEmailsProvider::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "post_event-streams",
+        event_streams::CreateEventStream::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "delete_event-streams_by_id",
+        event_streams::DeleteEventStream::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "get_event-streams_by_id",
+        event_streams::GetEventStream::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "get_deliveries_by_event_id",
+        event_streams::GetEventStreamDelivery::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "get_event_deliveries",
+        event_streams::ListEventStreamDeliveries::new(PATH_VALUES[0])
+            .statuses(QUERY_STRING)
+            .event_types(QUERY_STRING)
+            .date_from(QUERY_STRING)
+            .date_to(QUERY_STRING)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "get_event-streams",
+        event_streams::ListEventStreams::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "post_redeliver_by_event_id",
+        event_streams::RedeliverEventStreamEvent::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "post_redeliver",
+        event_streams::RedeliverEventStreamEvents::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "post_test_event",
+        event_streams::SendEventStreamTest::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "event-streams")]
+    requests.push((
+        "patch_event-streams_by_id",
+        event_streams::UpdateEventStream::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "events")]
+    requests.push((
+        "subscribe_events",
+        events::SubscribeEvents::new()
+            .from(QUERY_STRING)
+            .from_timestamp(QUERY_STRING)
+            .event_type(vec![models::EventStreamEventTypeEnum::from("x")])
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "post_flows",
+        flows::CreateFlow::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "post_flows_vault_connections",
+        flows::CreateFlowsVaultConnection::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "delete_flows_by_id",
+        flows::DeleteFlow::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "delete_flows_executions_by_execution_id",
+        flows::DeleteFlowExecution::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "delete_flows_vault_connections_by_id",
+        flows::DeleteFlowsVaultConnection::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows_by_id",
+        flows::GetFlow::new(PATH_VALUES[0])
+            .hydrate(vec![models::GetFlowRequestParametersHydrateEnum::from("x")])
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows_executions_by_execution_id",
+        flows::GetFlowExecution::new(PATH_VALUES[0], PATH_VALUES[1])
+            .hydrate(vec![
+                models::GetFlowExecutionRequestParametersHydrateEnum::from("x"),
+            ])
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows_vault_connections_by_id",
+        flows::GetFlowsVaultConnection::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows_executions",
+        flows::ListFlowExecutions::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows",
+        flows::ListFlows::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .hydrate(vec![models::ListFlowsRequestParametersHydrateEnum::from(
+                "x",
+            )])
+            .synchronous(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "get_flows_vault_connections",
+        flows::ListFlowsVaultConnections::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "patch_flows_by_id",
+        flows::UpdateFlow::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "flows")]
+    requests.push((
+        "patch_flows_vault_connections_by_id",
+        flows::UpdateFlowsVaultConnection::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "forms")]
+    requests.push((
+        "create_form",
+        forms::CreateForm::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "forms")]
+    requests.push((
+        "delete_form",
+        forms::DeleteForm::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "forms")]
+    requests.push((
+        "get_form",
+        forms::GetForm::new(PATH_VALUES[0])
+            .hydrate(vec![models::FormsRequestParametersHydrateEnum::from("x")])
+            .to_request(),
+    ));
+    #[cfg(feature = "forms")]
+    requests.push((
+        "get_forms",
+        forms::ListForms::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .hydrate(vec![models::FormsRequestParametersHydrateEnum::from("x")])
+            .to_request(),
+    ));
+    #[cfg(feature = "forms")]
+    requests.push((
+        "patch_form",
+        forms::UpdateForm::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "grants")]
+    requests.push((
+        "delete_grants_by_id",
+        grants::DeleteGrant::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "grants")]
+    requests.push((
+        "delete_grants_by_user_id",
+        grants::DeleteUserGrants::new()
+            .user_id(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "grants")]
+    requests.push((
+        "get_grants",
+        grants::ListGrants::new()
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .user_id(QUERY_STRING)
+            .client_id(QUERY_STRING)
+            .audience(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "groups")]
+    requests.push((
+        "delete_group",
+        groups::DeleteGroup::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "groups")]
+    requests.push((
+        "get_group",
+        groups::GetGroup::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "groups")]
+    requests.push((
+        "get_group_members",
+        groups::ListGroupMembers::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "groups")]
+    requests.push((
+        "get_groups",
+        groups::ListGroups::new()
+            .connection_id(QUERY_STRING)
+            .name(QUERY_STRING)
+            .external_id(QUERY_STRING)
+            .search(QUERY_STRING)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_sns",
+        guardian::ConfigureGuardianFactorsPushNotificationProvidersSns::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "post_ticket",
+        guardian::CreateGuardianEnrollmentsTicket::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "delete_enrollments_by_id",
+        guardian::DeleteGuardianEnrollment::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_enrollments_by_id",
+        guardian::GetGuardianEnrollment::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_factor_duo_settings",
+        guardian::GetGuardianFactorsDuoSettings::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_message-types",
+        guardian::GetGuardianFactorsPhoneMessageTypes::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_phone_twilio_factor_provider",
+        guardian::GetGuardianFactorsPhoneProvidersTwilio::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_guardian_phone_providers",
+        guardian::GetGuardianFactorsPhoneSelectedProvider::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_factor_phone_templates",
+        guardian::GetGuardianFactorsPhoneTemplates::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_apns",
+        guardian::GetGuardianFactorsPushNotificationProvidersApns::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_sns",
+        guardian::GetGuardianFactorsPushNotificationProvidersSns::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_pn_providers",
+        guardian::GetGuardianFactorsPushNotificationSelectedProvider::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_sms_twilio_factor_provider",
+        guardian::GetGuardianFactorsSmsProvidersTwilio::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_sms_providers",
+        guardian::GetGuardianFactorsSmsSelectedProvider::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_factor_sms_templates",
+        guardian::GetGuardianFactorsSmsTemplates::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_policies",
+        guardian::GetGuardianPolicies::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "get_factors",
+        guardian::ListGuardianFactors::new().to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_fcm",
+        guardian::OverwriteGuardianFactorsPushNotificationProvidersFcm::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_fcmv1",
+        guardian::OverwriteGuardianFactorsPushNotificationProvidersFcmv1::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_factors_by_name",
+        guardian::SetGuardianFactor::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_factor_duo_settings",
+        guardian::SetGuardianFactorsDuoSettings::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_message-types",
+        guardian::SetGuardianFactorsPhoneMessageTypes::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_twilio",
+        guardian::SetGuardianFactorsPhoneProvidersTwilio::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_phone_providers",
+        guardian::SetGuardianFactorsPhoneSelectedProvider::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_factor_phone_templates",
+        guardian::SetGuardianFactorsPhoneTemplates::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_apns",
+        guardian::SetGuardianFactorsPushNotificationProvidersApns::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_pn_providers",
+        guardian::SetGuardianFactorsPushNotificationSelectedProvider::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_sms_twilio_factor_provider",
+        guardian::SetGuardianFactorsSmsProvidersTwilio::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_sms_providers",
+        guardian::SetGuardianFactorsSmsSelectedProvider::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_factor_sms_templates",
+        guardian::SetGuardianFactorsSmsTemplates::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "put_policies",
+        guardian::SetGuardianPolicies::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "patch_factor_duo_settings",
+        guardian::UpdateGuardianFactorsDuoSettings::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "patch_apns",
+        guardian::UpdateGuardianFactorsPushNotificationProvidersApns::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "patch_fcm",
+        guardian::UpdateGuardianFactorsPushNotificationProvidersFcm::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "patch_fcmv1",
+        guardian::UpdateGuardianFactorsPushNotificationProvidersFcmv1::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "guardian")]
+    requests.push((
+        "patch_sns",
+        guardian::UpdateGuardianFactorsPushNotificationProvidersSns::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "post_secrets",
+        hooks::AddHookSecrets::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "post_hooks",
+        hooks::CreateHook::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "delete_hooks_by_id",
+        hooks::DeleteHook::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "delete_secrets",
+        hooks::DeleteHookSecrets::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "get_hooks_by_id",
+        hooks::GetHook::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "get_secrets",
+        hooks::GetHookSecrets::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "get_hooks",
+        hooks::ListHooks::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .enabled(true)
+            .fields(QUERY_STRING)
+            .trigger_id(models::HookTriggerIdEnum::from("x"))
+            .to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "patch_hooks_by_id",
+        hooks::UpdateHook::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "hooks")]
+    requests.push((
+        "patch_secrets",
+        hooks::UpdateHookSecrets::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "jobs")]
+    requests.push((
+        "post_users-exports",
+        jobs::CreateJobsUsersExports::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "jobs")]
+    requests.push((
+        "post_users-imports",
+        jobs::CreateJobsUsersImports::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "jobs")]
+    requests.push((
+        "get_jobs_by_id",
+        jobs::GetJob::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "jobs")]
+    requests.push((
+        "get_errors",
+        jobs::GetJobErrors::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "jobs")]
+    requests.push((
+        "post_verification-email",
+        jobs::SendJobsVerificationEmail::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "put_custom_signing_keys",
+        keys::CreateKeysCustomSigning::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "post_encryption",
+        keys::CreateKeysEncryption::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "post_encryption_wrapping_key",
+        keys::CreateKeysEncryptionWrappingKey::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "delete_custom_signing_keys",
+        keys::DeleteKeysCustomSigning::new().to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "delete_encryption_key",
+        keys::DeleteKeysEncryption::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "get_custom_signing_keys",
+        keys::GetKeysCustomSigning::new().to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "get_encryption_key",
+        keys::GetKeysEncryption::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "get_signing_key",
+        keys::GetKeysSigning::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "post_encryption_key",
+        keys::ImportKeysEncryption::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "get_encryption_keys",
+        keys::ListKeysEncryption::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "get_signing_keys",
+        keys::ListKeysSigning::new().to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "post_encryption_rekey",
+        keys::RekeyKeysEncryption::new().to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "put_signing_keys",
+        keys::RevokeKeysSigning::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "keys")]
+    requests.push((
+        "post_signing_keys",
+        keys::RotateKeysSigning::new().to_request(),
+    ));
+    #[cfg(feature = "log-streams")]
+    requests.push((
+        "post_log-streams",
+        log_streams::CreateLogStream::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "log-streams")]
+    requests.push((
+        "delete_log-streams_by_id",
+        log_streams::DeleteLogStream::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "log-streams")]
+    requests.push((
+        "get_log-streams_by_id",
+        log_streams::GetLogStream::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "log-streams")]
+    requests.push((
+        "get_log-streams",
+        log_streams::ListLogStreams::new().to_request(),
+    ));
+    #[cfg(feature = "log-streams")]
+    requests.push((
+        "patch_log-streams_by_id",
+        log_streams::UpdateLogStream::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "logs")]
+    requests.push((
+        "get_logs_by_id",
+        logs::GetLog::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "logs")]
+    requests.push((
+        "get_logs",
+        logs::ListLogs::new()
+            .page(1)
+            .per_page(1)
+            .sort(QUERY_STRING)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .search(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "post_network-acls",
+        network_acls::CreateNetworkAcls::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "delete_network-acls_by_id",
+        network_acls::DeleteNetworkAcl::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "get_network-acls_by_id",
+        network_acls::GetNetworkAcl::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "get_network-acls",
+        network_acls::ListNetworkAcls::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "put_network-acls_by_id",
+        network_acls::SetNetworkAcl::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "network-acls")]
+    requests.push((
+        "patch_network-acls_by_id",
+        network_acls::UpdateNetworkAcl::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "create_organization-client-grants",
+        organizations::AddOrganizationClientGrant::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_organization_connection",
+        organizations::AddOrganizationConnection::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_enabled_connections",
+        organizations::AddOrganizationEnabledConnections::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_members",
+        organizations::AddOrganizationMembers::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_organization_member_roles",
+        organizations::AssignOrganizationMemberRoles::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_organizations",
+        organizations::CreateOrganization::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_discovery-domains",
+        organizations::CreateOrganizationDiscoveryDomain::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "post_invitations",
+        organizations::CreateOrganizationInvitations::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_organizations_by_id",
+        organizations::DeleteOrganization::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_organization_connection",
+        organizations::DeleteOrganizationConnection::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_discovery-domains_by_discovery_domain_id",
+        organizations::DeleteOrganizationDiscoveryDomain::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_enabled_connections_by_connectionId",
+        organizations::DeleteOrganizationEnabledConnection::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_invitations_by_invitation_id",
+        organizations::DeleteOrganizationInvitation::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_organization_member_roles",
+        organizations::DeleteOrganizationMemberRoles::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_members",
+        organizations::DeleteOrganizationMembers::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organizations_by_id",
+        organizations::GetOrganization::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_name_by_name",
+        organizations::GetOrganizationByName::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organization_connection",
+        organizations::GetOrganizationConnection::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_discovery-domains_by_discovery_domain_id",
+        organizations::GetOrganizationDiscoveryDomain::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_name_by_discovery_domain",
+        organizations::GetOrganizationDiscoveryDomainByName::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_enabled_connections_by_connectionId",
+        organizations::GetOrganizationEnabledConnection::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_invitations_by_invitation_id",
+        organizations::GetOrganizationInvitation::new(PATH_VALUES[0], PATH_VALUES[1])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organization-client-grants",
+        organizations::ListOrganizationClientGrants::new(PATH_VALUES[0])
+            .audience(QUERY_STRING)
+            .client_id(QUERY_STRING)
+            .grant_ids(vec![QUERY_STRING.to_owned()])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organization_connections",
+        organizations::ListOrganizationConnections::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .is_enabled(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_discovery-domains",
+        organizations::ListOrganizationDiscoveryDomains::new(PATH_VALUES[0])
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_enabled_connections",
+        organizations::ListOrganizationEnabledConnections::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_invitations",
+        organizations::ListOrganizationInvitations::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .sort(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organization_member_roles",
+        organizations::ListOrganizationMemberRoles::new(PATH_VALUES[0], PATH_VALUES[1])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organization_members",
+        organizations::ListOrganizationMembers::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "get_organizations",
+        organizations::ListOrganizations::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .sort(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "delete_client-grants_by_grant_id",
+        organizations::RemoveOrganizationClientGrant::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "patch_organizations_by_id",
+        organizations::UpdateOrganization::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "patch_organization_connection",
+        organizations::UpdateOrganizationConnection::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "patch_discovery-domains_by_discovery_domain_id",
+        organizations::UpdateOrganizationDiscoveryDomain::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "organizations")]
+    requests.push((
+        "patch_enabled_connections_by_connectionId",
+        organizations::UpdateOrganizationEnabledConnection::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "get_custom-text_by_language",
+        prompts::GetPromptCustomText::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "get_partials",
+        prompts::GetPromptPartials::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "get_rendering",
+        prompts::GetPromptScreenRendering::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push(("get_prompts", prompts::GetPrompts::new().to_request()));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "get_all_rendering",
+        prompts::ListPromptsRendering::new()
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .prompt(QUERY_STRING)
+            .screen(QUERY_STRING)
+            .rendering_mode(models::AculRenderingModeEnum::from("x"))
+            .to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "put_custom-text_by_language",
+        prompts::SetPromptCustomText::new(PATH_VALUES[0], PATH_VALUES[1], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "put_partials",
+        prompts::SetPromptPartials::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "patch_rendering",
+        prompts::UpdatePromptScreenRendering::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "patch_prompts",
+        prompts::UpdatePrompts::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "prompts")]
+    requests.push((
+        "patch_bulk_rendering",
+        prompts::UpdatePromptsRendering::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "refresh-tokens")]
+    requests.push((
+        "delete_refresh_token",
+        refresh_tokens::DeleteRefreshToken::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "refresh-tokens")]
+    requests.push((
+        "get_refresh_token",
+        refresh_tokens::GetRefreshToken::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "refresh-tokens")]
+    requests.push((
+        "get_refresh_tokens",
+        refresh_tokens::ListRefreshTokens::new()
+            .user_id(QUERY_STRING)
+            .client_id(QUERY_STRING)
+            .from(QUERY_STRING)
+            .take(1)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "refresh-tokens")]
+    requests.push((
+        "revoke_refresh_tokens",
+        refresh_tokens::RevokeRefreshTokens::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "refresh-tokens")]
+    requests.push((
+        "patch_refresh-tokens_by_id",
+        refresh_tokens::UpdateRefreshToken::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "resource-servers")]
+    requests.push((
+        "post_resource-servers",
+        resource_servers::CreateResourceServer::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "resource-servers")]
+    requests.push((
+        "delete_resource-servers_by_id",
+        resource_servers::DeleteResourceServer::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "resource-servers")]
+    requests.push((
+        "get_resource-servers_by_id",
+        resource_servers::GetResourceServer::new(PATH_VALUES[0])
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "resource-servers")]
+    requests.push((
+        "get_resource-servers",
+        resource_servers::ListResourceServers::new()
+            .identifiers(vec![QUERY_STRING.to_owned()])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "resource-servers")]
+    requests.push((
+        "patch_resource-servers_by_id",
+        resource_servers::UpdateResourceServer::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "risk-assessments")]
+    requests.push((
+        "get_risk_assessments_settings",
+        risk_assessments::GetRiskAssessmentsSettings::new().to_request(),
+    ));
+    #[cfg(feature = "risk-assessments")]
+    requests.push((
+        "get_new-device",
+        risk_assessments::GetRiskAssessmentsSettingsNewDevice::new().to_request(),
+    ));
+    #[cfg(feature = "risk-assessments")]
+    requests.push((
+        "patch_risk_assessments_settings",
+        risk_assessments::UpdateRiskAssessmentsSettings::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "risk-assessments")]
+    requests.push((
+        "patch_new-device",
+        risk_assessments::UpdateRiskAssessmentsSettingsNewDevice::new(Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "post_role_permission_assignment",
+        roles::AddRolePermissions::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "post_role_users",
+        roles::AssignRoleUsers::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "post_roles",
+        roles::CreateRole::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "delete_roles_by_id",
+        roles::DeleteRole::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "get_roles_by_id",
+        roles::GetRole::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "get_role_permission",
+        roles::ListRolePermissions::new(PATH_VALUES[0])
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "get_role_user",
+        roles::ListRoleUsers::new(PATH_VALUES[0])
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "get_roles",
+        roles::ListRoles::new()
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .name_filter(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "delete_role_permission_assignment",
+        roles::RemoveRolePermissions::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "roles")]
+    requests.push((
+        "patch_roles_by_id",
+        roles::UpdateRole::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "rules")]
+    requests.push((
+        "post_rules",
+        rules::CreateRule::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "rules")]
+    requests.push((
+        "delete_rules_by_id",
+        rules::DeleteRule::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "rules")]
+    requests.push((
+        "get_rules_by_id",
+        rules::GetRule::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "rules")]
+    requests.push((
+        "get_rules",
+        rules::ListRules::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .enabled(true)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "rules")]
+    requests.push((
+        "patch_rules_by_id",
+        rules::UpdateRule::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "rules-configs")]
+    requests.push((
+        "delete_rules-configs_by_key",
+        rules_configs::DeleteRulesConfig::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "rules-configs")]
+    requests.push((
+        "get_rules-configs",
+        rules_configs::ListRulesConfigs::new().to_request(),
+    ));
+    #[cfg(feature = "rules-configs")]
+    requests.push((
+        "put_rules-configs_by_key",
+        rules_configs::SetRulesConfig::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "post_self-service-profiles",
+        self_service_profiles::CreateSelfServiceProfile::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "post_sso-ticket",
+        self_service_profiles::CreateSelfServiceProfileSsoTicket::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "delete_self-service-profiles_by_id",
+        self_service_profiles::DeleteSelfServiceProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "get_self-service-profiles_by_id",
+        self_service_profiles::GetSelfServiceProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "get_self_service_profile_custom_text",
+        self_service_profiles::GetSelfServiceProfileCustomText::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            PATH_VALUES[2],
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "get_self-service-profiles",
+        self_service_profiles::ListSelfServiceProfiles::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "post_revoke",
+        self_service_profiles::RevokeSelfServiceProfileSsoTicket::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "put_self_service_profile_custom_text",
+        self_service_profiles::SetSelfServiceProfileCustomText::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            PATH_VALUES[2],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "self-service-profiles")]
+    requests.push((
+        "patch_self-service-profiles_by_id",
+        self_service_profiles::UpdateSelfServiceProfile::new(PATH_VALUES[0], Default::default())
+            .to_request(),
+    ));
+    #[cfg(feature = "sessions")]
+    requests.push((
+        "delete_session",
+        sessions::DeleteSession::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "sessions")]
+    requests.push((
+        "get_session",
+        sessions::GetSession::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "sessions")]
+    requests.push((
+        "revoke_session",
+        sessions::RevokeSession::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "sessions")]
+    requests.push((
+        "patch_sessions_by_id",
+        sessions::UpdateSession::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "stats")]
+    requests.push((
+        "get_active-users",
+        stats::GetStatsActiveUsers::new().to_request(),
+    ));
+    #[cfg(feature = "stats")]
+    requests.push((
+        "get_daily",
+        stats::ListStatsDaily::new()
+            .from(QUERY_STRING)
+            .to(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "supplemental-signals")]
+    requests.push((
+        "get_supplemental-signals",
+        supplemental_signals::GetSupplementalSignals::new().to_request(),
+    ));
+    #[cfg(feature = "supplemental-signals")]
+    requests.push((
+        "patch_supplemental-signals",
+        supplemental_signals::UpdateSupplementalSignals::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "tenants")]
+    requests.push((
+        "tenant_settings_route",
+        tenants::GetTenantsSettings::new()
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "tenants")]
+    requests.push((
+        "patch_settings",
+        tenants::UpdateTenantsSettings::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "tickets")]
+    requests.push((
+        "post_email-verification",
+        tickets::CreateTicketsEmailVerification::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "tickets")]
+    requests.push((
+        "post_password-change",
+        tickets::CreateTicketsPasswordChange::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "token-exchange-profiles")]
+    requests.push((
+        "post_token-exchange-profiles",
+        token_exchange_profiles::CreateTokenExchangeProfile::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "token-exchange-profiles")]
+    requests.push((
+        "delete_token-exchange-profiles_by_id",
+        token_exchange_profiles::DeleteTokenExchangeProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "token-exchange-profiles")]
+    requests.push((
+        "get_token-exchange-profiles_by_id",
+        token_exchange_profiles::GetTokenExchangeProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "token-exchange-profiles")]
+    requests.push((
+        "get_token-exchange-profiles",
+        token_exchange_profiles::ListTokenExchangeProfiles::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "token-exchange-profiles")]
+    requests.push((
+        "patch_token-exchange-profiles_by_id",
+        token_exchange_profiles::UpdateTokenExchangeProfile::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "post_user-attribute-profiles",
+        user_attribute_profiles::CreateUserAttributeProfiles::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "delete_user-attribute-profiles_by_id",
+        user_attribute_profiles::DeleteUserAttributeProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "get_user-attribute-profiles_by_id",
+        user_attribute_profiles::GetUserAttributeProfile::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "get_user_attribute_profile_template",
+        user_attribute_profiles::GetUserAttributeProfilesTemplate::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "get_user_attribute_profile_templates",
+        user_attribute_profiles::GetUserAttributeProfilesTemplates::new().to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "get_user-attribute-profiles",
+        user_attribute_profiles::ListUserAttributeProfiles::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "user-attribute-profiles")]
+    requests.push((
+        "patch_user-attribute-profiles_by_id",
+        user_attribute_profiles::UpdateUserAttributeProfile::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "user-blocks")]
+    requests.push((
+        "get_user-blocks_by_id",
+        user_blocks::GetUserBlock::new(PATH_VALUES[0])
+            .consider_brute_force_enablement(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "user-blocks")]
+    requests.push((
+        "get_user-blocks",
+        user_blocks::GetUserBlocks::new()
+            .identifier(QUERY_STRING)
+            .consider_brute_force_enablement(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "user-blocks")]
+    requests.push((
+        "delete_user-blocks_by_id",
+        user_blocks::UnblockUserBlock::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "user-blocks")]
+    requests.push((
+        "delete_user-blocks",
+        user_blocks::UnblockUserBlocks::new()
+            .identifier(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_permissions",
+        users::AssignUserPermissions::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_user_roles",
+        users::AssignUserRoles::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_clear_assessors",
+        users::ClearUserRiskAssessments::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_users",
+        users::CreateUser::new(Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_authentication-methods",
+        users::CreateUserAuthenticationMethod::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_users_by_id",
+        users::DeleteUser::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_authentication-methods_by_authentication_method_id",
+        users::DeleteUserAuthenticationMethod::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_authentication-methods",
+        users::DeleteUserAuthenticationMethods::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_authenticators",
+        users::DeleteUserAuthenticators::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_federated-connections-tokensets_by_tokenset_id",
+        users::DeleteUserFederatedConnectionsTokenset::new(PATH_VALUES[0], PATH_VALUES[1])
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_multifactor_by_provider",
+        users::DeleteUserMultifactor::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_refresh_tokens_for_user",
+        users::DeleteUserRefreshTokens::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_sessions_for_user",
+        users::DeleteUserSessions::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_recovery-code-regeneration",
+        users::GenerateUserRecoveryCodeRegeneration::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_users_by_id",
+        users::GetUser::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_authentication-methods_by_authentication_method_id",
+        users::GetUserAuthenticationMethod::new(PATH_VALUES[0], PATH_VALUES[1]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_invalidate-remember-browser",
+        users::InvalidateUserMultifactorActionsRememberBrowser::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "post_identities",
+        users::LinkUserIdentity::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_authentication-methods",
+        users::ListUserAuthenticationMethods::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_connected-accounts",
+        users::ListUserConnectedAccounts::new(PATH_VALUES[0])
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_enrollments",
+        users::ListUserEnrollments::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_federated-connections-tokensets",
+        users::ListUserFederatedConnectionsTokensets::new(PATH_VALUES[0]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_user_groups",
+        users::ListUserGroups::new(PATH_VALUES[0])
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_logs_by_user",
+        users::ListUserLogs::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .sort(QUERY_STRING)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_user_organizations",
+        users::ListUserOrganizations::new(PATH_VALUES[0])
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_permissions",
+        users::ListUserPermissions::new(PATH_VALUES[0])
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_refresh_tokens_for_user",
+        users::ListUserRefreshTokens::new(PATH_VALUES[0])
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_user_roles",
+        users::ListUserRoles::new(PATH_VALUES[0])
+            .per_page(1)
+            .page(1)
+            .include_totals(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_sessions_for_user",
+        users::ListUserSessions::new(PATH_VALUES[0])
+            .include_totals(true)
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "get_users",
+        users::ListUsers::new()
+            .page(1)
+            .per_page(1)
+            .include_totals(true)
+            .sort(QUERY_STRING)
+            .connection(QUERY_STRING)
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .q(QUERY_STRING)
+            .search_engine(models::SearchEngineVersionsEnum::from("x"))
+            .primary_order(true)
+            .to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_permissions",
+        users::RemoveUserPermissions::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_user_roles",
+        users::RemoveUserRoles::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "user_revoke_access",
+        users::RevokeUserAccess::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "put_authentication-methods",
+        users::SetUserAuthenticationMethods::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "delete_user_identity_by_user_id",
+        users::UnlinkUserIdentity::new(PATH_VALUES[0], PATH_VALUES[1], PATH_VALUES[2]).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "patch_users_by_id",
+        users::UpdateUser::new(PATH_VALUES[0], Default::default()).to_request(),
+    ));
+    #[cfg(feature = "users")]
+    requests.push((
+        "patch_authentication-methods_by_authentication_method_id",
+        users::UpdateUserAuthenticationMethod::new(
+            PATH_VALUES[0],
+            PATH_VALUES[1],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "users-by-email")]
+    requests.push((
+        "get_users-by-email",
+        users_by_email::ListUsersByEmail::new()
+            .fields(QUERY_STRING)
+            .include_fields(true)
+            .email(QUERY_STRING)
+            .to_request(),
+    ));
+    #[cfg(feature = "verifiable-credentials")]
+    requests.push((
+        "post_vc_templates",
+        verifiable_credentials::CreateVerifiableCredentialsVerificationTemplate::new(
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "verifiable-credentials")]
+    requests.push((
+        "delete_vc_templates_by_id",
+        verifiable_credentials::DeleteVerifiableCredentialsVerificationTemplate::new(
+            PATH_VALUES[0],
+        )
+        .to_request(),
+    ));
+    #[cfg(feature = "verifiable-credentials")]
+    requests.push((
+        "get_vc_templates_by_id",
+        verifiable_credentials::GetVerifiableCredentialsVerificationTemplate::new(PATH_VALUES[0])
+            .to_request(),
+    ));
+    #[cfg(feature = "verifiable-credentials")]
+    requests.push((
+        "get_vc_templates",
+        verifiable_credentials::ListVerifiableCredentialsVerificationTemplates::new()
+            .from(QUERY_STRING)
+            .take(1)
+            .to_request(),
+    ));
+    #[cfg(feature = "verifiable-credentials")]
+    requests.push((
+        "patch_vc_templates_by_id",
+        verifiable_credentials::UpdateVerifiableCredentialsVerificationTemplate::new(
+            PATH_VALUES[0],
+            Default::default(),
+        )
+        .to_request(),
+    ));
+    requests
 }
 
 /// Decode `body` as the output of operation `id`, and encode it again.
@@ -432,411 +2574,817 @@ pub fn round_trip(
     body: serde_json::Value,
 ) -> Option<Result<serde_json::Value, serde_json::Error>> {
     Some(match id {
-        "post_action" => again::<<actions::CreateActionsAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "post_action" => again::<<actions::CreateAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "post_action_module" => again::<<actions::CreateActionsModule as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "post_action_module_version" => again::<<actions::CreateActionsModuleVersion as Operation>::Output>(body),
-        "delete_action" => again::<<actions::DeleteActionsAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "delete_action" => again::<<actions::DeleteAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "delete_action_module" => again::<<actions::DeleteActionsModule as Operation>::Output>(body),
-        "post_deploy_action" => again::<<actions::DeployActionsAction as Operation>::Output>(body),
-        "get_action" => again::<<actions::GetActionsAction as Operation>::Output>(body),
-        "get_action_version" => again::<<actions::GetActionsActionVersion as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "post_deploy_action" => again::<<actions::DeployAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "get_action" => again::<<actions::GetAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "get_action_version" => again::<<actions::GetActionVersion as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_execution" => again::<<actions::GetActionsExecution as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_action_module" => again::<<actions::GetActionsModule as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_action_module_version" => again::<<actions::GetActionsModuleVersion as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_triggers" => again::<<actions::GetActionsTriggers as Operation>::Output>(body),
-        "get_action_versions" => again::<<actions::ListActionsActionVersions as Operation>::Output>(body),
-        "get_actions" => again::<<actions::ListActionsActions as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "get_action_versions" => again::<<actions::ListActionVersions as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "get_actions" => again::<<actions::ListActions as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_action_module_actions" => again::<<actions::ListActionsModuleActions as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_action_module_versions" => again::<<actions::ListActionsModuleVersions as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_action_modules" => again::<<actions::ListActionsModules as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "get_bindings" => again::<<actions::ListActionsTriggerBindings as Operation>::Output>(body),
-        "post_deploy_draft_version" => again::<<actions::RollActionsActionVersionDeploy as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "post_deploy_draft_version" => again::<<actions::RollbackActionVersionDeploy as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "post_action_module_rollback" => again::<<actions::RollbackActionsModule as Operation>::Output>(body),
-        "post_test_action" => again::<<actions::TestActionsAction as Operation>::Output>(body),
-        "patch_action" => again::<<actions::UpdateActionsAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "post_test_action" => again::<<actions::TestAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
+        "patch_action" => again::<<actions::UpdateAction as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "patch_action_module" => again::<<actions::UpdateActionsModule as Operation>::Output>(body),
+        #[cfg(feature = "actions")]
         "patch_bindings" => again::<<actions::UpdateActionsTriggerBindings as Operation>::Output>(body),
+        #[cfg(feature = "anomaly")]
         "get_ips_by_id" => again::<<anomaly::CheckAnomalyBlocksIp as Operation>::Output>(body),
+        #[cfg(feature = "anomaly")]
         "delete_ips_by_id" => again::<<anomaly::RemoveAnomalyBlocksIp as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "get_bot-detection" => again::<<attack_protection::GetAttackProtectionBotDetection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "get_breached-password-detection" => again::<<attack_protection::GetAttackProtectionBreachedPasswordDetection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "get_brute-force-protection" => again::<<attack_protection::GetAttackProtectionBruteForceProtection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "get_captcha" => again::<<attack_protection::GetAttackProtectionCaptcha as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "get_suspicious-ip-throttling" => again::<<attack_protection::GetAttackProtectionSuspiciousIpThrottling as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "patch_bot-detection" => again::<<attack_protection::UpdateAttackProtectionBotDetection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "patch_breached-password-detection" => again::<<attack_protection::UpdateAttackProtectionBreachedPasswordDetection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "patch_brute-force-protection" => again::<<attack_protection::UpdateAttackProtectionBruteForceProtection as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "patch_captcha" => again::<<attack_protection::UpdateAttackProtectionCaptcha as Operation>::Output>(body),
+        #[cfg(feature = "attack-protection")]
         "patch_suspicious-ip-throttling" => again::<<attack_protection::UpdateAttackProtectionSuspiciousIpThrottling as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "create_phone_provider" => again::<<branding::ConfigureBrandingPhoneProviders as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "create_phone_template" => again::<<branding::CreateBrandingPhoneTemplate as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "post_branding_theme" => again::<<branding::CreateBrandingThemes as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "delete_phone_provider" => again::<<branding::DeleteBrandingPhoneProvider as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "delete_phone_template" => again::<<branding::DeleteBrandingPhoneTemplate as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "delete_universal-login" => again::<<branding::DeleteBrandingTemplatesUniversalLogin as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "delete_branding_theme" => again::<<branding::DeleteBrandingTheme as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_branding" => again::<<branding::GetBranding as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_phone_provider" => again::<<branding::GetBrandingPhoneProvider as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_phone_template" => again::<<branding::GetBrandingPhoneTemplate as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_universal-login" => again::<<branding::GetBrandingTemplatesUniversalLogin as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_branding_theme" => again::<<branding::GetBrandingTheme as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_default_branding_theme" => again::<<branding::GetBrandingThemesDefault as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_branding_phone_providers" => again::<<branding::ListBrandingPhoneProviders as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "get_phone_templates" => again::<<branding::ListBrandingPhoneTemplates as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "reset_phone_template" => again::<<branding::ResetBrandingPhoneTemplate as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "try_phone_provider" => again::<<branding::SendBrandingPhoneProviderTry as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "try_phone_template" => again::<<branding::SendBrandingPhoneTemplateTry as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "put_universal-login" => again::<<branding::SetBrandingTemplatesUniversalLogin as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "patch_branding" => again::<<branding::UpdateBranding as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "update_phone_provider" => again::<<branding::UpdateBrandingPhoneProvider as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "update_phone_template" => again::<<branding::UpdateBrandingPhoneTemplate as Operation>::Output>(body),
+        #[cfg(feature = "branding")]
         "patch_branding_theme" => again::<<branding::UpdateBrandingTheme as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "post_client-grants" => again::<<client_grants::CreateClientGrants as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "delete_client-grants_by_id" => again::<<client_grants::DeleteClientGrant as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "get_client-grant" => again::<<client_grants::GetClientGrant as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "get_client-grant-organizations" => again::<<client_grants::ListClientGrantOrganizations as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "get_client-grants" => again::<<client_grants::ListClientGrants as Operation>::Output>(body),
+        #[cfg(feature = "client-grants")]
         "patch_client-grants_by_id" => again::<<client_grants::UpdateClientGrant as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "post_clients" => again::<<clients::CreateClient as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "post_credentials" => again::<<clients::CreateClientCredential as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "delete_clients_by_id" => again::<<clients::DeleteClient as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "delete_credentials_by_credential_id" => again::<<clients::DeleteClientCredential as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "get_clients_by_id" => again::<<clients::GetClient as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "get_credentials_by_credential_id" => again::<<clients::GetClientCredential as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "get_client_connections" => again::<<clients::ListClientConnections as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "get_credentials" => again::<<clients::ListClientCredentials as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "get_clients" => again::<<clients::ListClients as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "post_clients_cimd_preview" => again::<<clients::PreviewClientsCimd as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "post_clients_cimd_register" => again::<<clients::RegisterClientsCimd as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "post_rotate-secret" => again::<<clients::RotateClientSecret as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "patch_clients_by_id" => again::<<clients::UpdateClient as Operation>::Output>(body),
+        #[cfg(feature = "clients")]
         "patch_credentials_by_credential_id" => again::<<clients::UpdateClientCredential as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "post_connection-profiles" => again::<<connection_profiles::CreateConnectionProfile as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "delete_connection-profiles_by_id" => again::<<connection_profiles::DeleteConnectionProfile as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "get_connection-profiles_by_id" => again::<<connection_profiles::GetConnectionProfile as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "get_connection_profile_template" => again::<<connection_profiles::GetConnectionProfilesTemplate as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "get_connection_profile_templates" => again::<<connection_profiles::GetConnectionProfilesTemplates as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "get_connection-profiles" => again::<<connection_profiles::ListConnectionProfiles as Operation>::Output>(body),
+        #[cfg(feature = "connection-profiles")]
         "patch_connection-profiles_by_id" => again::<<connection_profiles::UpdateConnectionProfile as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_status" => again::<<connections::CheckConnectionStatus as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_connections" => again::<<connections::CreateConnection as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_directory-provisioning" => again::<<connections::CreateConnectionDirectoryProvisioning as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "put_synchronized-groups" => again::<<connections::CreateConnectionDirectoryProvisioningSynchronizedGroups as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_keys" => again::<<connections::CreateConnectionKeys as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_scim-configuration" => again::<<connections::CreateConnectionScimConfiguration as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_scim_token" => again::<<connections::CreateConnectionScimConfigurationToken as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "delete_connections_by_id" => again::<<connections::DeleteConnection as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "delete_directory-provisioning" => again::<<connections::DeleteConnectionDirectoryProvisioning as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "delete_scim-configuration" => again::<<connections::DeleteConnectionScimConfiguration as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "delete_tokens_by_tokenId" => again::<<connections::DeleteConnectionScimConfigurationToken as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "delete_users_by_email" => again::<<connections::DeleteConnectionUser as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_connections_by_id" => again::<<connections::GetConnection as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_directory-provisioning" => again::<<connections::GetConnectionDirectoryProvisioning as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_directory_provisioning_default_mapping" => again::<<connections::GetConnectionDirectoryProvisioningDefaultMapping as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_scim-configuration" => again::<<connections::GetConnectionScimConfiguration as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_default-mapping" => again::<<connections::GetConnectionScimConfigurationDefaultMapping as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_scim_tokens" => again::<<connections::GetConnectionScimConfigurationToken as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_connection_clients" => again::<<connections::ListConnectionClients as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_synchronized-groups" => again::<<connections::ListConnectionDirectoryProvisioningSynchronizedGroups as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_keys" => again::<<connections::ListConnectionKeys as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "get_connections" => again::<<connections::ListConnections as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_synchronizations" => again::<<connections::RequestConnectionDirectoryProvisioningSynchronization as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "post_rotate" => again::<<connections::RotateConnectionKeys as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "patch_connections_by_id" => again::<<connections::UpdateConnection as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "patch_clients" => again::<<connections::UpdateConnectionClients as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "patch_directory-provisioning" => again::<<connections::UpdateConnectionDirectoryProvisioning as Operation>::Output>(body),
+        #[cfg(feature = "connections")]
         "patch_scim-configuration" => again::<<connections::UpdateConnectionScimConfiguration as Operation>::Output>(body),
+        #[cfg(feature = "connections-directory-provisionings")]
         "get_connections-directory-provisionings" => again::<<connections_directory_provisionings::ListConnectionsDirectoryProvisionings as Operation>::Output>(body),
+        #[cfg(feature = "connections-scim-configurations")]
         "get_connections-scim-configurations" => again::<<connections_scim_configurations::ListConnectionsScimConfigurations as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "post_custom-domains" => again::<<custom_domains::ConfigureCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "delete_custom-domains_by_id" => again::<<custom_domains::DeleteCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "get_custom-domains_by_id" => again::<<custom_domains::GetCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "get_default" => again::<<custom_domains::GetCustomDomainsDefault as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "get_custom-domains" => again::<<custom_domains::ListCustomDomains as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "post_test_domain" => again::<<custom_domains::TestCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "patch_custom-domains_by_id" => again::<<custom_domains::UpdateCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "patch_default" => again::<<custom_domains::UpdateCustomDomainsDefault as Operation>::Output>(body),
+        #[cfg(feature = "custom-domains")]
         "post_verify" => again::<<custom_domains::VerifyCustomDomain as Operation>::Output>(body),
+        #[cfg(feature = "device-credentials")]
         "post_device-credentials" => again::<<device_credentials::CreateDeviceCredential as Operation>::Output>(body),
+        #[cfg(feature = "device-credentials")]
         "delete_device-credentials_by_id" => again::<<device_credentials::DeleteDeviceCredential as Operation>::Output>(body),
+        #[cfg(feature = "device-credentials")]
         "get_device-credentials" => again::<<device_credentials::ListDeviceCredentials as Operation>::Output>(body),
+        #[cfg(feature = "email-templates")]
         "post_email-templates" => again::<<email_templates::CreateEmailTemplate as Operation>::Output>(body),
+        #[cfg(feature = "email-templates")]
         "get_email-templates_by_templateName" => again::<<email_templates::GetEmailTemplate as Operation>::Output>(body),
+        #[cfg(feature = "email-templates")]
         "put_email-templates_by_templateName" => again::<<email_templates::SetEmailTemplate as Operation>::Output>(body),
+        #[cfg(feature = "email-templates")]
         "patch_email-templates_by_templateName" => again::<<email_templates::UpdateEmailTemplate as Operation>::Output>(body),
+        #[cfg(feature = "emails")]
         "post_provider" => again::<<emails::ConfigureEmailsProvider as Operation>::Output>(body),
+        #[cfg(feature = "emails")]
         "delete_provider" => again::<<emails::DeleteEmailsProvider as Operation>::Output>(body),
+        #[cfg(feature = "emails")]
         "get_provider" => again::<<emails::GetEmailsProvider as Operation>::Output>(body),
+        #[cfg(feature = "emails")]
         "patch_provider" => again::<<emails::UpdateEmailsProvider as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "post_event-streams" => again::<<event_streams::CreateEventStream as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "delete_event-streams_by_id" => again::<<event_streams::DeleteEventStream as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "get_event-streams_by_id" => again::<<event_streams::GetEventStream as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "get_deliveries_by_event_id" => again::<<event_streams::GetEventStreamDelivery as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "get_event_deliveries" => again::<<event_streams::ListEventStreamDeliveries as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "get_event-streams" => again::<<event_streams::ListEventStreams as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "post_redeliver_by_event_id" => again::<<event_streams::RedeliverEventStreamEvent as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "post_redeliver" => again::<<event_streams::RedeliverEventStreamEvents as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "post_test_event" => again::<<event_streams::SendEventStreamTest as Operation>::Output>(body),
+        #[cfg(feature = "event-streams")]
         "patch_event-streams_by_id" => again::<<event_streams::UpdateEventStream as Operation>::Output>(body),
+        #[cfg(feature = "events")]
         "subscribe_events" => again::<<events::SubscribeEvents as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "post_flows" => again::<<flows::CreateFlow as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "post_flows_vault_connections" => again::<<flows::CreateFlowsVaultConnection as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "delete_flows_by_id" => again::<<flows::DeleteFlow as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "delete_flows_executions_by_execution_id" => again::<<flows::DeleteFlowExecution as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "delete_flows_vault_connections_by_id" => again::<<flows::DeleteFlowsVaultConnection as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows_by_id" => again::<<flows::GetFlow as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows_executions_by_execution_id" => again::<<flows::GetFlowExecution as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows_vault_connections_by_id" => again::<<flows::GetFlowsVaultConnection as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows_executions" => again::<<flows::ListFlowExecutions as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows" => again::<<flows::ListFlows as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "get_flows_vault_connections" => again::<<flows::ListFlowsVaultConnections as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "patch_flows_by_id" => again::<<flows::UpdateFlow as Operation>::Output>(body),
+        #[cfg(feature = "flows")]
         "patch_flows_vault_connections_by_id" => again::<<flows::UpdateFlowsVaultConnection as Operation>::Output>(body),
+        #[cfg(feature = "forms")]
         "create_form" => again::<<forms::CreateForm as Operation>::Output>(body),
+        #[cfg(feature = "forms")]
         "delete_form" => again::<<forms::DeleteForm as Operation>::Output>(body),
+        #[cfg(feature = "forms")]
         "get_form" => again::<<forms::GetForm as Operation>::Output>(body),
+        #[cfg(feature = "forms")]
         "get_forms" => again::<<forms::ListForms as Operation>::Output>(body),
+        #[cfg(feature = "forms")]
         "patch_form" => again::<<forms::UpdateForm as Operation>::Output>(body),
+        #[cfg(feature = "grants")]
         "delete_grants_by_id" => again::<<grants::DeleteGrant as Operation>::Output>(body),
+        #[cfg(feature = "grants")]
         "delete_grants_by_user_id" => again::<<grants::DeleteUserGrants as Operation>::Output>(body),
+        #[cfg(feature = "grants")]
         "get_grants" => again::<<grants::ListGrants as Operation>::Output>(body),
+        #[cfg(feature = "groups")]
         "delete_group" => again::<<groups::DeleteGroup as Operation>::Output>(body),
+        #[cfg(feature = "groups")]
         "get_group" => again::<<groups::GetGroup as Operation>::Output>(body),
+        #[cfg(feature = "groups")]
         "get_group_members" => again::<<groups::ListGroupMembers as Operation>::Output>(body),
+        #[cfg(feature = "groups")]
         "get_groups" => again::<<groups::ListGroups as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_sns" => again::<<guardian::ConfigureGuardianFactorsPushNotificationProvidersSns as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "post_ticket" => again::<<guardian::CreateGuardianEnrollmentsTicket as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "delete_enrollments_by_id" => again::<<guardian::DeleteGuardianEnrollment as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_enrollments_by_id" => again::<<guardian::GetGuardianEnrollment as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_factor_duo_settings" => again::<<guardian::GetGuardianFactorsDuoSettings as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_message-types" => again::<<guardian::GetGuardianFactorsPhoneMessageTypes as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_phone_twilio_factor_provider" => again::<<guardian::GetGuardianFactorsPhoneProvidersTwilio as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_guardian_phone_providers" => again::<<guardian::GetGuardianFactorsPhoneSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_factor_phone_templates" => again::<<guardian::GetGuardianFactorsPhoneTemplates as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_apns" => again::<<guardian::GetGuardianFactorsPushNotificationProvidersApns as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_sns" => again::<<guardian::GetGuardianFactorsPushNotificationProvidersSns as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_pn_providers" => again::<<guardian::GetGuardianFactorsPushNotificationSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_sms_twilio_factor_provider" => again::<<guardian::GetGuardianFactorsSmsProvidersTwilio as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_sms_providers" => again::<<guardian::GetGuardianFactorsSmsSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_factor_sms_templates" => again::<<guardian::GetGuardianFactorsSmsTemplates as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_policies" => again::<<guardian::GetGuardianPolicies as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "get_factors" => again::<<guardian::ListGuardianFactors as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_fcm" => again::<<guardian::OverwriteGuardianFactorsPushNotificationProvidersFcm as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_fcmv1" => again::<<guardian::OverwriteGuardianFactorsPushNotificationProvidersFcmv1 as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_factors_by_name" => again::<<guardian::SetGuardianFactor as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_factor_duo_settings" => again::<<guardian::SetGuardianFactorsDuoSettings as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_message-types" => again::<<guardian::SetGuardianFactorsPhoneMessageTypes as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_twilio" => again::<<guardian::SetGuardianFactorsPhoneProvidersTwilio as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_phone_providers" => again::<<guardian::SetGuardianFactorsPhoneSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_factor_phone_templates" => again::<<guardian::SetGuardianFactorsPhoneTemplates as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_apns" => again::<<guardian::SetGuardianFactorsPushNotificationProvidersApns as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_pn_providers" => again::<<guardian::SetGuardianFactorsPushNotificationSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_sms_twilio_factor_provider" => again::<<guardian::SetGuardianFactorsSmsProvidersTwilio as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_sms_providers" => again::<<guardian::SetGuardianFactorsSmsSelectedProvider as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_factor_sms_templates" => again::<<guardian::SetGuardianFactorsSmsTemplates as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "put_policies" => again::<<guardian::SetGuardianPolicies as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "patch_factor_duo_settings" => again::<<guardian::UpdateGuardianFactorsDuoSettings as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "patch_apns" => again::<<guardian::UpdateGuardianFactorsPushNotificationProvidersApns as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "patch_fcm" => again::<<guardian::UpdateGuardianFactorsPushNotificationProvidersFcm as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "patch_fcmv1" => again::<<guardian::UpdateGuardianFactorsPushNotificationProvidersFcmv1 as Operation>::Output>(body),
+        #[cfg(feature = "guardian")]
         "patch_sns" => again::<<guardian::UpdateGuardianFactorsPushNotificationProvidersSns as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "post_secrets" => again::<<hooks::AddHookSecrets as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "post_hooks" => again::<<hooks::CreateHook as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "delete_hooks_by_id" => again::<<hooks::DeleteHook as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "delete_secrets" => again::<<hooks::DeleteHookSecrets as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "get_hooks_by_id" => again::<<hooks::GetHook as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "get_secrets" => again::<<hooks::GetHookSecrets as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "get_hooks" => again::<<hooks::ListHooks as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "patch_hooks_by_id" => again::<<hooks::UpdateHook as Operation>::Output>(body),
+        #[cfg(feature = "hooks")]
         "patch_secrets" => again::<<hooks::UpdateHookSecrets as Operation>::Output>(body),
+        #[cfg(feature = "jobs")]
         "post_users-exports" => again::<<jobs::CreateJobsUsersExports as Operation>::Output>(body),
+        #[cfg(feature = "jobs")]
         "post_users-imports" => again::<<jobs::CreateJobsUsersImports as Operation>::Output>(body),
+        #[cfg(feature = "jobs")]
         "get_jobs_by_id" => again::<<jobs::GetJob as Operation>::Output>(body),
+        #[cfg(feature = "jobs")]
         "get_errors" => again::<<jobs::GetJobErrors as Operation>::Output>(body),
+        #[cfg(feature = "jobs")]
         "post_verification-email" => again::<<jobs::SendJobsVerificationEmail as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "put_custom_signing_keys" => again::<<keys::CreateKeysCustomSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "post_encryption" => again::<<keys::CreateKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "post_encryption_wrapping_key" => again::<<keys::CreateKeysEncryptionWrappingKey as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "delete_custom_signing_keys" => again::<<keys::DeleteKeysCustomSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "delete_encryption_key" => again::<<keys::DeleteKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "get_custom_signing_keys" => again::<<keys::GetKeysCustomSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "get_encryption_key" => again::<<keys::GetKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "get_signing_key" => again::<<keys::GetKeysSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "post_encryption_key" => again::<<keys::ImportKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "get_encryption_keys" => again::<<keys::ListKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "get_signing_keys" => again::<<keys::ListKeysSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "post_encryption_rekey" => again::<<keys::RekeyKeysEncryption as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "put_signing_keys" => again::<<keys::RevokeKeysSigning as Operation>::Output>(body),
+        #[cfg(feature = "keys")]
         "post_signing_keys" => again::<<keys::RotateKeysSigning as Operation>::Output>(body),
+        #[cfg(feature = "log-streams")]
         "post_log-streams" => again::<<log_streams::CreateLogStream as Operation>::Output>(body),
+        #[cfg(feature = "log-streams")]
         "delete_log-streams_by_id" => again::<<log_streams::DeleteLogStream as Operation>::Output>(body),
+        #[cfg(feature = "log-streams")]
         "get_log-streams_by_id" => again::<<log_streams::GetLogStream as Operation>::Output>(body),
+        #[cfg(feature = "log-streams")]
         "get_log-streams" => again::<<log_streams::ListLogStreams as Operation>::Output>(body),
+        #[cfg(feature = "log-streams")]
         "patch_log-streams_by_id" => again::<<log_streams::UpdateLogStream as Operation>::Output>(body),
+        #[cfg(feature = "logs")]
         "get_logs_by_id" => again::<<logs::GetLog as Operation>::Output>(body),
+        #[cfg(feature = "logs")]
         "get_logs" => again::<<logs::ListLogs as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "post_network-acls" => again::<<network_acls::CreateNetworkAcls as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "delete_network-acls_by_id" => again::<<network_acls::DeleteNetworkAcl as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "get_network-acls_by_id" => again::<<network_acls::GetNetworkAcl as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "get_network-acls" => again::<<network_acls::ListNetworkAcls as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "put_network-acls_by_id" => again::<<network_acls::SetNetworkAcl as Operation>::Output>(body),
+        #[cfg(feature = "network-acls")]
         "patch_network-acls_by_id" => again::<<network_acls::UpdateNetworkAcl as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "create_organization-client-grants" => again::<<organizations::AddOrganizationClientGrant as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_organization_connection" => again::<<organizations::AddOrganizationConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_enabled_connections" => again::<<organizations::AddOrganizationEnabledConnections as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_members" => again::<<organizations::AddOrganizationMembers as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_organization_member_roles" => again::<<organizations::AssignOrganizationMemberRoles as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_organizations" => again::<<organizations::CreateOrganization as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_discovery-domains" => again::<<organizations::CreateOrganizationDiscoveryDomain as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "post_invitations" => again::<<organizations::CreateOrganizationInvitations as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_organizations_by_id" => again::<<organizations::DeleteOrganization as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_organization_connection" => again::<<organizations::DeleteOrganizationConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_discovery-domains_by_discovery_domain_id" => again::<<organizations::DeleteOrganizationDiscoveryDomain as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_enabled_connections_by_connectionId" => again::<<organizations::DeleteOrganizationEnabledConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_invitations_by_invitation_id" => again::<<organizations::DeleteOrganizationInvitation as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_organization_member_roles" => again::<<organizations::DeleteOrganizationMemberRoles as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_members" => again::<<organizations::DeleteOrganizationMembers as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organizations_by_id" => again::<<organizations::GetOrganization as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_name_by_name" => again::<<organizations::GetOrganizationByName as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organization_connection" => again::<<organizations::GetOrganizationConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_discovery-domains_by_discovery_domain_id" => again::<<organizations::GetOrganizationDiscoveryDomain as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_name_by_discovery_domain" => again::<<organizations::GetOrganizationDiscoveryDomainByName as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_enabled_connections_by_connectionId" => again::<<organizations::GetOrganizationEnabledConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_invitations_by_invitation_id" => again::<<organizations::GetOrganizationInvitation as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organization-client-grants" => again::<<organizations::ListOrganizationClientGrants as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organization_connections" => again::<<organizations::ListOrganizationConnections as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_discovery-domains" => again::<<organizations::ListOrganizationDiscoveryDomains as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_enabled_connections" => again::<<organizations::ListOrganizationEnabledConnections as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_invitations" => again::<<organizations::ListOrganizationInvitations as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organization_member_roles" => again::<<organizations::ListOrganizationMemberRoles as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organization_members" => again::<<organizations::ListOrganizationMembers as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "get_organizations" => again::<<organizations::ListOrganizations as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "delete_client-grants_by_grant_id" => again::<<organizations::RemoveOrganizationClientGrant as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "patch_organizations_by_id" => again::<<organizations::UpdateOrganization as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "patch_organization_connection" => again::<<organizations::UpdateOrganizationConnection as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "patch_discovery-domains_by_discovery_domain_id" => again::<<organizations::UpdateOrganizationDiscoveryDomain as Operation>::Output>(body),
+        #[cfg(feature = "organizations")]
         "patch_enabled_connections_by_connectionId" => again::<<organizations::UpdateOrganizationEnabledConnection as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "get_custom-text_by_language" => again::<<prompts::GetPromptCustomText as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "get_partials" => again::<<prompts::GetPromptPartials as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "get_rendering" => again::<<prompts::GetPromptScreenRendering as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "get_prompts" => again::<<prompts::GetPrompts as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "get_all_rendering" => again::<<prompts::ListPromptsRendering as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "put_custom-text_by_language" => again::<<prompts::SetPromptCustomText as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "put_partials" => again::<<prompts::SetPromptPartials as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "patch_rendering" => again::<<prompts::UpdatePromptScreenRendering as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "patch_prompts" => again::<<prompts::UpdatePrompts as Operation>::Output>(body),
+        #[cfg(feature = "prompts")]
         "patch_bulk_rendering" => again::<<prompts::UpdatePromptsRendering as Operation>::Output>(body),
+        #[cfg(feature = "refresh-tokens")]
         "delete_refresh_token" => again::<<refresh_tokens::DeleteRefreshToken as Operation>::Output>(body),
+        #[cfg(feature = "refresh-tokens")]
         "get_refresh_token" => again::<<refresh_tokens::GetRefreshToken as Operation>::Output>(body),
+        #[cfg(feature = "refresh-tokens")]
         "get_refresh_tokens" => again::<<refresh_tokens::ListRefreshTokens as Operation>::Output>(body),
+        #[cfg(feature = "refresh-tokens")]
         "revoke_refresh_tokens" => again::<<refresh_tokens::RevokeRefreshTokens as Operation>::Output>(body),
+        #[cfg(feature = "refresh-tokens")]
         "patch_refresh-tokens_by_id" => again::<<refresh_tokens::UpdateRefreshToken as Operation>::Output>(body),
+        #[cfg(feature = "resource-servers")]
         "post_resource-servers" => again::<<resource_servers::CreateResourceServer as Operation>::Output>(body),
+        #[cfg(feature = "resource-servers")]
         "delete_resource-servers_by_id" => again::<<resource_servers::DeleteResourceServer as Operation>::Output>(body),
+        #[cfg(feature = "resource-servers")]
         "get_resource-servers_by_id" => again::<<resource_servers::GetResourceServer as Operation>::Output>(body),
+        #[cfg(feature = "resource-servers")]
         "get_resource-servers" => again::<<resource_servers::ListResourceServers as Operation>::Output>(body),
+        #[cfg(feature = "resource-servers")]
         "patch_resource-servers_by_id" => again::<<resource_servers::UpdateResourceServer as Operation>::Output>(body),
+        #[cfg(feature = "risk-assessments")]
         "get_risk_assessments_settings" => again::<<risk_assessments::GetRiskAssessmentsSettings as Operation>::Output>(body),
+        #[cfg(feature = "risk-assessments")]
         "get_new-device" => again::<<risk_assessments::GetRiskAssessmentsSettingsNewDevice as Operation>::Output>(body),
+        #[cfg(feature = "risk-assessments")]
         "patch_risk_assessments_settings" => again::<<risk_assessments::UpdateRiskAssessmentsSettings as Operation>::Output>(body),
+        #[cfg(feature = "risk-assessments")]
         "patch_new-device" => again::<<risk_assessments::UpdateRiskAssessmentsSettingsNewDevice as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "post_role_permission_assignment" => again::<<roles::AddRolePermissions as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "post_role_users" => again::<<roles::AssignRoleUsers as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "post_roles" => again::<<roles::CreateRole as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "delete_roles_by_id" => again::<<roles::DeleteRole as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "get_roles_by_id" => again::<<roles::GetRole as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "get_role_permission" => again::<<roles::ListRolePermissions as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "get_role_user" => again::<<roles::ListRoleUsers as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "get_roles" => again::<<roles::ListRoles as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "delete_role_permission_assignment" => again::<<roles::RemoveRolePermissions as Operation>::Output>(body),
+        #[cfg(feature = "roles")]
         "patch_roles_by_id" => again::<<roles::UpdateRole as Operation>::Output>(body),
+        #[cfg(feature = "rules")]
         "post_rules" => again::<<rules::CreateRule as Operation>::Output>(body),
+        #[cfg(feature = "rules")]
         "delete_rules_by_id" => again::<<rules::DeleteRule as Operation>::Output>(body),
+        #[cfg(feature = "rules")]
         "get_rules_by_id" => again::<<rules::GetRule as Operation>::Output>(body),
+        #[cfg(feature = "rules")]
         "get_rules" => again::<<rules::ListRules as Operation>::Output>(body),
+        #[cfg(feature = "rules")]
         "patch_rules_by_id" => again::<<rules::UpdateRule as Operation>::Output>(body),
+        #[cfg(feature = "rules-configs")]
         "delete_rules-configs_by_key" => again::<<rules_configs::DeleteRulesConfig as Operation>::Output>(body),
+        #[cfg(feature = "rules-configs")]
         "get_rules-configs" => again::<<rules_configs::ListRulesConfigs as Operation>::Output>(body),
+        #[cfg(feature = "rules-configs")]
         "put_rules-configs_by_key" => again::<<rules_configs::SetRulesConfig as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "post_self-service-profiles" => again::<<self_service_profiles::CreateSelfServiceProfile as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "post_sso-ticket" => again::<<self_service_profiles::CreateSelfServiceProfileSsoTicket as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "delete_self-service-profiles_by_id" => again::<<self_service_profiles::DeleteSelfServiceProfile as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "get_self-service-profiles_by_id" => again::<<self_service_profiles::GetSelfServiceProfile as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "get_self_service_profile_custom_text" => again::<<self_service_profiles::GetSelfServiceProfileCustomText as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "get_self-service-profiles" => again::<<self_service_profiles::ListSelfServiceProfiles as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "post_revoke" => again::<<self_service_profiles::RevokeSelfServiceProfileSsoTicket as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "put_self_service_profile_custom_text" => again::<<self_service_profiles::SetSelfServiceProfileCustomText as Operation>::Output>(body),
+        #[cfg(feature = "self-service-profiles")]
         "patch_self-service-profiles_by_id" => again::<<self_service_profiles::UpdateSelfServiceProfile as Operation>::Output>(body),
+        #[cfg(feature = "sessions")]
         "delete_session" => again::<<sessions::DeleteSession as Operation>::Output>(body),
+        #[cfg(feature = "sessions")]
         "get_session" => again::<<sessions::GetSession as Operation>::Output>(body),
+        #[cfg(feature = "sessions")]
         "revoke_session" => again::<<sessions::RevokeSession as Operation>::Output>(body),
+        #[cfg(feature = "sessions")]
         "patch_sessions_by_id" => again::<<sessions::UpdateSession as Operation>::Output>(body),
+        #[cfg(feature = "stats")]
         "get_active-users" => again::<<stats::GetStatsActiveUsers as Operation>::Output>(body),
+        #[cfg(feature = "stats")]
         "get_daily" => again::<<stats::ListStatsDaily as Operation>::Output>(body),
+        #[cfg(feature = "supplemental-signals")]
         "get_supplemental-signals" => again::<<supplemental_signals::GetSupplementalSignals as Operation>::Output>(body),
+        #[cfg(feature = "supplemental-signals")]
         "patch_supplemental-signals" => again::<<supplemental_signals::UpdateSupplementalSignals as Operation>::Output>(body),
+        #[cfg(feature = "tenants")]
         "tenant_settings_route" => again::<<tenants::GetTenantsSettings as Operation>::Output>(body),
+        #[cfg(feature = "tenants")]
         "patch_settings" => again::<<tenants::UpdateTenantsSettings as Operation>::Output>(body),
+        #[cfg(feature = "tickets")]
         "post_email-verification" => again::<<tickets::CreateTicketsEmailVerification as Operation>::Output>(body),
+        #[cfg(feature = "tickets")]
         "post_password-change" => again::<<tickets::CreateTicketsPasswordChange as Operation>::Output>(body),
+        #[cfg(feature = "token-exchange-profiles")]
         "post_token-exchange-profiles" => again::<<token_exchange_profiles::CreateTokenExchangeProfile as Operation>::Output>(body),
+        #[cfg(feature = "token-exchange-profiles")]
         "delete_token-exchange-profiles_by_id" => again::<<token_exchange_profiles::DeleteTokenExchangeProfile as Operation>::Output>(body),
+        #[cfg(feature = "token-exchange-profiles")]
         "get_token-exchange-profiles_by_id" => again::<<token_exchange_profiles::GetTokenExchangeProfile as Operation>::Output>(body),
+        #[cfg(feature = "token-exchange-profiles")]
         "get_token-exchange-profiles" => again::<<token_exchange_profiles::ListTokenExchangeProfiles as Operation>::Output>(body),
+        #[cfg(feature = "token-exchange-profiles")]
         "patch_token-exchange-profiles_by_id" => again::<<token_exchange_profiles::UpdateTokenExchangeProfile as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "post_user-attribute-profiles" => again::<<user_attribute_profiles::CreateUserAttributeProfiles as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "delete_user-attribute-profiles_by_id" => again::<<user_attribute_profiles::DeleteUserAttributeProfile as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "get_user-attribute-profiles_by_id" => again::<<user_attribute_profiles::GetUserAttributeProfile as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "get_user_attribute_profile_template" => again::<<user_attribute_profiles::GetUserAttributeProfilesTemplate as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "get_user_attribute_profile_templates" => again::<<user_attribute_profiles::GetUserAttributeProfilesTemplates as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "get_user-attribute-profiles" => again::<<user_attribute_profiles::ListUserAttributeProfiles as Operation>::Output>(body),
+        #[cfg(feature = "user-attribute-profiles")]
         "patch_user-attribute-profiles_by_id" => again::<<user_attribute_profiles::UpdateUserAttributeProfile as Operation>::Output>(body),
+        #[cfg(feature = "user-blocks")]
         "get_user-blocks_by_id" => again::<<user_blocks::GetUserBlock as Operation>::Output>(body),
+        #[cfg(feature = "user-blocks")]
         "get_user-blocks" => again::<<user_blocks::GetUserBlocks as Operation>::Output>(body),
+        #[cfg(feature = "user-blocks")]
         "delete_user-blocks_by_id" => again::<<user_blocks::UnblockUserBlock as Operation>::Output>(body),
+        #[cfg(feature = "user-blocks")]
         "delete_user-blocks" => again::<<user_blocks::UnblockUserBlocks as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_permissions" => again::<<users::AssignUserPermissions as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_user_roles" => again::<<users::AssignUserRoles as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_clear_assessors" => again::<<users::ClearUserRiskAssessments as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_users" => again::<<users::CreateUser as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_authentication-methods" => again::<<users::CreateUserAuthenticationMethod as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_users_by_id" => again::<<users::DeleteUser as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_authentication-methods_by_authentication_method_id" => again::<<users::DeleteUserAuthenticationMethod as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_authentication-methods" => again::<<users::DeleteUserAuthenticationMethods as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_authenticators" => again::<<users::DeleteUserAuthenticators as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_federated-connections-tokensets_by_tokenset_id" => again::<<users::DeleteUserFederatedConnectionsTokenset as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_multifactor_by_provider" => again::<<users::DeleteUserMultifactor as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_refresh_tokens_for_user" => again::<<users::DeleteUserRefreshTokens as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_sessions_for_user" => again::<<users::DeleteUserSessions as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_recovery-code-regeneration" => again::<<users::GenerateUserRecoveryCodeRegeneration as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_users_by_id" => again::<<users::GetUser as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_authentication-methods_by_authentication_method_id" => again::<<users::GetUserAuthenticationMethod as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_invalidate-remember-browser" => again::<<users::InvalidateUserMultifactorActionsRememberBrowser as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "post_identities" => again::<<users::LinkUserIdentity as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_authentication-methods" => again::<<users::ListUserAuthenticationMethods as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_connected-accounts" => again::<<users::ListUserConnectedAccounts as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_enrollments" => again::<<users::ListUserEnrollments as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_federated-connections-tokensets" => again::<<users::ListUserFederatedConnectionsTokensets as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_user_groups" => again::<<users::ListUserGroups as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_logs_by_user" => again::<<users::ListUserLogs as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_user_organizations" => again::<<users::ListUserOrganizations as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_permissions" => again::<<users::ListUserPermissions as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_refresh_tokens_for_user" => again::<<users::ListUserRefreshTokens as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_user_roles" => again::<<users::ListUserRoles as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_sessions_for_user" => again::<<users::ListUserSessions as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "get_users" => again::<<users::ListUsers as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_permissions" => again::<<users::RemoveUserPermissions as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_user_roles" => again::<<users::RemoveUserRoles as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "user_revoke_access" => again::<<users::RevokeUserAccess as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "put_authentication-methods" => again::<<users::SetUserAuthenticationMethods as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "delete_user_identity_by_user_id" => again::<<users::UnlinkUserIdentity as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "patch_users_by_id" => again::<<users::UpdateUser as Operation>::Output>(body),
+        #[cfg(feature = "users")]
         "patch_authentication-methods_by_authentication_method_id" => again::<<users::UpdateUserAuthenticationMethod as Operation>::Output>(body),
+        #[cfg(feature = "users-by-email")]
         "get_users-by-email" => again::<<users_by_email::ListUsersByEmail as Operation>::Output>(body),
+        #[cfg(feature = "verifiable-credentials")]
         "post_vc_templates" => again::<<verifiable_credentials::CreateVerifiableCredentialsVerificationTemplate as Operation>::Output>(body),
+        #[cfg(feature = "verifiable-credentials")]
         "delete_vc_templates_by_id" => again::<<verifiable_credentials::DeleteVerifiableCredentialsVerificationTemplate as Operation>::Output>(body),
+        #[cfg(feature = "verifiable-credentials")]
         "get_vc_templates_by_id" => again::<<verifiable_credentials::GetVerifiableCredentialsVerificationTemplate as Operation>::Output>(body),
+        #[cfg(feature = "verifiable-credentials")]
         "get_vc_templates" => again::<<verifiable_credentials::ListVerifiableCredentialsVerificationTemplates as Operation>::Output>(body),
+        #[cfg(feature = "verifiable-credentials")]
         "patch_vc_templates_by_id" => again::<<verifiable_credentials::UpdateVerifiableCredentialsVerificationTemplate as Operation>::Output>(body),
         _ => return None,
     })
