@@ -17,6 +17,25 @@ pub fn builder_for(tenant: &FakeTenant) -> Auth0Builder {
         .base_url(tenant.base_url())
 }
 
+/// A token of a realistic length: errors have the bearer token scrubbed out,
+/// and a one-letter token would be scrubbed out of every message too.
+pub const WIRE_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl";
+
+/// A client for exact-wire tests against `server`: a static token, the
+/// connection `db`, the client id `cid`, no retries and no throttle (a
+/// wiremock server sends no rate-limit headers to pace by).
+pub fn wire_client(server: &MockServer) -> Auth0 {
+    Auth0::builder("acme.auth0.com")
+        .token(WIRE_TOKEN)
+        .base_url(server.uri())
+        .default_connection("db")
+        .client_id("cid")
+        .retry_policy(auth0plus::transport::RetryPolicy::never())
+        .throttle(false)
+        .build()
+        .expect("a valid client")
+}
+
 /// The ids of the fake's users, in creation order.
 pub fn stored_ids(tenant: &FakeTenant) -> Vec<String> {
     tenant

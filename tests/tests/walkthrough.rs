@@ -167,11 +167,11 @@ async fn the_original_readme_walkthrough() -> TestResult {
     // ... except MultipleObjectsReturned as err: print(err)
     // User.get returned multiple users
     let err = users
-        .get([("email", "b*")])
+        .get([("email__startswith", "b")])
         .await
         .expect_err("two singers start with b");
     assert!(
-        matches!(err, Error::MultipleObjectsReturned { total: 2 }),
+        matches!(err, Error::MultipleObjectsReturned { total: 2, .. }),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "User.get returned multiple users");
@@ -179,7 +179,7 @@ async fn the_original_readme_walkthrough() -> TestResult {
     // >>> singers = auth0.users.query(email='b*')
     // >>> singers.count()
     // 2
-    let singers = users.query().filter([("email", "b*")]);
+    let singers = users.query().filter([("email__startswith", "b")]);
     assert_eq!(singers.count().await?, 2);
     // >>> singers[:]
     // [<User auth0|...>, <User auth0|...>]

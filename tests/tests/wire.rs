@@ -259,7 +259,7 @@ async fn a_search_sends_the_exact_query() {
     let users = client(&server).users();
     let found = users
         .query()
-        .filter([("email", "b*")])
+        .filter([("email__startswith", "b")])
         .fields(["user_id", "email"])
         .sort("created_at", Order::Asc)
         .per_page(25)
@@ -359,7 +359,7 @@ async fn count_is_one_small_request_using_the_total() {
     let users = client(&server).users();
     let n = users
         .query()
-        .filter([("email", "b*")])
+        .filter([("email__startswith", "b")])
         .count()
         .await
         .expect("counted");

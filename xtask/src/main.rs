@@ -5,10 +5,13 @@
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick]`: the performance table.
 //! - `codegen [--check]`: the generated Management API crate from `spec/`.
+//! - `publish-check`, `package`, `msrv`: readiness of every publishable crate
+//!   for crates.io and docs.rs (see `publish.rs`).
 
 mod bench;
 mod codegen;
 mod dotenv;
+mod publish;
 mod walkthrough;
 
 use std::process::ExitCode;
@@ -17,7 +20,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check]>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -32,6 +35,9 @@ fn main() -> ExitCode {
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
         "codegen" => codegen::run(&rest),
+        "publish-check" => publish::check().map(drop),
+        "package" => publish::package(&rest),
+        "msrv" => publish::msrv(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -70,8 +76,7 @@ fn live_flag(args: &[String]) -> Result<bool, String> {
 /// crates, against the fake tenant or, with `--live`, the `.env` tenant.
 fn doctest(args: &[String]) -> Result<(), String> {
     let live = live_flag(args)?;
-    let mut command =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut command = cargo();
     command.args([
         "test",
         "--doc",
@@ -91,12 +96,30 @@ fn doctest(args: &[String]) -> Result<(), String> {
         command.env(auth0plus::fake::LIVE_VAR, "1");
         println!("running the doctests against the live tenant from .env");
     }
+    run(&mut command)
+}
+
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The cargo that runs this task, in the workspace root.
+fn cargo() -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Runs `command`; an error names it and its exit status.
+fn run(command: &mut std::process::Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
     let status = command
         .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err("doctests failed".into())
+        Err(format!("{shown} failed ({status})"))
     }
 }

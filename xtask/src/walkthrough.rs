@@ -317,7 +317,7 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
         "Search lags behind writes: wait for the index (the original slept 5 s)",
         "let singers = users.query().filter([(\"email\", \"b*\")]);\nwhile singers.count().await? != 2 { sleep(100 ms) }",
     );
-    let singers = users.query().filter([("email", "b*")]);
+    let singers = users.query().filter([("email__startswith", "b")]);
     let waited = settle(&singers, 2).await?;
     n.shows(format_args!("indexed after {} ms", waited.as_millis()));
 
@@ -325,7 +325,10 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
         "get() with a wildcard that matches two users",
         "users.get([(\"email\", \"b*\")]).await  // a trailing * means \"starts with\"",
     );
-    let err = expect_err(users.get([("email", "b*")]).await, "two users start with b")?;
+    let err = expect_err(
+        users.get([("email__startswith", "b")]).await,
+        "two users start with b",
+    )?;
     n.shows(&err);
     check(
         err.to_string() == "User.get returned multiple users",

@@ -39,7 +39,7 @@
 //! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?}` | 200 current config |
 //! | `POST /__fake/faults` | `{"route":"create_user","fault":"internal_error","times"?:1,"delay_ms"?:N}` | 204 |
 //! | `DELETE /__fake/faults` | | 204, clears pending faults |
-//! | `POST /__fake/seed` | `{"count":N}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |
+//! | `POST /__fake/seed` | `{"count":N, "template"?:{...}}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |
 //! | `GET /__fake/users` | | 200 array, the store (immediately consistent) |
 //! | `POST /__fake/token` | | 200 `{"access_token": "..."}` with every granted scope |
 //! | `POST /__fake/revoke-tokens` | | 204 |
@@ -61,6 +61,7 @@ mod handlers;
 pub mod lucene;
 mod server;
 mod state;
+mod store;
 mod test_tenant;
 mod util;
 
@@ -122,11 +123,33 @@ pub enum Route {
     GetJob,
     /// `GET /__fake/exports/{file}` (the export download)
     ExportDownload,
+    /// `POST /api/v2/roles`
+    CreateRole,
+    /// `POST /api/v2/roles/{id}/users`
+    AssignRoleUsers,
+    /// `GET /api/v2/roles/{id}/users`
+    ListRoleUsers,
+    /// `POST /api/v2/organizations`
+    CreateOrganization,
+    /// `POST /api/v2/organizations/{id}/members`
+    AddOrganizationMembers,
+    /// `GET /api/v2/organizations/{id}/members`
+    ListOrganizationMembers,
+    /// `GET /api/v2/logs`
+    ListLogs,
+    /// `DELETE /api/v2/roles/{id}`
+    DeleteRole,
+    /// `GET /api/v2/users/{id}/roles`
+    ListUserRoles,
+    /// `DELETE /api/v2/organizations/{id}`
+    DeleteOrganization,
+    /// `GET /api/v2/logs/{id}`
+    GetLog,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 12] = [
+    pub const ALL: [Route; 23] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -139,6 +162,17 @@ impl Route {
         Route::CreateExport,
         Route::GetJob,
         Route::ExportDownload,
+        Route::CreateRole,
+        Route::AssignRoleUsers,
+        Route::ListRoleUsers,
+        Route::CreateOrganization,
+        Route::AddOrganizationMembers,
+        Route::ListOrganizationMembers,
+        Route::ListLogs,
+        Route::DeleteRole,
+        Route::ListUserRoles,
+        Route::DeleteOrganization,
+        Route::GetLog,
     ];
 
     /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
@@ -157,7 +191,55 @@ impl Route {
             Route::CreateExport => "create_export",
             Route::GetJob => "get_job",
             Route::ExportDownload => "export_download",
+            Route::CreateRole => "create_role",
+            Route::AssignRoleUsers => "assign_role_users",
+            Route::ListRoleUsers => "list_role_users",
+            Route::CreateOrganization => "create_organization",
+            Route::AddOrganizationMembers => "add_organization_members",
+            Route::ListOrganizationMembers => "list_organization_members",
+            Route::ListLogs => "list_logs",
+            Route::DeleteRole => "delete_role",
+            Route::ListUserRoles => "list_user_roles",
+            Route::DeleteOrganization => "delete_organization",
+            Route::GetLog => "get_log",
         }
+    }
+
+    /// What the operation does, as Auth0's `sapi` log events describe it.
+    pub(crate) fn summary(self) -> &'static str {
+        match self {
+            Route::Token => "Client Credentials for Access Token",
+            Route::CreateUser => "Create a User",
+            Route::GetUser => "Get a User",
+            Route::ListUsers => "List or Search Users",
+            Route::UpdateUser => "Update a User",
+            Route::DeleteUser => "Delete a User",
+            Route::UsersByEmail => "Search Users by Email",
+            Route::EmailVerificationTicket => "Create an email verification ticket",
+            Route::PasswordChangeTicket => "Create a password change ticket",
+            Route::CreateExport => "Create export users job",
+            Route::GetJob => "Get a job",
+            Route::ExportDownload => "Download an export",
+            Route::CreateRole => "Create a role",
+            Route::AssignRoleUsers => "Assign users to a role",
+            Route::ListRoleUsers => "Get a role's users",
+            Route::CreateOrganization => "Create an Organization",
+            Route::AddOrganizationMembers => "Add members to an Organization",
+            Route::ListOrganizationMembers => "Get members who belong to an Organization",
+            Route::ListLogs => "Search log events",
+            Route::DeleteRole => "Delete a role",
+            Route::ListUserRoles => "Get a user's roles",
+            Route::DeleteOrganization => "Delete an Organization",
+            Route::GetLog => "Get a log event by id",
+        }
+    }
+
+    /// Whether the path parameter is a user id (log events name the user).
+    pub(crate) fn targets_user(self) -> bool {
+        matches!(
+            self,
+            Route::GetUser | Route::UpdateUser | Route::DeleteUser | Route::ListUserRoles
+        )
     }
 
     /// The route with this `snake_case` name.
@@ -331,6 +413,7 @@ pub struct FakeTenantBuilder {
     index_delay: Duration,
     token_ttl: Duration,
     seed_users: usize,
+    seed_template: serde_json::Map<String, serde_json::Value>,
     scopes: Vec<String>,
     export_duration: Duration,
 }
@@ -347,6 +430,22 @@ pub const DEFAULT_SCOPES: &[&str] = &[
     "delete:users_app_metadata",
     "create:user_tickets",
     "read:user_idp_tokens",
+    "read:roles",
+    "create:roles",
+    "update:roles",
+    "delete:roles",
+    "read:role_members",
+    "create:role_members",
+    "delete:role_members",
+    "read:organizations",
+    "create:organizations",
+    "update:organizations",
+    "delete:organizations",
+    "read:organization_members",
+    "create:organization_members",
+    "delete:organization_members",
+    "read:logs",
+    "read:logs_users",
 ];
 
 impl Default for FakeTenantBuilder {
@@ -363,6 +462,7 @@ impl Default for FakeTenantBuilder {
             index_delay: Duration::ZERO,
             token_ttl: Duration::from_secs(86_400),
             seed_users: 0,
+            seed_template: serde_json::Map::new(),
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
             export_duration: Duration::from_millis(200),
         }
@@ -436,6 +536,14 @@ impl FakeTenantBuilder {
         self.seed_users = n;
         self
     }
+    /// Number of users to seed at start, each with `template`'s keys on top of the
+    /// defaults (see [`FakeTenant::seed_users_with`]).
+    #[must_use]
+    pub fn seed_users_with(mut self, n: usize, template: serde_json::Value) -> Self {
+        self.seed_users = n;
+        self.seed_template = template_map(template);
+        self
+    }
     /// Scopes granted to the client (default [`DEFAULT_SCOPES`]).
     #[must_use]
     pub fn scopes(mut self, scopes: Vec<String>) -> Self {
@@ -477,7 +585,7 @@ impl FakeTenantBuilder {
             token_ttl: self.token_ttl,
             export_duration: self.export_duration,
         }));
-        shared.seed_users(self.seed_users);
+        shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));
         Ok(FakeTenant {
@@ -486,6 +594,14 @@ impl FakeTenantBuilder {
             base_url,
             shutdown: tx,
         })
+    }
+}
+
+/// The keys of a seed template; anything but an object is no template.
+fn template_map(template: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    match template {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
     }
 }
 
@@ -638,13 +754,40 @@ impl FakeTenant {
 
     /// Create `n` users with the create defaults; returns their ids. Visible to search at once.
     pub fn seed_users(&self, n: usize) -> Vec<String> {
-        self.shared.seed_users(n)
+        self.shared.seed_users(n, &serde_json::Map::new())
+    }
+
+    /// Create `n` users with the create defaults and `template`'s keys on top; returns
+    /// their ids. Visible to search at once.
+    ///
+    /// The template is a JSON object whose keys replace the seeded values wholesale
+    /// (`app_metadata`, `user_metadata`, `created_at`, `email_verified`, `blocked`, …);
+    /// its `user_id` is ignored so the users stay distinct, and a template that is not an
+    /// object adds nothing.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
+    /// let tenant = auth0plus_fake::FakeTenant::start().await?;
+    /// let old = tenant.seed_users_with(
+    ///     3,
+    ///     serde_json::json!({"created_at": "2020-01-01T00:00:00.000Z", "email_verified": true,
+    ///                        "app_metadata": {"plan": "legacy"}}),
+    /// );
+    /// assert_eq!(old.len(), 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn seed_users_with(&self, n: usize, template: serde_json::Value) -> Vec<String> {
+        self.shared.seed_users(n, &template_map(template))
     }
 
     /// Insert an arbitrary user object (unknown fields kept); a missing `user_id` is
-    /// generated. Replaces a user with the same id. Visible to search at once.
+    /// generated, and a user without `identities` gets one in the tenant's connection (so
+    /// `identities.connection` queries and exports by connection find it). Replaces a user
+    /// with the same id. Visible to search at once.
     pub fn insert_user(&self, user: serde_json::Value) -> String {
-        self.shared.lock().insert_user(user)
+        self.shared
+            .lock()
+            .insert_user(user, &self.shared.cfg.connection)
     }
 
     /// The next export job created fails (status `failed`).
@@ -662,3 +805,8 @@ impl FakeTenant {
         self.shared.lock().next_export = state::ExportMode::Corrupt;
     }
 }
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

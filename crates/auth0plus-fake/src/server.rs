@@ -170,6 +170,31 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         }
         (&Method::POST, ["", "api", "v2", "jobs", "users-exports"]) => (Route::CreateExport, ""),
         (&Method::GET, ["", "api", "v2", "jobs", id]) if !id.is_empty() => (Route::GetJob, *id),
+        (&Method::POST, ["", "api", "v2", "roles"]) => (Route::CreateRole, ""),
+        (&Method::POST, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
+            (Route::AssignRoleUsers, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
+            (Route::ListRoleUsers, *id)
+        }
+        (&Method::POST, ["", "api", "v2", "organizations"]) => (Route::CreateOrganization, ""),
+        (&Method::POST, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
+            (Route::AddOrganizationMembers, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
+            (Route::ListOrganizationMembers, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "logs"]) => (Route::ListLogs, ""),
+        (&Method::GET, ["", "api", "v2", "logs", id]) if !id.is_empty() => (Route::GetLog, *id),
+        (&Method::DELETE, ["", "api", "v2", "roles", id]) if !id.is_empty() => {
+            (Route::DeleteRole, *id)
+        }
+        (&Method::GET, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
+            (Route::ListUserRoles, *id)
+        }
+        (&Method::DELETE, ["", "api", "v2", "organizations", id]) if !id.is_empty() => {
+            (Route::DeleteOrganization, *id)
+        }
         (&Method::GET, ["", "__fake", "exports", file]) if !file.is_empty() => {
             (Route::ExportDownload, *file)
         }
@@ -267,6 +292,25 @@ async fn handle(
         return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
     };
     let param = param.to_string();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let record = |resp: &Resp| {
+        handlers::logs::record(
+            &shared,
+            &handlers::logs::Happened {
+                method: &method,
+                route,
+                param: &param,
+                status: resp.status,
+                user_agent: &user_agent,
+                body: &resp.body,
+            },
+        );
+    };
 
     let (latency, fault) = {
         let mut st = shared.lock();
@@ -309,6 +353,7 @@ async fn handle(
                 );
                 r.headers = rate_headers;
                 shared.lock().count(route.as_str(), 429);
+                record(&r);
                 return Ok(to_hyper(r, false));
             }
         }
@@ -345,6 +390,7 @@ async fn handle(
     };
     resp.headers.extend(rate_headers);
     shared.lock().count(route.as_str(), resp.status);
+    record(&resp);
     Ok(to_hyper(resp, drop_mid_body))
 }
 

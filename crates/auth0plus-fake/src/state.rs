@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
+use crate::store::{LogStore, Relation};
 use crate::util;
 use crate::{Counters, Fault, RateLimit, Route};
 
@@ -93,6 +94,16 @@ pub(crate) struct State {
     pub counters: Counters,
     pub jobs: HashMap<String, Job>,
     pub next_export: ExportMode,
+    /// Roles by id.
+    pub roles: BTreeMap<String, Value>,
+    /// role id ↔ user id.
+    pub role_users: Relation,
+    /// Organizations by id.
+    pub orgs: BTreeMap<String, Value>,
+    /// organization id ↔ member user id.
+    pub org_members: Relation,
+    /// The tenant log.
+    pub logs: LogStore,
 }
 
 /// Shared between the server tasks and the [`crate::FakeTenant`] handle.
@@ -128,6 +139,11 @@ impl Shared {
             counters: Counters::default(),
             jobs: HashMap::new(),
             next_export: ExportMode::Normal,
+            roles: BTreeMap::new(),
+            role_users: Relation::default(),
+            orgs: BTreeMap::new(),
+            org_members: Relation::default(),
+            logs: LogStore::default(),
         };
         st.set_rate_limit(cfg.rate_limit);
         Shared {
@@ -190,8 +206,10 @@ impl Shared {
         (token, scope, ttl.as_secs())
     }
 
-    /// Seed `n` users with the create defaults; visible to search at once.
-    pub fn seed_users(&self, n: usize) -> Vec<String> {
+    /// Seed `n` users with the create defaults, then `template`'s keys on top (a JSON object:
+    /// metadata, `created_at`, `email_verified`, …; its `user_id` is ignored so the users stay
+    /// distinct). Visible to search at once.
+    pub fn seed_users(&self, n: usize, template: &Map<String, Value>) -> Vec<String> {
         let mut st = self.lock();
         let plans = ["free", "pro", "enterprise"];
         let mut ids = Vec::with_capacity(n);
@@ -207,8 +225,13 @@ impl Shared {
                     json!({"plan": plans[i % plans.len()]}),
                 );
                 o.insert("logins_count".into(), json!(i % 50));
+                for (k, v) in template {
+                    if k != "user_id" {
+                        o.insert(k.clone(), v.clone());
+                    }
+                }
             }
-            ids.push(st.insert_user(user));
+            ids.push(st.insert_user(user, &self.cfg.connection));
         }
         ids
     }
@@ -346,21 +369,27 @@ impl State {
         })
     }
 
-    /// Insert (or replace) a user in the store and the index at once.
-    pub fn insert_user(&mut self, mut user: Value) -> String {
+    /// Insert (or replace) a user in the store and the index at once. A user without
+    /// `identities` gets one in `connection` (so connection queries find it), and a missing
+    /// `user_id` is generated.
+    pub fn insert_user(&mut self, mut user: Value, connection: &str) -> String {
         if !user.is_object() {
             user = json!({});
         }
         let id = match user.get("user_id").and_then(Value::as_str) {
             Some(id) => id.to_string(),
-            None => {
-                let id = format!("auth0|{}", util::hex(24));
-                if let Some(o) = user.as_object_mut() {
-                    o.insert("user_id".into(), Value::String(id.clone()));
-                }
-                id
-            }
+            None => format!("auth0|{}", util::hex(24)),
         };
+        if let Some(o) = user.as_object_mut() {
+            o.insert("user_id".into(), Value::String(id.clone()));
+            if !o.contains_key("identities") {
+                let bare = id.split_once('|').map_or(id.as_str(), |(_, b)| b);
+                o.insert(
+                    "identities".into(),
+                    json!([{"connection": connection, "user_id": bare, "provider": "auth0", "isSocial": false}]),
+                );
+            }
+        }
         let seq = match self.ids.get(&id) {
             Some(s) => *s,
             None => {
@@ -405,6 +434,9 @@ impl State {
             Some(seq) => {
                 self.users.remove(&seq);
                 self.schedule(seq, IndexOp::Remove);
+                // A deleted user keeps no roles and no memberships.
+                self.role_users.remove_right(id);
+                self.org_members.remove_right(id);
                 true
             }
             None => false,

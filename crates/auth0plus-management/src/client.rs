@@ -11,7 +11,12 @@ use auth0plus_transport::{
 };
 use serde::de::DeserializeOwned;
 
+use auth0plus_management_api::{ListOperation, Operation};
+
+use crate::query::Query;
+use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
+use crate::resource::{Collection, Resource};
 use crate::users::Users;
 use crate::{ApiError, Error, Result, Tickets};
 
@@ -89,6 +94,7 @@ pub struct Auth0Builder {
     sleep: Option<SharedSleep>,
     clock: SharedClock,
     retry: RetryPolicy,
+    timeout: Option<Duration>,
     telemetry: Telemetry,
     leeway: Option<Duration>,
     per_page: u32,
@@ -117,6 +123,7 @@ impl Auth0 {
             sleep: None,
             clock: SharedClock::default(),
             retry: RetryPolicy::default(),
+            timeout: None,
             telemetry: Telemetry::default(),
             leeway: None,
             per_page: DEFAULT_PER_PAGE,
@@ -135,6 +142,55 @@ impl Auth0 {
     #[must_use]
     pub fn tickets(&self) -> Tickets {
         Tickets::new(self.clone())
+    }
+
+    /// Every record of a resource, through its [`Resource`] impl.
+    #[must_use]
+    pub fn collection<R: Resource>(&self) -> Collection<R> {
+        Collection::new(self.clone())
+    }
+
+    /// A request to any endpoint: `segments` make the path below `/api/v2`,
+    /// each percent-encoded as one segment. Tokens, retries, the throttle,
+    /// tracing and secret scrubbing apply as to every other call.
+    ///
+    /// See [`RequestBuilder`] for an example.
+    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        RequestBuilder::new(self.clone(), ApiRequest::from_segments(method, segments))
+    }
+
+    /// Run one operation of the generated layer ([`crate::api`]) and decode
+    /// its answer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a path parameter that is empty, `.` or
+    /// `..`; [`Error::Api`] for an error status; [`Error::Decode`] when the
+    /// answer does not fit; transport and token errors.
+    pub async fn send<O: Operation>(&self, operation: O) -> Result<O::Output> {
+        let request = api_request(&operation)?;
+        let response = self.execute(&request).await?;
+        decode(&response)
+    }
+
+    /// A lazy [`Query`] over a list operation of the generated layer, paged
+    /// in the operation's style. Paging parameters set on the operation are
+    /// replaced by the query's.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "operations are built inline: `auth0.list(ListRoles::new())`"
+    )]
+    pub fn list<O: ListOperation>(&self, operation: O) -> Query<O::Item> {
+        Query::new(
+            self.clone(),
+            api_request(&operation).map_err(|e| e.to_string()),
+            O::PAGING,
+            O::ITEMS_KEY,
+            |item: O::Item| item,
+        )
     }
 
     /// The tenant.
@@ -262,17 +318,38 @@ impl Auth0 {
     }
 }
 
-/// Decode a success body as `T`, with a typed error (never a panic) for
-/// anything else.
+/// The plain request of a generated operation.
+fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
+    let plain = operation
+        .to_request()
+        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
+    let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
+    request.query = plain.query;
+    request.body = plain.body;
+    Ok(request)
+}
+
+/// Decode a success body as `T` (an empty body as JSON `null`, so `()`
+/// works), with a typed error (never a panic) for anything else.
 pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
-    serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
+    let body: &[u8] = if response.body().is_empty() {
+        b"null"
+    } else {
+        response.body()
+    };
+    serde_json::from_slice(body).map_err(|e| decode_error(response, &e))
+}
+
+/// The typed error for a success body that does not fit.
+pub(crate) fn decode_error(response: &HttpResponse, e: &serde_json::Error) -> Error {
+    Error::Decode {
         status: response.status().as_u16(),
         reason: if response.body().is_empty() {
             "the body is empty".to_owned()
         } else {
             format!("the body does not fit the documented shape: {e}")
         },
-    })
+    }
 }
 
 impl Auth0Builder {
@@ -345,15 +422,17 @@ impl Auth0Builder {
         self
     }
 
-    /// The retry policy for every request, token requests included.
+    /// The retry policy for every request, token requests included. A
+    /// [`Auth0Builder::timeout`] given before or after still applies.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
-    /// Time allowed for each attempt (default 30 s).
+    /// Time allowed for each attempt (default 30 s). It overrides the retry
+    /// policy's attempt timeout, whichever of the two is set first.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.retry = self.retry.attempt_timeout(Some(timeout));
+        self.timeout = Some(timeout);
         self
     }
 
@@ -424,8 +503,12 @@ impl Auth0Builder {
                 )
             })?,
         };
+        let mut policy = self.retry;
+        if let Some(timeout) = self.timeout {
+            policy = policy.attempt_timeout(Some(timeout));
+        }
         let mut retrying = Retrying::new(raw, sleep.clone())
-            .with_policy(self.retry)
+            .with_policy(policy)
             .with_clock(self.clock.clone());
         if self.throttle {
             retrying = retrying.with_throttle(Throttle::new());

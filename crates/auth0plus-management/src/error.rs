@@ -20,15 +20,21 @@ pub enum Error {
     /// Auth0 answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// `get`/`get_by_id` found nothing.
-    #[error("User Does Not Exist")]
+    /// `get`/`get_by_id` found nothing (`User Does Not Exist`).
+    #[error("{kind} Does Not Exist")]
     DoesNotExist {
+        /// What was looked for: `User`, `Role`…
+        kind: &'static str,
         /// What was looked for (an id or the search query).
         lookup: String,
     },
-    /// `get` matched more than one user.
-    #[error("User.get returned multiple users")]
+    /// `get` matched more than one (`User.get returned multiple users`).
+    #[error("{kind}.get returned multiple {plural}")]
     MultipleObjectsReturned {
+        /// What was looked for: `User`, `Role`…
+        kind: &'static str,
+        /// Its plural, for the message.
+        plural: &'static str,
         /// How many matched.
         total: u64,
     },
@@ -50,8 +56,8 @@ pub enum Error {
     /// No connection was given and the client has no default connection.
     #[error("no connection: set one on the user or Auth0::builder(..).default_connection(..)")]
     MissingConnection,
-    /// The record has no `user_id` (it was never saved, or was deleted).
-    #[error("this user has no user_id; save it first")]
+    /// The record has no id yet (it was never saved).
+    #[error("this record has no id; save it first")]
     MissingId,
     /// The client could not be built.
     #[error("invalid configuration: {0}")]
@@ -262,14 +268,29 @@ mod tests {
         assert_eq!(e.error_code.as_deref(), Some("auth0_idp_error"));
         assert_eq!(
             Error::DoesNotExist {
+                kind: "User",
                 lookup: String::new()
             }
             .to_string(),
             "User Does Not Exist"
         );
         assert_eq!(
-            Error::MultipleObjectsReturned { total: 2 }.to_string(),
+            Error::MultipleObjectsReturned {
+                kind: "User",
+                plural: "users",
+                total: 2
+            }
+            .to_string(),
             "User.get returned multiple users"
+        );
+        assert_eq!(
+            Error::MultipleObjectsReturned {
+                kind: "Role",
+                plural: "roles",
+                total: 2
+            }
+            .to_string(),
+            "Role.get returned multiple roles"
         );
         assert_eq!(
             Error::NoNewPassword.to_string(),

@@ -13,35 +13,59 @@
 //! let (malcolm, created) = users
 //!     .get_or_create([("email", "malcolm@acdc.example")], NewUser::new().password("ChuckB"))
 //!     .await?;
-//! let singers = users.query().filter([("email", "b*")]);
+//! let singers = users.query().filter([("email__startswith", "b")]);
 //! println!("{} singers, first: {:?}", singers.count().await?, singers.first().await?);
 //! # let _ = (malcolm, created); Ok(()) }
 //! ```
 //!
 //! # Features
-//! - `reqwest` (default): use `ReqwestBackend` and the tokio timer when no backend is given.
-//! - `rustls` (default) / `native-tls`: its TLS stack.
-//! - `test-util`: the transport crate's test doubles.
+#![doc = document_features::document_features!()]
 //!
 //! With `default-features = false`, bring an `HttpBackend` and a `Sleep`
 //! (`Auth0::builder(..).backend(..).sleep(..)`); no tokio, reqwest or hyper is
 //! pulled in.
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
+mod lookup;
+mod page;
+mod query;
+mod raw;
 mod request;
+mod resource;
+mod search;
 mod tickets;
+mod timestamp;
 pub mod users;
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
+pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
+pub use query::Query;
+pub use raw::RequestBuilder;
 pub use request::{ApiRequest, encode_segment};
+pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
+pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
+pub use timestamp::Timestamp;
 pub use users::{
-    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, Order, User, UserExport,
-    UserProfile, UserQuery, UserState, Users,
+    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
+    UserQuery, UserState, Users,
 };
 
+/// Every operation and model of the Management API, generated from its
+/// spec; run them with [`Auth0::send`] and [`Auth0::list`].
 pub use auth0plus_management_api as api;
+pub use auth0plus_management_api::{Cursor, ListOperation, Operation, Paging};
+/// The HTTP method of [`Auth0::request`], re-exported so no `http` dependency is needed.
+pub use http::Method;
+
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

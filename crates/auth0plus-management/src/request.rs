@@ -32,7 +32,9 @@ pub fn encode_segment(id: &str) -> Result<String> {
 
 /// A Management API request before the bearer token is added.
 ///
-/// `Debug` shows a `password` in the body as `[redacted]`.
+/// `Debug` shows every secret field of the body (`password`,
+/// `client_secret`… see [`auth0plus_management_api::SECRET_FIELDS`]) as
+/// `[redacted]`, at any depth.
 #[derive(Clone, PartialEq)]
 pub struct ApiRequest {
     /// The method.
@@ -47,10 +49,10 @@ pub struct ApiRequest {
 
 impl std::fmt::Debug for ApiRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut body = self.body.clone();
-        if let Some(password) = body.as_mut().and_then(|b| b.get_mut("password")) {
-            *password = serde_json::Value::String("[redacted]".into());
-        }
+        let body = self.body.clone().map(|mut body| {
+            auth0plus_management_api::operation::redact(&mut body);
+            body
+        });
         f.debug_struct("ApiRequest")
             .field("method", &self.method)
             .field("path", &self.path)
@@ -72,6 +74,27 @@ impl ApiRequest {
         }
     }
 
+    /// A request to the path made of `segments`, each percent-encoded as one
+    /// segment, so no value (`a/b`, `..`, `?x`) can change the route.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an empty segment, `.` or `..`.
+    pub fn from_segments<I, S>(method: http::Method, segments: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut path = String::new();
+        for segment in segments {
+            path.push('/');
+            path.push_str(&encode_segment(segment.as_ref())?);
+        }
+        if path.is_empty() {
+            return Err(Error::InvalidArgument("the path has no segment".into()));
+        }
+        Ok(Self::new(method, path))
+    }
+
     /// Add a query parameter.
     #[must_use]
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -86,14 +109,15 @@ impl ApiRequest {
         self
     }
 
-    /// The secrets in the body (a `password`), to keep out of errors.
+    /// The secrets in the body (every secret field's value, at any depth),
+    /// to keep out of errors.
     pub(crate) fn secrets(&self) -> Vec<auth0plus_transport::Secret> {
         self.body
             .as_ref()
-            .and_then(|body| body.get("password"))
-            .and_then(serde_json::Value::as_str)
-            .map(auth0plus_transport::Secret::new)
+            .map(auth0plus_management_api::operation::secret_values)
+            .unwrap_or_default()
             .into_iter()
+            .map(auth0plus_transport::Secret::new)
             .collect()
     }
 
@@ -132,6 +156,35 @@ mod tests {
             shown.contains("a@x") && shown.contains("[redacted]"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn debug_and_secrets_know_every_secret_field() {
+        let r = ApiRequest::new(http::Method::POST, "/clients").json(serde_json::json!({
+            "name": "app", "client_secret": "cl1ent-s3cret", "jwt_configuration": {"secret": "nested-s3cret"}
+        }));
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("cl1ent-s3cret") && !shown.contains("nested-s3cret"),
+            "{shown}"
+        );
+        let mut secrets: Vec<String> = r.secrets().iter().map(|s| s.expose().to_owned()).collect();
+        secrets.sort();
+        assert_eq!(secrets, ["cl1ent-s3cret", "nested-s3cret"]);
+    }
+
+    #[test]
+    fn segments_are_encoded_one_by_one() {
+        let r =
+            ApiRequest::from_segments(http::Method::GET, ["users", "auth0|1/../x?y#z", "roles"])
+                .unwrap();
+        assert_eq!(r.path, "/users/auth0%7C1%2F..%2Fx%3Fy%23z/roles");
+        for bad in [vec!["users", ""], vec!["users", ".."], vec!["."], vec![]] {
+            assert!(
+                ApiRequest::from_segments(http::Method::GET, bad.clone()).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -17,12 +17,12 @@
 //! ```
 //!
 //! # Features
-//! - `reqwest` (default): a reqwest backend when none is given, and [`get_token`].
-//! - `rustls` (default) / `native-tls`: its TLS stack.
-//! - `test-util`: the transport crate's test doubles.
+#![doc = document_features::document_features!()]
 //!
 //! With `default-features = false` this crate needs no tokio, reqwest or hyper:
 //! pass your own backend with [`ClientCredentials::backend`].
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod credentials;
 mod domain;
@@ -39,3 +39,8 @@ pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
 
 pub use auth0plus_transport::Secret;
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

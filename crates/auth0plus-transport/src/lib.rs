@@ -87,12 +87,11 @@
 //! `secrets.rs` and `decode_fuzz.rs`.
 //!
 //! # Features
-//! - `reqwest` (default): [`ReqwestBackend`], one pooled reqwest client.
-//! - `rustls` (default) / `native-tls`: the TLS stack of [`ReqwestBackend`].
-//! - `tokio`: [`TokioSleep`], the tokio timer behind [`Sleep`].
-//! - `test-util`: the `test_util` module, a scripted backend and a manual clock.
+#![doc = document_features::document_features!()]
 //!
 //! With no features this crate pulls in neither tokio nor reqwest nor hyper.
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod error;
@@ -143,3 +142,8 @@ pub fn default_backend() -> Result<Option<SharedBackend>, TransportError> {
         Ok(None)
     }
 }
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

@@ -7,6 +7,9 @@ use async_trait::async_trait;
 use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 
 /// Per-request timeout for [`ReqwestBackend`], carried in [`http::Extensions`].
+// Repeats the module's cfg: a copy inlined elsewhere (the facade's docs)
+// shows only the item's own cfg as its feature badge.
+#[cfg(feature = "reqwest")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestTimeout(pub Duration);
 
@@ -25,6 +28,9 @@ pub struct RequestTimeout(pub Duration);
 /// let backend = ReqwestBackend::from_client(client);
 /// # let _ = backend;
 /// ```
+// Repeats the module's cfg: a copy inlined elsewhere (the facade's docs)
+// shows only the item's own cfg as its feature badge.
+#[cfg(feature = "reqwest")]
 #[derive(Debug, Clone)]
 pub struct ReqwestBackend {
     client: reqwest::Client,

@@ -1,4 +1,4 @@
-//! Bulk work at the tenant's rate: `cargo run -p auth0plus --example bulk`.
+//! Bulk work at the tenant's rate: `cargo run -p auth0plus --features fake --example bulk`.
 //!
 //! Creates and then deletes 200 users with 16 concurrent tasks against a fake
 //! tenant limited to 50 requests/s with a burst of 10 (Auth0's enterprise
@@ -8,9 +8,9 @@
 
 use std::time::Instant;
 
+use auth0plus::fake::{FakeTenant, RateLimit};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
-use auth0plus_fake::{FakeTenant, RateLimit};
 use futures::{StreamExt, TryStreamExt};
 
 const USERS: usize = 200;

@@ -1,4 +1,4 @@
-//! Your own HTTP stack: `cargo run -p auth0plus --example custom_backend`.
+//! Your own HTTP stack: `cargo run -p auth0plus --features fake --example custom_backend`.
 //!
 //! `auth0plus` is written against one trait, [`HttpBackend`]. This example
 //! plugs in a deliberately unusual one — a blocking HTTP/1.1 client over
@@ -12,12 +12,12 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use auth0plus::fake::FakeTenant;
 use auth0plus::prelude::*;
 use auth0plus::transport::{
     Bytes, HttpBackend, HttpRequest, HttpResponse, Sleep, SleepFuture, TransportError, async_trait,
     http,
 };
-use auth0plus_fake::FakeTenant;
 use futures::channel::oneshot;
 use serde_json::json;
 

@@ -7,7 +7,7 @@
 //! user at a time and counts the users per plan.
 //!
 //! ```console
-//! $ cargo run -p auth0plus --example export_progress
+//! $ cargo run -p auth0plus --features fake --example export_progress
 //! ```
 //!
 //! Against a real tenant, build the client with your domain and credentials
@@ -18,7 +18,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use auth0plus::Auth0;
-use auth0plus_fake::FakeTenant;
+use auth0plus::fake::FakeTenant;
 use futures::TryStreamExt;
 
 const USERS: usize = 3000;

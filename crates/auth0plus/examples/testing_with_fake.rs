@@ -1,14 +1,14 @@
 //! Testing your own code against the fake tenant:
-//! `cargo run -p auth0plus --example testing_with_fake`.
+//! `cargo run -p auth0plus --features fake --example testing_with_fake`.
 //!
 //! `invite` below is the kind of function an app has: make sure a user exists
 //! and hand back a link to set a password. Its tests need no Auth0 account,
 //! run on loopback in milliseconds, and can make Auth0 misbehave on purpose.
 //! In your crate they would be `#[tokio::test]`s; here they run from `main`.
 
+use auth0plus::fake::{FakeTenant, Fault, Route};
 use auth0plus::management::PasswordChangeTicket;
 use auth0plus::prelude::*;
-use auth0plus_fake::{FakeTenant, Fault, Route};
 
 /// The code under test: get or create the user, then a password-change link.
 async fn invite(auth0: &Auth0, email: &str) -> Result<(String, bool), Error> {

@@ -36,23 +36,27 @@
 //! ```
 //!
 //! # Features
-//! - `reqwest` (default): reqwest + tokio backend, used when no backend is named.
-//! - `rustls` (default): TLS through rustls.
-//! - `native-tls`: TLS through the platform's library instead.
-//! - `fake`: re-export the fake tenant as `auth0plus::fake`.
-//! - `test-util`: test doubles (a scripted backend, a manual clock).
+#![doc = document_features::document_features!()]
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(inline)]
 pub use auth0plus_management::{
-    ApiError, Auth0, Auth0Builder, Error, Lookup, NewUser, Order, Result, User, UserProfile,
-    UserQuery, Users,
+    ApiError, Auth0, Auth0Builder, Collection, Error, Lookup, Method, NewUser, Order, Query,
+    Record, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
 
+// Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
+// items as modules of this crate, not as links to crates it did not document.
+#[doc(inline)]
 pub use auth0plus_management as management;
+#[doc(inline)]
 pub use auth0plus_oauth as oauth;
+#[doc(inline)]
 pub use auth0plus_transport as transport;
 
 #[cfg(feature = "fake")]
+#[doc(inline)]
 pub use auth0plus_fake as fake;
 
 /// What most code needs: `use auth0plus::prelude::*;`.
@@ -64,3 +68,8 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// This crate's own README (its crates.io page), with its examples compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;

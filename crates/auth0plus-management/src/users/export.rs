@@ -351,7 +351,10 @@ fn records(
                     Ok(_) => {
                         return Some(match serde_json::from_str::<UserProfile>(line.trim()) {
                             Ok(profile) => (
-                                Ok(User::fetched(users.clone(), profile)),
+                                Ok(crate::resource::Record::fetched(
+                                    users.auth0().clone(),
+                                    profile,
+                                )),
                                 Some((reader, users, line_no)),
                             ),
                             Err(e) => (

@@ -1,7 +1,6 @@
 //! The users endpoint, Django-ORM style.
 
 mod export;
-mod lookup;
 mod model;
 mod new_user;
 mod query;
@@ -11,14 +10,17 @@ mod save;
 use serde_json::Value;
 
 pub use export::{ExportFormat, JobStatus, UserExport};
-pub use lookup::{Lookup, check_field, escape_term, quote};
 pub use model::{Identity, Metadata, UserProfile};
 pub use new_user::NewUser;
-pub use query::{Order, SEARCH_WINDOW, UserQuery};
-pub use record::{User, UserState};
+pub use query::{SEARCH_WINDOW, UserQuery};
+pub use record::{User, UserPending, UserState};
 pub use save::{diff as diff_for_save, plan as plan_patches};
 
+pub use crate::lookup::{Lookup, check_field, escape_term, quote};
+pub use crate::search::Order;
+
 use crate::request::{ApiRequest, encode_segment};
+use crate::resource::{Collection, Record, exactly_one, get_or_create, optional};
 use crate::{Auth0, Error, Result};
 
 /// `/api/v2/users`: create, get, query, update and delete users. A cheap
@@ -33,6 +35,7 @@ use crate::{Auth0, Error, Result};
 /// | `get_or_create(defaults, **lookup)` | [`Users::get_or_create`] |
 /// | `query(**lookup)`, `all()` | [`Users::query`], [`Users::all`] |
 /// | `users.delete(id)` | [`Users::delete`] |
+/// | (a PATCH without a GET) | [`Users::update`], [`Users::block`], [`Users::unblock`] |
 /// | `User(**d)` / pickle | [`Users::from_dict`] / [`Users::restore`] |
 #[derive(Clone, Debug)]
 pub struct Users {
@@ -42,6 +45,11 @@ pub struct Users {
 impl Users {
     pub(crate) fn new(auth0: Auth0) -> Self {
         Self { auth0 }
+    }
+
+    /// The generic collection behind this handle.
+    fn records(&self) -> Collection<UserProfile> {
+        self.auth0.collection()
     }
 
     /// The client behind this handle.
@@ -59,7 +67,8 @@ impl Users {
     /// An unsaved user from `new`; `save` creates it.
     #[must_use]
     pub fn build(&self, new: NewUser) -> User {
-        User::unsaved(self.clone(), new)
+        let (profile, pending) = new.into_parts();
+        Record::unsaved(self.auth0.clone(), profile, pending)
     }
 
     /// Create a user (`POST /users`) in its connection, or the default one.
@@ -73,36 +82,89 @@ impl Users {
         Ok(user)
     }
 
-    pub(crate) async fn post_user(&self, body: Metadata) -> Result<UserProfile> {
-        let request = ApiRequest::new(http::Method::POST, "/users").json(Value::Object(body));
-        self.auth0.execute_json(&request).await
-    }
-
-    pub(crate) async fn patch_user(&self, id: &str, body: Metadata) -> Result<UserProfile> {
-        let request = ApiRequest::new(
-            http::Method::PATCH,
-            format!("/users/{}", encode_segment(id)?),
-        )
-        .json(Value::Object(body));
-        self.auth0.execute_json(&request).await
-    }
-
     /// The user with this `user_id` (immediately consistent).
     ///
     /// # Errors
     /// [`Error::DoesNotExist`] for a 404 (the original raised a raw 404 here);
     /// [`Error::InvalidArgument`] for an empty id.
     pub async fn get_by_id(&self, id: &str) -> Result<User> {
-        let request = ApiRequest::new(http::Method::GET, format!("/users/{}", encode_segment(id)?));
-        match self.auth0.execute_json::<UserProfile>(&request).await {
-            Ok(profile) => Ok(User::fetched(self.clone(), profile)),
-            Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => {
-                Err(Error::DoesNotExist {
-                    lookup: format!("user_id:{id}"),
-                })
-            }
-            Err(e) => Err(e),
+        self.records().get_by_id(id).await.map_err(|e| match e {
+            Error::DoesNotExist { kind, .. } => Error::DoesNotExist {
+                kind,
+                lookup: format!("user_id:{id}"),
+            },
+            e => e,
+        })
+    }
+
+    /// Change the user with this id in one request (or the few that Auth0
+    /// requires, split as [`User::save`] splits them), without fetching it
+    /// first. Only the fields set on `changes` are sent; metadata keys are
+    /// merged one level deep, as Auth0 does. Fields that need the user's
+    /// connection (email, username, password, phone) are sent with the
+    /// connection set on `changes`, else the client's default one.
+    ///
+    /// ```no_run
+    /// use auth0plus_management::NewUser;
+    /// # async fn run(users: auth0plus_management::Users) -> auth0plus_management::Result<()> {
+    /// let user = users
+    ///     .update("auth0|63d17c4a", NewUser::new().nickname("Bon").password("HighwayToHell"))
+    ///     .await?;
+    /// # let _ = user; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an empty id or no change at all, before
+    /// sending; [`Error::Api`] from Auth0 (404 for a missing user).
+    pub async fn update(&self, id: &str, changes: NewUser) -> Result<User> {
+        let path = format!("/users/{}", encode_segment(id)?);
+        let (profile, pending) = changes.into_parts();
+        if let Some(problem) = pending.invalid {
+            return Err(Error::InvalidArgument(problem));
         }
+        let set = profile.to_map();
+        let changed: Metadata = model::SETTABLE
+            .iter()
+            .filter_map(|field| set.get(*field).map(|v| ((*field).to_owned(), v.clone())))
+            .collect();
+        let connection = pending
+            .connection
+            .as_deref()
+            .or_else(|| self.auth0.default_connection());
+        let bodies = save::plan(
+            changed,
+            pending.password.as_ref(),
+            connection,
+            self.auth0.client_id(),
+        );
+        let mut updated = None;
+        for body in bodies {
+            let request =
+                ApiRequest::new(http::Method::PATCH, path.clone()).json(Value::Object(body));
+            updated = Some(self.auth0.execute_json::<UserProfile>(&request).await?);
+        }
+        let profile = updated.ok_or_else(|| {
+            Error::InvalidArgument("nothing to change: set a field on the changes".into())
+        })?;
+        Ok(Record::fetched(self.auth0.clone(), profile))
+    }
+
+    /// Block the user with this id (`blocked: true`): they can no longer log in.
+    ///
+    /// # Errors
+    /// As [`Users::update`].
+    pub async fn block(&self, id: &str) -> Result<User> {
+        self.update(id, NewUser::new().blocked(true)).await
+    }
+
+    /// Lift an administrator's block (`blocked: false`). This is not the
+    /// brute-force protection block, which Auth0 keeps apart
+    /// (`/user-blocks`).
+    ///
+    /// # Errors
+    /// As [`Users::update`].
+    pub async fn unblock(&self, id: &str) -> Result<User> {
+        self.update(id, NewUser::new().blocked(false)).await
     }
 
     /// Users with exactly this email (`GET /users-by-email`): immediately
@@ -119,7 +181,7 @@ impl Users {
         let profiles: Vec<UserProfile> = self.auth0.execute_json(&request).await?;
         Ok(profiles
             .into_iter()
-            .map(|p| User::fetched(self.clone(), p))
+            .map(|p| Record::fetched(self.auth0.clone(), p))
             .collect())
     }
 
@@ -155,7 +217,7 @@ impl Users {
     pub async fn get(&self, lookup: impl Into<Lookup>) -> Result<User> {
         let lookup = lookup.into();
         let described = lookup.to_query_string()?;
-        let (mut found, total) = if let Some(email) = lookup.lone_exact("email") {
+        let (found, total) = if let Some(email) = lookup.lone_exact("email") {
             let users = self.by_email_in_connection(email).await?;
             let total = users.len() as u64;
             (users, total)
@@ -164,11 +226,7 @@ impl Users {
             // 1, the user.
             self.query().filter(lookup).per_page(2).first_page().await?
         };
-        match total {
-            0 => Err(Error::DoesNotExist { lookup: described }),
-            1 => found.pop().ok_or(Error::DoesNotExist { lookup: described }),
-            total => Err(Error::MultipleObjectsReturned { total }),
-        }
+        exactly_one(found, total, described)
     }
 
     /// Like [`Users::get`], with `None` instead of `DoesNotExist`.
@@ -176,11 +234,7 @@ impl Users {
     /// # Errors
     /// [`Error::MultipleObjectsReturned`], and errors from Auth0.
     pub async fn get_opt(&self, lookup: impl Into<Lookup>) -> Result<Option<User>> {
-        match self.get(lookup).await {
-            Ok(user) => Ok(Some(user)),
-            Err(Error::DoesNotExist { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
+        optional(self.get(lookup).await)
     }
 
     /// Get the user matching `lookup`, or create it from `defaults` plus the
@@ -202,29 +256,19 @@ impl Users {
         defaults: NewUser,
     ) -> Result<(User, bool)> {
         let lookup = lookup.into();
-        match self.get(lookup.clone()).await {
-            Ok(user) => return Ok((user, false)),
-            Err(Error::DoesNotExist { .. }) => {}
-            Err(e) => return Err(e),
-        }
         let mut new = defaults;
         for (field, value) in lookup.exact_pairs() {
             new.set_field(field, value);
         }
         let email = new.profile.email.clone();
-        match self.create(new).await {
-            Ok(user) => Ok((user, true)),
-            Err(e) if e.is_conflict() => {
-                let Some(email) = email else { return Err(e) };
+        get_or_create(self.get(lookup), self.create(new), async || match email {
+            Some(email) => {
                 let mut existing = self.by_email_in_connection(&email).await?;
-                if existing.len() == 1 {
-                    Ok((existing.remove(0), false))
-                } else {
-                    Err(e)
-                }
+                Ok((existing.len() == 1).then(|| existing.remove(0)))
             }
-            Err(e) => Err(e),
-        }
+            None => Ok(None),
+        })
+        .await
     }
 
     /// Every user through Auth0's export job, past the 1,000-result search
@@ -235,7 +279,7 @@ impl Users {
 
     /// A lazy query over the default connection.
     pub fn query(&self) -> UserQuery {
-        UserQuery::new(self.clone())
+        UserQuery::users(self.auth0.clone())
     }
 
     /// Every user of the default connection (a lazy query).
@@ -248,12 +292,7 @@ impl Users {
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty id; errors from Auth0.
     pub async fn delete(&self, id: &str) -> Result<()> {
-        let request = ApiRequest::new(
-            http::Method::DELETE,
-            format!("/users/{}", encode_segment(id)?),
-        );
-        self.auth0.execute(&request).await?;
-        Ok(())
+        self.records().delete(id).await
     }
 
     /// An unsaved user from a dictionary such as [`User::as_dict`] returned
@@ -262,20 +301,12 @@ impl Users {
     /// # Errors
     /// [`Error::InvalidArgument`] when a known field has the wrong type.
     pub fn from_dict(&self, dict: Metadata) -> Result<User> {
-        let profile: UserProfile = serde_json::from_value(Value::Object(dict))
-            .map_err(|e| Error::InvalidArgument(format!("not a user: {e}")))?;
-        Ok(User::unsaved(
-            self.clone(),
-            NewUser {
-                profile,
-                ..NewUser::default()
-            },
-        ))
+        self.records().from_dict(dict)
     }
 
     /// A user from [`User::to_state`], fetched flag and change tracking included.
     #[must_use]
     pub fn restore(&self, state: UserState) -> User {
-        User::from_state(self.clone(), state)
+        self.records().restore(state)
     }
 }

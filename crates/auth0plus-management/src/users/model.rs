@@ -3,6 +3,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::Timestamp;
+
 /// A JSON object (`user_metadata`, `app_metadata`, unknown fields).
 pub type Metadata = Map<String, Value>;
 
@@ -80,24 +82,24 @@ pub struct UserProfile {
     /// Linked identities (read-only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<Identity>,
-    /// Creation time, ISO-8601 (read-only).
+    /// Creation time (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Last update, ISO-8601 (read-only).
+    pub created_at: Option<Timestamp>,
+    /// Last update (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// Last login, ISO-8601 (read-only).
+    pub updated_at: Option<Timestamp>,
+    /// Last login (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_login: Option<String>,
+    pub last_login: Option<Timestamp>,
     /// Last login IP (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ip: Option<String>,
     /// Number of logins (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logins_count: Option<u64>,
-    /// Last password reset, ISO-8601 (read-only).
+    /// Last password reset (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_password_reset: Option<String>,
+    pub last_password_reset: Option<Timestamp>,
     /// Every field this struct does not name, kept as received.
     #[serde(flatten)]
     pub extra: Metadata,

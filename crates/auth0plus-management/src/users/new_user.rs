@@ -150,6 +150,19 @@ impl NewUser {
 
     /// Set a field by its API name (used when a lookup's exact values fill in
     /// a user to create). Unknown or non-settable names are ignored.
+    /// The profile and the write-only state, for a record.
+    pub(crate) fn into_parts(self) -> (UserProfile, super::UserPending) {
+        (
+            self.profile,
+            super::UserPending {
+                password: self.password,
+                verify_email: self.verify_email,
+                connection: self.connection,
+                invalid: self.invalid,
+            },
+        )
+    }
+
     pub(crate) fn set_field(&mut self, field: &str, value: &str) {
         let p = &mut self.profile;
         let parse_bool = |v: &str| match v {

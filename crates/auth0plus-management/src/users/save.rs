@@ -4,9 +4,7 @@
 use auth0plus_transport::Secret;
 use serde_json::Value;
 
-use super::model::{Metadata, SETTABLE};
-
-const METADATA: [&str; 2] = ["user_metadata", "app_metadata"];
+use super::model::{Metadata, UserProfile};
 
 /// Fields whose update needs `connection` (Auth0 requires it for a secondary
 /// identity and accepts it for the primary one).
@@ -28,38 +26,7 @@ const TAKES_CLIENT_ID: [&str; 2] = ["email", "phone_number"];
 /// `{}` clears the object, nested objects are sent whole).
 #[must_use]
 pub fn diff(current: &Metadata, snapshot: &Metadata) -> Metadata {
-    let mut changed = Metadata::new();
-    for field in SETTABLE {
-        let now = current.get(*field);
-        let before = snapshot.get(*field);
-        if METADATA.contains(field) {
-            let empty = Metadata::new();
-            let now = now.and_then(Value::as_object).unwrap_or(&empty);
-            let before = before.and_then(Value::as_object).unwrap_or(&empty);
-            if now == before {
-                continue;
-            }
-            if now.is_empty() {
-                changed.insert((*field).to_owned(), Value::Object(Metadata::new()));
-                continue;
-            }
-            let mut merge = Metadata::new();
-            for (key, value) in now {
-                if before.get(key) != Some(value) {
-                    merge.insert(key.clone(), value.clone());
-                }
-            }
-            for key in before.keys() {
-                if !now.contains_key(key) {
-                    merge.insert(key.clone(), Value::Null);
-                }
-            }
-            changed.insert((*field).to_owned(), Value::Object(merge));
-        } else if now != before {
-            changed.insert((*field).to_owned(), now.cloned().unwrap_or(Value::Null));
-        }
-    }
-    changed
+    crate::resource::changed_fields::<UserProfile>(current, snapshot)
 }
 
 /// Split `changed` (plus a new password) into the PATCH bodies Auth0 accepts,

@@ -1,5 +1,10 @@
 //! Route handlers: token, Management users API, tickets, jobs, and the `/__fake` API.
 
+pub(crate) mod logs;
+mod organizations;
+mod paging;
+mod roles;
+
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
@@ -46,6 +51,16 @@ fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::DeleteUser => &["delete:users", "delete:current_user"],
         Route::EmailVerificationTicket | Route::PasswordChangeTicket => &["create:user_tickets"],
         Route::GetJob => &["create:users", "read:users"],
+        Route::CreateRole => &["create:roles"],
+        Route::AssignRoleUsers => &["update:roles", "create:role_members"],
+        Route::ListRoleUsers => &["read:users", "read:roles", "read:role_members"],
+        Route::CreateOrganization => &["create:organizations"],
+        Route::AddOrganizationMembers => &["create:organization_members"],
+        Route::ListOrganizationMembers => &["read:organization_members"],
+        Route::ListLogs | Route::GetLog => &["read:logs", "read:logs_users"],
+        Route::DeleteRole => &["delete:roles"],
+        Route::ListUserRoles => &["read:users", "read:roles", "read:role_members"],
+        Route::DeleteOrganization => &["delete:organizations"],
         Route::Token | Route::ExportDownload => &[],
     }
 }
@@ -236,8 +251,22 @@ impl Kind {
     }
 }
 
-/// Parse a JSON object body and check it against `(name, kind, nullable)` specs.
+/// Parse a JSON object body and check it against `(name, kind, nullable)` specs; other
+/// keys are refused (`additionalProperties: false`).
 fn parse_body(body: &[u8], specs: &[(&str, Kind, bool)]) -> Result<Map<String, Value>, Resp> {
+    parse_body_checked(body, specs, false)
+}
+
+/// As [`parse_body`], for a schema that allows other keys (`additionalProperties: true`).
+fn parse_body_open(body: &[u8], specs: &[(&str, Kind, bool)]) -> Result<Map<String, Value>, Resp> {
+    parse_body_checked(body, specs, true)
+}
+
+fn parse_body_checked(
+    body: &[u8],
+    specs: &[(&str, Kind, bool)],
+    open: bool,
+) -> Result<Map<String, Value>, Resp> {
     let v: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
@@ -253,7 +282,7 @@ fn parse_body(body: &[u8], specs: &[(&str, Kind, bool)]) -> Result<Map<String, V
     let unknown: Vec<&str> = m
         .keys()
         .map(String::as_str)
-        .filter(|k| !specs.iter().any(|(n, _, _)| n == k))
+        .filter(|k| !open && !specs.iter().any(|(n, _, _)| n == k))
         .collect();
     if !unknown.is_empty() {
         return Err(invalid_body(&format!(
@@ -397,6 +426,20 @@ fn decode_id(raw: &str) -> Result<String, Resp> {
         })
 }
 
+/// A path parameter other than a user id, percent-decoded.
+fn decode_path(raw: &str) -> Result<String, Resp> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| {
+            Resp::error(
+                400,
+                "Path validation error: 'String is not valid UTF-8' on property id.",
+                Some("invalid_uri"),
+            )
+        })
+}
+
 // ---------------------------------------------------------------- dispatch
 
 pub(crate) fn dispatch(
@@ -417,6 +460,17 @@ pub(crate) fn dispatch(
         Route::PasswordChangeTicket => password_ticket(shared, body),
         Route::CreateExport => create_export(shared, body),
         Route::GetJob => get_job(shared, param),
+        Route::CreateRole => roles::create(shared, query, body),
+        Route::AssignRoleUsers => roles::assign_users(shared, param, query, body),
+        Route::ListRoleUsers => roles::list_users(shared, param, query),
+        Route::CreateOrganization => organizations::create(shared, query, body),
+        Route::AddOrganizationMembers => organizations::add_members(shared, param, query, body),
+        Route::ListOrganizationMembers => organizations::list_members(shared, param, query),
+        Route::ListLogs => logs::list(shared, query),
+        Route::GetLog => logs::get(shared, param, query),
+        Route::DeleteRole => roles::delete(shared, param, query),
+        Route::ListUserRoles => roles::of_user(shared, param, query),
+        Route::DeleteOrganization => organizations::delete(shared, param, query),
         Route::Token | Route::ExportDownload => Resp::error(404, "Not Found", None),
     }
 }
@@ -1392,16 +1446,21 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                 Err(r) => return r,
             };
             let mut ids = Vec::new();
+            let template = match m.get("template") {
+                None => Map::new(),
+                Some(Value::Object(t)) => t.clone(),
+                Some(_) => return admin_error("template must be a JSON object"),
+            };
             if let Some(n) = m.get("count").and_then(Value::as_u64) {
-                ids.extend(shared.seed_users(usize::try_from(n).unwrap_or(0)));
+                ids.extend(shared.seed_users(usize::try_from(n).unwrap_or(0), &template));
             }
             if let Some(users) = m.get("users").and_then(Value::as_array) {
+                if users.iter().any(|u| !u.is_object()) {
+                    return admin_error("users must be an array of objects");
+                }
                 let mut st = shared.lock();
                 for u in users {
-                    if !u.is_object() {
-                        return admin_error("users must be an array of objects");
-                    }
-                    ids.push(st.insert_user(u.clone()));
+                    ids.push(st.insert_user(u.clone(), &shared.cfg.connection));
                 }
             }
             Resp::json(201, &json!({"user_ids": ids}))

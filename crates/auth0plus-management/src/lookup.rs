@@ -9,16 +9,29 @@
 use std::fmt::Write as _;
 use std::ops::Bound;
 
-use crate::{Error, Result};
+use crate::{Error, Result, Timestamp};
 
-/// A search condition on users.
+/// A search condition (users' and logs' Lucene search).
+///
+/// Built from pairs, Django's way, or explicitly. **A pair's value is always
+/// exact**, whatever it holds, so user input can go straight into a pair:
+/// `"alice*"` finds only a user whose email is literally `alice*`. Other
+/// matches are asked for with a suffix on the field: `__startswith`, `__in`,
+/// `__gt`, `__gte`, `__lt`, `__lte`, `__exists` (and `__exact`).
 ///
 /// ```
 /// use auth0plus_management::Lookup;
-/// // Seed-style pairs: a trailing `*` means "starts with".
+/// // A pair is exact: the `*` is a literal character, not a wildcard.
 /// let l = Lookup::from([("email", "b*")]);
+/// assert_eq!(l.to_query_string().unwrap(), r#"email:"b*""#);
+/// // "Starts with" is asked for by name.
+/// let l = Lookup::from([("email__startswith", "b")]);
 /// assert_eq!(l.to_query_string().unwrap(), "email:b*");
-/// // Everything else is an exact match, escaped.
+/// let l = Lookup::from([("logins_count__gte", 10)]);
+/// assert_eq!(l.to_query_string().unwrap(), "logins_count:[10 TO *]");
+/// let l = Lookup::from([("email__in", ["a@x.example", "b@x.example"])]);
+/// assert_eq!(l.to_query_string().unwrap(), r#"(email:"a@x.example" OR email:"b@x.example")"#);
+/// // Every value is escaped.
 /// let l = Lookup::exact("name", r#"Bon "The Singer" Scott AND more"#);
 /// assert_eq!(l.to_query_string().unwrap(), r#"name:"Bon \"The Singer\" Scott AND more""#);
 /// let l = Lookup::exact("email_verified", "true").and(Lookup::prefix("user_metadata.band", "AC/DC"));
@@ -48,6 +61,8 @@ enum Node {
     All(Vec<Lookup>),
     Any(Vec<Lookup>),
     Not(Box<Lookup>),
+    /// A pair that cannot mean anything safe; reported when rendered.
+    Invalid(String),
 }
 
 impl Lookup {
@@ -153,11 +168,14 @@ impl Lookup {
         Self(Node::Any(lookups.into_iter().collect()))
     }
 
-    /// Whether this lookup has no condition at all.
+    /// Whether this lookup has no condition at all (it matches everyone).
+    /// An OR of no conditions is not empty: it matches nobody, and is
+    /// refused when rendered.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         match &self.0 {
-            Node::All(items) | Node::Any(items) => items.iter().all(Lookup::is_empty),
+            Node::All(items) => items.iter().all(Lookup::is_empty),
+            Node::Any(items) => items.iter().any(Lookup::is_empty),
             _ => false,
         }
     }
@@ -208,6 +226,14 @@ impl Lookup {
             Node::Exists { field } => {
                 check_field(field)?;
                 let _ = write!(out, "_exists_:{field}");
+            }
+            Node::Invalid(problem) => return Err(Error::InvalidArgument(problem.clone())),
+            Node::Any(items) if items.is_empty() => {
+                return Err(Error::InvalidArgument(
+                    "an OR of no conditions (an empty `__in`) matches nobody; \
+                     leave the condition out or give it values"
+                        .into(),
+                ));
             }
             Node::All(items) | Node::Any(items) => {
                 let op = if matches!(self.0, Node::All(_)) {
@@ -291,32 +317,131 @@ impl Default for Lookup {
     }
 }
 
-/// Seed-style pair: a trailing `*` means "starts with", anything else is exact.
-impl<K: AsRef<str>, V: AsRef<str>> From<(K, V)> for Lookup {
-    fn from((field, value): (K, V)) -> Self {
-        let value = value.as_ref();
-        match value.strip_suffix('*') {
-            Some(stem) => Lookup::prefix(field.as_ref(), stem),
-            None => Lookup::exact(field.as_ref(), value),
+/// The lookups a pair's field may end with, Django's way.
+pub const LOOKUP_SUFFIXES: [&str; 8] = [
+    "exact",
+    "startswith",
+    "in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "exists",
+];
+
+/// A value of a lookup pair: a string, number, boolean or [`Timestamp`], or
+/// a list of them for `__in`.
+pub trait LookupValue {
+    /// The value as lookup text.
+    fn into_lookup_arg(self) -> LookupArg;
+}
+
+/// A pair's value, as text: one value, or a list (for `__in`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupArg(Arg);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    One(String),
+    Many(Vec<String>),
+}
+
+macro_rules! scalar_lookup_values {
+    ($($ty:ty),* $(,)?) => {$(
+        impl LookupValue for $ty {
+            fn into_lookup_arg(self) -> LookupArg {
+                LookupArg(Arg::One(self.to_string()))
+            }
+        }
+        impl<const N: usize> LookupValue for [$ty; N] {
+            fn into_lookup_arg(self) -> LookupArg {
+                LookupArg(Arg::Many(self.iter().map(ToString::to_string).collect()))
+            }
+        }
+        impl LookupValue for Vec<$ty> {
+            fn into_lookup_arg(self) -> LookupArg {
+                LookupArg(Arg::Many(self.iter().map(ToString::to_string).collect()))
+            }
+        }
+        impl LookupValue for &[$ty] {
+            fn into_lookup_arg(self) -> LookupArg {
+                LookupArg(Arg::Many(self.iter().map(ToString::to_string).collect()))
+            }
+        }
+    )*};
+}
+
+scalar_lookup_values!(
+    &str, String, &String, bool, i32, i64, u32, u64, usize, Timestamp
+);
+
+/// Split `field__suffix` into the field and a known suffix. A trailing
+/// `__word` that is not a known suffix is refused (a typo such as
+/// `__startwith` must not silently become an exact match on a field that
+/// does not exist); a field whose real name holds `__` is reached with the
+/// explicit constructors ([`Lookup::exact`]…).
+fn split_suffix(key: &str) -> std::result::Result<(&str, &str), String> {
+    match key.rsplit_once("__") {
+        Some((field, suffix)) if LOOKUP_SUFFIXES.contains(&suffix) => Ok((field, suffix)),
+        Some((_, suffix))
+            if !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_lowercase()) =>
+        {
+            Err(format!(
+                "unknown lookup `__{suffix}` in {key:?}: use one of __{} \
+                 (or Lookup::exact for a field whose name holds `__`)",
+                LOOKUP_SUFFIXES.join(", __")
+            ))
+        }
+        _ => Ok((key, "exact")),
+    }
+}
+
+/// A pair: `("email", v)` is exact, whatever `v` holds; a suffix on the
+/// field asks for another match (`email__startswith`, `logins_count__gte`,
+/// `email__in`, `blocked__exists`…).
+impl<K: AsRef<str>, V: LookupValue> From<(K, V)> for Lookup {
+    fn from((key, value): (K, V)) -> Self {
+        let key = key.as_ref();
+        let (field, suffix) = match split_suffix(key) {
+            Ok(split) => split,
+            Err(problem) => return Self(Node::Invalid(problem)),
+        };
+        let invalid = |why: &str| Self(Node::Invalid(format!("{key:?}: {why}")));
+        match (suffix, value.into_lookup_arg().0) {
+            ("exact", Arg::One(v)) => Lookup::exact(field, v),
+            ("startswith", Arg::One(v)) => Lookup::prefix(field, v),
+            ("in", Arg::One(v)) => Lookup::any([Lookup::exact(field, v)]),
+            ("in", Arg::Many(values)) => {
+                Lookup::any(values.into_iter().map(|v| Lookup::exact(field, v)))
+            }
+            ("gt", Arg::One(v)) => Lookup::range(field, Bound::Excluded(v), Bound::Unbounded),
+            ("gte", Arg::One(v)) => Lookup::range(field, Bound::Included(v), Bound::Unbounded),
+            ("lt", Arg::One(v)) => Lookup::range(field, Bound::Unbounded, Bound::Excluded(v)),
+            ("lte", Arg::One(v)) => Lookup::range(field, Bound::Unbounded, Bound::Included(v)),
+            ("exists", Arg::One(v)) if v == "true" => Lookup::exists(field),
+            ("exists", Arg::One(v)) if v == "false" => Lookup::exists(field).not(),
+            ("exists", Arg::One(_)) => invalid("`__exists` takes true or false"),
+            (_, Arg::Many(_)) => invalid("a list of values needs `__in`"),
+            _ => invalid("unsupported lookup"),
         }
     }
 }
 
-/// Several seed-style pairs, all required.
-impl<K: AsRef<str>, V: AsRef<str>, const N: usize> From<[(K, V); N]> for Lookup {
+/// Several pairs, all required.
+impl<K: AsRef<str>, V: LookupValue, const N: usize> From<[(K, V); N]> for Lookup {
     fn from(pairs: [(K, V); N]) -> Self {
         Lookup::all(pairs.into_iter().map(Lookup::from))
     }
 }
 
-/// Several seed-style pairs, all required.
-impl<K: AsRef<str>, V: AsRef<str>> From<Vec<(K, V)>> for Lookup {
+/// Several pairs, all required.
+impl<K: AsRef<str>, V: LookupValue> From<Vec<(K, V)>> for Lookup {
     fn from(pairs: Vec<(K, V)>) -> Self {
         Lookup::all(pairs.into_iter().map(Lookup::from))
     }
 }
 
-impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Lookup {
+impl<K: AsRef<str>, V: LookupValue> FromIterator<(K, V)> for Lookup {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         Lookup::all(iter.into_iter().map(Lookup::from))
     }
@@ -399,7 +524,9 @@ mod tests {
             r#"name:a\ b\:c\(d\)\*\"e\\*"#
         );
         assert_eq!(
-            Lookup::from(("email", "*")).to_query_string().unwrap(),
+            Lookup::from(("email__exists", true))
+                .to_query_string()
+                .unwrap(),
             "_exists_:email"
         );
     }
@@ -444,12 +571,92 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_is_exact_whatever_its_value_holds() {
+        for value in ["alice*", "*", "a?c", "x AND y", "(", "a\\*"] {
+            let rendered = Lookup::from([("email", value)]).to_query_string().unwrap();
+            assert!(rendered.starts_with("email:\""), "{value}: {rendered}");
+            assert_eq!(
+                rendered,
+                Lookup::exact("email", value).to_query_string().unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn suffixes_ask_for_other_matches() {
+        let q = |l: Lookup| l.to_query_string().unwrap();
+        assert_eq!(q(Lookup::from([("email__exact", "b*")])), r#"email:"b*""#);
+        assert_eq!(
+            q(Lookup::from([("email__startswith", "b*")])),
+            r"email:b\**"
+        );
+        assert_eq!(
+            q(Lookup::from([("logins_count__gt", 3)])),
+            "logins_count:{3 TO *]"
+        );
+        assert_eq!(
+            q(Lookup::from([("logins_count__lt", 3)])),
+            "logins_count:[* TO 3}"
+        );
+        assert_eq!(
+            q(Lookup::from([("logins_count__lte", 3)])),
+            "logins_count:[* TO 3]"
+        );
+        assert_eq!(
+            q(Lookup::from([("blocked__exists", false)])),
+            "NOT _exists_:blocked"
+        );
+        assert_eq!(q(Lookup::from([("email__in", "a@x")])), r#"email:"a@x""#);
+        assert_eq!(
+            q(Lookup::from([("email__in", vec!["a@x", "b\" OR x:*"])])),
+            r#"(email:"a@x" OR email:"b\" OR x:*")"#
+        );
+        assert_eq!(
+            q(Lookup::from([("email__in", ["a", "b"])]).and(Lookup::exact("c", "1"))),
+            r#"(email:"a" OR email:"b") AND c:"1""#
+        );
+    }
+
+    #[test]
+    fn pairs_that_mean_nothing_safe_are_refused() {
+        let empty: Vec<&str> = Vec::new();
+        for lookup in [
+            Lookup::from([("email__in", empty)]),
+            Lookup::from([("email__contains", "a")]),
+            Lookup::from([("email__startwith", "a")]),
+            Lookup::from([("email", vec!["a", "b"])]),
+            Lookup::from([("email__gte", vec!["a"])]),
+            Lookup::from([("blocked__exists", "maybe")]),
+            Lookup::any(Vec::new()),
+        ] {
+            assert!(
+                matches!(lookup.to_query_string(), Err(Error::InvalidArgument(_))),
+                "{lookup:?}"
+            );
+        }
+        // A refused part is not skipped inside a larger lookup.
+        let nested =
+            Lookup::from([("email", "a")]).and(Lookup::from([("x__in", Vec::<String>::new())]));
+        assert!(nested.to_query_string().is_err());
+        // A field whose name really holds `__` is reached explicitly.
+        assert_eq!(
+            Lookup::exact("user_metadata.a__b", "1")
+                .to_query_string()
+                .unwrap(),
+            r#"user_metadata.a__b:"1""#
+        );
+    }
+
+    #[test]
     fn lone_exact_email() {
         assert_eq!(
             Lookup::from([("email", "a@x")]).lone_exact("email"),
             Some("a@x")
         );
-        assert_eq!(Lookup::from([("email", "a*")]).lone_exact("email"), None);
+        assert_eq!(
+            Lookup::from([("email__startswith", "a")]).lone_exact("email"),
+            None
+        );
         assert_eq!(
             Lookup::from([("email", "a@x"), ("name", "n")]).lone_exact("email"),
             None

@@ -1,0 +1,630 @@
+//! [`Query`]: the lazy, re-runnable query over any list of the Management
+//! API, whatever its paging style.
+//!
+//! Three styles exist (see [`Paging`]):
+//! - offset: `page`/`per_page`/`include_totals`, answered with `total`. Once
+//!   the total is known, later pages are fetched several at once, in order.
+//!   Some lists (user search, logs) reach only their first 1,000 results.
+//! - checkpoint: `from`/`take`, answered with `next`; sequential by nature,
+//!   no cap.
+//! - the logs' cursor: `from` is the last `log_id` seen.
+//!
+//! Where a list has both offset and a cursor, counting uses the offset total
+//! and streams use the cursor, so they never meet the cap.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
+
+use auth0plus_management_api::{Cursor, Paging};
+use futures::stream::{self, BoxStream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::page::{Page, decode_page};
+use crate::request::ApiRequest;
+use crate::resource::{Record, Resource, exactly_one, optional};
+use crate::search::Search;
+use crate::{Auth0, Error, Result};
+
+/// The query parameters a query sets itself, replacing any the request holds.
+const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
+
+type Decoder<T> = Arc<dyn Fn(&[u8]) -> serde_json::Result<Page<T>> + Send + Sync>;
+
+/// A lazy query over a list. Building it sends nothing; every terminal call
+/// (`count`, `get`, `first`, `slice`, `fetch_all`, `stream`) runs it anew, so
+/// a query can be kept, cloned and run any number of times.
+///
+/// Made by [`Auth0::list`] for any list operation, and by the resources
+/// ([`crate::Users::query`] is a `Query<User>` with a Lucene layer).
+///
+/// ```no_run
+/// use auth0plus_management::{Auth0, Query};
+/// use futures::TryStreamExt;
+/// # async fn run(auth0: Auth0, users: Query<auth0plus_management::User>) -> auth0plus_management::Result<()> {
+/// let total = users.count().await?;          // one small request
+/// let third = users.get(2).await?;            // one request of one item
+/// let some = users.slice(10..30).await?;      // only the pages it needs
+/// let all: Vec<_> = users.stream().try_collect().await?;
+/// # let _ = (total, third, some, all); Ok(()) }
+/// ```
+#[must_use]
+pub struct Query<T> {
+    auth0: Auth0,
+    /// The request without paging parameters, or why it could not be built.
+    base: std::result::Result<ApiRequest, String>,
+    paging: Paging,
+    items_key: Cow<'static, str>,
+    per_page: u32,
+    prefetch: usize,
+    pub(crate) search: Option<Search>,
+    decode: Decoder<T>,
+}
+
+impl<T> Clone for Query<T> {
+    fn clone(&self) -> Self {
+        Self {
+            auth0: self.auth0.clone(),
+            base: self.base.clone(),
+            paging: self.paging,
+            items_key: self.items_key.clone(),
+            per_page: self.per_page,
+            prefetch: self.prefetch,
+            search: self.search.clone(),
+            decode: Arc::clone(&self.decode),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Query<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("request", &self.base)
+            .field("paging", &self.paging)
+            .field("items_key", &self.items_key)
+            .field("per_page", &self.per_page)
+            .field("prefetch", &self.prefetch)
+            .field("search", &self.search)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One offset request: `per_page` and `page`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    size: u64,
+    index: u64,
+}
+
+impl Chunk {
+    fn start(self) -> u64 {
+        self.size * self.index
+    }
+    fn end(self) -> u64 {
+        self.size * (self.index + 1)
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// The chunk holding result `position`: pages of `per_page` while they stay
+/// inside the window, then smaller pages that end exactly on it.
+fn chunk_at(position: u64, per_page: u64, cap: Option<u64>) -> Chunk {
+    let size = match cap {
+        Some(cap) if position >= (cap / per_page) * per_page => gcd(per_page, cap),
+        _ => per_page,
+    };
+    Chunk {
+        size,
+        index: position / size,
+    }
+}
+
+/// The chunks covering `[from, to)`.
+fn plan(from: u64, to: u64, per_page: u64, cap: Option<u64>) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut at = from;
+    while at < to {
+        let chunk = chunk_at(at, per_page, cap);
+        at = chunk.end();
+        chunks.push(chunk);
+    }
+    chunks
+}
+
+/// `start..end` of a range of positions.
+fn bounds(range: &impl RangeBounds<u64>) -> (u64, Option<u64>) {
+    let start = match range.start_bound() {
+        Bound::Included(s) => *s,
+        Bound::Excluded(s) => s.saturating_add(1),
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(e) => Some(e.saturating_add(1)),
+        Bound::Excluded(e) => Some(*e),
+        Bound::Unbounded => None,
+    };
+    (start, end)
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+impl<T: Send + 'static> Query<T> {
+    /// A query over `base` (a GET without paging parameters), whose items
+    /// decode as `R` and become `T` through `map`.
+    pub(crate) fn new<R, F>(
+        auth0: Auth0,
+        base: std::result::Result<ApiRequest, String>,
+        paging: Paging,
+        items_key: impl Into<Cow<'static, str>>,
+        map: F,
+    ) -> Self
+    where
+        R: DeserializeOwned,
+        F: Fn(R) -> T + Send + Sync + 'static,
+    {
+        let items_key: Cow<'static, str> = items_key.into();
+        let key = items_key.clone();
+        let log_ids = paging.cursor == Some(Cursor::LogId);
+        let decode: Decoder<T> = Arc::new(move |body: &[u8]| {
+            let page = decode_page::<R>(body, &key, log_ids)?;
+            Ok(Page {
+                items: page.items.into_iter().map(&map).collect(),
+                total: page.total,
+                next: page.next,
+                last_log_id: page.last_log_id,
+            })
+        });
+        let per_page = auth0.per_page();
+        let prefetch = auth0.prefetch();
+        Self {
+            auth0,
+            base,
+            paging,
+            items_key,
+            per_page,
+            prefetch,
+            search: None,
+            decode,
+        }
+    }
+
+    /// The client this query runs on.
+    #[must_use]
+    pub fn auth0(&self) -> &Auth0 {
+        &self.auth0
+    }
+
+    /// How the list pages.
+    #[must_use]
+    pub fn paging(&self) -> Paging {
+        self.paging
+    }
+
+    /// Add a query parameter of the list (`name_filter`, `fields`…). The
+    /// paging parameters (`page`, `per_page`, `include_totals`, `from`,
+    /// `take`) are the query's own and are replaced when it runs.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes numbers and bools as well as strings"
+    )]
+    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        if let Ok(base) = &mut self.base {
+            base.query.push((name.into(), value.to_string()));
+        }
+        self
+    }
+
+    /// Page size, 1 to 100 (checked before sending).
+    pub fn per_page(mut self, per_page: u32) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
+    /// How many offset pages to fetch at once once the total is known
+    /// (1 = one after the other; 0 counts as 1). Cursor pages are always
+    /// sequential: each answer names the next.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages.max(1);
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(1..=100).contains(&self.per_page) {
+            return Err(Error::InvalidArgument(format!(
+                "per_page must be 1 to 100, not {}",
+                self.per_page
+            )));
+        }
+        if let Some(search) = &self.search {
+            search.check()?;
+        }
+        Ok(())
+    }
+
+    /// The request with `paging` parameters; `counting` asks the search
+    /// layer for the smallest answer.
+    fn request(&self, paging: &[(&str, String)], counting: bool) -> Result<ApiRequest> {
+        let mut request = self.base.clone().map_err(Error::InvalidArgument)?;
+        request
+            .query
+            .retain(|(name, _)| !PAGING_PARAMS.contains(&name.as_str()));
+        let (before, after) = match &self.search {
+            Some(search) => search.params(&self.auth0, counting)?,
+            None => Default::default(),
+        };
+        request.query.extend(before);
+        request
+            .query
+            .extend(paging.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        request.query.extend(after);
+        Ok(request)
+    }
+
+    async fn fetch_page(&self, paging: &[(&str, String)], counting: bool) -> Result<Page<T>> {
+        let request = self.request(paging, counting)?;
+        let response = self.auth0.execute(&request).await?;
+        (self.decode)(response.body()).map_err(|e| crate::client::decode_error(&response, &e))
+    }
+
+    async fn fetch_chunk(&self, chunk: Chunk, counting: bool) -> Result<Page<T>> {
+        self.fetch_page(
+            &[
+                ("page", chunk.index.to_string()),
+                ("per_page", chunk.size.to_string()),
+                ("include_totals", "true".to_owned()),
+            ],
+            counting,
+        )
+        .await
+    }
+
+    fn cap(&self) -> Option<u64> {
+        self.paging.offset_cap
+    }
+
+    /// Whether streams and slices walk the cursor rather than offsets.
+    fn walks_cursor(&self) -> bool {
+        self.paging.cursor.is_some() || !self.paging.offset
+    }
+
+    /// How many items the list holds: Auth0's total in one small request
+    /// where the list has offset paging; otherwise the whole list is walked
+    /// and counted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending; [`Error::Api`] from Auth0.
+    pub async fn count(&self) -> Result<u64> {
+        self.check()?;
+        if self.paging.offset {
+            let page = self.fetch_chunk(Chunk { size: 1, index: 0 }, true).await?;
+            return Ok(page.total.unwrap_or(page.items.len() as u64));
+        }
+        let mut walked = 0u64;
+        let mut pages = self.cursor_pages();
+        while let Some(page) = pages.next().await {
+            walked += page?.len() as u64;
+        }
+        Ok(walked)
+    }
+
+    /// The first item, if any.
+    ///
+    /// # Errors
+    /// As [`Query::count`].
+    pub async fn first(&self) -> Result<Option<T>> {
+        self.get(0).await
+    }
+
+    /// The item at `index` (0-based): one request of one item with offset
+    /// paging, a walk along the cursor otherwise.
+    ///
+    /// # Errors
+    /// [`Error::SearchWindowExceeded`] for an index past the list's cap that
+    /// exists; as [`Query::count`] otherwise.
+    pub async fn get(&self, index: u64) -> Result<Option<T>> {
+        self.check()?;
+        if !self.paging.offset {
+            let mut found = self.slice(index..index.saturating_add(1)).await?;
+            return Ok(found.pop());
+        }
+        if self.cap().is_some_and(|cap| index >= cap) {
+            let total = self.count().await?;
+            return match (index < total, self.paging.cursor) {
+                (false, _) => Ok(None),
+                (true, Some(_)) => Ok(self.cursor_slice(index, Some(index + 1)).await?.pop()),
+                (true, None) => Err(Error::SearchWindowExceeded { total }),
+            };
+        }
+        let mut page = self.fetch_chunk(Chunk { size: 1, index }, false).await?;
+        Ok(page.items.pop())
+    }
+
+    /// The first page of `per_page` items and the total, in one request
+    /// (for a list without offset paging, the items read so far).
+    pub(crate) async fn first_page(&self) -> Result<(Vec<T>, u64)> {
+        self.check()?;
+        if !self.paging.offset {
+            let items = self.cursor_slice(0, Some(u64::from(self.per_page))).await?;
+            let total = items.len() as u64;
+            return Ok((items, total));
+        }
+        let page = self
+            .fetch_chunk(
+                Chunk {
+                    size: u64::from(self.per_page),
+                    index: 0,
+                },
+                false,
+            )
+            .await?;
+        let total = page.total.unwrap_or(page.items.len() as u64);
+        Ok((page.items, total))
+    }
+
+    /// Items `range` of the list (`2..5`, `..10`, `..`). Only the pages the
+    /// range needs are fetched: several at once with offset paging once the
+    /// total is known.
+    ///
+    /// # Errors
+    /// [`Error::SearchWindowExceeded`] when the range reaches past the cap of
+    /// a list that has no cursor; as [`Query::count`] otherwise.
+    pub async fn slice(&self, range: impl RangeBounds<u64>) -> Result<Vec<T>> {
+        let (start, end) = bounds(&range);
+        if end.is_some_and(|e| e <= start) {
+            return Ok(Vec::new());
+        }
+        self.check()?;
+        if self.walks_cursor() {
+            return self.cursor_slice(start, end).await;
+        }
+        let mut items = Vec::new();
+        let mut stream = self.offset_stream(start, end);
+        while let Some(item) = stream.next().await {
+            items.push(item?);
+        }
+        Ok(items)
+    }
+
+    /// Every item of the list.
+    ///
+    /// # Errors
+    /// As [`Query::slice`].
+    pub async fn fetch_all(&self) -> Result<Vec<T>> {
+        self.slice(..).await
+    }
+
+    /// Every item as a stream, in order, fetched page by page (several
+    /// offset pages ahead once the total is known). Memory stays bounded by
+    /// the pages in flight. The first error ends the stream.
+    pub fn stream(&self) -> BoxStream<'static, Result<T>> {
+        if self.walks_cursor() {
+            let query = self.clone();
+            return stream::once(async move {
+                match query.check() {
+                    Ok(()) => query.cursor_items().boxed(),
+                    Err(e) => stream::iter([Err(e)]).boxed(),
+                }
+            })
+            .flatten()
+            .boxed();
+        }
+        self.offset_stream(0, None)
+    }
+
+    async fn cursor_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut stream = self.cursor_items().skip(to_usize(start));
+        let wanted = end.map_or(usize::MAX, |end| to_usize(end - start));
+        while items.len() < wanted {
+            match stream.next().await {
+                Some(item) => items.push(item?),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+
+    fn cursor_items(&self) -> impl futures::Stream<Item = Result<T>> + Send + 'static {
+        self.cursor_pages().flat_map(|page| match page {
+            Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => stream::iter(vec![Err(e)]),
+        })
+    }
+
+    /// Pages along the cursor, one request after another, until the list
+    /// says it has no more. The first error ends it.
+    fn cursor_pages(&self) -> BoxStream<'static, Result<Vec<T>>> {
+        enum State {
+            Start,
+            From(String),
+            Done,
+        }
+        let query = self.clone();
+        let take = u64::from(self.per_page);
+        stream::unfold(State::Start, move |state| {
+            let query = query.clone();
+            async move {
+                let from = match state {
+                    State::Done => return None,
+                    State::Start => None,
+                    State::From(from) => Some(from),
+                };
+                let mut params = vec![("take", take.to_string())];
+                if let Some(from) = from {
+                    params.insert(0, ("from", from));
+                }
+                let page = match query.fetch_page(&params, false).await {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), State::Done)),
+                };
+                let full = page.items.len() as u64 >= take;
+                let next = match query.paging.cursor {
+                    Some(Cursor::LogId) => page.last_log_id.filter(|_| full),
+                    _ => page.next.filter(|_| !page.items.is_empty()),
+                };
+                let state = next.map_or(State::Done, State::From);
+                Some((Ok(page.items), state))
+            }
+        })
+        .boxed()
+    }
+
+    /// Fetch the first page (carrying the total), then plan the rest of
+    /// `[start, end)`.
+    async fn begin(&self, start: u64, end: Option<u64>) -> Result<(Vec<T>, Vec<Chunk>, u64)> {
+        self.check()?;
+        let per_page = u64::from(self.per_page);
+        let cap = self.cap();
+        let first = chunk_at(
+            cap.map_or(start, |cap| start.min(cap.saturating_sub(1))),
+            per_page,
+            cap,
+        );
+        let page = self.fetch_chunk(first, false).await?;
+        let total = page
+            .total
+            .unwrap_or(first.start() + page.items.len() as u64);
+        let end = end.map_or(total, |e| e.min(total));
+        if cap.is_some_and(|cap| end > cap) {
+            return Err(Error::SearchWindowExceeded { total });
+        }
+        let skip = to_usize(start.saturating_sub(first.start()));
+        let keep = to_usize(end.saturating_sub(start));
+        let head: Vec<T> = page.items.into_iter().skip(skip).take(keep).collect();
+        let rest = if head.len() < keep {
+            plan(first.end().max(start), end, per_page, cap)
+        } else {
+            Vec::new()
+        };
+        Ok((head, rest, end))
+    }
+
+    fn offset_stream(&self, start: u64, end: Option<u64>) -> BoxStream<'static, Result<T>> {
+        let query = self.clone();
+        stream::once(async move {
+            match query.begin(start, end).await {
+                Err(e) => stream::iter(vec![Err(e)]).boxed(),
+                Ok((head, rest, end)) => {
+                    let prefetch = query.prefetch;
+                    let tail = stream::iter(rest)
+                        .map(move |chunk| {
+                            let query = query.clone();
+                            async move {
+                                let page = query.fetch_chunk(chunk, false).await?;
+                                // Keep only positions inside [start, end).
+                                let skip = to_usize(start.saturating_sub(chunk.start()));
+                                let keep = to_usize(end.saturating_sub(chunk.start().max(start)));
+                                Ok::<_, Error>(
+                                    page.items
+                                        .into_iter()
+                                        .skip(skip)
+                                        .take(keep)
+                                        .collect::<Vec<_>>(),
+                                )
+                            }
+                        })
+                        .buffered(prefetch)
+                        .flat_map(|page| match page {
+                            Ok(items) => {
+                                stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>())
+                            }
+                            Err(e) => stream::iter(vec![Err(e)]),
+                        });
+                    stream::iter(head.into_iter().map(Ok)).chain(tail).boxed()
+                }
+            }
+        })
+        .flatten()
+        // Stop at the first error instead of yielding later pages after a gap.
+        .scan(false, |failed, item| {
+            if *failed {
+                return futures::future::ready(None);
+            }
+            *failed = item.is_err();
+            futures::future::ready(Some(item))
+        })
+        .boxed()
+    }
+}
+
+impl<R: Resource> Query<Record<R>> {
+    /// Exactly one record (Django's `get()` on a query set), in one request.
+    ///
+    /// # Errors
+    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
+    /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
+    pub async fn one(&self) -> Result<Record<R>> {
+        let described = self
+            .base
+            .as_ref()
+            .map(ApiRequest::path_and_query)
+            .unwrap_or_default();
+        let (found, total) = self.clone().per_page(2).first_page().await?;
+        exactly_one(found, total, described)
+    }
+
+    /// Like [`Query::one`], with `None` instead of `DoesNotExist`.
+    ///
+    /// # Errors
+    /// [`Error::MultipleObjectsReturned`] and errors of [`Query::count`].
+    pub async fn one_opt(&self) -> Result<Option<Record<R>>> {
+        optional(self.one().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WINDOW: Option<u64> = Some(1000);
+
+    #[test]
+    fn plans_pages_inside_the_window() {
+        assert_eq!(chunk_at(0, 50, WINDOW), Chunk { size: 50, index: 0 });
+        assert_eq!(plan(50, 1000, 50, WINDOW).len(), 19);
+        assert_eq!(
+            plan(0, 1000, 100, WINDOW).last(),
+            Some(&Chunk {
+                size: 100,
+                index: 9
+            })
+        );
+        // 30 does not divide 1000: pages of 30 up to 990, then pages of 10.
+        assert_eq!(
+            plan(960, 1000, 30, WINDOW),
+            vec![
+                Chunk {
+                    size: 30,
+                    index: 32
+                },
+                Chunk {
+                    size: 10,
+                    index: 99
+                }
+            ]
+        );
+        for chunk in plan(0, 1000, 7, WINDOW) {
+            assert!(chunk.end() <= 1000, "{chunk:?}");
+        }
+    }
+
+    #[test]
+    fn uncapped_lists_page_evenly() {
+        let chunks = plan(0, 2500, 30, None);
+        assert!(chunks.iter().all(|c| c.size == 30));
+        assert_eq!(chunks.last().map(|c| c.end()), Some(2520));
+    }
+
+    #[test]
+    fn ranges_saturate() {
+        assert_eq!(bounds(&(..)), (0, None));
+        assert_eq!(bounds(&(3..=u64::MAX)), (3, Some(u64::MAX)));
+        assert_eq!(bounds(&(2..5)), (2, Some(5)));
+    }
+}
