@@ -34,7 +34,10 @@ async fn offset_paging_lists_and_counts_users() -> TestResult {
     ids.dedup();
     assert_eq!(ids.len(), 7, "every user once");
     // Fields the spec names are typed; the fake's extras are kept, not lost.
-    assert!(all.iter().all(|u| u.email.is_some() && u.created_at.is_some()));
+    assert!(
+        all.iter()
+            .all(|u| u.email.is_some() && u.created_at.is_some())
+    );
     Ok(())
 }
 

@@ -182,7 +182,9 @@ impl<'de, T: DeserializeOwned, P: DeserializeOwned> Deserialize<'de> for ListOrP
 
 #[allow(dead_code)]
 /// A JSON object, for a model to take its fields from.
-pub(crate) fn object<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String, Value>, D::Error> {
+pub(crate) fn object<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Map<String, Value>, D::Error> {
     Map::deserialize(deserializer)
 }
 

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/auth0-management-api.openapi.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../spec/auth0-management-api.openapi.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).expect("the vendored spec")).expect("JSON")
 }
 
@@ -47,7 +50,9 @@ fn operation_for(spec: &Value, method: &str, raw_path: &str) -> Option<String> {
             .iter()
             .zip(&segments)
             .all(|(t, s)| t.starts_with('{') || t == s);
-        let Some(op) = item.get(method.to_ascii_lowercase()) else { continue };
+        let Some(op) = item.get(method.to_ascii_lowercase()) else {
+            continue;
+        };
         if matches {
             let score = fixed.iter().filter(|t| !t.starts_with('{')).count();
             if best.as_ref().is_none_or(|(b, _)| score > *b) {
@@ -64,14 +69,16 @@ fn every_recorded_answer_decodes_and_encodes_back_unchanged() {
     let mut decoded = 0;
     for file in recordings() {
         let name = file.display().to_string();
-        let recording: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let recording: Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let status = recording["response"]["status"].as_u64().unwrap();
         if !(200..300).contains(&status) {
             continue;
         }
         let method = recording["request"]["method"].as_str().unwrap();
         let path = recording["request"]["path"].as_str().unwrap();
-        let id = operation_for(&spec, method, path).unwrap_or_else(|| panic!("{name}: no operation for {method} {path}"));
+        let id = operation_for(&spec, method, path)
+            .unwrap_or_else(|| panic!("{name}: no operation for {method} {path}"));
         let body = match &recording["response"]["body"] {
             Value::String(s) if s.is_empty() => Value::Null,
             body => body.clone(),
@@ -103,7 +110,10 @@ fn unknown_fields_and_enum_values_survive_a_round_trip() {
     let trigger: ActionTriggerTypeEnum = serde_json::from_value("post-login".into()).unwrap();
     assert_eq!(trigger, ActionTriggerTypeEnum::PostLogin);
     let later: ActionTriggerTypeEnum = serde_json::from_value("added-in-2030".into()).unwrap();
-    assert_eq!(later, ActionTriggerTypeEnum::Unknown("added-in-2030".into()));
+    assert_eq!(
+        later,
+        ActionTriggerTypeEnum::Unknown("added-in-2030".into())
+    );
     assert_eq!(serde_json::to_value(&later).unwrap(), "added-in-2030");
 }
 

@@ -19,7 +19,11 @@ fn a_body_with_a_password_never_prints_it_but_sends_it() {
     };
     let op = users::CreateUser::new(body);
     let request = op.to_request().unwrap();
-    for shown in [format!("{op:?}"), format!("{:?}", op.body), format!("{request:?}")] {
+    for shown in [
+        format!("{op:?}"),
+        format!("{:?}", op.body),
+        format!("{request:?}"),
+    ] {
         assert!(!shown.contains(PASSWORD), "{shown}");
         assert!(shown.contains("ada@example.com"), "{shown}");
     }
@@ -34,12 +38,18 @@ fn a_decoded_client_secret_is_a_secret() {
         "signing_keys": [{"cert": "-----BEGIN CERTIFICATE-----"}],
     }))
     .unwrap();
-    assert_eq!(client.client_secret.as_ref().map(Secret::expose), Some(CLIENT_SECRET));
+    assert_eq!(
+        client.client_secret.as_ref().map(Secret::expose),
+        Some(CLIENT_SECRET)
+    );
     let shown = format!("{client:?}");
     assert!(!shown.contains(CLIENT_SECRET), "{shown}");
     assert!(shown.contains("abc"), "{shown}");
     // and it goes back on the wire as it came
-    assert_eq!(serde_json::to_value(&client).unwrap()["client_secret"], CLIENT_SECRET);
+    assert_eq!(
+        serde_json::to_value(&client).unwrap()["client_secret"],
+        CLIENT_SECRET
+    );
 }
 
 #[test]
@@ -50,7 +60,10 @@ fn a_secret_under_a_field_the_spec_does_not_name_is_redacted_too() {
     }))
     .unwrap();
     let shown = format!("{role:?}");
-    assert!(!shown.contains(PASSWORD) && !shown.contains(CLIENT_SECRET), "{shown}");
+    assert!(
+        !shown.contains(PASSWORD) && !shown.contains(CLIENT_SECRET),
+        "{shown}"
+    );
     assert!(shown.contains("admin"), "{shown}");
 }
 

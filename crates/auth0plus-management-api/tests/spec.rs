@@ -13,7 +13,10 @@ use auth0plus_management_api::{OPERATION_COUNT, Request};
 use serde_json::Value;
 
 fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/auth0-management-api.openapi.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../spec/auth0-management-api.openapi.json"
+    );
     let text = std::fs::read_to_string(path).expect("the vendored spec");
     serde_json::from_str(&text).expect("the spec is JSON")
 }
@@ -43,9 +46,14 @@ fn spec_ops(spec: &Value) -> BTreeMap<String, SpecOp> {
                 path: path.clone(),
                 query,
                 body: op.get("requestBody").is_some(),
-                multipart: op.pointer("/requestBody/content/multipart~1form-data").is_some(),
+                multipart: op
+                    .pointer("/requestBody/content/multipart~1form-data")
+                    .is_some(),
             };
-            assert!(ops.insert(id.clone(), spec_op).is_none(), "operationId {id} twice");
+            assert!(
+                ops.insert(id.clone(), spec_op).is_none(),
+                "operationId {id} twice"
+            );
         }
     }
     ops
@@ -97,7 +105,11 @@ fn every_request_has_the_spec_method_path_query_and_body() {
         // every query parameter was set once, under the spec's name, raw
         let names: BTreeSet<String> = request.query.iter().map(|(n, _)| n.clone()).collect();
         assert_eq!(names, op.query, "{id}");
-        assert_eq!(request.query.len(), op.query.len(), "{id}: a parameter sent twice");
+        assert_eq!(
+            request.query.len(),
+            op.query.len(),
+            "{id}: a parameter sent twice"
+        );
         for (name, value) in &request.query {
             assert!(
                 !value.is_empty() && !value.contains("%25"),
