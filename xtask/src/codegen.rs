@@ -197,6 +197,9 @@ enum Kind {
     Alias(String),
 }
 
+/// An object schema's properties: name, schema, required.
+type Props<'a> = Vec<(&'a str, &'a Value, bool)>;
+
 struct Field {
     json: String,
     rust: String,
@@ -437,11 +440,7 @@ impl<'a> Gen<'a> {
 
     /// The properties of an object-like schema (merging `allOf` parts and,
     /// when every alternative is an object, `oneOf`/`anyOf` ones), or `None`.
-    fn object_props(
-        &self,
-        s: &'a Value,
-        depth: usize,
-    ) -> Result<Option<Vec<(&'a str, &'a Value, bool)>>, String> {
+    fn object_props(&self, s: &'a Value, depth: usize) -> Result<Option<Props<'a>>, String> {
         if depth > 16 {
             return Ok(None);
         }
@@ -547,8 +546,11 @@ impl<'a> Gen<'a> {
                 return Ok(tys[0].clone());
             }
             // A list answered either bare or inside a page object.
-            if tys.len() >= 2 && tys[0].starts_with("Vec<") {
-                if let Some(page) = alts[1..].iter().position(|a| a.get("$ref").is_some()) {
+            if tys.len() >= 2
+                && tys[0].starts_with("Vec<")
+                && let Some(page) = alts[1..].iter().position(|a| a.get("$ref").is_some())
+            {
+                {
                     let item = &tys[0]["Vec<".len()..tys[0].len() - 1];
                     return Ok(format!(
                         "crate::runtime::ListOrPage<{item}, {}>",
@@ -812,10 +814,10 @@ impl<'a> Gen<'a> {
                     cyclic.push(name.clone());
                     break;
                 }
-                if seen.insert(w.clone()) {
-                    if let Some(t) = aliases.get(&w) {
-                        stack.extend(idents(t));
-                    }
+                if seen.insert(w.clone())
+                    && let Some(t) = aliases.get(&w)
+                {
+                    stack.extend(idents(t));
                 }
             }
         }
@@ -867,10 +869,10 @@ impl<'a> Gen<'a> {
                 if n == to {
                     return true;
                 }
-                if seen.insert(n.clone()) {
-                    if let Some(es) = edges.get(n.as_str()) {
-                        stack.extend(es.iter().map(|(_, t)| t.clone()));
-                    }
+                if seen.insert(n.clone())
+                    && let Some(es) = edges.get(n.as_str())
+                {
+                    stack.extend(es.iter().map(|(_, t)| t.clone()));
                 }
             }
             false
@@ -891,25 +893,20 @@ impl<'a> Gen<'a> {
     fn param_ty(&self, s: &'a Value) -> Result<String, String> {
         let mut ty = self.ty(s, 0)?;
         for _ in 0..16 {
-            let alias = self
-                .schemas
-                .keys()
-                .find(|n| self.rust_names[*n] == ty)
-                .and_then(|n| match &self.kinds[n] {
-                    Kind::Alias(t) => Some(t.clone()),
-                    _ => None,
-                });
+            let alias = self.by_ident.get(&ty).and_then(|n| match &self.kinds[n] {
+                Kind::Alias(t) => Some(t.clone()),
+                _ => None,
+            });
             match alias {
                 Some(t) => ty = t,
                 None => break,
             }
         }
-        if let Some(item) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')) {
-            if let Some(n) = self.schemas.keys().find(|n| self.rust_names[*n] == item) {
-                if let Kind::Alias(t) = &self.kinds[n] {
-                    ty = format!("Vec<{t}>");
-                }
-            }
+        if let Some(item) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>'))
+            && let Some(name) = self.by_ident.get(item)
+            && let Kind::Alias(t) = &self.kinds[name]
+        {
+            ty = format!("Vec<{t}>");
         }
         Ok(match ty.as_str() {
             "serde_json::Value" | "serde_json::Map<String, serde_json::Value>" => "String".into(),
@@ -1122,13 +1119,11 @@ impl<'a> Gen<'a> {
                 if let Some(items) = alt.get("items") {
                     item = Some(self.ty(items, 0)?);
                 }
-            } else if let Some(props) = self.object_props(alt, 0)? {
-                if let Some((_, s, _)) = props.iter().find(|(k, _, _)| *k == paging.items) {
-                    let s = self.resolve(s)?;
-                    if let Some(items) = s.get("items") {
-                        item = Some(self.ty(items, 0)?);
-                    }
-                }
+            } else if let Some(props) = self.object_props(alt, 0)?
+                && let Some((_, s, _)) = props.iter().find(|(k, _, _)| *k == paging.items)
+                && let Some(items) = self.resolve(s)?.get("items")
+            {
+                item = Some(self.ty(items, 0)?);
             }
             if item.is_some() {
                 break;
