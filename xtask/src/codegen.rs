@@ -51,6 +51,9 @@ struct ListPaging {
 #[serde(deny_unknown_fields)]
 struct Secrets {
     fields: Vec<String>,
+    /// `Schema.field`s whose name is in `fields` but whose value is not a secret.
+    #[serde(default)]
+    not_secret: Vec<String>,
 }
 
 /// Entry point.
@@ -598,7 +601,7 @@ impl<'a> Gen<'a> {
                 .is_ok_and(|r| Self::types_of(r).contains(&"string") && r.get("enum").is_none())
     }
 
-    fn kind_of(&self, s: &'a Value) -> Result<Kind, String> {
+    fn kind_of(&self, name: &str, s: &'a Value) -> Result<Kind, String> {
         if let Some(values) = Self::string_enum(s) {
             return Ok(Kind::Enum(values));
         }
@@ -613,7 +616,13 @@ impl<'a> Gen<'a> {
                     rust.push('_');
                 }
                 let mut ty = self.ty(schema, 0)?;
-                if self.secrets.contains(json) && self.is_string_like(schema) {
+                let exempt = self
+                    .overlay
+                    .secrets
+                    .not_secret
+                    .iter()
+                    .any(|q| *q == format!("{name}.{json}"));
+                if self.secrets.contains(json) && !exempt && self.is_string_like(schema) {
                     ty = "Secret".into();
                 }
                 fields.push(Field {
@@ -630,7 +639,7 @@ impl<'a> Gen<'a> {
 
     fn prepare_models(&mut self) -> Result<(), String> {
         for (name, s) in self.schemas {
-            let kind = self.kind_of(s)?;
+            let kind = self.kind_of(name, s)?;
             self.kinds.insert(name.clone(), kind);
         }
         self.same_as = self.merge_identical();
@@ -1493,13 +1502,20 @@ fn features_section(
     for group in defaults {
         let _ = writeln!(block, "  {group:?},");
     }
-    block.push_str("]\n# every group, and the models no operation uses\nfull = [\n");
+    block.push_str("]\n## Every group, and the models no operation uses.\nfull = [\n");
     for tag in &tags {
         let _ = writeln!(block, "  {tag:?},");
     }
     block.push_str("]\n");
-    for tag in &tags {
-        let _ = writeln!(block, "{tag} = []");
+    for ops in ops.values() {
+        let tag = &ops[0].tag;
+        let module = snake(tag).replace("r#", "");
+        let _ = writeln!(
+            block,
+            "## The `{module}` module: the {} operation{} tagged `{tag}`.\n{tag} = []",
+            ops.len(),
+            if ops.len() == 1 { "" } else { "s" }
+        );
     }
     block.push_str(FEATURES_END);
     let (Some(begin), Some(end)) = (manifest.find(FEATURES_BEGIN), manifest.find(FEATURES_END))
@@ -1513,4 +1529,119 @@ fn features_section(
         &manifest[..begin],
         &manifest[end + FEATURES_END.len()..]
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_follow_the_rule() {
+        let cases = [
+            ("get", "/roles", "Get roles", true, "ListRoles"),
+            ("get", "/roles/{id}", "Get a role", false, "GetRole"),
+            ("post", "/roles", "Create a role", false, "CreateRole"),
+            ("patch", "/roles/{id}", "Update a role", false, "UpdateRole"),
+            (
+                "get",
+                "/roles/{id}/users",
+                "Get a role's users",
+                true,
+                "ListRoleUsers",
+            ),
+            (
+                "post",
+                "/roles/{id}/users",
+                "Assign users to a role",
+                false,
+                "AssignRoleUsers",
+            ),
+            (
+                "post",
+                "/users/{id}/roles",
+                "Assign roles to a user",
+                false,
+                "AssignUserRoles",
+            ),
+            (
+                "delete",
+                "/users/{id}/roles",
+                "Removes roles from a user",
+                false,
+                "RemoveUserRoles",
+            ),
+            (
+                "get",
+                "/organizations/name/{name}",
+                "Get organization by name",
+                false,
+                "GetOrganizationByName",
+            ),
+            (
+                "get",
+                "/actions/actions/{id}",
+                "Get an action",
+                false,
+                "GetAction",
+            ),
+            (
+                "put",
+                "/email-templates/{templateName}",
+                "Update an email template",
+                false,
+                "SetEmailTemplate",
+            ),
+            (
+                "get",
+                "/branding/phone/providers",
+                "Get a list of phone providers",
+                false,
+                "ListBrandingPhoneProviders",
+            ),
+            (
+                "post",
+                "/users/{id}/multifactor/actions/invalidate-remember-browser",
+                "Invalidate All Remembered Browsers",
+                false,
+                "InvalidateUserMultifactorActionsRememberBrowser",
+            ),
+        ];
+        for (method, path, summary, lists, want) in cases {
+            assert_eq!(
+                op_name(method, path, summary, lists),
+                want,
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn identifiers_are_valid_rust() {
+        assert_eq!(snake("triggerId"), "trigger_id");
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(snake("2fa"), "_2fa");
+        assert_eq!(snake("pre-change-password"), "pre_change_password");
+        assert_eq!(pascal("post-login"), "PostLogin");
+        assert_eq!(pascal("RS256"), "Rs256");
+        assert_eq!(pascal("*"), "Empty");
+        assert_eq!(type_ident("2fa-Thing"), "T2faThing");
+        assert_eq!(singular("policies"), "policy");
+        assert_eq!(singular("status"), "status");
+        assert_eq!(singular("roles"), "role");
+    }
+
+    #[test]
+    fn the_features_block_is_replaced_between_its_markers() {
+        let manifest = format!(
+            "[package]\nname = \"x\"\n\n{FEATURES_BEGIN}\nold = []\n{FEATURES_END}\n\n[lints]\n"
+        );
+        let ops = BTreeMap::new();
+        let out = features_section(&manifest, &ops, &[]).unwrap();
+        assert!(out.starts_with("[package]\nname = \"x\"\n\n"));
+        assert!(out.ends_with(&format!("{FEATURES_END}\n\n[lints]\n")));
+        assert!(!out.contains("old = []"));
+        assert!(features_section("[package]\n", &ops, &[]).is_err());
+        assert!(features_section(&manifest, &ops, &["nope".into()]).is_err());
+    }
 }

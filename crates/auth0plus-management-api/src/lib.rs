@@ -72,6 +72,15 @@
 //!   a [`Request`] cannot carry: its `to_request` returns an error (use the
 //!   client's user import). `events::SubscribeEvents` answers a server-sent
 //!   event stream, which `send` cannot decode.
+//!
+//! # Features
+//!
+//! One per group of the spec, so a build compiles only the groups it uses
+//! (the models a group needs come with it). The default groups are the ones
+//! `auth0plus-management`'s resources stand on.
+#![doc = document_features::document_features!()]
+// On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[macro_use]
 pub mod runtime;

@@ -21903,7 +21903,7 @@ model! {
     /// `FormHiddenField`.
     pub struct FormHiddenField {
         /// `key` (required).
-        key: Secret = "key",
+        key: String = "key",
         /// `value`.
         value: String = "value",
     }
@@ -27376,7 +27376,7 @@ model! {
     /// `RulesConfig`.
     pub struct RulesConfig {
         /// `key`.
-        key: Secret = "key",
+        key: String = "key",
     }
 }
 
@@ -28325,7 +28325,7 @@ model! {
     /// `SetRulesConfigResponseContent`.
     pub struct SetRulesConfigResponseContent {
         /// `key` (required).
-        key: Secret = "key",
+        key: String = "key",
         /// `value` (required).
         value: String = "value",
     }
