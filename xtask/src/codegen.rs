@@ -54,6 +54,9 @@ struct Secrets {
     /// `Schema.field`s whose name is in `fields` but whose value is not a secret.
     #[serde(default)]
     not_secret: Vec<String>,
+    /// Operations (by operationId) whose whole body is secret values.
+    #[serde(default)]
+    bodies: Vec<String>,
 }
 
 /// Entry point.
@@ -897,6 +900,23 @@ impl<'a> Gen<'a> {
         boxed
     }
 
+    /// Whether a type is a `model!` struct (directly or through aliases),
+    /// whose `Debug` already keeps secrets out.
+    fn is_model(&self, ty: &str) -> bool {
+        let mut ty = ty.to_owned();
+        for _ in 0..16 {
+            let Some(name) = self.by_ident.get(&ty) else {
+                return false;
+            };
+            match &self.kinds[name] {
+                Kind::Struct(_) => return true,
+                Kind::Enum(_) => return false,
+                Kind::Alias(t) => ty = t.clone(),
+            }
+        }
+        false
+    }
+
     /// A parameter's type, with aliases spelled out (`bool`, not
     /// `ClientGrantAllowAnyOrganizationEnum`), so setters take plain values.
     fn param_ty(&self, s: &'a Value) -> Result<String, String> {
@@ -1180,7 +1200,11 @@ impl<'a> Gen<'a> {
         let _ = writeln!(out, "//! Operations tagged `{module}`.\n");
         out.push_str("#![allow(clippy::doc_markdown, clippy::too_many_arguments)]\n\n");
         out.push_str("#[allow(unused_imports)]\nuse crate::models::*;\n#[allow(unused_imports)]\nuse crate::operation::{Cursor, ListOperation, Paging};\nuse crate::operation::{Operation, Request};\n");
-        if ops.iter().any(|op| !op.query.is_empty() || op.multipart) {
+        if ops.iter().any(|op| {
+            !op.query.is_empty()
+                || op.multipart
+                || op.body.as_deref().is_some_and(|b| !self.is_model(b))
+        }) {
             out.push_str("use crate::runtime;\n");
         }
         out.push('\n');
@@ -1201,10 +1225,15 @@ impl<'a> Gen<'a> {
                 out.push_str("///\n/// The answer is a server-sent event stream, not JSON: `Auth0::send` cannot decode it.\n");
             }
             let no_args = op.path_params.is_empty() && op.body.is_none();
-            let derives = if no_args {
-                "Debug, Clone, Default"
-            } else {
-                "Debug, Clone"
+            // A body that is not a model (a map, a list, raw JSON) has no typed
+            // `Secret` fields: its `Debug` goes through `redact`, or hides it all.
+            let secret_body = self.overlay.secrets.bodies.contains(&op.id);
+            let untyped_body = op.body.as_deref().is_some_and(|b| !self.is_model(b));
+            let own_debug = secret_body || untyped_body;
+            let derives = match (no_args, own_debug) {
+                (true, _) => "Debug, Clone, Default",
+                (false, false) => "Debug, Clone",
+                (false, true) => "Clone",
             };
             let _ = writeln!(out, "#[derive({derives})]\npub struct {name} {{");
             for p in &op.path_params {
@@ -1225,6 +1254,26 @@ impl<'a> Gen<'a> {
                 let _ = writeln!(out, "    /// The body.\n    pub body: {body},");
             }
             out.push_str("}\n\n");
+            if own_debug && !no_args {
+                let _ = writeln!(
+                    out,
+                    "/// Shows the body with its secrets redacted.\nimpl std::fmt::Debug for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.debug_struct({name:?})"
+                );
+                for p in &op.path_params {
+                    let _ = writeln!(out, "            .field({:?}, &self.{})", p.rust, p.rust);
+                }
+                for q in &op.query {
+                    let _ = writeln!(out, "            .field({:?}, &self.{})", q.rust, q.rust);
+                }
+                if secret_body {
+                    out.push_str("            .field(\"body\", &\"[redacted]\")\n");
+                } else {
+                    out.push_str(
+                        "            .field(\"body\", &runtime::RedactedJson(&self.body))\n",
+                    );
+                }
+                out.push_str("            .finish()\n    }\n}\n\n");
+            }
             let _ = writeln!(out, "impl {name} {{");
             let mut args: Vec<String> = op
                 .path_params

@@ -224,6 +224,23 @@ impl fmt::Debug for Redacted<'_> {
     }
 }
 
+/// `Debug` for a body that is not a model: as JSON, every secret field
+/// redacted (a body that cannot be serialized shows as such).
+#[allow(dead_code)]
+pub(crate) struct RedactedJson<'a, T>(pub(crate) &'a T);
+
+impl<T: Serialize> fmt::Debug for RedactedJson<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self.0) {
+            Ok(mut shown) => {
+                redact(&mut shown);
+                fmt::Debug::fmt(&shown, f)
+            }
+            Err(_) => f.write_str("<not JSON>"),
+        }
+    }
+}
+
 /// A value a query parameter can take.
 pub trait QueryValue {
     /// Append `name=value` (once per item, for a list) to the request's query.

@@ -80,3 +80,32 @@ fn a_client_update_with_a_new_secret_keeps_it_out_of_debug() {
     assert_eq!(request.path, ["clients", "a/../b"]);
     assert!(!format!("{op:?} {request:?}").contains(CLIENT_SECRET));
 }
+
+#[cfg(feature = "hooks")]
+#[test]
+fn a_hooks_secrets_never_print() {
+    use auth0plus_management_api::hooks;
+    let secrets =
+        std::collections::BTreeMap::from([("API_KEY".to_owned(), CLIENT_SECRET.to_owned())]);
+    let op = hooks::AddHookSecrets::new("hook_1", secrets);
+    let shown = format!("{op:?}");
+    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+    assert!(shown.contains("hook_1"), "{shown}");
+    assert_eq!(
+        op.to_request().unwrap().body.unwrap()["API_KEY"],
+        CLIENT_SECRET
+    );
+}
+
+#[cfg(feature = "event-streams")]
+#[test]
+fn an_untyped_body_is_shown_with_its_secret_fields_redacted() {
+    use auth0plus_management_api::event_streams;
+    let op = event_streams::CreateEventStream::new(json!({
+        "name": "audit",
+        "destination": {"configuration": {"webhook_authorization": {"method": "bearer", "token": CLIENT_SECRET}}},
+    }));
+    let shown = format!("{op:?}");
+    assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+    assert!(shown.contains("audit"), "{shown}");
+}

@@ -515,12 +515,22 @@ impl Operation for ListBrandingPhoneTemplates {
 /// Resets a phone notification template values: `PATCH /branding/phone/templates/{id}/reset`.
 ///
 /// Spec operation `reset_phone_template`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ResetBrandingPhoneTemplate {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: ResetPhoneTemplateRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for ResetBrandingPhoneTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetBrandingPhoneTemplate")
+            .field("id", &self.id)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl ResetBrandingPhoneTemplate {
@@ -641,10 +651,19 @@ impl Operation for SendBrandingPhoneTemplateTry {
 /// Set template for New Universal Login Experience: `PUT /branding/templates/universal-login`.
 ///
 /// Spec operation `put_universal-login`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetBrandingTemplatesUniversalLogin {
     /// The body.
     pub body: UpdateUniversalLoginTemplateRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetBrandingTemplatesUniversalLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetBrandingTemplatesUniversalLogin")
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetBrandingTemplatesUniversalLogin {

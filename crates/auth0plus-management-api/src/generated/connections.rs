@@ -1066,12 +1066,22 @@ impl Operation for UpdateConnection {
 /// Update enabled clients for a connection: `PATCH /connections/{id}/clients`.
 ///
 /// Spec operation `patch_clients`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateConnectionClients {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: UpdateEnabledClientConnectionsRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for UpdateConnectionClients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateConnectionClients")
+            .field("id", &self.id)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl UpdateConnectionClients {

@@ -16,10 +16,19 @@ use crate::runtime;
 /// Create an event stream: `POST /event-streams`.
 ///
 /// Spec operation `post_event-streams`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreateEventStream {
     /// The body.
     pub body: serde_json::Value,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for CreateEventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateEventStream")
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl CreateEventStream {

@@ -11,6 +11,7 @@ use crate::models::*;
 #[allow(unused_imports)]
 use crate::operation::{Cursor, ListOperation, Paging};
 use crate::operation::{Operation, Request};
+use crate::runtime;
 
 /// Configure AWS SNS configuration: `PUT /guardian/factors/push-notification/providers/sns`.
 ///
@@ -1012,10 +1013,19 @@ impl Operation for SetGuardianFactorsSmsTemplates {
 /// Update multi-factor authentication policies: `PUT /guardian/policies`.
 ///
 /// Spec operation `put_policies`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetGuardianPolicies {
     /// The body.
     pub body: SetGuardianPoliciesRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetGuardianPolicies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetGuardianPolicies")
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetGuardianPolicies {

@@ -16,12 +16,22 @@ use crate::runtime;
 /// Add hook secrets: `POST /hooks/{id}/secrets`.
 ///
 /// Spec operation `post_secrets`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AddHookSecrets {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: CreateHookSecretRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for AddHookSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddHookSecrets")
+            .field("id", &self.id)
+            .field("body", &"[redacted]")
+            .finish()
+    }
 }
 
 impl AddHookSecrets {
@@ -104,12 +114,22 @@ impl Operation for DeleteHook {
 /// Delete hook secrets: `DELETE /hooks/{id}/secrets`.
 ///
 /// Spec operation `delete_secrets`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DeleteHookSecrets {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: DeleteHookSecretRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for DeleteHookSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeleteHookSecrets")
+            .field("id", &self.id)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl DeleteHookSecrets {
@@ -336,12 +356,22 @@ impl Operation for UpdateHook {
 /// Update hook secrets: `PATCH /hooks/{id}/secrets`.
 ///
 /// Spec operation `patch_secrets`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpdateHookSecrets {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: UpdateHookSecretRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for UpdateHookSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateHookSecrets")
+            .field("id", &self.id)
+            .field("body", &"[redacted]")
+            .finish()
+    }
 }
 
 impl UpdateHookSecrets {

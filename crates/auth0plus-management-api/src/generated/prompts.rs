@@ -275,7 +275,7 @@ impl ListOperation for ListPromptsRendering {
 /// Set custom text for a specific prompt: `PUT /prompts/{prompt}/custom-text/{language}`.
 ///
 /// Spec operation `put_custom-text_by_language`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetPromptCustomText {
     /// Path parameter `prompt`.
     pub prompt: String,
@@ -283,6 +283,17 @@ pub struct SetPromptCustomText {
     pub language: String,
     /// The body.
     pub body: SetsCustomTextsByLanguageRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetPromptCustomText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetPromptCustomText")
+            .field("prompt", &self.prompt)
+            .field("language", &self.language)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetPromptCustomText {
@@ -322,12 +333,22 @@ impl Operation for SetPromptCustomText {
 /// Set partials for a prompt: `PUT /prompts/{prompt}/partials`.
 ///
 /// Spec operation `put_partials`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetPromptPartials {
     /// Path parameter `prompt`.
     pub prompt: String,
     /// The body.
     pub body: SetPartialsRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetPromptPartials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetPromptPartials")
+            .field("prompt", &self.prompt)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetPromptPartials {

@@ -294,7 +294,7 @@ impl Operation for RevokeSelfServiceProfileSsoTicket {
 /// Set custom text for a self-service profile: `PUT /self-service-profiles/{id}/custom-text/{language}/{page}`.
 ///
 /// Spec operation `put_self_service_profile_custom_text`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetSelfServiceProfileCustomText {
     /// Path parameter `id`.
     pub id: String,
@@ -304,6 +304,18 @@ pub struct SetSelfServiceProfileCustomText {
     pub page: String,
     /// The body.
     pub body: SetSelfServiceProfileCustomTextRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetSelfServiceProfileCustomText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetSelfServiceProfileCustomText")
+            .field("id", &self.id)
+            .field("language", &self.language)
+            .field("page", &self.page)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetSelfServiceProfileCustomText {

@@ -1685,12 +1685,22 @@ impl Operation for RevokeUserAccess {
 /// Update all authentication methods by replacing them with the given ones: `PUT /users/{id}/authentication-methods`.
 ///
 /// Spec operation `put_authentication-methods`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUserAuthenticationMethods {
     /// Path parameter `id`.
     pub id: String,
     /// The body.
     pub body: SetUserAuthenticationMethodsRequestContent,
+}
+
+/// Shows the body with its secrets redacted.
+impl std::fmt::Debug for SetUserAuthenticationMethods {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetUserAuthenticationMethods")
+            .field("id", &self.id)
+            .field("body", &runtime::RedactedJson(&self.body))
+            .finish()
+    }
 }
 
 impl SetUserAuthenticationMethods {
