@@ -1,9 +1,38 @@
 //! Shared set-up for the whole-stack tests in `tests/tests/`.
 
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use auth0plus::fake::FakeTenant;
 use auth0plus::{Auth0, Auth0Builder};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Everything a tracing subscriber wrote, from every thread: give
+/// `move || captured.clone()` to `tracing_subscriber::fmt().with_writer(..)`.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// What was written so far.
+    #[must_use]
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
 
 /// What most tests return.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;

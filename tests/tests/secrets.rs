@@ -1,39 +1,16 @@
 //! No access token, client secret or password ever shows up in logs (tracing at TRACE) or in
 //! the `Debug`/`Display` output of any public type or error.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use auth0plus::oauth::{CachedTokenSource, ClientCredentials, TokenSource};
 use auth0plus::transport::{RetryPolicy, Secret};
 use auth0plus::{Auth0, NewUser};
 use auth0plus_fake::{FakeTenant, Fault, Route};
+use auth0plus_tests::Captured;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-/// Everything written by the tracing subscriber, from every thread.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
 
 /// Install one global TRACE subscriber writing into a buffer (once per test binary).
 fn captured_logs() -> Captured {

@@ -178,6 +178,7 @@ async fn all(quick: bool, only: Option<u8>) -> R {
     }
     if wanted(5) {
         rows.extend(memory().await?);
+        rows.extend(export_memory(quick).await?);
     }
     if wanted(6) {
         rows.extend(fake_search(quick).await?);
@@ -517,6 +518,56 @@ async fn memory() -> R<Vec<Row>> {
             measured: kib(held),
             ratio: ratio(held),
             target: "—".into(),
+        },
+    ])
+}
+
+/// 5. Peak heap of streaming an export: 5,000 users against 200,000 (50,000
+///    with `--quick`). The file streams in and is decoded record by record,
+///    so the peak should not grow with the number of users.
+async fn export_memory(quick: bool) -> R<Vec<Row>> {
+    use futures::TryStreamExt;
+    let large: u64 = if quick { 50_000 } else { 200_000 };
+    let small: u64 = 5_000;
+    let fake = FakeProcess::start(&["--seed-users", &large.to_string()])?;
+    let auth0 = fake.client().build().map_err(|e| e.to_string())?;
+    let export_peak = async |limit: u64| -> R<(u64, usize)> {
+        let export = auth0
+            .users()
+            .export()
+            .limit(limit)
+            .poll_interval(Duration::from_millis(50), Duration::from_millis(200));
+        let before = crate::HEAP.current_usage();
+        crate::HEAP.reset_peak_usage();
+        let mut seen = 0;
+        let mut users = export.stream();
+        while let Some(user) = users.try_next().await.map_err(|e| e.to_string())? {
+            seen += u64::from(user.id().is_some());
+        }
+        Ok((seen, crate::HEAP.peak_usage().saturating_sub(before)))
+    };
+    let (small_seen, small_peak) = export_peak(small).await?;
+    let (large_seen, large_peak) = export_peak(large).await?;
+    if (small_seen, large_seen) != (small, large) {
+        return Err(format!(
+            "exported {small_seen} and {large_seen} users, expected {small} and {large}"
+        ));
+    }
+    let kib = |bytes: usize| format!("{} KiB", bytes / 1024);
+    #[allow(clippy::cast_precision_loss, reason = "byte counts")]
+    let ratio = large_peak as f64 / small_peak.max(1) as f64;
+    Ok(vec![
+        Row {
+            name: format!("5. peak heap: export stream of {small} users"),
+            measured: kib(small_peak),
+            ratio: "1×".into(),
+            target: "—".into(),
+        },
+        Row {
+            name: format!("5. peak heap: export stream of {large} users"),
+            measured: kib(large_peak),
+            ratio: format!("{ratio:.2}× the {small}-user export"),
+            target: "< 2×".into(),
         },
     ])
 }

@@ -46,6 +46,18 @@
 //! | `POST /__fake/exports` | `{"next":"fail"\|"stall"\|"corrupt"}` | 204 |
 //! | `GET /__fake/exports/{job}.{json\|csv}.gz` | | export file (a "presigned" URL: no auth) |
 //!
+//! Every number is bounded, with a 400 beyond: `count` up to 1,000,000, durations in ms
+//! up to a day, `token_ttl_s` up to ten years, `times` up to 100,000.
+//!
+//! # Hostile clients
+//! The fake is a tool that other processes reach over HTTP, so it holds up against them: a
+//! connection that does not finish its headers, or sits idle between requests, is closed
+//! after 10 s ([`FakeTenantBuilder::header_read_timeout`]); a body that takes over 30 s to
+//! arrive gets a 408. Searches and exports work on a snapshot of the users, off the state's
+//! lock and off the runtime's worker threads, so a heavy query stalls no other request.
+//! Issued tokens are pruned past 10,000 (expired first), and export jobs an hour after they
+//! finish and past 16.
+//!
 //! Fault names: `internal_error`, `bad_gateway_html`, `service_unavailable`,
 //! `rate_limited`, `rate_limited_bare`, `expired_token`, `reset_connection`,
 //! `drop_mid_body`, `delay` (with `delay_ms`), `truncated_json`, `non_json`.
@@ -416,6 +428,8 @@ pub struct FakeTenantBuilder {
     seed_template: serde_json::Map<String, serde_json::Value>,
     scopes: Vec<String>,
     export_duration: Duration,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
 }
 
 /// The scopes granted by default: everything the fake implements.
@@ -465,6 +479,8 @@ impl Default for FakeTenantBuilder {
             seed_template: serde_json::Map::new(),
             scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_string()).collect(),
             export_duration: Duration::from_millis(200),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -557,6 +573,23 @@ impl FakeTenantBuilder {
         self
     }
 
+    /// Close a connection that takes longer than this to send a request's
+    /// headers, or sits idle this long between requests (default 10 s), so
+    /// idle or half-open connections cannot exhaust file descriptors.
+    #[must_use]
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.header_read_timeout = d;
+        self
+    }
+
+    /// Answer `408` when a request's body takes longer than this to arrive
+    /// (default 30 s).
+    #[must_use]
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.body_read_timeout = d;
+        self
+    }
+
     /// Bind and start serving on the current tokio runtime.
     ///
     /// # Errors
@@ -582,8 +615,10 @@ impl FakeTenantBuilder {
             latency: self.latency,
             rate_limit: self.rate_limit,
             index_delay: self.index_delay,
-            token_ttl: self.token_ttl,
-            export_duration: self.export_duration,
+            token_ttl: self.token_ttl.min(state::MAX_TOKEN_TTL),
+            export_duration: self.export_duration.min(state::MAX_KNOB),
+            header_read_timeout: self.header_read_timeout,
+            body_read_timeout: self.body_read_timeout,
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);
@@ -709,14 +744,30 @@ impl FakeTenant {
         self.shared.lock().index_delay = d;
     }
 
-    /// Set the token lifetime for tokens issued from now on.
+    /// Set the token lifetime for tokens issued from now on (at most ten
+    /// years).
     pub fn set_token_ttl(&self, d: Duration) {
-        self.shared.lock().token_ttl = d;
+        self.shared.lock().token_ttl = d.min(state::MAX_TOKEN_TTL);
     }
 
-    /// Set how long export jobs take (for jobs created from now on).
+    /// How many issued tokens the tenant remembers (expired and surplus
+    /// tokens are pruned as new ones are issued).
+    #[must_use]
+    pub fn token_count(&self) -> usize {
+        self.shared.lock().tokens.len()
+    }
+
+    /// How many export jobs the tenant keeps, with their files (finished
+    /// jobs are dropped after an hour, and the oldest past 16).
+    #[must_use]
+    pub fn job_count(&self) -> usize {
+        self.shared.lock().jobs.len()
+    }
+
+    /// Set how long export jobs take (for jobs created from now on; at most
+    /// a day).
     pub fn set_export_duration(&self, d: Duration) {
-        self.shared.lock().export_duration = d;
+        self.shared.lock().export_duration = d.min(state::MAX_KNOB);
     }
 
     /// Make the next `times` requests to `route` answer `fault`.
@@ -749,7 +800,12 @@ impl FakeTenant {
     /// The current store in creation order (immediately consistent).
     #[must_use]
     pub fn users(&self) -> Vec<serde_json::Value> {
-        self.shared.lock().users.values().cloned().collect()
+        self.shared
+            .lock()
+            .users
+            .values()
+            .map(|u| (**u).clone())
+            .collect()
     }
 
     /// Create `n` users with the create defaults; returns their ids. Visible to search at once.

@@ -11,7 +11,7 @@ use http_body_util::BodyExt as _;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -137,8 +137,15 @@ pub(crate) async fn serve(
         let shared = Arc::clone(&shared);
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
+            let header_read_timeout = shared.cfg.header_read_timeout;
             let svc = service_fn(move |req| handle(Arc::clone(&shared), req));
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
+            // A client that never finishes its headers, or leaves a
+            // connection idle, is cut off: otherwise half-open connections
+            // pile up until file descriptors run out.
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}
                 _ = stop.changed() => {}
@@ -279,7 +286,7 @@ async fn handle(
 
     let Some((route, param)) = route_of(&method, &path) else {
         if path.starts_with("/__fake/") || path == "/__fake" {
-            let body = match read_body(req).await {
+            let body = match read_body(req, shared.cfg.body_read_timeout).await {
                 Ok(b) => b,
                 Err(r) => return Ok(to_hyper(r, false)),
             };
@@ -374,13 +381,23 @@ async fn handle(
     let mut resp = if route.is_management() {
         match handlers::check_bearer(&shared, auth.as_deref(), route) {
             Err(r) => r,
-            Ok(()) => match read_body(req).await {
+            Ok(()) => match read_body(req, shared.cfg.body_read_timeout).await {
                 Err(r) => r,
-                Ok(body) => handlers::dispatch(&shared, route, &param, &query, &body),
+                // On the blocking pool: a heavy search or export must not
+                // hold a runtime worker that other connections need.
+                Ok(body) => {
+                    let shared = Arc::clone(&shared);
+                    let param = param.clone();
+                    tokio::task::spawn_blocking(move || {
+                        handlers::dispatch(&shared, route, &param, &query, &body)
+                    })
+                    .await
+                    .unwrap_or_else(|_| Resp::error(500, "Internal Server Error", None))
+                }
             },
         }
     } else {
-        match read_body(req).await {
+        match read_body(req, shared.cfg.body_read_timeout).await {
             Err(r) => r,
             Ok(body) => match route {
                 Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
@@ -394,8 +411,9 @@ async fn handle(
     Ok(to_hyper(resp, drop_mid_body))
 }
 
-/// Read the whole request body, up to [`MAX_BODY`] (413 beyond).
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, Resp> {
+/// Read the whole request body, up to [`MAX_BODY`] (413 beyond), within
+/// `timeout` (408 after).
+async fn read_body(req: Request<Incoming>, timeout: Duration) -> Result<Bytes, Resp> {
     let too_large = || {
         Resp::error(
             413,
@@ -413,7 +431,10 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, Resp> {
         return Err(too_large());
     }
     let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
-    match limited.collect().await {
+    let Ok(collected) = tokio::time::timeout(timeout, limited.collect()).await else {
+        return Err(Resp::error(408, "Request body not received in time", None));
+    };
+    match collected {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()

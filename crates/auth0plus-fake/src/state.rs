@@ -1,7 +1,7 @@
 //! The tenant's in-memory state.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -29,6 +29,40 @@ pub(crate) struct Config {
     pub index_delay: Duration,
     pub token_ttl: Duration,
     pub export_duration: Duration,
+    /// How long a connection may take to send a request's headers, and may
+    /// sit idle between requests, before it is closed.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive (408 after).
+    pub body_read_timeout: Duration,
+}
+
+/// Most tokens remembered: past it, expired tokens are dropped, then the
+/// oldest (a client holding one gets a 401 and asks again, as with Auth0's
+/// revoked tokens).
+pub(crate) const MAX_TOKENS: usize = 10_000;
+
+/// Most export jobs kept, each with its file; older ones are dropped first.
+pub(crate) const MAX_JOBS: usize = 16;
+
+/// How long a finished export job and its file are kept.
+pub(crate) const JOB_RETENTION: Duration = Duration::from_secs(60 * 60);
+
+/// Longest duration any knob accepts (latency, index delay, export
+/// duration, fault delay): one day. Token lifetimes may be up to ten years.
+pub(crate) const MAX_KNOB: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Longest token lifetime accepted.
+pub(crate) const MAX_TOKEN_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
+
+/// Most users one seed request may create.
+pub(crate) const MAX_SEED: u64 = 1_000_000;
+
+/// `now + d`, or a century from now when that cannot be represented: every
+/// duration here comes from an input.
+pub(crate) fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(MAX_TOKEN_TTL * 10))
+        .unwrap_or(now)
 }
 
 impl Config {
@@ -72,17 +106,19 @@ pub(crate) struct Bucket {
 
 #[derive(Debug)]
 pub(crate) enum IndexOp {
-    Upsert(Value),
+    Upsert(Arc<Value>),
     Remove,
 }
 
 #[derive(Debug)]
 pub(crate) struct State {
-    pub users: BTreeMap<u64, Value>,
+    /// Shared, so a search or an export takes a snapshot under the lock
+    /// (cheap pointer copies) and does its work after releasing it.
+    pub users: BTreeMap<u64, Arc<Value>>,
     pub ids: HashMap<String, u64>,
     pub next_seq: u64,
     /// What `GET /users` sees.
-    pub index: BTreeMap<u64, Value>,
+    pub index: BTreeMap<u64, Arc<Value>>,
     pub pending: Vec<(Instant, u64, IndexOp)>,
     pub tokens: HashMap<String, TokenInfo>,
     pub latency: Duration,
@@ -177,13 +213,15 @@ impl Shared {
         let mut st = self.lock();
         let ttl = st.token_ttl;
         let iat = util::now_secs();
+        let now = Instant::now();
+        st.prune_tokens(now);
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": "auth0plus-fake"});
         let payload = json!({
             "iss": format!("https://{}/", self.cfg.domain),
             "sub": format!("{}@clients", self.cfg.client_id),
             "aud": self.cfg.audience(),
             "iat": iat,
-            "exp": iat + ttl.as_secs(),
+            "exp": iat.saturating_add(ttl.as_secs()),
             "azp": self.cfg.client_id,
             "scope": scope,
             "gty": "client-credentials",
@@ -199,7 +237,7 @@ impl Shared {
         st.tokens.insert(
             token.clone(),
             TokenInfo {
-                expires: Instant::now() + ttl,
+                expires: later(now, ttl),
                 scopes,
             },
         );
@@ -208,8 +246,9 @@ impl Shared {
 
     /// Seed `n` users with the create defaults, then `template`'s keys on top (a JSON object:
     /// metadata, `created_at`, `email_verified`, …; its `user_id` is ignored so the users stay
-    /// distinct). Visible to search at once.
+    /// distinct). Visible to search at once. At most `MAX_SEED` users per call.
     pub fn seed_users(&self, n: usize, template: &Map<String, Value>) -> Vec<String> {
+        let n = n.min(usize::try_from(MAX_SEED).unwrap_or(usize::MAX));
         let mut st = self.lock();
         let plans = ["free", "pro", "enterprise"];
         let mut ids = Vec::with_capacity(n);
@@ -302,6 +341,42 @@ pub(crate) fn user_connection(u: &Value) -> Option<&str> {
 }
 
 impl State {
+    /// Forget expired tokens, and the oldest ones past [`MAX_TOKENS`]. Runs
+    /// its O(n) pass only when the table is full, so issuing stays cheap.
+    fn prune_tokens(&mut self, now: Instant) {
+        if self.tokens.len() < MAX_TOKENS {
+            return;
+        }
+        self.tokens.retain(|_, t| t.expires > now);
+        if self.tokens.len() >= MAX_TOKENS {
+            let mut expiries: Vec<Instant> = self.tokens.values().map(|t| t.expires).collect();
+            expiries.sort_unstable();
+            // Keep the newer half: the next full pass is MAX_TOKENS / 2 issues away.
+            let cut = expiries[expiries.len() / 2];
+            self.tokens.retain(|_, t| t.expires > cut);
+        }
+    }
+
+    /// Drop finished jobs past their retention, then the oldest past
+    /// [`MAX_JOBS`], to make room for one more.
+    pub fn prune_jobs(&mut self, now: Instant) {
+        self.jobs.retain(|_, job| {
+            let done = later(job.created, job.duration);
+            now < later(done, JOB_RETENTION)
+        });
+        while self.jobs.len() >= MAX_JOBS {
+            let Some(oldest) = self
+                .jobs
+                .iter()
+                .min_by_key(|(_, job)| job.created)
+                .map(|(id, _)| id.clone())
+            else {
+                break;
+            };
+            self.jobs.remove(&oldest);
+        }
+    }
+
     pub fn set_rate_limit(&mut self, r: Option<RateLimit>) {
         self.bucket = r.map(|limit| Bucket {
             limit,
@@ -399,7 +474,8 @@ impl State {
                 s
             }
         };
-        self.users.insert(seq, user.clone());
+        let user = Arc::new(user);
+        self.users.insert(seq, Arc::clone(&user));
         self.index.insert(seq, user);
         id
     }
@@ -414,17 +490,22 @@ impl State {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.ids.insert(id, seq);
-        self.users.insert(seq, user.clone());
+        let user = Arc::new(user);
+        self.users.insert(seq, Arc::clone(&user));
         self.schedule(seq, IndexOp::Upsert(user));
     }
 
     pub fn get_user(&self, id: &str) -> Option<&Value> {
-        self.ids.get(id).and_then(|s| self.users.get(s))
+        self.ids
+            .get(id)
+            .and_then(|s| self.users.get(s))
+            .map(|u| &**u)
     }
 
     pub fn replace_user(&mut self, id: &str, user: Value) {
         if let Some(seq) = self.ids.get(id).copied() {
-            self.users.insert(seq, user.clone());
+            let user = Arc::new(user);
+            self.users.insert(seq, Arc::clone(&user));
             self.schedule(seq, IndexOp::Upsert(user));
         }
     }
@@ -444,12 +525,13 @@ impl State {
     }
 
     fn schedule(&mut self, seq: u64, op: IndexOp) {
-        let at = Instant::now() + self.index_delay;
+        let at = later(Instant::now(), self.index_delay);
         self.pending.push((at, seq, op));
     }
 
-    /// Apply the index operations that are due, and return the searchable view.
-    pub fn searchable(&mut self) -> Vec<&Value> {
+    /// Apply the index operations that are due, and return a snapshot of
+    /// the searchable view to search after releasing the lock.
+    pub fn searchable(&mut self) -> Vec<Arc<Value>> {
         let now = Instant::now();
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
@@ -468,7 +550,7 @@ impl State {
                 }
             }
         }
-        self.index.values().collect()
+        self.index.values().cloned().collect()
     }
 
     /// Whether another user in `connection` has this email (lowercased) or username.

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
 use auth0plus_transport::{
-    Bytes, Clock, HttpBackend, HttpResponse, RetryPolicy, Retrying, Secret, SharedBackend,
-    SharedClock, SharedSleep, Sleep, Telemetry, Throttle,
+    Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
+    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
+    Throttle,
 };
 use serde::de::DeserializeOwned;
 
@@ -60,6 +61,7 @@ struct Inner {
     clock: SharedClock,
     per_page: u32,
     prefetch: usize,
+    response_limit: Option<u64>,
 }
 
 impl fmt::Debug for Auth0 {
@@ -100,6 +102,7 @@ pub struct Auth0Builder {
     per_page: u32,
     prefetch: usize,
     throttle: bool,
+    response_limit: Option<u64>,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -129,6 +132,7 @@ impl Auth0 {
             per_page: DEFAULT_PER_PAGE,
             prefetch: DEFAULT_PREFETCH,
             throttle: true,
+            response_limit: Some(DEFAULT_RESPONSE_LIMIT),
         }
     }
 
@@ -171,9 +175,7 @@ impl Auth0 {
     /// `..`; [`Error::Api`] for an error status; [`Error::Decode`] when the
     /// answer does not fit; transport and token errors.
     pub async fn send<O: Operation>(&self, operation: O) -> Result<O::Output> {
-        let request = api_request(&operation)?;
-        let response = self.execute(&request).await?;
-        decode(&response)
+        self.execute_json(&api_request(&operation)?).await
     }
 
     /// A lazy [`Query`] over a list operation of the generated layer, paged
@@ -272,12 +274,25 @@ impl Auth0 {
             .body(body)
             .map_err(|e| Error::InvalidArgument(format!("cannot build the request: {e}")))?;
         self.inner.telemetry.apply(&mut http_request);
+        http_request
+            .extensions_mut()
+            .insert(ResponseLimit(self.inner.response_limit));
         Ok(http_request)
     }
 
     /// Send `request` with a bearer token; on a 401 invalidate the token,
     /// fetch a fresh one and retry once. Non-2xx answers become [`Error::Api`].
     pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<HttpResponse> {
+        self.execute_with_token(request)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// [`Auth0::execute`], and the token the answer came with.
+    pub(crate) async fn execute_with_token(
+        &self,
+        request: &ApiRequest,
+    ) -> Result<(HttpResponse, Secret)> {
         let mut token = self.inner.tokens.token().await?;
         let mut response = self
             .inner
@@ -298,13 +313,12 @@ impl Auth0 {
             }
         }
         if response.status().is_success() {
-            Ok(response)
+            Ok((response, token))
         } else {
             // A server may echo the request body (with a password) or the
             // bearer token it was sent into its error; keep them out of it.
-            let mut secrets = request.secrets();
-            secrets.push(token);
-            Err(ApiError::from_response_scrubbed(&response, &secrets).into())
+            let scrubber = scrubber(request, &token);
+            Err(ApiError::from_response_scrubbed(&response, &scrubber).into())
         }
     }
 
@@ -313,8 +327,8 @@ impl Auth0 {
         &self,
         request: &ApiRequest,
     ) -> Result<T> {
-        let response = self.execute(request).await?;
-        decode(&response)
+        let (response, token) = self.execute_with_token(request).await?;
+        decode(&response, &scrubber(request, &token))
     }
 }
 
@@ -329,25 +343,76 @@ fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
     Ok(request)
 }
 
+/// Removes what `request` and `token` must not leak from a server's text.
+pub(crate) fn scrubber(request: &ApiRequest, token: &Secret) -> Scrubber {
+    let secrets = request.secrets();
+    Scrubber::new(secrets.iter().chain([token]))
+}
+
+/// Longest decode message kept: serde may quote a whole field's value.
+const DECODE_MESSAGE_LIMIT: usize = 512;
+
+/// Where decoding a body failed, and serde's message about it.
+pub(crate) struct DecodeFailure {
+    /// The field path (`users[3].created_at`), empty when unknown.
+    pub(crate) path: String,
+    /// serde's message, which may quote a value verbatim.
+    pub(crate) message: String,
+}
+
 /// Decode a success body as `T` (an empty body as JSON `null`, so `()`
-/// works), with a typed error (never a panic) for anything else.
-pub(crate) fn decode<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
+/// works), with a typed error (never a panic) for anything else. The error
+/// says where decoding failed (the field path), and serde's message, which
+/// may quote a value verbatim, goes through `scrubber` (a server may echo
+/// the token or a password into a wrongly typed field) and is cut short.
+pub(crate) fn decode<T: DeserializeOwned>(
+    response: &HttpResponse,
+    scrubber: &Scrubber,
+) -> Result<T> {
     let body: &[u8] = if response.body().is_empty() {
         b"null"
     } else {
         response.body()
     };
-    serde_json::from_slice(body).map_err(|e| decode_error(response, &e))
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let failure = match serde_path_to_error::deserialize(&mut json) {
+        Ok(value) => match json.end() {
+            Ok(()) => return Ok(value),
+            Err(e) => DecodeFailure {
+                path: String::new(),
+                message: e.to_string(),
+            },
+        },
+        Err(e) => DecodeFailure {
+            path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+        },
+    };
+    Err(decode_error(response, failure, scrubber))
 }
 
 /// The typed error for a success body that does not fit.
-pub(crate) fn decode_error(response: &HttpResponse, e: &serde_json::Error) -> Error {
+pub(crate) fn decode_error(
+    response: &HttpResponse,
+    failure: DecodeFailure,
+    scrubber: &Scrubber,
+) -> Error {
     Error::Decode {
         status: response.status().as_u16(),
         reason: if response.body().is_empty() {
             "the body is empty".to_owned()
         } else {
-            format!("the body does not fit the documented shape: {e}")
+            let DecodeFailure { path, message } = failure;
+            let message: String = scrubber
+                .scrubbed(message)
+                .chars()
+                .take(DECODE_MESSAGE_LIMIT)
+                .collect();
+            if path.is_empty() || path == "." {
+                format!("the body does not fit the documented shape: {message}")
+            } else {
+                format!("the body does not fit the documented shape at `{path}`: {message}")
+            }
         },
     }
 }
@@ -445,6 +510,18 @@ impl Auth0Builder {
         self
     }
 
+    /// Largest response accepted from the API and the token endpoint, in
+    /// bytes (default [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no
+    /// limit). A larger answer fails with a
+    /// [`TooLarge`](auth0plus_transport::TransportErrorKind::TooLarge)
+    /// [`Error::Transport`] as soon as it passes the limit, before it fills
+    /// memory, and is not retried. Export files are streamed and have their
+    /// own limits (see [`UserExport`](crate::UserExport)).
+    pub fn max_response_bytes(mut self, limit: Option<u64>) -> Self {
+        self.response_limit = limit;
+        self
+    }
+
     /// The `Auth0-Client` header ([`Telemetry::disabled`] to send none).
     pub fn telemetry(mut self, telemetry: Telemetry) -> Self {
         self.telemetry = telemetry;
@@ -531,6 +608,7 @@ impl Auth0Builder {
                 let credentials = ClientCredentials::new(&domain, &client_id, secret)?
                     .base_url(&base_url)?
                     .shared_backend(backend.clone())
+                    .max_response_bytes(self.response_limit)
                     .telemetry(self.telemetry.clone());
                 let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
                 if let Some(leeway) = self.leeway {
@@ -553,6 +631,7 @@ impl Auth0Builder {
                 clock: self.clock,
                 per_page: self.per_page,
                 prefetch: self.prefetch.max(1),
+                response_limit: self.response_limit,
             }),
         })
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use auth0plus_transport::{HttpResponse, RateLimitInfo, Secret, TransportError};
+use auth0plus_transport::{HttpResponse, RateLimitInfo, Scrubber, TransportError};
 use serde::Deserialize;
 
 /// The result type of this crate.
@@ -171,19 +171,14 @@ impl ApiError {
     /// Read an error response; never fails, whatever the body.
     #[must_use]
     pub fn from_response(response: &HttpResponse) -> Self {
-        Self::from_response_scrubbed(response, &[])
+        Self::from_response_scrubbed(response, &Scrubber::default())
     }
 
-    /// [`ApiError::from_response`] for a request that carried `secrets` (a
-    /// password): a server that echoes the request body into its error must
-    /// not put them into the error's fields.
-    pub(crate) fn from_response_scrubbed(response: &HttpResponse, secrets: &[Secret]) -> Self {
-        let scrub = |mut text: String| {
-            for secret in secrets {
-                secret.scrub(&mut text);
-            }
-            text
-        };
+    /// [`ApiError::from_response`] for a request that carried secrets (a
+    /// password, the bearer token): a server that echoes the request into
+    /// its error must not put them into the error's fields.
+    pub(crate) fn from_response_scrubbed(response: &HttpResponse, scrubber: &Scrubber) -> Self {
+        let scrub = |text: String| scrubber.scrubbed(text);
         let status = response.status();
         let rate_limit = RateLimitInfo::from_headers(response.headers());
         let reason = status.canonical_reason().unwrap_or("Error");
@@ -248,6 +243,7 @@ impl From<ApiError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use auth0plus_transport::Secret;
     use auth0plus_transport::test_util::response_with_headers;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
@@ -320,12 +316,12 @@ mod tests {
             400,
             r#"{"message":"bad: {\"password\":\"pa\\\"ss-w0rd\"}","error":"Bad Request"}"#,
         );
-        let e = ApiError::from_response_scrubbed(&json, std::slice::from_ref(&password));
+        let e = ApiError::from_response_scrubbed(&json, &Scrubber::new([&password]));
         assert_eq!(e.message, r#"bad: {"password":"[redacted]"}"#);
         let html = resp(400, "<pre>pa\"ss-w0rd</pre>");
-        let e = ApiError::from_response_scrubbed(&html, &[password]);
+        let e = ApiError::from_response_scrubbed(&html, &Scrubber::new([&password]));
         assert_eq!(e.raw_body.as_deref(), Some("<pre>[redacted]</pre>"));
-        let e = ApiError::from_response_scrubbed(&html, &[]);
+        let e = ApiError::from_response_scrubbed(&html, &Scrubber::default());
         assert_eq!(e, ApiError::from_response(&html));
     }
 

@@ -10,6 +10,8 @@ use serde::de::{
 };
 use serde_json::Value;
 
+use crate::client::DecodeFailure;
+
 /// One page of a list, as the server answered it.
 #[derive(Debug)]
 pub(crate) struct Page<R> {
@@ -23,20 +25,29 @@ pub(crate) struct Page<R> {
 }
 
 /// Decode a page whose items sit under `items_key`; with `log_ids`, also
-/// note the last item's `log_id`.
+/// note the last item's `log_id`. A failure says where (the field path).
 pub(crate) fn decode_page<R: DeserializeOwned>(
     body: &[u8],
     items_key: &str,
     log_ids: bool,
-) -> serde_json::Result<Page<R>> {
+) -> Result<Page<R>, DecodeFailure> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let page = PageSeed::<R> {
+    let mut track = serde_path_to_error::Track::new();
+    let seed = PageSeed::<R> {
         items_key,
         log_ids,
         item: PhantomData,
-    }
-    .deserialize(&mut de)?;
-    de.end()?;
+    };
+    let page = seed
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track))
+        .map_err(|e| DecodeFailure {
+            path: track.path().to_string(),
+            message: e.to_string(),
+        })?;
+    de.end().map_err(|e| DecodeFailure {
+        path: String::new(),
+        message: e.to_string(),
+    })?;
     Ok(page)
 }
 
@@ -161,22 +172,29 @@ mod tests {
 
     #[test]
     fn reads_bare_lists_and_enveloped_pages() {
-        let page: Page<Value> = decode_page(br#"[{"id":1},{"id":2}]"#, "roles", false).unwrap();
+        let page: Page<Value> = decode_page(br#"[{"id":1},{"id":2}]"#, "roles", false)
+            .map_err(|f| f.message)
+            .unwrap();
         assert_eq!((page.items.len(), page.total), (2, None));
         let page: Page<Value> = decode_page(
             br#"{"start":0,"limit":2,"roles":[{"id":1}],"total":7,"extra":{"a":[1]}}"#,
             "roles",
             false,
         )
+        .map_err(|f| f.message)
         .unwrap();
         assert_eq!(
             (page.items.len(), page.total, page.next),
             (1, Some(7), None)
         );
         let page: Page<Value> =
-            decode_page(br#"{"users":[{"id":1}],"next":"abc"}"#, "users", false).unwrap();
+            decode_page(br#"{"users":[{"id":1}],"next":"abc"}"#, "users", false)
+                .map_err(|f| f.message)
+                .unwrap();
         assert_eq!(page.next.as_deref(), Some("abc"));
-        let page: Page<Value> = decode_page(br#"{"users":[],"next":""}"#, "users", false).unwrap();
+        let page: Page<Value> = decode_page(br#"{"users":[],"next":""}"#, "users", false)
+            .map_err(|f| f.message)
+            .unwrap();
         assert_eq!(page.next, None, "an empty checkpoint ends the list");
     }
 
@@ -187,8 +205,21 @@ mod tests {
             "logs",
             true,
         )
+        .map_err(|f| f.message)
         .unwrap();
         assert_eq!(page.last_log_id.as_deref(), Some("90020230102"));
+    }
+
+    #[test]
+    fn says_where_an_item_did_not_fit() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Item {
+            #[allow(dead_code, reason = "only decoded")]
+            id: u32,
+        }
+        let failure =
+            decode_page::<Item>(br#"{"roles":[{"id":1},{"id":"x"}]}"#, "roles", false).unwrap_err();
+        assert_eq!(failure.path, "roles[1].id");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use auth0plus_management_api::{Cursor, Paging};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::client::{DecodeFailure, decode_error, scrubber};
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource, exactly_one, optional};
@@ -30,7 +31,7 @@ use crate::{Auth0, Error, Result};
 /// The query parameters a query sets itself, replacing any the request holds.
 const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
 
-type Decoder<T> = Arc<dyn Fn(&[u8]) -> serde_json::Result<Page<T>> + Send + Sync>;
+type Decoder<T> = Arc<dyn Fn(&[u8]) -> Result<Page<T>, DecodeFailure> + Send + Sync>;
 
 /// A lazy query over a list. Building it sends nothing; every terminal call
 /// (`count`, `get`, `first`, `slice`, `fetch_all`, `stream`) runs it anew, so
@@ -268,8 +269,9 @@ impl<T: Send + 'static> Query<T> {
 
     async fn fetch_page(&self, paging: &[(&str, String)], counting: bool) -> Result<Page<T>> {
         let request = self.request(paging, counting)?;
-        let response = self.auth0.execute(&request).await?;
-        (self.decode)(response.body()).map_err(|e| crate::client::decode_error(&response, &e))
+        let (response, token) = self.auth0.execute_with_token(&request).await?;
+        (self.decode)(response.body())
+            .map_err(|failure| decode_error(&response, failure, &scrubber(&request, &token)))
     }
 
     async fn fetch_chunk(&self, chunk: Chunk, counting: bool) -> Result<Page<T>> {

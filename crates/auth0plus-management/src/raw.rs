@@ -5,7 +5,6 @@ use auth0plus_transport::HttpResponse;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::decode;
 use crate::request::ApiRequest;
 use crate::{Auth0, Error, Result};
 
@@ -97,7 +96,6 @@ impl RequestBuilder {
     /// As [`RequestBuilder::send`]; [`Error::Decode`] when the answer does
     /// not fit `T`.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let response = self.send().await?;
-        decode(&response)
+        self.auth0.execute_json(&self.request?).await
     }
 }

@@ -3,8 +3,8 @@
 use std::sync::{Arc, OnceLock};
 
 use auth0plus_transport::{
-    Bytes, HttpBackend, HttpRequest, Idempotent, RetryPolicy, Secret, SharedBackend, Telemetry,
-    Unthrottled,
+    Bytes, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, Idempotent, ResponseLimit,
+    RetryPolicy, Secret, SharedBackend, Telemetry, Unthrottled,
 };
 use serde::Serialize;
 
@@ -30,6 +30,7 @@ pub struct ClientCredentials {
     base_url: String,
     telemetry: Telemetry,
     retry: RetryPolicy,
+    response_limit: Option<u64>,
     backend: Option<SharedBackend>,
     default_backend: Arc<OnceLock<SharedBackend>>,
 }
@@ -73,6 +74,7 @@ impl ClientCredentials {
             client_secret,
             telemetry: Telemetry::default(),
             retry: RetryPolicy::default(),
+            response_limit: Some(DEFAULT_RESPONSE_LIMIT),
             backend: None,
             default_backend: Arc::default(),
         })
@@ -115,6 +117,16 @@ impl ClientCredentials {
     #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Largest token response accepted, in bytes (default
+    /// [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no limit). A larger
+    /// answer fails with a [`TooLarge`](auth0plus_transport::TransportErrorKind::TooLarge)
+    /// transport error as soon as it passes the limit, before it fills memory.
+    #[must_use]
+    pub fn max_response_bytes(mut self, limit: Option<u64>) -> Self {
+        self.response_limit = limit;
         self
     }
 
@@ -177,6 +189,9 @@ impl ClientCredentials {
         // The token endpoint has its own rate-limit bucket: its headers must
         // not pace (or be paced by) Management API calls sharing the backend.
         request.extensions_mut().insert(Unthrottled);
+        request
+            .extensions_mut()
+            .insert(ResponseLimit(self.response_limit));
         self.telemetry.apply(&mut request);
         Ok(request)
     }

@@ -45,8 +45,9 @@ pub enum Error {
         error: String,
         /// The `error_description`, e.g. `Unauthorized`.
         description: Option<String>,
-        /// Rate-limit headers, when present (429s carry them).
-        rate_limit: Option<RateLimitInfo>,
+        /// Rate-limit headers, when present (429s carry them). Boxed: the
+        /// error stays small for the many `Result`s that never carry it.
+        rate_limit: Option<Box<RateLimitInfo>>,
     },
     /// The token endpoint answered something that is not a token response.
     #[error("unexpected answer from the token endpoint: HTTP {status}, {reason}")]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use auth0plus_transport::{HttpResponse, RateLimitInfo, Secret};
+use auth0plus_transport::{HttpResponse, RateLimitInfo, Scrubber, Secret};
 use serde::Deserialize;
 
 use crate::Error;
@@ -83,12 +83,8 @@ pub(crate) fn parse_scrubbing(
     response: &HttpResponse,
     secret: Option<&Secret>,
 ) -> Result<Token, Error> {
-    let scrub = |mut text: String| {
-        if let Some(secret) = secret {
-            secret.scrub(&mut text);
-        }
-        text
-    };
+    let scrubber = Scrubber::new(secret);
+    let scrub = |text: String| scrubber.scrubbed(text);
     let status = response.status().as_u16();
     let body = response.body();
     if response.status().is_success() {
@@ -108,6 +104,13 @@ pub(crate) fn parse_scrubbing(
                 body: None,
             }
         })?;
+        if let Some(reason) = unusable(&access_token) {
+            return Err(Error::UnexpectedResponse {
+                status,
+                reason: reason.into(),
+                body: None,
+            });
+        }
         return Ok(Token {
             access_token: Secret::new(access_token),
             token_type: raw.token_type.unwrap_or_else(|| "Bearer".to_owned()),
@@ -115,7 +118,7 @@ pub(crate) fn parse_scrubbing(
             scope: raw.scope,
         });
     }
-    let rate_limit = RateLimitInfo::from_headers(response.headers());
+    let rate_limit = RateLimitInfo::from_headers(response.headers()).map(Box::new);
     match serde_json::from_slice::<RawError>(body) {
         Ok(RawError {
             error: Some(error),
@@ -146,6 +149,19 @@ pub(crate) fn parse_scrubbing(
                 body: (!snippet.trim().is_empty()).then_some(snippet),
             })
         }
+    }
+}
+
+/// Why `token` cannot be a bearer token, if it cannot. Refused here, at
+/// fetch time, it is never cached: a token that cannot be sent would fail
+/// every call until it expired.
+fn unusable(token: &str) -> Option<&'static str> {
+    if token.trim().is_empty() {
+        Some("the access_token is blank")
+    } else if http::HeaderValue::from_bytes(token.as_bytes()).is_err() {
+        Some("the access_token holds characters a header cannot carry (control characters)")
+    } else {
+        None
     }
 }
 
@@ -200,7 +216,9 @@ mod tests {
     }
 
     #[test]
-    fn refuses_success_without_token_or_not_json() {
+    fn refuses_success_without_a_usable_token_or_not_json() {
+        // The last ones hold tokens no header can carry (CR/LF, NUL, DEL) or
+        // blank ones: refused at fetch time, never shown.
         for body in [
             "",
             "<html>ok</html>",
@@ -208,6 +226,12 @@ mod tests {
             "{}",
             "{\"access_token\":\"\"}",
             "[1]",
+            r#"{"access_token":"zq9\r\nX-Injected: 1"}"#,
+            r#"{"access_token":"zq9\nen"}"#,
+            r#"{"access_token":"zq9\u0000en"}"#,
+            r#"{"access_token":"zq9\u007fen"}"#,
+            r#"{"access_token":"   "}"#,
+            r#"{"access_token":"\t \t"}"#,
         ] {
             let err = parse_token_response(&resp(200, body)).unwrap_err();
             assert!(
@@ -221,6 +245,15 @@ mod tests {
                 ),
                 "{body}: {err}"
             );
+            assert!(!err.to_string().contains("zq9"), "{err}");
+        }
+    }
+
+    #[test]
+    fn tabs_spaces_and_non_ascii_inside_a_token_can_be_sent() {
+        for token in ["a\tb c", "ey\u{e9}.x.y"] {
+            let body = serde_json::json!({ "access_token": token }).to_string();
+            assert!(parse_token_response(&resp(200, &body)).is_ok(), "{token}");
         }
     }
 

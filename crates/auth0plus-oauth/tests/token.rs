@@ -122,7 +122,10 @@ async fn every_documented_error_body_becomes_a_typed_error() {
                     (*s, error.as_str(), d.as_deref()),
                     (status, code, Some(description))
                 );
-                assert_eq!(rate_limit.and_then(|r| r.reset), Some(1_767_225_600));
+                assert_eq!(
+                    rate_limit.as_ref().and_then(|r| r.reset),
+                    Some(1_767_225_600)
+                );
             }
             other => panic!("{status} {code}: {other:?}"),
         }

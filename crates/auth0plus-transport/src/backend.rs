@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future;
+use futures::stream::{self, BoxStream, StreamExt as _};
 
 use crate::TransportError;
 
@@ -19,6 +21,42 @@ pub type HttpRequest = http::Request<Bytes>;
 
 /// A fully buffered response. A non-2xx status is **not** an error here.
 pub type HttpResponse = http::Response<Bytes>;
+
+/// A response body read chunk by chunk: what
+/// [`HttpBackend::send_streaming`] answers with. An error ends it.
+pub type BodyStream = BoxStream<'static, Result<Bytes, TransportError>>;
+
+/// A response whose body is still being received.
+pub type StreamingResponse = http::Response<BodyStream>;
+
+/// The response-size limit when a request carries no [`ResponseLimit`]:
+/// 32 MiB. A page of 100 users with large metadata stays well below it; a
+/// server that answers more is broken or hostile.
+pub const DEFAULT_RESPONSE_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// Per-request limit on the size of the answer's body, carried in
+/// [`http::Extensions`]: `Some(bytes)` fails the request with a
+/// [`TransportErrorKind::TooLarge`](crate::TransportErrorKind::TooLarge)
+/// error as soon as more arrives, `None` sets no limit. Without it,
+/// [`DEFAULT_RESPONSE_LIMIT`] applies. A declared `Content-Length` above the
+/// limit fails before any of the body is read.
+///
+/// [`ReqwestBackend`](crate::ReqwestBackend) stops reading at the limit;
+/// [`Retrying`](crate::Retrying) also checks what any other backend
+/// returns, so the error is the same whichever backend is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseLimit(pub Option<u64>);
+
+impl ResponseLimit {
+    /// The limit `request` carries, else the default.
+    #[must_use]
+    pub fn of<B>(request: &http::Request<B>) -> Option<u64> {
+        request
+            .extensions()
+            .get::<Self>()
+            .map_or(Some(DEFAULT_RESPONSE_LIMIT), |limit| limit.0)
+    }
+}
 
 /// An async HTTP client that auth0plus can send requests through.
 ///
@@ -49,12 +87,38 @@ pub trait HttpBackend: Send + Sync + fmt::Debug + 'static {
     /// (connect failure, timeout, connection lost). Say which with its kind:
     /// retry decisions depend on it.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Send one request and return as soon as the status and headers are in;
+    /// the body follows as a stream, so a large download (an export file)
+    /// is never held whole.
+    ///
+    /// The default buffers through [`HttpBackend::send`] and streams the
+    /// result as one chunk, so every backend supports it; a backend that can
+    /// stream (such as [`ReqwestBackend`](crate::ReqwestBackend)) overrides it.
+    ///
+    /// # Errors
+    /// As [`HttpBackend::send`], for what happens before the body; errors
+    /// while receiving the body come out of the stream.
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        let response = self.send(request).await?;
+        Ok(response.map(|body| stream::once(future::ready(Ok(body))).boxed()))
+    }
 }
 
 #[async_trait]
 impl<B: HttpBackend + ?Sized> HttpBackend for Arc<B> {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         (**self).send(request).await
+    }
+
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        (**self).send_streaming(request).await
     }
 }
 
@@ -82,6 +146,13 @@ impl SharedBackend {
 impl HttpBackend for SharedBackend {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         self.0.send(request).await
+    }
+
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        self.0.send_streaming(request).await
     }
 }
 

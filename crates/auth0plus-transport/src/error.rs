@@ -23,13 +23,17 @@ pub enum TransportErrorKind {
     Interrupted,
     /// The request could not even be built or handed to the backend.
     InvalidRequest,
+    /// The answer's body is larger than the response-size limit (see
+    /// [`ResponseLimit`](crate::ResponseLimit)); reading stopped there. The
+    /// server did act on the request. Never retried: it would answer the same.
+    TooLarge,
 }
 
 impl TransportErrorKind {
     /// Whether a request that failed this way may have been processed by the server.
     #[must_use]
     pub fn may_have_reached_server(self) -> bool {
-        matches!(self, Self::Timeout | Self::Interrupted)
+        matches!(self, Self::Timeout | Self::Interrupted | Self::TooLarge)
     }
 }
 
@@ -40,6 +44,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Timeout => "timed out",
             Self::Interrupted => "connection interrupted",
             Self::InvalidRequest => "invalid request",
+            Self::TooLarge => "response too large",
         })
     }
 }
@@ -92,6 +97,22 @@ impl TransportError {
     /// Shorthand for a [`TransportErrorKind::Interrupted`] error.
     pub fn interrupted(detail: impl Into<String>) -> Self {
         Self::new(TransportErrorKind::Interrupted, detail)
+    }
+
+    /// Shorthand for a [`TransportErrorKind::TooLarge`] error: the body
+    /// passed `limit` bytes.
+    #[must_use]
+    pub fn too_large(limit: u64) -> Self {
+        Self::new(
+            TransportErrorKind::TooLarge,
+            format!("the body exceeds the limit of {limit} bytes"),
+        )
+    }
+
+    /// True when the answer was larger than the response-size limit.
+    #[must_use]
+    pub fn is_too_large(&self) -> bool {
+        self.kind == TransportErrorKind::TooLarge
     }
 
     /// The kind of failure.

@@ -34,13 +34,15 @@
 //! **What is retried.**
 //! - `429 Too Many Requests`, for every method, `POST` included (Auth0 did
 //!   nothing): it waits as the answer says, `Retry-After` first, else until
-//!   `x-ratelimit-reset`, else the backoff, plus a jitter of a quarter of the
+//!   `x-ratelimit-reset`, else the backoff (`Retry-After` may be seconds or
+//!   an HTTP date), plus a jitter of a quarter of the
 //!   backoff step that grows with each retry, so clients colliding on the same
 //!   reset spread out. A wait longer than 60 s is not slept: the 429 is
 //!   returned at once as a typed error (`RetryPolicy::patient()`: 10 attempts
 //!   and waits as long as the server asks, for bulk jobs). A server-requested
 //!   wait is clamped to at most one hour, in every policy, and computed with
-//!   saturating arithmetic, so no header value can panic the client.
+//!   saturating arithmetic, so no header value can panic the client; a
+//!   number too large to read counts as the longest wait, not as none.
 //! - Connection failures (refused, DNS, TLS handshake), for every method:
 //!   nothing was sent.
 //! - `408`, `500`, `502`, `503`, `504`, timeouts and connections lost after the
@@ -63,7 +65,18 @@
 //! **Timeouts.** Each attempt has 30 s for connecting, sending and reading
 //! the whole answer; past that it fails as a timeout (and is retried only if
 //! idempotent). The reqwest backend also gives up connecting after 10 s. So a
-//! call ends after at most attempts × 30 s plus the waits in between.
+//! request ends after at most attempts × 30 s plus the waits in between. A
+//! management call that must first fetch a token sends the token request
+//! with its own attempts, so it makes at most 2 × attempts attempts and ends
+//! within 2 × attempts × 30 s plus waits; when a 401 forces a token refresh,
+//! the refresh and the resend add as much again (4 × attempts at most). A
+//! streamed body ([`HttpBackend::send_streaming`]) has the attempt's time
+//! for its headers, then for each chunk.
+//!
+//! **Sizes.** A body may be at most 32 MiB ([`DEFAULT_RESPONSE_LIMIT`]; per
+//! request with [`ResponseLimit`]). Past it reading stops and the request
+//! fails with a [`TransportErrorKind::TooLarge`] error, which is not
+//! retried: an endless body costs at most the limit.
 //!
 //! **Tokens.** Client-credentials tokens are cached and refreshed 60 s before
 //! they expire (at most half their lifetime early), through the same retry
@@ -80,7 +93,9 @@
 //! token endpoint. Tokens, client secrets and passwords are held in
 //! [`Secret`], which prints as `[redacted]`; they never appear in `Debug`,
 //! `Display`, errors or `tracing` output, even when a server echoes the
-//! request back in its error.
+//! request back in its error: a [`Scrubber`] replaces every secret in the
+//! server's text, raw, JSON-escaped, URL-encoded, in any case or
+//! base64-encoded, in one pass linear in the text.
 //!
 //! These are checked by `tests/tests/fault_matrix.rs` (7 operations × 12
 //! failure modes against the fake tenant), `tokens.rs`, `load.rs`,
@@ -108,8 +123,9 @@ pub mod test_util;
 
 pub use async_trait::async_trait;
 pub use backend::{
-    AttemptTimeout, FnBackend, HttpBackend, HttpRequest, HttpResponse, Idempotent, SharedBackend,
-    Unthrottled, backend_fn, is_idempotent,
+    AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
+    HttpResponse, Idempotent, ResponseLimit, SharedBackend, StreamingResponse, Unthrottled,
+    backend_fn, is_idempotent,
 };
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};
@@ -117,7 +133,7 @@ pub use http;
 #[cfg(feature = "reqwest")]
 pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
-pub use secret::Secret;
+pub use secret::{Scrubber, Secret};
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
 pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]

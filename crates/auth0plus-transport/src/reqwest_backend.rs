@@ -3,8 +3,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{self, StreamExt as _};
 
-use crate::{HttpBackend, HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use crate::{
+    HttpBackend, HttpRequest, HttpResponse, ResponseLimit, StreamingResponse, TransportError,
+    TransportErrorKind,
+};
 
 /// Per-request timeout for [`ReqwestBackend`], carried in [`http::Extensions`].
 // Repeats the module's cfg: a copy inlined elsewhere (the facade's docs)
@@ -87,9 +92,14 @@ fn classify(error: reqwest::Error) -> TransportError {
     TransportError::with_source(kind, error.without_url())
 }
 
-#[async_trait]
-impl HttpBackend for ReqwestBackend {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+impl ReqwestBackend {
+    /// Send `request`; the answer's status and headers, and reqwest's
+    /// response to read the body from.
+    async fn start(
+        &self,
+        request: HttpRequest,
+    ) -> Result<(http::response::Builder, reqwest::Response, Option<u64>), TransportError> {
+        let limit = ResponseLimit::of(&request);
         let (parts, body) = request.into_parts();
         let mut builder = self
             .client
@@ -100,6 +110,12 @@ impl HttpBackend for ReqwestBackend {
             builder = builder.timeout(*timeout);
         }
         let response = builder.send().await.map_err(classify)?;
+        // A declared length past the limit fails before a byte is read.
+        if let (Some(limit), Some(declared)) = (limit, response.content_length())
+            && declared > limit
+        {
+            return Err(TransportError::too_large(limit));
+        }
         let mut out = http::Response::builder()
             .status(response.status())
             .version(response.version());
@@ -111,15 +127,73 @@ impl HttpBackend for ReqwestBackend {
                     .map(|(k, v)| (k.clone(), v.clone())),
             );
         }
-        let body = response.bytes().await.map_err(|e| {
-            // The status line arrived, so the server did act on the request.
-            let mut err = classify(e);
-            if err.is_connect() {
-                err = TransportError::interrupted("connection lost while reading the body");
+        Ok((out, response, limit))
+    }
+}
+
+/// The next chunk of `response`'s body, counted against `limit`.
+async fn next_chunk(
+    response: &mut reqwest::Response,
+    received: &mut u64,
+    limit: Option<u64>,
+) -> Result<Option<Bytes>, TransportError> {
+    let chunk = response.chunk().await.map_err(|e| {
+        // The status line arrived, so the server did act on the request.
+        let mut err = classify(e);
+        if err.is_connect() {
+            err = TransportError::interrupted("connection lost while reading the body");
+        }
+        err
+    })?;
+    if let Some(chunk) = &chunk {
+        *received = received.saturating_add(chunk.len() as u64);
+        if let Some(limit) = limit.filter(|limit| *received > *limit) {
+            return Err(TransportError::too_large(limit));
+        }
+    }
+    Ok(chunk)
+}
+
+#[async_trait]
+impl HttpBackend for ReqwestBackend {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (out, mut response, limit) = self.start(request).await?;
+        // Read chunk by chunk, so an endless body stops at the limit instead
+        // of filling memory; join the chunks once, at their final size (a
+        // growing buffer would briefly hold its old and new copies).
+        let mut chunks = Vec::new();
+        let mut received = 0;
+        while let Some(chunk) = next_chunk(&mut response, &mut received, limit).await? {
+            chunks.push(chunk);
+        }
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.swap_remove(0),
+            _ => {
+                let mut body = BytesMut::with_capacity(usize::try_from(received).unwrap_or(0));
+                for chunk in chunks {
+                    body.extend_from_slice(&chunk);
+                }
+                body.freeze()
             }
-            err
-        })?;
+        };
         out.body(body)
+            .map_err(|e| TransportError::with_source(TransportErrorKind::Interrupted, e))
+    }
+
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        let (out, response, limit) = self.start(request).await?;
+        let body = stream::try_unfold(
+            (response, 0_u64),
+            move |(mut response, mut received)| async move {
+                let chunk = next_chunk(&mut response, &mut received, limit).await?;
+                Ok(chunk.map(|chunk| (chunk, (response, received))))
+            },
+        );
+        out.body(body.boxed())
             .map_err(|e| TransportError::with_source(TransportErrorKind::Interrupted, e))
     }
 }

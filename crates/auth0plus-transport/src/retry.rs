@@ -5,7 +5,7 @@
 //!
 //! | outcome | retried? | wait |
 //! |---|---|---|
-//! | `429 Too Many Requests` | always (the server did nothing) | `Retry-After`, else `x-ratelimit-reset` − now, else backoff |
+//! | `429 Too Many Requests` | always (the server did nothing) | `Retry-After` (seconds or HTTP date), else `x-ratelimit-reset` − now, else backoff |
 //! | connect failure | always (nothing was sent) | backoff |
 //! | `408`, `500`, `502`, `503`, `504` | idempotent requests only | backoff |
 //! | timeout, connection lost after sending | idempotent requests only | backoff |
@@ -25,18 +25,21 @@
 //! panic or sleep for centuries.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::pin;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use futures::future::{Either, select};
+use futures::stream::{self, StreamExt as _};
 use http::{HeaderMap, StatusCode};
 use tracing::Instrument as _;
 
 use crate::throttle::{Acquire, Permit, Throttle};
-use crate::time::{Clock, SharedClock, SharedSleep, Sleep};
+use crate::time::{Clock, SharedClock, SharedSleep, Sleep, epoch_seconds};
 use crate::{
-    AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, TransportError, Unthrottled,
-    is_idempotent,
+    AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, ResponseLimit, StreamingResponse,
+    TransportError, Unthrottled, is_idempotent,
 };
 
 /// The longest wait a server can ask for: `Retry-After` or
@@ -171,23 +174,36 @@ pub struct RateLimitInfo {
     pub reset: Option<u64>,
     /// `Retry-After`, in seconds.
     pub retry_after: Option<u64>,
+    /// `Retry-After` given as an HTTP date: Unix time (seconds) to wait until.
+    pub retry_at: Option<u64>,
 }
 
 impl RateLimitInfo {
     /// Read the headers; `None` when none of them is present.
+    ///
+    /// A number too large for `u64` reads as `u64::MAX` (and so as the
+    /// longest wait, see [`RateLimitInfo::wait`]), not as no header: a server
+    /// asking for an absurd wait is asking to wait. `Retry-After` may also be
+    /// an HTTP date (RFC 9110 §10.2.3), read into [`RateLimitInfo::retry_at`].
     #[must_use]
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let number = |name: &str| {
+        let text = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(str::trim)
         };
+        let number = |name: &str| text(name).and_then(saturating_number);
+        let retry_at = text("retry-after")
+            .filter(|v| saturating_number(v).is_none())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .map(|at| epoch_seconds(at).max(1));
         let info = Self {
             limit: number("x-ratelimit-limit"),
             remaining: number("x-ratelimit-remaining"),
             reset: number("x-ratelimit-reset"),
             retry_after: number("retry-after"),
+            retry_at,
         };
         (info != Self::default()).then_some(info)
     }
@@ -197,17 +213,27 @@ impl RateLimitInfo {
     /// must not stall or break the client).
     #[must_use]
     pub fn wait(&self, now: SystemTime) -> Option<Duration> {
-        let wait = if let Some(seconds) = self.retry_after {
-            Duration::from_secs(seconds)
-        } else {
-            let reset = self.reset?;
+        let until = |at: u64| {
             let now_secs = now
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default();
-            Duration::from_secs(reset).saturating_sub(now_secs)
+            Duration::from_secs(at).saturating_sub(now_secs)
+        };
+        let wait = match (self.retry_after, self.retry_at) {
+            (Some(seconds), _) => Duration::from_secs(seconds),
+            (None, Some(at)) => until(at),
+            (None, None) => until(self.reset?),
         };
         Some(wait.min(MAX_SERVER_WAIT))
     }
+}
+
+/// A decimal number of seconds or a Unix time; digits beyond `u64` saturate.
+fn saturating_number(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
 }
 
 /// What to do after one attempt.
@@ -286,9 +312,9 @@ impl<B: HttpBackend> Retrying<B> {
         &self.policy
     }
 
-    fn verdict(
+    fn verdict<T>(
         &self,
-        outcome: &Result<HttpResponse, TransportError>,
+        outcome: &Result<http::Response<T>, TransportError>,
         idempotent: bool,
         retry: u32,
     ) -> Verdict {
@@ -332,6 +358,8 @@ impl<B: HttpBackend> Retrying<B> {
                 }
             }
             Err(error) if error.is_connect() => Verdict::Retry(self.policy.backoff(retry)),
+            // The server would answer the same oversized body again.
+            Err(error) if error.is_too_large() => Verdict::Done,
             Err(error) if error.may_have_reached_server() && idempotent => {
                 Verdict::Retry(self.policy.backoff(retry))
             }
@@ -339,19 +367,26 @@ impl<B: HttpBackend> Retrying<B> {
         }
     }
 
-    async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        // The request's own limit, when it carries one, else the policy's.
-        let limit = request
+    /// The request's own attempt limit, when it carries one, else the
+    /// policy's; none with an instant timer, which would win every race
+    /// against a backend that is not ready on its first poll.
+    fn attempt_limit(&self, request: &HttpRequest) -> Option<Duration> {
+        request
             .extensions()
             .get::<AttemptTimeout>()
-            .map_or(self.policy.attempt_timeout, |own| own.0);
-        let send = self.inner.send(request);
-        // An instant timer would win every race against a backend that is
-        // not ready on its first poll: with it there are no attempt timeouts.
-        let limit = limit.filter(|_| !self.sleep.is_instant());
+            .map_or(self.policy.attempt_timeout, |own| own.0)
+            .filter(|_| !self.sleep.is_instant())
+    }
+
+    /// `outcome`, unless `limit` passes first.
+    async fn within<T>(
+        &self,
+        limit: Option<Duration>,
+        outcome: impl Future<Output = Result<T, TransportError>> + Send,
+    ) -> Result<T, TransportError> {
         match limit {
-            None => send.await,
-            Some(limit) => match select(send, self.sleep.sleep(limit)).await {
+            None => outcome.await,
+            Some(limit) => match select(pin!(outcome), self.sleep.sleep(limit)).await {
                 Either::Left((outcome, _)) => outcome,
                 Either::Right(((), _)) => Err(TransportError::timeout(format!(
                     "no response within {} ms",
@@ -359,6 +394,59 @@ impl<B: HttpBackend> Retrying<B> {
                 ))),
             },
         }
+    }
+
+    async fn attempt(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let limit = self.attempt_limit(&request);
+        let size_limit = ResponseLimit::of(&request);
+        let response = self.within(limit, self.inner.send(request)).await?;
+        // Backends that do not enforce the limit themselves get the same error.
+        match size_limit {
+            Some(max) if response.body().len() as u64 > max => Err(TransportError::too_large(max)),
+            _ => Ok(response),
+        }
+    }
+
+    /// One streaming attempt: the time limit covers the wait for the status
+    /// and headers, then each chunk of the body; the size limit the body.
+    async fn attempt_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        let limit = self.attempt_limit(&request);
+        let size_limit = ResponseLimit::of(&request);
+        let response = self
+            .within(limit, self.inner.send_streaming(request))
+            .await?;
+        let sleep = self.sleep.clone();
+        Ok(response.map(|body| {
+            stream::try_unfold((body, 0_u64), move |(mut body, received)| {
+                let sleep = sleep.clone();
+                async move {
+                    let next = match limit {
+                        None => body.next().await,
+                        Some(limit) => match select(body.next(), sleep.sleep(limit)).await {
+                            Either::Left((next, _)) => next,
+                            Either::Right(((), _)) => {
+                                return Err(TransportError::timeout(format!(
+                                    "no data for {} ms while reading the body",
+                                    limit.as_millis()
+                                )));
+                            }
+                        },
+                    };
+                    let Some(chunk) = next.transpose()? else {
+                        return Ok(None);
+                    };
+                    let received = received.saturating_add(chunk.len() as u64);
+                    match size_limit {
+                        Some(max) if received > max => Err(TransportError::too_large(max)),
+                        _ => Ok(Some((chunk, (body, received)))),
+                    }
+                }
+            })
+            .boxed()
+        }))
     }
 }
 
@@ -407,15 +495,38 @@ impl<B: HttpBackend> HttpBackend for Retrying<B> {
         // One span per request; attempts, statuses and waits are events in it.
         // Only the method and path go in: never headers, bodies or the query.
         let span = tracing::debug_span!("auth0plus.request", method = %request.method(), path = %request.uri().path());
-        self.send_with_retries(request).instrument(span).await
+        self.send_with_retries(request, |request| self.attempt(request))
+            .instrument(span)
+            .await
+    }
+
+    /// As [`Retrying::send`] up to the status and headers: a retryable
+    /// status or failure before them is retried (its body is dropped
+    /// unread); once the response is returned, errors in its body are the
+    /// caller's. Each chunk of the body must arrive within the attempt
+    /// timeout, and the body is held to its [`ResponseLimit`].
+    async fn send_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> Result<StreamingResponse, TransportError> {
+        let span = tracing::debug_span!("auth0plus.request", method = %request.method(), path = %request.uri().path(), streaming = true);
+        self.send_with_retries(request, |request| self.attempt_streaming(request))
+            .instrument(span)
+            .await
     }
 }
 
 impl<B: HttpBackend> Retrying<B> {
-    async fn send_with_retries(
+    async fn send_with_retries<T, F, Fut>(
         &self,
         request: HttpRequest,
-    ) -> Result<HttpResponse, TransportError> {
+        attempt_once: F,
+    ) -> Result<http::Response<T>, TransportError>
+    where
+        F: Fn(HttpRequest) -> Fut + Send,
+        Fut: Future<Output = Result<http::Response<T>, TransportError>> + Send,
+        T: Send,
+    {
         let idempotent = is_idempotent(&request);
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
@@ -431,7 +542,7 @@ impl<B: HttpBackend> Retrying<B> {
                 Some(throttle) => self.paced(throttle, &method, &path).await,
                 None => None,
             };
-            let outcome = self.attempt(copy_request(&request)).await;
+            let outcome = attempt_once(copy_request(&request)).await;
             if let (Some(permit), Ok(response)) = (permit, &outcome) {
                 permit.observe(response.status(), response.headers(), self.clock.now());
             }
@@ -493,6 +604,35 @@ mod tests {
         };
         assert_eq!(past.wait(now), Some(Duration::ZERO));
         assert_eq!(RateLimitInfo::default().wait(now), None);
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_and_absurd_numbers_are_read() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut headers = HeaderMap::new();
+        let at = httpdate::fmt_http_date(now + Duration::from_secs(20));
+        headers.insert("retry-after", at.parse().unwrap());
+        let info = RateLimitInfo::from_headers(&headers).unwrap();
+        assert_eq!(info.retry_at, Some(1_700_000_020));
+        assert_eq!(info.wait(now), Some(Duration::from_secs(20)));
+        // A date in the past means now.
+        assert_eq!(
+            info.wait(now + Duration::from_secs(60)),
+            Some(Duration::ZERO)
+        );
+        for absurd in ["99999999999999999999999", "18446744073709551616"] {
+            headers.insert("retry-after", absurd.parse().unwrap());
+            headers.insert("x-ratelimit-reset", absurd.parse().unwrap());
+            let info = RateLimitInfo::from_headers(&headers).unwrap();
+            assert_eq!(info.retry_after, Some(u64::MAX));
+            assert_eq!(info.reset, Some(u64::MAX));
+            assert_eq!(info.wait(now), Some(MAX_SERVER_WAIT));
+        }
+        for garbage in ["soon", "-5", "1.5", ""] {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", garbage.parse().unwrap());
+            assert_eq!(RateLimitInfo::from_headers(&headers), None, "{garbage}");
+        }
     }
 
     #[test]

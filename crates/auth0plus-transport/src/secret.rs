@@ -2,6 +2,11 @@
 
 use std::fmt;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine as _;
+use base64::engine::GeneralPurpose;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+
 /// A secret value (access token, client secret, password).
 ///
 /// `Debug` and `Display` print `[redacted]`; the only way to read the value is
@@ -34,15 +39,17 @@ impl Secret {
         self.0.is_empty()
     }
 
-    /// Replace every occurrence of the value in `text`, as it is and as it
-    /// appears inside a JSON string, with `[redacted]`. For text a server sent
-    /// back (an error that echoes the request body) before it goes into an
-    /// error or a log. Returns whether anything was replaced.
+    /// Replace every occurrence of the value in `text`, in any of the forms
+    /// a server may echo it in (see [`Scrubber`]), with `[redacted]`. For
+    /// text a server sent back (an error that echoes the request body) before
+    /// it goes into an error or a log. Returns whether anything was replaced.
     ///
     /// One left-to-right pass, so a placeholder already written is never
-    /// rewritten. Values shorter than [`Secret::MIN_SCRUB_LEN`] characters are
-    /// left alone: they cannot be told apart from ordinary text (a one-letter
-    /// "token" would redact every such letter of the message).
+    /// rewritten, in time linear in the text. Values shorter than
+    /// [`Secret::MIN_SCRUB_LEN`] characters are left alone: they cannot be
+    /// told apart from ordinary text (a one-letter "token" would redact every
+    /// such letter of the message). To scrub several secrets, build one
+    /// [`Scrubber`] over them all.
     ///
     /// ```
     /// use auth0plus_transport::Secret;
@@ -54,38 +61,144 @@ impl Secret {
     /// assert_eq!(message, "Invalid token");
     /// ```
     pub fn scrub(&self, text: &mut String) -> bool {
-        if self.0.chars().count() < Self::MIN_SCRUB_LEN {
-            return false;
-        }
-        let escaped = json_escaped(&self.0);
-        let forms: Vec<&str> = if escaped == self.0 {
-            vec![&self.0]
-        } else {
-            vec![&self.0, &escaped]
-        };
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text.as_str();
-        let mut replaced = false;
-        loop {
-            let next = forms
-                .iter()
-                .filter_map(|form| rest.find(form).map(|at| (at, form.len())))
-                .min();
-            let Some((at, len)) = next else { break };
-            out.push_str(&rest[..at]);
-            out.push_str("[redacted]");
-            rest = &rest[at + len..];
-            replaced = true;
-        }
-        if replaced {
-            out.push_str(rest);
-            *text = out;
-        }
-        replaced
+        Scrubber::new([self]).scrub(text)
     }
 
     /// Shortest value [`Secret::scrub`] looks for.
     pub const MIN_SCRUB_LEN: usize = 4;
+}
+
+/// Removes several secrets from text in one pass, whatever form a server
+/// echoed them in.
+///
+/// For every secret of at least [`Secret::MIN_SCRUB_LEN`] characters it
+/// looks for the value as it is, JSON-escaped, URL-encoded (`+` or `%20` for
+/// a space), upper- and lower-cased (ASCII letters match in any case), and
+/// base64-encoded (standard and URL-safe alphabets, at each of the three
+/// alignments the value can have inside a longer encoded text, such as a
+/// `Basic` credential). All forms of all secrets go into one Aho-Corasick
+/// automaton, so scrubbing takes time linear in the text however many
+/// secrets and forms there are, and a server's 1 MB echo costs milliseconds.
+///
+/// ```
+/// use auth0plus_transport::{Scrubber, Secret};
+/// use base64::Engine as _;
+/// let password = Secret::new("Chuck B!");
+/// let token = Secret::new("eyJ.token.sig");
+/// let scrubber = Scrubber::new([&password, &token]);
+/// let encoded = base64::engine::general_purpose::STANDARD.encode("Chuck B!");
+/// let echoed = format!("CHUCK B! / chuck+b%21 / {encoded} / Bearer eyJ.token.sig");
+/// assert_eq!(
+///     scrubber.scrubbed(echoed),
+///     "[redacted] / [redacted] / [redacted] / Bearer [redacted]"
+/// );
+/// ```
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    automaton: Option<AhoCorasick>,
+}
+
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scrubber")
+            .field(
+                "forms",
+                &self.automaton.as_ref().map_or(0, AhoCorasick::patterns_len),
+            )
+            .finish()
+    }
+}
+
+impl Scrubber {
+    /// A scrubber for `secrets` (values too short to identify are skipped).
+    pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Self {
+        let mut forms: Vec<String> = Vec::new();
+        for secret in secrets {
+            if secret.0.chars().count() >= Secret::MIN_SCRUB_LEN {
+                forms_of(&secret.0, &mut forms);
+            }
+        }
+        forms.retain(|form| form.chars().count() >= Secret::MIN_SCRUB_LEN);
+        forms.sort_unstable();
+        forms.dedup();
+        if forms.is_empty() {
+            return Self::default();
+        }
+        // Leftmost-longest: where forms overlap, the longest one is replaced
+        // whole, so no tail of a secret is left behind.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .build(&forms)
+            .ok();
+        Self { automaton }
+    }
+
+    /// Whether there is nothing to look for.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.automaton.is_none()
+    }
+
+    /// Replace every occurrence of every form of every secret in `text`
+    /// with `[redacted]`; returns whether anything was replaced.
+    pub fn scrub(&self, text: &mut String) -> bool {
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
+        if !automaton.is_match(text.as_str()) {
+            return false;
+        }
+        let mut out = String::with_capacity(text.len());
+        automaton.replace_all_with(text, &mut out, |_, _, out| {
+            out.push_str(REDACTED);
+            true
+        });
+        *text = out;
+        true
+    }
+
+    /// `text` with every secret replaced (see [`Scrubber::scrub`]).
+    #[must_use]
+    pub fn scrubbed(&self, mut text: String) -> String {
+        self.scrub(&mut text);
+        text
+    }
+}
+
+const REDACTED: &str = "[redacted]";
+
+/// Every form of `value` a server may echo, pushed onto `forms`.
+fn forms_of(value: &str, forms: &mut Vec<String>) {
+    forms.push(value.to_owned());
+    forms.push(json_escaped(value));
+    // Non-ASCII letters do not match case-insensitively: add their cases.
+    forms.push(value.to_uppercase());
+    forms.push(value.to_lowercase());
+    let form_encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    forms.push(form_encoded.replace('+', "%20"));
+    forms.push(form_encoded);
+    // Encoded alone: the whole encoding, padding included.
+    for engine in [&STANDARD, &URL_SAFE, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        forms.push(engine.encode(value));
+    }
+    for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        for shift in 0..3 {
+            forms.push(base64_core(engine, value.as_bytes(), shift));
+        }
+    }
+}
+
+/// The characters of the base64 encoding of `value`, preceded by `shift`
+/// other bytes, that depend on `value`'s bytes alone: what any encoded text
+/// containing `value` at that alignment contains.
+fn base64_core(engine: &GeneralPurpose, value: &[u8], shift: usize) -> String {
+    let mut input = vec![0_u8; shift];
+    input.extend_from_slice(value);
+    let encoded = engine.encode(&input);
+    let first = (shift * 8).div_ceil(6);
+    let last = (input.len() * 8) / 6;
+    encoded.get(first..last).unwrap_or_default().to_owned()
 }
 
 /// `value` as it appears between the quotes of a JSON string.
@@ -174,6 +287,66 @@ mod tests {
         let mut text = r#"ab\cd then {"p":"ab\\cd"}"#.to_owned();
         assert!(Secret::new(r"ab\cd").scrub(&mut text));
         assert_eq!(text, r#"[redacted] then {"p":"[redacted]"}"#);
+    }
+
+    #[test]
+    fn a_megabyte_echo_is_scrubbed_in_linear_time() {
+        // Was quadratic: a password with a `"` is echoed only in its escaped
+        // form, and each match rescanned the rest of the text for the raw one
+        // (224 KB took 33 s). Linear, 1 MB takes milliseconds even in a debug
+        // build; the bound is far from the noise.
+        let password = Secret::new(r#"pa"ss-w0rd"#);
+        let echo = r#"{"password":"pa\"ss-w0rd"} "#.repeat(1024 * 1024 / 28);
+        let mut text = echo.clone();
+        let started = std::time::Instant::now();
+        assert!(Scrubber::new([&password]).scrub(&mut text));
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+        assert!(!text.contains("ss-w0rd"));
+        assert_eq!(
+            text.matches(REDACTED).count(),
+            echo.matches("ss-w0rd").count()
+        );
+    }
+
+    #[test]
+    fn every_echoed_form_is_scrubbed() {
+        let secret = Secret::new("s3cr3t/Value+ü é");
+        let scrubber = Scrubber::new([&secret]);
+        let forms = [
+            "s3cr3t/Value+ü é".to_owned(),
+            "S3CR3T/VALUE+Ü É".to_owned(),
+            "s3cr3t/value+ü é".to_owned(),
+            "s3Cr3T/vALue+ü é".to_owned(),
+            "s3cr3t%2FValue%2B%C3%BC+%C3%A9".to_owned(),
+            "s3cr3t%2fValue%2b%c3%bc%20%c3%a9".to_owned(),
+            STANDARD.encode("s3cr3t/Value+ü é"),
+            URL_SAFE.encode("s3cr3t/Value+ü é"),
+            // Inside a longer encoded text, at every alignment.
+            STANDARD.encode("client:s3cr3t/Value+ü é"),
+            STANDARD.encode("c:s3cr3t/Value+ü é!"),
+            STANDARD.encode("ab:s3cr3t/Value+ü é"),
+        ];
+        for form in forms {
+            let shown = scrubber.scrubbed(format!("echo <{form}> end"));
+            assert!(shown.contains(REDACTED), "{form} -> {shown}");
+            // The middle of every form is made of the secret alone.
+            let middle: String = form
+                .chars()
+                .skip(form.chars().count() / 2 - 3)
+                .take(6)
+                .collect();
+            assert!(!shown.contains(&middle), "{form} -> {shown}");
+        }
+        // Several secrets, one pass.
+        let other = Secret::new("tok3n-xyz");
+        let both = Scrubber::new([&secret, &other]);
+        assert_eq!(
+            both.scrubbed("TOK3N-XYZ and s3cr3t/Value+ü é".to_owned()),
+            "[redacted] and [redacted]"
+        );
+        assert!(Scrubber::new([&Secret::new("abc")]).is_empty());
+        assert!(Scrubber::default().is_empty());
     }
 
     #[test]

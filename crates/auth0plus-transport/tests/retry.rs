@@ -519,3 +519,43 @@ async fn a_request_can_override_the_attempt_timeout() {
     assert_eq!(retrying.send(unlimited).await.unwrap().status(), 200);
     assert_eq!(sleep.sleeps().len(), 2, "{:?}", sleep.sleeps());
 }
+
+#[tokio::test]
+async fn streaming_retries_before_the_body_and_holds_the_body_to_its_limit() {
+    use auth0plus_transport::ResponseLimit;
+    use futures::TryStreamExt as _;
+    // A 503 before the body is retried (its body dropped unread); the answer
+    // then streams through the default, buffering send_streaming.
+    let backend = ReplayBackend::new()
+        .then(response(503, "busy"))
+        .then(response(200, "the file"));
+    let (retrying, _clock, sleep) = setup(&backend);
+    let answer = retrying.send_streaming(request("GET")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Vec<Bytes> = answer.into_body().try_collect().await.unwrap();
+    assert_eq!(body.concat(), b"the file");
+    assert_eq!(backend.request_count(), 2);
+    assert_eq!(sleep.sleeps().len(), 1);
+    // A body past the request's limit is a typed error, on either path, and
+    // is not retried: the server would send it again.
+    let backend = ReplayBackend::new().otherwise(|_| response(200, &"x".repeat(100)));
+    let (retrying, _clock, _sleep) = setup(&backend);
+    let mut limited = request("GET");
+    limited.extensions_mut().insert(ResponseLimit(Some(64)));
+    let err = retrying.send(limited).await.unwrap_err();
+    assert!(err.is_too_large(), "{err}");
+    assert_eq!(backend.request_count(), 1);
+    let mut limited = request("GET");
+    limited.extensions_mut().insert(ResponseLimit(Some(64)));
+    let answer = retrying.send_streaming(limited).await.unwrap();
+    let err = answer
+        .into_body()
+        .try_collect::<Vec<Bytes>>()
+        .await
+        .unwrap_err();
+    assert!(err.is_too_large(), "{err}");
+    // `None` lifts the limit.
+    let mut unlimited = request("GET");
+    unlimited.extensions_mut().insert(ResponseLimit(None));
+    assert_eq!(retrying.send(unlimited).await.unwrap().body().len(), 100);
+}

@@ -6,6 +6,7 @@ mod paging;
 mod roles;
 
 use std::io::Write as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -16,11 +17,16 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use crate::server::{JSON_CT, Resp};
-use crate::state::{ExportMode, Job, Shared, new_user, user_connection};
+use crate::state::{
+    ExportMode, Job, MAX_KNOB, MAX_SEED, MAX_TOKEN_TTL, Shared, new_user, user_connection,
+};
 use crate::util::{self, json_type};
 use crate::{Fault, RateLimit, Route, lucene};
 
 // ---------------------------------------------------------------- auth
+
+/// Most faults one request may queue.
+const MAX_FAULT_TIMES: u64 = 100_000;
 
 const EXPIRED: &str = "Expired token received for JSON Web Token validation";
 
@@ -885,10 +891,11 @@ fn list_users(shared: &Shared, query: &str) -> Resp {
             return Resp::error(400, &msg, Some("invalid_query_string"));
         }
     };
-    let mut st = shared.lock();
-    let mut hits: Vec<&Value> = st
-        .searchable()
-        .into_iter()
+    // Search a snapshot: a heavy query must not hold every other request.
+    let snapshot = shared.lock().searchable();
+    let mut hits: Vec<&Value> = snapshot
+        .iter()
+        .map(|u| &**u)
         .filter(|u| q.matches(u))
         .collect();
     if let Some((field, desc)) = &sort {
@@ -1123,10 +1130,16 @@ fn create_export(shared: &Shared, body: &[u8]) -> Resp {
     job.insert("id".into(), json!(id));
     let body = Value::Object(job);
 
-    let mut st = shared.lock();
-    let users: Vec<&Value> = st
-        .users
-        .values()
+    // A snapshot under the lock; the file is built after releasing it.
+    let (snapshot, mode, duration) = {
+        let mut st = shared.lock();
+        let snapshot: Vec<Arc<Value>> = st.users.values().cloned().collect();
+        let mode = std::mem::replace(&mut st.next_export, ExportMode::Normal);
+        (snapshot, mode, st.export_duration)
+    };
+    let users: Vec<&Value> = snapshot
+        .iter()
+        .map(|u| &**u)
         .filter(|u| {
             !m.contains_key("connection_id")
                 || user_connection(u) == Some(shared.cfg.connection.as_str())
@@ -1134,12 +1147,12 @@ fn create_export(shared: &Shared, body: &[u8]) -> Resp {
         .take(limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)))
         .collect();
     let raw = export_file(&users, &format, &fields);
-    let mode = std::mem::replace(&mut st.next_export, ExportMode::Normal);
     let mut file = gzip(&raw);
     if mode == ExportMode::Corrupt {
         file.truncate(file.len() / 2);
     }
-    let duration = st.export_duration;
+    let mut st = shared.lock();
+    st.prune_jobs(Instant::now());
     st.jobs.insert(
         id,
         Job {
@@ -1334,7 +1347,12 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
             _ => Err(admin_error("The body must be a JSON object.")),
         }
     };
-    let ms = |v: &Value| v.as_u64().map(Duration::from_millis);
+    // Every duration is bounded: they are added to instants.
+    let ms = |v: &Value| {
+        v.as_u64()
+            .map(Duration::from_millis)
+            .filter(|d| *d <= MAX_KNOB)
+    };
     match (method, path) {
         (&Method::GET, "/__fake/counters") => Resp::json(200, &shared.lock().counters.to_json()),
         (&Method::POST, "/__fake/reset-counters") => {
@@ -1354,14 +1372,16 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                         "latency_ms" => match ms(v) {
                             Some(d) => st.latency = d,
                             None => {
-                                return admin_error("latency_ms must be a non-negative integer");
+                                return admin_error(
+                                    "latency_ms must be an integer from 0 to 86400000",
+                                );
                             }
                         },
                         "index_delay_ms" => match ms(v) {
                             Some(d) => st.index_delay = d,
                             None => {
                                 return admin_error(
-                                    "index_delay_ms must be a non-negative integer",
+                                    "index_delay_ms must be an integer from 0 to 86400000",
                                 );
                             }
                         },
@@ -1369,14 +1389,20 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                             Some(d) => st.export_duration = d,
                             None => {
                                 return admin_error(
-                                    "export_duration_ms must be a non-negative integer",
+                                    "export_duration_ms must be an integer from 0 to 86400000",
                                 );
                             }
                         },
-                        "token_ttl_s" => match v.as_u64() {
-                            Some(s) => st.token_ttl = Duration::from_secs(s),
+                        "token_ttl_s" => match v
+                            .as_u64()
+                            .map(Duration::from_secs)
+                            .filter(|d| *d <= MAX_TOKEN_TTL)
+                        {
+                            Some(d) => st.token_ttl = d,
                             None => {
-                                return admin_error("token_ttl_s must be a non-negative integer");
+                                return admin_error(
+                                    "token_ttl_s must be an integer from 0 to 315360000 (ten years)",
+                                );
                             }
                         },
                         "rate_limit" => {
@@ -1389,7 +1415,9 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                                     .and_then(Value::as_u64)
                                     .and_then(|b| u32::try_from(b).ok());
                                 match (ps, burst) {
-                                    (Some(per_second), Some(burst)) if per_second >= 0.0 => {
+                                    (Some(per_second), Some(burst))
+                                        if per_second.is_finite() && per_second >= 0.0 =>
+                                    {
                                         st.set_rate_limit(Some(RateLimit { per_second, burst }));
                                     }
                                     _ => {
@@ -1418,10 +1446,13 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
             else {
                 return admin_error("route must be one of the Route names (e.g. create_user)");
             };
-            let delay = m
-                .get("delay_ms")
-                .and_then(Value::as_u64)
-                .map_or(Duration::ZERO, Duration::from_millis);
+            let delay = match m.get("delay_ms") {
+                None => Duration::ZERO,
+                Some(v) => match ms(v) {
+                    Some(d) => d,
+                    None => return admin_error("delay_ms must be an integer from 0 to 86400000"),
+                },
+            };
             let Some(fault) = m
                 .get("fault")
                 .and_then(Value::as_str)
@@ -1429,10 +1460,15 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
             else {
                 return admin_error("fault must be one of the Fault names (e.g. internal_error)");
             };
-            let times = m
-                .get("times")
-                .and_then(Value::as_u64)
-                .map_or(1, |t| usize::try_from(t).unwrap_or(1));
+            let times = match m.get("times").map(Value::as_u64) {
+                None => 1,
+                Some(Some(t @ 0..=MAX_FAULT_TIMES)) => usize::try_from(t).unwrap_or(1),
+                Some(_) => {
+                    return admin_error(&format!(
+                        "times must be an integer from 0 to {MAX_FAULT_TIMES}"
+                    ));
+                }
+            };
             shared.lock().inject_fault(route, fault, times);
             Resp::empty(204)
         }
@@ -1451,8 +1487,14 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                 Some(Value::Object(t)) => t.clone(),
                 Some(_) => return admin_error("template must be a JSON object"),
             };
-            if let Some(n) = m.get("count").and_then(Value::as_u64) {
-                ids.extend(shared.seed_users(usize::try_from(n).unwrap_or(0), &template));
+            match m.get("count").map(Value::as_u64) {
+                None => {}
+                Some(Some(n @ 0..=MAX_SEED)) => {
+                    ids.extend(shared.seed_users(usize::try_from(n).unwrap_or(0), &template));
+                }
+                Some(_) => {
+                    return admin_error(&format!("count must be an integer from 0 to {MAX_SEED}"));
+                }
             }
             if let Some(users) = m.get("users").and_then(Value::as_array) {
                 if users.iter().any(|u| !u.is_object()) {
@@ -1467,7 +1509,14 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
         }
         (&Method::GET, "/__fake/users") => Resp::json(
             200,
-            &Value::Array(shared.lock().users.values().cloned().collect()),
+            &Value::Array(
+                shared
+                    .lock()
+                    .users
+                    .values()
+                    .map(|u| (**u).clone())
+                    .collect(),
+            ),
         ),
         (&Method::POST, "/__fake/token") => {
             Resp::json(200, &json!({"access_token": shared.issue_token(None).0}))

@@ -2,13 +2,19 @@
 //! Auth0's export job.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Cursor};
+use std::future::Future;
+use std::io::Write as _;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use auth0plus_transport::{AttemptTimeout, Bytes, Clock, HttpBackend, Sleep};
-use flate2::read::MultiGzDecoder;
-use futures::stream::{self, BoxStream, StreamExt};
+use auth0plus_transport::{
+    AttemptTimeout, BodyStream, Bytes, Clock, HttpBackend, ResponseLimit, Sleep,
+};
+use bytes::{Buf as _, BytesMut};
+use flate2::write::MultiGzDecoder;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -69,6 +75,14 @@ impl JobStatus {
 
 type Progress = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 
+/// Default of [`UserExport::max_record_bytes`]: 16 MiB for a user's
+/// metadata, with room for the rest of the record (a real record is a few
+/// kilobytes; Auth0 takes at most 1 MB per request).
+const DEFAULT_MAX_RECORD_BYTES: usize = 16 * 1024 * 1024 + 64 * 1024;
+
+/// Default of [`UserExport::max_file_bytes`]: 1 GiB of compressed file.
+const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// An export of users: `POST /jobs/users-exports`, polling `GET /jobs/{id}`
 /// with backoff until it completes, downloading the gzipped file (without
 /// the bearer token: the location is a pre-signed URL) and decoding it record
@@ -98,6 +112,8 @@ pub struct UserExport {
     first_poll: Duration,
     max_poll: Duration,
     timeout: Duration,
+    max_record: usize,
+    max_file: Option<u64>,
     progress: Option<Progress>,
 }
 
@@ -124,6 +140,8 @@ impl UserExport {
             first_poll: Duration::from_millis(250),
             max_poll: Duration::from_secs(5),
             timeout: Duration::from_secs(30 * 60),
+            max_record: DEFAULT_MAX_RECORD_BYTES,
+            max_file: Some(DEFAULT_MAX_FILE_BYTES),
             progress: None,
         }
     }
@@ -169,6 +187,27 @@ impl UserExport {
     /// Give up when the job has not completed after this long (default 30 min).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Longest record [`UserExport::stream`] accepts, decompressed (default
+    /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
+    /// as soon as decompression passes the limit, so a hostile file (one
+    /// endless line) costs at most this much memory.
+    pub fn max_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_record = bytes.max(1);
+        self
+    }
+
+    /// Largest export file accepted, compressed, in bytes (default 1 GiB;
+    /// `None` for no limit). Past it the
+    /// download fails with a
+    /// [`TooLarge`](auth0plus_transport::TransportErrorKind::TooLarge)
+    /// transport error. [`UserExport::stream`] holds only the current
+    /// records whatever the size; [`UserExport::download`] holds the whole
+    /// file, so set a limit you can hold.
+    pub fn max_file_bytes(mut self, limit: Option<u64>) -> Self {
+        self.max_file = limit;
         self
     }
 
@@ -273,20 +312,30 @@ impl UserExport {
     /// Run the job and return the compressed file as downloaded.
     ///
     /// # Errors
-    /// As [`UserExport::wait`], and [`Error::Job`] when the download fails.
+    /// As [`UserExport::wait`], [`Error::Job`] when the download fails, and
+    /// a transport error when the file is larger than
+    /// [`UserExport::max_file_bytes`].
     pub async fn download(&self) -> Result<Bytes> {
-        self.fetch_file().await.map(|(_, file)| file)
+        let (_, body) = self.fetch_file().await?;
+        let file = body
+            .try_fold(BytesMut::new(), |mut file, chunk| {
+                file.extend_from_slice(&chunk);
+                futures::future::ready(Ok(file))
+            })
+            .await?;
+        Ok(file.freeze())
     }
 
-    /// Run the job; its id and the file.
-    async fn fetch_file(&self) -> Result<(String, Bytes)> {
+    /// Run the job; its id and the file, still streaming in.
+    async fn fetch_file(&self) -> Result<(String, BodyStream)> {
         let job = self.wait(self.start().await?).await?;
         let location = job.location.clone().ok_or_else(|| Error::Job {
             job_id: job.id.clone(),
             reason: "completed without a file location".into(),
         })?;
         // A pre-signed URL: the bearer token must not travel to it. A large
-        // file may take longer than one API call's timeout to download.
+        // file may take longer than one API call's timeout to download (the
+        // timeout then bounds each wait for data).
         let mut request = http::Request::get(&location)
             .body(Bytes::new())
             .map_err(|_| Error::Job {
@@ -296,7 +345,10 @@ impl UserExport {
         request
             .extensions_mut()
             .insert(AttemptTimeout(Some(self.timeout)));
-        let response = self.users.auth0().backend().send(request).await?;
+        request
+            .extensions_mut()
+            .insert(ResponseLimit(self.max_file));
+        let response = self.users.auth0().backend().send_streaming(request).await?;
         if !response.status().is_success() {
             return Err(Error::Job {
                 job_id: job.id,
@@ -309,8 +361,10 @@ impl UserExport {
         Ok((job.id, response.into_body()))
     }
 
-    /// Every exported user, decoded one line at a time from the gzipped NDJSON
-    /// (the decompressed file is never held in memory).
+    /// Every exported user, decoded one line at a time from the gzipped
+    /// NDJSON as it downloads: neither the file nor its decompressed form is
+    /// ever held, only the record being decoded (at most
+    /// [`UserExport::max_record_bytes`]).
     pub fn stream(&self) -> BoxStream<'static, Result<User>> {
         let export = self.clone();
         stream::once(async move {
@@ -322,7 +376,9 @@ impl UserExport {
             }
             match export.fetch_file().await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
-                Ok((job_id, file)) => records(job_id, file, export.users.clone()).boxed(),
+                Ok((job_id, file)) => {
+                    records(job_id, file, export.users.clone(), export.max_record).boxed()
+                }
             }
         })
         .flatten()
@@ -330,53 +386,207 @@ impl UserExport {
     }
 }
 
-/// Decode gzipped NDJSON lazily; the first error ends the stream.
-fn records(
-    job_id: String,
-    file: Bytes,
-    users: Users,
-) -> impl futures::Stream<Item = Result<User>> + Send + 'static {
-    let reader = BufReader::new(MultiGzDecoder::new(Cursor::new(file)));
-    stream::unfold(Some((reader, users, 0_u64)), move |state| {
-        let job_id = job_id.clone();
-        async move {
-            let (mut reader, users, mut line_no) = state?;
-            let mut line = String::new();
-            loop {
-                line.clear();
-                line_no += 1;
-                match reader.read_line(&mut line) {
-                    Ok(0) => return None,
-                    Ok(_) if line.trim().is_empty() => {}
-                    Ok(_) => {
-                        return Some(match serde_json::from_str::<UserProfile>(line.trim()) {
-                            Ok(profile) => (
-                                Ok(crate::resource::Record::fetched(
-                                    users.auth0().clone(),
-                                    profile,
-                                )),
-                                Some((reader, users, line_no)),
-                            ),
-                            Err(e) => (
-                                Err(corrupt(
-                                    &job_id,
-                                    &format!("line {line_no} is not a user: {e}"),
-                                )),
-                                None,
-                            ),
-                        });
+/// Decompressed bytes one poll may work through without producing a record
+/// before it yields to the executor: the decoding runs on the caller's task,
+/// in steps this small, so a file of blank lines cannot hold a worker thread.
+const WORK_PER_POLL: usize = 1024 * 1024;
+
+/// Gzipped NDJSON, decompressed as it arrives and split into lines of at
+/// most `max_line` bytes.
+///
+/// Decompression is push-based (`flate2::write`): each `write` consumes only
+/// as much input as fits the decoder's 32 KiB output buffer, and the next
+/// line is looked for before more is decompressed, so what is held is the
+/// line being assembled plus one buffer's worth, whatever the compression
+/// ratio.
+struct Lines {
+    body: BodyStream,
+    input: Bytes,
+    decoder: MultiGzDecoder<Vec<u8>>,
+    /// Start of the undelivered part of the decompressed bytes.
+    start: usize,
+    /// How far `decoder.get_ref()[start..]` has been searched for a newline.
+    searched: usize,
+    max_line: usize,
+    ended: bool,
+}
+
+/// Why the file could not be read.
+enum LinesError {
+    Transport(auth0plus_transport::TransportError),
+    Corrupt(String),
+}
+
+impl Lines {
+    fn new(body: BodyStream, max_line: usize) -> Self {
+        Self {
+            body,
+            input: Bytes::new(),
+            decoder: MultiGzDecoder::new(Vec::new()),
+            start: 0,
+            searched: 0,
+            max_line,
+            ended: false,
+        }
+    }
+
+    /// The next non-blank line, `None` at the end of the file.
+    async fn next_line(&mut self) -> Option<std::result::Result<Vec<u8>, LinesError>> {
+        let mut worked = 0;
+        loop {
+            if let Some(line) = self.take_line() {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    worked += line.len() + 1;
+                    if worked > WORK_PER_POLL {
+                        worked = 0;
+                        YieldNow(false).await;
                     }
-                    Err(e) => {
-                        return Some((
-                            Err(corrupt(
-                                &job_id,
-                                &format!("cannot decompress line {line_no}: {e}"),
-                            )),
-                            None,
-                        ));
-                    }
+                    continue;
+                }
+                return Some(Ok(line));
+            }
+            if self.pending() > self.max_line {
+                return Some(Err(LinesError::Corrupt(format!(
+                    "a record is longer than {} bytes",
+                    self.max_line
+                ))));
+            }
+            let before = self.decoder.get_ref().len();
+            if let Err(e) = self.decompress().await? {
+                return Some(Err(e));
+            }
+            worked += self.decoder.get_ref().len().saturating_sub(before);
+            if worked > WORK_PER_POLL {
+                worked = 0;
+                YieldNow(false).await;
+            }
+        }
+    }
+
+    /// Bytes decompressed and not yet delivered.
+    fn pending(&self) -> usize {
+        self.decoder.get_ref().len() - self.start
+    }
+
+    /// Cut the next complete line out of the decompressed bytes.
+    fn take_line(&mut self) -> Option<Vec<u8>> {
+        let out = self.decoder.get_ref();
+        let from = self.start + self.searched;
+        match out[from..].iter().position(|b| *b == b'\n') {
+            Some(at) => {
+                let end = from + at;
+                let line = out[self.start..end].to_vec();
+                self.start = end + 1;
+                self.searched = 0;
+                // Drop what was delivered once it is the larger part.
+                if self.start > out.len() / 2 {
+                    let start = self.start;
+                    self.decoder.get_mut().drain(..start);
+                    self.start = 0;
+                }
+                Some(line)
+            }
+            None if self.ended && self.pending() > 0 => {
+                let line = out[self.start..].to_vec();
+                self.start = out.len();
+                Some(line)
+            }
+            None => {
+                self.searched = out.len() - self.start;
+                None
+            }
+        }
+    }
+
+    /// Decompress some more: `None` at the end of the file, `Some(Err)` on
+    /// a failure.
+    async fn decompress(&mut self) -> Option<std::result::Result<(), LinesError>> {
+        if self.ended {
+            return None;
+        }
+        if self.input.is_empty() {
+            match self.body.next().await {
+                Some(Ok(chunk)) => self.input = chunk,
+                Some(Err(e)) => return Some(Err(LinesError::Transport(e))),
+                None => {
+                    self.ended = true;
+                    return Some(
+                        self.decoder
+                            .try_finish()
+                            .map_err(|e| LinesError::Corrupt(format!("cannot decompress: {e}"))),
+                    );
                 }
             }
+        }
+        let step = self
+            .decoder
+            .write(&self.input)
+            .and_then(|n| self.decoder.flush().map(|()| n));
+        match step {
+            // Input refused: trailing bytes the decoder will never take
+            // (it consumes something from any input it can still use).
+            Ok(0) => Some(Err(LinesError::Corrupt(
+                "cannot decompress: data after the end of the file".into(),
+            ))),
+            Ok(n) => {
+                self.input.advance(n);
+                Some(Ok(()))
+            }
+            Err(e) => Some(Err(LinesError::Corrupt(format!("cannot decompress: {e}")))),
+        }
+    }
+}
+
+/// Pending once, so the executor can run other tasks.
+struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+/// Decode gzipped NDJSON lazily as it downloads; the first error ends the
+/// stream.
+fn records(
+    job_id: String,
+    file: BodyStream,
+    users: Users,
+    max_line: usize,
+) -> impl futures::Stream<Item = Result<User>> + Send + 'static {
+    let lines = Lines::new(file, max_line);
+    stream::unfold(Some((lines, users, 0_u64)), move |state| {
+        let job_id = job_id.clone();
+        async move {
+            let (mut lines, users, mut line_no) = state?;
+            line_no += 1;
+            let outcome = match lines.next_line().await? {
+                Ok(line) => match serde_json::from_slice::<UserProfile>(&line) {
+                    Ok(profile) => Ok(crate::resource::Record::fetched(
+                        users.auth0().clone(),
+                        profile,
+                    )),
+                    Err(e) => Err(corrupt(
+                        &job_id,
+                        &format!("record {line_no} is not a user: {e}"),
+                    )),
+                },
+                Err(LinesError::Transport(e)) => Err(e.into()),
+                Err(LinesError::Corrupt(reason)) => Err(corrupt(
+                    &job_id,
+                    &format!("{reason} (after {} records)", line_no - 1),
+                )),
+            };
+            let next = outcome.is_ok().then_some((lines, users, line_no));
+            Some((outcome, next))
         }
     })
 }
