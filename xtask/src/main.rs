@@ -5,12 +5,14 @@
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick] [--only N]`: the performance table; `bench-worker` is
 //!   one process of its fleet line (7), started by it.
+//! - `codegen [--check]`: the generated Management API crate from `spec/`.
 //! - `publish-check`, `package`, `msrv`: readiness of every publishable crate
 //!   for crates.io and docs.rs (see `publish.rs`).
 //! - `fake-spec [--check]`: the fake tenant's embedded copy of the vendored spec.
 //! - `sdk-check`: the official node and python SDKs against the fake over HTTPS.
 
 mod bench;
+mod codegen;
 mod dotenv;
 mod fake_spec;
 mod fleet;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
+const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         "doctest" => doctest(&rest),
         "fake-tenant" => runtime().and_then(|rt| rt.block_on(auth0plus::fake::cli::run(rest))),
         "bench" => bench::run(&rest),
+        "codegen" => codegen::run(&rest),
         "publish-check" => publish::check().map(drop),
         "package" => publish::package(&rest),
         "msrv" => publish::msrv(),

@@ -14,22 +14,10 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// Body fields whose values are secrets: never shown by `Debug`, and
-/// scrubbed from any error that echoes them back.
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "client_secret",
-    "secret",
-    "signing_key",
-    "private_key",
-    "key",
-    "token",
-    "access_token",
-    "refresh_token",
-    "otp",
-    "recovery_code",
-    "authenticator_secret",
-];
+/// Body fields whose values are secrets, generated from the overlay
+/// `spec/paging.toml`: never shown by `Debug`, scrubbed from any error that
+/// echoes them back.
+pub use crate::generated::SECRET_FIELDS;
 
 /// One HTTP call below `/api/v2`, before anything is encoded.
 ///
