@@ -25,17 +25,22 @@ pub(crate) struct Page<R> {
 }
 
 /// Decode a page whose items sit under `items_key`; with `log_ids`, also
-/// note the last item's `log_id`. A failure says where (the field path).
+/// note the last item's `log_id`. `expected` is how many items were asked
+/// for: the items are read into a list of that capacity (a streamed JSON
+/// array says nothing of its length, and growing by doubling would hold up to
+/// twice the page while it copies). A failure says where (the field path).
 pub(crate) fn decode_page<R: DeserializeOwned>(
     body: &[u8],
     items_key: &str,
     log_ids: bool,
+    expected: usize,
 ) -> Result<Page<R>, DecodeFailure> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let mut track = serde_path_to_error::Track::new();
     let seed = PageSeed::<R> {
         items_key,
         log_ids,
+        expected,
         item: PhantomData,
     };
     let page = seed
@@ -54,6 +59,7 @@ pub(crate) fn decode_page<R: DeserializeOwned>(
 struct PageSeed<'k, R> {
     items_key: &'k str,
     log_ids: bool,
+    expected: usize,
     item: PhantomData<fn() -> R>,
 }
 
@@ -73,7 +79,7 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for PageSeed<'_, R> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Page<R>, A::Error> {
-        let (items, last_log_id) = Items::<R>::new(self.log_ids).visit_seq(seq)?;
+        let (items, last_log_id) = Items::<R>::new(self.log_ids, self.expected).visit_seq(seq)?;
         Ok(Page {
             items,
             total: None,
@@ -92,7 +98,8 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for PageSeed<'_, R> {
         let mut seen_items = false;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == self.items_key {
-                let (items, last) = map.next_value_seed(Items::<R>::new(self.log_ids))?;
+                let (items, last) =
+                    map.next_value_seed(Items::<R>::new(self.log_ids, self.expected))?;
                 page.items = items;
                 page.last_log_id = last;
                 seen_items = true;
@@ -117,13 +124,15 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for PageSeed<'_, R> {
 /// its `log_id` can be read.
 struct Items<R> {
     log_ids: bool,
+    expected: usize,
     item: PhantomData<fn() -> R>,
 }
 
 impl<R> Items<R> {
-    fn new(log_ids: bool) -> Self {
+    fn new(log_ids: bool, expected: usize) -> Self {
         Self {
             log_ids,
+            expected,
             item: PhantomData,
         }
     }
@@ -145,8 +154,8 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for Items<R> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Never trust a size hint from the wire for an allocation.
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(100));
+        // What was asked for (at most a page of 100), never a length from the wire.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(self.expected).min(100));
         let mut last = None;
         if self.log_ids {
             while let Some(value) = seq.next_element::<Value>()? {
@@ -172,7 +181,7 @@ mod tests {
 
     #[test]
     fn reads_bare_lists_and_enveloped_pages() {
-        let page: Page<Value> = decode_page(br#"[{"id":1},{"id":2}]"#, "roles", false)
+        let page: Page<Value> = decode_page(br#"[{"id":1},{"id":2}]"#, "roles", false, 0)
             .map_err(|f| f.message)
             .unwrap();
         assert_eq!((page.items.len(), page.total), (2, None));
@@ -180,6 +189,7 @@ mod tests {
             br#"{"start":0,"limit":2,"roles":[{"id":1}],"total":7,"extra":{"a":[1]}}"#,
             "roles",
             false,
+            2,
         )
         .map_err(|f| f.message)
         .unwrap();
@@ -188,11 +198,11 @@ mod tests {
             (1, Some(7), None)
         );
         let page: Page<Value> =
-            decode_page(br#"{"users":[{"id":1}],"next":"abc"}"#, "users", false)
+            decode_page(br#"{"users":[{"id":1}],"next":"abc"}"#, "users", false, 0)
                 .map_err(|f| f.message)
                 .unwrap();
         assert_eq!(page.next.as_deref(), Some("abc"));
-        let page: Page<Value> = decode_page(br#"{"users":[],"next":""}"#, "users", false)
+        let page: Page<Value> = decode_page(br#"{"users":[],"next":""}"#, "users", false, 0)
             .map_err(|f| f.message)
             .unwrap();
         assert_eq!(page.next, None, "an empty checkpoint ends the list");
@@ -204,6 +214,7 @@ mod tests {
             br#"[{"log_id":"90020230101","type":"s"},{"log_id":"90020230102"}]"#,
             "logs",
             true,
+            2,
         )
         .map_err(|f| f.message)
         .unwrap();
@@ -217,17 +228,17 @@ mod tests {
             #[allow(dead_code, reason = "only decoded")]
             id: u32,
         }
-        let failure =
-            decode_page::<Item>(br#"{"roles":[{"id":1},{"id":"x"}]}"#, "roles", false).unwrap_err();
+        let failure = decode_page::<Item>(br#"{"roles":[{"id":1},{"id":"x"}]}"#, "roles", false, 0)
+            .unwrap_err();
         assert_eq!(failure.path, "roles[1].id");
     }
 
     #[test]
     fn refuses_what_is_not_a_page() {
-        assert!(decode_page::<Value>(br#"{"total":1}"#, "roles", false).is_err());
-        assert!(decode_page::<Value>(br#"{"roles":{}}"#, "roles", false).is_err());
-        assert!(decode_page::<Value>(b"\"x\"", "roles", false).is_err());
-        assert!(decode_page::<Value>(b"[] trailing", "roles", false).is_err());
-        assert!(decode_page::<Value>(b"", "roles", false).is_err());
+        assert!(decode_page::<Value>(br#"{"total":1}"#, "roles", false, 0).is_err());
+        assert!(decode_page::<Value>(br#"{"roles":{}}"#, "roles", false, 0).is_err());
+        assert!(decode_page::<Value>(b"\"x\"", "roles", false, 0).is_err());
+        assert!(decode_page::<Value>(b"[] trailing", "roles", false, 0).is_err());
+        assert!(decode_page::<Value>(b"", "roles", false, 0).is_err());
     }
 }

@@ -31,7 +31,8 @@ use crate::{Auth0, Error, Result};
 /// The query parameters a query sets itself, replacing any the request holds.
 const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
 
-type Decoder<T> = Arc<dyn Fn(&[u8]) -> Result<Page<T>, DecodeFailure> + Send + Sync>;
+/// Decodes a page's body; the second argument is how many items were asked for.
+type Decoder<T> = Arc<dyn Fn(&[u8], usize) -> Result<Page<T>, DecodeFailure> + Send + Sync>;
 
 /// A lazy query over a list. Building it sends nothing; every terminal call
 /// (`count`, `get`, `first`, `slice`, `fetch_all`, `stream`) runs it anew, so
@@ -172,8 +173,8 @@ impl<T: Send + 'static> Query<T> {
         let items_key: Cow<'static, str> = items_key.into();
         let key = items_key.clone();
         let log_ids = paging.cursor == Some(Cursor::LogId);
-        let decode: Decoder<T> = Arc::new(move |body: &[u8]| {
-            let page = decode_page::<R>(body, &key, log_ids)?;
+        let decode: Decoder<T> = Arc::new(move |body: &[u8], expected: usize| {
+            let page = decode_page::<R>(body, &key, log_ids, expected)?;
             Ok(Page {
                 items: page.items.into_iter().map(&map).collect(),
                 total: page.total,
@@ -267,10 +268,16 @@ impl<T: Send + 'static> Query<T> {
         Ok(request)
     }
 
-    async fn fetch_page(&self, paging: &[(&str, String)], counting: bool) -> Result<Page<T>> {
+    /// One page, `expected` items long at most.
+    async fn fetch_page(
+        &self,
+        paging: &[(&str, String)],
+        counting: bool,
+        expected: u64,
+    ) -> Result<Page<T>> {
         let request = self.request(paging, counting)?;
         let (response, token) = self.auth0.execute_with_token(&request).await?;
-        (self.decode)(response.body())
+        (self.decode)(response.body(), to_usize(expected))
             .map_err(|failure| decode_error(&response, failure, &scrubber(&request, &token)))
     }
 
@@ -282,6 +289,7 @@ impl<T: Send + 'static> Query<T> {
                 ("include_totals", "true".to_owned()),
             ],
             counting,
+            chunk.size,
         )
         .await
     }
@@ -461,7 +469,7 @@ impl<T: Send + 'static> Query<T> {
                 if let Some(from) = from {
                     params.insert(0, ("from", from));
                 }
-                let page = match query.fetch_page(&params, false).await {
+                let page = match query.fetch_page(&params, false, take).await {
                     Ok(page) => page,
                     Err(e) => return Some((Err(e), State::Done)),
                 };
