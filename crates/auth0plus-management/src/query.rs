@@ -393,12 +393,7 @@ impl<T: Send + 'static> Query<T> {
         if self.walks_cursor() {
             return self.cursor_slice(start, end).await;
         }
-        let mut items = Vec::new();
-        let mut stream = self.offset_stream(start, end);
-        while let Some(item) = stream.next().await {
-            items.push(item?);
-        }
-        Ok(items)
+        self.offset_slice(start, end).await
     }
 
     /// Every item of the list.
@@ -515,31 +510,50 @@ impl<T: Send + 'static> Query<T> {
         Ok((head, rest, end))
     }
 
+    /// The pages after the first of `[start, end)`, fetched `prefetch` at a
+    /// time and yielded in order, each cut to the positions inside the range.
+    fn later_pages(
+        &self,
+        rest: Vec<Chunk>,
+        start: u64,
+        end: u64,
+    ) -> impl futures::Stream<Item = Result<Vec<T>>> + Send + 'static {
+        let query = self.clone();
+        let prefetch = self.prefetch;
+        stream::iter(rest)
+            .map(move |chunk| {
+                let query = query.clone();
+                async move {
+                    let page = query.fetch_chunk(chunk, false).await?;
+                    // Keep only positions inside [start, end).
+                    let skip = to_usize(start.saturating_sub(chunk.start()));
+                    let keep = to_usize(end.saturating_sub(chunk.start().max(start)));
+                    Ok(page.items.into_iter().skip(skip).take(keep).collect())
+                }
+            })
+            .buffered(prefetch)
+    }
+
+    /// `[start, end)` into one list sized up front: no second buffer and
+    /// no growth by doubling while the items are held.
+    async fn offset_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
+        let (mut items, rest, end) = self.begin(start, end).await?;
+        items.reserve_exact(to_usize(end.saturating_sub(start)).saturating_sub(items.len()));
+        let mut pages = std::pin::pin!(self.later_pages(rest, start, end));
+        while let Some(page) = pages.next().await {
+            items.extend(page?);
+        }
+        Ok(items)
+    }
+
     fn offset_stream(&self, start: u64, end: Option<u64>) -> BoxStream<'static, Result<T>> {
         let query = self.clone();
         stream::once(async move {
             match query.begin(start, end).await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
                 Ok((head, rest, end)) => {
-                    let prefetch = query.prefetch;
-                    let tail = stream::iter(rest)
-                        .map(move |chunk| {
-                            let query = query.clone();
-                            async move {
-                                let page = query.fetch_chunk(chunk, false).await?;
-                                // Keep only positions inside [start, end).
-                                let skip = to_usize(start.saturating_sub(chunk.start()));
-                                let keep = to_usize(end.saturating_sub(chunk.start().max(start)));
-                                Ok::<_, Error>(
-                                    page.items
-                                        .into_iter()
-                                        .skip(skip)
-                                        .take(keep)
-                                        .collect::<Vec<_>>(),
-                                )
-                            }
-                        })
-                        .buffered(prefetch)
+                    let tail = query
+                        .later_pages(rest, start, end)
                         .flat_map(|page| match page {
                             Ok(items) => {
                                 stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>())
