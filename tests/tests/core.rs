@@ -524,6 +524,10 @@ async fn a_resource_is_one_trait_impl_away_from_records() -> TestResult {
     assert!(!admin.is_fetched());
     let err = roles.get_by_id("rol_2").await.unwrap_err();
     assert_eq!(err.to_string(), "Role Does Not Exist");
+    assert!(
+        matches!(&err, Error::DoesNotExist { kind: "Role", lookup } if lookup == "id:rol_2"),
+        "{err:?}"
+    );
     assert!(err.is_not_found());
     let state = serde_json::to_string(&admin.to_state())?;
     let back = roles.restore(serde_json::from_str(&state)?);
@@ -591,6 +595,56 @@ async fn get_and_get_or_create_work_for_any_resource() -> TestResult {
     let first = params_of(&server, 0).await;
     assert_eq!(param(&first, "per_page").as_deref(), Some("2"));
     assert_eq!(param(&first, "include_totals").as_deref(), Some("true"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn get_or_create_resolves_a_conflict_by_looking_again() -> TestResult {
+    let server = MockServer::start().await;
+    // The first lookup misses; someone else creates the role (409); the
+    // second lookup finds theirs.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"roles": [], "total": 0})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/roles"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"roles": [{"id": "rol_9", "name": "crew"}], "total": 1})),
+        )
+        .mount(&server)
+        .await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/roles",
+        409,
+        json!({"statusCode": 409, "error": "Conflict", "message": "Role name already exists", "errorCode": "conflict"}),
+    )
+    .await;
+    let roles: Collection<Role> = wire_client(&server).collection();
+    let lookup = roles.query().param("name_filter", "crew");
+    let (crew, created) = roles
+        .get_or_create(
+            &lookup,
+            Role {
+                name: "crew".into(),
+                ..Role::default()
+            },
+        )
+        .await?;
+    assert_eq!((crew.id(), created), (Some("rol_9"), false));
+    let verbs: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(verbs, ["GET", "POST", "GET"]);
     Ok(())
 }
 

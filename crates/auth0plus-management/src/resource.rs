@@ -75,6 +75,8 @@ pub trait Resource:
     const PATH: &'static str;
     /// The key of the items in a paged answer (usually the path).
     const ITEMS_KEY: &'static str = Self::PATH;
+    /// The name of the id field (`id`; `user_id` for users), for messages.
+    const ID_FIELD: &'static str = "id";
     /// How the collection pages.
     const PAGING: Paging;
     /// Fields never sent in an update.
@@ -532,7 +534,7 @@ impl<R: Resource> Collection<R> {
             Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => {
                 Err(Error::DoesNotExist {
                     kind: R::KIND,
-                    lookup: format!("id:{id}"),
+                    lookup: format!("{}:{id}", R::ID_FIELD),
                 })
             }
             Err(e) => Err(e),

@@ -88,13 +88,7 @@ impl Users {
     /// [`Error::DoesNotExist`] for a 404 (the original raised a raw 404 here);
     /// [`Error::InvalidArgument`] for an empty id.
     pub async fn get_by_id(&self, id: &str) -> Result<User> {
-        self.records().get_by_id(id).await.map_err(|e| match e {
-            Error::DoesNotExist { kind, .. } => Error::DoesNotExist {
-                kind,
-                lookup: format!("user_id:{id}"),
-            },
-            e => e,
-        })
+        self.records().get_by_id(id).await
     }
 
     /// Change the user with this id in one request (or the few that Auth0

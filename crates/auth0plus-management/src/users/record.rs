@@ -54,6 +54,7 @@ impl Resource for UserProfile {
     const KIND: &'static str = "User";
     const PLURAL: &'static str = "users";
     const PATH: &'static str = "users";
+    const ID_FIELD: &'static str = "user_id";
     const PAGING: Paging = Paging::offset_capped(super::SEARCH_WINDOW);
     const WRITABLE: Option<&'static [&'static str]> = Some(SETTABLE);
     const MERGED: &'static [&'static str] = &["user_metadata", "app_metadata"];
