@@ -199,3 +199,31 @@ pub(super) fn string_list(
     }
     Ok(out)
 }
+
+/// `DELETE /{kind}/{id}` of a relation's owner (a role, an organization):
+/// the object, its links and what is stored under it go together, so no
+/// user is left holding a dangling id.
+pub(super) fn delete_owner(
+    shared: &Shared,
+    param: &str,
+    query: &str,
+    kind: &str,
+    relation: fn(&mut State) -> &mut Relation,
+    not_found: fn() -> Resp,
+    status: u16,
+) -> Resp {
+    if let Err(r) = parse_query(query, &[]) {
+        return r;
+    }
+    let id = match decode_path(param) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let mut st = shared.lock();
+    if st.store.remove(kind, &id).is_none() {
+        return not_found();
+    }
+    relation(&mut st).remove_left(&id);
+    st.store.remove_under(&format!("{kind}/{id}"));
+    Resp::empty(status)
+}

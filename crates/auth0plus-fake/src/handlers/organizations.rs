@@ -88,20 +88,15 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
 
 /// `DELETE /organizations/{id}` → 204; its memberships go with it.
 pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
-    }
-    let org_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.store.remove("organizations", &org_id).is_none() {
-        return not_found_org();
-    }
-    st.org_members.remove_left(&org_id);
-    st.store.remove_under(&format!("organizations/{org_id}"));
-    Resp::empty(204)
+    links::delete_owner(
+        shared,
+        param,
+        query,
+        "organizations",
+        |st| &mut st.org_members,
+        not_found_org,
+        204,
+    )
 }
 
 /// `POST /organizations/{id}/members`: `{members: [user_id, …]}` → 204.

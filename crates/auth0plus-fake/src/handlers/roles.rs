@@ -73,20 +73,15 @@ pub(super) fn assign_users(shared: &Shared, param: &str, query: &str, body: &[u8
 
 /// `DELETE /roles/{id}` → 200; the role leaves every user that had it.
 pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
-    if let Err(r) = parse_query(query, &[]) {
-        return r;
-    }
-    let role_id = match decode_path(param) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let mut st = shared.lock();
-    if st.store.remove("roles", &role_id).is_none() {
-        return not_found_role();
-    }
-    st.role_users.remove_left(&role_id);
-    st.store.remove_under(&format!("roles/{role_id}"));
-    Resp::empty(200)
+    links::delete_owner(
+        shared,
+        param,
+        query,
+        "roles",
+        |st| &mut st.role_users,
+        not_found_role,
+        200,
+    )
 }
 
 /// `GET /users/{id}/roles`: offset paging → array or `{start, limit, total, roles}`.
