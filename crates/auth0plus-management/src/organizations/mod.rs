@@ -24,10 +24,12 @@
 
 mod connections;
 mod invitations;
+mod members;
 
 pub use auth0plus_management_api::models::Organization;
 pub use connections::{ConnectionOptions, EnabledConnection, EnabledConnections};
 pub use invitations::{Invitation, Invitations, MAX_INVITATION_TTL, NewInvitation};
+pub use members::{Member, MemberRole};
 
 use auth0plus_management_api::{Cursor, Paging};
 
