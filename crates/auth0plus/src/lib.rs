@@ -48,6 +48,10 @@ pub use auth0plus_management::{
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.
+// Issue 14: organizations
+#[doc(inline)]
+pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
+
 #[doc(inline)]
 pub use auth0plus_management as management;
 #[doc(inline)]
