@@ -67,8 +67,8 @@ pub use http::Method;
 // Issue 14: organizations
 pub mod organizations;
 pub use organizations::{
-    ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations, Member,
-    MemberRole, NewInvitation, Organization,
+    ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
+    MAX_INVITATION_TTL, Member, MemberRole, NewInvitation, Organization,
 };
 
 pub use auth0plus_oauth as oauth;
