@@ -7,8 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::generic::not_found;
-use super::organizations::not_found_org;
-use super::paging::{self, ListStyle};
+use super::organizations::{list_under, not_found_org};
 use super::roles::not_found_role;
 use crate::server::Resp;
 use crate::state::State;
@@ -95,24 +94,7 @@ pub(super) fn create(st: &mut State, org: &str, body: &Value) -> Resp {
 
 /// `GET /organizations/{id}/invitations`: offset paging.
 pub(super) fn list(st: &State, org: &str, params: &[(String, String)]) -> Resp {
-    if st.store.get("organizations", org).is_none() {
-        return not_found_org();
-    }
-    let items: Vec<(String, Value)> = st
-        .store
-        .list(&collection(org))
-        .map(|(id, v)| (id.clone(), v.clone()))
-        .collect();
-    paging::answer(
-        params,
-        items,
-        &ListStyle {
-            items_key: "invitations",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    list_under(st, org, "invitations", params)
 }
 
 /// `GET` or `DELETE /organizations/{id}/invitations/{invitation_id}`.

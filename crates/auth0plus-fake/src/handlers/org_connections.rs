@@ -5,8 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::generic::not_found;
-use super::organizations::not_found_org;
-use super::paging::{self, ListStyle};
+use super::organizations::{list_under, not_found_org};
 use crate::server::Resp;
 use crate::state::State;
 
@@ -67,24 +66,7 @@ pub(super) fn add(st: &mut State, org: &str, body: &Value) -> Resp {
 
 /// `GET /organizations/{id}/enabled_connections`: offset paging.
 pub(super) fn list(st: &State, org: &str, params: &[(String, String)]) -> Resp {
-    if st.store.get("organizations", org).is_none() {
-        return not_found_org();
-    }
-    let items = st
-        .store
-        .list(&collection(org))
-        .map(|(id, v)| (id.clone(), v.clone()))
-        .collect();
-    paging::answer(
-        params,
-        items,
-        &ListStyle {
-            items_key: "enabled_connections",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    list_under(st, org, "enabled_connections", params)
 }
 
 /// `GET`, `PATCH` or `DELETE /organizations/{id}/enabled_connections/{connectionId}`.

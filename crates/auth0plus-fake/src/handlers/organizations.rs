@@ -245,6 +245,29 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
     )
 }
 
+/// `GET /organizations/{id}/{sub}`: what is stored under the organization,
+/// with offset paging, its items under `sub` (`invitations`, `enabled_connections`).
+pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, String)]) -> Resp {
+    if st.store.get("organizations", org).is_none() {
+        return not_found_org();
+    }
+    let items = st
+        .store
+        .list(&format!("organizations/{org}/{sub}"))
+        .map(|(id, v)| (id.clone(), v.clone()))
+        .collect();
+    paging::answer(
+        params,
+        items,
+        &ListStyle {
+            items_key: sub,
+            checkpoint: false,
+            length: false,
+            per_page_min: 1,
+        },
+    )
+}
+
 /// The roles member `user` has in organization `org`, as stored.
 fn member_roles<'a>(st: &'a State, org: &str, user: &str) -> Vec<&'a Value> {
     let key = member_key(org, user);
