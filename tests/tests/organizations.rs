@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use auth0plus::fake::FakeTenant;
+use auth0plus::fake::{FakeTenant, Fault, Route};
 use auth0plus::management::api::models::CreateRoleRequestContent;
 use auth0plus::management::api::roles::{CreateRole, DeleteRole};
 use auth0plus::prelude::*;
@@ -117,6 +117,45 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
+    let tenant = FakeTenant::start().await?;
+    let orgs = client_for(&tenant).organizations();
+    orgs.get_by_name_opt("warmup").await?; // the token, fetched once
+    // Hold every first lookup back so that all of them miss, then all create.
+    tenant.inject_fault(
+        Route::GetOrganizationByName,
+        Fault::Delay(Duration::from_millis(500)),
+        8,
+    );
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let orgs = orgs.clone();
+            tokio::spawn(async move {
+                orgs.get_or_create_by_name("acme", Organization::default())
+                    .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut ids = Vec::new();
+    for racer in racers {
+        let (org, made) = racer.await??;
+        created += usize::from(made);
+        ids.push(org.id().map(str::to_owned));
+    }
+    ids.dedup();
+    assert_eq!((created, ids.len()), (1, 1), "{ids:?}");
+    assert_eq!(
+        tenant
+            .counters()
+            .count_status(Route::CreateOrganization, 409),
+        7
+    );
+    assert_eq!(orgs.query().count().await?, 1);
+    Ok(())
+}
+
 #[tokio::test]
 async fn organizations_list_whole_past_the_offset_window() -> TestResult {
     let tenant = FakeTenant::start().await?;
@@ -172,10 +211,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
         assert!(err.is_not_found(), "{hostile}: {err:?}");
     }
     assert_eq!(tenant.counters().count_operation("get_users"), 0);
-    assert_eq!(
-        tenant.counters().count(auth0plus::fake::Route::ListUsers),
-        0
-    );
+    assert_eq!(tenant.counters().count(Route::ListUsers), 0);
 
     // Refused before sending.
     let before = tenant.counters().total();
@@ -244,12 +280,7 @@ async fn members_are_listed_whole_past_1000_by_checkpoint() -> TestResult {
 
     org.members().add(ids.iter().map(String::as_str)).await?;
     // In calls of at most 100 ids.
-    assert_eq!(
-        tenant
-            .counters()
-            .count(auth0plus::fake::Route::AddOrganizationMembers),
-        11
-    );
+    assert_eq!(tenant.counters().count(Route::AddOrganizationMembers), 11);
 
     let members = org.members().query();
     assert_eq!(members.count().await?, 1050);

@@ -731,3 +731,51 @@ async fn bad_input_is_refused_before_sending() {
     }
     assert!(requests(&server).await.is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn get_or_create_by_name_looks_then_creates_with_that_name() {
+    let server = MockServer::start().await;
+    let not_found = json!({"statusCode": 404, "error": "Not Found", "message": "No organization found by that id or name", "errorCode": "inexistent_organization"});
+    answer(
+        &server,
+        "GET",
+        "/api/v2/organizations/name/acme",
+        404,
+        not_found,
+    )
+    .await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/organizations",
+        201,
+        json!({"id": "org_1", "name": "acme", "display_name": "Acme"}),
+    )
+    .await;
+    let orgs = wire_client(&server).organizations();
+    let (org, created) = orgs
+        .get_or_create_by_name(
+            "acme",
+            Organization {
+                name: Some("ignored: the name given wins".into()),
+                display_name: Some("Acme".into()),
+                ..Organization::default()
+            },
+        )
+        .await
+        .expect("created");
+    assert!(created);
+    assert_eq!(org.id(), Some("org_1"));
+    assert_eq!(
+        requests(&server).await,
+        vec![
+            seen("GET", "/api/v2/organizations/name/acme", &[], None),
+            seen(
+                "POST",
+                "/api/v2/organizations",
+                &[],
+                Some(json!({"name": "acme", "display_name": "Acme"}))
+            ),
+        ]
+    );
+}

@@ -34,7 +34,7 @@ pub use members::{Member, MemberRole};
 use auth0plus_management_api::{Cursor, Paging};
 
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Record, Resource, optional};
+use crate::resource::{Collection, Record, Resource, get_or_create, optional};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Query, Result};
 
@@ -120,6 +120,27 @@ impl Collection<Organization> {
             || format!("name:{name}"),
         )?;
         Ok(Record::fetched(self.auth0().clone(), data))
+    }
+
+    /// The organization named `name`, or else `defaults` (with that name)
+    /// created. Returns `(record, created)`. When the create conflicts
+    /// (someone created it first), the one they created is returned.
+    ///
+    /// # Errors
+    /// As [`Collection::get_by_name`] and [`Collection::create`].
+    pub async fn get_or_create_by_name(
+        &self,
+        name: &str,
+        defaults: Organization,
+    ) -> Result<(Record<Organization>, bool)> {
+        let data = Organization {
+            name: Some(name.to_owned()),
+            ..defaults
+        };
+        get_or_create(self.get_by_name(name), self.create(data), async || {
+            self.get_by_name_opt(name).await
+        })
+        .await
     }
 
     /// Like [`Collection::get_by_name`], with `None` when none has that name.
