@@ -190,11 +190,7 @@ impl Record<UserProfile> {
 }
 
 /// `result`, with a 404 from Auth0 as [`Error::DoesNotExist`] for `kind`.
-pub(crate) fn found<T>(
-    result: Result<T>,
-    kind: &'static str,
-    lookup: impl FnOnce() -> String,
-) -> Result<T> {
+fn found<T>(result: Result<T>, kind: &'static str, lookup: impl FnOnce() -> String) -> Result<T> {
     match result {
         Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(Error::DoesNotExist {
             kind,
