@@ -146,12 +146,10 @@ async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
     }
     ids.dedup();
     assert_eq!((created, ids.len()), (1, 1), "{ids:?}");
-    assert_eq!(
-        tenant
-            .counters()
-            .count_status(Route::CreateOrganization, 409),
-        7
-    );
+    let counters = tenant.counters();
+    assert_eq!(counters.count_status(Route::CreateOrganization, 201), 1);
+    // How many lost the race varies with the machine; that some did shows it ran.
+    assert!(counters.count_status(Route::CreateOrganization, 409) >= 1);
     assert_eq!(orgs.query().count().await?, 1);
     Ok(())
 }
