@@ -82,6 +82,13 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
         orgs.get_by_id(&id).await?.display_name.as_deref(),
         Some("ACME Corp")
     );
+    // Metadata merges: a key removed locally is removed on the server.
+    acme.metadata = Some([("region".to_owned(), "eu".to_owned())].into());
+    acme.save().await?;
+    assert_eq!(
+        orgs.get_by_id(&id).await?.metadata,
+        Some([("region".to_owned(), "eu".to_owned())].into())
+    );
     // Nothing changed: nothing is sent.
     let patches = tenant
         .counters()

@@ -152,14 +152,41 @@ async fn an_update_sends_only_fields_auth0_lets_it_change() {
     org.extra.insert("created_at".into(), json!("2026-01-01"));
     org.metadata = Some([("tier".to_owned(), "gold".to_owned())].into());
     org.save().await.expect("saved");
+    // Metadata merges one level deep: a changed key, and a removed one as null.
+    server.reset().await;
+    answer(
+        &server,
+        "PATCH",
+        "/api/v2/organizations/org_1",
+        200,
+        json!({"id": "org_1", "name": "acme", "metadata": {"tier": "gold", "region": "eu"}}),
+    )
+    .await;
+    org.metadata = Some(
+        [
+            ("tier".to_owned(), "gold".to_owned()),
+            ("region".to_owned(), "eu".to_owned()),
+        ]
+        .into(),
+    );
+    org.save().await.expect("saved");
+    org.metadata = Some([("region".to_owned(), "us".to_owned())].into());
+    org.save().await.expect("saved");
+    org.metadata = None;
+    org.save().await.expect("saved");
+    let bodies: Vec<Option<Value>> = requests(&server)
+        .await
+        .into_iter()
+        .map(|s| s.body)
+        .collect();
     assert_eq!(
-        requests(&server).await,
-        vec![seen(
-            "PATCH",
-            "/api/v2/organizations/org_1",
-            &[],
-            Some(json!({"metadata": {"tier": "gold"}}))
-        )]
+        bodies,
+        [
+            // The last answer had no metadata: both keys are new.
+            Some(json!({"metadata": {"tier": "gold", "region": "eu"}})),
+            Some(json!({"metadata": {"tier": null, "region": "us"}})),
+            Some(json!({"metadata": {}})),
+        ]
     );
 }
 

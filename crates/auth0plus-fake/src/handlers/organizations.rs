@@ -368,6 +368,50 @@ fn member_role_route(
     Resp::empty(204)
 }
 
+/// `PATCH /organizations/{id}`: fields replace, but `metadata` merges one
+/// level deep (a `null` value deletes its key, `{}` clears it), as its spec
+/// (nullable values) and users' metadata say; a taken name is 409.
+fn update(st: &mut State, id: &str, body: &Value) -> Resp {
+    if let Some(name) = body.get("name").and_then(Value::as_str)
+        && st
+            .store
+            .list("organizations")
+            .any(|(other, o)| other != id && o.get("name").and_then(Value::as_str) == Some(name))
+    {
+        return Resp::error(
+            409,
+            "An organization with this name already exists.",
+            Some("conflict"),
+        );
+    }
+    let Some(Value::Object(org)) = st.store.get_mut("organizations", id) else {
+        return not_found_org();
+    };
+    for (key, value) in body.as_object().into_iter().flatten() {
+        match (key.as_str(), value) {
+            ("metadata", Value::Object(changes)) if !changes.is_empty() => {
+                let merged = org.entry("metadata").or_insert_with(|| json!({}));
+                if let Value::Object(merged) = merged {
+                    for (k, v) in changes {
+                        if v.is_null() {
+                            merged.remove(k);
+                        } else {
+                            merged.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            (_, Value::Null) => {
+                org.remove(key);
+            }
+            _ => {
+                org.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Resp::json(200, &Value::Object(org.clone()))
+}
+
 /// Spec operations on organizations that need more than the generic store:
 /// the answer, or `None` to let the generic handler go on. `params` are the
 /// decoded path parameters; `query` and `body` were checked against the spec.
@@ -384,20 +428,7 @@ pub(super) fn spec_route(
         // Auth0's own 404 for an organization, not the generic store's.
         "get_organizations_by_id" if !org_exists(st) => not_found_org(),
         "patch_organizations_by_id" if !org_exists(st) => not_found_org(),
-        "patch_organizations_by_id" => {
-            let name = body.get("name").and_then(Value::as_str)?;
-            let taken = st.store.list("organizations").any(|(id, o)| {
-                id != param(0) && o.get("name").and_then(Value::as_str) == Some(name)
-            });
-            if !taken {
-                return None;
-            }
-            Resp::error(
-                409,
-                "An organization with this name already exists.",
-                Some("conflict"),
-            )
-        }
+        "patch_organizations_by_id" => update(st, param(0), body),
         "post_invitations" => invitations::create(st, param(0), body),
         "get_invitations" => invitations::list(st, param(0), query),
         "get_invitations_by_invitation_id" => invitations::one(st, param(0), param(1), false),

@@ -60,6 +60,9 @@ impl Resource for Organization {
     // so a tenant with more than 1,000 organizations is listed whole.
     const PAGING: Paging = Paging::offset_capped(OFFSET_WINDOW).with_cursor(Cursor::Next);
     const WRITABLE: Option<&'static [&'static str]> = Some(WRITABLE);
+    // The spec lets a metadata value be null: the mark of a key deleted in a
+    // one-level merge, as with users' metadata.
+    const MERGED: &'static [&'static str] = &["metadata"];
 
     fn id(&self) -> Option<&str> {
         self.id.as_deref()
