@@ -7,10 +7,16 @@
 //!   Some lists (user search, logs) reach only their first 1,000 results.
 //! - checkpoint: `from`/`take`, answered with `next`; sequential by nature,
 //!   no cap.
-//! - the logs' cursor: `from` is the last `log_id` seen.
+//! - the logs' cursor: `from` is the last `log_id` seen. Auth0 ignores every
+//!   other parameter there, so it is walked only by a query that asks for
+//!   nothing else; a log search pages by offset, inside the cap.
 //!
 //! Where a list has both offset and a cursor, counting uses the offset total
 //! and streams use the cursor, so they never meet the cap.
+//!
+//! Lists that search (users, logs) carry a [`Search`]: [`Query::filter`],
+//! [`Query::q`], [`Query::fields`] and [`Query::sort`] work on any of them,
+//! and are refused before sending on a list that does not take them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -25,8 +31,9 @@ use crate::client::{DecodeFailure, decode_error, scrubber};
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource, exactly_one, optional};
+use crate::lookup::Lookup;
 use crate::search::Search;
-use crate::{Auth0, Error, Result};
+use crate::{Auth0, Error, Order, Result};
 
 /// The query parameters a query sets itself, replacing any the request holds.
 const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
@@ -90,6 +97,16 @@ impl<T> fmt::Debug for Query<T> {
             .field("search", &self.search)
             .finish_non_exhaustive()
     }
+}
+
+/// One page read along a cursor.
+pub(crate) struct CursorPage<T> {
+    pub(crate) items: Vec<T>,
+    /// Where to continue from: the last `log_id` read (even on a short
+    /// page), or the list's `next`.
+    pub(crate) resume: Option<String>,
+    /// Whether the list may hold more right now (a full page, or a `next`).
+    pub(crate) more: bool,
 }
 
 /// One offset request: `per_page` and `page`.
@@ -208,6 +225,77 @@ impl<T: Send + 'static> Query<T> {
         self.paging
     }
 
+    /// The same query with the Lucene layer `search` (for lists that search).
+    pub(crate) fn with_search(mut self, search: Search) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    /// The search layer: the query's own, or that of a list without search
+    /// (which refuses every part before sending).
+    pub(crate) fn search(&self) -> Cow<'_, Search> {
+        match &self.search {
+            Some(search) => Cow::Borrowed(search),
+            None => Cow::Owned(Search::none()),
+        }
+    }
+
+    pub(crate) fn search_mut(&mut self) -> &mut Search {
+        self.search.get_or_insert_with(Search::none)
+    }
+
+    /// Add a condition: pairs like `[("email__startswith", "b")]` (a pair
+    /// alone is exact, whatever its value holds), or a [`Lookup`]. Lists
+    /// without Lucene search refuse it before sending.
+    pub fn filter(mut self, lookup: impl Into<Lookup>) -> Self {
+        self.search_mut().lookups.push(lookup.into());
+        self
+    }
+
+    /// Add a raw Lucene fragment, combined with AND with everything else (it
+    /// never replaces the lookups or the connection filter).
+    pub fn q(mut self, q: impl Into<String>) -> Self {
+        let q = q.into();
+        if !q.trim().is_empty() {
+            self.search_mut().raw.push(q);
+        }
+        self
+    }
+
+    /// Return only these fields.
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), true));
+        self
+    }
+
+    /// Return every field but these.
+    pub fn exclude_fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), false));
+        self
+    }
+
+    /// Sort by `field`.
+    pub fn sort(mut self, field: impl Into<String>, order: Order) -> Self {
+        self.search_mut().sort = Some((field.into(), order));
+        self
+    }
+
+    /// The Lucene `q` this query sends (empty when it has no condition).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an invalid field name.
+    pub fn to_query_string(&self) -> Result<String> {
+        self.search().to_query_string(&self.auth0)
+    }
+
     /// Add a query parameter of the list (`name_filter`, `fields`…). The
     /// paging parameters (`page`, `per_page`, `include_totals`, `from`,
     /// `take`) are the query's own and are replaced when it runs.
@@ -256,9 +344,12 @@ impl<T: Send + 'static> Query<T> {
         request
             .query
             .retain(|(name, _)| !PAGING_PARAMS.contains(&name.as_str()));
+        // A cursor request (`take`) carries no search: only plain queries
+        // walk the logs' cursor, and Auth0 would ignore it there anyway.
+        let walking = paging.iter().any(|(name, _)| *name == "take");
         let (before, after) = match &self.search {
-            Some(search) => search.params(&self.auth0, counting)?,
-            None => Default::default(),
+            Some(search) if !walking => search.params(&self.auth0, counting)?,
+            _ => Default::default(),
         };
         request.query.extend(before);
         request
@@ -298,9 +389,25 @@ impl<T: Send + 'static> Query<T> {
         self.paging.offset_cap
     }
 
-    /// Whether streams and slices walk the cursor rather than offsets.
+    /// Whether streams and slices walk the cursor rather than offsets. The
+    /// logs' cursor ignores every other parameter, so a query that asks for
+    /// anything else (a search, a sort, a parameter) pages by offset there.
     fn walks_cursor(&self) -> bool {
-        self.paging.cursor.is_some() || !self.paging.offset
+        match self.paging.cursor {
+            None => !self.paging.offset,
+            Some(Cursor::LogId) => !self.paging.offset || self.asks_nothing_else(),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether the query asks for nothing but paging.
+    fn asks_nothing_else(&self) -> bool {
+        let no_params = self.base.as_ref().is_ok_and(|base| {
+            base.query
+                .iter()
+                .all(|(name, _)| PAGING_PARAMS.contains(&name.as_str()))
+        });
+        no_params && self.search.as_ref().is_none_or(Search::is_plain)
     }
 
     /// How many items the list holds: Auth0's total in one small request
@@ -347,8 +454,10 @@ impl<T: Send + 'static> Query<T> {
             let total = self.count().await?;
             return match (index < total, self.paging.cursor) {
                 (false, _) => Ok(None),
-                (true, Some(_)) => Ok(self.cursor_slice(index, Some(index + 1)).await?.pop()),
-                (true, None) => Err(Error::SearchWindowExceeded { total }),
+                (true, Some(_)) if self.walks_cursor() => {
+                    Ok(self.cursor_slice(index, Some(index + 1)).await?.pop())
+                }
+                (true, _) => Err(Error::SearchWindowExceeded { total }),
             };
         }
         let mut page = self.fetch_chunk(Chunk { size: 1, index }, false).await?;
@@ -442,6 +551,33 @@ impl<T: Send + 'static> Query<T> {
         })
     }
 
+    /// One page along the cursor, after `from` (from the start without it):
+    /// the general step of [`Query::stream`] and of a log tail.
+    pub(crate) async fn cursor_page(&self, from: Option<String>) -> Result<CursorPage<T>> {
+        let take = u64::from(self.per_page);
+        let mut params = vec![("take", take.to_string())];
+        if let Some(from) = from {
+            params.insert(0, ("from", from));
+        }
+        let page = self.fetch_page(&params, false, take).await?;
+        let (resume, more) = match self.paging.cursor {
+            Some(Cursor::LogId) => {
+                let more = page.items.len() as u64 >= take;
+                (page.last_log_id, more)
+            }
+            _ => {
+                let next = page.next.filter(|_| !page.items.is_empty());
+                let more = next.is_some();
+                (next, more)
+            }
+        };
+        Ok(CursorPage {
+            items: page.items,
+            resume,
+            more,
+        })
+    }
+
     /// Pages along the cursor, one request after another, until the list
     /// says it has no more. The first error ends it.
     fn cursor_pages(&self) -> BoxStream<'static, Result<Vec<T>>> {
@@ -451,7 +587,6 @@ impl<T: Send + 'static> Query<T> {
             Done,
         }
         let query = self.clone();
-        let take = u64::from(self.per_page);
         stream::unfold(State::Start, move |state| {
             let query = query.clone();
             async move {
@@ -460,21 +595,16 @@ impl<T: Send + 'static> Query<T> {
                     State::Start => None,
                     State::From(from) => Some(from),
                 };
-                let mut params = vec![("take", take.to_string())];
-                if let Some(from) = from {
-                    params.insert(0, ("from", from));
+                match query.cursor_page(from).await {
+                    Ok(page) => {
+                        let state = match page.resume {
+                            Some(resume) if page.more => State::From(resume),
+                            _ => State::Done,
+                        };
+                        Some((Ok(page.items), state))
+                    }
+                    Err(e) => Some((Err(e), State::Done)),
                 }
-                let page = match query.fetch_page(&params, false, take).await {
-                    Ok(page) => page,
-                    Err(e) => return Some((Err(e), State::Done)),
-                };
-                let full = page.items.len() as u64 >= take;
-                let next = match query.paging.cursor {
-                    Some(Cursor::LogId) => page.last_log_id.filter(|_| full),
-                    _ => page.next.filter(|_| !page.items.is_empty()),
-                };
-                let state = next.map_or(State::Done, State::From);
-                Some((Ok(page.items), state))
             }
         })
         .boxed()
