@@ -334,7 +334,11 @@ impl Logs {
     /// [`Error::DoesNotExist`] for a 404; [`Error::InvalidArgument`] for an
     /// empty id.
     pub async fn get_by_id(&self, log_id: &str) -> Result<LogEvent> {
-        let record = self.auth0.collection::<LogEvent>().get_by_id(log_id).await?;
+        let record = self
+            .auth0
+            .collection::<LogEvent>()
+            .get_by_id(log_id)
+            .await?;
         Ok(record.data().clone())
     }
 

@@ -28,10 +28,10 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{DecodeFailure, decode_error, scrubber};
+use crate::lookup::Lookup;
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource, exactly_one, optional};
-use crate::lookup::Lookup;
 use crate::search::Search;
 use crate::{Auth0, Error, Order, Result};
 
