@@ -24,6 +24,10 @@ use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use auth0plus_management_api::{Cursor, Paging};
+use std::task::Poll;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
@@ -107,6 +111,43 @@ pub(crate) struct CursorPage<T> {
     pub(crate) resume: Option<String>,
     /// Whether the list may hold more right now (a full page, or a `next`).
     pub(crate) more: bool,
+}
+
+/// A page's answer, read but not yet decoded.
+struct Answer {
+    request: ApiRequest,
+    response: auth0plus_transport::HttpResponse,
+    token: auth0plus_transport::Secret,
+    expected: usize,
+}
+
+/// Only what says where a cursor continues.
+#[derive(serde::Deserialize)]
+struct LogIdOnly {
+    #[serde(default)]
+    log_id: Option<String>,
+}
+
+impl Answer {
+    fn decode<T>(&self, query: &Query<T>) -> Result<Page<T>> {
+        (query.decode)(self.response.body(), self.expected).map_err(|failure| {
+            decode_error(
+                &self.response,
+                failure,
+                &scrubber(&self.request, &self.token),
+            )
+        })
+    }
+
+    /// The page's length, last `log_id` and `next`, read without decoding
+    /// the items (`None` when the answer is not a page: decoding says why).
+    fn peek<T>(&self, query: &Query<T>) -> Option<(usize, Option<String>, Option<String>)> {
+        let page =
+            decode_page::<LogIdOnly>(self.response.body(), &query.items_key, false, self.expected)
+                .ok()?;
+        let last = page.items.last().and_then(|item| item.log_id.clone());
+        Some((page.items.len(), last, page.next))
+    }
 }
 
 /// One offset request: `per_page` and `page`.
@@ -366,10 +407,26 @@ impl<T: Send + 'static> Query<T> {
         counting: bool,
         expected: u64,
     ) -> Result<Page<T>> {
+        self.fetch_answer(paging, counting, expected)
+            .await?
+            .decode(self)
+    }
+
+    /// One page's answer, not yet decoded.
+    async fn fetch_answer(
+        &self,
+        paging: &[(&str, String)],
+        counting: bool,
+        expected: u64,
+    ) -> Result<Answer> {
         let request = self.request(paging, counting)?;
         let (response, token) = self.auth0.execute_with_token(&request).await?;
-        (self.decode)(response.body(), to_usize(expected))
-            .map_err(|failure| decode_error(&response, failure, &scrubber(&request, &token)))
+        Ok(Answer {
+            request,
+            response,
+            token,
+            expected: to_usize(expected),
+        })
     }
 
     async fn fetch_chunk(&self, chunk: Chunk, counting: bool) -> Result<Page<T>> {
@@ -423,7 +480,7 @@ impl<T: Send + 'static> Query<T> {
             return Ok(page.total.unwrap_or(page.items.len() as u64));
         }
         let mut walked = 0u64;
-        let mut pages = self.cursor_pages();
+        let mut pages = self.cursor_pages(true);
         while let Some(page) = pages.next().await {
             walked += page?.len() as u64;
         }
@@ -521,7 +578,7 @@ impl<T: Send + 'static> Query<T> {
             let query = self.clone();
             return stream::once(async move {
                 match query.check() {
-                    Ok(()) => query.cursor_items().boxed(),
+                    Ok(()) => query.cursor_items(true).boxed(),
                     Err(e) => stream::iter([Err(e)]).boxed(),
                 }
             })
@@ -533,7 +590,7 @@ impl<T: Send + 'static> Query<T> {
 
     async fn cursor_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
         let mut items = Vec::new();
-        let mut stream = self.cursor_items().skip(to_usize(start));
+        let mut stream = self.cursor_items(end.is_none()).skip(to_usize(start));
         let wanted = end.map_or(usize::MAX, |end| to_usize(end - start));
         while items.len() < wanted {
             match stream.next().await {
@@ -544,33 +601,45 @@ impl<T: Send + 'static> Query<T> {
         Ok(items)
     }
 
-    fn cursor_items(&self) -> impl futures::Stream<Item = Result<T>> + Send + 'static {
-        self.cursor_pages().flat_map(|page| match page {
+    fn cursor_items(&self, ahead: bool) -> impl futures::Stream<Item = Result<T>> + Send + 'static {
+        self.cursor_pages(ahead).flat_map(|page| match page {
             Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
             Err(e) => stream::iter(vec![Err(e)]),
         })
     }
 
-    /// One page along the cursor, after `from` (from the start without it):
-    /// the general step of [`Query::stream`] and of a log tail.
-    pub(crate) async fn cursor_page(&self, from: Option<String>) -> Result<CursorPage<T>> {
+    /// The answer of one cursor request after `from` (from the start without it).
+    async fn cursor_answer(&self, from: Option<String>) -> Result<Answer> {
         let take = u64::from(self.per_page);
         let mut params = vec![("take", take.to_string())];
         if let Some(from) = from {
             params.insert(0, ("from", from));
         }
-        let page = self.fetch_page(&params, false, take).await?;
-        let (resume, more) = match self.paging.cursor {
-            Some(Cursor::LogId) => {
-                let more = page.items.len() as u64 >= take;
-                (page.last_log_id, more)
-            }
+        self.fetch_answer(&params, false, take).await
+    }
+
+    /// Where a cursor page says to continue, and whether more may follow.
+    fn resume_of(
+        &self,
+        page_len: usize,
+        last_log_id: Option<String>,
+        next: Option<String>,
+    ) -> (Option<String>, bool) {
+        match self.paging.cursor {
+            Some(Cursor::LogId) => (last_log_id, page_len as u64 >= u64::from(self.per_page)),
             _ => {
-                let next = page.next.filter(|_| !page.items.is_empty());
+                let next = next.filter(|_| page_len > 0);
                 let more = next.is_some();
                 (next, more)
             }
-        };
+        }
+    }
+
+    /// One page along the cursor, after `from` (from the start without it):
+    /// the general step of a log tail.
+    pub(crate) async fn cursor_page(&self, from: Option<String>) -> Result<CursorPage<T>> {
+        let page = self.cursor_answer(from).await?.decode(self)?;
+        let (resume, more) = self.resume_of(page.items.len(), page.last_log_id, page.next);
         Ok(CursorPage {
             items: page.items,
             resume,
@@ -580,31 +649,60 @@ impl<T: Send + 'static> Query<T> {
 
     /// Pages along the cursor, one request after another, until the list
     /// says it has no more. The first error ends it.
-    fn cursor_pages(&self) -> BoxStream<'static, Result<Vec<T>>> {
+    ///
+    /// `ahead`: the caller reads to the end, so each next request is sent
+    /// as soon as the answer names it, and the answer in hand is decoded
+    /// while it travels (a walk that may stop early sends nothing ahead).
+    fn cursor_pages(&self, ahead: bool) -> BoxStream<'static, Result<Vec<T>>> {
         enum State {
             Start,
             From(String),
+            InFlight(BoxFuture<'static, Result<Answer>>),
             Done,
         }
         let query = self.clone();
         stream::unfold(State::Start, move |state| {
             let query = query.clone();
             async move {
-                let from = match state {
+                let answer = match state {
                     State::Done => return None,
-                    State::Start => None,
-                    State::From(from) => Some(from),
+                    State::Start => query.cursor_answer(None).await,
+                    State::From(from) => query.cursor_answer(Some(from)).await,
+                    State::InFlight(answer) => answer.await,
                 };
-                match query.cursor_page(from).await {
-                    Ok(page) => {
-                        let state = match page.resume {
-                            Some(resume) if page.more => State::From(resume),
-                            _ => State::Done,
-                        };
-                        Some((Ok(page.items), state))
+                let answer = match answer {
+                    Ok(answer) => answer,
+                    Err(e) => return Some((Err(e), State::Done)),
+                };
+                let mut state = State::Done;
+                // Without a peek (items that are not objects), the decoded
+                // page says where to continue.
+                let peeked = if ahead { answer.peek(&query) } else { None };
+                let sent_ahead = peeked.is_some();
+                if let Some((len, last, next)) = peeked {
+                    if let (Some(resume), true) = query.resume_of(len, last, next) {
+                        let walker = query.clone();
+                        let mut next =
+                            async move { walker.cursor_answer(Some(resume)).await }.boxed();
+                        // Polled once, so the request is on its way while
+                        // this answer is decoded.
+                        if let Poll::Ready(done) = futures::poll!(next.as_mut()) {
+                            next = futures::future::ready(done).boxed();
+                        }
+                        state = State::InFlight(next);
                     }
-                    Err(e) => Some((Err(e), State::Done)),
                 }
+                let page = match answer.decode(&query) {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), State::Done)),
+                };
+                if !sent_ahead
+                    && let (Some(resume), true) =
+                        query.resume_of(page.items.len(), page.last_log_id, page.next)
+                {
+                    state = State::From(resume);
+                }
+                Some((Ok(page.items), state))
             }
         })
         .boxed()
