@@ -679,18 +679,17 @@ impl<T: Send + 'static> Query<T> {
                 // page says where to continue.
                 let peeked = if ahead { answer.peek(&query) } else { None };
                 let sent_ahead = peeked.is_some();
-                if let Some((len, last, next)) = peeked {
-                    if let (Some(resume), true) = query.resume_of(len, last, next) {
-                        let walker = query.clone();
-                        let mut next =
-                            async move { walker.cursor_answer(Some(resume)).await }.boxed();
-                        // Polled once, so the request is on its way while
-                        // this answer is decoded.
-                        if let Poll::Ready(done) = futures::poll!(next.as_mut()) {
-                            next = futures::future::ready(done).boxed();
-                        }
-                        state = State::InFlight(next);
+                if let Some((len, last, next)) = peeked
+                    && let (Some(resume), true) = query.resume_of(len, last, next)
+                {
+                    let walker = query.clone();
+                    let mut next = async move { walker.cursor_answer(Some(resume)).await }.boxed();
+                    // Polled once, so the request is on its way while this
+                    // answer is decoded.
+                    if let Poll::Ready(done) = futures::poll!(next.as_mut()) {
+                        next = futures::future::ready(done).boxed();
                     }
+                    state = State::InFlight(next);
                 }
                 let page = match answer.decode(&query) {
                     Ok(page) => page,

@@ -111,7 +111,8 @@ impl Search {
                 "this list takes no {what} (sent anyway, it would be ignored)"
             )))
         };
-        if !self.takes.q && !(self.lookups.iter().all(Lookup::is_empty) && self.raw.is_empty()) {
+        let has_condition = !self.lookups.iter().all(Lookup::is_empty) || !self.raw.is_empty();
+        if !self.takes.q && has_condition {
             return refuse("search condition (Lucene `q`)");
         }
         if !self.takes.fields && self.fields.is_some() {

@@ -229,14 +229,14 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
         _ if ok => ("sapi", h.summary.to_string()),
         _ => ("fapi", message),
     };
-    write_event(shared, h, &answer, kind, description);
+    write_event(shared, h, &answer, kind, &description);
     if kind == "sapi" && h.route == Route::DeleteUser {
-        write_event(shared, h, &answer, "sdu", "Successful User Deletion".into());
+        write_event(shared, h, &answer, "sdu", "Successful User Deletion");
     }
 }
 
 /// Append one event of `kind` about `h`.
-fn write_event(shared: &Shared, h: &Happened<'_>, answer: &Value, kind: &str, description: String) {
+fn write_event(shared: &Shared, h: &Happened<'_>, answer: &Value, kind: &str, description: &str) {
     let ok = (200..300).contains(&h.status);
     let user_id = match h.route {
         Route::CreateUser => answer
