@@ -11,7 +11,7 @@ use auth0plus::management::{LogEvent, LogType, TailStart, Timestamp};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use auth0plus::transport::test_util::{ManualClock, ManualSleep};
-use auth0plus_tests::{TestResult, WIRE_TOKEN, wire_client};
+use auth0plus_tests::{TestResult, WIRE_TOKEN, answer, wire_client};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -31,6 +31,11 @@ async fn queries(server: &MockServer) -> Vec<Vec<(String, String)>> {
                 .collect()
         })
         .collect()
+}
+
+/// How many requests the server saw.
+async fn sent(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap_or_default().len()
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -60,14 +65,14 @@ fn events(range: std::ops::Range<u32>) -> Value {
 #[tokio::test]
 async fn a_search_sends_one_escaped_q_oldest_first_by_offset() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"logs": events(0..2), "total": 2, "start": 0, "limit": 50})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs",
+        200,
+        json!({"logs": events(0..2), "total": 2, "start": 0, "limit": 50}),
+    )
+    .await;
     let auth0 = wire_client(&server);
     let since: Timestamp = "2026-01-01T00:00:00Z".parse()?;
     let query = auth0
@@ -95,11 +100,14 @@ async fn a_search_sends_one_escaped_q_oldest_first_by_offset() -> TestResult {
     );
     // A sort asked for replaces the default; fields are the logs' own.
     server.reset().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"logs": [], "total": 0})))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs",
+        200,
+        json!({"logs": [], "total": 0}),
+    )
+    .await;
     let newest = auth0
         .logs()
         .query()
@@ -127,11 +135,14 @@ async fn a_search_sends_one_escaped_q_oldest_first_by_offset() -> TestResult {
 #[tokio::test]
 async fn attacker_values_stay_one_quoted_term() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"logs": [], "total": 0})))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs",
+        200,
+        json!({"logs": [], "total": 0}),
+    )
+    .await;
     let auth0 = wire_client(&server);
     for (value, sent) in [
         ("*", r#"user_id:"*""#),
@@ -141,11 +152,14 @@ async fn attacker_values_stay_one_quoted_term() -> TestResult {
         (r#"\" OR *:* OR \""#, r#"user_id:"\\\" OR *:* OR \\\"""#),
     ] {
         server.reset().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v2/logs"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"logs": [], "total": 0})))
-            .mount(&server)
-            .await;
+        answer(
+            &server,
+            "GET",
+            "/api/v2/logs",
+            200,
+            json!({"logs": [], "total": 0}),
+        )
+        .await;
         let query = auth0.logs().query().filter([("user_id", value)]);
         assert_eq!(query.to_query_string()?, sent, "{value}");
         // Streamed, a search never falls back to the checkpoint (which
@@ -209,13 +223,14 @@ async fn every_event_streams_by_checkpoint_with_no_search_parameter() -> TestRes
 async fn a_parameter_on_the_generated_operation_keeps_the_stream_off_the_checkpoint() -> TestResult
 {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"logs": events(0..1), "total": 1})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs",
+        200,
+        json!({"logs": events(0..1), "total": 1}),
+    )
+    .await;
     let auth0 = wire_client(&server);
     let found: Vec<Log> = auth0
         .list(ListLogs::new().search("type:f"))
@@ -233,13 +248,14 @@ async fn a_parameter_on_the_generated_operation_keeps_the_stream_off_the_checkpo
 #[tokio::test]
 async fn a_search_past_1000_says_so_instead_of_widening() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"logs": events(0..50), "total": 1500})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs",
+        200,
+        json!({"logs": events(0..50), "total": 1500}),
+    )
+    .await;
     let auth0 = wire_client(&server);
     let failures = auth0.logs().query().filter([("type", "fapi")]);
     let first = failures.stream().next().await;
@@ -266,18 +282,15 @@ async fn a_search_past_1000_says_so_instead_of_widening() -> TestResult {
 #[tokio::test]
 async fn get_by_id_encodes_the_id_and_names_a_missing_event() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs/90000001"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(event(1, "fapi")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/logs/a%2F..%2Fb"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(
-            json!({"statusCode": 404, "error": "Not Found", "message": "log not found", "errorCode": "inexistent_log"}),
-        ))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/logs/90000001",
+        200,
+        event(1, "fapi"),
+    )
+    .await;
+    answer(&server, "GET", "/api/v2/logs/a%2F..%2Fb", 404, json!({"statusCode": 404, "error": "Not Found", "message": "log not found", "errorCode": "inexistent_log"}),).await;
     let auth0 = wire_client(&server);
     let found = auth0.logs().get_by_id("90000001").await?;
     assert_eq!(found.kind, LogType::FailedApiOperation);
@@ -291,23 +304,21 @@ async fn get_by_id_encodes_the_id_and_names_a_missing_event() -> TestResult {
         auth0.logs().get_by_id("").await,
         Err(Error::InvalidArgument(_))
     ));
-    assert_eq!(
-        server.received_requests().await.unwrap_or_default().len(),
-        2
-    );
+    assert_eq!(sent(&server).await, 2);
     Ok(())
 }
 
 #[tokio::test]
 async fn user_logs_page_by_offset_and_refuse_a_search() -> TestResult {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/auth0%7C1/logs"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"logs": events(0..2), "total": 2, "start": 0, "limit": 10, "length": 2}),
-        ))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users/auth0%7C1/logs",
+        200,
+        json!({"logs": events(0..2), "total": 2, "start": 0, "limit": 10, "length": 2}),
+    )
+    .await;
     let auth0 = wire_client(&server);
     let user = auth0
         .users()
@@ -345,10 +356,7 @@ async fn user_logs_page_by_offset_and_refuse_a_search() -> TestResult {
         unsaved.logs().count().await,
         Err(Error::InvalidArgument(_))
     ));
-    assert_eq!(
-        server.received_requests().await.unwrap_or_default().len(),
-        1
-    );
+    assert_eq!(sent(&server).await, 1);
     Ok(())
 }
 
@@ -366,13 +374,7 @@ async fn a_list_without_search_refuses_a_condition_before_sending() -> TestResul
         sorted.first().await,
         Err(Error::InvalidArgument(_))
     ));
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    assert!(sent(&server).await == 0);
     Ok(())
 }
 
@@ -509,10 +511,7 @@ async fn a_tail_resumes_after_the_last_log_id_and_stops_on_an_error() -> TestRes
             "{first:?}"
         );
     }
-    assert_eq!(
-        server.received_requests().await.unwrap_or_default().len(),
-        1
-    );
+    assert_eq!(sent(&server).await, 1);
     Ok(())
 }
 
