@@ -537,3 +537,33 @@ fn debug_never_prints_what_details_carry() {
     assert_eq!(unknown, LogType::Unknown("gd_enrollment_complete".into()));
     assert_eq!(unknown.to_string(), "gd_enrollment_complete");
 }
+
+#[tokio::test]
+async fn a_walk_that_may_stop_early_sends_nothing_ahead() -> TestResult {
+    let server = MockServer::start().await;
+    let route = || Mock::given(method("GET")).and(path("/api/v2/logs"));
+    route()
+        .and(query_param_is_missing("from"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(events(0..3)))
+        .mount(&server)
+        .await;
+    route()
+        .and(query_param("from", "90000002"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(events(3..4)))
+        .mount(&server)
+        .await;
+    let auth0 = wire_client(&server);
+    let all = auth0.logs().all().per_page(3);
+    // A slice with an end reads only the page it needs.
+    assert_eq!(all.slice(..3).await?.len(), 3);
+    assert_eq!(sent(&server).await, 1);
+    // A walk to the end asks for the next page before decoding this one,
+    // and still yields every event once, in order.
+    let every: Vec<LogEvent> = all.stream().try_collect().await?;
+    assert_eq!(
+        every.iter().map(|e| e.log_id.as_str()).collect::<Vec<_>>(),
+        ["90000000", "90000001", "90000002", "90000003"]
+    );
+    assert_eq!(sent(&server).await, 3);
+    Ok(())
+}
