@@ -41,6 +41,10 @@ mod tickets;
 mod timestamp;
 pub mod users;
 
+// Issue 14: logs
+mod logs;
+pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
+
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};

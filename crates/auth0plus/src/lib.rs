@@ -46,6 +46,10 @@ pub use auth0plus_management::{
     Record, Relation, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
 
+// Issue 14: logs
+#[doc(inline)]
+pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
+
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.
 // Issue 14: organizations

@@ -55,6 +55,7 @@ pub(crate) fn dispatch(
         Route::ListOrganizationMembers => organizations::list_members(shared, param, query),
         Route::ListLogs => logs::list(shared, query),
         Route::GetLog => logs::get(shared, param, query),
+        Route::ListUserLogs => logs::of_user(shared, param, query),
         Route::DeleteRole => roles::delete(shared, param, query),
         Route::ListUserRoles => roles::of_user(shared, param, query),
         Route::DeleteOrganization => organizations::delete(shared, param, query),
