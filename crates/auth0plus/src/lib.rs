@@ -50,12 +50,12 @@ pub use auth0plus_management::{
 #[doc(inline)]
 pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
 
-// Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
-// items as modules of this crate, not as links to crates it did not document.
 // Issue 14: organizations
 #[doc(inline)]
 pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
 
+// Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
+// items as modules of this crate, not as links to crates it did not document.
 #[doc(inline)]
 pub use auth0plus_management as management;
 #[doc(inline)]
