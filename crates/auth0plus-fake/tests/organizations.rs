@@ -16,16 +16,17 @@ fn org_404(r: &common::Reply) {
     );
 }
 
+/// The id of a new organization or role named `name`.
+async fn created_id(c: &common::Ctx, collection: &str, name: &str) -> String {
+    let r = c.post(collection, &json!({"name": name})).await;
+    assert!(r.status < 300, "{}", r.text);
+    r.json()["id"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn invitations_answer_the_recorded_shape_and_go_with_the_organization() {
     let c = ctx(FakeTenant::start().await.unwrap());
-    let oid = c
-        .post("/api/v2/organizations", &json!({"name": "acme"}))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let oid = created_id(&c, "/api/v2/organizations", "acme").await;
     let path = format!("/api/v2/organizations/{oid}/invitations");
     let body = json!({"inviter": {"name": "Ada"}, "invitee": {"email": "new@acme.example"}, "client_id": c.tenant.client_id()});
     let r = c.post(&path, &body).await;
@@ -119,20 +120,8 @@ async fn a_members_roles_need_the_membership_and_leave_with_it() {
         .iter()
         .map(|u| u["user_id"].as_str().unwrap().to_string())
         .collect();
-    let oid = c
-        .post("/api/v2/organizations", &json!({"name": "acme"}))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let rid = c
-        .post("/api/v2/roles", &json!({"name": "admin"}))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let oid = created_id(&c, "/api/v2/organizations", "acme").await;
+    let rid = created_id(&c, "/api/v2/roles", "admin").await;
     let roles = |u: &str| format!("/api/v2/organizations/{oid}/members/{}/roles", enc(u));
     let give = json!({"roles": [rid]});
 
@@ -193,13 +182,7 @@ async fn a_members_roles_need_the_membership_and_leave_with_it() {
 #[tokio::test]
 async fn enabled_connections_are_one_at_a_time_with_their_options() {
     let c = ctx(FakeTenant::start().await.unwrap());
-    let oid = c
-        .post("/api/v2/organizations", &json!({"name": "acme"}))
-        .await
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let oid = created_id(&c, "/api/v2/organizations", "acme").await;
     let cid = c.tenant.connection_id().to_string();
     let base = format!("/api/v2/organizations/{oid}/enabled_connections");
     let r = c
