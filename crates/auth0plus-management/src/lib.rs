@@ -39,6 +39,14 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+// Issue 14: a user's world, and the tenant objects users need ids of
+mod tenant;
+mod world;
+pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use world::{
+    AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
+    Session, UserRefreshTokens, UserSessions,
+};
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
