@@ -83,7 +83,12 @@ fn checked(id: &str) -> Result<&str> {
 /// The owner of a session or refresh token that `fetch` found; a missing
 /// one, or another user's, is `DoesNotExist` so that one user's handle can
 /// never revoke another user's grant.
-fn owned_by(kind: &'static str, id: &str, found: Result<Option<String>>, user_id: &str) -> Result<()> {
+fn owned_by(
+    kind: &'static str,
+    id: &str,
+    found: Result<Option<String>>,
+    user_id: &str,
+) -> Result<()> {
     let missing = || Error::DoesNotExist {
         kind,
         lookup: format!("id:{id} of user_id:{user_id}"),
@@ -329,7 +334,11 @@ impl Users {
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty id or an account linked to
     /// itself, before sending; [`Error::Api`] from Auth0.
-    pub async fn link(&self, primary_id: &str, secondary: &SecondaryAccount) -> Result<Vec<Identity>> {
+    pub async fn link(
+        &self,
+        primary_id: &str,
+        secondary: &SecondaryAccount,
+    ) -> Result<Vec<Identity>> {
         secondary.check()?;
         if secondary.full_id() == primary_id {
             return Err(Error::InvalidArgument(
@@ -338,8 +347,9 @@ impl Users {
         }
         let body = serde_json::to_value(secondary.body())
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let request = ApiRequest::from_segments(http::Method::POST, ["users", primary_id, "identities"])?
-            .json(body);
+        let request =
+            ApiRequest::from_segments(http::Method::POST, ["users", primary_id, "identities"])?
+                .json(body);
         self.auth0().execute_json(&request).await
     }
 
@@ -512,6 +522,9 @@ impl User {
     /// # Errors
     /// [`Error::MissingId`]; as [`Users::clear_login_blocks`].
     pub async fn clear_login_blocks(&self) -> Result<()> {
-        self.auth0().users().clear_login_blocks(self.saved_id()?).await
+        self.auth0()
+            .users()
+            .clear_login_blocks(self.saved_id()?)
+            .await
     }
 }

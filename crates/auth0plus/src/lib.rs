@@ -47,9 +47,7 @@ pub use auth0plus_management::{
 };
 // Issue 14: a user's world, and the tenant objects users need ids of
 #[doc(inline)]
-pub use auth0plus_management::{
-    Client, ClientGrant, Connection, ResourceServer, SecondaryAccount,
-};
+pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.

@@ -57,8 +57,10 @@ fn digest(user_id: &str, password: &str) -> String {
 /// Keep what checks `password` at login (a digest, never the password). A new password
 /// also lifts the user's brute-force blocks, as in Auth0.
 pub(crate) fn remember_password(st: &mut State, user_id: &str, password: &str) {
-    st.store
-        .set_singleton(&password_path(user_id), Some(json!(digest(user_id, password))));
+    st.store.set_singleton(
+        &password_path(user_id),
+        Some(json!(digest(user_id, password))),
+    );
     st.store.remove_where(LOGIN_ATTEMPTS, "user_id", user_id);
 }
 
@@ -163,7 +165,10 @@ fn blocks(st: &State, pick: impl Fn(&Value) -> bool) -> Resp {
 }
 
 fn failures(attempts: &Value) -> u64 {
-    attempts.get("failures").and_then(Value::as_u64).unwrap_or(0)
+    attempts
+        .get("failures")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
 }
 
 /// A user's sessions or refresh tokens, checkpoint-paged (a first call without `from`
