@@ -82,7 +82,8 @@ pub trait Resource:
     /// Fields never sent in an update.
     const READ_ONLY: &'static [&'static str] = &["id", "created_at", "updated_at"];
     /// Fields sent when the record is created and never in an update (a
-    /// connection's `name` and `strategy`, an API's `identifier`).
+    /// connection's `name` and `strategy`, an API's `identifier`): `save`
+    /// refuses a change to one, before sending.
     const CREATE_ONLY: &'static [&'static str] = &[];
     /// The only fields an update may send, when the API limits them.
     const WRITABLE: Option<&'static [&'static str]> = None;
@@ -417,6 +418,15 @@ impl<R: Resource> Record<R> {
         let Some(mut snapshot) = self.snapshot.as_ref().map(Snapshot::to_object) else {
             return Ok(());
         };
+        if let Some(field) = R::CREATE_ONLY
+            .iter()
+            .find(|f| current.get(**f) != snapshot.get(**f))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "the {field} of a {} cannot change once it is created",
+                R::KIND
+            )));
+        }
         let bodies = R::plan_update(self, changed_fields::<R>(&current, &snapshot));
         let mut latest = None;
         for body in bodies {
