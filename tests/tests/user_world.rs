@@ -565,3 +565,21 @@ async fn a_hostile_identifier_is_one_value_and_matches_no_one_else() -> TestResu
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_fakes_log_in_helper_is_the_password_grant() -> TestResult {
+    // No grant_types change needed: the helper logs in as an allowed application.
+    let tenant = FakeTenant::start().await?;
+    let users = client_for(&tenant).users();
+    let malcolm = create(&users, "malcolm@acdc.example").await?;
+    let answer = tenant.log_in("malcolm@acdc.example", PASSWORD, "openid offline_access");
+    assert!(answer.is_ok_and(|a| a["refresh_token"].is_string()));
+    let refused = tenant.log_in("malcolm@acdc.example", "nope", "openid");
+    assert_eq!(
+        refused.err().map(|e| e["error"].clone()),
+        Some(json!("invalid_grant"))
+    );
+    assert_eq!(malcolm.sessions().query().count().await?, 1);
+    assert_eq!(malcolm.refresh_tokens().query().count().await?, 1);
+    Ok(())
+}

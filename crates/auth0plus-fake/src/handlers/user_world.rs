@@ -23,7 +23,7 @@ use super::users::not_found_user;
 use crate::server::Resp;
 use crate::spec::Op;
 use crate::state::{Shared, State};
-use crate::util;
+use crate::{FakeTenant, util};
 
 /// Auth0's default brute-force threshold: this many consecutive failures for one user from
 /// one IP block the next attempts (Dashboard > Attack Protection, "Default: 10").
@@ -274,6 +274,22 @@ pub(crate) fn user_grant(
         };
         return exchange(shared, client_id, token);
     }
+    password_login(shared, grant, client_id, params)
+}
+
+/// The `password` and `password-realm` grants, for a client allowed them.
+fn password_login(
+    shared: &Shared,
+    grant: &str,
+    client_id: &str,
+    params: &Map<String, Value>,
+) -> Resp {
+    let get = |k: &str| {
+        params
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let (Some(username), Some(password)) = (get("username"), get("password")) else {
         let missing = if get("username").is_none() {
             "username"
@@ -441,4 +457,39 @@ fn exchange(shared: &Shared, client_id: &str, token: &str) -> Resp {
         .unwrap_or("")
         .to_string();
     token_answer(tokens(&scope))
+}
+
+impl FakeTenant {
+    /// Log a user of the tenant's connection in, exactly as `POST /oauth/token` with the
+    /// `password` grant does for an application allowed that grant (the tenant's own client
+    /// here, whatever its `grant_types`): a session, and with `offline_access` in `scope` a
+    /// refresh token. Wrong passwords count towards the brute-force block. Users made by
+    /// [`FakeTenant::seed_users`] or [`FakeTenant::insert_user`] have no password; create
+    /// them through the API to log them in.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tenant = auth0plus_fake::FakeTenant::start().await?;
+    /// // … create `bon@example.com` with this password through the Management API …
+    /// let answer = tenant.log_in("bon@example.com", "Sw0rdfish!", "openid offline_access");
+    /// let refresh_token = answer.map_err(|e| e.to_string())?["refresh_token"].clone();
+    /// # let _ = refresh_token; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The OAuth error body Auth0 would answer (`invalid_grant`, `too_many_attempts`,
+    /// `unauthorized` for a blocked user).
+    pub fn log_in(&self, username: &str, password: &str, scope: &str) -> Result<Value, Value> {
+        let mut params = Map::new();
+        params.insert("username".into(), json!(username));
+        params.insert("password".into(), json!(password));
+        params.insert("scope".into(), json!(scope));
+        let resp = password_login(&self.shared, "password", self.client_id(), &params);
+        let body = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+        if resp.status == 200 {
+            Ok(body)
+        } else {
+            Err(body)
+        }
+    }
 }
