@@ -147,7 +147,19 @@ async fn logins_make_sessions_and_refresh_tokens_that_revoking_ends() -> TestRes
     assert_eq!(refresh(&tenant, &refresh_token).await?, 403);
     assert_eq!(bon.refresh_tokens().query().count().await?, 0);
 
-    // One session, then all.
+    // One session (and the refresh tokens issued in it), then all.
+    let (_, third) = login(&tenant, "bon@acdc.example", PASSWORD, "offline_access").await?;
+    let third_token = third["refresh_token"].as_str().ok_or("a refresh token")?;
+    let third_session = bon
+        .refresh_tokens()
+        .query()
+        .first()
+        .await?
+        .and_then(|t| t.session_id)
+        .ok_or("the token's session")?;
+    bon.sessions().revoke(&third_session).await?;
+    assert_eq!(refresh(&tenant, third_token).await?, 403);
+    assert_eq!(bon.sessions().query().count().await?, 2);
     let first_session = sessions[0].id.clone().ok_or("a session id")?;
     bon.sessions().revoke(&first_session).await?;
     assert_eq!(bon.sessions().query().count().await?, 1);

@@ -82,7 +82,7 @@ async fn sessions_list_by_checkpoint_and_revoke() -> Result<(), Error> {
             "GET /api/v2/users/auth0%7C1/sessions?take=1",
             "GET /api/v2/users/auth0%7C1/sessions?from=cp%2F1&take=1",
             "GET /api/v2/sessions/s%2F2",
-            "DELETE /api/v2/sessions/s%2F2",
+            "POST /api/v2/sessions/s%2F2/revoke",
             "DELETE /api/v2/users/auth0%7C1/sessions",
         ]
     );

@@ -13,7 +13,7 @@ use auth0plus_management_api::models::{
     UserAuthenticationMethod, UserBlockIdentifier,
 };
 use auth0plus_management_api::refresh_tokens::{DeleteRefreshToken, GetRefreshToken};
-use auth0plus_management_api::sessions::{DeleteSession, GetSession};
+use auth0plus_management_api::sessions::{GetSession, RevokeSession};
 use auth0plus_management_api::user_blocks::{
     GetUserBlock, GetUserBlocks, UnblockUserBlock, UnblockUserBlocks,
 };
@@ -107,9 +107,9 @@ impl UserSessions {
         self.auth0.list(ListUserSessions::new(&self.user_id))
     }
 
-    /// Revoke one session of this user (`DELETE /sessions/{id}`). The
-    /// session is read first: one that belongs to another user is not
-    /// touched.
+    /// Revoke one session of this user and the refresh tokens issued in it
+    /// (`POST /sessions/{id}/revoke`). The session is read first: one that
+    /// belongs to another user is not touched.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty id, before sending;
@@ -122,7 +122,7 @@ impl UserSessions {
             .await
             .map(|s| s.user_id);
         owned_by("Session", session_id, found, &self.user_id)?;
-        run(&self.auth0, DeleteSession::new(session_id)).await
+        run(&self.auth0, RevokeSession::new(session_id)).await
     }
 
     /// Revoke every session of this user (`DELETE /users/{id}/sessions`):

@@ -11,6 +11,7 @@
 //!   user from one IP block that user from that IP (`429 too_many_attempts`, even with the
 //!   right password) until `DELETE /user-blocks…` or a password change clears it. Every
 //!   request reaches the fake from [`LOGIN_IP`].
+//! - `POST /sessions/{id}/revoke` ends the session and the refresh tokens issued in it.
 //! - `GET`/`DELETE /users/{id}/authentication-methods` list and delete what
 //!   `POST /users/{id}/authentication-methods` (generic) stored, 404 for a missing user.
 
@@ -76,9 +77,33 @@ pub(crate) fn handle(
     values: &[String],
     params: &[(String, String)],
 ) -> Option<Resp> {
+    const HANDLED: &[&str] = &[
+        "get_sessions_for_user",
+        "get_refresh_tokens_for_user",
+        "delete_sessions_for_user",
+        "delete_refresh_tokens_for_user",
+        "revoke_session",
+        "get_authentication-methods",
+        "delete_authentication-methods",
+        "get_user-blocks_by_id",
+        "delete_user-blocks_by_id",
+        "get_user-blocks",
+        "delete_user-blocks",
+    ];
+    if !HANDLED.contains(&op.id.as_str()) {
+        return None;
+    }
     let id = values.first().map_or("", String::as_str);
     let mut st = shared.lock();
     let resp = match op.id.as_str() {
+        // Revoking a session revokes the refresh tokens issued in it too.
+        "revoke_session" => match st.store.remove(SESSIONS, id) {
+            None => super::generic::not_found(SESSIONS),
+            Some(_) => {
+                st.store.remove_where(REFRESH_TOKENS, "session_id", id);
+                Resp::empty(202)
+            }
+        },
         "get_sessions_for_user" => owned_list(&st, id, params, SESSIONS, "sessions"),
         "get_refresh_tokens_for_user" => owned_list(&st, id, params, REFRESH_TOKENS, "tokens"),
         "delete_sessions_for_user" => revoke_all(&mut st, id, SESSIONS),
