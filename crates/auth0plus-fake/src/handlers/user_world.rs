@@ -260,6 +260,14 @@ fn authentication_methods(st: &State, user_id: &str, params: &[(String, String)]
     )
 }
 
+/// A non-empty string parameter of a token request.
+fn param<'a>(params: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
 /// `POST /oauth/token` for a user (the client is already authenticated as `client_id`).
 pub(crate) fn user_grant(
     shared: &Shared,
@@ -267,12 +275,7 @@ pub(crate) fn user_grant(
     client_id: &str,
     params: &Map<String, Value>,
 ) -> Resp {
-    let get = |k: &str| {
-        params
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
+    let get = |k: &str| param(params, k);
     // A client must be allowed each grant (Dashboard > Applications > Advanced > Grant
     // Types); the tenant's own client starts with `client_credentials` only.
     let allowed = shared
@@ -309,12 +312,7 @@ fn password_login(
     client_id: &str,
     params: &Map<String, Value>,
 ) -> Resp {
-    let get = |k: &str| {
-        params
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
+    let get = |k: &str| param(params, k);
     let (Some(username), Some(password)) = (get("username"), get("password")) else {
         let missing = if get("username").is_none() {
             "username"
