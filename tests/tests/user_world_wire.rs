@@ -400,3 +400,50 @@ async fn a_client_secret_never_reaches_debug_display_or_an_error() -> auth0plus_
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_linked_identitys_provider_tokens_never_print() -> auth0plus_tests::TestResult {
+    let server = MockServer::start().await;
+    let auth0 = wire_client(&server);
+    let identities = json!([
+        {"provider": "auth0", "user_id": "1", "connection": "db"},
+        {"provider": "google-oauth2", "user_id": "42", "connection": "google-oauth2",
+         "access_token": "zz-idp-access-zz", "refresh_token": "zz-idp-refresh-zz",
+         "profileData": {"email": "bon@acdc.example"}},
+    ]);
+    answer(
+        &server,
+        "POST",
+        "/api/v2/users/auth0%7C1/identities",
+        201,
+        identities.clone(),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/users/auth0%7C1",
+        200,
+        json!({"user_id": "auth0|1", "identities": identities}),
+    )
+    .await;
+    let mut user = auth0.users().get_by_id("auth0|1").await?;
+    let linked = auth0
+        .users()
+        .link("auth0|1", &SecondaryAccount::new("google-oauth2", "42"))
+        .await?;
+    user.link(&SecondaryAccount::new("google-oauth2", "42"))
+        .await?;
+    for shown in [
+        format!("{linked:?}"),
+        format!("{user:?}"),
+        format!("{:?}", user.profile()),
+    ] {
+        assert!(!shown.contains("zz-idp-"), "{shown}");
+        assert!(
+            shown.contains("bon@acdc.example"),
+            "the rest is shown: {shown}"
+        );
+    }
+    Ok(())
+}
