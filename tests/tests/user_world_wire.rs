@@ -447,3 +447,94 @@ async fn a_linked_identitys_provider_tokens_never_print() -> auth0plus_tests::Te
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn records_create_update_and_delete_on_the_wire() -> auth0plus_tests::TestResult {
+    use auth0plus::management::api::models::{ClientGrantResponseContent, ConnectionForList};
+    let server = MockServer::start().await;
+    let auth0 = wire_client(&server);
+    answer(
+        &server,
+        "POST",
+        "/api/v2/connections",
+        201,
+        json!({"id": "con_1", "name": "google", "strategy": "google-oauth2"}),
+    )
+    .await;
+    answer(&server, "PATCH", "/api/v2/connections/con_1", 200, json!({"id": "con_1", "name": "google", "strategy": "google-oauth2", "display_name": "Google"})).await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/client-grants",
+        201,
+        json!({"id": "cgr_1", "client_id": "c1", "audience": "https://x/", "scope": ["a"]}),
+    )
+    .await;
+    answer(
+        &server,
+        "PATCH",
+        "/api/v2/client-grants/cgr_1",
+        200,
+        json!({"id": "cgr_1", "client_id": "c1", "audience": "https://x/", "scope": ["a", "b"]}),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/refresh-tokens/rt%7C1",
+        200,
+        json!({"id": "rt|1", "user_id": "auth0|1"}),
+    )
+    .await;
+    accepting(&server).await;
+
+    let mut google = auth0.connections().build(ConnectionForList {
+        name: Some("google".into()),
+        strategy: Some("google-oauth2".into()),
+        ..ConnectionForList::default()
+    });
+    google.save().await?;
+    google.display_name = Some("Google".into());
+    google.save().await?;
+    google.delete().await?;
+    let mut grant = auth0.client_grants().build(ClientGrantResponseContent {
+        client_id: Some("c1".into()),
+        audience: Some("https://x/".into()),
+        scope: Some(vec!["a".into()]),
+        ..ClientGrantResponseContent::default()
+    });
+    grant.save().await?;
+    grant.scope = Some(vec!["a".into(), "b".into()]);
+    grant.save().await?;
+    auth0
+        .users()
+        .refresh_tokens("auth0|1")
+        .revoke("rt|1")
+        .await?;
+
+    let seen = seen(&server).await;
+    assert_eq!(
+        lines(&seen),
+        [
+            "POST /api/v2/connections",
+            "PATCH /api/v2/connections/con_1",
+            "DELETE /api/v2/connections/con_1",
+            "POST /api/v2/client-grants",
+            "PATCH /api/v2/client-grants/cgr_1",
+            "GET /api/v2/refresh-tokens/rt%7C1",
+            "DELETE /api/v2/refresh-tokens/rt%7C1",
+        ]
+    );
+    let bodies: Vec<Option<Value>> = seen.into_iter().map(|(_, body)| body).collect();
+    assert_eq!(
+        bodies[0],
+        Some(json!({"name": "google", "strategy": "google-oauth2"}))
+    );
+    assert_eq!(bodies[1], Some(json!({"display_name": "Google"})));
+    assert_eq!(
+        bodies[3],
+        Some(json!({"client_id": "c1", "audience": "https://x/", "scope": ["a"]}))
+    );
+    assert_eq!(bodies[4], Some(json!({"scope": ["a", "b"]})));
+    Ok(())
+}
