@@ -7,11 +7,15 @@
 //! [`Secret`](auth0plus_transport::Secret)s, never shown by `Debug` or
 //! `Display`. Filter values go into the query string encoded, as values.
 
-use auth0plus_management_api::Paging;
+use auth0plus_management_api::client_grants::ListClientGrants;
+use auth0plus_management_api::clients::ListClients;
+use auth0plus_management_api::connections::ListConnections;
 use auth0plus_management_api::models::{
     Client as ClientData, ClientGrantResponseContent, ConnectionForList,
     ResourceServer as ResourceServerData,
 };
+use auth0plus_management_api::resource_servers::ListResourceServers;
+use auth0plus_management_api::{ListOperation, Paging};
 
 use crate::resource::{Collection, Record, Resource, optional};
 use crate::{Auth0, Error, Query, Result};
@@ -31,7 +35,8 @@ impl Resource for ConnectionForList {
     const KIND: &'static str = "Connection";
     const PLURAL: &'static str = "connections";
     const PATH: &'static str = "connections";
-    const PAGING: Paging = <auth0plus_management_api::connections::ListConnections as auth0plus_management_api::ListOperation>::PAGING;
+    // The list's own paging: offset totals, and the checkpoint for streams.
+    const PAGING: Paging = ListConnections::PAGING;
     // Auth0 refuses to change these once the connection exists.
     const CREATE_ONLY: &'static [&'static str] = &["name", "strategy"];
     const READ_ONLY: &'static [&'static str] = &["id", "provisioning_ticket_url"];
@@ -46,7 +51,7 @@ impl Resource for ClientData {
     const PLURAL: &'static str = "clients";
     const PATH: &'static str = "clients";
     const ID_FIELD: &'static str = "client_id";
-    const PAGING: Paging = <auth0plus_management_api::clients::ListClients as auth0plus_management_api::ListOperation>::PAGING;
+    const PAGING: Paging = ListClients::PAGING;
     const READ_ONLY: &'static [&'static str] = &[
         "client_id",
         "tenant",
@@ -66,7 +71,7 @@ impl Resource for ResourceServerData {
     const PLURAL: &'static str = "resource servers";
     const PATH: &'static str = "resource-servers";
     const ITEMS_KEY: &'static str = "resource_servers";
-    const PAGING: Paging = <auth0plus_management_api::resource_servers::ListResourceServers as auth0plus_management_api::ListOperation>::PAGING;
+    const PAGING: Paging = ListResourceServers::PAGING;
     const CREATE_ONLY: &'static [&'static str] = &["identifier"];
     const READ_ONLY: &'static [&'static str] = &["id", "is_system"];
     fn id(&self) -> Option<&str> {
@@ -80,7 +85,7 @@ impl Resource for ClientGrantResponseContent {
     const PLURAL: &'static str = "client grants";
     const PATH: &'static str = "client-grants";
     const ITEMS_KEY: &'static str = "client_grants";
-    const PAGING: Paging = <auth0plus_management_api::client_grants::ListClientGrants as auth0plus_management_api::ListOperation>::PAGING;
+    const PAGING: Paging = ListClientGrants::PAGING;
     // A grant is for one client and one API for good; only scopes change.
     const CREATE_ONLY: &'static [&'static str] = &["client_id", "audience"];
     fn id(&self) -> Option<&str> {

@@ -80,21 +80,26 @@ fn checked(id: &str) -> Result<&str> {
     encode_segment(id).map(|_| id)
 }
 
-/// The owner of a session or refresh token that `fetch` found; a missing
-/// one, or another user's, is `DoesNotExist` so that one user's handle can
-/// never revoke another user's grant.
-fn owned_by(
+/// Revoke one of `user_id`'s grants (a session, a refresh token) with
+/// `revoke`, once `get` read it back and `owner` says it is theirs: a
+/// missing one, or another user's, is `DoesNotExist`, so one user's handle
+/// never revokes another user's grant. Empty ids are refused before sending.
+async fn revoke_own<G: Operation, R: Operation>(
+    auth0: &Auth0,
     kind: &'static str,
-    id: &str,
-    found: Result<Option<String>>,
-    user_id: &str,
+    (user_id, id): (&str, &str),
+    get: G,
+    owner: impl FnOnce(G::Output) -> Option<String>,
+    revoke: R,
 ) -> Result<()> {
+    checked(user_id)?;
+    checked(id)?;
     let missing = || Error::DoesNotExist {
         kind,
         lookup: format!("id:{id} of user_id:{user_id}"),
     };
-    match found {
-        Ok(Some(owner)) if owner == user_id => Ok(()),
+    match auth0.send(get).await.map(owner) {
+        Ok(Some(found)) if found == user_id => run(auth0, revoke).await,
         Ok(_) => Err(missing()),
         Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(missing()),
         Err(e) => Err(e),
@@ -115,14 +120,15 @@ impl UserSessions {
     /// [`Error::InvalidArgument`] for an empty id, before sending;
     /// [`Error::DoesNotExist`] for a session that is not this user's.
     pub async fn revoke(&self, session_id: &str) -> Result<()> {
-        checked(&self.user_id)?;
-        let found = self
-            .auth0
-            .send(GetSession::new(checked(session_id)?))
-            .await
-            .map(|s| s.user_id);
-        owned_by("Session", session_id, found, &self.user_id)?;
-        run(&self.auth0, RevokeSession::new(session_id)).await
+        revoke_own(
+            &self.auth0,
+            "Session",
+            (&self.user_id, session_id),
+            GetSession::new(session_id),
+            |session| session.user_id,
+            RevokeSession::new(session_id),
+        )
+        .await
     }
 
     /// Revoke every session of this user (`DELETE /users/{id}/sessions`):
@@ -148,14 +154,15 @@ impl UserRefreshTokens {
     /// # Errors
     /// As [`UserSessions::revoke`].
     pub async fn revoke(&self, token_id: &str) -> Result<()> {
-        checked(&self.user_id)?;
-        let found = self
-            .auth0
-            .send(GetRefreshToken::new(checked(token_id)?))
-            .await
-            .map(|t| t.user_id);
-        owned_by("RefreshToken", token_id, found, &self.user_id)?;
-        run(&self.auth0, DeleteRefreshToken::new(token_id)).await
+        revoke_own(
+            &self.auth0,
+            "RefreshToken",
+            (&self.user_id, token_id),
+            GetRefreshToken::new(token_id),
+            |token| token.user_id,
+            DeleteRefreshToken::new(token_id),
+        )
+        .await
     }
 
     /// Revoke every refresh token of this user
