@@ -40,6 +40,14 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+// Issue 14: a user's world, and the tenant objects users need ids of
+mod tenant;
+mod world;
+pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use world::{
+    AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
+    Session, UserRefreshTokens, UserSessions,
+};
 
 // Issue 14: logs
 mod logs;

@@ -16,6 +16,9 @@ mod roles;
 mod tickets;
 mod token;
 mod users;
+// Issue 14: a user's world (sessions, refresh tokens, login blocks, authentication methods)
+pub(crate) mod user_world;
+pub(crate) use user_world::USER_OWNED;
 
 pub(crate) use admin::admin;
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
