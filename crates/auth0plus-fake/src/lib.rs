@@ -83,7 +83,11 @@ pub const DEFAULT_IMPORT_RATE: f64 = 50_000.0;
 
 /// A usable rate: at least 1 user per second, `NaN` as the default.
 fn import_rate(rate: f64) -> f64 {
-    if rate.is_nan() { DEFAULT_IMPORT_RATE } else { rate.max(1.0) }
+    if rate.is_nan() {
+        DEFAULT_IMPORT_RATE
+    } else {
+        rate.max(1.0)
+    }
 }
 pub mod lucene;
 mod password;

@@ -101,7 +101,10 @@ async fn per_user_errors_echo_the_user_and_say_why() {
     let errors = c.get(&format!("/api/v2/jobs/{id}/errors")).await.json();
     assert_eq!(errors[0]["errors"][0]["code"], "DUPLICATED_USER");
     // Echoed as the file had it, hash included (the client must drop it).
-    assert_eq!(errors[0]["user"]["password_hash"], "$2b$10$abcdefghijklmnopqrstuv");
+    assert_eq!(
+        errors[0]["user"]["password_hash"],
+        "$2b$10$abcdefghijklmnopqrstuv"
+    );
     assert_eq!(errors[1]["errors"][0]["code"], "INVALID_FORMAT");
     assert_eq!(errors[1]["errors"][0]["path"], "email");
     // A bad upsert flag is a 400, not a silent false.

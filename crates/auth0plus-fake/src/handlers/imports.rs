@@ -256,9 +256,7 @@ fn import_one(
     work: &mut ImportWork,
     user: &Value,
 ) -> Result<(), Value> {
-    let issue = |code: &str, message: String, path: &str| {
-        json!({"code": code, "message": message, "path": path})
-    };
+    let issue = |code: &str, message: String, path: &str| json!({"code": code, "message": message, "path": path});
     let Some(obj) = user.as_object() else {
         return Err(issue("INVALID_FORMAT", "Expected type object".into(), ""));
     };
@@ -287,7 +285,10 @@ fn import_one(
             // Upsert replaces (does not merge) what the file gives.
             if let Some(Value::Object(mut cur)) = st.get_user(&id).cloned() {
                 for (k, v) in obj {
-                    if !matches!(k.as_str(), "password_hash" | "custom_password_hash" | "user_id") {
+                    if !matches!(
+                        k.as_str(),
+                        "password_hash" | "custom_password_hash" | "user_id"
+                    ) {
                         cur.insert(k.clone(), v.clone());
                     }
                 }
@@ -301,7 +302,10 @@ fn import_one(
             let fields: Map<String, Value> = obj
                 .iter()
                 .filter(|(k, _)| {
-                    !matches!(k.as_str(), "password_hash" | "custom_password_hash" | "user_id")
+                    !matches!(
+                        k.as_str(),
+                        "password_hash" | "custom_password_hash" | "user_id"
+                    )
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();

@@ -18,8 +18,8 @@ mod token;
 mod users;
 
 pub(crate) use admin::admin;
-pub(crate) use imports::{ImportWork, advance as advance_imports};
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
+pub(crate) use imports::{ImportWork, advance as advance_imports};
 pub(crate) use jobs::download;
 pub(crate) use token::token;
 

@@ -388,7 +388,10 @@ where
     /// The text fields of every upload.
     fn fields(&self, connection_id: String) -> Vec<(&'static str, String)> {
         let flag = |on: bool| if on { "true" } else { "false" }.to_owned();
-        let mut fields = vec![("connection_id", connection_id), ("upsert", flag(self.upsert))];
+        let mut fields = vec![
+            ("connection_id", connection_id),
+            ("upsert", flag(self.upsert)),
+        ];
         if let Some(id) = &self.external_id {
             fields.push(("external_id", id.clone()));
         }
@@ -480,61 +483,64 @@ where
     T: Into<ImportUser> + Send + 'static,
 {
     let state = (Box::pin(users), None::<Line>, 0_u64, tracker);
-    stream::try_unfold(state, move |(mut users, mut carry, mut read, tracker)| async move {
-        let mut json = Vec::with_capacity(budget.min(64 * 1024));
-        json.push(b'[');
-        let mut secrets = Vec::new();
-        loop {
-            let line = match carry.take() {
-                Some(line) => line,
-                None => match users.next().await {
-                    None => break,
-                    Some(user) => {
-                        let index = read;
-                        read += 1;
-                        tracker.update(|p| p.users_read += 1);
-                        let user: ImportUser = user.into();
-                        let line = user
-                            .to_json()
-                            .map_err(|reason| Error::ImportRefused { index, reason })?;
-                        // `[`, the line and `]`: the smallest file.
-                        if line.len() + 2 > budget {
-                            return Err(Error::ImportRefused {
-                                index,
-                                reason: format!(
-                                    "it takes {} bytes, more than a file can hold ({} bytes)",
-                                    line.len(),
-                                    budget.saturating_sub(2)
-                                ),
-                            });
+    stream::try_unfold(
+        state,
+        move |(mut users, mut carry, mut read, tracker)| async move {
+            let mut json = Vec::with_capacity(budget.min(64 * 1024));
+            json.push(b'[');
+            let mut secrets = Vec::new();
+            loop {
+                let line = match carry.take() {
+                    Some(line) => line,
+                    None => match users.next().await {
+                        None => break,
+                        Some(user) => {
+                            let index = read;
+                            read += 1;
+                            tracker.update(|p| p.users_read += 1);
+                            let user: ImportUser = user.into();
+                            let line = user
+                                .to_json()
+                                .map_err(|reason| Error::ImportRefused { index, reason })?;
+                            // `[`, the line and `]`: the smallest file.
+                            if line.len() + 2 > budget {
+                                return Err(Error::ImportRefused {
+                                    index,
+                                    reason: format!(
+                                        "it takes {} bytes, more than a file can hold ({} bytes)",
+                                        line.len(),
+                                        budget.saturating_sub(2)
+                                    ),
+                                });
+                            }
+                            Line {
+                                json: line,
+                                secret: user.password_hash,
+                            }
                         }
-                        Line {
-                            json: line,
-                            secret: user.password_hash,
-                        }
-                    }
-                },
-            };
-            // The comma before it and the closing `]`.
-            if json.len() + line.json.len() + 2 > budget && json.len() > 1 {
-                carry = Some(line);
-                break;
+                    },
+                };
+                // The comma before it and the closing `]`.
+                if json.len() + line.json.len() + 2 > budget && json.len() > 1 {
+                    carry = Some(line);
+                    break;
+                }
+                if json.len() > 1 {
+                    json.push(b',');
+                }
+                json.extend_from_slice(&line.json);
+                secrets.extend(line.secret);
             }
-            if json.len() > 1 {
-                json.push(b',');
+            if json.len() == 1 {
+                return Ok(None);
             }
-            json.extend_from_slice(&line.json);
-            secrets.extend(line.secret);
-        }
-        if json.len() == 1 {
-            return Ok(None);
-        }
-        json.push(b']');
-        Ok(Some((
-            ImportFile { json, secrets },
-            (users, carry, read, tracker),
-        )))
-    })
+            json.push(b']');
+            Ok(Some((
+                ImportFile { json, secrets },
+                (users, carry, read, tracker),
+            )))
+        },
+    )
 }
 
 /// The upload of one file: the file first, then the text fields.
@@ -657,10 +663,19 @@ mod tests {
     #[test]
     fn refusals_never_quote_a_value() {
         for (user, says) in [
-            (NewUser::new().email("a@x").password("Sw0rdfish!"), "password hash"),
-            (NewUser::new().email("a@x").phone_number("+15550100"), "phone_number"),
+            (
+                NewUser::new().email("a@x").password("Sw0rdfish!"),
+                "password hash",
+            ),
+            (
+                NewUser::new().email("a@x").phone_number("+15550100"),
+                "phone_number",
+            ),
             (NewUser::new().email("a@x").connection("db"), "connection"),
-            (NewUser::new().email("a@x").verify_email(true), "verify_email"),
+            (
+                NewUser::new().email("a@x").verify_email(true),
+                "verify_email",
+            ),
         ] {
             let reason = ImportUser::new(user).to_json().unwrap_err();
             assert!(reason.contains(says), "{reason}");
@@ -681,7 +696,10 @@ mod tests {
         let errors = user_errors("job_1", answer, &Scrubber::new([&hash]));
         assert_eq!(errors.len(), 1);
         let shown = format!("{errors:?}");
-        assert!(!shown.contains("secrethash") && !shown.contains("ssn"), "{shown}");
+        assert!(
+            !shown.contains("secrethash") && !shown.contains("ssn"),
+            "{shown}"
+        );
         assert_eq!(errors[0].email.as_deref(), Some("a@x"));
         assert_eq!(errors[0].errors[0].code, "INVALID_PASSWORD_HASH");
         assert!(user_errors("job_1", Value::Null, &Scrubber::new([])).is_empty());
@@ -690,7 +708,12 @@ mod tests {
     #[test]
     fn connection_ids_are_recognised() {
         assert!(is_connection_id("con_0123456789abcdef"));
-        for name in ["Username-Password-Authentication", "con_", "con_a/b", "con_ x"] {
+        for name in [
+            "Username-Password-Authentication",
+            "con_",
+            "con_a/b",
+            "con_ x",
+        ] {
             assert!(!is_connection_id(name), "{name}");
         }
     }
@@ -737,6 +760,9 @@ mod tests {
             panic!("not refused");
         };
         assert_eq!(index, 1);
-        assert!(!reason.contains("zzz") && !reason.contains("b@x"), "{reason}");
+        assert!(
+            !reason.contains("zzz") && !reason.contains("b@x"),
+            "{reason}"
+        );
     }
 }

@@ -113,7 +113,8 @@ impl VerificationEmail {
             user_id: Some(user_id.into()),
             ..Default::default()
         };
-        identity.provider = serde_json::from_value(serde_json::Value::String(provider.to_owned())).ok();
+        identity.provider =
+            serde_json::from_value(serde_json::Value::String(provider.to_owned())).ok();
         self.body.identity = Some(identity);
         self
     }
@@ -125,7 +126,12 @@ impl VerificationEmail {
     /// organization id, before sending; [`Error::Api`] from Auth0.
     pub async fn send(self) -> Result<JobStatus> {
         let empty = |v: &Option<String>| v.as_deref().is_some_and(|s| s.trim().is_empty());
-        if self.body.user_id.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        if self
+            .body
+            .user_id
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+        {
             return Err(Error::InvalidArgument("the user id is empty".into()));
         }
         if empty(&self.body.client_id) || empty(&self.body.organization_id) {

@@ -83,7 +83,10 @@ impl Multipart {
                 .into_iter()
                 .flatten()
             {
-                if text.is_empty() || text.chars().any(|c| c == '"' || c == '\\' || c.is_control())
+                if text.is_empty()
+                    || text
+                        .chars()
+                        .any(|c| c == '"' || c == '\\' || c.is_control())
                 {
                     return Err(Error::InvalidArgument(format!(
                         "{text:?} cannot be a multipart name"
@@ -212,11 +215,19 @@ mod tests {
         // CRLFs, quotes and a forged part header.
         let hostile = r#"[{"email":"a@x","name":"auth0plus-0000\r\n--auth0plus-0000--\r\n","nickname":"\"; name=\"upsert\"\r\n\r\ntrue"}]"#;
         let form = Multipart::default()
-            .file("users", "users.json", "application/json", hostile.as_bytes().to_vec())
+            .file(
+                "users",
+                "users.json",
+                "application/json",
+                hostile.as_bytes().to_vec(),
+            )
             .text("connection_id", "con_0123456789abcdef");
         let candidates = ["auth0plus-0000".to_owned(), "auth0plus-0001".to_owned()];
         let (content_type, body) = form.encode_choosing(candidates).unwrap();
-        assert!(content_type.ends_with("boundary=auth0plus-0001"), "{content_type}");
+        assert!(
+            content_type.ends_with("boundary=auth0plus-0001"),
+            "{content_type}"
+        );
         let parts = parse(&content_type, &body);
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0], ("users".to_owned(), hostile.as_bytes().to_vec()));
@@ -227,14 +238,20 @@ mod tests {
 
         // The random boundary: never in the value, and the parse is exact.
         let (content_type, body) = form.encode().unwrap();
-        assert_eq!(content_type.len(), "multipart/form-data; boundary=".len() + BOUNDARY_LEN);
+        assert_eq!(
+            content_type.len(),
+            "multipart/form-data; boundary=".len() + BOUNDARY_LEN
+        );
         assert_eq!(parse(&content_type, &body)[0].1, hostile.as_bytes());
     }
 
     #[test]
     fn a_value_holding_every_candidate_is_refused_not_sent_broken() {
         let form = Multipart::default().text("f", "xx-B-yy");
-        assert!(form.encode_choosing(std::iter::repeat_n("B".to_owned(), 20)).is_err());
+        assert!(
+            form.encode_choosing(std::iter::repeat_n("B".to_owned(), 20))
+                .is_err()
+        );
     }
 
     #[test]

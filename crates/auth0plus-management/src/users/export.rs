@@ -32,7 +32,6 @@ pub enum ExportFormat {
     Csv,
 }
 
-
 /// Default of [`UserExport::max_record_bytes`]: 16 MiB for a user's
 /// metadata, with room for the rest of the record (a real record is a few
 /// kilobytes; Auth0 takes at most 1 MB per request).
