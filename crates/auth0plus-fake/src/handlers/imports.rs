@@ -87,6 +87,11 @@ impl ImportWork {
     fn done(&self) -> bool {
         self.processed >= self.total
     }
+
+    /// Users processed after `elapsed`.
+    fn target(&self, elapsed: Duration) -> u64 {
+        ((elapsed.as_secs_f64() * self.rate).floor() as u64).min(self.total)
+    }
 }
 
 /// `POST /jobs/users-imports` → 202 with a pending `users_import` job; 429 when two are
@@ -195,10 +200,16 @@ pub(crate) fn advance(shared: &Shared) {
 }
 
 fn advance_locked(st: &mut State, connection: &str, now: Instant) {
+    // Jobs with users due by now (the users processed grow with the time since
+    // the job was accepted).
     let due: Vec<String> = st
         .jobs
         .iter()
-        .filter(|(_, j)| j.import.as_ref().is_some_and(|w| !w.done()))
+        .filter(|(_, j)| {
+            j.import.as_ref().is_some_and(|w| {
+                !w.done() && w.target(now.saturating_duration_since(j.created)) > w.processed
+            })
+        })
         .map(|(id, _)| id.clone())
         .collect();
     if due.is_empty() {
@@ -222,8 +233,7 @@ fn advance_locked(st: &mut State, connection: &str, now: Instant) {
         let Some(mut work) = job.import.take() else {
             continue;
         };
-        let elapsed = now.saturating_duration_since(job.created).as_secs_f64();
-        let target = ((elapsed * work.rate).floor() as u64).min(work.total);
+        let target = work.target(now.saturating_duration_since(job.created));
         let mut errors = Vec::new();
         while work.processed < target {
             let Some(user) = work.users.pop_front() else {
