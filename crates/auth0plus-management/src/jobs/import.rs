@@ -1,6 +1,7 @@
 //! [`UserImport`]: users from a stream, imported through Auth0's import
 //! jobs — files within the size limit, at most two jobs at a time.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -254,14 +255,48 @@ impl<S> fmt::Debug for UserImport<S> {
     }
 }
 
-/// One file of users, ready to upload.
+/// One file of users: their lines, joined into a JSON array on upload.
+#[derive(Default)]
 struct ImportFile {
-    json: Vec<u8>,
-    /// The password hashes it holds, to scrub from anything echoed back.
-    secrets: Vec<Secret>,
+    lines: Vec<Line>,
+    /// Bytes of the JSON array the lines make.
+    bytes: usize,
 }
 
-/// A user read from the stream and serialized, waiting for a file.
+impl ImportFile {
+    /// Bytes of the array with `line` added.
+    fn bytes_with(&self, line: &Line) -> usize {
+        if self.lines.is_empty() {
+            2 + line.json.len()
+        } else {
+            self.bytes + 1 + line.json.len()
+        }
+    }
+
+    fn push(&mut self, line: Line) {
+        self.bytes = self.bytes_with(&line);
+        self.lines.push(line);
+    }
+
+    /// The JSON array, and the password hashes it holds (to scrub from
+    /// anything echoed back).
+    fn into_json(self) -> (Vec<u8>, Vec<Secret>) {
+        let mut json = Vec::with_capacity(self.bytes);
+        let mut secrets = Vec::new();
+        json.push(b'[');
+        for (i, line) in self.lines.into_iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(&line.json);
+            secrets.extend(line.secret);
+        }
+        json.push(b']');
+        (json, secrets)
+    }
+}
+
+/// A user read from the stream and serialized.
 struct Line {
     json: Vec<u8>,
     secret: Option<Secret>,
@@ -472,8 +507,120 @@ impl Tracker {
 }
 
 /// The users as files of at most `budget` bytes, each read from the
-/// stream only when the file before it has been taken.
+/// stream only when the file before it has been taken, the last ones cut
+/// so that the two jobs finish together (see [`balance`]). Two files are
+/// held back to do that.
 fn files<S, T>(
+    users: S,
+    budget: usize,
+    tracker: Tracker,
+) -> impl Stream<Item = Result<ImportFile>> + Send + 'static
+where
+    S: Stream<Item = T> + Send + 'static,
+    T: Into<ImportUser> + Send + 'static,
+{
+    struct State<G> {
+        full: G,
+        held: VecDeque<ImportFile>,
+        ready: VecDeque<ImportFile>,
+        sent: u64,
+        ended: bool,
+    }
+    let state = State {
+        full: Box::pin(full_files(users, budget, tracker)),
+        held: VecDeque::new(),
+        ready: VecDeque::new(),
+        sent: 0,
+        ended: false,
+    };
+    stream::try_unfold(state, move |mut st| async move {
+        loop {
+            if let Some(file) = st.ready.pop_front() {
+                st.sent += 1;
+                return Ok(Some((file, st)));
+            }
+            if st.ended {
+                return Ok(None);
+            }
+            match st.full.try_next().await? {
+                Some(file) => {
+                    st.held.push_back(file);
+                    if st.held.len() > 2 {
+                        st.ready.extend(st.held.pop_front());
+                    }
+                }
+                None => {
+                    st.ended = true;
+                    let tail = std::mem::take(&mut st.held);
+                    st.ready = balance(tail, st.sent, budget);
+                }
+            }
+        }
+    })
+}
+
+/// The last files, recut so that the two jobs end together. Jobs take time
+/// by the users in them and alternate between the two slots, so after
+/// `sent` full files one slot is a file ahead when `sent` is odd. Then the
+/// first held file goes as it is (to the other slot) and the rest is cut in
+/// two halves; when `sent` is even, everything held is cut in two halves.
+/// A tail under a quarter of a file is not cut: a job more costs more than
+/// it saves there.
+fn balance(mut tail: VecDeque<ImportFile>, sent: u64, budget: usize) -> VecDeque<ImportFile> {
+    let mut out = VecDeque::new();
+    if sent % 2 == 1 && tail.len() == 2 {
+        out.extend(tail.pop_front());
+    }
+    let mut rest = ImportFile::default();
+    for file in tail {
+        for line in file.lines {
+            rest.push(line);
+        }
+    }
+    if rest.lines.is_empty() {
+        return out;
+    }
+    if (rest.lines.len() < 2 || rest.bytes < budget / 4) && rest.bytes <= budget {
+        out.push_back(rest);
+        return out;
+    }
+    // The cut nearest half the users with both halves within the budget;
+    // one exists, since the held files were within it.
+    let mut sizes = Vec::with_capacity(rest.lines.len() + 1);
+    let mut total = 0;
+    sizes.push(0);
+    for line in &rest.lines {
+        total += line.json.len();
+        sizes.push(total);
+    }
+    let n = rest.lines.len();
+    let fits = |k: usize| {
+        let head = 2 + sizes[k] + k.saturating_sub(1);
+        let tail = 2 + (total - sizes[k]) + (n - k).saturating_sub(1);
+        head <= budget && tail <= budget
+    };
+    let cut = (1..n)
+        .filter(|&k| fits(k))
+        .min_by_key(|&k| k.abs_diff(n.div_ceil(2)))
+        .unwrap_or(n);
+    let mut second = ImportFile::default();
+    for line in rest.lines.drain(cut..) {
+        second.push(line);
+    }
+    let mut first = ImportFile::default();
+    for line in rest.lines {
+        first.push(line);
+    }
+    out.push_back(first);
+    if !second.lines.is_empty() {
+        out.push_back(second);
+    }
+    out
+}
+
+/// The users as full files of at most `budget` bytes, each filled from the
+/// stream only when asked for.
+fn full_files<S, T>(
     users: S,
     budget: usize,
     tracker: Tracker,
@@ -486,9 +633,7 @@ where
     stream::try_unfold(
         state,
         move |(mut users, mut carry, mut read, tracker)| async move {
-            let mut json = Vec::with_capacity(budget.min(64 * 1024));
-            json.push(b'[');
-            let mut secrets = Vec::new();
+            let mut file = ImportFile::default();
             loop {
                 let line = match carry.take() {
                     Some(line) => line,
@@ -499,46 +644,37 @@ where
                             read += 1;
                             tracker.update(|p| p.users_read += 1);
                             let user: ImportUser = user.into();
-                            let line = user
+                            let json = user
                                 .to_json()
                                 .map_err(|reason| Error::ImportRefused { index, reason })?;
                             // `[`, the line and `]`: the smallest file.
-                            if line.len() + 2 > budget {
+                            if json.len() + 2 > budget {
                                 return Err(Error::ImportRefused {
                                     index,
                                     reason: format!(
                                         "it takes {} bytes, more than a file can hold ({} bytes)",
-                                        line.len(),
+                                        json.len(),
                                         budget.saturating_sub(2)
                                     ),
                                 });
                             }
                             Line {
-                                json: line,
+                                json,
                                 secret: user.password_hash,
                             }
                         }
                     },
                 };
-                // The comma before it and the closing `]`.
-                if json.len() + line.json.len() + 2 > budget && json.len() > 1 {
+                if file.bytes_with(&line) > budget {
                     carry = Some(line);
                     break;
                 }
-                if json.len() > 1 {
-                    json.push(b',');
-                }
-                json.extend_from_slice(&line.json);
-                secrets.extend(line.secret);
+                file.push(line);
             }
-            if json.len() == 1 {
+            if file.lines.is_empty() {
                 return Ok(None);
             }
-            json.push(b']');
-            Ok(Some((
-                ImportFile { json, secrets },
-                (users, carry, read, tracker),
-            )))
+            Ok(Some((file, (users, carry, read, tracker))))
         },
     )
 }
@@ -562,11 +698,12 @@ struct JobRunner {
 
 impl JobRunner {
     async fn run(&self, file: ImportFile) -> Result<(JobStatus, Vec<ImportUserError>)> {
-        let (content_type, body) = form(&self.fields, file.json).encode()?;
+        let (json, secrets) = file.into_json();
+        let (content_type, body) = form(&self.fields, json).encode()?;
         let request = ApiRequest::new(http::Method::POST, "/jobs/users-imports").bytes(
             &content_type,
             body,
-            file.secrets.clone(),
+            secrets.clone(),
         )?;
         let job: JobStatus = self.auth0.execute_json(&request).await?;
         drop(request);
@@ -574,7 +711,7 @@ impl JobRunner {
         let done = self.poller.wait(&self.auth0, job).await?;
         let summary = done.summary.unwrap_or_default();
         let errors = if done.summary.is_none() || summary.failed > 0 {
-            self.errors(&done.id, &Scrubber::new(&file.secrets)).await?
+            self.errors(&done.id, &Scrubber::new(&secrets)).await?
         } else {
             Vec::new()
         };
@@ -718,31 +855,65 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn files_fill_to_the_budget_and_never_split_a_user() {
-        let users: Vec<NewUser> = (0..100)
-            .map(|i| NewUser::new().email(format!("user{i:03}@acdc.example")))
-            .collect();
-        let line = ImportUser::new(users[0].clone()).to_json().unwrap().len();
-        let budget = 10 * (line + 1) + 1;
+    fn fans(n: usize) -> Vec<NewUser> {
+        (0..n)
+            .map(|i| NewUser::new().email(format!("user{i:04}@acdc.example")))
+            .collect()
+    }
+
+    /// The users per file, as read from the stream with `budget`.
+    async fn cut(n: usize, budget: usize) -> Vec<usize> {
         let progress = Arc::new(Mutex::new(ImportProgress::default()));
         let files: Vec<ImportFile> = files(
-            stream::iter(users),
+            stream::iter(fans(n)),
             budget,
             Tracker::new(progress.clone(), None),
         )
         .try_collect()
         .await
         .unwrap();
-        assert_eq!(files.len(), 10);
-        let mut seen = 0;
-        for file in &files {
-            assert!(file.json.len() <= budget);
-            let array: Vec<Value> = serde_json::from_slice(&file.json).unwrap();
-            seen += array.len();
-        }
-        assert_eq!(seen, 100);
-        assert_eq!(progress.lock().unwrap().users_read, 100);
+        assert_eq!(progress.lock().unwrap().users_read, n as u64);
+        let mut emails = Vec::new();
+        let sizes = files
+            .into_iter()
+            .map(|file| {
+                let (json, _) = file.into_json();
+                assert!(json.len() <= budget, "{} > {budget}", json.len());
+                let array: Vec<Value> = serde_json::from_slice(&json).unwrap();
+                emails.extend(array.iter().map(|u| u["email"].clone()));
+                array.len()
+            })
+            .collect();
+        // Every user once, in order, none split.
+        let expected: Vec<Value> = (0..n)
+            .map(|i| json!(format!("user{i:04}@acdc.example")))
+            .collect();
+        assert_eq!(emails, expected);
+        sizes
+    }
+
+    #[tokio::test]
+    async fn files_fill_to_the_budget_and_the_last_are_cut_so_both_jobs_end_together() {
+        let line = ImportUser::new(fans(1)[0].clone()).to_json().unwrap().len();
+        let budget = 10 * (line + 1) + 1; // ten users a file
+        // 8 full files sent (even): the 10 + 5 held are cut 8 + 7.
+        assert_eq!(
+            cut(95, budget).await,
+            [10, 10, 10, 10, 10, 10, 10, 10, 8, 7]
+        );
+        // 7 sent (odd): the next full file goes whole, the 5 left are cut.
+        assert_eq!(
+            cut(85, budget).await,
+            [10, 10, 10, 10, 10, 10, 10, 10, 3, 2]
+        );
+        // Exactly full files.
+        assert_eq!(cut(100, budget).await, [10; 10]);
+        // One file: cut in two, so two jobs share it.
+        assert_eq!(cut(9, budget).await, [5, 4]);
+        // A tail under a quarter of a file is not worth a job more.
+        assert_eq!(cut(1, budget).await, [1]);
+        assert_eq!(cut(21, budget).await, [10, 10, 1]);
+        assert!(cut(0, budget).await.is_empty());
     }
 
     #[tokio::test]
