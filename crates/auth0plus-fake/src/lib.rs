@@ -12,6 +12,14 @@
 //! Its defaults are Auth0's: a rate limit ([`DEFAULT_RATE_LIMIT`]), a search index delay
 //! ([`DEFAULT_INDEX_DELAY`]), the connection's password policy ([`PasswordPolicy::Good`]).
 //!
+//! User imports (`POST /jobs/users-imports`) follow a job model: each job processes
+//! [`DEFAULT_IMPORT_RATE`] users per second unless set
+//! ([`FakeTenantBuilder::import_users_per_second`]), two jobs run at once and a third gets a
+//! 429, an upload over 512,000 bytes gets Auth0's 413, and `GET /jobs/{id}/errors` lists the
+//! users refused (duplicate without `upsert`, invalid or missing email) as the file had them.
+//! Auth0 documents the limit of two jobs but not its answer to a third; the 429 and its
+//! wording are the fake's guess.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), auth0plus_fake::FakeError> {
 //! use auth0plus_fake::{FakeTenant, Fault, Route};

@@ -63,14 +63,19 @@ fn bad(message: &str) -> Resp {
     Resp::error(400, message, Some("invalid_body"))
 }
 
+/// Users a job processes at a time: work due is done once this much of it is (or the
+/// job's end), so frequent polls do not each pay for a pass over the tenant's users.
+const BATCH: u64 = 256;
+
 /// Import jobs a tenant runs at once: a third is refused until one completes.
 pub(crate) const MAX_ACTIVE_IMPORTS: usize = 2;
 
 /// The fake's job model: what an import job still has to do. Each job processes
 /// `rate` users per second from its creation, independently of the other (Auth0 runs up
 /// to two at once), so a file of `n` users completes `n / rate` seconds after it was
-/// accepted. The users are processed lazily — on any request to the tenant, the work
-/// due by then is done — which looks the same over HTTP as a background worker.
+/// accepted. The users are processed lazily, in batches of [`BATCH`] — on any request
+/// to the tenant, the work due by then is done — which looks the same over HTTP as a
+/// background worker.
 #[derive(Debug)]
 pub(crate) struct ImportWork {
     users: std::collections::VecDeque<Value>,
@@ -207,7 +212,8 @@ fn advance_locked(st: &mut State, connection: &str, now: Instant) {
         .iter()
         .filter(|(_, j)| {
             j.import.as_ref().is_some_and(|w| {
-                !w.done() && w.target(now.saturating_duration_since(j.created)) > w.processed
+                let target = w.target(now.saturating_duration_since(j.created));
+                !w.done() && (target >= w.processed + BATCH || target == w.total)
             })
         })
         .map(|(id, _)| id.clone())

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use auth0plus_transport::{Scrubber, Secret};
-use futures::stream::{self, Stream, StreamExt as _, TryStreamExt as _};
+use futures::future::{self, Either};
+use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -20,6 +21,9 @@ use crate::{Auth0, Error, NewUser, Result};
 /// Largest request Auth0 takes on `POST /jobs/users-imports` (its 413 says
 /// `Payload content length greater than maximum allowed: 512000.`).
 pub const MAX_IMPORT_BYTES: usize = 512_000;
+
+/// Users read between two yields to the executor while a file fills.
+const YIELD_EVERY: u64 = 64;
 
 /// Import jobs a tenant runs at once; Auth0 refuses a third.
 pub const MAX_CONCURRENT_IMPORTS: usize = 2;
@@ -390,34 +394,53 @@ where
         let envelope = form(&fields, Vec::new()).encoded_len();
         let budget = self.max_request_bytes.saturating_sub(envelope);
         let progress = Arc::new(Mutex::new(ImportProgress::default()));
-        let files = files(
+        let mut files = Box::pin(files(
             self.users,
             budget,
             Tracker::new(progress.clone(), self.on_progress.clone()),
-        );
+        ));
         let job = Arc::new(JobRunner {
             auth0: self.auth0,
             fields,
             poller: self.poller,
             tracker: Tracker::new(progress, self.on_progress),
         });
-        files
-            .map_ok(move |file| {
-                let job = job.clone();
-                async move { job.run(file).await }
-            })
-            .try_buffer_unordered(self.concurrency)
-            .try_fold(ImportReport::default(), |mut report, (status, errors)| {
-                let summary = status.summary.unwrap_or_default();
-                report.total += summary.total;
-                report.inserted += summary.inserted;
-                report.updated += summary.updated;
-                report.failed += summary.failed;
-                report.errors.extend(errors);
-                report.jobs.push(status);
-                futures::future::ready(Ok(report))
-            })
-            .await
+        let mut running = FuturesUnordered::new();
+        // The next file, built while the jobs run, so a slot that frees
+        // is filled at once.
+        let mut next: Option<ImportFile> = None;
+        let mut more = true;
+        let mut report = ImportReport::default();
+        loop {
+            while running.len() < self.concurrency {
+                let Some(file) = next.take() else { break };
+                running.push(run_job(job.clone(), file));
+            }
+            if more && next.is_none() {
+                let built = if running.is_empty() {
+                    files.try_next().await?
+                } else {
+                    match future::select(files.try_next(), running.next()).await {
+                        Either::Left((built, _)) => built?,
+                        Either::Right((done, _)) => {
+                            if let Some(done) = done {
+                                report.add(done?);
+                            }
+                            continue;
+                        }
+                    }
+                };
+                match built {
+                    Some(file) => next = Some(file),
+                    None => more = false,
+                }
+            } else {
+                match running.next().await {
+                    Some(done) => report.add(done?),
+                    None => return Ok(report),
+                }
+            }
+        }
     }
 
     /// The text fields of every upload.
@@ -642,6 +665,10 @@ where
                         Some(user) => {
                             let index = read;
                             read += 1;
+                            // Let the running jobs' polls through while a file fills.
+                            if read % YIELD_EVERY == 0 {
+                                super::yield_now().await;
+                            }
                             tracker.update(|p| p.users_read += 1);
                             let user: ImportUser = user.into();
                             let json = user
@@ -686,6 +713,27 @@ fn form(fields: &[(&'static str, String)], json: Vec<u8>) -> Multipart {
         form = form.text(name, value.clone());
     }
     form
+}
+
+/// [`JobRunner::run`], owning what it needs.
+async fn run_job(
+    job: Arc<JobRunner>,
+    file: ImportFile,
+) -> Result<(JobStatus, Vec<ImportUserError>)> {
+    job.run(file).await
+}
+
+impl ImportReport {
+    /// Count a completed job.
+    fn add(&mut self, (status, errors): (JobStatus, Vec<ImportUserError>)) {
+        let summary = status.summary.unwrap_or_default();
+        self.total += summary.total;
+        self.inserted += summary.inserted;
+        self.updated += summary.updated;
+        self.failed += summary.failed;
+        self.errors.extend(errors);
+        self.jobs.push(status);
+    }
 }
 
 /// Uploads one file and waits for its job.

@@ -9,8 +9,8 @@ pub use import::{
     ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, MAX_CONCURRENT_IMPORTS,
     MAX_IMPORT_BYTES, UserImport,
 };
-pub(crate) use poll::Poller;
 pub use poll::{JobStatus, JobSummary};
+pub(crate) use poll::{Poller, yield_now};
 
 use auth0plus_management_api::jobs::SendJobsVerificationEmail;
 use auth0plus_management_api::models::CreateVerificationEmailRequestContent;

@@ -178,3 +178,29 @@ fn is_transient(error: &Error) -> bool {
         _ => false,
     }
 }
+
+/// Pending once, so the executor can run other work: long CPU work on the
+/// caller's task (decoding an export, filling an import file) yields now and
+/// then, so a job's poll is not held up and no worker thread is held.
+pub(crate) fn yield_now() -> impl std::future::Future<Output = ()> {
+    YieldNow(false)
+}
+
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}

@@ -2,11 +2,8 @@
 //! Auth0's export job.
 
 use std::fmt;
-use std::future::Future;
 use std::io::Write as _;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use auth0plus_transport::{AttemptTimeout, BodyStream, Bytes, HttpBackend, ResponseLimit};
@@ -18,7 +15,7 @@ use serde_json::{Value, json};
 use super::Users;
 use super::model::UserProfile;
 use super::record::User;
-use crate::jobs::{JobStatus, Poller};
+use crate::jobs::{JobStatus, Poller, yield_now};
 use crate::request::ApiRequest;
 use crate::{Error, Result};
 
@@ -333,7 +330,7 @@ impl Lines {
                     worked += line.len() + 1;
                     if worked > WORK_PER_POLL {
                         worked = 0;
-                        YieldNow(false).await;
+                        yield_now().await;
                     }
                     continue;
                 }
@@ -352,7 +349,7 @@ impl Lines {
             worked += self.decoder.get_ref().len().saturating_sub(before);
             if worked > WORK_PER_POLL {
                 worked = 0;
-                YieldNow(false).await;
+                yield_now().await;
             }
         }
     }
@@ -427,23 +424,6 @@ impl Lines {
                 Some(Ok(()))
             }
             Err(e) => Some(Err(LinesError::Corrupt(format!("cannot decompress: {e}")))),
-        }
-    }
-}
-
-/// Pending once, so the executor can run other tasks.
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
         }
     }
 }
