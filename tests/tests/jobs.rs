@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use auth0plus::ImportUser;
 use auth0plus::fake::{FakeTenant, Route};
-use auth0plus::management::{ImportProgress, ImportReport, UserImport};
+use auth0plus::management::{ImportIssue, ImportProgress, ImportReport, UserImport};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use futures::stream::{self, Stream};
@@ -101,7 +101,7 @@ async fn thousands_of_users_in_several_files_with_typed_errors() -> TestResult {
     let mut duplicates: Vec<&str> = report
         .errors
         .iter()
-        .filter(|e| e.errors.iter().any(|i| i.is_duplicate()))
+        .filter(|e| e.errors.iter().any(ImportIssue::is_duplicate))
         .filter_map(|e| e.email.as_deref())
         .collect();
     duplicates.sort_unstable();

@@ -652,14 +652,14 @@ async fn fake_search(quick: bool) -> R<Vec<Row>> {
 }
 
 /// 10. Importing 10,000 users (~440 bytes each in the file) through import
-///    jobs, against the least time the fake's job model and Auth0's limits
-///    allow: each job processes `RATE` users per second and two jobs run at
-///    once, so `N` users take at least `N / (2 × RATE)` however the files
-///    are cut. And the peak heap of imports of 2,000, 10,000 and 50,000
-///    users (on a fake that processes them fast): the stream is read file by
-///    file, so past the few files an import holds at once (two held back to
-///    balance the last jobs, one built ahead, two uploading) the peak should
-///    not grow with the number of users.
+///     jobs, against the least time the fake's job model and Auth0's limits
+///     allow: each job processes `RATE` users per second and two jobs run at
+///     once, so `N` users take at least `N / (2 × RATE)` however the files
+///     are cut. And the peak heap of imports of 2,000, 10,000 and 50,000
+///     users (on a fake that processes them fast): the stream is read file by
+///     file, so past the few files an import holds at once (two held back to
+///     balance the last jobs, one built ahead, two uploading) the peak should
+///     not grow with the number of users.
 async fn import_jobs(quick: bool) -> R<Vec<Row>> {
     const RATE: u32 = 2_000;
     const USERS: u64 = 10_000;
