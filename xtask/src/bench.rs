@@ -661,7 +661,7 @@ async fn fake_search(quick: bool) -> R<Vec<Row>> {
 ///     balance the last jobs, one built ahead, two uploading) the peak should
 ///     not grow with the number of users.
 async fn import_jobs(quick: bool) -> R<Vec<Row>> {
-    const RATE: u32 = 2_000;
+    const RATE: u32 = 1_000;
     const USERS: u64 = 10_000;
     let rounds = if quick { 1 } else { 3 };
     let import = async |fake: &FakeProcess, label: String, n: u64| -> R<(Duration, usize, usize)> {
@@ -683,7 +683,7 @@ async fn import_jobs(quick: bool) -> R<Vec<Row>> {
         let report = auth0
             .jobs()
             .import_users(fake.field("connection_id"), futures::stream::iter(users))
-            // Jobs of about half a second: poll often (no rate limit to pace it).
+            // Jobs of about a second: poll often (no rate limit to pace it).
             .poll_interval(Duration::from_millis(10), Duration::from_millis(20))
             .run()
             .await
