@@ -350,3 +350,29 @@ async fn verification_email_posts_exactly_the_given_fields() {
     let body: Value = serde_json::from_slice(&requests[1].body).unwrap();
     assert_eq!(body, json!({"user_id": "auth0|2"}));
 }
+
+#[tokio::test]
+async fn a_job_is_read_by_its_id_as_one_segment() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/jobs/job_a%2F..%2Fusers",
+        200,
+        json!({"id": "job_a/../users", "status": "processing", "type": "users_import",
+               "percentage_done": 40, "time_left_seconds": 12}),
+    )
+    .await;
+    let auth0 = wire_client(&server);
+    let job = auth0.jobs().get("job_a/../users").await.expect("the job");
+    assert_eq!(
+        (job.percentage_done, job.time_left_seconds),
+        (Some(40), Some(12))
+    );
+    assert!(matches!(
+        auth0.jobs().get("..").await,
+        Err(Error::InvalidArgument(_))
+    ));
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+}

@@ -891,6 +891,20 @@ mod tests {
     }
 
     #[test]
+    fn an_import_can_be_spawned() {
+        fn send_static<T: Send + 'static>(_: &T) {}
+        let auth0 = Auth0::builder("acme.auth0.com")
+            .token("a-token-of-some-length")
+            .build()
+            .unwrap();
+        let run = auth0
+            .jobs()
+            .import_users("con_0123456789abcdef", stream::iter(fans(3)))
+            .run();
+        send_static(&run);
+    }
+
+    #[test]
     fn connection_ids_are_recognised() {
         assert!(is_connection_id("con_0123456789abcdef"));
         for name in [
