@@ -376,3 +376,32 @@ async fn a_job_is_read_by_its_id_as_one_segment() {
     let requests = server.received_requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 1);
 }
+
+#[tokio::test]
+async fn an_error_echoing_the_file_never_shows_a_hash() {
+    let hash = "$2b$10$w4UbRmXzHhZEm8YkqMfvCOq0dnBAzdh7gK3P5LUC6z0pGw1vHq.Ey";
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/jobs/users-imports",
+        400,
+        json!({"statusCode": 400, "error": "Bad Request", "errorCode": "invalid_body",
+               "message": format!("Payload validation error: bad password_hash {hash}")}),
+    )
+    .await;
+    let auth0 = wire_client(&server);
+    let user = ImportUser::new(NewUser::new().email("a@acdc.example")).password_hash(hash);
+    let outcome = auth0
+        .jobs()
+        .import_users("con_0123456789abcdef", stream::iter([user]))
+        .run()
+        .await;
+    let Err(Error::Api(api)) = &outcome else {
+        panic!("not an API error: {outcome:?}");
+    };
+    assert_eq!(api.status, 400);
+    let shown = format!("{outcome:?} {}", outcome.as_ref().unwrap_err());
+    assert!(!shown.contains("w4UbRmXz"), "{shown}");
+    assert!(shown.contains("bad password_hash"), "{shown}");
+}

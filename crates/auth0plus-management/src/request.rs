@@ -231,6 +231,31 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_body_shows_only_its_size_and_keeps_its_secrets() {
+        let hash = "$2b$10$abcdefghijklmnopqrstuv";
+        let r = ApiRequest::new(http::Method::POST, "/jobs/users-imports")
+            .json(serde_json::json!({"replaced": true}))
+            .bytes(
+                "multipart/form-data; boundary=b",
+                format!("--b\r\n{hash}\r\n--b--\r\n"),
+                vec![auth0plus_transport::Secret::new(hash)],
+            )
+            .unwrap();
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains(hash) && shown.contains("bytes of"),
+            "{shown}"
+        );
+        assert_eq!(r.body, None);
+        let (content_type, bytes) = r.wire_body().unwrap().unwrap();
+        assert_eq!(content_type, "multipart/form-data; boundary=b");
+        assert!(bytes.starts_with(b"--b"));
+        assert_eq!(r.secrets()[0].expose(), hash);
+        let bad = ApiRequest::new(http::Method::POST, "/x").bytes("a\r\nb", "", Vec::new());
+        assert!(bad.is_err());
+    }
+
+    #[test]
     fn debug_and_secrets_know_every_secret_field() {
         let r = ApiRequest::new(http::Method::POST, "/clients").json(serde_json::json!({
             "name": "app", "client_secret": "cl1ent-s3cret", "jwt_configuration": {"secret": "nested-s3cret"}
