@@ -269,3 +269,30 @@ async fn verification_email_is_a_job() -> TestResult {
     assert!(matches!(empty, Err(Error::InvalidArgument(_))), "{empty:?}");
     Ok(())
 }
+
+#[tokio::test]
+async fn an_import_waits_for_a_slot_when_another_importer_holds_both() -> TestResult {
+    // Jobs of 200 users at 200 users/s: a second each.
+    let tenant = FakeTenant::builder()
+        .import_users_per_second(200.0)
+        .start()
+        .await?;
+    let auth0 = client_for(&tenant);
+    let import = |from: usize| {
+        quick(
+            auth0
+                .jobs()
+                .import_users(tenant.connection_id(), stream::iter(fans(from, 200))),
+        )
+        .run()
+    };
+    // Three importers at once: the tenant runs two jobs, the third's upload
+    // gets a 429 until one ends, and waits instead of failing.
+    let (a, b, c) = tokio::join!(import(0), import(200), import(400));
+    for report in [a?, b?, c?] {
+        assert_eq!((report.inserted, report.failed), (200, 0));
+    }
+    assert!(tenant.counters().count_status(Route::CreateImport, 429) >= 1);
+    assert_eq!(tenant.user_count(), 600);
+    Ok(())
+}

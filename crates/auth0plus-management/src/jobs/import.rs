@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use auth0plus_transport::{Scrubber, Secret};
+use auth0plus_transport::{Clock as _, Scrubber, Secret};
 use futures::future::{self, Either};
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
@@ -753,7 +753,7 @@ impl JobRunner {
             body,
             secrets.clone(),
         )?;
-        let job: JobStatus = self.auth0.execute_json(&request).await?;
+        let job = self.upload(&request).await?;
         drop(request);
         self.tracker.update(|p| p.files_sent += 1);
         let done = self.poller.wait(&self.auth0, job).await?;
@@ -770,6 +770,29 @@ impl JobRunner {
             p.failed += summary.failed;
         });
         Ok((done, errors))
+    }
+
+    /// `POST /jobs/users-imports`. A 429 that outlasts the retry policy
+    /// means the tenant's two import slots are taken (by another importer):
+    /// wait with the poller's backoff, within its timeout, and ask again.
+    async fn upload(&self, request: &ApiRequest) -> Result<JobStatus> {
+        let started = self.auth0.clock().now();
+        let mut delay = self.poller.first;
+        loop {
+            match self.auth0.execute_json(request).await {
+                Err(Error::Api(api)) if api.status == 429 => {
+                    if self
+                        .poller
+                        .step(&self.auth0, started, &mut delay)
+                        .await
+                        .is_err()
+                    {
+                        return Err(Error::Api(api));
+                    }
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
     /// `GET /jobs/{id}/errors`, reduced to identifiers and scrubbed.

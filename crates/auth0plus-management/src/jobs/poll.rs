@@ -3,7 +3,7 @@
 //! of time.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use auth0plus_transport::{Clock, Sleep};
 use serde::Deserialize;
@@ -134,12 +134,7 @@ impl Poller {
                     ),
                 });
             }
-            let waited = auth0
-                .clock()
-                .now()
-                .duration_since(started)
-                .unwrap_or_default();
-            if waited >= self.timeout {
+            if let Err(waited) = self.step(auth0, started, &mut delay).await {
                 return Err(Error::Job {
                     job_id: status.id,
                     reason: format!(
@@ -149,11 +144,6 @@ impl Poller {
                     ),
                 });
             }
-            auth0
-                .sleeper()
-                .sleep(delay.min(self.timeout - waited))
-                .await;
-            delay = (delay * 3 / 2).min(self.max);
             match auth0
                 .execute_json::<JobStatus>(&ApiRequest::new(http::Method::GET, path.clone()))
                 .await
@@ -167,6 +157,32 @@ impl Poller {
                 Err(e) => return Err(e),
             }
         }
+    }
+}
+
+impl Poller {
+    /// Sleep the next step of the backoff (and lengthen it), or, once the
+    /// timeout has passed since `started`, say how long that was.
+    pub(crate) async fn step(
+        &self,
+        auth0: &Auth0,
+        started: SystemTime,
+        delay: &mut Duration,
+    ) -> std::result::Result<(), Duration> {
+        let waited = auth0
+            .clock()
+            .now()
+            .duration_since(started)
+            .unwrap_or_default();
+        if waited >= self.timeout {
+            return Err(waited);
+        }
+        auth0
+            .sleeper()
+            .sleep((*delay).min(self.timeout - waited))
+            .await;
+        *delay = (*delay * 3 / 2).min(self.max);
+        Ok(())
     }
 }
 
