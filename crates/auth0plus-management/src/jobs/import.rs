@@ -212,8 +212,10 @@ type OnProgress = Arc<dyn Fn(&ImportProgress) + Send + Sync>;
 /// The stream is read as files fill: each file is a JSON array within
 /// Auth0's 500 KB limit (a user is never split; a user too large for any
 /// file is an [`Error::ImportRefused`] naming its index, sent nowhere), and
-/// at most two jobs run at once (Auth0's limit per tenant), so memory holds
-/// at most three files whatever the number of users.
+/// at most two jobs run at once (Auth0's limit per tenant; an upload waits
+/// for a slot another importer holds). The last files are cut so that both
+/// jobs end together. Memory holds a few files (two held back for that cut,
+/// one built ahead, the uploads: about 3 MiB) whatever the number of users.
 ///
 /// ```no_run
 /// use auth0plus_management::{Auth0, NewUser};
