@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use auth0plus::ImportUser;
+use auth0plus::management::ImportReport;
 use auth0plus::prelude::*;
 use auth0plus_tests::{WIRE_TOKEN, answer, wire_client};
 use futures::stream;
@@ -39,6 +40,20 @@ fn expected_body(boundary: &str, file: &str, fields: &[(&str, &str)]) -> String 
     }
     body.push_str(&format!("--{boundary}--\r\n"));
     body
+}
+
+/// Import one user, polling every millisecond.
+async fn import_quickly(
+    auth0: &Auth0,
+    connection: &str,
+    user: NewUser,
+) -> Result<ImportReport, Error> {
+    auth0
+        .jobs()
+        .import_users(connection, stream::iter([user]))
+        .poll_interval(Duration::from_millis(1), Duration::from_millis(1))
+        .run()
+        .await
 }
 
 async fn job_server(summary: Value, errors: Value) -> MockServer {
@@ -170,14 +185,7 @@ async fn a_clean_job_reads_no_errors_and_a_name_is_looked_up() {
     )
     .await;
     let auth0 = wire_client(&server);
-    let report = auth0
-        .jobs()
-        .import_users(
-            "db",
-            stream::iter([NewUser::new().email("bon@acdc.example")]),
-        )
-        .poll_interval(Duration::from_millis(1), Duration::from_millis(1))
-        .run()
+    let report = import_quickly(&auth0, "db", NewUser::new().email("bon@acdc.example"))
         .await
         .expect("the import");
     assert_eq!(report.inserted, 1);
@@ -234,15 +242,12 @@ async fn a_failed_job_is_a_typed_error() {
     )
     .await;
     let auth0 = wire_client(&server);
-    let outcome = auth0
-        .jobs()
-        .import_users(
-            "con_0123456789abcdef",
-            stream::iter([NewUser::new().email("a@acdc.example")]),
-        )
-        .poll_interval(Duration::from_millis(1), Duration::from_millis(1))
-        .run()
-        .await;
+    let outcome = import_quickly(
+        &auth0,
+        "con_0123456789abcdef",
+        NewUser::new().email("a@acdc.example"),
+    )
+    .await;
     let Err(Error::Job { job_id, reason }) = outcome else {
         panic!("not a job error: {outcome:?}");
     };

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use auth0plus_transport::{Clock as _, Scrubber, Secret};
 use futures::future::{self, Either};
@@ -361,19 +360,7 @@ where
         self
     }
 
-    /// Polling of each job starts at `first` and backs off up to `max`
-    /// (defaults 250 ms, 5 s).
-    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
-        self.poller.interval(first, max);
-        self
-    }
-
-    /// Give up on a job that has not completed after this long (default
-    /// 30 min; Auth0 times imports out after 2 h).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.poller.timeout = timeout;
-        self
-    }
+    super::poller_setters!();
 
     /// Called after every step: a user read, a file sent, a job completed.
     pub fn on_progress(mut self, f: impl Fn(&ImportProgress) + Send + Sync + 'static) -> Self {

@@ -10,7 +10,7 @@ pub use import::{
     MAX_IMPORT_BYTES, UserImport,
 };
 pub use poll::{JobStatus, JobSummary};
-pub(crate) use poll::{Poller, yield_now};
+pub(crate) use poll::{Poller, poller_setters, yield_now};
 
 use auth0plus_management_api::jobs::SendJobsVerificationEmail;
 use auth0plus_management_api::models::CreateVerificationEmailRequestContent;

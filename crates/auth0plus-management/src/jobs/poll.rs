@@ -74,6 +74,31 @@ impl JobStatus {
     }
 }
 
+/// The `poll_interval` and `timeout` setters of a builder that waits for a
+/// job with its `poller` field.
+macro_rules! poller_setters {
+    () => {
+        /// Polling starts at `first` and backs off by half up to `max`
+        /// (defaults 250 ms, 5 s).
+        pub fn poll_interval(
+            mut self,
+            first: std::time::Duration,
+            max: std::time::Duration,
+        ) -> Self {
+            self.poller.interval(first, max);
+            self
+        }
+
+        /// Give up on a job that has not completed after this long (default
+        /// 30 min; Auth0 times exports out after 8 h, imports after 2 h).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.poller.timeout = timeout;
+            self
+        }
+    };
+}
+pub(crate) use poller_setters;
+
 /// Called with every job state seen while waiting.
 pub(crate) type OnStatus = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
 
 use auth0plus_transport::{AttemptTimeout, BodyStream, Bytes, HttpBackend, ResponseLimit};
 use bytes::{Buf as _, BytesMut};
@@ -125,17 +124,7 @@ impl UserExport {
         self
     }
 
-    /// Polling starts at `first` and backs off up to `max` (defaults 250 ms, 5 s).
-    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
-        self.poller.interval(first, max);
-        self
-    }
-
-    /// Give up when the job has not completed after this long (default 30 min).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.poller.timeout = timeout;
-        self
-    }
+    crate::jobs::poller_setters!();
 
     /// Longest record [`UserExport::stream`] accepts, decompressed (default
     /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
