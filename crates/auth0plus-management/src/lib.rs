@@ -29,6 +29,8 @@
 
 mod client;
 mod error;
+// Issue 14: jobs
+pub mod jobs;
 mod lookup;
 mod page;
 mod query;
@@ -55,6 +57,11 @@ pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
+// Issue 14: jobs
+pub use jobs::{
+    ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, JobSummary, Jobs,
+    UserImport, VerificationEmail,
+};
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
 pub use query::Query;
 pub use raw::RequestBuilder;

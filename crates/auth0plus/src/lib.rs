@@ -53,6 +53,10 @@ pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, 
 #[doc(inline)]
 pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
 
+// Issue 14: jobs
+#[doc(inline)]
+pub use auth0plus_management::{ImportUser, Jobs};
+
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.
 #[doc(inline)]

@@ -271,7 +271,7 @@ fn new_id(s: &Spec, collection: &str, id_schema: &Value) -> String {
         "self-service-profiles" => format!("ssp_{}", util::alnum(22)),
         "user-attribute-profiles" => format!("uap_{}", util::alnum(22)),
         "token-exchange-profiles" => format!("tep_{}", util::alnum(22)),
-        "jobs" => format!("job_{}", util::alnum(16)),
+        "jobs" | "verification-email" => format!("job_{}", util::alnum(16)),
         _ => schema::uuid(),
     };
     // A kind the table does not know may still say what its ids look like.

@@ -22,6 +22,7 @@ pub(crate) use user_world::USER_OWNED;
 
 pub(crate) use admin::admin;
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
+pub(crate) use imports::{ImportWork, advance as advance_imports};
 pub(crate) use jobs::download;
 pub(crate) use token::token;
 
@@ -37,6 +38,8 @@ pub(crate) fn dispatch(
     content_type: &str,
     body: &[u8],
 ) -> Resp {
+    // Import jobs do their work due by now before anything reads the tenant.
+    advance_imports(shared);
     match route {
         Route::CreateUser => users::create_user(shared, query, body),
         Route::GetUser => users::get_user(shared, param, query),
