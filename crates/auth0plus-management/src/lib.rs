@@ -39,6 +39,8 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+// Issue 14: roles and permissions
+mod roles;
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
@@ -50,6 +52,8 @@ pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
+// Issue 14: roles and permissions
+pub use roles::{Role, RoleRecord, RoleState, Roles};
 pub use users::{
     ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
     UserQuery, UserState, Users,
