@@ -43,7 +43,7 @@
 #[doc(inline)]
 pub use auth0plus_management::{
     ApiError, Auth0, Auth0Builder, Collection, Error, Lookup, Method, NewUser, Order, Query,
-    Record, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
+    Record, Relation, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'

@@ -1,0 +1,199 @@
+//! Exact-wire tests of [`Relation`], the to-many handle under `role.users()`,
+//! `user.roles()` and `org.members()`: declared here the way a user declares a
+//! relation the crate does not wrap.
+
+use auth0plus::management::{Paging, RelationSpec};
+use auth0plus::{Error, Relation};
+use auth0plus_tests::{answer, wire_client};
+use serde::Serialize;
+use serde_json::{Value, json};
+use wiremock::MockServer;
+
+static ROLE_USERS: RelationSpec = RelationSpec::new("users", Paging::CHECKPOINT)
+    .max_per_call(3)
+    .not_removable();
+
+static USER_PERMISSIONS: RelationSpec = RelationSpec::new("permissions", Paging::OFFSET);
+
+#[derive(Debug, Clone, Serialize)]
+struct Permission {
+    resource_server_identifier: &'static str,
+    permission_name: &'static str,
+}
+
+/// The bodies of the requests `server` saw for `verb`, in no particular order.
+async fn bodies(server: &MockServer, verb: &str) -> Vec<(String, Value)> {
+    let mut seen: Vec<(String, Value)> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == verb)
+        .map(|r| {
+            let body = serde_json::from_slice(&r.body).expect("a JSON body");
+            (r.url.path().to_owned(), body)
+        })
+        .collect();
+    seen.sort_by_key(|(_, body)| body.to_string());
+    seen
+}
+
+#[tokio::test]
+async fn add_splits_into_calls_auth0_accepts_and_drops_duplicates() {
+    let server = MockServer::start().await;
+    answer(&server, "POST", "/api/v2/roles/rol_1/users", 200, json!({})).await;
+    let auth0 = wire_client(&server);
+    let users: Relation<Value> = Relation::new(
+        &auth0,
+        ["roles", "rol_1", "users"],
+        &ROLE_USERS,
+        |v: Value| v,
+    );
+
+    let ids = ["u1", "u2", "u3", "u2", "u4", "u5", "u6", "u7"];
+    users.add(ids).await.expect("added");
+
+    let seen = bodies(&server, "POST").await;
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "/api/v2/roles/rol_1/users".into(),
+                json!({"users": ["u1", "u2", "u3"]})
+            ),
+            (
+                "/api/v2/roles/rol_1/users".into(),
+                json!({"users": ["u4", "u5", "u6"]})
+            ),
+            ("/api/v2/roles/rol_1/users".into(), json!({"users": ["u7"]})),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_sent_for_nothing_or_for_bad_input() {
+    let server = MockServer::start().await;
+    let auth0 = wire_client(&server);
+    let users: Relation<Value> = Relation::new(
+        &auth0,
+        ["roles", "rol_1", "users"],
+        &ROLE_USERS,
+        |v: Value| v,
+    );
+    users
+        .add(Vec::<String>::new())
+        .await
+        .expect("no items, no call");
+
+    let err = users.add(["u1", ""]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument(m) if m.contains("users[1]")),
+        "{err}"
+    );
+
+    let err = users.remove(["u1"]).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+
+    // An empty record id (a role never saved) cannot reach `/roles//users`.
+    let orphan: Relation<Value> =
+        Relation::new(&auth0, ["roles", "", "users"], &ROLE_USERS, |v: Value| v);
+    assert!(matches!(
+        orphan.add(["u1"]).await,
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        orphan.query().count().await,
+        Err(Error::InvalidArgument(_))
+    ));
+
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_record_id_stays_one_segment() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "DELETE",
+        "/api/v2/users/auth0%7C1%2F..%2Froles%3Fx/permissions",
+        204,
+        json!({}),
+    )
+    .await;
+    let auth0 = wire_client(&server);
+    let permissions: Relation<Value, Permission> = Relation::new(
+        &auth0,
+        ["users", "auth0|1/../roles?x", "permissions"],
+        &USER_PERMISSIONS,
+        |v: Value| v,
+    );
+    let read = Permission {
+        resource_server_identifier: "https://api.example",
+        permission_name: "read:things",
+    };
+    permissions.remove([read]).await.expect("removed");
+    let seen = bodies(&server, "DELETE").await;
+    assert_eq!(
+        seen,
+        vec![(
+            "/api/v2/users/auth0%7C1%2F..%2Froles%3Fx/permissions".into(),
+            json!({"permissions": [{"resource_server_identifier": "https://api.example", "permission_name": "read:things"}]})
+        )]
+    );
+}
+
+#[tokio::test]
+async fn an_error_from_auth0_is_returned_with_its_status() {
+    let server = MockServer::start().await;
+    let body = json!({"statusCode": 404, "error": "Not Found", "message": "The role does not exist.", "errorCode": "inexistent_role"});
+    answer(&server, "POST", "/api/v2/roles/rol_1/users", 404, body).await;
+    let auth0 = wire_client(&server);
+    let users: Relation<Value> = Relation::new(
+        &auth0,
+        ["roles", "rol_1", "users"],
+        &ROLE_USERS,
+        |v: Value| v,
+    );
+    let err = users.add(["u1"]).await.unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.status, 404);
+    assert_eq!(api.message, "The role does not exist.");
+}
+
+#[tokio::test]
+async fn query_pages_the_relation_by_its_style() {
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/roles/rol_1/users",
+        200,
+        json!({"users": [{"user_id": "u1"}, {"user_id": "u2"}]}),
+    )
+    .await;
+    let auth0 = wire_client(&server);
+    let users: Relation<Value> = Relation::new(
+        &auth0,
+        ["roles", "rol_1", "users"],
+        &ROLE_USERS,
+        |v: Value| v,
+    );
+    let all = users.query().fetch_all().await.expect("listed");
+    assert_eq!(all.len(), 2);
+    let seen = server.received_requests().await.unwrap_or_default();
+    let query: Vec<(String, String)> = seen[0]
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert!(
+        query.iter().any(|(k, _)| k == "take"),
+        "checkpoint paging: {query:?}"
+    );
+}
