@@ -41,6 +41,7 @@ mod tickets;
 mod timestamp;
 pub mod users;
 // Issue 14: roles and permissions
+mod permissions;
 mod roles;
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
@@ -55,6 +56,7 @@ pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
 // Issue 14: roles and permissions
+pub use permissions::{AssignedPermission, Permission, PermissionSource};
 pub use roles::{Role, RoleRecord, RoleState, Roles};
 pub use users::{
     ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,

@@ -7,14 +7,18 @@
 //! ignoring case, so it only narrows the search: the exact comparison is
 //! made here, and `get("admin")` never returns `superadmin` or `Admin`.
 
-use auth0plus_management_api::roles::ListRoles;
-use auth0plus_management_api::{ListOperation, Paging};
+use auth0plus_management_api::roles::{ListRolePermissions, ListRoles};
+use auth0plus_management_api::users::{ListUserPermissions, ListUserRoles};
+use auth0plus_management_api::{Cursor, ListOperation, Paging};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::permissions::{AssignedPermission, Permission};
 use crate::query::Query;
+use crate::relation::{Relation, RelationSpec};
 use crate::resource::{Collection, Record, RecordState, Resource, get_or_create, optional};
+use crate::users::{User, UserProfile};
 use crate::{Auth0, Error, Result};
 
 /// A JSON object.
@@ -296,6 +300,113 @@ impl Roles {
     #[must_use]
     pub fn restore(&self, state: RoleState) -> RoleRecord {
         self.records.restore(state)
+    }
+}
+
+/// `/roles/{id}/users`. Auth0 takes up to 1,000 user ids per call (the
+/// fake tenant enforces the same). Offset paging reaches only the first
+/// 1,000 users, so streams and slices walk the checkpoint cursor; counting
+/// uses the offset total. There is no `DELETE` here: a role is taken from a
+/// user with `user.roles().remove(..)`.
+static ROLE_USERS: RelationSpec = RelationSpec::new(
+    "users",
+    Paging::offset_capped(1_000).with_cursor(Cursor::Next),
+)
+.max_per_call(1_000)
+.not_removable();
+
+/// `/roles/{id}/permissions`. No per-call limit is documented; calls carry
+/// at most 100 permissions.
+static ROLE_PERMISSIONS: RelationSpec =
+    RelationSpec::new("permissions", <ListRolePermissions as ListOperation>::PAGING)
+        .items_key(<ListRolePermissions as ListOperation>::ITEMS_KEY)
+        .max_per_call(100);
+
+/// `/users/{id}/roles`. No per-call limit is documented; calls carry at
+/// most 100 role ids.
+static USER_ROLES: RelationSpec =
+    RelationSpec::new("roles", <ListUserRoles as ListOperation>::PAGING)
+        .items_key(<ListUserRoles as ListOperation>::ITEMS_KEY)
+        .max_per_call(100);
+
+/// `/users/{id}/permissions`, as [`ROLE_PERMISSIONS`].
+static USER_PERMISSIONS: RelationSpec =
+    RelationSpec::new("permissions", <ListUserPermissions as ListOperation>::PAGING)
+        .items_key(<ListUserPermissions as ListOperation>::ITEMS_KEY)
+        .max_per_call(100);
+
+/// The relation `spec` below the record `kind/id`, its items kept as
+/// received. A record without an id gives a relation whose every call
+/// fails with [`Error::InvalidArgument`], before sending.
+fn relation_of<T, K>(
+    auth0: &Auth0,
+    kind: &str,
+    id: Option<&str>,
+    spec: &'static RelationSpec,
+) -> Relation<T, K>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    K: Serialize,
+{
+    let segments = [kind, id.unwrap_or_default(), spec.name()];
+    Relation::new(auth0, segments, spec, |item: T| item)
+}
+
+impl Record<Role> {
+    /// The users who have this role: `add` user ids (1,000 per call at
+    /// most, several calls sent together through the throttle), `query()`
+    /// past the first 1,000 with checkpoint paging. The users listed carry
+    /// `user_id`, `email`, `name` and `picture` only: the summary Auth0
+    /// returns (fetch one with `users().get_by_id` for the whole profile).
+    /// To take the role from a user, use `user.roles().remove(..)`.
+    ///
+    /// ```no_run
+    /// # async fn run(admin: auth0plus_management::RoleRecord) -> auth0plus_management::Result<()> {
+    /// admin.users().add(["auth0|1", "auth0|2"]).await?;
+    /// let holders = admin.users().query().count().await?;
+    /// # let _ = holders; Ok(()) }
+    /// ```
+    pub fn users(&self) -> Relation<User> {
+        let auth0 = self.auth0().clone();
+        Relation::new(
+            self.auth0(),
+            ["roles", self.id().unwrap_or_default(), ROLE_USERS.name()],
+            &ROLE_USERS,
+            move |profile: UserProfile| Record::fetched(auth0.clone(), profile),
+        )
+    }
+
+    /// The permissions this role grants: `add`, `remove`, `query()`.
+    pub fn permissions(&self) -> Relation<AssignedPermission, Permission> {
+        relation_of(self.auth0(), Role::PATH, self.id(), &ROLE_PERMISSIONS)
+    }
+}
+
+impl Record<UserProfile> {
+    /// This user's roles: `add` and `remove` role ids, `query()` the roles.
+    ///
+    /// ```no_run
+    /// # async fn run(user: auth0plus_management::User) -> auth0plus_management::Result<()> {
+    /// user.roles().add(["rol_0bwwCJ6v2x8fYcfz"]).await?; // POST {"roles": [..]}
+    /// let names: Vec<String> = user.roles().query().fetch_all().await?
+    ///     .into_iter().map(|role| role.name.clone()).collect();
+    /// # let _ = names; Ok(()) }
+    /// ```
+    pub fn roles(&self) -> Relation<RoleRecord> {
+        let auth0 = self.auth0().clone();
+        Relation::new(
+            self.auth0(),
+            ["users", self.id().unwrap_or_default(), USER_ROLES.name()],
+            &USER_ROLES,
+            move |role: Role| Record::fetched(auth0.clone(), role),
+        )
+    }
+
+    /// This user's permissions: `add` and `remove` act on the ones given to
+    /// the user directly; `query()` lists those and the ones the user's
+    /// roles grant, each once, with its [`AssignedPermission::sources`].
+    pub fn permissions(&self) -> Relation<AssignedPermission, Permission> {
+        relation_of(self.auth0(), "users", self.id(), &USER_PERMISSIONS)
     }
 }
 

@@ -45,6 +45,11 @@ pub use auth0plus_management::{
     ApiError, Auth0, Auth0Builder, Collection, Error, Lookup, Method, NewUser, Order, Query,
     Record, Relation, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
+// Issue 14: roles and permissions
+#[doc(inline)]
+pub use auth0plus_management::{
+    AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
+};
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.
