@@ -317,10 +317,12 @@ static ROLE_USERS: RelationSpec = RelationSpec::new(
 
 /// `/roles/{id}/permissions`. No per-call limit is documented; calls carry
 /// at most 100 permissions.
-static ROLE_PERMISSIONS: RelationSpec =
-    RelationSpec::new("permissions", <ListRolePermissions as ListOperation>::PAGING)
-        .items_key(<ListRolePermissions as ListOperation>::ITEMS_KEY)
-        .max_per_call(100);
+static ROLE_PERMISSIONS: RelationSpec = RelationSpec::new(
+    "permissions",
+    <ListRolePermissions as ListOperation>::PAGING,
+)
+.items_key(<ListRolePermissions as ListOperation>::ITEMS_KEY)
+.max_per_call(100);
 
 /// `/users/{id}/roles`. No per-call limit is documented; calls carry at
 /// most 100 role ids.
@@ -330,10 +332,12 @@ static USER_ROLES: RelationSpec =
         .max_per_call(100);
 
 /// `/users/{id}/permissions`, as [`ROLE_PERMISSIONS`].
-static USER_PERMISSIONS: RelationSpec =
-    RelationSpec::new("permissions", <ListUserPermissions as ListOperation>::PAGING)
-        .items_key(<ListUserPermissions as ListOperation>::ITEMS_KEY)
-        .max_per_call(100);
+static USER_PERMISSIONS: RelationSpec = RelationSpec::new(
+    "permissions",
+    <ListUserPermissions as ListOperation>::PAGING,
+)
+.items_key(<ListUserPermissions as ListOperation>::ITEMS_KEY)
+.max_per_call(100);
 
 /// The relation `spec` below the record `kind/id`, its items kept as
 /// received. A record without an id gives a relation whose every call
