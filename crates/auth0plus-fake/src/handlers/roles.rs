@@ -91,8 +91,23 @@ pub(super) fn assign_to_user(shared: &Shared, param: &str, query: &str, body: &[
     links::apply(shared, param, query, body, &user_roles(true))
 }
 
-/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204.
+/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204. A role that does not exist is
+/// a 404, as on Auth0 (terraform-provider-auth0's recording `TestAccUser` #38).
 pub(super) fn remove_from_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    let listed: Vec<String> = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|b| b.get("roles").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.as_str().map(str::to_string))
+        .collect();
+    {
+        let st = shared.lock();
+        let user_known = decode_path(param).is_ok_and(|id| st.get_user(&id).is_some());
+        if user_known && listed.iter().any(|r| st.store.get("roles", r).is_none()) {
+            return not_found_role();
+        }
+    }
     links::apply(shared, param, query, body, &user_roles(false))
 }
 
