@@ -49,6 +49,13 @@ fn role_json(id: &str, name: &str) -> Value {
     json!({"id": id, "name": name, "description": "d"})
 }
 
+/// `GET /roles` answers `roles`, as one page of Auth0's offset envelope.
+async fn roles_answer(server: &MockServer, roles: Vec<Value>) {
+    let total = roles.len();
+    let page = json!({"roles": roles, "start": 0, "limit": 100, "total": total});
+    answer(server, "GET", "/api/v2/roles", 200, page).await;
+}
+
 /// A fetched role record, as `get_by_id` returns it.
 async fn fetched_role(server: &MockServer, auth0: &Auth0) -> RoleRecord {
     answer(
@@ -126,13 +133,13 @@ async fn a_lookup_by_name_narrows_on_the_server_and_compares_exactly_here() {
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
     // What Auth0's filter answers for "admin": anything containing it, any case.
-    answer(
+    roles_answer(
         &server,
-        "GET",
-        "/api/v2/roles",
-        200,
-        json!({"roles": [role_json("rol_1", "Admin"), role_json("rol_2", "admin"), role_json("rol_3", "superadmin")],
-               "start": 0, "limit": 100, "total": 3}),
+        vec![
+            role_json("rol_1", "Admin"),
+            role_json("rol_2", "admin"),
+            role_json("rol_3", "superadmin"),
+        ],
     )
     .await;
     let roles = auth0.roles();
@@ -162,14 +169,7 @@ async fn a_lookup_by_name_narrows_on_the_server_and_compares_exactly_here() {
 async fn hostile_names_are_one_query_value() {
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
-    answer(
-        &server,
-        "GET",
-        "/api/v2/roles",
-        200,
-        json!({"roles": [], "start": 0, "limit": 100, "total": 0}),
-    )
-    .await;
+    roles_answer(&server, Vec::new()).await;
     let roles = auth0.roles();
     for name in ["admin*", "%", "a OR b", "x&per_page=1&name_filter=y", "é#?"] {
         assert!(roles.get_opt(name).await.expect("looked up").is_none());
@@ -235,14 +235,13 @@ async fn get_or_create_answers_a_lost_race_with_the_winner() {
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
     let empty = json!({"roles": [], "start": 0, "limit": 100, "total": 0});
-    let found = json!({"roles": [role_json(ROLE, "ops")], "start": 0, "limit": 100, "total": 1});
     Mock::given(method("GET"))
         .and(path("/api/v2/roles"))
         .respond_with(ResponseTemplate::new(200).set_body_json(empty))
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    answer(&server, "GET", "/api/v2/roles", 200, found).await;
+    roles_answer(&server, vec![role_json(ROLE, "ops")]).await;
     answer(
         &server,
         "POST",

@@ -339,21 +339,35 @@ static USER_PERMISSIONS: RelationSpec = RelationSpec::new(
 .items_key(<ListUserPermissions as ListOperation>::ITEMS_KEY)
 .max_per_call(100);
 
-/// The relation `spec` below the record `kind/id`, its items kept as
-/// received. A record without an id gives a relation whose every call
-/// fails with [`Error::InvalidArgument`], before sending.
-fn relation_of<T, K>(
-    auth0: &Auth0,
-    kind: &str,
-    id: Option<&str>,
+/// The relation `spec` of `owner` (`/{owner kind}/{id}/{spec name}`), whose
+/// list items decode as `D` and become `T` by `map`. A record without an id
+/// gives a relation whose every call fails with [`Error::InvalidArgument`],
+/// before sending.
+fn relation_of<O, D, T, K>(
+    owner: &Record<O>,
     spec: &'static RelationSpec,
+    map: impl Fn(D) -> T + Send + Sync + 'static,
 ) -> Relation<T, K>
 where
-    T: serde::de::DeserializeOwned + Send + 'static,
+    O: Resource,
+    D: serde::de::DeserializeOwned,
+    T: Send + 'static,
     K: Serialize,
 {
-    let segments = [kind, id.unwrap_or_default(), spec.name()];
-    Relation::new(auth0, segments, spec, |item: T| item)
+    let segments = [O::PATH, owner.id().unwrap_or_default(), spec.name()];
+    Relation::new(owner.auth0(), segments, spec, map)
+}
+
+/// A relation whose items are records of `R`, fetched (a `save` sends what
+/// changed).
+fn records_of<O: Resource, R: Resource>(
+    owner: &Record<O>,
+    spec: &'static RelationSpec,
+) -> Relation<Record<R>> {
+    let auth0 = owner.auth0().clone();
+    relation_of(owner, spec, move |data: R| {
+        Record::fetched(auth0.clone(), data)
+    })
 }
 
 impl Record<Role> {
@@ -371,18 +385,12 @@ impl Record<Role> {
     /// # let _ = holders; Ok(()) }
     /// ```
     pub fn users(&self) -> Relation<User> {
-        let auth0 = self.auth0().clone();
-        Relation::new(
-            self.auth0(),
-            ["roles", self.id().unwrap_or_default(), ROLE_USERS.name()],
-            &ROLE_USERS,
-            move |profile: UserProfile| Record::fetched(auth0.clone(), profile),
-        )
+        records_of(self, &ROLE_USERS)
     }
 
     /// The permissions this role grants: `add`, `remove`, `query()`.
     pub fn permissions(&self) -> Relation<AssignedPermission, Permission> {
-        relation_of(self.auth0(), Role::PATH, self.id(), &ROLE_PERMISSIONS)
+        relation_of(self, &ROLE_PERMISSIONS, |p: AssignedPermission| p)
     }
 }
 
@@ -397,20 +405,14 @@ impl Record<UserProfile> {
     /// # let _ = names; Ok(()) }
     /// ```
     pub fn roles(&self) -> Relation<RoleRecord> {
-        let auth0 = self.auth0().clone();
-        Relation::new(
-            self.auth0(),
-            ["users", self.id().unwrap_or_default(), USER_ROLES.name()],
-            &USER_ROLES,
-            move |role: Role| Record::fetched(auth0.clone(), role),
-        )
+        records_of(self, &USER_ROLES)
     }
 
     /// This user's permissions: `add` and `remove` act on the ones given to
     /// the user directly; `query()` lists those and the ones the user's
     /// roles grant, each once, with its [`AssignedPermission::sources`].
     pub fn permissions(&self) -> Relation<AssignedPermission, Permission> {
-        relation_of(self.auth0(), "users", self.id(), &USER_PERMISSIONS)
+        relation_of(self, &USER_PERMISSIONS, |p: AssignedPermission| p)
     }
 }
 
