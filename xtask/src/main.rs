@@ -26,7 +26,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-const USAGE: &str = "usage: cargo xtask <walkthrough [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
+pub(crate) const USAGE: &str = "usage: cargo xtask <walkthrough [--story original] [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

@@ -1,17 +1,11 @@
-//! `cargo xtask walkthrough`: the original auth0plus README, told in Rust and
-//! run step by step against the embedded fake tenant (or, with `--live`, the
-//! tenant in `.env`, cleaning up every user it made even when a step fails).
+//! The original auth0plus README, told in Rust with the same AC/DC band.
 
-use std::error::Error as StdError;
-use std::fmt::Display;
-use std::time::{Duration, Instant};
-
-use auth0plus::fake::{FakeTenant, PasswordPolicy, TestTenant};
+use auth0plus::fake::TestTenant;
 use auth0plus::oauth::ClientCredentials;
 use auth0plus::prelude::*;
 use serde_json::json;
 
-type StepResult<T = ()> = Result<T, Box<dyn StdError>>;
+use super::{Made, Narrator, StepResult, check, expect_err, settle};
 
 const ANGUS: &str = "angus.young@example.com";
 const MALCOLM: &str = "malcolm.young@example.com";
@@ -19,131 +13,8 @@ const BON: &str = "bon.scott@example.com";
 const BON_NEW: &str = "bon@example.com";
 const BRIAN: &str = "brian.johnson@example.com";
 
-/// Prints the walkthrough as numbered steps: the code, then what it gave.
-struct Narrator {
-    step: usize,
-}
-
-impl Narrator {
-    fn step(&mut self, title: &str, code: &str) {
-        self.step += 1;
-        println!("\n{:>2}. {title}", self.step);
-        for line in code.lines() {
-            println!("      {line}");
-        }
-    }
-
-    fn shows(&self, what: impl Display) {
-        for (i, line) in what.to_string().lines().enumerate() {
-            println!("      {} {line}", if i == 0 { "→" } else { " " });
-        }
-    }
-}
-
-pub async fn run(args: &[String]) -> Result<(), String> {
-    let live = crate::live_flag(args)?;
-    let tenant = if live {
-        let vars = crate::dotenv::live_vars()?;
-        let get = |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or_default()
-        };
-        TestTenant::live(
-            get("DOMAIN"),
-            get("CLIENT_ID"),
-            get("CLIENT_SECRET"),
-            get("CONNECTION"),
-        )
-    } else {
-        // A little search-index lag, as on a real tenant, so the walkthrough
-        // shows why it waits before searching; and the original tenant's password
-        // policy, which took its 6-character `ChuckB`.
-        let fake = FakeTenant::builder()
-            .index_delay(Duration::from_millis(300))
-            .password_policy(PasswordPolicy::Low)
-            .start()
-            .await
-            .map_err(|e| format!("cannot start the fake tenant: {e}"))?;
-        TestTenant::fake(fake)
-    };
-    println!("auth0plus walkthrough — the original auth0plus README, in Rust");
-    match tenant.fake_tenant() {
-        Some(fake) => println!(
-            "tenant: the embedded fake tenant at {} (no set-up needed)",
-            fake.base_url()
-        ),
-        None => println!(
-            "tenant: {} (live, from .env); every user made here is deleted at the end",
-            tenant.domain
-        ),
-    }
-    let started = Instant::now();
-    let mut made = Vec::new();
-    let outcome = scenario(&tenant, &mut made).await;
-    let cleanup = if tenant.is_live() {
-        clean_up(&tenant, &made).await
-    } else {
-        Ok(())
-    };
-    match (outcome, cleanup) {
-        (Ok(steps), Ok(())) => {
-            println!(
-                "\nAll {steps} steps passed in {:.1} s.",
-                started.elapsed().as_secs_f64()
-            );
-            if let Some(fake) = tenant.fake_tenant() {
-                let counters = fake.counters();
-                println!("The fake tenant answered {} requests.", counters.total());
-            }
-            Ok(())
-        }
-        (Err(e), cleanup) => Err(format!(
-            "the walkthrough failed: {e}{}",
-            cleanup
-                .err()
-                .map(|c| format!("\nand cleaning up failed too: {c}"))
-                .unwrap_or_default()
-        )),
-        (Ok(_), Err(c)) => Err(format!("cleaning up failed: {c}")),
-    }
-}
-
-/// Waits until a search sees `expected` users: Auth0's search index lags
-/// behind writes (the original slept 5 s).
-async fn settle(query: &UserQuery, expected: u64) -> StepResult<Duration> {
-    let started = Instant::now();
-    loop {
-        if query.count().await? == expected {
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            return Err(
-                format!("the search index did not show {expected} users within 60 s").into(),
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn expect_err<T>(result: Result<T, Error>, what: &str) -> StepResult<Error> {
-    match result {
-        Ok(_) => Err(format!("expected an error: {what}").into()),
-        Err(e) => Ok(e),
-    }
-}
-
-fn check(ok: bool, what: &str) -> StepResult {
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("unexpected result: {what}").into())
-    }
-}
-
 #[allow(clippy::too_many_lines, reason = "one story, told in order")]
-async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usize> {
+pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult<usize> {
     let mut n = Narrator { step: 0 };
     let (domain, client_id, client_secret, connection) = (
         &tenant.domain,
@@ -195,7 +66,7 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
                 .user_metadata(json!({"family_name": "Young"})),
         )
         .await?;
-    made.extend(angus.id().map(str::to_owned));
+    made.user(angus.id());
     n.shows(&angus);
     check(
         angus.id().is_some_and(|id| id.starts_with("auth0|")),
@@ -215,7 +86,7 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
                 .user_metadata(json!({"family_name": "Young"})),
         )
         .await?;
-    made.extend(malcolm.id().map(str::to_owned));
+    made.user(malcolm.id());
     n.shows(format_args!(
         "created: {created}\nmalcolm.user_metadata: {}\nmalcolm.picture: {}",
         serde_json::Value::Object(malcolm.user_metadata.clone()),
@@ -238,7 +109,7 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
     );
     let before = format!("{:?}", singer.user_id);
     singer.save().await?;
-    made.extend(singer.id().map(str::to_owned));
+    made.user(singer.id());
     n.shows(format_args!(
         "before save: {before}\nafter save:  {:?}",
         singer.user_id
@@ -312,7 +183,7 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
             NewUser::new().email_verified(true).password("BackInBlack"),
         )
         .await?;
-    made.extend(brian.id().map(str::to_owned));
+    made.user(brian.id());
     n.shows(format_args!("{brian}, created: {created}"));
 
     n.step(
@@ -421,30 +292,6 @@ async fn scenario(tenant: &TestTenant, made: &mut Vec<String>) -> StepResult<usi
         "band.count() is 0 after {} ms",
         waited.as_millis()
     ));
-    made.clear();
+    made.users.clear();
     Ok(n.step)
-}
-
-/// Deletes every user the walkthrough made (deleting a missing user succeeds).
-async fn clean_up(tenant: &TestTenant, made: &[String]) -> Result<(), String> {
-    if made.is_empty() {
-        return Ok(());
-    }
-    let auth0 = Auth0::builder(&tenant.domain)
-        .client_credentials(&tenant.client_id, tenant.client_secret.as_str())
-        .base_url(&tenant.base_url)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut failures = Vec::new();
-    for id in made {
-        if let Err(e) = auth0.users().delete(id).await {
-            failures.push(format!("{id}: {e}"));
-        }
-    }
-    println!("cleaned up {} user(s)", made.len() - failures.len());
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("; "))
-    }
 }
