@@ -147,7 +147,7 @@ pub fn run(args: &[String]) -> R {
             "--only" => only = rest.next().and_then(|n| n.parse::<u8>().ok()),
             other => {
                 return Err(format!(
-                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-8]"
+                    "unknown flag {other:?}; usage: cargo xtask bench [--quick] [--only 1-10]"
                 ));
             }
         }
@@ -210,6 +210,9 @@ async fn all(quick: bool, only: Option<u8>) -> R {
     }
     if wanted(8) {
         rows.extend(role_users(quick).await?);
+    }
+    if wanted(9) {
+        rows.push(log_stream(quick).await?);
     }
     println!("\n| benchmark | measured (median) | ratio | target |\n|---|---|---|---|");
     for row in rows {
@@ -803,4 +806,119 @@ async fn role_users(quick: bool) -> R<Vec<Row>> {
         target: "—".into(),
     });
     Ok(rows)
+}
+
+/// 9. Streaming every log event by checkpoint at 25 ms latency, against the
+///    least it can take: one request per page of 100, one after the other
+///    (each names the next), the last one short.
+async fn log_stream(quick: bool) -> R<Row> {
+    let (deletes, rounds): (u32, u32) = if quick { (500, 2) } else { (2_500, 5) };
+    let fake = FakeProcess::start(&["--no-rate-limit"])?;
+    let auth0 = bulk_client(fake.client()).await?;
+    // Each delete writes two true events (`sapi`, `sdu`); the token grant one more.
+    let ids: Vec<String> = (0..deletes).map(|n| format!("auth0|gone-{n}")).collect();
+    let failed = delete_all(&auth0.users(), ids).await;
+    if failed > 0 {
+        return Err(format!("{failed} deletes failed while writing the log"));
+    }
+    let all = auth0.logs().all().per_page(100);
+    let expected = 2 * deletes + 1;
+    let stream_all = || async {
+        let start = Instant::now();
+        let mut events = all.stream();
+        let mut n = 0_u32;
+        while let Some(event) = futures::StreamExt::next(&mut events).await {
+            event.map_err(|e| e.to_string())?;
+            n += 1;
+        }
+        if n == expected {
+            Ok(start.elapsed())
+        } else {
+            Err(format!("streamed {n} log events, expected {expected}"))
+        }
+    };
+    // The work alone (both sides, on this shared machine), for the arithmetic.
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        samples.push(stream_all().await?);
+    }
+    let work = median(samples);
+    fake.control(
+        reqwest::Method::PUT,
+        "config",
+        Some(json!({"latency_ms": 25})),
+    )
+    .await?;
+    // The floor of this fake on this machine: a bare reqwest loop along the
+    // same checkpoint, decoding each page only as JSON values.
+    let token = fake.control(reqwest::Method::POST, "token", None).await?["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let bare = reqwest::Client::new();
+    let url = format!("{}/api/v2/logs", fake.field("base_url"));
+    let bare_walk = || async {
+        let start = Instant::now();
+        let (mut from, mut n) = (None::<String>, 0_u32);
+        loop {
+            // The fake's log ids are digits: nothing to encode.
+            let page_url = match &from {
+                Some(from) => format!("{url}?from={from}&take=100"),
+                None => format!("{url}?take=100"),
+            };
+            let body = bare
+                .get(page_url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .bytes()
+                .await
+                .map_err(|e| e.to_string())?;
+            let page: Vec<Value> = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+            n += u32::try_from(page.len()).map_err(|e| e.to_string())?;
+            from = page
+                .last()
+                .and_then(|e| e["log_id"].as_str())
+                .map(str::to_owned);
+            if page.len() < 100 {
+                break;
+            }
+        }
+        if n == expected {
+            Ok(start.elapsed())
+        } else {
+            Err(format!(
+                "the bare loop read {n} log events, expected {expected}"
+            ))
+        }
+    };
+    // Interleaved, so both see the same noise of a shared machine.
+    let (mut samples, mut floor) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        samples.push(stream_all().await?);
+        floor.push(bare_walk().await?);
+    }
+    let (wall, floor) = (median(samples), median(floor));
+    // Full pages, then the one that comes back short (or empty) and ends the walk.
+    let pages = expected / 100 + 1;
+    let latency = Duration::from_millis(25);
+    let minimum = latency * pages;
+    Ok(Row {
+        name: format!("9. stream {expected} log events by checkpoint, 25 ms latency"),
+        measured: format!(
+            "{} vs minimum {pages} pages × 25 ms = {}; a bare reqwest loop: {}; no latency: {} ({:.2} ms a page)",
+            ms(wall),
+            ms(minimum),
+            ms(floor),
+            ms(work),
+            work.as_secs_f64() * 1000.0 / f64::from(pages),
+        ),
+        ratio: format!(
+            "{:.3}× pages × latency; {:.3}× the bare loop",
+            wall.as_secs_f64() / minimum.as_secs_f64(),
+            wall.as_secs_f64() / floor.as_secs_f64()
+        ),
+        target: "≤ 1.05×".into(),
+    })
 }

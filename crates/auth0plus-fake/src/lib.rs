@@ -204,6 +204,8 @@ pub enum Route {
     LinkIdentity,
     /// `DELETE /api/v2/users/{id}/identities/{provider}/{user_id}`
     UnlinkIdentity,
+    /// `GET /api/v2/users/{id}/logs`
+    ListUserLogs,
     /// Any other operation of the Management API spec (answered from the generic store).
     /// A fault injected here hits every such operation; counters name them by operationId.
     Spec,
@@ -211,7 +213,7 @@ pub enum Route {
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 33] = [
+    pub const ALL: [Route; 34] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -244,6 +246,7 @@ impl Route {
         Route::GetJobErrors,
         Route::LinkIdentity,
         Route::UnlinkIdentity,
+        Route::ListUserLogs,
         Route::Spec,
     ];
 
@@ -283,6 +286,7 @@ impl Route {
             Route::GetJobErrors => "get_job_errors",
             Route::LinkIdentity => "link_identity",
             Route::UnlinkIdentity => "unlink_identity",
+            Route::ListUserLogs => "list_user_logs",
             Route::Spec => "spec_operation",
         }
     }
@@ -322,6 +326,7 @@ impl Route {
             Route::GetJobErrors => "Get job error details",
             Route::LinkIdentity => "Link a User Account",
             Route::UnlinkIdentity => "Unlink a User Identity",
+            Route::ListUserLogs => "Get user's log events",
             Route::Spec => "Management API operation",
         }
     }
@@ -338,6 +343,7 @@ impl Route {
                 | Route::RemoveUserRoles
                 | Route::ListUserOrganizations
                 | Route::LinkIdentity
+                | Route::ListUserLogs
         )
     }
 

@@ -243,6 +243,9 @@ fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
         }
         (&Method::GET, ["", "api", "v2", "logs"]) => (Route::ListLogs, ""),
         (&Method::GET, ["", "api", "v2", "logs", id]) if !id.is_empty() => (Route::GetLog, *id),
+        (&Method::GET, ["", "api", "v2", "users", id, "logs"]) if !id.is_empty() => {
+            (Route::ListUserLogs, *id)
+        }
         (&Method::DELETE, ["", "api", "v2", "roles", id]) if !id.is_empty() => {
             (Route::DeleteRole, *id)
         }
@@ -396,6 +399,7 @@ async fn handle(
                 summary,
                 targets_user,
                 param: &param,
+                path: &path,
                 status: resp.status,
                 user_agent: &user_agent,
                 body: &resp.body,

@@ -606,6 +606,10 @@ impl State {
                 self.role_users.remove_right(id);
                 self.org_members.remove_right(id);
                 self.store.remove_under(&format!("users/{id}"));
+                // Nor sessions, refresh tokens or brute-force blocks.
+                for owned in crate::handlers::USER_OWNED {
+                    self.store.remove_where(owned, "user_id", id);
+                }
                 true
             }
             None => false,

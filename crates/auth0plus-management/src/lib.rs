@@ -44,6 +44,19 @@ pub mod users;
 mod permissions;
 mod roles;
 
+// Issue 14: a user's world, and the tenant objects users need ids of
+mod tenant;
+mod world;
+pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use world::{
+    AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
+    Session, UserRefreshTokens, UserSessions,
+};
+
+// Issue 14: logs
+mod logs;
+pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
+
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};

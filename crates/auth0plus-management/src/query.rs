@@ -7,10 +7,16 @@
 //!   Some lists (user search, logs) reach only their first 1,000 results.
 //! - checkpoint: `from`/`take`, answered with `next`; sequential by nature,
 //!   no cap.
-//! - the logs' cursor: `from` is the last `log_id` seen.
+//! - the logs' cursor: `from` is the last `log_id` seen. Auth0 ignores every
+//!   other parameter there, so it is walked only by a query that asks for
+//!   nothing else; a log search pages by offset, inside the cap.
 //!
 //! Where a list has both offset and a cursor, counting uses the offset total
 //! and streams use the cursor, so they never meet the cap.
+//!
+//! Lists that search (users, logs) carry a [`Search`]: [`Query::filter`],
+//! [`Query::q`], [`Query::fields`] and [`Query::sort`] work on any of them,
+//! and are refused before sending on a list that does not take them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -18,15 +24,20 @@ use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use auth0plus_management_api::{Cursor, Paging};
+use std::task::Poll;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{DecodeFailure, decode_error, scrubber};
+use crate::lookup::Lookup;
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource, exactly_one, optional};
 use crate::search::Search;
-use crate::{Auth0, Error, Result};
+use crate::{Auth0, Error, Order, Result};
 
 /// The query parameters a query sets itself, replacing any the request holds.
 const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
@@ -89,6 +100,53 @@ impl<T> fmt::Debug for Query<T> {
             .field("prefetch", &self.prefetch)
             .field("search", &self.search)
             .finish_non_exhaustive()
+    }
+}
+
+/// One page read along a cursor.
+pub(crate) struct CursorPage<T> {
+    pub(crate) items: Vec<T>,
+    /// Where to continue from: the last `log_id` read (even on a short
+    /// page), or the list's `next`.
+    pub(crate) resume: Option<String>,
+    /// Whether the list may hold more right now (a full page, or a `next`).
+    pub(crate) more: bool,
+}
+
+/// A page's answer, read but not yet decoded.
+struct Answer {
+    request: ApiRequest,
+    response: auth0plus_transport::HttpResponse,
+    token: auth0plus_transport::Secret,
+    expected: usize,
+}
+
+/// Only what says where a cursor continues.
+#[derive(serde::Deserialize)]
+struct LogIdOnly {
+    #[serde(default)]
+    log_id: Option<String>,
+}
+
+impl Answer {
+    fn decode<T>(&self, query: &Query<T>) -> Result<Page<T>> {
+        (query.decode)(self.response.body(), self.expected).map_err(|failure| {
+            decode_error(
+                &self.response,
+                failure,
+                &scrubber(&self.request, &self.token),
+            )
+        })
+    }
+
+    /// The page's length, last `log_id` and `next`, read without decoding
+    /// the items (`None` when the answer is not a page: decoding says why).
+    fn peek<T>(&self, query: &Query<T>) -> Option<(usize, Option<String>, Option<String>)> {
+        let page =
+            decode_page::<LogIdOnly>(self.response.body(), &query.items_key, false, self.expected)
+                .ok()?;
+        let last = page.items.last().and_then(|item| item.log_id.clone());
+        Some((page.items.len(), last, page.next))
     }
 }
 
@@ -196,6 +254,14 @@ impl<T: Send + 'static> Query<T> {
         }
     }
 
+    /// The same query, refusing to run with `reason` (a bad filter value
+    /// found while building it): every terminal call answers
+    /// [`Error::InvalidArgument`] before sending.
+    pub(crate) fn refuse(mut self, reason: String) -> Self {
+        self.base = Err(reason);
+        self
+    }
+
     /// The client this query runs on.
     #[must_use]
     pub fn auth0(&self) -> &Auth0 {
@@ -206,6 +272,77 @@ impl<T: Send + 'static> Query<T> {
     #[must_use]
     pub fn paging(&self) -> Paging {
         self.paging
+    }
+
+    /// The same query with the Lucene layer `search` (for lists that search).
+    pub(crate) fn with_search(mut self, search: Search) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    /// The search layer: the query's own, or that of a list without search
+    /// (which refuses every part before sending).
+    pub(crate) fn search(&self) -> Cow<'_, Search> {
+        match &self.search {
+            Some(search) => Cow::Borrowed(search),
+            None => Cow::Owned(Search::none()),
+        }
+    }
+
+    pub(crate) fn search_mut(&mut self) -> &mut Search {
+        self.search.get_or_insert_with(Search::none)
+    }
+
+    /// Add a condition: pairs like `[("email__startswith", "b")]` (a pair
+    /// alone is exact, whatever its value holds), or a [`Lookup`]. Lists
+    /// without Lucene search refuse it before sending.
+    pub fn filter(mut self, lookup: impl Into<Lookup>) -> Self {
+        self.search_mut().lookups.push(lookup.into());
+        self
+    }
+
+    /// Add a raw Lucene fragment, combined with AND with everything else (it
+    /// never replaces the lookups or the connection filter).
+    pub fn q(mut self, q: impl Into<String>) -> Self {
+        let q = q.into();
+        if !q.trim().is_empty() {
+            self.search_mut().raw.push(q);
+        }
+        self
+    }
+
+    /// Return only these fields.
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), true));
+        self
+    }
+
+    /// Return every field but these.
+    pub fn exclude_fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), false));
+        self
+    }
+
+    /// Sort by `field`.
+    pub fn sort(mut self, field: impl Into<String>, order: Order) -> Self {
+        self.search_mut().sort = Some((field.into(), order));
+        self
+    }
+
+    /// The Lucene `q` this query sends (empty when it has no condition).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an invalid field name.
+    pub fn to_query_string(&self) -> Result<String> {
+        self.search().to_query_string(&self.auth0)
     }
 
     /// Add a query parameter of the list (`name_filter`, `fields`…). The
@@ -256,9 +393,12 @@ impl<T: Send + 'static> Query<T> {
         request
             .query
             .retain(|(name, _)| !PAGING_PARAMS.contains(&name.as_str()));
+        // A cursor request (`take`) carries no search: only plain queries
+        // walk the logs' cursor, and Auth0 would ignore it there anyway.
+        let walking = paging.iter().any(|(name, _)| *name == "take");
         let (before, after) = match &self.search {
-            Some(search) => search.params(&self.auth0, counting)?,
-            None => Default::default(),
+            Some(search) if !walking => search.params(&self.auth0, counting)?,
+            _ => Default::default(),
         };
         request.query.extend(before);
         request
@@ -275,10 +415,26 @@ impl<T: Send + 'static> Query<T> {
         counting: bool,
         expected: u64,
     ) -> Result<Page<T>> {
+        self.fetch_answer(paging, counting, expected)
+            .await?
+            .decode(self)
+    }
+
+    /// One page's answer, not yet decoded.
+    async fn fetch_answer(
+        &self,
+        paging: &[(&str, String)],
+        counting: bool,
+        expected: u64,
+    ) -> Result<Answer> {
         let request = self.request(paging, counting)?;
         let (response, token) = self.auth0.execute_with_token(&request).await?;
-        (self.decode)(response.body(), to_usize(expected))
-            .map_err(|failure| decode_error(&response, failure, &scrubber(&request, &token)))
+        Ok(Answer {
+            request,
+            response,
+            token,
+            expected: to_usize(expected),
+        })
     }
 
     async fn fetch_chunk(&self, chunk: Chunk, counting: bool) -> Result<Page<T>> {
@@ -298,9 +454,25 @@ impl<T: Send + 'static> Query<T> {
         self.paging.offset_cap
     }
 
-    /// Whether streams and slices walk the cursor rather than offsets.
+    /// Whether streams and slices walk the cursor rather than offsets. The
+    /// logs' cursor ignores every other parameter, so a query that asks for
+    /// anything else (a search, a sort, a parameter) pages by offset there.
     fn walks_cursor(&self) -> bool {
-        self.paging.cursor.is_some() || !self.paging.offset
+        match self.paging.cursor {
+            None => !self.paging.offset,
+            Some(Cursor::LogId) => !self.paging.offset || self.asks_nothing_else(),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether the query asks for nothing but paging.
+    fn asks_nothing_else(&self) -> bool {
+        let no_params = self.base.as_ref().is_ok_and(|base| {
+            base.query
+                .iter()
+                .all(|(name, _)| PAGING_PARAMS.contains(&name.as_str()))
+        });
+        no_params && self.search.as_ref().is_none_or(Search::is_plain)
     }
 
     /// How many items the list holds: Auth0's total in one small request
@@ -316,7 +488,7 @@ impl<T: Send + 'static> Query<T> {
             return Ok(page.total.unwrap_or(page.items.len() as u64));
         }
         let mut walked = 0u64;
-        let mut pages = self.cursor_pages();
+        let mut pages = self.cursor_pages(true);
         while let Some(page) = pages.next().await {
             walked += page?.len() as u64;
         }
@@ -347,8 +519,10 @@ impl<T: Send + 'static> Query<T> {
             let total = self.count().await?;
             return match (index < total, self.paging.cursor) {
                 (false, _) => Ok(None),
-                (true, Some(_)) => Ok(self.cursor_slice(index, Some(index + 1)).await?.pop()),
-                (true, None) => Err(Error::SearchWindowExceeded { total }),
+                (true, Some(_)) if self.walks_cursor() => {
+                    Ok(self.cursor_slice(index, Some(index + 1)).await?.pop())
+                }
+                (true, _) => Err(Error::SearchWindowExceeded { total }),
             };
         }
         let mut page = self.fetch_chunk(Chunk { size: 1, index }, false).await?;
@@ -412,7 +586,7 @@ impl<T: Send + 'static> Query<T> {
             let query = self.clone();
             return stream::once(async move {
                 match query.check() {
-                    Ok(()) => query.cursor_items().boxed(),
+                    Ok(()) => query.cursor_items(true).boxed(),
                     Err(e) => stream::iter([Err(e)]).boxed(),
                 }
             })
@@ -424,7 +598,7 @@ impl<T: Send + 'static> Query<T> {
 
     async fn cursor_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
         let mut items = Vec::new();
-        let mut stream = self.cursor_items().skip(to_usize(start));
+        let mut stream = self.cursor_items(end.is_none()).skip(to_usize(start));
         let wanted = end.map_or(usize::MAX, |end| to_usize(end - start));
         while items.len() < wanted {
             match stream.next().await {
@@ -435,45 +609,106 @@ impl<T: Send + 'static> Query<T> {
         Ok(items)
     }
 
-    fn cursor_items(&self) -> impl futures::Stream<Item = Result<T>> + Send + 'static {
-        self.cursor_pages().flat_map(|page| match page {
+    fn cursor_items(&self, ahead: bool) -> impl futures::Stream<Item = Result<T>> + Send + 'static {
+        self.cursor_pages(ahead).flat_map(|page| match page {
             Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
             Err(e) => stream::iter(vec![Err(e)]),
         })
     }
 
+    /// The answer of one cursor request after `from` (from the start without it).
+    async fn cursor_answer(&self, from: Option<String>) -> Result<Answer> {
+        let take = u64::from(self.per_page);
+        let mut params = vec![("take", take.to_string())];
+        if let Some(from) = from {
+            params.insert(0, ("from", from));
+        }
+        self.fetch_answer(&params, false, take).await
+    }
+
+    /// Where a cursor page says to continue, and whether more may follow.
+    fn resume_of(
+        &self,
+        page_len: usize,
+        last_log_id: Option<String>,
+        next: Option<String>,
+    ) -> (Option<String>, bool) {
+        match self.paging.cursor {
+            Some(Cursor::LogId) => (last_log_id, page_len as u64 >= u64::from(self.per_page)),
+            _ => {
+                let next = next.filter(|_| page_len > 0);
+                let more = next.is_some();
+                (next, more)
+            }
+        }
+    }
+
+    /// One page along the cursor, after `from` (from the start without it):
+    /// the general step of a log tail.
+    pub(crate) async fn cursor_page(&self, from: Option<String>) -> Result<CursorPage<T>> {
+        let page = self.cursor_answer(from).await?.decode(self)?;
+        let (resume, more) = self.resume_of(page.items.len(), page.last_log_id, page.next);
+        Ok(CursorPage {
+            items: page.items,
+            resume,
+            more,
+        })
+    }
+
     /// Pages along the cursor, one request after another, until the list
     /// says it has no more. The first error ends it.
-    fn cursor_pages(&self) -> BoxStream<'static, Result<Vec<T>>> {
+    ///
+    /// `ahead`: the caller reads to the end, so each next request is sent
+    /// as soon as the answer names it, and the answer in hand is decoded
+    /// while it travels (a walk that may stop early sends nothing ahead).
+    fn cursor_pages(&self, ahead: bool) -> BoxStream<'static, Result<Vec<T>>> {
         enum State {
             Start,
             From(String),
+            InFlight(BoxFuture<'static, Result<Answer>>),
             Done,
         }
         let query = self.clone();
-        let take = u64::from(self.per_page);
         stream::unfold(State::Start, move |state| {
             let query = query.clone();
             async move {
-                let from = match state {
+                let answer = match state {
                     State::Done => return None,
-                    State::Start => None,
-                    State::From(from) => Some(from),
+                    State::Start => query.cursor_answer(None).await,
+                    State::From(from) => query.cursor_answer(Some(from)).await,
+                    State::InFlight(answer) => answer.await,
                 };
-                let mut params = vec![("take", take.to_string())];
-                if let Some(from) = from {
-                    params.insert(0, ("from", from));
+                let answer = match answer {
+                    Ok(answer) => answer,
+                    Err(e) => return Some((Err(e), State::Done)),
+                };
+                let mut state = State::Done;
+                // Without a peek (items that are not objects), the decoded
+                // page says where to continue.
+                let peeked = if ahead { answer.peek(&query) } else { None };
+                let sent_ahead = peeked.is_some();
+                if let Some((len, last, next)) = peeked
+                    && let (Some(resume), true) = query.resume_of(len, last, next)
+                {
+                    let walker = query.clone();
+                    let mut next = async move { walker.cursor_answer(Some(resume)).await }.boxed();
+                    // Polled once, so the request is on its way while this
+                    // answer is decoded.
+                    if let Poll::Ready(done) = futures::poll!(next.as_mut()) {
+                        next = futures::future::ready(done).boxed();
+                    }
+                    state = State::InFlight(next);
                 }
-                let page = match query.fetch_page(&params, false, take).await {
+                let page = match answer.decode(&query) {
                     Ok(page) => page,
                     Err(e) => return Some((Err(e), State::Done)),
                 };
-                let full = page.items.len() as u64 >= take;
-                let next = match query.paging.cursor {
-                    Some(Cursor::LogId) => page.last_log_id.filter(|_| full),
-                    _ => page.next.filter(|_| !page.items.is_empty()),
-                };
-                let state = next.map_or(State::Done, State::From);
+                if !sent_ahead
+                    && let (Some(resume), true) =
+                        query.resume_of(page.items.len(), page.last_log_id, page.next)
+                {
+                    state = State::From(resume);
+                }
                 Some((Ok(page.items), state))
             }
         })

@@ -1,9 +1,10 @@
 //! The Lucene layer of a query: lookups, raw `q` fragments, a connection
 //! scope, fields and sort, rendered into query parameters when the query
-//! runs.
+//! runs. One layer for every list that searches (users, logs); a list says
+//! which parts it takes ([`Takes`]) and the rest is refused before sending.
 
 use crate::lookup::{Lookup, check_field, quote};
-use crate::{Auth0, Result};
+use crate::{Auth0, Error, Result};
 
 /// Query parameters, in order.
 pub(crate) type Params = Vec<(String, String)>;
@@ -29,6 +30,38 @@ pub(crate) enum ConnectionFilter {
     Any,
 }
 
+/// Which parts of a search a list takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Takes {
+    /// A Lucene `q` (lookups and raw fragments).
+    pub(crate) q: bool,
+    /// `fields`/`include_fields`.
+    pub(crate) fields: bool,
+    /// `sort`.
+    pub(crate) sort: bool,
+}
+
+impl Takes {
+    /// Every part (user and log search).
+    pub(crate) const ALL: Self = Self {
+        q: true,
+        fields: true,
+        sort: true,
+    };
+    /// Nothing: a list without search.
+    pub(crate) const NOTHING: Self = Self {
+        q: false,
+        fields: false,
+        sort: false,
+    };
+}
+
+impl Default for Takes {
+    fn default() -> Self {
+        Self::ALL
+    }
+}
+
 /// A search: everything combines with AND.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Search {
@@ -42,11 +75,52 @@ pub(crate) struct Search {
     pub(crate) count_field: Option<&'static str>,
     /// `search_engine` to send.
     pub(crate) engine: Option<&'static str>,
+    /// The sort sent when none is asked for.
+    pub(crate) default_sort: Option<(&'static str, Order)>,
+    /// What the list accepts.
+    pub(crate) takes: Takes,
 }
 
 impl Search {
-    /// Field names are checked before anything is sent.
+    /// The search of a list that has none: whatever is asked of it is
+    /// refused before sending, so a condition is never silently dropped.
+    pub(crate) fn none() -> Self {
+        Self {
+            connection: ConnectionFilter::Any,
+            takes: Takes::NOTHING,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the search asks for nothing: no condition, no field
+    /// selection, no sort. Only such a search may be answered by a list that
+    /// ignores every parameter (the logs' checkpoint).
+    pub(crate) fn is_plain(&self) -> bool {
+        self.lookups.iter().all(Lookup::is_empty)
+            && self.raw.is_empty()
+            && self.fields.is_none()
+            && self.sort.is_none()
+            && self.connection == ConnectionFilter::Any
+    }
+
+    /// Field names are checked, and what the list does not take is refused,
+    /// before anything is sent.
     pub(crate) fn check(&self) -> Result<()> {
+        let refuse = |what: &str| {
+            Err(Error::InvalidArgument(format!(
+                "this list takes no {what} (sent anyway, it would be ignored)"
+            )))
+        };
+        let has_condition = !self.lookups.iter().all(Lookup::is_empty) || !self.raw.is_empty();
+        if !self.takes.q && has_condition {
+            return refuse("search condition (Lucene `q`)");
+        }
+        if !self.takes.fields && self.fields.is_some() {
+            return refuse("field selection");
+        }
+        if !self.takes.sort && self.sort.is_some() {
+            return refuse("sort");
+        }
         if let Some((fields, _)) = &self.fields {
             fields.iter().try_for_each(|f| check_field(f))?;
         }
@@ -88,7 +162,11 @@ impl Search {
             params.push(("search_engine".to_owned(), engine.to_owned()));
         }
         let before = std::mem::take(&mut params);
-        if let Some((field, order)) = &self.sort {
+        let sort = self
+            .sort
+            .clone()
+            .or_else(|| self.default_sort.map(|(f, o)| (f.to_owned(), o)));
+        if let Some((field, order)) = &sort {
             let direction = if *order == Order::Asc { 1 } else { -1 };
             params.push(("sort".to_owned(), format!("{field}:{direction}")));
         }

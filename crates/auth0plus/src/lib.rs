@@ -51,6 +51,14 @@ pub use auth0plus_management::{
     AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
 };
 
+// Issue 14: a user's world, and the tenant objects users need ids of
+#[doc(inline)]
+pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};
+
+// Issue 14: logs
+#[doc(inline)]
+pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
+
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.
 #[doc(inline)]

@@ -43,7 +43,7 @@ pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::CreateOrganization => &["create:organizations"],
         Route::AddOrganizationMembers => &["create:organization_members"],
         Route::ListOrganizationMembers => &["read:organization_members"],
-        Route::ListLogs | Route::GetLog => &["read:logs", "read:logs_users"],
+        Route::ListLogs | Route::GetLog | Route::ListUserLogs => &["read:logs", "read:logs_users"],
         Route::DeleteRole => &["delete:roles"],
         Route::ListUserRoles => &["read:users", "read:roles", "read:role_members"],
         Route::DeleteOrganization => &["delete:organizations"],

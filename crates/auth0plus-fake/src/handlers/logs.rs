@@ -1,5 +1,6 @@
 //! The tenant log: `GET /logs` by checkpoint (`from` = a `log_id`, `take`) or by search
-//! criteria (`q`/`search`, `sort`, `page`/`per_page`/`include_totals`, the 1,000 window).
+//! criteria (`q`/`search`, `sort`, `page`/`per_page`/`include_totals`, the 1,000 window);
+//! `GET /users/{id}/logs` (a user's events, by offset). [`record`] writes the events.
 
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
@@ -101,12 +102,43 @@ fn by_checkpoint(shared: &Shared, params: &[(String, String)]) -> Resp {
     r
 }
 
+/// `GET /users/{id}/logs`: the user's events, `sort` (default `date:-1`), offset paging.
+pub(super) fn of_user(shared: &Shared, param: &str, query: &str) -> Resp {
+    let params = match parse_query(query, &["page", "per_page", "sort", "include_totals"]) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let user_id = percent_decode_str(param).decode_utf8_lossy();
+    let of_user = |e: &Value| e.get("user_id").and_then(Value::as_str) == Some(&*user_id);
+    sorted_page(shared, &params, of_user, None, true)
+}
+
 /// Search criteria: Lucene `q` (or `search`), `sort` (default `date:-1`), fields, offset paging.
 fn by_search(shared: &Shared, params: &[(String, String)]) -> Resp {
     let (fields, include) = match fields_params(params) {
         Ok(f) => f,
         Err(r) => return r,
     };
+    let text = qget(params, "q")
+        .or_else(|| qget(params, "search"))
+        .unwrap_or("");
+    let q = match lucene::parse(text) {
+        Ok(q) => q,
+        Err(e) => {
+            return invalid_query(&format!("'{}' on property q.", e.message));
+        }
+    };
+    sorted_page(shared, params, |e| q.matches(e), fields.as_deref(), include)
+}
+
+/// The events `keep` accepts, in the `sort` of `params`, one offset page of them.
+fn sorted_page(
+    shared: &Shared,
+    params: &[(String, String)],
+    keep: impl Fn(&Value) -> bool,
+    fields: Option<&str>,
+    include: bool,
+) -> Resp {
     let (sort_field, desc) = match qget(params, "sort") {
         None => ("date".to_string(), true),
         Some(s) => match s.rsplit_once(':') {
@@ -120,17 +152,8 @@ fn by_search(shared: &Shared, params: &[(String, String)]) -> Resp {
             }
         },
     };
-    let text = qget(params, "q")
-        .or_else(|| qget(params, "search"))
-        .unwrap_or("");
-    let q = match lucene::parse(text) {
-        Ok(q) => q,
-        Err(e) => {
-            return invalid_query(&format!("'{}' on property q.", e.message));
-        }
-    };
     let st = shared.lock();
-    let mut hits: Vec<&Value> = st.logs.iter().filter(|e| q.matches(e)).collect();
+    let mut hits: Vec<&Value> = st.logs.iter().filter(|e| keep(e)).collect();
     // Equal keys (events in the same millisecond) keep log_id order, reversed with the rest.
     hits.sort_by(|a, b| {
         let o = cmp_json(
@@ -153,7 +176,7 @@ fn by_search(shared: &Shared, params: &[(String, String)]) -> Resp {
             hits.iter()
                 .skip(start)
                 .take(per)
-                .map(|e| apply_fields(e, fields.as_deref(), include))
+                .map(|e| apply_fields(e, fields, include))
                 .collect()
         },
     )
@@ -169,6 +192,8 @@ pub(crate) struct Happened<'a> {
     pub targets_user: bool,
     /// The raw (percent-encoded) path parameter, if any.
     pub param: &'a str,
+    /// The raw path (`/api/v2/users/auth0%7C…`); never the query, which may hold search input.
+    pub path: &'a str,
     pub status: u16,
     pub user_agent: &'a str,
     /// The answer's body (for the id of a created user and the message of a failure).
@@ -176,10 +201,18 @@ pub(crate) struct Happened<'a> {
 }
 
 /// Write the log events Auth0 writes for a request: `seccft`/`feccft` for client-credentials
-/// token requests, `sapi`/`fapi` for Management writes, `api_limit` for a 429. Reads that
+/// token requests, `sapi`/`fapi` for Management writes (method, path and status in
+/// `details`), `sdu` besides the `sapi` of a user deleted, `api_limit` for a 429. Reads that
 /// succeed are not logged (as on Auth0). Nothing from a request body goes in (it may hold a
-/// password); a failure keeps only the answer's message.
+/// password); a failure keeps only the answer's error fields.
 pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
+    let ok = (200..300).contains(&h.status);
+    // Most requests are reads that succeed: no event, and no parse of their answer.
+    if h.route == Route::ExportDownload
+        || (ok && h.method == http::Method::GET && h.route != Route::Token)
+    {
+        return;
+    }
     let answer: Value = serde_json::from_slice(h.body).unwrap_or(Value::Null);
     let message = answer
         .get("message")
@@ -187,7 +220,6 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let ok = (200..300).contains(&h.status);
     let (kind, description) = match h.route {
         Route::ExportDownload => return,
         Route::Token if ok => ("seccft", "Client Credentials for Access Token".to_string()),
@@ -197,6 +229,15 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
         _ if ok => ("sapi", h.summary.to_string()),
         _ => ("fapi", message),
     };
+    write_event(shared, h, &answer, kind, &description);
+    if kind == "sapi" && h.route == Route::DeleteUser {
+        write_event(shared, h, &answer, "sdu", "Successful User Deletion");
+    }
+}
+
+/// Append one event of `kind` about `h`.
+fn write_event(shared: &Shared, h: &Happened<'_>, answer: &Value, kind: &str, description: &str) {
+    let ok = (200..300).contains(&h.status);
     let user_id = match h.route {
         Route::CreateUser => answer
             .get("user_id")
@@ -230,11 +271,26 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
                 o.insert("scope".into(), scope.clone());
             }
         } else {
+            let mut response = json!({"statusCode": h.status});
+            // A failure keeps the answer's error fields (never the request body).
+            if !ok && let Some(r) = response.as_object_mut() {
+                let error: serde_json::Map<String, Value> =
+                    ["statusCode", "error", "message", "errorCode"]
+                        .iter()
+                        .filter_map(|k| answer.get(*k).map(|v| ((*k).to_string(), v.clone())))
+                        .collect();
+                r.insert("body".into(), Value::Object(error));
+            }
             o.insert(
                 "details".into(),
                 json!({
-                    "request": {"method": h.method.as_str().to_ascii_lowercase(), "channel": "api", "ip": "127.0.0.1"},
-                    "response": {"statusCode": h.status},
+                    "request": {
+                        "method": h.method.as_str().to_ascii_lowercase(),
+                        "path": h.path,
+                        "channel": "api",
+                        "ip": "127.0.0.1",
+                    },
+                    "response": response,
                 }),
             );
         }

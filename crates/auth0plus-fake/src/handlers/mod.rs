@@ -18,6 +18,9 @@ mod roles;
 mod tickets;
 mod token;
 mod users;
+// Issue 14: a user's world (sessions, refresh tokens, login blocks, authentication methods)
+pub(crate) mod user_world;
+pub(crate) use user_world::USER_OWNED;
 
 pub(crate) use admin::admin;
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
@@ -55,6 +58,7 @@ pub(crate) fn dispatch(
         Route::ListOrganizationMembers => organizations::list_members(shared, param, query),
         Route::ListLogs => logs::list(shared, query),
         Route::GetLog => logs::get(shared, param, query),
+        Route::ListUserLogs => logs::of_user(shared, param, query),
         Route::DeleteRole => roles::delete(shared, param, query),
         Route::ListUserRoles => roles::of_user(shared, param, query),
         Route::DeleteOrganization => organizations::delete(shared, param, query),

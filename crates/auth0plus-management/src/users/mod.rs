@@ -152,8 +152,9 @@ impl Users {
     }
 
     /// Lift an administrator's block (`blocked: false`). This is not the
-    /// brute-force protection block, which Auth0 keeps apart
-    /// (`/user-blocks`).
+    /// brute-force protection's block (too many wrong passwords from one
+    /// IP), which Auth0 keeps apart and this leaves in place: see
+    /// [`Users::clear_login_blocks`].
     ///
     /// # Errors
     /// As [`Users::update`].

@@ -5,12 +5,11 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use super::model::UserProfile;
 use super::record::User;
-use crate::lookup::Lookup;
 use crate::query::Query;
 use crate::request::ApiRequest;
 use crate::resource::Record;
 use crate::search::{ConnectionFilter, Search};
-use crate::{Error, Order, Result};
+use crate::{Error, Result};
 
 /// Auth0 search reaches only the first 1,000 results.
 pub const SEARCH_WINDOW: u64 = 1000;
@@ -66,59 +65,6 @@ impl Query<User> {
         query
     }
 
-    fn search_mut(&mut self) -> &mut Search {
-        self.search.get_or_insert_with(user_search)
-    }
-
-    fn search(&self) -> std::borrow::Cow<'_, Search> {
-        match &self.search {
-            Some(search) => std::borrow::Cow::Borrowed(search),
-            None => std::borrow::Cow::Owned(user_search()),
-        }
-    }
-
-    /// Add a condition: pairs like `[("email__startswith", "b")]` (a pair alone is exact), or a [`Lookup`].
-    pub fn filter(mut self, lookup: impl Into<Lookup>) -> Self {
-        self.search_mut().lookups.push(lookup.into());
-        self
-    }
-
-    /// Add a raw Lucene fragment, combined with AND with everything else (it
-    /// never replaces the lookups or the connection filter).
-    pub fn q(mut self, q: impl Into<String>) -> Self {
-        let q = q.into();
-        if !q.trim().is_empty() {
-            self.search_mut().raw.push(q);
-        }
-        self
-    }
-
-    /// Return only these fields.
-    pub fn fields<I, S>(mut self, fields: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), true));
-        self
-    }
-
-    /// Return every field but these.
-    pub fn exclude_fields<I, S>(mut self, fields: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.search_mut().fields = Some((fields.into_iter().map(Into::into).collect(), false));
-        self
-    }
-
-    /// Sort by `field`.
-    pub fn sort(mut self, field: impl Into<String>, order: Order) -> Self {
-        self.search_mut().sort = Some((field.into(), order));
-        self
-    }
-
     /// Search this connection instead of the default one.
     pub fn connection(mut self, connection: impl Into<String>) -> Self {
         self.search_mut().connection = ConnectionFilter::Named(connection.into());
@@ -129,14 +75,6 @@ impl Query<User> {
     pub fn any_connection(mut self) -> Self {
         self.search_mut().connection = ConnectionFilter::Any;
         self
-    }
-
-    /// The `q` this query sends.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for an invalid field name.
-    pub fn to_query_string(&self) -> Result<String> {
-        self.search().to_query_string(self.auth0())
     }
 
     /// Like [`UserQuery::stream`], but past the 1,000-result search window it
