@@ -370,3 +370,47 @@ async fn a_users_permissions_name_their_sources_and_deletes_leave_nothing() {
         .insert_user(json!({"user_id": user["user_id"], "email": "back@example.com"}));
     assert_eq!(c.get(&upath).await.json(), json!([]));
 }
+
+#[tokio::test]
+async fn a_scope_removed_from_its_api_leaves_every_list() {
+    let c = start().await;
+    let r = c
+        .post(
+            "/api/v2/resource-servers",
+            &json!({"identifier": "https://api", "name": "API",
+                    "scopes": [{"value": "read"}, {"value": "write"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let api = r.json()["id"].as_str().unwrap().to_string();
+    let role = new_role(&c, "editor").await;
+    let path = format!("/api/v2/roles/{role}/permissions");
+    let both = json!({"permissions": [
+        {"resource_server_identifier": "https://api", "permission_name": "read"},
+        {"resource_server_identifier": "https://api", "permission_name": "write"}]});
+    assert_eq!(c.post(&path, &both).await.status, 201);
+    let r = c
+        .patch(
+            &format!("/api/v2/resource-servers/{api}"),
+            &json!({"scopes": [{"value": "read"}]}),
+        )
+        .await;
+    assert!((200..300).contains(&r.status), "{}", r.text);
+    let names: Vec<Value> = c
+        .get(&path)
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["permission_name"].clone())
+        .collect();
+    assert_eq!(names, [json!("read")]);
+    assert_eq!(
+        c.delete(&format!("/api/v2/resource-servers/{api}"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(c.get(&path).await.json(), json!([]));
+}
