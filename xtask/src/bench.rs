@@ -208,6 +208,9 @@ async fn all(quick: bool, only: Option<u8>) -> R {
     if wanted(7) {
         rows.extend(crate::fleet::rows(quick).await?);
     }
+    if wanted(8) {
+        rows.extend(role_users(quick).await?);
+    }
     if wanted(9) {
         rows.push(log_stream(quick).await?);
     }
@@ -651,6 +654,160 @@ async fn fake_search(quick: bool) -> R<Vec<Row>> {
             target: "< 2 s".into(),
         });
     }
+    Ok(rows)
+}
+
+/// 8. Assign one role to 1,000 users at 50 rps / burst 10, with 25 ms of
+///    latency (an Auth0-like round trip, as lines 2 and 4). Auth0 takes up
+///    to 1,000 user ids per `POST /roles/{id}/users`, so the minimum is
+///    ⌈1,000 / 1,000⌉ = 1 call; one call fits in the burst of 10, so the rate
+///    adds nothing and the minimum is that call's round trip, measured as the
+///    same POST sent bare (reqwest, token in hand, body built from the ids) to
+///    the same fake. The client's own cost per add (ours − bare) is printed
+///    too: line 1 is the line about it. The second row does it one user at a
+///    time (`user.roles().add`, as per-user SDK calls go): N calls, whose
+///    minimum is (N − burst) / rate.
+async fn role_users(quick: bool) -> R<Vec<Row>> {
+    use auth0plus::Role;
+    let (users, rounds, one_by_one) = if quick {
+        (1_000, 5, 100)
+    } else {
+        (1_000, 15, 250)
+    };
+    let (rate, burst) = (50.0_f64, 10.0_f64);
+    let fake = FakeProcess::start(&["--rate-limit", "50,10", "--latency-ms", "25"])?;
+    let ids = fake.seed(users).await?;
+    let auth0 = bulk_client(fake.client()).await?;
+    let role = auth0
+        .roles()
+        .create(Role::new("roadies"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let role_id = role.id().unwrap_or_default().to_owned();
+    let token = auth0
+        .token_source()
+        .token()
+        .await
+        .map_err(|e| e.to_string())?;
+    let bare = reqwest::Client::new();
+    let url = format!("{}/api/v2/roles/{role_id}/users", fake.field("base_url"));
+    // The bare client builds its body from the ids each time, as any client must.
+    let bare_post = || async {
+        let body = serde_json::to_vec(&json!({ "users": &ids })).map_err(|e| e.to_string())?;
+        let response = bare
+            .post(&url)
+            .bearer_auth(token.expose())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("bare POST: {}", response.status()))
+        }
+    };
+    bare_post().await?; // connection warm
+    // Interleaved, so both sides see the same noise; adding what is there
+    // changes nothing, so every add does the same work. A round is 4 adds
+    // each way (8 calls, inside the burst of 10), alternating who goes
+    // first; rounds are spaced so that the bucket is full at each: one add
+    // is what is measured, not the rate across rounds.
+    const PAIRS: u32 = 4;
+    let (mut ours, mut theirs, mut errors, mut calls) = (Vec::new(), Vec::new(), 0_usize, 0);
+    for _ in 0..rounds {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        fake.control(reqwest::Method::POST, "reset-counters", None)
+            .await?;
+        let (mut our_total, mut their_total) = (Duration::ZERO, Duration::ZERO);
+        for pair in 0..PAIRS {
+            for side in [pair % 2, 1 - pair % 2] {
+                let start = Instant::now();
+                if side == 0 {
+                    errors += usize::from(role.users().add(&ids).await.is_err());
+                    our_total += start.elapsed();
+                } else {
+                    bare_post().await?;
+                    their_total += start.elapsed();
+                }
+            }
+        }
+        ours.push(our_total / PAIRS);
+        theirs.push(their_total / PAIRS);
+        let total = fake.counters().await?["total"].as_u64().unwrap_or(0);
+        calls = calls.max(total.saturating_sub(u64::from(PAIRS)) / u64::from(PAIRS));
+    }
+    let (ours, minimum) = (median(ours), median(theirs));
+    let holders = role
+        .users()
+        .query()
+        .count()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut rows = vec![Row {
+        name: format!(
+            "8. assign one role to {users} users (`role.users().add`), 50 rps / burst 10, 25 ms latency"
+        ),
+        measured: format!(
+            "{} (minimum {}: ⌈{users} / 1,000 per call⌉ = 1 call, inside the burst of 10, so one round trip of the same POST sent bare; client cost {:.0} µs per add), {calls} call per add, {errors} errors, {holders} holders",
+            ms(ours),
+            ms(minimum),
+            (ours.as_secs_f64() - minimum.as_secs_f64()) * 1e6,
+        ),
+        ratio: format!(
+            "{:.2}× the minimum",
+            ours.as_secs_f64() / minimum.as_secs_f64()
+        ),
+        target: "≤ 1.15×, 0 errors".into(),
+    }];
+
+    // One user at a time: what the rate allows for N single calls.
+    let second = auth0
+        .roles()
+        .create(Role::new("crew"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let second_id = second.id().unwrap_or_default().to_owned();
+    let people: Vec<auth0plus::User> = ids[..one_by_one]
+        .iter()
+        .map(|id| {
+            let mut profile = serde_json::Map::new();
+            profile.insert("user_id".into(), json!(id));
+            auth0.users().from_dict(profile).map_err(|e| e.to_string())
+        })
+        .collect::<R<_>>()?;
+    tokio::time::sleep(Duration::from_millis(300)).await; // the bucket is full
+    fake.control(reqwest::Method::POST, "reset-counters", None)
+        .await?;
+    let start = Instant::now();
+    let failed = {
+        use futures::StreamExt;
+        futures::stream::iter(people.iter())
+            .map(|user| {
+                let roles = user.roles();
+                let id = second_id.as_str();
+                async move { roles.add([id]).await }
+            })
+            .buffer_unordered(16)
+            .filter(|r| futures::future::ready(r.is_err()))
+            .count()
+            .await
+    };
+    let wall = start.elapsed();
+    let (limited, total, share) = fake.rate_limited().await?;
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    let floor = Duration::from_secs_f64(((one_by_one as f64) - burst).max(0.0) / rate);
+    rows.push(Row {
+        name: format!("8. the same one user at a time (`user.roles().add`), {one_by_one} users, 16 tasks, 25 ms latency"),
+        measured: format!(
+            "{} (minimum {}: ({one_by_one} − 10) / 50 rps), {limited} × 429 = {share:.1}% of {total} requests, {failed} errors",
+            ms(wall),
+            ms(floor)
+        ),
+        ratio: format!("{:.2}× its minimum; {:.0}× the one-call way per user", wall.as_secs_f64() / floor.as_secs_f64(), (wall.as_secs_f64() / one_by_one as f64) / (ours.as_secs_f64() / users as f64)),
+        target: "—".into(),
+    });
     Ok(rows)
 }
 

@@ -42,6 +42,10 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+// Issue 14: roles and permissions
+mod permissions;
+mod roles;
+
 // Issue 14: a user's world, and the tenant objects users need ids of
 mod tenant;
 mod world;
@@ -71,6 +75,9 @@ pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
+// Issue 14: roles and permissions
+pub use permissions::{AssignedPermission, Permission, PermissionSource};
+pub use roles::{Role, RoleRecord, RoleState, Roles};
 pub use users::{
     ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
     UserQuery, UserState, Users,

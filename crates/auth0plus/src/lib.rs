@@ -45,6 +45,12 @@ pub use auth0plus_management::{
     ApiError, Auth0, Auth0Builder, Collection, Error, Lookup, Method, NewUser, Order, Query,
     Record, Relation, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
+// Issue 14: roles and permissions
+#[doc(inline)]
+pub use auth0plus_management::{
+    AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
+};
+
 // Issue 14: a user's world, and the tenant objects users need ids of
 #[doc(inline)]
 pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};

@@ -69,6 +69,10 @@ pub(crate) fn handle(
         .iter()
         .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
         .collect();
+    // Operations with real semantics of their own (checked against the spec first).
+    if let Some(resp) = super::hand_written(shared, &op.id, &values, &params, &body) {
+        return resp;
+    }
     // The concrete path, segment by segment, parameters filled in.
     let mut concrete = Vec::with_capacity(op.segs.len());
     let mut next = values.iter();
