@@ -5,7 +5,7 @@
 //!
 //! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST] [--no-rate-limit]
 //! [--password-policy P]
-//! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N]
+//! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N]
 //! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]`.
 //! The first line on stdout is one JSON object
 //! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
@@ -19,7 +19,7 @@ use std::time::Duration;
 use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit};
 
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
-[--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--client-id X] \
+[--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N] [--client-id X] \
 [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
 [--password-policy none|low|fair|good|excellent]";
 
@@ -62,6 +62,8 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             "--latency-ms" => b.latency(Duration::from_millis(num(flag, v)?)),
             "--index-delay-ms" => b.index_delay(Duration::from_millis(num(flag, v)?)),
             "--export-duration-ms" => b.export_duration(Duration::from_millis(num(flag, v)?)),
+            // Users per second each import job processes.
+            "--import-rate" => b.import_users_per_second(num(flag, v)?),
             "--seed-users" => b.seed_users(num(flag, v)?),
             "--token-ttl" => b.token_ttl(Duration::from_secs(num(flag, v)?)),
             "--client-id" => b.client_id(v),

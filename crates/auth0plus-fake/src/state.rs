@@ -29,6 +29,8 @@ pub(crate) struct Config {
     pub index_delay: Duration,
     pub token_ttl: Duration,
     pub export_duration: Duration,
+    /// Users per second each import job processes.
+    pub import_rate: f64,
     /// How long a connection may take to send a request's headers, and may
     /// sit idle between requests, before it is closed.
     pub header_read_timeout: Duration,
@@ -101,6 +103,8 @@ pub(crate) struct Job {
     pub summary: Option<Value>,
     /// An import's failed users (`GET /jobs/{id}/errors`).
     pub errors: Vec<Value>,
+    /// An import's work still to do.
+    pub import: Option<crate::handlers::ImportWork>,
 }
 
 #[derive(Debug)]
@@ -132,6 +136,8 @@ pub(crate) struct State {
     pub index_delay: Duration,
     pub token_ttl: Duration,
     pub export_duration: Duration,
+    /// Users per second each import job processes.
+    pub import_rate: f64,
     pub faults: HashMap<Route, VecDeque<Fault>>,
     pub counters: Counters,
     pub jobs: HashMap<String, Job>,
@@ -177,6 +183,7 @@ impl Shared {
             index_delay: cfg.index_delay,
             token_ttl: cfg.token_ttl,
             export_duration: cfg.export_duration,
+            import_rate: cfg.import_rate,
             faults: HashMap::new(),
             counters: Counters::default(),
             jobs: HashMap::new(),
@@ -618,6 +625,10 @@ impl State {
                 }
                 self.org_members.remove_right(id);
                 self.store.remove_under(&format!("users/{id}"));
+                // Nor sessions, refresh tokens or brute-force blocks.
+                for owned in crate::handlers::USER_OWNED {
+                    self.store.remove_where(owned, "user_id", id);
+                }
                 true
             }
             None => false,

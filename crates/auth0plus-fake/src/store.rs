@@ -116,6 +116,17 @@ impl Store {
         self.items.get(collection).into_iter().flatten()
     }
 
+    /// Remove every resource of a collection whose `field` is `value` (a user's sessions);
+    /// returns how many went.
+    pub fn remove_where(&mut self, collection: &str, field: &str, value: &str) -> usize {
+        let Some(items) = self.items.get_mut(collection) else {
+            return 0;
+        };
+        let before = items.len();
+        items.retain(|_, v| v.get(field).and_then(Value::as_str) != Some(value));
+        before - items.len()
+    }
+
     /// The singleton at `path`.
     pub fn singleton(&self, path: &str) -> Option<&Value> {
         self.singletons.get(path)

@@ -100,10 +100,17 @@ async fn token_json_form_basic_and_errors() {
             "Service not enabled within domain: https://x/api/v2/".to_string(),
         ),
         (
-            json!({"grant_type":"password","client_id":t.client_id(),"client_secret":t.client_secret(),"audience":aud}),
+            json!({"grant_type":"made_up","client_id":t.client_id(),"client_secret":t.client_secret(),"audience":aud}),
             400,
             "unsupported_grant_type",
             "Grant type not supported".to_string(),
+        ),
+        // A grant the fake knows, which the tenant's client is not allowed (its grant_types).
+        (
+            json!({"grant_type":"password","client_id":t.client_id(),"client_secret":t.client_secret(),"audience":aud}),
+            403,
+            "unauthorized_client",
+            "Grant type 'password' not allowed for the client.".to_string(),
         ),
         (
             json!({"client_id":t.client_id(),"client_secret":t.client_secret(),"audience":aud}),

@@ -261,12 +261,10 @@ impl Auth0 {
             .uri(url)
             .header(http::header::AUTHORIZATION, bearer)
             .header(http::header::ACCEPT, "application/json");
-        let body = match &request.body {
-            Some(json) => {
-                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-                Bytes::from(
-                    serde_json::to_vec(json).map_err(|e| Error::InvalidArgument(e.to_string()))?,
-                )
+        let body = match request.wire_body()? {
+            Some((content_type, bytes)) => {
+                builder = builder.header(http::header::CONTENT_TYPE, content_type);
+                bytes
             }
             None => Bytes::new(),
         };

@@ -76,12 +76,22 @@ pub enum Error {
         /// What did not fit.
         reason: String,
     },
-    /// An export job failed or did not finish in time.
-    #[error("export job {job_id}: {reason}")]
+    /// A job (an export, an import) failed or did not finish in time.
+    #[error("job {job_id}: {reason}")]
     Job {
         /// The job id (`job_…`).
         job_id: String,
         /// What happened.
+        reason: String,
+    },
+    /// A user of an import that cannot be sent (too large for any file, a
+    /// password instead of a hash…), refused before its file is sent. The
+    /// reason names fields and sizes, never a value.
+    #[error("import: the user at index {index} of the stream cannot be imported: {reason}")]
+    ImportRefused {
+        /// Its index in the stream, from 0.
+        index: u64,
+        /// Why.
         reason: String,
     },
 }

@@ -29,6 +29,8 @@
 
 mod client;
 mod error;
+// Issue 14: jobs
+pub mod jobs;
 mod lookup;
 mod page;
 mod query;
@@ -40,6 +42,18 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+// Issue 14: roles and permissions
+mod permissions;
+mod roles;
+
+// Issue 14: a user's world, and the tenant objects users need ids of
+mod tenant;
+mod world;
+pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use world::{
+    AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
+    Session, UserRefreshTokens, UserSessions,
+};
 
 // Issue 14: logs
 mod logs;
@@ -47,6 +61,11 @@ pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs
 
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
+// Issue 14: jobs
+pub use jobs::{
+    ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, JobSummary, Jobs,
+    UserImport, VerificationEmail,
+};
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
 pub use query::Query;
 pub use raw::RequestBuilder;
@@ -56,6 +75,9 @@ pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
+// Issue 14: roles and permissions
+pub use permissions::{AssignedPermission, Permission, PermissionSource};
+pub use roles::{Role, RoleRecord, RoleState, Roles};
 pub use users::{
     ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
     UserQuery, UserState, Users,

@@ -254,6 +254,14 @@ impl<T: Send + 'static> Query<T> {
         }
     }
 
+    /// The same query, refusing to run with `reason` (a bad filter value
+    /// found while building it): every terminal call answers
+    /// [`Error::InvalidArgument`] before sending.
+    pub(crate) fn refuse(mut self, reason: String) -> Self {
+        self.base = Err(reason);
+        self
+    }
+
     /// The client this query runs on.
     #[must_use]
     pub fn auth0(&self) -> &Auth0 {

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
 use auth0plus_management_api::Paging;
@@ -220,15 +221,17 @@ where
         I::Item: Into<K>,
     {
         let path = self.path.clone().map_err(Error::InvalidArgument)?;
-        let items = unique_items(self.spec.name, items.into_iter().map(Into::into))?;
-        let requests: Vec<ApiRequest> = items
-            .chunks(self.spec.max_per_call)
-            .map(|chunk| {
-                let mut body = serde_json::Map::new();
-                body.insert(self.spec.body_key.to_owned(), Value::Array(chunk.to_vec()));
-                ApiRequest::new(method.clone(), path.clone()).json(Value::Object(body))
-            })
-            .collect();
+        let mut items = unique_items(self.spec.name, items.into_iter().map(Into::into))?
+            .into_iter()
+            .peekable();
+        // Each chunk takes its items by move: no copy of a thousand ids.
+        let mut requests = Vec::new();
+        while items.peek().is_some() {
+            let chunk: Vec<Value> = items.by_ref().take(self.spec.max_per_call).collect();
+            let mut body = serde_json::Map::new();
+            body.insert(self.spec.body_key.to_owned(), Value::Array(chunk));
+            requests.push(ApiRequest::new(method.clone(), path.clone()).json(Value::Object(body)));
+        }
         let in_flight = self.auth0.prefetch().max(1);
         stream::iter(requests.iter().map(Ok))
             .map_ok(|request| self.auth0.execute(request))
@@ -241,22 +244,77 @@ where
 /// The items as JSON, exact duplicates dropped (first one kept), refused when
 /// any holds an empty string: an empty id would be sent as a real value.
 fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Result<Vec<Value>> {
-    let mut seen = HashSet::new();
-    let mut unique = Vec::new();
-    for (position, item) in items.enumerate() {
-        let value = serde_json::to_value(&item)
-            .map_err(|e| Error::InvalidArgument(format!("{name}[{position}]: {e}")))?;
-        if has_empty_string(&value) {
-            return Err(Error::InvalidArgument(format!(
-                "{name}[{position}] has an empty id"
-            )));
+    let values = items
+        .enumerate()
+        .map(|(position, item)| {
+            let value = serde_json::to_value(&item)
+                .map_err(|e| Error::InvalidArgument(format!("{name}[{position}]: {e}")))?;
+            if has_empty_string(&value) {
+                return Err(Error::InvalidArgument(format!(
+                    "{name}[{position}] has an empty id"
+                )));
+            }
+            Ok(value)
+        })
+        .collect::<Result<Vec<Value>>>()?;
+    let mut seen = HashSet::with_capacity(values.len());
+    let first: Vec<bool> = values
+        .iter()
+        .map(|value| seen.insert(AsSent(value)))
+        .collect();
+    drop(seen);
+    Ok(values
+        .into_iter()
+        .zip(first)
+        .filter_map(|(value, first)| first.then_some(value))
+        .collect())
+}
+
+/// A value compared and hashed as it is sent (its JSON text), without
+/// writing that text into a string per item: adding a thousand ids costs a
+/// thousand hashes, not a thousand allocations.
+struct AsSent<'a>(&'a Value);
+
+impl Hash for AsSent<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        struct Feed<'h, H>(&'h mut H);
+        impl<H: Hasher> std::io::Write for Feed<'_, H> {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.write(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
         }
-        if seen.insert(value.to_string()) {
-            unique.push(value);
+        match self.0 {
+            // An id, the usual item: its bytes, as its JSON text is one
+            // for one.
+            Value::String(id) => {
+                state.write_u8(0);
+                state.write(id.as_bytes());
+            }
+            // Writing JSON into a hasher cannot fail.
+            other => {
+                state.write_u8(1);
+                let _ = serde_json::to_writer(Feed(state), other);
+            }
         }
     }
-    Ok(unique)
 }
+
+impl PartialEq for AsSent<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // Only reached for equal hashes. Equal text, not `Value` equality:
+        // two objects with the same fields in another order are two items.
+        match (self.0, other.0) {
+            (Value::String(a), Value::String(b)) => a == b,
+            (a, b) => serde_json::to_string(a).ok() == serde_json::to_string(b).ok(),
+        }
+    }
+}
+
+impl Eq for AsSent<'_> {}
 
 fn has_empty_string(value: &Value) -> bool {
     match value {
@@ -276,6 +334,23 @@ mod tests {
     fn duplicates_are_dropped_in_order() {
         let items = unique_items("users", ["b", "a", "b", "c", "a"].into_iter()).unwrap();
         assert_eq!(items, vec![json!("b"), json!("a"), json!("c")]);
+        let read = json!({"resource_server_identifier": "https://api", "permission_name": "read"});
+        let write =
+            json!({"resource_server_identifier": "https://api", "permission_name": "write"});
+        let items = unique_items(
+            "permissions",
+            [
+                read.clone(),
+                write.clone(),
+                read.clone(),
+                json!(1),
+                json!(1.0),
+                json!(1),
+            ]
+            .into_iter(),
+        )
+        .unwrap();
+        assert_eq!(items, vec![read, write, json!(1), json!(1.0)]);
     }
 
     #[test]

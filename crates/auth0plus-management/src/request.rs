@@ -45,6 +45,18 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<serde_json::Value>,
+    /// A body that is not JSON (a multipart upload), sent instead of
+    /// [`ApiRequest::body`]; set with [`ApiRequest::bytes`].
+    raw: Option<RawBody>,
+}
+
+/// A body sent as it is, with its content type, and the secrets it holds
+/// (kept out of any error that echoes them).
+#[derive(Clone, PartialEq)]
+struct RawBody {
+    content_type: http::HeaderValue,
+    bytes: bytes::Bytes,
+    secrets: Vec<auth0plus_transport::Secret>,
 }
 
 impl std::fmt::Debug for ApiRequest {
@@ -58,6 +70,14 @@ impl std::fmt::Debug for ApiRequest {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body", &body)
+            // Only the size: the bytes may hold password hashes.
+            .field(
+                "raw",
+                &self
+                    .raw
+                    .as_ref()
+                    .map(|raw| format!("{} bytes of {:?}", raw.bytes.len(), raw.content_type)),
+            )
             .finish()
     }
 }
@@ -71,6 +91,7 @@ impl ApiRequest {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            raw: None,
         }
     }
 
@@ -109,16 +130,67 @@ impl ApiRequest {
         self
     }
 
-    /// The secrets in the body (every secret field's value, at any depth),
-    /// to keep out of errors.
-    pub(crate) fn secrets(&self) -> Vec<auth0plus_transport::Secret> {
+    /// Send `bytes` as the body with this content type instead of JSON
+    /// (a `multipart/form-data` upload). `secrets` are what the bytes hold
+    /// that must never appear in an error, should the server echo them.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `content_type` is not a valid header
+    /// value.
+    pub fn bytes(
+        mut self,
+        content_type: &str,
+        bytes: impl Into<bytes::Bytes>,
+        secrets: Vec<auth0plus_transport::Secret>,
+    ) -> Result<Self> {
+        let content_type = http::HeaderValue::from_str(content_type).map_err(|_| {
+            Error::InvalidArgument("the content type is not a valid header value".into())
+        })?;
+        self.body = None;
+        self.raw = Some(RawBody {
+            content_type,
+            bytes: bytes.into(),
+            secrets,
+        });
+        Ok(self)
+    }
+
+    /// The body as sent: its content type and bytes (JSON unless
+    /// [`ApiRequest::bytes`] set another), `None` without a body.
+    pub(crate) fn wire_body(&self) -> Result<Option<(http::HeaderValue, bytes::Bytes)>> {
+        if let Some(raw) = &self.raw {
+            return Ok(Some((raw.content_type.clone(), raw.bytes.clone())));
+        }
         self.body
+            .as_ref()
+            .map(|json| {
+                serde_json::to_vec(json)
+                    .map(|bytes| {
+                        (
+                            http::HeaderValue::from_static("application/json"),
+                            bytes::Bytes::from(bytes),
+                        )
+                    })
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))
+            })
+            .transpose()
+    }
+
+    /// The secrets in the body (every secret field's value, at any depth,
+    /// and those given with [`ApiRequest::bytes`]), to keep out of errors.
+    pub(crate) fn secrets(&self) -> Vec<auth0plus_transport::Secret> {
+        let mut secrets: Vec<auth0plus_transport::Secret> = self
+            .body
             .as_ref()
             .map(auth0plus_management_api::operation::secret_values)
             .unwrap_or_default()
             .into_iter()
             .map(auth0plus_transport::Secret::new)
-            .collect()
+            .collect();
+        if let Some(raw) = &self.raw {
+            secrets.extend(raw.secrets.iter().cloned());
+        }
+        secrets
     }
 
     /// `path?query`, encoded.
@@ -156,6 +228,31 @@ mod tests {
             shown.contains("a@x") && shown.contains("[redacted]"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_raw_body_shows_only_its_size_and_keeps_its_secrets() {
+        let hash = "$2b$10$abcdefghijklmnopqrstuv";
+        let r = ApiRequest::new(http::Method::POST, "/jobs/users-imports")
+            .json(serde_json::json!({"replaced": true}))
+            .bytes(
+                "multipart/form-data; boundary=b",
+                format!("--b\r\n{hash}\r\n--b--\r\n"),
+                vec![auth0plus_transport::Secret::new(hash)],
+            )
+            .unwrap();
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains(hash) && shown.contains("bytes of"),
+            "{shown}"
+        );
+        assert_eq!(r.body, None);
+        let (content_type, bytes) = r.wire_body().unwrap().unwrap();
+        assert_eq!(content_type, "multipart/form-data; boundary=b");
+        assert!(bytes.starts_with(b"--b"));
+        assert_eq!(r.secrets()[0].expose(), hash);
+        let bad = ApiRequest::new(http::Method::POST, "/x").bytes("a\r\nb", "", Vec::new());
+        assert!(bad.is_err());
     }
 
     #[test]

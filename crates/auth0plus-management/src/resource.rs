@@ -81,6 +81,10 @@ pub trait Resource:
     const PAGING: Paging;
     /// Fields never sent in an update.
     const READ_ONLY: &'static [&'static str] = &["id", "created_at", "updated_at"];
+    /// Fields sent when the record is created and never in an update (a
+    /// connection's `name` and `strategy`, an API's `identifier`): `save`
+    /// refuses a change to one, before sending.
+    const CREATE_ONLY: &'static [&'static str] = &[];
     /// The only fields an update may send, when the API limits them.
     const WRITABLE: Option<&'static [&'static str]> = None;
     /// Object fields that Auth0 merges one level deep on update (metadata):
@@ -169,7 +173,7 @@ pub fn changed_fields<R: Resource>(current: &Object, snapshot: &Object) -> Objec
                 .collect();
             keys.sort_unstable();
             keys.dedup();
-            keys.retain(|k| !R::READ_ONLY.contains(k));
+            keys.retain(|k| !R::READ_ONLY.contains(k) && !R::CREATE_ONLY.contains(k));
             all = keys;
             &all
         }
@@ -414,6 +418,15 @@ impl<R: Resource> Record<R> {
         let Some(mut snapshot) = self.snapshot.as_ref().map(Snapshot::to_object) else {
             return Ok(());
         };
+        if let Some(field) = R::CREATE_ONLY
+            .iter()
+            .find(|f| current.get(**f) != snapshot.get(**f))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "the {field} of a {} cannot change once it is created",
+                R::KIND
+            )));
+        }
         let bodies = R::plan_update(self, changed_fields::<R>(&current, &snapshot));
         let mut latest = None;
         for body in bodies {

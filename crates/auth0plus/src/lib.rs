@@ -45,6 +45,15 @@ pub use auth0plus_management::{
     ApiError, Auth0, Auth0Builder, Collection, Error, Lookup, Method, NewUser, Order, Query,
     Record, Relation, Resource, Result, Timestamp, User, UserProfile, UserQuery, Users,
 };
+// Issue 14: roles and permissions
+#[doc(inline)]
+pub use auth0plus_management::{
+    AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
+};
+
+// Issue 14: a user's world, and the tenant objects users need ids of
+#[doc(inline)]
+pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};
 
 // Issue 14: logs
 #[doc(inline)]
@@ -53,6 +62,10 @@ pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailS
 // Issue 14: organizations
 #[doc(inline)]
 pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
+
+// Issue 14: jobs
+#[doc(inline)]
+pub use auth0plus_management::{ImportUser, Jobs};
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.

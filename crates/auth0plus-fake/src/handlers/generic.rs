@@ -34,6 +34,9 @@ const LIST_PARAMS: &[&str] = &[
     "search",
 ];
 
+/// List filters whose name is not the field they filter.
+const FILTER_FIELDS: &[(&str, &str)] = &[("identifiers", "identifier")];
+
 /// Largest multipart upload Auth0 takes (the users-imports file limit).
 const MAX_UPLOAD: usize = 512_000;
 
@@ -66,6 +69,10 @@ pub(crate) fn handle(
         .iter()
         .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
         .collect();
+    // Operations with real semantics of their own (checked against the spec first).
+    if let Some(resp) = super::hand_written(shared, &op.id, &values, &params, &body) {
+        return resp;
+    }
     // The concrete path, segment by segment, parameters filled in.
     let mut concrete = Vec::with_capacity(op.segs.len());
     let mut next = values.iter();
@@ -74,6 +81,11 @@ pub(crate) fn handle(
             Seg::Lit(l) => concrete.push(l.clone()),
             Seg::Param(_) => concrete.push(next.next().cloned().unwrap_or_default()),
         }
+    }
+    // A user's sessions, refresh tokens, login blocks and authentication methods have
+    // their own semantics.
+    if let Some(r) = super::user_world::handle(shared, op, &values, &params) {
+        return r;
     }
     let mut st = shared.lock();
     // Organizations' sub-resources have semantics of their own.
@@ -267,7 +279,7 @@ fn new_id(s: &Spec, collection: &str, id_schema: &Value) -> String {
         "self-service-profiles" => format!("ssp_{}", util::alnum(22)),
         "user-attribute-profiles" => format!("uap_{}", util::alnum(22)),
         "token-exchange-profiles" => format!("tep_{}", util::alnum(22)),
-        "jobs" => format!("job_{}", util::alnum(16)),
+        "jobs" | "verification-email" => format!("job_{}", util::alnum(16)),
         _ => schema::uuid(),
     };
     // A kind the table does not know may still say what its ids look like.
@@ -439,11 +451,22 @@ fn list(s: &Spec, st: &State, op: &Op, path: &str, params: &[(String, String)]) 
         .store
         .list(path)
         .filter(|(_, v)| {
-            filters.iter().all(|(k, want)| match v.get(k) {
-                Some(Value::String(have)) => have == want,
-                Some(Value::Bool(b)) => b.to_string() == *want,
-                Some(_) => true,
-                None => false,
+            // A filter given several times (`strategy=a&strategy=b`) matches any of its
+            // values; a plural filter names its field in the singular (`identifiers`).
+            filters.iter().all(|(k, _)| {
+                let field = FILTER_FIELDS
+                    .iter()
+                    .find(|(param, _)| param == k)
+                    .map_or(k.as_str(), |(_, field)| field);
+                filters
+                    .iter()
+                    .filter(|(other, _)| other == k)
+                    .any(|(_, want)| match v.get(field) {
+                        Some(Value::String(have)) => have == want,
+                        Some(Value::Bool(b)) => b.to_string() == *want,
+                        Some(_) => true,
+                        None => false,
+                    })
             })
         })
         .map(|(id, v)| {

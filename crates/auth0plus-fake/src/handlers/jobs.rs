@@ -115,6 +115,7 @@ pub(super) fn create_export(shared: &Shared, body: &[u8]) -> Resp {
             file,
             summary: None,
             errors: Vec::new(),
+            import: None,
         },
     );
     Resp::json(200, &body)
@@ -198,6 +199,9 @@ pub(super) fn get_job(shared: &Shared, param: &str) -> Resp {
         return Resp::error(404, "Job not found.", Some("inexistent_job"));
     };
     let mut body = job.body.as_object().cloned().unwrap_or_default();
+    if super::imports::import_status(job, &mut body) {
+        return Resp::json(200, &Value::Object(body));
+    }
     let elapsed = job.created.elapsed();
     let d = job.duration;
     let status = if job.mode == ExportMode::Stall {

@@ -14,13 +14,19 @@ pub(crate) mod logs;
 mod org_connections;
 mod organizations;
 mod paging;
+// Issue 14: roles and permissions
+mod permissions;
 mod roles;
 mod tickets;
 mod token;
 mod users;
+// Issue 14: a user's world (sessions, refresh tokens, login blocks, authentication methods)
+pub(crate) mod user_world;
+pub(crate) use user_world::USER_OWNED;
 
 pub(crate) use admin::admin;
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
+pub(crate) use imports::{ImportWork, advance as advance_imports};
 pub(crate) use jobs::download;
 pub(crate) use token::token;
 
@@ -36,6 +42,8 @@ pub(crate) fn dispatch(
     content_type: &str,
     body: &[u8],
 ) -> Resp {
+    // Import jobs do their work due by now before anything reads the tenant.
+    advance_imports(shared);
     match route {
         Route::CreateUser => users::create_user(shared, query, body),
         Route::GetUser => users::get_user(shared, param, query),
@@ -72,4 +80,34 @@ pub(crate) fn dispatch(
         Route::UnlinkIdentity => identities::unlink(shared, param, query),
         Route::Token | Route::ExportDownload | Route::Spec => Resp::error(404, "Not Found", None),
     }
+}
+
+/// Operations of the spec answered by a hand-written handler rather than the generic store,
+/// by operationId, once their query and body have passed the spec's checks. `params` are the
+/// path parameters, decoded.
+pub(crate) fn hand_written(
+    shared: &Shared,
+    operation_id: &str,
+    params: &[String],
+    query: &[(String, String)],
+    body: &serde_json::Value,
+) -> Option<Resp> {
+    use permissions::Owner;
+    let id = params.first().map_or("", String::as_str);
+    Some(match operation_id {
+        // Issue 14: roles and permissions
+        "get_roles" => roles::list(shared, query),
+        "patch_roles_by_id" => roles::update(shared, id, body),
+        "get_role_permission" => permissions::of_role(shared, id, query),
+        "post_role_permission_assignment" => {
+            permissions::change(shared, Owner::Role, id, body, true)
+        }
+        "delete_role_permission_assignment" => {
+            permissions::change(shared, Owner::Role, id, body, false)
+        }
+        "get_permissions" => permissions::of_user(shared, id, query),
+        "post_permissions" => permissions::change(shared, Owner::User, id, body, true),
+        "delete_permissions" => permissions::change(shared, Owner::User, id, body, false),
+        _ => return None,
+    })
 }

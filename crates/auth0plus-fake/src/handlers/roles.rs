@@ -1,4 +1,5 @@
-//! Roles: create, and the role ↔ user relation (assign, list with both paging styles).
+//! Roles: create, list by name, update, and the role ↔ user relation (assign, list with
+//! both paging styles).
 
 use serde_json::{Map, Value, json};
 
@@ -32,12 +33,8 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
         return invalid_body("'Missing required property: name'.");
     };
     let mut st = shared.lock();
-    if st
-        .store
-        .list("roles")
-        .any(|(_, x)| x.get("name").and_then(Value::as_str) == Some(name))
-    {
-        return Resp::error(409, "Role name already exists.", Some("conflict"));
+    if name_taken(&st, name, None) {
+        return name_conflict();
     }
     let id = format!("rol_{}", util::alnum(16));
     let mut role = Map::new();
@@ -96,8 +93,23 @@ pub(super) fn assign_to_user(shared: &Shared, param: &str, query: &str, body: &[
     links::apply(shared, param, query, body, &user_roles(true))
 }
 
-/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204.
+/// `DELETE /users/{id}/roles`: `{roles: [role_id, …]}` → 204. A role that does not exist is
+/// a 404, as on Auth0 (terraform-provider-auth0's recording `TestAccUser` #38).
 pub(super) fn remove_from_user(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
+    let listed: Vec<String> = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|b| b.get("roles").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.as_str().map(str::to_string))
+        .collect();
+    {
+        let st = shared.lock();
+        let user_known = decode_path(param).is_ok_and(|id| st.get_user(&id).is_some());
+        if user_known && listed.iter().any(|r| st.store.get("roles", r).is_none()) {
+            return not_found_role();
+        }
+    }
     links::apply(shared, param, query, body, &user_roles(false))
 }
 
@@ -158,4 +170,68 @@ pub(super) fn user_summary(u: &Value) -> Value {
         }
     }
     Value::Object(o)
+}
+
+/// Whether another role than `except` is named `name` (Auth0 keeps role names unique).
+fn name_taken(st: &crate::state::State, name: &str, except: Option<&str>) -> bool {
+    st.store.list("roles").any(|(id, x)| {
+        x.get("name").and_then(Value::as_str) == Some(name) && Some(id.as_str()) != except
+    })
+}
+
+fn name_conflict() -> Resp {
+    Resp::error(409, "Role name already exists.", Some("conflict"))
+}
+
+/// `GET /roles`: offset paging; `name_filter` keeps the roles whose name contains it,
+/// ignoring case (Auth0's filter is not an exact match: clients compare names themselves).
+pub(super) fn list(shared: &Shared, params: &[(String, String)]) -> Resp {
+    let filter = super::input::qget(params, "name_filter").map(str::to_lowercase);
+    let st = shared.lock();
+    let items: Vec<(String, Value)> = st
+        .store
+        .list("roles")
+        .filter(|(_, r)| {
+            filter.as_deref().is_none_or(|f| {
+                r.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.to_lowercase().contains(f))
+            })
+        })
+        .map(|(id, r)| (id.clone(), r.clone()))
+        .collect();
+    paging::answer(
+        params,
+        items,
+        &ListStyle {
+            items_key: "roles",
+            checkpoint: false,
+            length: false,
+            per_page_min: 1,
+        },
+    )
+}
+
+/// `PATCH /roles/{id}` with a body the spec has validated: `name`/`description` replaced;
+/// 409 when the new name is another role's.
+pub(super) fn update(shared: &Shared, id: &str, body: &Value) -> Resp {
+    let mut st = shared.lock();
+    if st.store.get("roles", id).is_none() {
+        return not_found_role();
+    }
+    if let Some(name) = body.get("name").and_then(Value::as_str)
+        && name_taken(&st, name, Some(id))
+    {
+        return name_conflict();
+    }
+    let Some(role) = st.store.get_mut("roles", id).and_then(Value::as_object_mut) else {
+        return not_found_role();
+    };
+    for key in ["name", "description"] {
+        if let Some(v) = body.get(key) {
+            role.insert(key.into(), v.clone());
+        }
+    }
+    let role = Value::Object(role.clone());
+    Resp::json(200, &role)
 }

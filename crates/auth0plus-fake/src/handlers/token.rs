@@ -60,7 +60,7 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
             "Missing required parameter: grant_type",
         );
     };
-    if grant != "client_credentials" {
+    if grant != "client_credentials" && !super::user_world::is_user_grant(grant) {
         return oauth_error(400, "unsupported_grant_type", "Grant type not supported");
     }
     // Credentials from HTTP Basic (client_secret_basic) or the body (client_secret_post).
@@ -91,6 +91,9 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
     };
     if client_id != shared.cfg.client_id || secret != Some(shared.cfg.client_secret.as_str()) {
         return oauth_error(401, "access_denied", "Unauthorized");
+    }
+    if grant != "client_credentials" {
+        return super::user_world::user_grant(shared, grant, client_id, &params);
     }
     let Some(audience) = get("audience") else {
         return oauth_error(

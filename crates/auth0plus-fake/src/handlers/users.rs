@@ -148,6 +148,7 @@ pub(super) fn create_user(shared: &Shared, query: &str, body: &[u8]) -> Resp {
         return Resp::error(409, "The user already exists.", Some("auth0_idp_error"));
     }
     st.create_user(user.clone());
+    super::user_world::remember_password(&mut st, &id, password);
     Resp::json(201, &user)
 }
 
@@ -298,8 +299,9 @@ pub(super) fn update_user(shared: &Shared, param: &str, query: &str, body: &[u8]
         match k.as_str() {
             "connection" | "client_id" | "verify_email" | "verify_phone_number" => {}
             "password" => {
-                if v.is_string() {
+                if let Some(password) = v.as_str() {
                     user.insert("last_password_reset".into(), Value::String(util::now_iso()));
+                    super::user_world::remember_password(&mut st, &id, password);
                 }
             }
             "user_metadata" | "app_metadata" => match v {

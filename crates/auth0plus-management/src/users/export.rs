@@ -2,26 +2,20 @@
 //! Auth0's export job.
 
 use std::fmt;
-use std::future::Future;
 use std::io::Write as _;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Duration;
 
-use auth0plus_transport::{
-    AttemptTimeout, BodyStream, Bytes, Clock, HttpBackend, ResponseLimit, Sleep,
-};
+use auth0plus_transport::{AttemptTimeout, BodyStream, Bytes, HttpBackend, ResponseLimit};
 use bytes::{Buf as _, BytesMut};
 use flate2::write::MultiGzDecoder;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Users;
 use super::model::UserProfile;
 use super::record::User;
-use crate::request::{ApiRequest, encode_segment};
+use crate::jobs::{JobStatus, Poller, yield_now};
+use crate::request::ApiRequest;
 use crate::{Error, Result};
 
 /// The export file's format.
@@ -33,47 +27,6 @@ pub enum ExportFormat {
     /// CSV (for [`UserExport::download`] only).
     Csv,
 }
-
-/// The state of a job, as `GET /jobs/{id}` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct JobStatus {
-    /// `job_…`.
-    pub id: String,
-    /// `pending`, `processing`, `completed` or `failed`.
-    pub status: String,
-    /// `users_export`.
-    #[serde(rename = "type", default)]
-    pub kind: Option<String>,
-    /// Progress, 0 to 100, while processing.
-    #[serde(default)]
-    pub percentage_done: Option<u64>,
-    /// Estimated seconds left, while processing.
-    #[serde(default)]
-    pub time_left_seconds: Option<u64>,
-    /// Where the file is, once completed (a pre-signed URL).
-    #[serde(default)]
-    pub location: Option<String>,
-    /// Why it failed.
-    #[serde(default)]
-    pub status_details: Option<String>,
-}
-
-impl JobStatus {
-    /// Completed, with a file.
-    #[must_use]
-    pub fn is_completed(&self) -> bool {
-        self.status == "completed"
-    }
-
-    /// Failed.
-    #[must_use]
-    pub fn is_failed(&self) -> bool {
-        self.status == "failed"
-    }
-}
-
-type Progress = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 
 /// Default of [`UserExport::max_record_bytes`]: 16 MiB for a user's
 /// metadata, with room for the rest of the record (a real record is a few
@@ -109,12 +62,9 @@ pub struct UserExport {
     fields: Vec<Value>,
     connection_id: Option<String>,
     limit: Option<u64>,
-    first_poll: Duration,
-    max_poll: Duration,
-    timeout: Duration,
+    poller: Poller,
     max_record: usize,
     max_file: Option<u64>,
-    progress: Option<Progress>,
 }
 
 impl fmt::Debug for UserExport {
@@ -124,7 +74,7 @@ impl fmt::Debug for UserExport {
             .field("fields", &self.fields)
             .field("connection_id", &self.connection_id)
             .field("limit", &self.limit)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.poller.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -137,12 +87,9 @@ impl UserExport {
             fields: Vec::new(),
             connection_id: None,
             limit: None,
-            first_poll: Duration::from_millis(250),
-            max_poll: Duration::from_secs(5),
-            timeout: Duration::from_secs(30 * 60),
+            poller: Poller::default(),
             max_record: DEFAULT_MAX_RECORD_BYTES,
             max_file: Some(DEFAULT_MAX_FILE_BYTES),
-            progress: None,
         }
     }
 
@@ -177,18 +124,7 @@ impl UserExport {
         self
     }
 
-    /// Polling starts at `first` and backs off up to `max` (defaults 250 ms, 5 s).
-    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
-        self.first_poll = first;
-        self.max_poll = max.max(first);
-        self
-    }
-
-    /// Give up when the job has not completed after this long (default 30 min).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
+    crate::jobs::poller_setters!();
 
     /// Longest record [`UserExport::stream`] accepts, decompressed (default
     /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
@@ -213,7 +149,7 @@ impl UserExport {
 
     /// Called with every job state seen while waiting.
     pub fn on_progress(mut self, f: impl Fn(&JobStatus) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Arc::new(f));
+        self.poller.on_status = Some(Arc::new(f));
         self
     }
 
@@ -250,63 +186,7 @@ impl UserExport {
     /// # Errors
     /// [`Error::Job`] when it fails or the timeout passes.
     pub async fn wait(&self, job: JobStatus) -> Result<JobStatus> {
-        let auth0 = self.users.auth0();
-        let started = auth0.clock().now();
-        let path = format!("/jobs/{}", encode_segment(&job.id)?);
-        let mut delay = self.first_poll;
-        let mut status = job;
-        loop {
-            if let Some(progress) = &self.progress {
-                progress(&status);
-            }
-            if status.is_completed() {
-                return Ok(status);
-            }
-            if status.is_failed() {
-                return Err(Error::Job {
-                    job_id: status.id,
-                    reason: format!(
-                        "failed: {}",
-                        status
-                            .status_details
-                            .as_deref()
-                            .unwrap_or("no details given")
-                    ),
-                });
-            }
-            let waited = auth0
-                .clock()
-                .now()
-                .duration_since(started)
-                .unwrap_or_default();
-            if waited >= self.timeout {
-                return Err(Error::Job {
-                    job_id: status.id,
-                    reason: format!(
-                        "not completed after {} s (status {})",
-                        waited.as_secs(),
-                        status.status
-                    ),
-                });
-            }
-            auth0
-                .sleeper()
-                .sleep(delay.min(self.timeout - waited))
-                .await;
-            delay = (delay * 3 / 2).min(self.max_poll);
-            match auth0
-                .execute_json::<JobStatus>(&ApiRequest::new(http::Method::GET, path.clone()))
-                .await
-            {
-                Ok(next) => status = next,
-                // The retry layer has already retried this poll; a job can run
-                // for hours, so one failed poll is not the job's failure.
-                Err(e) if is_transient(&e) => {
-                    tracing::warn!(job = %status.id, error = %e, "polling the export job failed; polling again");
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        self.poller.wait(self.users.auth0(), job).await
     }
 
     /// Run the job and return the compressed file as downloaded.
@@ -344,7 +224,7 @@ impl UserExport {
             })?;
         request
             .extensions_mut()
-            .insert(AttemptTimeout(Some(self.timeout)));
+            .insert(AttemptTimeout(Some(self.poller.timeout)));
         request
             .extensions_mut()
             .insert(ResponseLimit(self.max_file));
@@ -439,7 +319,7 @@ impl Lines {
                     worked += line.len() + 1;
                     if worked > WORK_PER_POLL {
                         worked = 0;
-                        YieldNow(false).await;
+                        yield_now().await;
                     }
                     continue;
                 }
@@ -458,7 +338,7 @@ impl Lines {
             worked += self.decoder.get_ref().len().saturating_sub(before);
             if worked > WORK_PER_POLL {
                 worked = 0;
-                YieldNow(false).await;
+                yield_now().await;
             }
         }
     }
@@ -537,23 +417,6 @@ impl Lines {
     }
 }
 
-/// Pending once, so the executor can run other tasks.
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 /// Decode gzipped NDJSON lazily as it downloads; the first error ends the
 /// stream.
 fn records(
@@ -595,14 +458,5 @@ fn corrupt(job_id: &str, reason: &str) -> Error {
     Error::Job {
         job_id: job_id.to_owned(),
         reason: format!("the export file is corrupt: {reason}"),
-    }
-}
-
-/// A failure worth polling again after: no answer, a 5xx or a 429.
-fn is_transient(error: &Error) -> bool {
-    match error {
-        Error::Transport(_) => true,
-        Error::Api(api) => api.status >= 500 || api.is_rate_limited(),
-        _ => false,
     }
 }

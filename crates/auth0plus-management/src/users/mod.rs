@@ -1,7 +1,7 @@
 //! The users endpoint, Django-ORM style.
 
 mod export;
-mod model;
+pub(crate) mod model;
 mod new_user;
 mod query;
 mod record;
@@ -9,7 +9,8 @@ mod save;
 
 use serde_json::Value;
 
-pub use export::{ExportFormat, JobStatus, UserExport};
+pub use crate::jobs::JobStatus;
+pub use export::{ExportFormat, UserExport};
 pub use model::{Identity, Metadata, UserProfile};
 pub use new_user::NewUser;
 pub use query::{SEARCH_WINDOW, UserQuery};
@@ -152,8 +153,9 @@ impl Users {
     }
 
     /// Lift an administrator's block (`blocked: false`). This is not the
-    /// brute-force protection block, which Auth0 keeps apart
-    /// (`/user-blocks`).
+    /// brute-force protection's block (too many wrong passwords from one
+    /// IP), which Auth0 keeps apart and this leaves in place: see
+    /// [`Users::clear_login_blocks`].
     ///
     /// # Errors
     /// As [`Users::update`].

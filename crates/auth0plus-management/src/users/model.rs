@@ -105,8 +105,9 @@ pub struct UserProfile {
     pub extra: Metadata,
 }
 
-/// One identity of a user (read-only).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One identity of a user (read-only). `Debug` hides the provider's tokens
+/// (`access_token`, `refresh_token`…) that Auth0 may send in it.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// Connection name.
@@ -128,6 +129,20 @@ pub struct Identity {
     /// Every other field, kept as received.
     #[serde(flatten)]
     pub extra: Metadata,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut extra = Value::Object(self.extra.clone());
+        auth0plus_management_api::operation::redact(&mut extra);
+        f.debug_struct("Identity")
+            .field("connection", &self.connection)
+            .field("user_id", &self.user_id)
+            .field("provider", &self.provider)
+            .field("is_social", &self.is_social)
+            .field("extra", &extra)
+            .finish()
+    }
 }
 
 /// Profile fields a client may set, on create and on update, in the order

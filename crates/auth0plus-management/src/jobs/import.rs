@@ -1,0 +1,1013 @@
+//! [`UserImport`]: users from a stream, imported through Auth0's import
+//! jobs — files within the size limit, at most two jobs at a time.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use auth0plus_transport::{Clock as _, Scrubber, Secret};
+use futures::future::{self, Either};
+use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::multipart::Multipart;
+use super::poll::{JobStatus, Poller};
+use crate::request::{ApiRequest, encode_segment};
+use crate::users::model::SETTABLE;
+use crate::{Auth0, Error, NewUser, Result};
+
+/// Largest request Auth0 takes on `POST /jobs/users-imports` (its 413 says
+/// `Payload content length greater than maximum allowed: 512000.`).
+pub const MAX_IMPORT_BYTES: usize = 512_000;
+
+/// Users read between two yields to the executor while a file fills.
+const YIELD_EVERY: u64 = 64;
+
+/// Import jobs a tenant runs at once; Auth0 refuses a third.
+pub const MAX_CONCURRENT_IMPORTS: usize = 2;
+
+/// Fields of the import file's schema that a [`NewUser`] can carry
+/// (Auth0's bulk-import schema has no phone number).
+fn importable(field: &str) -> bool {
+    SETTABLE.contains(&field) && !field.starts_with("phone_")
+}
+
+/// One user of an import: a [`NewUser`] and, optionally, the hash of its
+/// password (an import takes hashes, never passwords).
+///
+/// ```
+/// use auth0plus_management::{ImportUser, NewUser};
+/// let bon = ImportUser::new(NewUser::new().email("bon@acdc.example"))
+///     .password_hash("$2b$10$C7dP3eLQ.5lKz/H8J0b9Q.1Xq3mCHkN2gM6o5i7dO3m2c6M0y9vW2");
+/// assert!(!format!("{bon:?}").contains("$2b$"));
+/// ```
+#[derive(Clone, PartialEq)]
+#[must_use]
+pub struct ImportUser {
+    user: NewUser,
+    password_hash: Option<Secret>,
+}
+
+impl fmt::Debug for ImportUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportUser")
+            .field("user", &self.user)
+            .field("password_hash", &self.password_hash)
+            .finish()
+    }
+}
+
+impl ImportUser {
+    /// A user to import.
+    pub fn new(user: NewUser) -> Self {
+        Self {
+            user,
+            password_hash: None,
+        }
+    }
+
+    /// The bcrypt hash of the user's password (`password_hash`): the user
+    /// signs in with the password it came from. Never printed.
+    pub fn password_hash(mut self, hash: impl Into<Secret>) -> Self {
+        self.password_hash = Some(hash.into());
+        self
+    }
+
+    /// The user's line of the file, or why it cannot be imported (never
+    /// quoting a value).
+    fn to_json(&self) -> std::result::Result<Vec<u8>, String> {
+        let (profile, pending) = self.user.clone().into_parts();
+        if let Some(invalid) = pending.invalid {
+            return Err(invalid);
+        }
+        if pending.password.is_some() {
+            return Err(
+                "it has a password; an import takes a password hash (ImportUser::password_hash)"
+                    .into(),
+            );
+        }
+        if pending.verify_email.is_some() {
+            return Err("verify_email is not part of an import".into());
+        }
+        if pending.connection.is_some() {
+            return Err("the connection is the import's, not the user's".into());
+        }
+        let map = profile.to_map();
+        let mut line = serde_json::Map::new();
+        for (field, value) in map {
+            if importable(&field) {
+                line.insert(field, value);
+            } else if SETTABLE.contains(&field.as_str()) {
+                return Err(format!("{field} is not part of Auth0's import schema"));
+            }
+        }
+        if let Some(id) = &profile.user_id {
+            // Auth0 prefixes the id with `auth0|` itself.
+            let custom = id.split_once('|').map_or(id.as_str(), |(_, rest)| rest);
+            line.insert("user_id".into(), Value::String(custom.to_owned()));
+        }
+        if let Some(hash) = &self.password_hash {
+            line.insert(
+                "password_hash".into(),
+                Value::String(hash.expose().to_owned()),
+            );
+        }
+        serde_json::to_vec(&line).map_err(|e| format!("it does not serialize: {e}"))
+    }
+}
+
+impl From<NewUser> for ImportUser {
+    fn from(user: NewUser) -> Self {
+        Self::new(user)
+    }
+}
+
+/// How far an import is; given to [`UserImport::on_progress`] after every
+/// step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ImportProgress {
+    /// Users taken from the stream so far.
+    pub users_read: u64,
+    /// Files uploaded (one job each).
+    pub files_sent: u64,
+    /// Jobs completed.
+    pub jobs_completed: u64,
+    /// Users created, in completed jobs.
+    pub inserted: u64,
+    /// Users updated (`upsert`), in completed jobs.
+    pub updated: u64,
+    /// Users refused, in completed jobs.
+    pub failed: u64,
+}
+
+/// One user that a job refused (`GET /jobs/{id}/errors`).
+///
+/// Only the user's identifiers are kept from what Auth0 echoes: never a
+/// password hash or metadata. Messages are scrubbed of every hash the file
+/// held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportUserError {
+    /// The job (`job_…`).
+    pub job_id: String,
+    /// The user's email, as the file had it.
+    pub email: Option<String>,
+    /// The user's id, as the file had it.
+    pub user_id: Option<String>,
+    /// The user's username, as the file had it.
+    pub username: Option<String>,
+    /// Why: one entry per problem.
+    pub errors: Vec<ImportIssue>,
+}
+
+/// One reason a user was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ImportIssue {
+    /// `DUPLICATED_USER`, `INVALID_FORMAT`, `OBJECT_MISSING_REQUIRED_PROPERTY`…
+    #[serde(default)]
+    pub code: String,
+    /// Auth0's message.
+    #[serde(default)]
+    pub message: String,
+    /// The field (`email`), empty for the whole user.
+    #[serde(default)]
+    pub path: String,
+}
+
+impl ImportIssue {
+    /// A user that exists already, in an import without `upsert`.
+    #[must_use]
+    pub fn is_duplicate(&self) -> bool {
+        self.code == "DUPLICATED_USER"
+    }
+}
+
+/// What an import did: every job, the totals and the refused users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportReport {
+    /// Every job, completed, in the order they completed.
+    pub jobs: Vec<JobStatus>,
+    /// Users in the files.
+    pub total: u64,
+    /// Users created.
+    pub inserted: u64,
+    /// Users updated.
+    pub updated: u64,
+    /// Users refused; each is in [`ImportReport::errors`].
+    pub failed: u64,
+    /// The refused users.
+    pub errors: Vec<ImportUserError>,
+}
+
+type OnProgress = Arc<dyn Fn(&ImportProgress) + Send + Sync>;
+
+/// An import of users into a database connection, made by
+/// [`Jobs::import_users`](super::Jobs::import_users).
+///
+/// The stream is read as files fill: each file is a JSON array within
+/// Auth0's 500 KB limit (a user is never split; a user too large for any
+/// file is an [`Error::ImportRefused`] naming its index, sent nowhere), and
+/// at most two jobs run at once (Auth0's limit per tenant; an upload waits
+/// for a slot another importer holds). The last files are cut so that both
+/// jobs end together. Memory holds a few files (two held back for that cut,
+/// one built ahead, the uploads: about 3 MiB) whatever the number of users.
+///
+/// ```no_run
+/// use auth0plus_management::{Auth0, NewUser};
+/// use futures::stream;
+/// # async fn run(auth0: Auth0) -> auth0plus_management::Result<()> {
+/// let users = (0..10_000).map(|i| NewUser::new().email(format!("fan{i}@acdc.example")));
+/// let report = auth0
+///     .jobs()
+///     .import_users("con_0123456789abcdef", stream::iter(users))
+///     .upsert(true)
+///     .on_progress(|p| println!("{} files sent, {} users in", p.files_sent, p.inserted))
+///     .run()
+///     .await?;
+/// for refused in &report.errors {
+///     println!("{:?}: {:?}", refused.email, refused.errors);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct UserImport<S> {
+    auth0: Auth0,
+    connection: String,
+    users: S,
+    upsert: bool,
+    external_id: Option<String>,
+    send_completion_email: Option<bool>,
+    max_request_bytes: usize,
+    concurrency: usize,
+    poller: Poller,
+    on_progress: Option<OnProgress>,
+}
+
+impl<S> fmt::Debug for UserImport<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserImport")
+            .field("connection", &self.connection)
+            .field("upsert", &self.upsert)
+            .field("external_id", &self.external_id)
+            .field("send_completion_email", &self.send_completion_email)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One file of users: their lines, joined into a JSON array on upload.
+#[derive(Default)]
+struct ImportFile {
+    lines: Vec<Line>,
+    /// Bytes of the JSON array the lines make.
+    bytes: usize,
+}
+
+impl ImportFile {
+    /// Bytes of the array with `line` added.
+    fn bytes_with(&self, line: &Line) -> usize {
+        if self.lines.is_empty() {
+            2 + line.json.len()
+        } else {
+            self.bytes + 1 + line.json.len()
+        }
+    }
+
+    fn push(&mut self, line: Line) {
+        self.bytes = self.bytes_with(&line);
+        self.lines.push(line);
+    }
+
+    /// The JSON array, and the password hashes it holds (to scrub from
+    /// anything echoed back).
+    fn into_json(self) -> (Vec<u8>, Vec<Secret>) {
+        let mut json = Vec::with_capacity(self.bytes);
+        let mut secrets = Vec::new();
+        json.push(b'[');
+        for (i, line) in self.lines.into_iter().enumerate() {
+            if i > 0 {
+                json.push(b',');
+            }
+            json.extend_from_slice(&line.json);
+            secrets.extend(line.secret);
+        }
+        json.push(b']');
+        (json, secrets)
+    }
+}
+
+/// A user read from the stream and serialized.
+struct Line {
+    json: Vec<u8>,
+    secret: Option<Secret>,
+}
+
+impl<S, T> UserImport<S>
+where
+    S: Stream<Item = T> + Send + 'static,
+    T: Into<ImportUser> + Send + 'static,
+{
+    pub(crate) fn new(auth0: Auth0, connection: String, users: S) -> Self {
+        Self {
+            auth0,
+            connection,
+            users,
+            upsert: false,
+            external_id: None,
+            send_completion_email: None,
+            max_request_bytes: MAX_IMPORT_BYTES,
+            concurrency: MAX_CONCURRENT_IMPORTS,
+            poller: Poller::default(),
+            on_progress: None,
+        }
+    }
+
+    /// Update users that exist already instead of refusing them (Auth0
+    /// replaces the fields the file gives, metadata included, without
+    /// merging). Default false.
+    pub fn upsert(mut self, upsert: bool) -> Self {
+        self.upsert = upsert;
+        self
+    }
+
+    /// Your id for the jobs (`external_id`), echoed on each.
+    pub fn external_id(mut self, id: impl Into<String>) -> Self {
+        self.external_id = Some(id.into());
+        self
+    }
+
+    /// Whether Auth0 emails the tenant owners when each job completes
+    /// (Auth0's default: true).
+    pub fn send_completion_email(mut self, send: bool) -> Self {
+        self.send_completion_email = Some(send);
+        self
+    }
+
+    /// Largest upload, in bytes (default and most [`MAX_IMPORT_BYTES`]).
+    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_request_bytes = bytes.min(MAX_IMPORT_BYTES);
+        self
+    }
+
+    /// Jobs run at once: 1 or 2 (default 2, Auth0's limit).
+    pub fn concurrency(mut self, jobs: usize) -> Self {
+        self.concurrency = jobs.clamp(1, MAX_CONCURRENT_IMPORTS);
+        self
+    }
+
+    super::poller_setters!();
+
+    /// Called after every step: a user read, a file sent, a job completed.
+    pub fn on_progress(mut self, f: impl Fn(&ImportProgress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
+    }
+
+    /// Run the import to the end.
+    ///
+    /// # Errors
+    /// [`Error::MissingConnection`] without a connection;
+    /// [`Error::InvalidArgument`] for a connection name that does not
+    /// exist; [`Error::ImportRefused`] for a user that cannot be imported
+    /// (too large, a password instead of a hash…), before its file is
+    /// sent; [`Error::Job`] for a job that fails; API and transport errors.
+    /// Jobs already started keep running on Auth0 after an error.
+    pub async fn run(self) -> Result<ImportReport> {
+        let connection_id = self.connection_id().await?;
+        let fields = self.fields(connection_id);
+        let envelope = form(&fields, Vec::new()).encoded_len();
+        let budget = self.max_request_bytes.saturating_sub(envelope);
+        let progress = Arc::new(Mutex::new(ImportProgress::default()));
+        let mut files = Box::pin(files(
+            self.users,
+            budget,
+            Tracker::new(progress.clone(), self.on_progress.clone()),
+        ));
+        let job = Arc::new(JobRunner {
+            auth0: self.auth0,
+            fields,
+            poller: self.poller,
+            tracker: Tracker::new(progress, self.on_progress),
+        });
+        let mut running = FuturesUnordered::new();
+        // The next file, built while the jobs run, so a slot that frees
+        // is filled at once.
+        let mut next: Option<ImportFile> = None;
+        let mut more = true;
+        let mut report = ImportReport::default();
+        loop {
+            while running.len() < self.concurrency {
+                let Some(file) = next.take() else { break };
+                running.push(run_job(job.clone(), file));
+            }
+            if more && next.is_none() {
+                let built = if running.is_empty() {
+                    files.try_next().await?
+                } else {
+                    match future::select(files.try_next(), running.next()).await {
+                        Either::Left((built, _)) => built?,
+                        Either::Right((done, _)) => {
+                            if let Some(done) = done {
+                                report.add(done?);
+                            }
+                            continue;
+                        }
+                    }
+                };
+                match built {
+                    Some(file) => next = Some(file),
+                    None => more = false,
+                }
+            } else {
+                match running.next().await {
+                    Some(done) => report.add(done?),
+                    None => return Ok(report),
+                }
+            }
+        }
+    }
+
+    /// The text fields of every upload.
+    fn fields(&self, connection_id: String) -> Vec<(&'static str, String)> {
+        let flag = |on: bool| if on { "true" } else { "false" }.to_owned();
+        let mut fields = vec![
+            ("connection_id", connection_id),
+            ("upsert", flag(self.upsert)),
+        ];
+        if let Some(id) = &self.external_id {
+            fields.push(("external_id", id.clone()));
+        }
+        if let Some(send) = self.send_completion_email {
+            fields.push(("send_completion_email", flag(send)));
+        }
+        fields
+    }
+
+    /// The connection's id: given, or found by name with the generated
+    /// connections list.
+    async fn connection_id(&self) -> Result<String> {
+        let connection = match self.connection.trim() {
+            "" => self
+                .auth0
+                .default_connection()
+                .ok_or(Error::MissingConnection)?,
+            given => given,
+        };
+        if is_connection_id(connection) {
+            return Ok(connection.to_owned());
+        }
+        let found = self
+            .auth0
+            .list(
+                auth0plus_management_api::connections::ListConnections::new()
+                    .name(connection)
+                    .fields("id,name".to_owned())
+                    .include_fields(true),
+            )
+            .fetch_all()
+            .await?;
+        found
+            .into_iter()
+            .find(|c| c.name.as_deref() == Some(connection))
+            .and_then(|c| c.id)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("there is no connection named {connection:?}"))
+            })
+    }
+}
+
+/// `con_` and 16 letters or digits, as Auth0 makes them.
+fn is_connection_id(s: &str) -> bool {
+    s.strip_prefix("con_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// Counts and reports progress.
+#[derive(Clone)]
+struct Tracker {
+    progress: Arc<Mutex<ImportProgress>>,
+    on_progress: Option<OnProgress>,
+}
+
+impl Tracker {
+    fn new(progress: Arc<Mutex<ImportProgress>>, on_progress: Option<OnProgress>) -> Self {
+        Self {
+            progress,
+            on_progress,
+        }
+    }
+
+    fn update(&self, step: impl FnOnce(&mut ImportProgress)) {
+        let now = {
+            let mut progress = self
+                .progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            step(&mut progress);
+            *progress
+        };
+        if let Some(on_progress) = &self.on_progress {
+            on_progress(&now);
+        }
+    }
+}
+
+/// The users as files of at most `budget` bytes, each read from the
+/// stream only when the file before it has been taken, the last ones cut
+/// so that the two jobs finish together (see [`balance`]). Two files are
+/// held back to do that.
+fn files<S, T>(
+    users: S,
+    budget: usize,
+    tracker: Tracker,
+) -> impl Stream<Item = Result<ImportFile>> + Send + 'static
+where
+    S: Stream<Item = T> + Send + 'static,
+    T: Into<ImportUser> + Send + 'static,
+{
+    struct State<G> {
+        full: G,
+        held: VecDeque<ImportFile>,
+        ready: VecDeque<ImportFile>,
+        sent: u64,
+        ended: bool,
+    }
+    let state = State {
+        full: Box::pin(full_files(users, budget, tracker)),
+        held: VecDeque::new(),
+        ready: VecDeque::new(),
+        sent: 0,
+        ended: false,
+    };
+    stream::try_unfold(state, move |mut st| async move {
+        loop {
+            if let Some(file) = st.ready.pop_front() {
+                st.sent += 1;
+                return Ok(Some((file, st)));
+            }
+            if st.ended {
+                return Ok(None);
+            }
+            match st.full.try_next().await? {
+                Some(file) => {
+                    st.held.push_back(file);
+                    if st.held.len() > 2 {
+                        st.ready.extend(st.held.pop_front());
+                    }
+                }
+                None => {
+                    st.ended = true;
+                    let tail = std::mem::take(&mut st.held);
+                    st.ready = balance(tail, st.sent, budget);
+                }
+            }
+        }
+    })
+}
+
+/// The last files, recut so that the two jobs end together. Jobs take time
+/// by the users in them and alternate between the two slots, so after
+/// `sent` full files one slot is a file ahead when `sent` is odd. Then the
+/// first held file goes as it is (to the other slot) and the rest is cut in
+/// two halves; when `sent` is even, everything held is cut in two halves.
+/// A tail under a quarter of a file is not cut: a job more costs more than
+/// it saves there.
+fn balance(mut tail: VecDeque<ImportFile>, sent: u64, budget: usize) -> VecDeque<ImportFile> {
+    let mut out = VecDeque::new();
+    if sent % 2 == 1 && tail.len() == 2 {
+        out.extend(tail.pop_front());
+    }
+    let mut rest = ImportFile::default();
+    for file in tail {
+        for line in file.lines {
+            rest.push(line);
+        }
+    }
+    if rest.lines.is_empty() {
+        return out;
+    }
+    if (rest.lines.len() < 2 || rest.bytes < budget / 4) && rest.bytes <= budget {
+        out.push_back(rest);
+        return out;
+    }
+    // The cut nearest half the users with both halves within the budget;
+    // one exists, since the held files were within it.
+    let mut sizes = Vec::with_capacity(rest.lines.len() + 1);
+    let mut total = 0;
+    sizes.push(0);
+    for line in &rest.lines {
+        total += line.json.len();
+        sizes.push(total);
+    }
+    let n = rest.lines.len();
+    let fits = |k: usize| {
+        let head = 2 + sizes[k] + k.saturating_sub(1);
+        let tail = 2 + (total - sizes[k]) + (n - k).saturating_sub(1);
+        head <= budget && tail <= budget
+    };
+    let cut = (1..n)
+        .filter(|&k| fits(k))
+        .min_by_key(|&k| k.abs_diff(n.div_ceil(2)))
+        .unwrap_or(n);
+    let mut second = ImportFile::default();
+    for line in rest.lines.drain(cut..) {
+        second.push(line);
+    }
+    let mut first = ImportFile::default();
+    for line in rest.lines {
+        first.push(line);
+    }
+    out.push_back(first);
+    if !second.lines.is_empty() {
+        out.push_back(second);
+    }
+    out
+}
+
+/// The users as full files of at most `budget` bytes, each filled from the
+/// stream only when asked for.
+fn full_files<S, T>(
+    users: S,
+    budget: usize,
+    tracker: Tracker,
+) -> impl Stream<Item = Result<ImportFile>> + Send + 'static
+where
+    S: Stream<Item = T> + Send + 'static,
+    T: Into<ImportUser> + Send + 'static,
+{
+    let state = (Box::pin(users), None::<Line>, 0_u64, tracker);
+    stream::try_unfold(
+        state,
+        move |(mut users, mut carry, mut read, tracker)| async move {
+            let mut file = ImportFile::default();
+            loop {
+                let line = match carry.take() {
+                    Some(line) => line,
+                    None => match users.next().await {
+                        None => break,
+                        Some(user) => {
+                            let index = read;
+                            read += 1;
+                            // Let the running jobs' polls through while a file fills.
+                            if read % YIELD_EVERY == 0 {
+                                super::yield_now().await;
+                            }
+                            tracker.update(|p| p.users_read += 1);
+                            let user: ImportUser = user.into();
+                            let json = user
+                                .to_json()
+                                .map_err(|reason| Error::ImportRefused { index, reason })?;
+                            // `[`, the line and `]`: the smallest file.
+                            if json.len() + 2 > budget {
+                                return Err(Error::ImportRefused {
+                                    index,
+                                    reason: format!(
+                                        "it takes {} bytes, more than a file can hold ({} bytes)",
+                                        json.len(),
+                                        budget.saturating_sub(2)
+                                    ),
+                                });
+                            }
+                            Line {
+                                json,
+                                secret: user.password_hash,
+                            }
+                        }
+                    },
+                };
+                if file.bytes_with(&line) > budget {
+                    carry = Some(line);
+                    break;
+                }
+                file.push(line);
+            }
+            if file.lines.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some((file, (users, carry, read, tracker))))
+        },
+    )
+}
+
+/// The upload of one file: the file first, then the text fields.
+fn form(fields: &[(&'static str, String)], json: Vec<u8>) -> Multipart {
+    let mut form = Multipart::default().file("users", "users.json", "application/json", json);
+    for (name, value) in fields {
+        form = form.text(name, value.clone());
+    }
+    form
+}
+
+/// [`JobRunner::run`], owning what it needs.
+async fn run_job(
+    job: Arc<JobRunner>,
+    file: ImportFile,
+) -> Result<(JobStatus, Vec<ImportUserError>)> {
+    job.run(file).await
+}
+
+impl ImportReport {
+    /// Count a completed job.
+    fn add(&mut self, (status, errors): (JobStatus, Vec<ImportUserError>)) {
+        let summary = status.summary.unwrap_or_default();
+        self.total += summary.total;
+        self.inserted += summary.inserted;
+        self.updated += summary.updated;
+        self.failed += summary.failed;
+        self.errors.extend(errors);
+        self.jobs.push(status);
+    }
+}
+
+/// Uploads one file and waits for its job.
+struct JobRunner {
+    auth0: Auth0,
+    fields: Vec<(&'static str, String)>,
+    poller: Poller,
+    tracker: Tracker,
+}
+
+impl JobRunner {
+    async fn run(&self, file: ImportFile) -> Result<(JobStatus, Vec<ImportUserError>)> {
+        let (json, secrets) = file.into_json();
+        let (content_type, body) = form(&self.fields, json).encode()?;
+        let request = ApiRequest::new(http::Method::POST, "/jobs/users-imports").bytes(
+            &content_type,
+            body,
+            secrets.clone(),
+        )?;
+        let job = self.upload(&request).await?;
+        drop(request);
+        self.tracker.update(|p| p.files_sent += 1);
+        let done = self.poller.wait(&self.auth0, job).await?;
+        let summary = done.summary.unwrap_or_default();
+        let errors = if done.summary.is_none() || summary.failed > 0 {
+            self.errors(&done.id, &Scrubber::new(&secrets)).await?
+        } else {
+            Vec::new()
+        };
+        self.tracker.update(|p| {
+            p.jobs_completed += 1;
+            p.inserted += summary.inserted;
+            p.updated += summary.updated;
+            p.failed += summary.failed;
+        });
+        Ok((done, errors))
+    }
+
+    /// `POST /jobs/users-imports`. A 429 that outlasts the retry policy
+    /// means the tenant's two import slots are taken (by another importer):
+    /// wait with the poller's backoff, within its timeout, and ask again.
+    async fn upload(&self, request: &ApiRequest) -> Result<JobStatus> {
+        let started = self.auth0.clock().now();
+        let mut delay = self.poller.first;
+        loop {
+            match self.auth0.execute_json(request).await {
+                Err(Error::Api(api)) if api.status == 429 => {
+                    if self
+                        .poller
+                        .step(&self.auth0, started, &mut delay)
+                        .await
+                        .is_err()
+                    {
+                        return Err(Error::Api(api));
+                    }
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// `GET /jobs/{id}/errors`, reduced to identifiers and scrubbed.
+    async fn errors(&self, job_id: &str, scrubber: &Scrubber) -> Result<Vec<ImportUserError>> {
+        let path = format!("/jobs/{}/errors", encode_segment(job_id)?);
+        let answer: Value = self
+            .auth0
+            .execute_json(&ApiRequest::new(http::Method::GET, path))
+            .await?;
+        Ok(user_errors(job_id, answer, scrubber))
+    }
+}
+
+/// The typed errors of a `GET /jobs/{id}/errors` answer (an array; `null`
+/// for a 204; a job object when the whole job failed, which has none).
+fn user_errors(job_id: &str, answer: Value, scrubber: &Scrubber) -> Vec<ImportUserError> {
+    let Value::Array(entries) = answer else {
+        return Vec::new();
+    };
+    let clean = |s: String| scrubber.scrubbed(s);
+    entries
+        .into_iter()
+        .map(|entry| {
+            let user = entry.get("user");
+            let field = |name: &str| {
+                user.and_then(|u| u.get(name))
+                    .and_then(Value::as_str)
+                    .map(|s| clean(s.to_owned()))
+            };
+            let errors = entry
+                .get("errors")
+                .cloned()
+                .and_then(|e| serde_json::from_value::<Vec<ImportIssue>>(e).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|issue| ImportIssue {
+                    code: clean(issue.code),
+                    message: clean(issue.message),
+                    path: clean(issue.path),
+                })
+                .collect();
+            ImportUserError {
+                job_id: job_id.to_owned(),
+                email: field("email"),
+                user_id: field("user_id"),
+                username: field("username"),
+                errors,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_line_of_a_user_has_only_importable_fields() {
+        let user = ImportUser::new(
+            NewUser::new()
+                .email("bon@acdc.example")
+                .email_verified(true)
+                .user_id("auth0|abc")
+                .user_metadata(json!({"band": "AC/DC"})),
+        )
+        .password_hash("$2b$10$abcdefghijklmnopqrstuv");
+        let line: Value = serde_json::from_slice(&user.to_json().unwrap()).unwrap();
+        assert_eq!(
+            line,
+            json!({"email": "bon@acdc.example", "email_verified": true, "user_id": "abc",
+                   "user_metadata": {"band": "AC/DC"}, "password_hash": "$2b$10$abcdefghijklmnopqrstuv"})
+        );
+    }
+
+    #[test]
+    fn refusals_never_quote_a_value() {
+        for (user, says) in [
+            (
+                NewUser::new().email("a@x").password("Sw0rdfish!"),
+                "password hash",
+            ),
+            (
+                NewUser::new().email("a@x").phone_number("+15550100"),
+                "phone_number",
+            ),
+            (NewUser::new().email("a@x").connection("db"), "connection"),
+            (
+                NewUser::new().email("a@x").verify_email(true),
+                "verify_email",
+            ),
+        ] {
+            let reason = ImportUser::new(user).to_json().unwrap_err();
+            assert!(reason.contains(says), "{reason}");
+            for value in ["Sw0rdfish", "+1555", "a@x"] {
+                assert!(!reason.contains(value), "{reason}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_keep_identifiers_only_and_scrub_hashes() {
+        let hash = Secret::new("$2b$10$secrethashsecrethashse");
+        let answer = json!([{
+            "user": {"email": "a@x", "user_id": "u1", "password_hash": hash.expose(),
+                     "user_metadata": {"ssn": "123"}},
+            "errors": [{"code": "INVALID_PASSWORD_HASH", "message": format!("bad hash {}", hash.expose()), "path": "password_hash"}]
+        }]);
+        let errors = user_errors("job_1", answer, &Scrubber::new([&hash]));
+        assert_eq!(errors.len(), 1);
+        let shown = format!("{errors:?}");
+        assert!(
+            !shown.contains("secrethash") && !shown.contains("ssn"),
+            "{shown}"
+        );
+        assert_eq!(errors[0].email.as_deref(), Some("a@x"));
+        assert_eq!(errors[0].errors[0].code, "INVALID_PASSWORD_HASH");
+        assert!(user_errors("job_1", Value::Null, &Scrubber::new([])).is_empty());
+    }
+
+    #[test]
+    fn an_import_can_be_spawned() {
+        fn send_static<T: Send + 'static>(_: &T) {}
+        let auth0 = Auth0::builder("acme.auth0.com")
+            .token("a-token-of-some-length")
+            .build()
+            .unwrap();
+        let run = auth0
+            .jobs()
+            .import_users("con_0123456789abcdef", stream::iter(fans(3)))
+            .run();
+        send_static(&run);
+    }
+
+    #[test]
+    fn connection_ids_are_recognised() {
+        assert!(is_connection_id("con_0123456789abcdef"));
+        for name in [
+            "Username-Password-Authentication",
+            "con_",
+            "con_a/b",
+            "con_ x",
+        ] {
+            assert!(!is_connection_id(name), "{name}");
+        }
+    }
+
+    fn fans(n: usize) -> Vec<NewUser> {
+        (0..n)
+            .map(|i| NewUser::new().email(format!("user{i:04}@acdc.example")))
+            .collect()
+    }
+
+    /// The users per file, as read from the stream with `budget`.
+    async fn cut(n: usize, budget: usize) -> Vec<usize> {
+        let progress = Arc::new(Mutex::new(ImportProgress::default()));
+        let files: Vec<ImportFile> = files(
+            stream::iter(fans(n)),
+            budget,
+            Tracker::new(progress.clone(), None),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(progress.lock().unwrap().users_read, n as u64);
+        let mut emails = Vec::new();
+        let sizes = files
+            .into_iter()
+            .map(|file| {
+                let (json, _) = file.into_json();
+                assert!(json.len() <= budget, "{} > {budget}", json.len());
+                let array: Vec<Value> = serde_json::from_slice(&json).unwrap();
+                emails.extend(array.iter().map(|u| u["email"].clone()));
+                array.len()
+            })
+            .collect();
+        // Every user once, in order, none split.
+        let expected: Vec<Value> = (0..n)
+            .map(|i| json!(format!("user{i:04}@acdc.example")))
+            .collect();
+        assert_eq!(emails, expected);
+        sizes
+    }
+
+    #[tokio::test]
+    async fn files_fill_to_the_budget_and_the_last_are_cut_so_both_jobs_end_together() {
+        let line = ImportUser::new(fans(1)[0].clone()).to_json().unwrap().len();
+        let budget = 10 * (line + 1) + 1; // ten users a file
+        // 8 full files sent (even): the 10 + 5 held are cut 8 + 7.
+        assert_eq!(
+            cut(95, budget).await,
+            [10, 10, 10, 10, 10, 10, 10, 10, 8, 7]
+        );
+        // 7 sent (odd): the next full file goes whole, the 5 left are cut.
+        assert_eq!(
+            cut(85, budget).await,
+            [10, 10, 10, 10, 10, 10, 10, 10, 3, 2]
+        );
+        // Exactly full files.
+        assert_eq!(cut(100, budget).await, [10; 10]);
+        // One file: cut in two, so two jobs share it.
+        assert_eq!(cut(9, budget).await, [5, 4]);
+        // A tail under a quarter of a file is not worth a job more.
+        assert_eq!(cut(1, budget).await, [1]);
+        assert_eq!(cut(21, budget).await, [10, 10, 1]);
+        assert!(cut(0, budget).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_user_is_refused_by_index() {
+        let users = vec![
+            NewUser::new().email("a@x.example"),
+            NewUser::new()
+                .email("b@x.example")
+                .user_metadata(json!({"blob": "z".repeat(600)})),
+        ];
+        let tracker = Tracker::new(Arc::new(Mutex::new(ImportProgress::default())), None);
+        let outcome: Result<Vec<ImportFile>> =
+            files(stream::iter(users), 500, tracker).try_collect().await;
+        let Err(Error::ImportRefused { index, reason }) = outcome else {
+            panic!("not refused");
+        };
+        assert_eq!(index, 1);
+        assert!(
+            !reason.contains("zzz") && !reason.contains("b@x"),
+            "{reason}"
+        );
+    }
+}
