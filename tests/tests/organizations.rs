@@ -7,11 +7,9 @@
 use std::time::Duration;
 
 use auth0plus::fake::{FakeTenant, Fault, Route};
-use auth0plus::management::api::models::CreateRoleRequestContent;
-use auth0plus::management::api::roles::{CreateRole, DeleteRole};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
-use auth0plus::{ConnectionOptions, NewInvitation, Organization, Record};
+use auth0plus::{ConnectionOptions, NewInvitation, Organization, Record, Role};
 use serde_json::json;
 
 use auth0plus_tests::{TestResult, builder_for, stored_ids};
@@ -32,18 +30,16 @@ fn named(name: &str) -> Organization {
 }
 
 async fn new_role(auth0: &Auth0, name: &str) -> Result<String, Error> {
-    let role = auth0
-        .send(CreateRole::new(CreateRoleRequestContent {
-            name: Some(name.into()),
-            ..Default::default()
-        }))
-        .await?;
-    Ok(role.id.unwrap_or_default())
+    let role = auth0.roles().create(Role::new(name)).await?;
+    Ok(role.id().unwrap_or_default().to_owned())
 }
 
 async fn role_ids(org: &Record<Organization>, user: &str) -> Result<Vec<String>, Error> {
     let roles = org.member_roles(user).query().fetch_all().await?;
-    Ok(roles.into_iter().filter_map(|r| r.id).collect())
+    Ok(roles
+        .iter()
+        .filter_map(|r| r.id().map(str::to_owned))
+        .collect())
 }
 
 async fn org_ids(user: &User) -> Result<Vec<String>, Error> {
@@ -354,7 +350,7 @@ async fn a_members_roles_follow_the_member_the_role_and_the_user() -> TestResult
     assert_eq!(role_ids(&acme, ada).await?, vec![viewer.clone()]);
 
     // Deleting a role takes it from every member.
-    auth0.send(DeleteRole::new(&viewer)).await?;
+    auth0.roles().delete(&viewer).await?;
     assert!(role_ids(&acme, ada).await?.is_empty());
     assert!(role_ids(&acme, bob).await?.is_empty());
     assert!(role_ids(&globex, ada).await?.is_empty());

@@ -430,7 +430,8 @@ async fn a_members_roles_live_under_the_encoded_user_id() {
         .expect("added");
     member.remove(["rol_2"]).await.expect("removed");
     let listed = member.query().fetch_all().await.expect("listed");
-    assert_eq!(listed[0].name.as_deref(), Some("admin"));
+    assert_eq!(listed[0].name, "admin");
+    assert!(listed[0].is_fetched(), "role records, like user.roles()");
     assert_eq!(
         requests(&server).await,
         vec![

@@ -94,7 +94,7 @@ pub use http::Method;
 pub mod organizations;
 pub use organizations::{
     ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
-    MAX_INVITATION_TTL, Member, MemberRole, NewInvitation, Organization,
+    MAX_INVITATION_TTL, Member, NewInvitation, Organization,
 };
 
 pub use auth0plus_oauth as oauth;

@@ -5,14 +5,12 @@ use auth0plus_management_api::{Cursor, Paging};
 use super::Organization;
 use crate::relation::{Relation, RelationSpec};
 use crate::resource::Record;
+use crate::roles::{Role, RoleRecord};
 
 /// A member as `GET /organizations/{id}/members` lists it: `user_id`,
 /// `email`, `name`, `picture`, and `roles` when asked for with
 /// `.param("fields", "user_id,roles")`.
 pub type Member = auth0plus_management_api::models::OrganizationMember;
-
-/// A role as a member's role list returns it (`id`, `name`, `description`).
-pub type MemberRole = auth0plus_management_api::models::Role;
 
 /// `/organizations/{id}/members`: offset paging reaches only the first
 /// 1,000 members, so lists walk the checkpoint (`from`/`take`).
@@ -48,18 +46,20 @@ impl Record<Organization> {
 
     /// The roles member `user_id` has in this organization (roles given in
     /// an organization apply only to logins through it): `add`/`remove` role
-    /// ids, `query()` them. The user must be a member.
+    /// ids, `query()` them as role records, like `user.roles()`. The user
+    /// must be a member.
     ///
     /// ```no_run
     /// # async fn run(org: auth0plus_management::Record<auth0plus_management::Organization>)
     /// # -> auth0plus_management::Result<()> {
     /// org.member_roles("auth0|1").add(["rol_0123456789abcdef"]).await?;
     /// for role in org.member_roles("auth0|1").query().fetch_all().await? {
-    ///     println!("{:?}", role.name);
+    ///     println!("{}", role.name);
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn member_roles(&self, user_id: &str) -> Relation<MemberRole> {
+    pub fn member_roles(&self, user_id: &str) -> Relation<RoleRecord> {
+        let auth0 = self.auth0().clone();
         Relation::new(
             self.auth0(),
             [
@@ -70,7 +70,7 @@ impl Record<Organization> {
                 "roles",
             ],
             &MEMBER_ROLES,
-            |role: MemberRole| role,
+            move |role: Role| Record::fetched(auth0.clone(), role),
         )
     }
 }

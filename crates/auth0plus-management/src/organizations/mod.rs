@@ -29,7 +29,7 @@ mod members;
 pub use auth0plus_management_api::models::Organization;
 pub use connections::{ConnectionOptions, EnabledConnection, EnabledConnections};
 pub use invitations::{Invitation, Invitations, MAX_INVITATION_TTL, NewInvitation};
-pub use members::{Member, MemberRole};
+pub use members::Member;
 
 use auth0plus_management_api::{Cursor, Paging};
 
