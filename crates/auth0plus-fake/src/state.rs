@@ -148,6 +148,8 @@ pub(crate) struct State {
     pub role_users: Relation,
     /// organization id ↔ member user id.
     pub org_members: Relation,
+    /// role id ↔ `{organization id}/{user id}`: a member's roles in an organization.
+    pub org_member_roles: Relation,
     /// The tenant log.
     pub logs: LogStore,
 }
@@ -189,6 +191,7 @@ impl Shared {
             store: Store::default(),
             role_users: Relation::default(),
             org_members: Relation::default(),
+            org_member_roles: Relation::default(),
             logs: LogStore::default(),
         };
         st.set_rate_limit(cfg.rate_limit);
@@ -347,6 +350,11 @@ pub(crate) fn new_user(
 }
 
 /// The connection of a stored user (first identity).
+/// The key of a member (of organization `org`) in [`State::org_member_roles`].
+pub(crate) fn member_key(org: &str, user: &str) -> String {
+    format!("{org}/{user}")
+}
+
 pub(crate) fn user_connection(u: &Value) -> Option<&str> {
     util::get_path(u, "identities[0].connection").and_then(Value::as_str)
 }
@@ -611,6 +619,10 @@ impl State {
                 self.schedule(seq, IndexOp::Remove);
                 // A deleted user keeps no roles and no memberships.
                 self.role_users.remove_right(id);
+                let orgs: Vec<String> = self.org_members.lefts(id).map(str::to_owned).collect();
+                for org in orgs {
+                    self.org_member_roles.remove_right(&member_key(&org, id));
+                }
                 self.org_members.remove_right(id);
                 self.store.remove_under(&format!("users/{id}"));
                 // Nor sessions, refresh tokens or brute-force blocks.

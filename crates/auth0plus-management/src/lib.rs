@@ -90,6 +90,13 @@ pub use auth0plus_management_api::{Cursor, ListOperation, Operation, Paging};
 /// The HTTP method of [`Auth0::request`], re-exported so no `http` dependency is needed.
 pub use http::Method;
 
+// Issue 14: organizations
+pub mod organizations;
+pub use organizations::{
+    ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
+    MAX_INVITATION_TTL, Member, NewInvitation, Organization,
+};
+
 pub use auth0plus_oauth as oauth;
 pub use auth0plus_transport as transport;
 

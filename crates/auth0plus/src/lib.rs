@@ -59,6 +59,10 @@ pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, 
 #[doc(inline)]
 pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailStart};
 
+// Issue 14: organizations
+#[doc(inline)]
+pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
+
 // Issue 14: jobs
 #[doc(inline)]
 pub use auth0plus_management::{ImportUser, Jobs};

@@ -88,6 +88,10 @@ pub(crate) fn handle(
         return r;
     }
     let mut st = shared.lock();
+    // Organizations' sub-resources have semantics of their own.
+    if let Some(resp) = super::organizations::spec_route(&mut st, &op.id, &values, &params, &body) {
+        return resp;
+    }
     let method = op.method.as_str();
     if op.is_item() {
         let id = concrete.pop().unwrap_or_default();

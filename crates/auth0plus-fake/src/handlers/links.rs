@@ -201,14 +201,16 @@ pub(super) fn string_list(
 }
 
 /// `DELETE /{kind}/{id}` of a relation's owner (a role, an organization):
-/// the object, its links and what is stored under it go together, so no
-/// user is left holding a dangling id.
+/// the object, its links (`relation`, and what `also` forgets first) and what
+/// is stored under it go together, so no user is left holding a dangling id.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn delete_owner(
     shared: &Shared,
     param: &str,
     query: &str,
     kind: &str,
     relation: fn(&mut State) -> &mut Relation,
+    also: fn(&mut State, &str),
     not_found: fn() -> Resp,
     status: u16,
 ) -> Resp {
@@ -223,6 +225,7 @@ pub(super) fn delete_owner(
     if st.store.remove(kind, &id).is_none() {
         return not_found();
     }
+    also(&mut st, &id);
     relation(&mut st).remove_left(&id);
     st.store.remove_under(&format!("{kind}/{id}"));
     Resp::empty(status)

@@ -7,9 +7,11 @@ pub(crate) mod generic;
 mod identities;
 mod imports;
 mod input;
+mod invitations;
 mod jobs;
 mod links;
 pub(crate) mod logs;
+mod org_connections;
 mod organizations;
 mod paging;
 // Issue 14: roles and permissions

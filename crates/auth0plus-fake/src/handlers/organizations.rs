@@ -1,16 +1,21 @@
-//! Organizations: create, and the organization ↔ member relation.
+//! Organizations: create, and the organization ↔ member relation; a
+//! member's roles in an organization; and, through [`spec_route`], what the
+//! generic store would get wrong about an organization's other
+//! sub-resources (invitations, enabled connections).
 
 use serde_json::{Map, Value, json};
 
 use super::input::{
     Kind, apply_fields, decode_path, fields_params, invalid_body, invalid_query, parse_body,
-    parse_query, qget,
+    parse_body_open, parse_query, qget, qint,
 };
-use super::links::{self, Change, Side};
+use super::links::{self, Change, Side, string_list};
 use super::paging::{self, ListStyle};
-use super::roles::user_summary;
+use super::roles::{not_found_role, user_summary};
+use super::users::not_found_user;
+use super::{invitations, org_connections};
 use crate::server::Resp;
-use crate::state::Shared;
+use crate::state::{Shared, State, member_key};
 use crate::util;
 
 pub(super) fn not_found_org() -> Resp {
@@ -86,7 +91,8 @@ pub(super) fn create(shared: &Shared, query: &str, body: &[u8]) -> Resp {
     Resp::json(201, &org)
 }
 
-/// `DELETE /organizations/{id}` → 204; its memberships go with it.
+/// `DELETE /organizations/{id}` → 204; its memberships, its members' roles
+/// in it, its invitations and enabled connections go with it.
 pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
     links::delete_owner(
         shared,
@@ -94,6 +100,12 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
         query,
         "organizations",
         |st| &mut st.org_members,
+        |st, org| {
+            let members: Vec<String> = st.org_members.rights(org).map(str::to_owned).collect();
+            for user in members {
+                st.org_member_roles.remove_right(&member_key(org, &user));
+            }
+        },
         not_found_org,
         204,
     )
@@ -105,8 +117,21 @@ pub(super) fn add_members(shared: &Shared, param: &str, query: &str, body: &[u8]
 }
 
 /// `DELETE /organizations/{id}/members`: `{members: [user_id, …]}` → 204.
+/// A member who leaves loses their roles in the organization (guessed:
+/// roles belong to the membership in Auth0's model).
 pub(super) fn remove_members(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Resp {
-    links::apply(shared, param, query, body, &members(false))
+    let resp = links::apply(shared, param, query, body, &members(false));
+    if resp.status == 204
+        && let Ok(org) = decode_path(param)
+        && let Ok(ids) = parse_body_open(body, &[("members", Kind::Arr, false)])
+            .and_then(|m| string_list(&m, "members", links::MAX_IDS_PER_CALL))
+    {
+        let mut st = shared.lock();
+        for user in ids {
+            st.org_member_roles.remove_right(&member_key(&org, &user));
+        }
+    }
+    resp
 }
 
 fn members(add: bool) -> Change {
@@ -182,6 +207,14 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
             "'String does not match pattern ^((user_id)|(email)|(picture)|(name)|(roles))(,((user_id)|(email)|(picture)|(name)|(roles)))*$: {f}' on property fields (Comma-separated list of fields to include or exclude (based on value provided for include_fields) in the result. Leave empty to retrieve all fields.)."
         ));
     }
+    if past_members_window(&params) {
+        // Auth0's words for members (its "retrieve members" docs), not user search's.
+        return Resp::error(
+            400,
+            "Requesting page exceeds the allowed maximum of 1000 records",
+            Some("invalid_paging"),
+        );
+    }
     let org_id = match decode_path(param) {
         Ok(id) => id,
         Err(r) => return r,
@@ -199,7 +232,11 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
         .filter_map(|id| {
             let mut m = user_summary(st.get_user(id)?);
             if with_roles && let Some(o) = m.as_object_mut() {
-                o.insert("roles".into(), json!([]));
+                let roles: Vec<Value> = member_roles(&st, &org_id, id)
+                    .into_iter()
+                    .map(|r| json!({"id": r.get("id"), "name": r.get("name")}))
+                    .collect();
+                o.insert("roles".into(), Value::Array(roles));
             }
             Some((id.to_string(), apply_fields(&m, fields.as_deref(), include)))
         })
@@ -214,4 +251,212 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
             per_page_min: 1,
         },
     )
+}
+
+/// Whether offset paging asks for members past the first 1,000 (bad numbers
+/// are left for the paging answer to refuse).
+fn past_members_window(params: &[(String, String)]) -> bool {
+    if paging::wants_checkpoint(params) {
+        return false;
+    }
+    match (
+        qint(params, "page", 0, 0, None),
+        qint(params, "per_page", 50, 1, Some(100)),
+    ) {
+        (Ok(page), Ok(per_page)) => page.saturating_add(1).saturating_mul(per_page) > 1000,
+        _ => false,
+    }
+}
+
+/// `GET /organizations/{id}/{sub}`: what is stored under the organization,
+/// with offset paging, its items under `sub` (`invitations`, `enabled_connections`).
+pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, String)]) -> Resp {
+    if st.store.get("organizations", org).is_none() {
+        return not_found_org();
+    }
+    let items = st
+        .store
+        .list(&format!("organizations/{org}/{sub}"))
+        .map(|(id, v)| (id.clone(), v.clone()))
+        .collect();
+    paging::answer(
+        params,
+        items,
+        &ListStyle {
+            items_key: sub,
+            checkpoint: false,
+            length: false,
+            per_page_min: 1,
+        },
+    )
+}
+
+/// The roles member `user` has in organization `org`, as stored.
+fn member_roles<'a>(st: &'a State, org: &str, user: &str) -> Vec<&'a Value> {
+    let key = member_key(org, user);
+    st.org_member_roles
+        .lefts(&key)
+        .filter_map(|role| st.store.get("roles", role))
+        .collect()
+}
+
+/// 400 for roles of a user who is not a member (guessed wording and status).
+fn not_a_member() -> Resp {
+    Resp::error(
+        400,
+        "The user is not a member of the organization.",
+        Some("invalid_body"),
+    )
+}
+
+/// `POST`, `DELETE` and `GET /organizations/{id}/members/{user_id}/roles`:
+/// `{roles: [role_id, …]}` → 204, or the member's roles with offset paging.
+fn member_role_route(
+    st: &mut State,
+    method: &str,
+    org: &str,
+    user: &str,
+    params: &[(String, String)],
+    body: &Value,
+) -> Resp {
+    if st.store.get("organizations", org).is_none() {
+        return not_found_org();
+    }
+    if st.get_user(user).is_none() {
+        return not_found_user();
+    }
+    if !st.org_members.rights(org).any(|m| m == user) {
+        return not_a_member();
+    }
+    let key = member_key(org, user);
+    if method == "GET" {
+        let items: Vec<(String, Value)> = member_roles(st, org, user)
+            .into_iter()
+            .map(|r| {
+                let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
+                (id.to_owned(), r.clone())
+            })
+            .collect();
+        return paging::answer(
+            params,
+            items,
+            &ListStyle {
+                items_key: "roles",
+                checkpoint: false,
+                length: false,
+                per_page_min: 1,
+            },
+        );
+    }
+    let roles: Vec<&str> = body
+        .get("roles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if method == "POST" && roles.iter().any(|r| st.store.get("roles", r).is_none()) {
+        return not_found_role();
+    }
+    for role in roles {
+        if method == "POST" {
+            st.org_member_roles.add(role, &key);
+        } else {
+            st.org_member_roles.remove(role, &key);
+        }
+    }
+    Resp::empty(204)
+}
+
+/// `PATCH /organizations/{id}`: fields replace, but `metadata` merges one
+/// level deep (a `null` value deletes its key, `{}` clears it), as its spec
+/// (nullable values) and users' metadata say; a taken name is 409.
+fn update(st: &mut State, id: &str, body: &Value) -> Resp {
+    if let Some(name) = body.get("name").and_then(Value::as_str)
+        && st
+            .store
+            .list("organizations")
+            .any(|(other, o)| other != id && o.get("name").and_then(Value::as_str) == Some(name))
+    {
+        return Resp::error(
+            409,
+            "An organization with this name already exists.",
+            Some("conflict"),
+        );
+    }
+    let Some(Value::Object(org)) = st.store.get_mut("organizations", id) else {
+        return not_found_org();
+    };
+    for (key, value) in body.as_object().into_iter().flatten() {
+        match (key.as_str(), value) {
+            ("metadata", Value::Object(changes)) if !changes.is_empty() => {
+                let merged = org.entry("metadata").or_insert_with(|| json!({}));
+                if let Value::Object(merged) = merged {
+                    for (k, v) in changes {
+                        if v.is_null() {
+                            merged.remove(k);
+                        } else {
+                            merged.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            (_, Value::Null) => {
+                org.remove(key);
+            }
+            _ => {
+                org.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Resp::json(200, &Value::Object(org.clone()))
+}
+
+/// Spec operations on organizations that need more than the generic store:
+/// the answer, or `None` to let the generic handler go on. `params` are the
+/// decoded path parameters; `query` and `body` were checked against the spec.
+pub(super) fn spec_route(
+    st: &mut State,
+    op_id: &str,
+    params: &[String],
+    query: &[(String, String)],
+    body: &Value,
+) -> Option<Resp> {
+    let param = |i: usize| params.get(i).map_or("", String::as_str);
+    let org_exists = |st: &State| st.store.get("organizations", param(0)).is_some();
+    Some(match op_id {
+        // Auth0's own 404 for an organization, not the generic store's.
+        "get_organizations_by_id" if !org_exists(st) => not_found_org(),
+        "patch_organizations_by_id" if !org_exists(st) => not_found_org(),
+        "patch_organizations_by_id" => update(st, param(0), body),
+        "post_invitations" => invitations::create(st, param(0), body),
+        "get_invitations" => invitations::list(st, param(0), query),
+        "get_invitations_by_invitation_id" => invitations::one(st, param(0), param(1), false),
+        "delete_invitations_by_invitation_id" => invitations::one(st, param(0), param(1), true),
+        "post_organization_member_roles" => {
+            member_role_route(st, "POST", param(0), param(1), query, body)
+        }
+        "delete_organization_member_roles" => {
+            member_role_route(st, "DELETE", param(0), param(1), query, body)
+        }
+        "get_organization_member_roles" => {
+            member_role_route(st, "GET", param(0), param(1), query, body)
+        }
+        "post_enabled_connections" => org_connections::add(st, param(0), body),
+        "get_enabled_connections" => org_connections::list(st, param(0), query),
+        "get_enabled_connections_by_connectionId" => {
+            org_connections::one(st, param(0), param(1), "GET", body)
+        }
+        "patch_enabled_connections_by_connectionId" => {
+            org_connections::one(st, param(0), param(1), "PATCH", body)
+        }
+        "delete_enabled_connections_by_connectionId" => {
+            org_connections::one(st, param(0), param(1), "DELETE", body)
+        }
+        "delete_connections_by_id" => {
+            org_connections::forget_connection(st, param(0));
+            return None;
+        }
+        _ => return None,
+    })
 }

@@ -68,7 +68,8 @@ pub(super) fn assign_users(shared: &Shared, param: &str, query: &str, body: &[u8
     )
 }
 
-/// `DELETE /roles/{id}` → 200; the role leaves every user that had it.
+/// `DELETE /roles/{id}` → 200; the role leaves every user that had it, in
+/// organizations too.
 pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
     links::delete_owner(
         shared,
@@ -76,6 +77,7 @@ pub(super) fn delete(shared: &Shared, param: &str, query: &str) -> Resp {
         query,
         "roles",
         |st| &mut st.role_users,
+        |st, id| st.org_member_roles.remove_left(id),
         not_found_role,
         200,
     )
