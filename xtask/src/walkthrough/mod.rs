@@ -1,11 +1,13 @@
-//! `cargo xtask walkthrough [--story original] [--live]`: a story told
+//! `cargo xtask walkthrough [--story original|teams] [--live]`: a story told
 //! in Rust and run step by step against the embedded fake tenant (or, with
 //! `--live`, the tenant in `.env`, deleting everything it made even when a
 //! step fails).
 //!
 //! - `original` (the default): the original auth0plus README, with its band.
+//! - `teams`: an organization onboarding, from an empty tenant to a leaver.
 
 mod original;
+mod teams;
 
 use std::error::Error as StdError;
 use std::fmt::Display;
@@ -61,12 +63,14 @@ impl Made {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Story {
     Original,
+    Teams,
 }
 
 impl Story {
     fn title(self) -> &'static str {
         match self {
             Self::Original => "the original auth0plus README, in Rust",
+            Self::Teams => "teams: an organization onboarding, from an empty tenant to a leaver",
         }
     }
 }
@@ -82,9 +86,10 @@ fn flags(args: &[String]) -> Result<(bool, Story), String> {
             "--story" => {
                 story = match args.next().map(String::as_str) {
                     Some("original") => Story::Original,
+                    Some("teams") => Story::Teams,
                     other => {
                         return Err(format!(
-                            "--story takes `original`, not {other:?}\n{}",
+                            "--story takes `original` or `teams`, not {other:?}\n{}",
                             crate::USAGE
                         ));
                     }
@@ -139,6 +144,7 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     let mut made = Made::default();
     let outcome = match story {
         Story::Original => original::scenario(&tenant, &mut made).await,
+        Story::Teams => teams::scenario(&tenant, &mut made).await,
     };
     let cleanup = if tenant.is_live() {
         clean_up(&tenant, &made).await
