@@ -9,7 +9,7 @@
 
 use auth0plus_management_api::roles::{ListRolePermissions, ListRoles};
 use auth0plus_management_api::users::{ListUserPermissions, ListUserRoles};
-use auth0plus_management_api::{Cursor, ListOperation, Paging};
+use auth0plus_management_api::{ListOperation, Paging};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -310,7 +310,7 @@ impl Roles {
 /// user with `user.roles().remove(..)`.
 static ROLE_USERS: RelationSpec = RelationSpec::new(
     "users",
-    Paging::offset_capped(1_000).with_cursor(Cursor::Next),
+    <auth0plus_management_api::roles::ListRoleUsers as ListOperation>::PAGING,
 )
 .max_per_call(1_000)
 .not_removable();

@@ -1509,7 +1509,7 @@ impl Operation for ListOrganizationMembers {
 
 impl ListOperation for ListOrganizationMembers {
     type Item = OrganizationMember;
-    const PAGING: Paging = Paging::OFFSET.with_cursor(Cursor::Next);
+    const PAGING: Paging = Paging::offset_capped(1000).with_cursor(Cursor::Next);
     const ITEMS_KEY: &'static str = "members";
 }
 
@@ -1606,7 +1606,7 @@ impl Operation for ListOrganizations {
 
 impl ListOperation for ListOrganizations {
     type Item = Organization;
-    const PAGING: Paging = Paging::OFFSET.with_cursor(Cursor::Next);
+    const PAGING: Paging = Paging::offset_capped(1000).with_cursor(Cursor::Next);
     const ITEMS_KEY: &'static str = "organizations";
 }
 

@@ -328,7 +328,7 @@ impl Operation for ListRoleUsers {
 
 impl ListOperation for ListRoleUsers {
     type Item = RoleUser;
-    const PAGING: Paging = Paging::OFFSET.with_cursor(Cursor::Next);
+    const PAGING: Paging = Paging::offset_capped(1000).with_cursor(Cursor::Next);
     const ITEMS_KEY: &'static str = "users";
 }
 

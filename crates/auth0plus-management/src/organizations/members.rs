@@ -1,6 +1,6 @@
 //! An organization's members and a member's roles in it: two [`Relation`]s.
 
-use auth0plus_management_api::{Cursor, Paging};
+use auth0plus_management_api::{ListOperation, Paging};
 
 use super::Organization;
 use crate::relation::{Relation, RelationSpec};
@@ -18,7 +18,7 @@ pub type Member = auth0plus_management_api::models::OrganizationMember;
 // cautious figure the other relations use.
 static MEMBERS: RelationSpec = RelationSpec::new(
     "members",
-    Paging::offset_capped(1000).with_cursor(Cursor::Next),
+    <auth0plus_management_api::organizations::ListOrganizationMembers as ListOperation>::PAGING,
 );
 
 /// `/organizations/{id}/members/{user_id}/roles`: offset paging.

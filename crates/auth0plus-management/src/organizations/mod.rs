@@ -31,16 +31,12 @@ pub use connections::{ConnectionOptions, EnabledConnection, EnabledConnections};
 pub use invitations::{Invitation, Invitations, MAX_INVITATION_TTL, NewInvitation};
 pub use members::Member;
 
-use auth0plus_management_api::{Cursor, Paging};
+use auth0plus_management_api::{ListOperation, Paging};
 
 use crate::request::ApiRequest;
 use crate::resource::{Collection, Record, Resource, get_or_create, optional};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Query, Result};
-
-/// How far offset paging reaches in Auth0's organization lists: past the
-/// first 1,000, only checkpoint paging (`from`/`take`) goes on.
-const OFFSET_WINDOW: u64 = 1000;
 
 /// The fields `PATCH /organizations/{id}` takes (its schema refuses others).
 const WRITABLE: &[&str] = &[
@@ -56,9 +52,11 @@ impl Resource for Organization {
     const KIND: &'static str = "Organization";
     const PLURAL: &'static str = "organizations";
     const PATH: &'static str = "organizations";
-    // Counting uses the offset total; streams and slices walk the checkpoint,
-    // so a tenant with more than 1,000 organizations is listed whole.
-    const PAGING: Paging = Paging::offset_capped(OFFSET_WINDOW).with_cursor(Cursor::Next);
+    // Offset paging reaches the first 1,000 (spec/paging.toml): counting uses
+    // the offset total; streams and slices walk the checkpoint, so a tenant
+    // with more than 1,000 organizations is listed whole.
+    const PAGING: Paging =
+        <auth0plus_management_api::organizations::ListOrganizations as ListOperation>::PAGING;
     const WRITABLE: Option<&'static [&'static str]> = Some(WRITABLE);
     // The spec lets a metadata value be null: the mark of a key deleted in a
     // one-level merge, as with users' metadata.
