@@ -354,7 +354,7 @@ async fn user_logs_page_by_offset_and_refuse_a_search() -> TestResult {
     let unsaved = auth0.users().new_user();
     assert!(matches!(
         unsaved.logs().count().await,
-        Err(Error::InvalidArgument(_))
+        Err(Error::MissingId)
     ));
     assert_eq!(sent(&server).await, 1);
     Ok(())

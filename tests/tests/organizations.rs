@@ -262,8 +262,24 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
             .await,
         Err(Error::MissingId)
     ));
-    assert!(unsaved.members().add(["auth0|1"]).await.is_err());
-    assert!(unsaved.members().query().count().await.is_err());
+    assert!(matches!(
+        unsaved.members().add(["auth0|1"]).await,
+        Err(Error::MissingId)
+    ));
+    assert!(matches!(
+        unsaved.members().query().count().await,
+        Err(Error::MissingId)
+    ));
+    assert!(matches!(
+        unsaved.member_roles("auth0|1").add(["rol_1"]).await,
+        Err(Error::MissingId)
+    ));
+    let nobody = auth0.users().new_user();
+    assert!(matches!(
+        nobody.organizations().count().await,
+        Err(Error::MissingId)
+    ));
+    assert!(matches!(nobody.logs().count().await, Err(Error::MissingId)));
     assert_eq!(tenant.counters().total(), before, "nothing was sent");
     Ok(())
 }

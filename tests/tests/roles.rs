@@ -337,6 +337,7 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
     let roles = auth0.roles();
     let unsaved = roles.build(Role::new("ghost"));
     let nobody = auth0.users().new_user();
+    let someone = auth0.users().get_by_id(&tenant.seed_users(1)[0]).await?;
     let before = tenant.counters().total();
 
     let refusals: Vec<(&str, Error)> = vec![
@@ -353,6 +354,16 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
         ("get_by_id empty", roles.get_by_id("").await.unwrap_err()),
         ("get_by_id ..", roles.get_by_id("..").await.unwrap_err()),
         ("delete empty", roles.delete("").await.unwrap_err()),
+        (
+            "empty role id",
+            someone.roles().add([""]).await.unwrap_err(),
+        ),
+    ];
+    for (what, err) in refusals {
+        assert!(matches!(err, Error::InvalidArgument(_)), "{what}: {err}");
+    }
+    // A record never saved has no id to put in the relation's path.
+    let unsaved_records: Vec<(&str, Error)> = vec![
         (
             "unsaved users",
             unsaved.users().add(["auth0|1"]).await.unwrap_err(),
@@ -373,10 +384,9 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
                 .await
                 .unwrap_err(),
         ),
-        ("empty role id", nobody.roles().add([""]).await.unwrap_err()),
     ];
-    for (what, err) in refusals {
-        assert!(matches!(err, Error::InvalidArgument(_)), "{what}: {err}");
+    for (what, err) in unsaved_records {
+        assert!(matches!(err, Error::MissingId), "{what}: {err}");
     }
     // Nothing at all: no token request either.
     assert_eq!(tenant.counters().total(), before);

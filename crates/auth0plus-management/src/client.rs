@@ -188,7 +188,7 @@ impl Auth0 {
     pub fn list<O: ListOperation>(&self, operation: O) -> Query<O::Item> {
         Query::new(
             self.clone(),
-            api_request(&operation).map_err(|e| e.to_string()),
+            api_request(&operation),
             O::PAGING,
             O::ITEMS_KEY,
             |item: O::Item| item,

@@ -365,9 +365,14 @@ impl Logs {
     /// The events of the user with this id (`GET /users/{id}/logs`), by
     /// offset; [`Query::sort`] is the only search part it takes.
     pub fn of_user(&self, user_id: &str) -> LogQuery {
-        let base = encode_segment(user_id)
-            .map(|id| ApiRequest::new(http::Method::GET, format!("/users/{id}/logs")))
-            .map_err(|e| e.to_string());
+        self.user_events(Ok(user_id))
+    }
+
+    /// [`Logs::of_user`], or a query refusing to run when there is no id.
+    fn user_events(&self, user_id: Result<&str>) -> LogQuery {
+        let base = user_id
+            .and_then(encode_segment)
+            .map(|id| ApiRequest::new(http::Method::GET, format!("/users/{id}/logs")));
         Query::new(
             self.auth0.clone(),
             base,
@@ -397,12 +402,9 @@ impl Record<UserProfile> {
     /// # let _ = latest; Ok(()) }
     /// ```
     pub fn logs(&self) -> LogQuery {
-        let logs = self.auth0().logs();
-        match self.id() {
-            Some(id) => logs.of_user(id),
-            // Refused when run: the user was never saved.
-            None => logs.of_user(""),
-        }
+        self.auth0()
+            .logs()
+            .user_events(self.id().ok_or(Error::MissingId))
     }
 }
 

@@ -39,6 +39,34 @@ use crate::resource::{Record, Resource, exactly_one, optional};
 use crate::search::Search;
 use crate::{Auth0, Error, Order, Result};
 
+/// Why a query cannot be sent, found while it was built. Kept typed so a
+/// record never saved answers [`Error::MissingId`] and bad input
+/// [`Error::InvalidArgument`], as the same call on the record would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    MissingId,
+    Invalid(String),
+}
+
+impl From<Error> for Refusal {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::MissingId => Self::MissingId,
+            Error::InvalidArgument(reason) => Self::Invalid(reason),
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::MissingId => Self::MissingId,
+            Refusal::Invalid(reason) => Self::InvalidArgument(reason),
+        }
+    }
+}
+
 /// The query parameters a query sets itself, replacing any the request holds.
 const PAGING_PARAMS: [&str; 5] = ["page", "per_page", "include_totals", "from", "take"];
 
@@ -66,7 +94,7 @@ type Decoder<T> = Arc<dyn Fn(&[u8], usize) -> Result<Page<T>, DecodeFailure> + S
 pub struct Query<T> {
     auth0: Auth0,
     /// The request without paging parameters, or why it could not be built.
-    base: std::result::Result<ApiRequest, String>,
+    base: std::result::Result<ApiRequest, Refusal>,
     paging: Paging,
     items_key: Cow<'static, str>,
     per_page: u32,
@@ -215,11 +243,12 @@ fn to_usize(n: u64) -> usize {
 }
 
 impl<T: Send + 'static> Query<T> {
-    /// A query over `base` (a GET without paging parameters), whose items
-    /// decode as `R` and become `T` through `map`.
+    /// A query over `base` (a GET without paging parameters, or why there
+    /// is none: every terminal call answers that error before sending),
+    /// whose items decode as `R` and become `T` through `map`.
     pub(crate) fn new<R, F>(
         auth0: Auth0,
-        base: std::result::Result<ApiRequest, String>,
+        base: Result<ApiRequest>,
         paging: Paging,
         items_key: impl Into<Cow<'static, str>>,
         map: F,
@@ -244,7 +273,7 @@ impl<T: Send + 'static> Query<T> {
         let prefetch = auth0.prefetch();
         Self {
             auth0,
-            base,
+            base: base.map_err(Refusal::from),
             paging,
             items_key,
             per_page,
@@ -254,11 +283,11 @@ impl<T: Send + 'static> Query<T> {
         }
     }
 
-    /// The same query, refusing to run with `reason` (a bad filter value
-    /// found while building it): every terminal call answers
-    /// [`Error::InvalidArgument`] before sending.
-    pub(crate) fn refuse(mut self, reason: String) -> Self {
-        self.base = Err(reason);
+    /// The same query, refusing to run with `error` (a bad filter value
+    /// found while building it): every terminal call answers it before
+    /// sending.
+    pub(crate) fn refuse(mut self, error: Error) -> Self {
+        self.base = Err(error.into());
         self
     }
 
@@ -389,7 +418,7 @@ impl<T: Send + 'static> Query<T> {
     /// The request with `paging` parameters; `counting` asks the search
     /// layer for the smallest answer.
     fn request(&self, paging: &[(&str, String)], counting: bool) -> Result<ApiRequest> {
-        let mut request = self.base.clone().map_err(Error::InvalidArgument)?;
+        let mut request = self.base.clone().map_err(Error::from)?;
         request
             .query
             .retain(|(name, _)| !PAGING_PARAMS.contains(&name.as_str()));

@@ -19,7 +19,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::query::Refusal;
 use crate::request::ApiRequest;
+use crate::resource::{Record, Resource};
 use crate::{Auth0, Error, Query, Result};
 
 /// What one relation is on the wire; resources declare theirs as statics.
@@ -111,8 +113,9 @@ impl RelationSpec {
 #[must_use]
 pub struct Relation<T, K = String> {
     auth0: Auth0,
-    /// The encoded path, or why it could not be built (an empty id).
-    path: std::result::Result<String, String>,
+    /// The encoded path, or why it could not be built (an empty id, a
+    /// record never saved).
+    path: std::result::Result<String, Refusal>,
     spec: &'static RelationSpec,
     list: Query<T>,
     key: PhantomData<fn(K)>,
@@ -159,12 +162,41 @@ where
         F: Fn(D) -> T + Send + Sync + 'static,
         S: AsRef<str>,
     {
-        let path = ApiRequest::from_segments(http::Method::GET, segments)
-            .map(|request| request.path)
-            .map_err(|e| e.to_string());
+        let path = ApiRequest::from_segments(http::Method::GET, segments).map(|r| r.path);
+        Self::at(auth0, path, spec, map)
+    }
+
+    /// The relation `/{owner's collection}/{owner's id}/{tail…}` of a record;
+    /// for a record never saved, every call answers [`Error::MissingId`]
+    /// before sending.
+    pub(crate) fn of_record<O, D, F>(
+        owner: &Record<O>,
+        tail: &[&str],
+        spec: &'static RelationSpec,
+        map: F,
+    ) -> Self
+    where
+        O: Resource,
+        D: DeserializeOwned,
+        F: Fn(D) -> T + Send + Sync + 'static,
+    {
+        let path = owner.id().ok_or(Error::MissingId).and_then(|id| {
+            let segments = [O::PATH, id].into_iter().chain(tail.iter().copied());
+            ApiRequest::from_segments(http::Method::GET, segments).map(|r| r.path)
+        });
+        Self::at(owner.auth0(), path, spec, map)
+    }
+
+    fn at<D, F>(auth0: &Auth0, path: Result<String>, spec: &'static RelationSpec, map: F) -> Self
+    where
+        D: DeserializeOwned,
+        F: Fn(D) -> T + Send + Sync + 'static,
+    {
+        let path = path.map_err(Refusal::from);
         let base = path
             .clone()
-            .map(|path| ApiRequest::new(http::Method::GET, path));
+            .map(|path| ApiRequest::new(http::Method::GET, path))
+            .map_err(Error::from);
         let list = Query::new(auth0.clone(), base, spec.paging, spec.items_key, map);
         Self {
             auth0: auth0.clone(),
@@ -184,8 +216,9 @@ where
     /// Nothing is sent for no items.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before anything is sent for an empty id or
-    /// an empty record id; errors from Auth0 (calls already made stay made).
+    /// Before anything is sent: [`Error::InvalidArgument`] for an empty id,
+    /// [`Error::MissingId`] for a record never saved. Errors from Auth0
+    /// (calls already made stay made).
     pub async fn add<I>(&self, items: I) -> Result<()>
     where
         I: IntoIterator,
@@ -198,9 +231,10 @@ where
     /// accepts. Nothing is sent for no items.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] before anything is sent for an empty id, an
-    /// empty record id, or a relation Auth0 cannot remove from (a role's
-    /// users: remove the role from each user instead); errors from Auth0.
+    /// Before anything is sent: as [`Relation::add`], and
+    /// [`Error::InvalidArgument`] for a relation Auth0 cannot remove from (a
+    /// role's users: remove the role from each user instead). Errors from
+    /// Auth0.
     pub async fn remove<I>(&self, items: I) -> Result<()>
     where
         I: IntoIterator,
@@ -220,7 +254,7 @@ where
         I: IntoIterator,
         I::Item: Into<K>,
     {
-        let path = self.path.clone().map_err(Error::InvalidArgument)?;
+        let path = self.path.clone().map_err(Error::from)?;
         let mut items = unique_items(self.spec.name, items.into_iter().map(Into::into))?
             .into_iter()
             .peekable();

@@ -341,8 +341,8 @@ static USER_PERMISSIONS: RelationSpec = RelationSpec::new(
 
 /// The relation `spec` of `owner` (`/{owner kind}/{id}/{spec name}`), whose
 /// list items decode as `D` and become `T` by `map`. A record without an id
-/// gives a relation whose every call fails with [`Error::InvalidArgument`],
-/// before sending.
+/// gives a relation whose every call fails with [`Error::MissingId`], before
+/// sending.
 fn relation_of<O, D, T, K>(
     owner: &Record<O>,
     spec: &'static RelationSpec,
@@ -354,8 +354,7 @@ where
     T: Send + 'static,
     K: Serialize,
 {
-    let segments = [O::PATH, owner.id().unwrap_or_default(), spec.name()];
-    Relation::new(owner.auth0(), segments, spec, map)
+    Relation::of_record(owner, &[spec.name()], spec, map)
 }
 
 /// A relation whose items are records of `R`, fetched (a `save` sends what

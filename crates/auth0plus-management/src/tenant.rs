@@ -102,9 +102,18 @@ fn filter_value<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     Ok(value)
 }
 
-/// A query over `collection` that refuses to run, saying why.
-fn refused<R: Resource>(collection: &Collection<R>, e: &Error) -> Query<Record<R>> {
-    collection.query().refuse(e.to_string())
+/// `collection`'s query with `param=value`; an empty `value` (named
+/// `what` in the error) makes it refuse to run, before sending.
+fn filtered<R: Resource>(
+    collection: &Collection<R>,
+    what: &str,
+    param: &str,
+    value: &str,
+) -> Query<Record<R>> {
+    match filter_value(what, value) {
+        Ok(value) => collection.query().param(param, value),
+        Err(e) => collection.query().refuse(e),
+    }
 }
 
 impl Auth0 {
@@ -172,18 +181,12 @@ impl Collection<ConnectionForList> {
 
     /// The connections named `name` (zero or one), lazily.
     pub fn named(&self, name: &str) -> Query<Connection> {
-        match filter_value("connection name", name) {
-            Ok(name) => self.query().param("name", name),
-            Err(e) => refused(self, &e),
-        }
+        filtered(self, "connection name", "name", name)
     }
 
     /// The connections of one strategy (`auth0`, `google-oauth2`, `samlp`…).
     pub fn with_strategy(&self, strategy: &str) -> Query<Connection> {
-        match filter_value("strategy", strategy) {
-            Ok(strategy) => self.query().param("strategy", strategy),
-            Err(e) => refused(self, &e),
-        }
+        filtered(self, "strategy", "strategy", strategy)
     }
 }
 
@@ -195,10 +198,7 @@ impl Collection<ResourceServerData> {
     /// [`Error::DoesNotExist`] (`ResourceServer Does Not Exist`);
     /// [`Error::InvalidArgument`] for an empty identifier, before sending.
     pub async fn get_by_identifier(&self, identifier: &str) -> Result<ResourceServer> {
-        let query = match filter_value("identifier", identifier) {
-            Ok(identifier) => self.query().param("identifiers", identifier),
-            Err(e) => refused(self, &e),
-        };
+        let query = filtered(self, "identifier", "identifiers", identifier);
         query.one().await
     }
 
@@ -214,18 +214,12 @@ impl Collection<ResourceServerData> {
 impl Collection<ClientGrantResponseContent> {
     /// The grants to the API `audience`.
     pub fn for_audience(&self, audience: &str) -> Query<ClientGrant> {
-        match filter_value("audience", audience) {
-            Ok(audience) => self.query().param("audience", audience),
-            Err(e) => refused(self, &e),
-        }
+        filtered(self, "audience", "audience", audience)
     }
 
     /// The grants of the application `client_id`.
     pub fn for_client(&self, client_id: &str) -> Query<ClientGrant> {
-        match filter_value("client_id", client_id) {
-            Ok(client_id) => self.query().param("client_id", client_id),
-            Err(e) => refused(self, &e),
-        }
+        filtered(self, "client_id", "client_id", client_id)
     }
 
     /// The grant of `client_id` to `audience`.

@@ -36,12 +36,7 @@ impl Record<Organization> {
     /// # let _ = count; Ok(()) }
     /// ```
     pub fn members(&self) -> Relation<Member> {
-        Relation::new(
-            self.auth0(),
-            ["organizations", self.id().unwrap_or_default(), "members"],
-            &MEMBERS,
-            |member: Member| member,
-        )
+        Relation::of_record(self, &["members"], &MEMBERS, |member: Member| member)
     }
 
     /// The roles member `user_id` has in this organization (roles given in
@@ -60,15 +55,9 @@ impl Record<Organization> {
     /// ```
     pub fn member_roles(&self, user_id: &str) -> Relation<RoleRecord> {
         let auth0 = self.auth0().clone();
-        Relation::new(
-            self.auth0(),
-            [
-                "organizations",
-                self.id().unwrap_or_default(),
-                "members",
-                user_id,
-                "roles",
-            ],
+        Relation::of_record(
+            self,
+            &["members", user_id, "roles"],
             &MEMBER_ROLES,
             move |role: Role| Record::fetched(auth0.clone(), role),
         )

@@ -173,13 +173,9 @@ impl Record<UserProfile> {
     /// (`GET /users/{id}/organizations`), as records that can be saved.
     pub fn organizations(&self) -> Query<Record<Organization>> {
         let auth0 = self.auth0().clone();
-        let base = match self.id() {
-            Some(id) => {
-                ApiRequest::from_segments(http::Method::GET, ["users", id, "organizations"])
-                    .map_err(|e| e.to_string())
-            }
-            None => Err(Error::MissingId.to_string()),
-        };
+        let base = self.id().ok_or(Error::MissingId).and_then(|id| {
+            ApiRequest::from_segments(http::Method::GET, ["users", id, "organizations"])
+        });
         Query::new(
             self.auth0().clone(),
             base,
