@@ -542,16 +542,12 @@ impl<R: Resource> Collection<R> {
     /// empty id.
     pub async fn get_by_id(&self, id: &str) -> Result<Record<R>> {
         let request = ApiRequest::new(http::Method::GET, record_path::<R>(id)?);
-        match self.auth0.execute_json::<R>(&request).await {
-            Ok(data) => Ok(Record::fetched(self.auth0.clone(), data)),
-            Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => {
-                Err(Error::DoesNotExist {
-                    kind: R::KIND,
-                    lookup: format!("{}:{id}", R::ID_FIELD),
-                })
-            }
-            Err(e) => Err(e),
-        }
+        let data = not_found_as(
+            self.auth0.execute_json::<R>(&request).await,
+            R::KIND,
+            || format!("{}:{id}", R::ID_FIELD),
+        )?;
+        Ok(Record::fetched(self.auth0.clone(), data))
     }
 
     /// Delete the record with this id.
@@ -616,6 +612,22 @@ impl<R: Resource> Collection<R> {
     #[must_use]
     pub fn restore(&self, state: RecordState<R>) -> Record<R> {
         Record::from_state(self.auth0.clone(), state)
+    }
+}
+
+/// `result`, with Auth0's 404 as [`Error::DoesNotExist`] of `kind` found by
+/// `lookup` (`id:rol_1`, `name:acme`).
+pub(crate) fn not_found_as<T>(
+    result: Result<T>,
+    kind: &'static str,
+    lookup: impl FnOnce() -> String,
+) -> Result<T> {
+    match result {
+        Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(Error::DoesNotExist {
+            kind,
+            lookup: lookup(),
+        }),
+        other => other,
     }
 }
 

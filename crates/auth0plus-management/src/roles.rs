@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 use crate::permissions::{AssignedPermission, Permission};
 use crate::query::Query;
 use crate::relation::{Relation, RelationSpec};
-use crate::resource::{Collection, Record, RecordState, Resource, get_or_create, optional};
+use crate::resource::{
+    Collection, Record, RecordState, Resource, exactly_one, get_or_create, optional,
+};
 use crate::users::{User, UserProfile};
 use crate::{Auth0, Error, Result};
 
@@ -218,25 +220,15 @@ impl Roles {
     /// roles`), [`Error::InvalidArgument`] for an empty name, before sending.
     pub async fn get(&self, name: &str) -> Result<RoleRecord> {
         check_name(name)?;
-        let mut found: Vec<RoleRecord> = self
+        let found: Vec<RoleRecord> = self
             .name_contains(name)
             .per_page(LOOKUP_PAGE)
             .stream()
             .try_filter(|role| std::future::ready(role.name == name))
             .try_collect()
             .await?;
-        match found.len() {
-            0 => Err(Error::DoesNotExist {
-                kind: Role::KIND,
-                lookup: format!("name:{name}"),
-            }),
-            1 => Ok(found.remove(0)),
-            total => Err(Error::MultipleObjectsReturned {
-                kind: Role::KIND,
-                plural: Role::PLURAL,
-                total: total as u64,
-            }),
-        }
+        let total = found.len() as u64;
+        exactly_one(found, total, format!("name:{name}"))
     }
 
     /// Like [`Roles::get`], with `None` instead of `DoesNotExist`.

@@ -24,6 +24,7 @@ use auth0plus_management_api::users::{
 use serde_json::Value;
 
 use crate::request::{ApiRequest, encode_segment};
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Identity, Query, Result, User, Users};
 
 /// One of a user's sessions (`GET /users/{id}/sessions`).
@@ -94,15 +95,15 @@ async fn revoke_own<G: Operation, R: Operation>(
 ) -> Result<()> {
     checked(user_id)?;
     checked(id)?;
-    let missing = || Error::DoesNotExist {
-        kind,
-        lookup: format!("id:{id} of user_id:{user_id}"),
-    };
-    match auth0.send(get).await.map(owner) {
-        Ok(Some(found)) if found == user_id => run(auth0, revoke).await,
-        Ok(_) => Err(missing()),
-        Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(missing()),
-        Err(e) => Err(e),
+    let lookup = || format!("id:{id} of user_id:{user_id}");
+    let found = not_found_as(auth0.send(get).await, kind, lookup)?;
+    if owner(found).as_deref() == Some(user_id) {
+        run(auth0, revoke).await
+    } else {
+        Err(Error::DoesNotExist {
+            kind,
+            lookup: lookup(),
+        })
     }
 }
 

@@ -11,7 +11,7 @@ use auth0plus_management_api::organizations::{
     UpdateOrganizationEnabledConnection,
 };
 
-use super::found;
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// A connection enabled for an organization: `connection_id`, the
@@ -153,7 +153,7 @@ impl EnabledConnections {
     /// [`Error::DoesNotExist`] when it is not enabled for the organization.
     pub async fn get(&self, connection_id: &str) -> Result<EnabledConnection> {
         let org = self.org()?;
-        found(
+        not_found_as(
             self.auth0
                 .send(GetOrganizationEnabledConnection::new(org, connection_id))
                 .await,

@@ -12,7 +12,7 @@ use auth0plus_management_api::organizations::{
 };
 use serde_json::{Map, Value};
 
-use super::found;
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// An invitation as Auth0 returns it (`id`, `invitation_url`, `ticket_id`,
@@ -208,7 +208,7 @@ impl Invitations {
     /// [`Error::InvalidArgument`] for an empty id.
     pub async fn get(&self, invitation_id: &str) -> Result<Invitation> {
         let org = self.org()?;
-        found(
+        not_found_as(
             self.auth0
                 .send(GetOrganizationInvitation::new(org, invitation_id))
                 .await,

@@ -34,7 +34,7 @@ pub use members::Member;
 use auth0plus_management_api::{ListOperation, Paging};
 
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Record, Resource, get_or_create, optional};
+use crate::resource::{Collection, Record, Resource, get_or_create, not_found_as, optional};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Query, Result};
 
@@ -115,7 +115,7 @@ impl Collection<Organization> {
     pub async fn get_by_name(&self, name: &str) -> Result<Record<Organization>> {
         let request = ApiRequest::from_segments(http::Method::GET, ["organizations", "name", name])
             .map_err(|_| Error::InvalidArgument(format!("{name:?} is not an organization name")))?;
-        let data = found(
+        let data = not_found_as(
             self.auth0().execute_json::<Organization>(&request).await,
             Organization::KIND,
             || format!("name:{name}"),
@@ -183,16 +183,5 @@ impl Record<UserProfile> {
             "organizations",
             move |data: Organization| Record::fetched(auth0.clone(), data),
         )
-    }
-}
-
-/// `result`, with a 404 from Auth0 as [`Error::DoesNotExist`] for `kind`.
-fn found<T>(result: Result<T>, kind: &'static str, lookup: impl FnOnce() -> String) -> Result<T> {
-    match result {
-        Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(Error::DoesNotExist {
-            kind,
-            lookup: lookup(),
-        }),
-        other => other,
     }
 }
