@@ -46,6 +46,16 @@ pub fn builder_for(tenant: &FakeTenant) -> Auth0Builder {
         .base_url(tenant.base_url())
 }
 
+/// A client of `tenant` as an app configures one (credentials, connection,
+/// client id), with no retries: a test sees the tenant's first answer.
+pub fn fake_client(tenant: &FakeTenant) -> Auth0 {
+    builder_for(tenant)
+        .client_id(tenant.client_id())
+        .retry_policy(auth0plus::transport::RetryPolicy::never())
+        .build()
+        .expect("a valid client")
+}
+
 /// A token of a realistic length: errors have the bearer token scrubbed out,
 /// and a one-letter token would be scrubbed out of every message too.
 pub const WIRE_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl";

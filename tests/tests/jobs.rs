@@ -10,18 +10,10 @@ use auth0plus::ImportUser;
 use auth0plus::fake::{FakeTenant, Route};
 use auth0plus::management::{ImportIssue, ImportProgress, ImportReport, UserImport};
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
 use futures::stream::{self, Stream};
 use serde_json::json;
 
-use auth0plus_tests::{TestResult, builder_for};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::{TestResult, fake_client};
 
 /// An import that polls every 10–50 ms, so tests are quick.
 fn quick<S, T>(import: UserImport<S>) -> UserImport<S>
@@ -57,7 +49,7 @@ async fn thousands_of_users_in_several_files_with_typed_errors() -> TestResult {
         .index_delay(Duration::ZERO)
         .start()
         .await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     // Two users exist already: without upsert they come back as duplicates.
     for i in [7, 2999] {
         auth0
@@ -136,7 +128,7 @@ async fn upsert_updates_and_a_connection_is_found_by_name() -> TestResult {
         .index_delay(Duration::ZERO)
         .start()
         .await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let first = quick(
         auth0
             .jobs()
@@ -200,7 +192,7 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
 
     // One user larger than any file: refused by index, never sent, and its
     // content is not in the message.
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let huge = NewUser::new()
         .email("huge@acdc.example")
         .user_metadata(json!({"bio": "x".repeat(600_000)}));
@@ -248,7 +240,7 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
 #[tokio::test]
 async fn verification_email_is_a_job() -> TestResult {
     let tenant = FakeTenant::builder().start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let user = auth0
         .users()
         .create(
@@ -277,7 +269,7 @@ async fn an_import_waits_for_a_slot_when_another_importer_holds_both() -> TestRe
         .import_users_per_second(200.0)
         .start()
         .await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let import = |from: usize| {
         quick(
             auth0

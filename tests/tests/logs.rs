@@ -8,17 +8,8 @@ use std::time::Duration;
 use auth0plus::fake::{FakeTenant, PasswordPolicy};
 use auth0plus::management::{LogEvent, LogType, TailStart};
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
-use auth0plus_tests::{TestResult, builder_for};
+use auth0plus_tests::{TestResult, fake_client};
 use futures::{StreamExt, TryStreamExt};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .client_id(tenant.client_id())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
 
 async fn tenant() -> Result<FakeTenant, Box<dyn std::error::Error>> {
     Ok(FakeTenant::builder()
@@ -31,7 +22,7 @@ async fn tenant() -> Result<FakeTenant, Box<dyn std::error::Error>> {
 #[tokio::test]
 async fn a_search_finds_the_clients_token_grant() -> TestResult {
     let tenant = tenant().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let grants = auth0
         .logs()
         .query()
@@ -70,7 +61,7 @@ async fn a_search_finds_the_clients_token_grant() -> TestResult {
 #[tokio::test]
 async fn failed_calls_show_as_fapi_and_a_users_events_are_theirs() -> TestResult {
     let tenant = tenant().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let users = auth0.users();
     let refused = users
         .create(NewUser::new().email("weak@acdc.example").password("abc"))
@@ -139,7 +130,7 @@ async fn failed_calls_show_as_fapi_and_a_users_events_are_theirs() -> TestResult
 #[tokio::test]
 async fn attacker_search_values_never_widen_the_search() -> TestResult {
     let tenant = tenant().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     auth0.users().delete("auth0|someone").await?;
     let all = auth0.logs().all().count().await?;
     assert!(all >= 3, "a grant, a delete and its sdu");
@@ -177,7 +168,7 @@ async fn attacker_search_values_never_widen_the_search() -> TestResult {
 #[tokio::test]
 async fn a_tail_picks_up_new_events_and_resumes_after_the_last_one() -> TestResult {
     let tenant = tenant().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let users = auth0.users();
     // Where the log stands now.
     let newest = auth0
@@ -222,7 +213,7 @@ async fn a_tail_picks_up_new_events_and_resumes_after_the_last_one() -> TestResu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_of_every_event_passes_the_1000_a_search_reaches() -> TestResult {
     let tenant = tenant().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let users = auth0.users();
     // Each delete writes two events (sapi and sdu): 1,100 events and a grant.
     futures::stream::iter(0..550)

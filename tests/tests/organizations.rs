@@ -8,19 +8,10 @@ use std::time::Duration;
 
 use auth0plus::fake::{FakeTenant, Fault, Route};
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
 use auth0plus::{ConnectionOptions, NewInvitation, Organization, Record, Role};
 use serde_json::json;
 
-use auth0plus_tests::{TestResult, builder_for, stored_ids};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .client_id(tenant.client_id())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::{TestResult, fake_client, stored_ids};
 
 fn named(name: &str) -> Organization {
     Organization {
@@ -55,7 +46,7 @@ async fn org_ids(user: &User) -> Result<Vec<String>, Error> {
 #[tokio::test]
 async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let orgs = client_for(&tenant).organizations();
+    let orgs = fake_client(&tenant).organizations();
 
     let mut acme = orgs
         .create(Organization {
@@ -123,7 +114,7 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let orgs = client_for(&tenant).organizations();
+    let orgs = fake_client(&tenant).organizations();
     orgs.get_by_name_opt("warmup").await?; // the token, fetched once
     // Hold every first lookup back so that all of them miss, then all create.
     tenant.inject_fault(
@@ -160,7 +151,7 @@ async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
 #[tokio::test]
 async fn organizations_list_whole_past_the_offset_window() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let orgs = client_for(&tenant).organizations();
+    let orgs = fake_client(&tenant).organizations();
     for i in 0..130 {
         orgs.create(named(&format!("org-{i:03}"))).await?;
     }
@@ -181,7 +172,7 @@ async fn organizations_list_whole_past_the_offset_window() -> TestResult {
 #[tokio::test]
 async fn no_name_or_id_can_change_the_route() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(1).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let orgs = auth0.organizations();
     let org = orgs.create(named("acme")).await?;
 
@@ -289,7 +280,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
 #[tokio::test]
 async fn members_are_listed_whole_past_1000_by_checkpoint() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(1050).start().await?;
-    let org = client_for(&tenant)
+    let org = fake_client(&tenant)
         .organizations()
         .create(named("big"))
         .await?;
@@ -322,7 +313,7 @@ async fn members_are_listed_whole_past_1000_by_checkpoint() -> TestResult {
 #[tokio::test]
 async fn a_members_roles_follow_the_member_the_role_and_the_user() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(3).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let orgs = auth0.organizations();
     let acme = orgs.create(named("acme")).await?;
     let globex = orgs.create(named("globex")).await?;
@@ -408,7 +399,7 @@ async fn a_members_roles_follow_the_member_the_role_and_the_user() -> TestResult
 #[tokio::test]
 async fn invitations_are_created_listed_fetched_and_withdrawn() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let org = auth0.organizations().create(named("acme")).await?;
     let admin = new_role(&auth0, "admin").await?;
     let invitations = org.invitations();
@@ -497,7 +488,7 @@ async fn invitations_are_created_listed_fetched_and_withdrawn() -> TestResult {
 #[tokio::test]
 async fn connections_are_enabled_changed_and_disabled() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let org = auth0.organizations().create(named("acme")).await?;
     let connections = org.connections();
     let db = tenant.connection_id();

@@ -7,20 +7,12 @@ use std::collections::BTreeSet;
 
 use auth0plus::fake::{FakeTenant, Fault, PasswordPolicy, Route};
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use auth0plus_tests::{TestResult, answer, builder_for};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::{TestResult, answer, fake_client};
 
 use auth0plus_tests::wire_client;
 
@@ -93,8 +85,8 @@ async fn bug01_two_clients_for_two_tenants_share_nothing() -> TestResult {
         .connection("db-b")
         .start()
         .await?;
-    let auth_a = client_for(&a);
-    let auth_b = client_for(&b);
+    let auth_a = fake_client(&a);
+    let auth_b = fake_client(&b);
     // Built second, b does not overwrite a's defaults.
     assert_eq!(auth_a.default_connection(), Some("db-a"));
     assert_eq!(auth_b.default_connection(), Some("db-b"));
@@ -145,7 +137,7 @@ async fn bug01_two_clients_for_two_tenants_share_nothing() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug02_building_a_query_sends_no_request() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users
         .query()
         .filter([("email__startswith", "b")])
@@ -169,7 +161,7 @@ async fn bug02_building_a_query_sends_no_request() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug03_a_query_can_be_run_twice_and_slices_do_not_overfetch() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(7).start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users.query().any_connection().per_page(3);
     let first = query.fetch_all().await?;
     let second = query.fetch_all().await?;
@@ -204,7 +196,7 @@ async fn bug03_a_query_can_be_run_twice_and_slices_do_not_overfetch() -> TestRes
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug04_count_is_the_servers_total() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(120).start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users.query().any_connection().per_page(10);
     tenant.reset_counters();
     assert_eq!(query.count().await?, 120);
@@ -223,7 +215,7 @@ async fn bug04_count_is_the_servers_total() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug05_page_size_is_checked_and_iteration_is_complete() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(250).start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     tenant.reset_counters();
     let err = users
         .query()
@@ -268,7 +260,7 @@ async fn bug06_values_are_escaped_and_match_literally() -> TestResult {
         &conn,
         &json!({"email": "x@acdc.example", "name": "x", "nickname": "x:y", "logins_count": 5}),
     ));
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
 
     let lookup = Lookup::exact("name", weird);
     assert_eq!(
@@ -333,7 +325,7 @@ async fn bug07_raw_q_keeps_lookups_and_connection() -> TestResult {
         "other-db",
         &json!({"nickname": "angus", "user_metadata": young}),
     ));
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users
         .query()
         .filter([("nickname", "angus")])
@@ -444,7 +436,7 @@ async fn bug08_09_always_v3_and_options_are_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug10_get_by_id_404_is_does_not_exist() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let err = users
         .get_by_id("auth0|000000000000000000000000")
         .await
@@ -507,7 +499,7 @@ async fn bug12_create_sends_every_given_field() -> TestResult {
         .password_policy(PasswordPolicy::Low)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let bon = users
         .create(
             NewUser::new()
@@ -591,7 +583,7 @@ async fn bug14_defaults_are_not_mutated() -> TestResult {
         .password_policy(PasswordPolicy::Low)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let defaults = NewUser::new()
         .email_verified(true)
         .password("ChuckB")
@@ -655,7 +647,7 @@ async fn bug16_delete_encodes_the_id() -> TestResult {
         tenant.insert_user(stored(id, &conn, &json!({"email": "x@acdc.example"})));
     }
     tenant.insert_user(stored("samlp|acme", &conn, &json!({})));
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     for id in ids {
         let mut user = users.get_by_id(id).await?;
         assert_eq!(user.id(), Some(id));
@@ -787,7 +779,7 @@ async fn bug17_error_statuses_and_non_json_bodies_are_typed_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bug17_the_fakes_html_502_is_a_typed_error() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     tenant.inject_fault(Route::CreateUser, Fault::BadGatewayHtml, 1);
     let err = users
         .create(NewUser::new().email("bon@acdc.example").password("pw"))
@@ -809,7 +801,7 @@ async fn bug18_users_without_ids_are_not_equal() -> TestResult {
         .password_policy(PasswordPolicy::None)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     assert_ne!(users.new_user(), users.new_user());
     let one = users.build(NewUser::new().email("same@acdc.example"));
     let two = users.build(NewUser::new().email("same@acdc.example"));

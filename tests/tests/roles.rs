@@ -9,22 +9,14 @@ use std::sync::Arc;
 
 use auth0plus::fake::{FakeTenant, Route};
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
 use auth0plus::{AssignedPermission, Method, Permission, Role, RoleRecord};
 use futures::TryStreamExt;
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use auth0plus_tests::{TestResult, builder_for, stored_ids};
+use auth0plus_tests::{TestResult, fake_client, stored_ids};
 
 const API: &str = "https://api.acdc.example";
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
 
 /// An API on the tenant with the scopes `read:setlists` and `write:setlists`.
 async fn api_with_scopes(auth0: &Auth0) -> TestResult {
@@ -66,7 +58,7 @@ async fn new_user(auth0: &Auth0, email: &str) -> Result<User, Error> {
 #[tokio::test]
 async fn a_name_lookup_is_exact_whatever_the_name_holds() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     for name in ["admin", "Admin Team", "superadmin", "admin*", "a OR b", "%"] {
         roles.create(Role::new(name)).await?;
@@ -101,7 +93,7 @@ async fn a_name_lookup_is_exact_whatever_the_name_holds() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_get_or_create_makes_exactly_one_role() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let roles = client_for(&tenant).roles();
+    let roles = fake_client(&tenant).roles();
     let start = Arc::new(Barrier::new(8));
     let tasks: Vec<_> = (0..8)
         .map(|_| {
@@ -130,7 +122,7 @@ async fn concurrent_get_or_create_makes_exactly_one_role() -> TestResult {
 #[tokio::test]
 async fn save_sends_what_changed_and_a_taken_name_is_refused() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let roles = client_for(&tenant).roles();
+    let roles = fake_client(&tenant).roles();
     let mut singer = roles
         .create(Role::new("singer").description("Sings"))
         .await?;
@@ -169,7 +161,7 @@ async fn save_sends_what_changed_and_a_taken_name_is_refused() -> TestResult {
 #[tokio::test]
 async fn role_users_and_user_roles_are_one_relation_seen_from_both_sides() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     let (admin, drummer) = (
         roles.create(Role::new("admin")).await?,
@@ -232,7 +224,7 @@ async fn role_users_and_user_roles_are_one_relation_seen_from_both_sides() -> Te
 #[tokio::test]
 async fn a_role_reaches_past_a_thousand_users_in_calls_auth0_accepts() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(1_500).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let ids = stored_ids(&tenant);
     let crew = auth0.roles().create(Role::new("crew")).await?;
 
@@ -264,7 +256,7 @@ async fn a_role_reaches_past_a_thousand_users_in_calls_auth0_accepts() -> TestRe
 #[tokio::test]
 async fn permissions_of_roles_and_users_direct_and_through_roles() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     api_with_scopes(&auth0).await?;
     let read = Permission::new(API, "read:setlists");
     let write = Permission::new(API, "write:setlists");
@@ -333,7 +325,7 @@ async fn permissions_of_roles_and_users_direct_and_through_roles() -> TestResult
 #[tokio::test]
 async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     let unsaved = roles.build(Role::new("ghost"));
     let nobody = auth0.users().new_user();
@@ -396,7 +388,7 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
 #[tokio::test]
 async fn hostile_ids_stay_one_path_segment() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     let real = roles.create(Role::new("real")).await?;
     let user = new_user(&auth0, "bon@acdc.example").await?;

@@ -8,21 +8,13 @@ use auth0plus::management::api::models::{
     ClientGrantResponseContent, ConnectionForList, ResourceServer as ResourceServerData,
 };
 use auth0plus::prelude::*;
-use auth0plus::transport::RetryPolicy;
 
-use auth0plus_tests::{TestResult, builder_for};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::{TestResult, fake_client};
 
 #[tokio::test]
 async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let connections = client_for(&tenant).connections();
+    let connections = fake_client(&tenant).connections();
     assert_eq!(
         connections.id_of(tenant.connection()).await?,
         tenant.connection_id()
@@ -105,7 +97,7 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
 #[tokio::test]
 async fn resource_servers_are_found_by_identifier() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let apis = client_for(&tenant).resource_servers();
+    let apis = fake_client(&tenant).resource_servers();
     let management = apis.get_by_identifier(&tenant.audience()).await?;
     assert_eq!(management.is_system, Some(true));
 
@@ -145,7 +137,7 @@ async fn resource_servers_are_found_by_identifier() -> TestResult {
 #[tokio::test]
 async fn client_grants_filter_by_audience_and_client() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let grants = auth0.client_grants();
     let own = grants
         .get_for(tenant.client_id(), &tenant.audience())
@@ -190,7 +182,7 @@ async fn client_grants_filter_by_audience_and_client() -> TestResult {
 #[tokio::test]
 async fn clients_are_records_and_never_show_a_secret() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let clients = client_for(&tenant).clients();
+    let clients = fake_client(&tenant).clients();
     let own = clients.get_by_id(tenant.client_id()).await?;
     assert_eq!(own.id(), Some(tenant.client_id()));
     assert_eq!(clients.query().count().await?, 1);
@@ -209,7 +201,7 @@ async fn clients_are_records_and_never_show_a_secret() -> TestResult {
 #[tokio::test]
 async fn empty_filter_values_are_refused_before_sending() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let before = tenant.counters().total();
     let refusals = [
         auth0.connections().get_by_name("").await.err(),

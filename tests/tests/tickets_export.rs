@@ -14,7 +14,7 @@ use auth0plus::transport::RetryPolicy;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
-use auth0plus_tests::{TestResult, builder_for};
+use auth0plus_tests::{TestResult, fake_client};
 
 /// An export of `auth0`'s users that polls every 20–100 ms, so tests are quick.
 fn quick_export(auth0: &Auth0) -> UserExport {
@@ -22,14 +22,6 @@ fn quick_export(auth0: &Auth0) -> UserExport {
         .users()
         .export()
         .poll_interval(Duration::from_millis(20), Duration::from_millis(100))
-}
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .client_id(tenant.client_id())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
 }
 
 fn seeded_ids(tenant: &FakeTenant) -> BTreeSet<String> {
@@ -65,7 +57,7 @@ async fn create(auth0: &Auth0, email: &str) -> Result<User, Error> {
 #[tokio::test]
 async fn tickets_for_an_existing_user_are_urls_on_the_tenant() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let user = create(&auth0, "angus@acdc.example").await?;
     let domain = tenant.domain();
 
@@ -113,7 +105,7 @@ async fn tickets_for_an_existing_user_are_urls_on_the_tenant() -> TestResult {
 #[tokio::test]
 async fn tickets_for_a_missing_user_are_api_404s() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let user = create(&auth0, "malcolm@acdc.example").await?;
     auth0.users().delete(user.id().unwrap_or_default()).await?;
 
@@ -149,7 +141,7 @@ async fn tickets_for_a_missing_user_are_api_404s() -> TestResult {
 #[tokio::test]
 async fn conflicting_ticket_options_are_refused_before_sending() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let tickets = auth0.tickets();
     let refused = [
         tickets
@@ -214,7 +206,7 @@ async fn by_email_is_exact_case_sensitive_and_immediate() -> TestResult {
         .index_delay(Duration::from_secs(3600))
         .start()
         .await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     // Auth0 databases store the email lowercased.
     let created = create(&auth0, "Brian.Johnson@ACDC.example").await?;
     assert_eq!(created.email.as_deref(), Some("brian.johnson@acdc.example"));
@@ -255,7 +247,7 @@ async fn by_email_is_exact_case_sensitive_and_immediate() -> TestResult {
 #[tokio::test]
 async fn an_export_of_5000_users_streams_each_once() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(5000).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let expected = seeded_ids(&tenant);
     assert_eq!(expected.len(), 5000);
 
@@ -278,7 +270,7 @@ async fn an_export_of_5000_users_streams_each_once() -> TestResult {
 #[tokio::test]
 async fn an_export_of_one_connection_with_fields_sends_them_and_gets_them() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(30).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let job = auth0
         .users()
         .export()
@@ -486,7 +478,7 @@ async fn export_memory_does_not_grow_with_the_count() -> TestResult {
 #[tokio::test]
 async fn a_failed_export_is_a_job_error_naming_the_failure() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(5).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     tenant.fail_next_export();
     let results: Vec<Result<User, Error>> = quick_export(&auth0).stream().collect().await;
     assert_eq!(results.len(), 1, "one error, no users");
@@ -507,7 +499,7 @@ async fn an_export_that_never_completes_times_out_as_a_job_error() -> TestResult
         .export_duration(Duration::from_millis(100))
         .start()
         .await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     tenant.stall_next_export();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let export = auth0
@@ -540,7 +532,7 @@ async fn an_export_that_never_completes_times_out_as_a_job_error() -> TestResult
 #[tokio::test]
 async fn a_truncated_export_file_is_a_typed_error_not_a_panic() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(2000).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     tenant.corrupt_next_export();
     let results: Vec<Result<User, Error>> = quick_export(&auth0).stream().collect().await;
     let (last, users) = results.split_last().expect("at least the error");
@@ -564,7 +556,7 @@ async fn stream_all_goes_past_the_search_window_through_the_export() -> TestResu
         "email": "other@elsewhere.example",
         "identities": [{"connection": "google-oauth2", "provider": "google-oauth2", "user_id": "1", "isSocial": true}],
     }));
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let expected: BTreeSet<String> = tenant
         .users()
         .iter()
@@ -630,7 +622,7 @@ async fn stream_all_goes_past_the_search_window_through_the_export() -> TestResu
 #[tokio::test]
 async fn stream_all_falls_back_only_when_the_export_can_answer_exactly() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(1200).start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let users = auth0.users();
 
     // Lookups, a raw q or a sort cannot be given to an export: same error

@@ -7,26 +7,19 @@ use auth0plus::fake::FakeTenant;
 use auth0plus::management::api::sessions::GetSession;
 use auth0plus::management::{LoginBlock, SecondaryAccount};
 use auth0plus::prelude::*;
-use auth0plus::transport::{Bytes, HttpBackend, ReqwestBackend, RetryPolicy};
+use auth0plus::transport::{Bytes, HttpBackend, ReqwestBackend};
 use auth0plus::{Method, Users};
 use serde_json::{Value, json};
 
-use auth0plus_tests::{TestResult, builder_for};
+use auth0plus_tests::{TestResult, fake_client};
 
 const PASSWORD: &str = "Highway-To-H3ll";
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
 
 /// A fake tenant whose client may log users in by password and exchange
 /// refresh tokens, set through the clients API as on Auth0.
 async fn tenant_with_logins() -> Result<(FakeTenant, Auth0), Box<dyn std::error::Error>> {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let mut client = auth0.clients().get_by_id(tenant.client_id()).await?;
     client.grant_types = Some(vec![
         "client_credentials".into(),
@@ -98,7 +91,7 @@ async fn refresh(
 #[tokio::test]
 async fn a_client_not_allowed_the_password_grant_is_refused() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    create(&client_for(&tenant).users(), "bon@acdc.example").await?;
+    create(&fake_client(&tenant).users(), "bon@acdc.example").await?;
     let (status, body) = login(&tenant, "bon@acdc.example", PASSWORD, "openid").await?;
     assert_eq!(status, 403);
     assert_eq!(body["error"], "unauthorized_client");
@@ -246,7 +239,7 @@ async fn one_users_handle_never_revokes_another_users_session() -> TestResult {
 #[tokio::test]
 async fn a_missing_user_has_no_sessions_to_list_or_revoke() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     for hostile in [
         "auth0|nobody",
         "../users",
@@ -283,7 +276,7 @@ async fn a_missing_user_has_no_sessions_to_list_or_revoke() -> TestResult {
 #[tokio::test]
 async fn empty_and_dot_ids_are_refused_before_sending() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let users = auth0.users();
     let before = tenant.counters().total();
     for bad in ["", ".", ".."] {
@@ -368,7 +361,7 @@ async fn empty_and_dot_ids_are_refused_before_sending() -> TestResult {
 #[tokio::test]
 async fn linking_moves_the_secondary_in_and_unlinking_gives_it_back() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let mut bon = create(&users, "bon@acdc.example").await?;
     let other = create(&users, "bon.scott@acdc.example").await?;
     let other_id = other.id().ok_or("id")?.to_owned();
@@ -406,7 +399,7 @@ async fn linking_moves_the_secondary_in_and_unlinking_gives_it_back() -> TestRes
 #[tokio::test]
 async fn authentication_methods_list_and_delete() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let auth0 = client_for(&tenant);
+    let auth0 = fake_client(&tenant);
     let bon = create(&auth0.users(), "bon@acdc.example").await?;
     let id = bon.id().ok_or("id")?;
     // Seeded through the API, as on a real tenant.
@@ -582,7 +575,7 @@ async fn a_hostile_identifier_is_one_value_and_matches_no_one_else() -> TestResu
 async fn the_fakes_log_in_helper_is_the_password_grant() -> TestResult {
     // No grant_types change needed: the helper logs in as an allowed application.
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let malcolm = create(&users, "malcolm@acdc.example").await?;
     let answer = tenant.log_in("malcolm@acdc.example", PASSWORD, "openid offline_access");
     assert!(answer.is_ok_and(|a| a["refresh_token"].is_string()));

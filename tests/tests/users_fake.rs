@@ -15,15 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 use wiremock::MockServer;
 
-use auth0plus_tests::{TestResult, builder_for, stored_ids};
-
-fn client_for(tenant: &FakeTenant) -> Auth0 {
-    builder_for(tenant)
-        .client_id(tenant.client_id())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("a valid client")
-}
+use auth0plus_tests::{TestResult, fake_client, stored_ids};
 
 fn ids(users: &[User]) -> Vec<String> {
     users
@@ -51,7 +43,7 @@ async fn concurrent_get_or_create_makes_exactly_one_user() -> TestResult {
         .password_policy(PasswordPolicy::Low)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     // Fetch the token first, so that no caller waits for it.
     assert!(users.by_email("nobody@acdc.example").await?.is_empty());
     // Hold the first lookups back so that the callers all look at once and
@@ -137,7 +129,7 @@ fn unusual_user(connection: &str) -> Value {
 async fn as_dict_and_from_dict_lose_nothing() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let id = tenant.insert_user(unusual_user(tenant.connection()));
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let fetched = users.get_by_id(&id).await?;
     let dict = fetched.as_dict();
     // Every field the server sent, known or not, is in the dict.
@@ -170,7 +162,7 @@ async fn as_dict_and_from_dict_lose_nothing() -> TestResult {
 async fn to_state_serde_restore_save_sends_nothing_when_unchanged() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let id = tenant.insert_user(unusual_user(tenant.connection()));
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let mut fetched = users.get_by_id(&id).await?;
 
     // The pending password is never part of the state.
@@ -227,7 +219,7 @@ async fn slices_pages_streams_and_indexes_over_250_users() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(250).start().await?;
     let expected = stored_ids(&tenant);
     assert_eq!(expected.len(), 250);
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users.query().any_connection().per_page(30);
 
     let slice = query.slice(40..160).await?;
@@ -260,7 +252,7 @@ async fn slices_pages_streams_and_indexes_over_250_users() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn searches_filter_sort_and_page_on_the_fake() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(250).start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let stored = tenant.users();
 
     // The default connection's query (identities.connection) sees everyone.
@@ -302,7 +294,7 @@ async fn searches_filter_sort_and_page_on_the_fake() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_than_1000_results_is_a_typed_error_not_a_400() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(1100).start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let query = users.query().any_connection().per_page(100);
     assert_eq!(query.count().await?, 1100);
 
@@ -496,7 +488,7 @@ async fn a_domain_that_is_a_url_is_refused_at_build() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_sends_nothing_to_the_fake_either() -> TestResult {
     let tenant = FakeTenant::start().await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     assert_invalid(users.get([("not a field", "x")]).await, "field");
     assert_invalid(users.query().per_page(0).count().await, "per_page");
     assert_invalid(users.get_by_id("").await, "id");
@@ -513,7 +505,7 @@ async fn a_failed_create_keeps_the_password_for_the_next_save() -> TestResult {
         .password_policy(PasswordPolicy::None)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     tenant.inject_fault(Route::CreateUser, Fault::ServiceUnavailable, 1);
     let mut bon = users.build(
         NewUser::new()
@@ -539,7 +531,7 @@ async fn a_failed_split_save_keeps_what_was_not_saved_pending() -> TestResult {
         .password_policy(PasswordPolicy::None)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let created = users
         .create(NewUser::new().email("bon@acdc.example").password("pw-1"))
         .await?;
@@ -602,7 +594,7 @@ async fn email_lookups_ignore_case_like_auth0_search() -> TestResult {
         .index_delay(std::time::Duration::ZERO)
         .start()
         .await?;
-    let users = client_for(&tenant).users();
+    let users = fake_client(&tenant).users();
     let angus = users
         .create(
             NewUser::new()
