@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
 use auth0plus_management_api::Paging;
@@ -275,7 +274,8 @@ where
     }
 }
 
-/// The items as JSON, exact duplicates dropped (first one kept), refused when
+/// The items as JSON, duplicates dropped (the first kept; JSON equality, so
+/// an object's field order does not make it another item), refused when
 /// any holds an empty string: an empty id would be sent as a real value.
 fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Result<Vec<Value>> {
     let values = items
@@ -291,11 +291,9 @@ fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Res
             Ok(value)
         })
         .collect::<Result<Vec<Value>>>()?;
+    // Borrowed, not cloned: adding a thousand ids costs a thousand hashes.
     let mut seen = HashSet::with_capacity(values.len());
-    let first: Vec<bool> = values
-        .iter()
-        .map(|value| seen.insert(AsSent(value)))
-        .collect();
+    let first: Vec<bool> = values.iter().map(|value| seen.insert(value)).collect();
     drop(seen);
     Ok(values
         .into_iter()
@@ -303,52 +301,6 @@ fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Res
         .filter_map(|(value, first)| first.then_some(value))
         .collect())
 }
-
-/// A value compared and hashed as it is sent (its JSON text), without
-/// writing that text into a string per item: adding a thousand ids costs a
-/// thousand hashes, not a thousand allocations.
-struct AsSent<'a>(&'a Value);
-
-impl Hash for AsSent<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        struct Feed<'h, H>(&'h mut H);
-        impl<H: Hasher> std::io::Write for Feed<'_, H> {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.write(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        match self.0 {
-            // An id, the usual item: its bytes, as its JSON text is one
-            // for one.
-            Value::String(id) => {
-                state.write_u8(0);
-                state.write(id.as_bytes());
-            }
-            // Writing JSON into a hasher cannot fail.
-            other => {
-                state.write_u8(1);
-                let _ = serde_json::to_writer(Feed(state), other);
-            }
-        }
-    }
-}
-
-impl PartialEq for AsSent<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        // Only reached for equal hashes. Equal text, not `Value` equality:
-        // two objects with the same fields in another order are two items.
-        match (self.0, other.0) {
-            (Value::String(a), Value::String(b)) => a == b,
-            (a, b) => serde_json::to_string(a).ok() == serde_json::to_string(b).ok(),
-        }
-    }
-}
-
-impl Eq for AsSent<'_> {}
 
 fn has_empty_string(value: &Value) -> bool {
     match value {
@@ -384,7 +336,12 @@ mod tests {
             .into_iter(),
         )
         .unwrap();
-        assert_eq!(items, vec![read, write, json!(1), json!(1.0)]);
+        assert_eq!(items, vec![read.clone(), write, json!(1), json!(1.0)]);
+        // The same permission with its fields in another order is the same item.
+        let reordered =
+            json!({"permission_name": "read", "resource_server_identifier": "https://api"});
+        let items = unique_items("permissions", [read.clone(), reordered].into_iter()).unwrap();
+        assert_eq!(items, vec![read]);
     }
 
     #[test]
