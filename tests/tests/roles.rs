@@ -186,6 +186,13 @@ async fn role_users_and_user_roles_are_one_relation_seen_from_both_sides() -> Te
         emails,
         BTreeSet::from(["cliff@acdc.example".into(), "phil@acdc.example".into()])
     );
+    // Adding what is there again changes nothing: an add that failed halfway
+    // can simply be made again.
+    admin
+        .users()
+        .add([phil.id().unwrap(), cliff.id().unwrap()])
+        .await?;
+    assert_eq!(admin.users().query().count().await?, 2);
     // A user from the list is a record: its own relations work.
     assert!(holders[0].roles().query().count().await? >= 1);
 

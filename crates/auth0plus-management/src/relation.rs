@@ -96,11 +96,11 @@ impl RelationSpec {
 /// or a permission's resource server and name).
 ///
 /// `add` and `remove` split their input into calls of at most the number of
-/// items Auth0 accepts, drop exact duplicates, refuse an empty id before
+/// items Auth0 accepts, drop duplicates, refuse an empty id before
 /// anything is sent, and send the calls a few at a time through the client's
-/// throttle and retries. Both are idempotent in Auth0 (adding what is there,
-/// removing what is not, change nothing), so after an error the same call can
-/// simply be made again.
+/// throttle and retries. Adding what is already there changes nothing, so
+/// after an error (calls already made stay made) the same `add` can simply
+/// be made again.
 ///
 /// ```no_run
 /// # use auth0plus_management::{Query, Relation, Result};
