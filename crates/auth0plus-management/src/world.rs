@@ -7,7 +7,6 @@
 //! percent-encoded segment (an empty, `.` or `..` id is refused before
 //! anything is sent).
 
-use auth0plus_management_api::Operation;
 use auth0plus_management_api::models::{
     LinkUserIdentityRequestContent, RefreshTokenResponseContent, SessionResponseContent,
     UserAuthenticationMethod, UserBlockIdentifier,
@@ -21,6 +20,7 @@ use auth0plus_management_api::users::{
     DeleteUserAuthenticationMethod, DeleteUserAuthenticationMethods, DeleteUserRefreshTokens,
     DeleteUserSessions, ListUserAuthenticationMethods, ListUserRefreshTokens, ListUserSessions,
 };
+use auth0plus_management_api::{ListOperation, Operation};
 use serde_json::Value;
 
 use crate::request::{ApiRequest, encode_segment};
@@ -46,8 +46,7 @@ pub type LoginBlock = UserBlockIdentifier;
 /// right after may still show what was revoked.
 #[derive(Clone, Debug)]
 pub struct UserSessions {
-    auth0: Auth0,
-    user_id: String,
+    of: OfUser,
 }
 
 /// A user's refresh tokens: list them, revoke one, revoke all (scopes
@@ -56,8 +55,7 @@ pub struct UserSessions {
 /// asynchronous, as for [`UserSessions`].
 #[derive(Clone, Debug)]
 pub struct UserRefreshTokens {
-    auth0: Auth0,
-    user_id: String,
+    of: OfUser,
 }
 
 /// A user's authentication methods (MFA factors, passkeys…): list them,
@@ -65,8 +63,42 @@ pub struct UserRefreshTokens {
 /// [`User::authentication_methods`].
 #[derive(Clone, Debug)]
 pub struct AuthenticationMethods {
+    of: OfUser,
+}
+
+/// What each per-user handle holds: the client and the user's id, none for
+/// a user never saved (whose every call answers [`Error::MissingId`] before
+/// sending).
+#[derive(Clone, Debug)]
+struct OfUser {
     auth0: Auth0,
-    user_id: String,
+    user_id: Option<String>,
+}
+
+impl OfUser {
+    fn new(auth0: &Auth0, user_id: Option<&str>) -> Self {
+        Self {
+            auth0: auth0.clone(),
+            user_id: user_id.map(str::to_owned),
+        }
+    }
+
+    fn id(&self) -> Result<&str> {
+        self.user_id.as_deref().ok_or(Error::MissingId)
+    }
+
+    /// The list `make` builds for the user's id.
+    fn list<O: ListOperation>(&self, make: impl FnOnce(&str) -> O) -> Query<O::Item> {
+        match self.id() {
+            Ok(id) => self.auth0.list(make(id)),
+            Err(e) => self.auth0.list(make("")).refuse(e),
+        }
+    }
+
+    /// Send the operation `make` builds for the user's id.
+    async fn run<O: Operation>(&self, make: impl FnOnce(&str) -> O) -> Result<()> {
+        run(&self.auth0, make(self.id()?)).await
+    }
 }
 
 /// Send `operation` and ignore what it answers (revocations answer an
@@ -110,7 +142,7 @@ async fn revoke_own<G: Operation, R: Operation>(
 impl UserSessions {
     /// The user's sessions, a lazy checkpoint-paged query.
     pub fn query(&self) -> Query<Session> {
-        self.auth0.list(ListUserSessions::new(&self.user_id))
+        self.of.list(|id| ListUserSessions::new(id))
     }
 
     /// Revoke one session of this user and the refresh tokens issued in it
@@ -122,9 +154,9 @@ impl UserSessions {
     /// [`Error::DoesNotExist`] for a session that is not this user's.
     pub async fn revoke(&self, session_id: &str) -> Result<()> {
         revoke_own(
-            &self.auth0,
+            &self.of.auth0,
             "Session",
-            (&self.user_id, session_id),
+            (self.of.id()?, session_id),
             GetSession::new(session_id),
             |session| session.user_id,
             RevokeSession::new(session_id),
@@ -139,14 +171,14 @@ impl UserSessions {
     /// [`Error::InvalidArgument`] for an empty id, before sending;
     /// [`Error::Api`] (404 for a missing user).
     pub async fn revoke_all(&self) -> Result<()> {
-        run(&self.auth0, DeleteUserSessions::new(&self.user_id)).await
+        self.of.run(|id| DeleteUserSessions::new(id)).await
     }
 }
 
 impl UserRefreshTokens {
     /// The user's refresh tokens, a lazy checkpoint-paged query.
     pub fn query(&self) -> Query<RefreshToken> {
-        self.auth0.list(ListUserRefreshTokens::new(&self.user_id))
+        self.of.list(|id| ListUserRefreshTokens::new(id))
     }
 
     /// Revoke one refresh token of this user (`DELETE /refresh-tokens/{id}`),
@@ -156,9 +188,9 @@ impl UserRefreshTokens {
     /// As [`UserSessions::revoke`].
     pub async fn revoke(&self, token_id: &str) -> Result<()> {
         revoke_own(
-            &self.auth0,
+            &self.of.auth0,
             "RefreshToken",
-            (&self.user_id, token_id),
+            (self.of.id()?, token_id),
             GetRefreshToken::new(token_id),
             |token| token.user_id,
             DeleteRefreshToken::new(token_id),
@@ -172,15 +204,14 @@ impl UserRefreshTokens {
     /// # Errors
     /// As [`UserSessions::revoke_all`].
     pub async fn revoke_all(&self) -> Result<()> {
-        run(&self.auth0, DeleteUserRefreshTokens::new(&self.user_id)).await
+        self.of.run(|id| DeleteUserRefreshTokens::new(id)).await
     }
 }
 
 impl AuthenticationMethods {
     /// The user's authentication methods, a lazy offset-paged query.
     pub fn query(&self) -> Query<AuthenticationMethod> {
-        self.auth0
-            .list(ListUserAuthenticationMethods::new(&self.user_id))
+        self.of.list(|id| ListUserAuthenticationMethods::new(id))
     }
 
     /// Delete one (`DELETE /users/{id}/authentication-methods/{method_id}`).
@@ -189,11 +220,9 @@ impl AuthenticationMethods {
     /// [`Error::InvalidArgument`] for an empty id, before sending;
     /// [`Error::Api`] from Auth0.
     pub async fn delete(&self, method_id: &str) -> Result<()> {
-        run(
-            &self.auth0,
-            DeleteUserAuthenticationMethod::new(&self.user_id, method_id),
-        )
-        .await
+        self.of
+            .run(|id| DeleteUserAuthenticationMethod::new(id, method_id))
+            .await
     }
 
     /// Delete every one (`DELETE /users/{id}/authentication-methods`).
@@ -201,11 +230,9 @@ impl AuthenticationMethods {
     /// # Errors
     /// As [`AuthenticationMethods::delete`].
     pub async fn delete_all(&self) -> Result<()> {
-        run(
-            &self.auth0,
-            DeleteUserAuthenticationMethods::new(&self.user_id),
-        )
-        .await
+        self.of
+            .run(|id| DeleteUserAuthenticationMethods::new(id))
+            .await
     }
 }
 
@@ -311,8 +338,7 @@ impl Users {
     #[must_use]
     pub fn sessions(&self, user_id: &str) -> UserSessions {
         UserSessions {
-            auth0: self.auth0().clone(),
-            user_id: user_id.to_owned(),
+            of: OfUser::new(self.auth0(), Some(user_id)),
         }
     }
 
@@ -320,8 +346,7 @@ impl Users {
     #[must_use]
     pub fn refresh_tokens(&self, user_id: &str) -> UserRefreshTokens {
         UserRefreshTokens {
-            auth0: self.auth0().clone(),
-            user_id: user_id.to_owned(),
+            of: OfUser::new(self.auth0(), Some(user_id)),
         }
     }
 
@@ -329,8 +354,7 @@ impl Users {
     #[must_use]
     pub fn authentication_methods(&self, user_id: &str) -> AuthenticationMethods {
         AuthenticationMethods {
-            auth0: self.auth0().clone(),
-            user_id: user_id.to_owned(),
+            of: OfUser::new(self.auth0(), Some(user_id)),
         }
     }
 
@@ -455,26 +479,30 @@ impl User {
         self.id().ok_or(Error::MissingId)
     }
 
-    /// This user's sessions (an unsaved user's calls are refused: no id).
+    /// This user's sessions (a user never saved: every call answers
+    /// [`Error::MissingId`]).
     #[must_use]
     pub fn sessions(&self) -> UserSessions {
-        self.auth0().users().sessions(self.id().unwrap_or_default())
+        UserSessions {
+            of: OfUser::new(self.auth0(), self.id()),
+        }
     }
 
-    /// This user's refresh tokens.
+    /// This user's refresh tokens (never saved: as [`User::sessions`]).
     #[must_use]
     pub fn refresh_tokens(&self) -> UserRefreshTokens {
-        self.auth0()
-            .users()
-            .refresh_tokens(self.id().unwrap_or_default())
+        UserRefreshTokens {
+            of: OfUser::new(self.auth0(), self.id()),
+        }
     }
 
-    /// This user's authentication methods.
+    /// This user's authentication methods (never saved: as
+    /// [`User::sessions`]).
     #[must_use]
     pub fn authentication_methods(&self) -> AuthenticationMethods {
-        self.auth0()
-            .users()
-            .authentication_methods(self.id().unwrap_or_default())
+        AuthenticationMethods {
+            of: OfUser::new(self.auth0(), self.id()),
+        }
     }
 
     /// Link `secondary` into this user ([`Users::link`]); this record's
