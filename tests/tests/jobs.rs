@@ -166,7 +166,13 @@ async fn upsert_updates_and_a_connection_is_found_by_name() -> TestResult {
         .run()
         .await;
     assert!(
-        matches!(missing, Err(Error::InvalidArgument(_))),
+        matches!(
+            missing,
+            Err(Error::DoesNotExist {
+                kind: "Connection",
+                ..
+            })
+        ),
         "{missing:?}"
     );
     Ok(())

@@ -181,7 +181,8 @@ async fn a_clean_job_reads_no_errors_and_a_name_is_looked_up() {
         "GET",
         "/api/v2/connections",
         200,
-        json!([{"id": "con_0123456789abcdef", "name": "db"}]),
+        json!({"start": 0, "limit": 2, "total": 1,
+               "connections": [{"id": "con_0123456789abcdef", "name": "db"}]}),
     )
     .await;
     let auth0 = wire_client(&server);
@@ -197,12 +198,13 @@ async fn a_clean_job_reads_no_errors_and_a_name_is_looked_up() {
             None => format!("{} {}", r.method, r.url.path()),
         })
         .collect();
-    // The connection by name (checkpoint paging of the generated list),
-    // the upload, one poll; no errors call for a job without failures.
+    // The connection by its exact name (auth0.connections().id_of: one
+    // page of two, to tell one from several), the upload, one poll; no
+    // errors call for a job without failures.
     assert_eq!(
         calls,
         [
-            "GET /api/v2/connections?name=db&fields=id%2Cname&include_fields=true&take=50",
+            "GET /api/v2/connections?name=db&page=0&per_page=2&include_totals=true",
             "POST /api/v2/jobs/users-imports",
             "GET /api/v2/jobs/job_abc"
         ]

@@ -448,8 +448,8 @@ where
         fields
     }
 
-    /// The connection's id: given, or found by name with the generated
-    /// connections list.
+    /// The connection's id: given, or found by its exact name
+    /// ([`Collection::id_of`](crate::Collection::id_of)).
     async fn connection_id(&self) -> Result<String> {
         let connection = match self.connection.trim() {
             "" => self
@@ -461,23 +461,7 @@ where
         if is_connection_id(connection) {
             return Ok(connection.to_owned());
         }
-        let found = self
-            .auth0
-            .list(
-                auth0plus_management_api::connections::ListConnections::new()
-                    .name(connection)
-                    .fields("id,name".to_owned())
-                    .include_fields(true),
-            )
-            .fetch_all()
-            .await?;
-        found
-            .into_iter()
-            .find(|c| c.name.as_deref() == Some(connection))
-            .and_then(|c| c.id)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("there is no connection named {connection:?}"))
-            })
+        self.auth0.connections().id_of(connection).await
     }
 }
 
