@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use auth0plus::fake::{FakeTenant, PasswordPolicy, TestTenant};
 use auth0plus::prelude::*;
-use auth0plus::{ApiError, Method};
+use auth0plus::{ApiError, Method, Query};
 
 type StepResult<T = ()> = Result<T, Box<dyn StdError>>;
 
@@ -177,15 +177,26 @@ pub async fn run(args: &[String]) -> Result<(), String> {
 /// Waits until a search sees `expected` users: Auth0's search index lags
 /// behind writes (the original slept 5 s).
 async fn settle(query: &UserQuery, expected: u64) -> StepResult<Duration> {
+    let (_, waited) = wait_for(query, |n| n == expected, &format!("{expected} users")).await?;
+    Ok(waited)
+}
+
+/// Counts `query` every 100 ms until `done` says yes, for at most a minute
+/// (a live tenant's search index and logs lag behind writes): the last count
+/// and how long it took.
+async fn wait_for<T: Send + 'static>(
+    query: &Query<T>,
+    done: impl Fn(u64) -> bool,
+    what: &str,
+) -> StepResult<(u64, Duration)> {
     let started = Instant::now();
     loop {
-        if query.count().await? == expected {
-            return Ok(started.elapsed());
+        let count = query.count().await?;
+        if done(count) {
+            return Ok((count, started.elapsed()));
         }
         if started.elapsed() > Duration::from_secs(60) {
-            return Err(
-                format!("the search index did not show {expected} users within 60 s").into(),
-            );
+            return Err(format!("the tenant did not show {what} within 60 s").into());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

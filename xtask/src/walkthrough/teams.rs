@@ -5,17 +5,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use auth0plus::fake::TestTenant;
 use auth0plus::prelude::*;
-use auth0plus::{
-    ConnectionOptions, LogQuery, LogType, NewInvitation, Organization, Role, Timestamp,
-};
+use auth0plus::{ConnectionOptions, LogType, NewInvitation, Organization, Role, Timestamp};
 use futures::stream;
 use serde_json::json;
 
-use super::{Made, Narrator, StepResult, check, settle};
+use super::{Made, Narrator, StepResult, check, settle, wait_for};
 
 /// The organization's name (Auth0: lower case, digits, `-` and `_`).
 const ORG: &str = "rockets-onboarding";
@@ -240,7 +238,7 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
         .query()
         .filter([("type", LogType::SuccessApiOperation)])
         .filter([("date__gte", since)]);
-    let found = wait_for_logs(&operations).await?;
+    let (found, _) = wait_for(&operations, |n| n > 0, "a logged API operation").await?;
     n.shows(format_args!("{found} successful API operations logged"));
 
     n.step(
@@ -295,19 +293,4 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
         started.elapsed().as_secs_f64()
     ));
     Ok(n.step)
-}
-
-/// Auth0 writes log events a little after the operation: wait for some.
-async fn wait_for_logs(events: &LogQuery) -> StepResult<u64> {
-    let started = Instant::now();
-    loop {
-        let found = events.count().await?;
-        if found > 0 {
-            return Ok(found);
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            return Err("no API operation was logged within 60 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
