@@ -375,6 +375,7 @@ pub fn check() -> Result<Vec<Crate>, String> {
 pub fn package(args: &[String]) -> Result<(), String> {
     let crates = check()?;
     let started = Instant::now();
+    forget_unpacked_packages(&crates)?;
     let mut command = cargo();
     command.args(["package", "--locked"]).args(args);
     for name in names(&crates) {
@@ -463,6 +464,53 @@ pub fn msrv() -> Result<(), String> {
     Ok(())
 }
 
+/// Removes what an earlier `cargo package` of this workspace unpacked into
+/// `$CARGO_HOME/registry/src`, so the verify builds compile today's sources.
+///
+/// Packaging several crates at once puts their `.crate` files in a local
+/// registry under `target/package` and unpacks each one, for the crates that
+/// depend on it, into `registry/src/-<hash of that path>/<name>-<version>`.
+/// Cargo unpacks a package only once (its `.cargo-ok` marks it done), so a
+/// second run from the same checkout path at the same version built the
+/// dependents against the *first* run's sources: CI failed with "no
+/// `Relation` in the root" for a re-export that exists. Only directories of
+/// local registries (their name starts with `-`; crates.io's never does) and
+/// only our crates at their current version are removed.
+fn forget_unpacked_packages(crates: &[Crate]) -> Result<(), String> {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => match std::env::var_os("HOME") {
+            Some(home) => Path::new(&home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let packages: Vec<String> = crates
+        .iter()
+        .filter_map(|c| Some(format!("{}-{}", c.name, c.str_field("version")?)))
+        .collect();
+    remove_unpacked(&home.join("registry").join("src"), &packages)
+}
+
+/// [`forget_unpacked_packages`] for one `registry/src` directory.
+fn remove_unpacked(sources: &Path, packages: &[String]) -> Result<(), String> {
+    let Ok(registries) = std::fs::read_dir(sources) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for package in packages {
+            let unpacked = registry.path().join(package);
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .map_err(|e| format!("cannot remove {}: {e}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn names(crates: &[Crate]) -> Vec<&str> {
     crates.iter().map(|c| c.name.as_str()).collect()
 }
@@ -471,6 +519,31 @@ fn names(crates: &[Crate]) -> Vec<&str> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_our_packages_unpacked_from_local_registries_are_removed() {
+        let sources = std::env::temp_dir().join(format!("xtask-unpacked-{}", std::process::id()));
+        let dirs = [
+            "-0123abcd/auth0plus-management-0.1.0/src",
+            "-0123abcd/auth0plus-management-0.0.9/src",
+            "-0123abcd/serde-1.0.0/src",
+            "index.crates.io-1949cf8c6b5b557f/auth0plus-management-0.1.0/src",
+        ];
+        for dir in dirs {
+            std::fs::create_dir_all(sources.join(dir)).unwrap();
+        }
+        remove_unpacked(&sources, &["auth0plus-management-0.1.0".to_owned()]).unwrap();
+        let exists = |dir: &str| sources.join(dir).exists();
+        assert!(!exists("-0123abcd/auth0plus-management-0.1.0"));
+        assert!(exists("-0123abcd/auth0plus-management-0.0.9"));
+        assert!(exists("-0123abcd/serde-1.0.0"));
+        assert!(exists(
+            "index.crates.io-1949cf8c6b5b557f/auth0plus-management-0.1.0"
+        ));
+        std::fs::remove_dir_all(&sources).unwrap();
+        // A CARGO_HOME without a registry yet is fine.
+        remove_unpacked(&sources, &[]).unwrap();
+    }
 
     fn krate(package: Value) -> Crate {
         Crate {
