@@ -683,7 +683,8 @@ impl FakeTenantBuilder {
         self.requires_username = yes;
         self
     }
-    /// Added latency per request.
+    /// Latency of every request: the least time from its arrival to its answer, the
+    /// fake's own work included (as a client sees a distant tenant answer).
     #[must_use]
     pub fn latency(mut self, d: Duration) -> Self {
         self.latency = d;
@@ -946,7 +947,7 @@ impl FakeTenant {
         self.shared.lock().tokens.clear();
     }
 
-    /// Set the latency added to every request.
+    /// Set the latency of every request (see [`FakeTenantBuilder::latency`]).
     pub fn set_latency(&self, d: Duration) {
         self.shared.lock().latency = d;
     }

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use auth0plus_fake::{FakeTenant, RateLimit, Route};
+use auth0plus_fake::{FakeTenant, Fault, RateLimit, Route};
 use base64::Engine as _;
 use common::{assert_error, ctx, enc, start};
 use serde_json::{Value, json};
@@ -777,6 +777,22 @@ async fn latency_knob() {
     c.tenant.set_latency(Duration::from_millis(200));
     let t0 = std::time::Instant::now();
     c.get("/api/v2/users").await;
+    assert!(t0.elapsed() >= Duration::from_millis(200));
+    // The latency runs from arrival, the work inside it; every answer waits it out,
+    // a refusal or an injected failure as much as a success.
+    c.tenant.set_rate_limit(Some(RateLimit {
+        per_second: 0.01,
+        burst: 1,
+    }));
+    c.get("/api/v2/users").await;
+    let t0 = std::time::Instant::now();
+    assert_eq!(c.get("/api/v2/users").await.status, 429);
+    assert!(t0.elapsed() >= Duration::from_millis(200));
+    c.tenant.set_rate_limit(None);
+    c.tenant
+        .inject_fault(Route::ListUsers, Fault::InternalError, 1);
+    let t0 = std::time::Instant::now();
+    assert_eq!(c.get("/api/v2/users").await.status, 500);
     assert!(t0.elapsed() >= Duration::from_millis(200));
 }
 
