@@ -294,3 +294,45 @@ async fn an_import_waits_for_a_slot_when_another_importer_holds_both() -> TestRe
     assert_eq!(tenant.user_count(), 600);
     Ok(())
 }
+
+/// The generated operation of the spec, sent as is, is an import the fake
+/// (which parses multipart as Auth0 does) runs to the end.
+#[tokio::test]
+async fn the_generated_import_operation_runs_a_job() -> TestResult {
+    use auth0plus::management::api::jobs::CreateJobsUsersImports;
+    use auth0plus::management::api::models::CreateImportUsersRequestContent;
+    use auth0plus::transport::Secret;
+
+    let tenant = FakeTenant::builder()
+        .index_delay(Duration::ZERO)
+        .start()
+        .await?;
+    let auth0 = fake_client(&tenant);
+    let users = json!([{"email": "bon@acdc.example", "name": "Bon"},
+                       {"email": "brian@acdc.example", "name": "Brian"}]);
+    let job = auth0
+        .send(CreateJobsUsersImports::new(
+            CreateImportUsersRequestContent {
+                connection_id: Some(tenant.connection_id().to_owned()),
+                upsert: Some(false),
+                send_completion_email: Some(false),
+                users: Some(Secret::new(users.to_string())),
+                ..Default::default()
+            },
+        ))
+        .await?;
+    let id = job.id.expect("a job id");
+    let mut status = auth0.jobs().get(&id).await?;
+    for _ in 0..200 {
+        if status.status == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        status = auth0.jobs().get(&id).await?;
+    }
+    assert_eq!(status.status, "completed");
+    assert_eq!(status.summary.map(|s| s.inserted), Some(2));
+    assert_eq!(tenant.user_count(), 2);
+    assert_eq!(import_requests(&tenant), 1);
+    Ok(())
+}

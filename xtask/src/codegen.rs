@@ -225,7 +225,8 @@ struct Op {
     path_params: Vec<Param>,
     query: Vec<Param>,
     body: Option<String>,
-    multipart: bool,
+    /// For a `multipart/form-data` body, the fields sent as files.
+    multipart: Option<Vec<String>>,
     output: String,
     list: Option<(String, String)>, // (paging const, item type)
     items_key: String,
@@ -625,7 +626,10 @@ impl<'a> Gen<'a> {
                     .not_secret
                     .iter()
                     .any(|q| *q == format!("{name}.{json}"));
-                if self.secrets.contains(json) && !exempt && self.is_string_like(schema) {
+                // An uploaded file's contents are never printed either: a users
+                // import file holds password hashes.
+                let file = schema.get("contentMediaType").is_some();
+                if (self.secrets.contains(json) && !exempt || file) && self.is_string_like(schema) {
                     ty = "Secret".into();
                 }
                 fields.push(Field {
@@ -1001,7 +1005,26 @@ impl<'a> Gen<'a> {
                     return Err(format!("{id}: path parameters do not match {path}"));
                 }
                 let content = op.pointer("/requestBody/content");
-                let multipart = content.is_some_and(|c| c.get("multipart/form-data").is_some());
+                // A form body's file fields: its strings that carry a media type or are binary.
+                let multipart =
+                    match content.and_then(|c| c.pointer("/multipart~1form-data/schema")) {
+                        Some(schema) => {
+                            let schema = self.resolve(schema)?;
+                            let files: Vec<String> = schema
+                                .get("properties")
+                                .and_then(Value::as_object)
+                                .into_iter()
+                                .flatten()
+                                .filter(|(_, p)| {
+                                    p.get("contentMediaType").is_some()
+                                        || p.get("format").and_then(Value::as_str) == Some("binary")
+                                })
+                                .map(|(name, _)| name.clone())
+                                .collect();
+                            Some(files)
+                        }
+                        None => None,
+                    };
                 let body = match content {
                     Some(c) => {
                         let schema = c
@@ -1200,11 +1223,10 @@ impl<'a> Gen<'a> {
         let _ = writeln!(out, "//! Operations tagged `{module}`.\n");
         out.push_str("#![allow(clippy::doc_markdown, clippy::too_many_arguments)]\n\n");
         out.push_str("#[allow(unused_imports)]\nuse crate::models::*;\n#[allow(unused_imports)]\nuse crate::operation::{Cursor, ListOperation, Paging};\nuse crate::operation::{Operation, Request};\n");
-        if ops.iter().any(|op| {
-            !op.query.is_empty()
-                || op.multipart
-                || op.body.as_deref().is_some_and(|b| !self.is_model(b))
-        }) {
+        if ops
+            .iter()
+            .any(|op| !op.query.is_empty() || op.body.as_deref().is_some_and(|b| !self.is_model(b)))
+        {
             out.push_str("use crate::runtime;\n");
         }
         out.push('\n');
@@ -1218,8 +1240,16 @@ impl<'a> Gen<'a> {
                 op.path,
                 op.id
             );
-            if op.multipart {
-                out.push_str("///\n/// The API takes this body as `multipart/form-data`, which [`Request`] cannot carry:\n/// `to_request` returns an error. Import users with the client's `jobs().import_users`.\n");
+            if let Some(files) = &op.multipart {
+                let files: Vec<String> = files.iter().map(|f| format!("`{f}`")).collect();
+                let _ = writeln!(
+                    out,
+                    "///\n/// The API takes this body as `multipart/form-data`: `to_request` sets [`Request::form`],\n/// {} as a JSON file.",
+                    files.join(", ")
+                );
+                if op.path == "/jobs/users-imports" {
+                    out.push_str("/// To import users, the client's `jobs().import_users` also splits a stream of\n/// users into files within Auth0's limits and waits for the jobs.\n");
+                }
             }
             if op.path == "/events" {
                 out.push_str("///\n/// The answer is a server-sent event stream, not JSON: `Auth0::send` cannot decode it.\n");
@@ -1317,10 +1347,6 @@ impl<'a> Gen<'a> {
                 "impl Operation for {name} {{\n    type Output = {};\n\n    fn to_request(&self) -> Result<Request, serde_json::Error> {{",
                 op.output
             );
-            if op.multipart {
-                out.push_str("        Err(runtime::unsupported(\"multipart/form-data bodies\"))\n    }\n}\n\n");
-                continue;
-            }
             let segments: Vec<String> = op
                 .path
                 .trim_start_matches('/')
@@ -1354,8 +1380,19 @@ impl<'a> Gen<'a> {
                     q.json, q.rust
                 );
             }
-            if op.body.is_some() {
-                out.push_str("        request.body = Some(serde_json::to_value(&self.body)?);\n");
+            match (&op.body, &op.multipart) {
+                (Some(_), Some(files)) => {
+                    let _ = writeln!(
+                        out,
+                        "        request.form = Some(crate::Form::from_object(serde_json::to_value(&self.body)?, &{files:?})?);"
+                    );
+                }
+                (Some(_), None) => {
+                    out.push_str(
+                        "        request.body = Some(serde_json::to_value(&self.body)?);\n",
+                    );
+                }
+                (None, _) => {}
             }
             out.push_str("        Ok(request)\n    }\n}\n\n");
             if let Some((paging, item)) = &op.list {

@@ -14,6 +14,8 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::form::Form;
+
 /// Body fields whose values are secrets, generated from the overlay
 /// `spec/paging.toml`: never shown by `Debug`, scrubbed from any error that
 /// echoes them back.
@@ -34,6 +36,8 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     /// The JSON body.
     pub body: Option<Value>,
+    /// A `multipart/form-data` body, sent instead of `body`.
+    pub form: Option<Form>,
 }
 
 impl Request {
@@ -49,6 +53,7 @@ impl Request {
             path: path.into_iter().map(Into::into).collect(),
             query: Vec::new(),
             body: None,
+            form: None,
         }
     }
 
@@ -63,6 +68,13 @@ impl Request {
     #[must_use]
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// Set a `multipart/form-data` body, sent instead of a JSON one.
+    #[must_use]
+    pub fn form(mut self, form: Form) -> Self {
+        self.form = Some(form);
         self
     }
 }
@@ -80,6 +92,7 @@ impl fmt::Debug for Request {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body", &body)
+            .field("form", &self.form)
             .finish()
     }
 }

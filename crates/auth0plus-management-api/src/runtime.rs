@@ -286,11 +286,3 @@ pub(crate) fn query<T: QueryValue>(request: &mut Request, name: &str, value: Opt
         value.push(name, request);
     }
 }
-
-#[allow(dead_code)]
-/// The error of an operation whose body [`Request`] cannot carry.
-pub(crate) fn unsupported(what: &str) -> serde_json::Error {
-    <serde_json::Error as serde::ser::Error>::custom(format!(
-        "this operation needs {what}, which a generated request cannot carry"
-    ))
-}

@@ -339,6 +339,10 @@ fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
     let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
     request.query = plain.query;
     request.body = plain.body;
+    if let Some(form) = &plain.form {
+        let (content_type, body) = crate::multipart::encode(form)?;
+        request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
+    }
     Ok(request)
 }
 

@@ -32,6 +32,7 @@ mod error;
 // Issue 14: jobs
 pub mod jobs;
 mod lookup;
+mod multipart;
 mod page;
 mod query;
 mod raw;

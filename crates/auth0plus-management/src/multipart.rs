@@ -1,155 +1,174 @@
-//! A `multipart/form-data` body (RFC 7578), built in memory: the one body
-//! the Management API takes that is not JSON (`POST /jobs/users-imports`).
+//! The bytes of a `multipart/form-data` body (RFC 7578): the one body the
+//! Management API takes that is not JSON (`POST /jobs/users-imports`). The
+//! parts are a [`Form`] of the generated layer, so `jobs().import_users` and
+//! `auth0.send(CreateJobsUsersImports)` send the same bytes.
 //!
-//! Hand-written rather than a crate: the parts are few, their names and
-//! file names are ours (never user input), and the only subtle rule is the
-//! boundary, which must not occur in any part. reqwest's `multipart` would
-//! tie the management crate to one backend; the other crates (`multer`,
-//! `mpart-async`) parse or stream, which this does not need.
+//! Hand-written rather than a crate: the parts are few and the only subtle
+//! rule is the boundary, which must not occur in any part. reqwest's
+//! `multipart` would tie the management crate to one backend; the other
+//! crates (`multer`, `mpart-async`) parse or stream, which this does not need.
 
 use std::hash::{BuildHasher as _, Hasher as _};
 
 use bytes::{BufMut as _, Bytes, BytesMut};
 
+use auth0plus_transport::Secret;
+use serde_json::Value;
+
+use crate::api::operation::is_secret_field;
+use crate::api::{Form, FormPart};
 use crate::{Error, Result};
 
-/// One part: a form field, or a file when `filename` is set.
-struct Part {
-    name: &'static str,
-    filename: Option<&'static str>,
-    content_type: Option<&'static str>,
-    value: Bytes,
+/// Length of the body [`encode`] makes of `form` (its boundaries are all
+/// [`BOUNDARY_LEN`] long).
+pub(crate) fn encoded_len(form: &Form) -> usize {
+    encode_with(form, &"x".repeat(BOUNDARY_LEN)).len()
 }
 
-/// The parts of a form, in order.
-#[derive(Default)]
-pub(crate) struct Multipart {
-    parts: Vec<Part>,
+/// The `Content-Type` header and the body, with a random boundary that
+/// occurs in no part.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when a name, file name or media type is empty
+/// or holds a quote, a backslash or a control character: a field the spec
+/// does not name (a model's `extra`) is sent as a part of that name, and must
+/// not be able to forge another part or header.
+pub(crate) fn encode(form: &Form) -> Result<(String, Bytes)> {
+    encode_choosing(form, std::iter::repeat_with(random_boundary))
 }
 
-impl Multipart {
-    /// A text field.
-    pub(crate) fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.parts.push(Part {
-            name,
-            filename: None,
-            content_type: None,
-            value: Bytes::from(value.into()),
-        });
-        self
-    }
-
-    /// A file.
-    pub(crate) fn file(
-        mut self,
-        name: &'static str,
-        filename: &'static str,
-        content_type: &'static str,
-        value: impl Into<Bytes>,
-    ) -> Self {
-        self.parts.push(Part {
-            name,
-            filename: Some(filename),
-            content_type: Some(content_type),
-            value: value.into(),
-        });
-        self
-    }
-
-    /// Length of the body [`Multipart::encode`] makes (its boundaries are
-    /// all [`BOUNDARY_LEN`] long).
-    pub(crate) fn encoded_len(&self) -> usize {
-        self.encode_with(&"x".repeat(BOUNDARY_LEN)).len()
-    }
-
-    /// The `Content-Type` header and the body, with a random boundary that
-    /// occurs in no part.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when a name holds a quote, a backslash or
-    /// a control character (they are ours, so this is a bug, not input).
-    pub(crate) fn encode(&self) -> Result<(String, Bytes)> {
-        self.encode_choosing(std::iter::repeat_with(random_boundary))
-    }
-
-    /// [`Multipart::encode`] with the first candidate boundary found in no
-    /// part.
-    fn encode_choosing(
-        &self,
-        candidates: impl IntoIterator<Item = String>,
-    ) -> Result<(String, Bytes)> {
-        for part in &self.parts {
-            for text in [Some(part.name), part.filename, part.content_type]
-                .into_iter()
-                .flatten()
+/// [`encode`] with the first candidate boundary found in no part.
+fn encode_choosing(
+    form: &Form,
+    candidates: impl IntoIterator<Item = String>,
+) -> Result<(String, Bytes)> {
+    for part in form.parts() {
+        let texts = [
+            Some(&part.name),
+            part.filename.as_ref(),
+            part.content_type.as_ref(),
+        ];
+        for text in texts.into_iter().flatten() {
+            if text.is_empty()
+                || text
+                    .chars()
+                    .any(|c| c == '"' || c == '\\' || c.is_control())
             {
-                if text.is_empty()
-                    || text
-                        .chars()
-                        .any(|c| c == '"' || c == '\\' || c.is_control())
-                {
-                    return Err(Error::InvalidArgument(format!(
-                        "{text:?} cannot be a multipart name"
-                    )));
-                }
+                // The name is the caller's, maybe hostile: its length, not its text.
+                return Err(Error::InvalidArgument(format!(
+                    "a multipart part name, file name or media type ({} bytes) is empty or holds a quote, a backslash or a control character",
+                    text.len()
+                )));
             }
         }
-        // A random 128-bit boundary occurs in a part by chance with
-        // vanishing probability; checking anyway makes a deliberately
-        // planted one harmless too.
-        for boundary in candidates.into_iter().take(16) {
-            if self
-                .parts
-                .iter()
-                .all(|part| !contains(&part.value, boundary.as_bytes()))
-            {
-                let body = self.encode_with(&boundary);
-                return Ok((format!("multipart/form-data; boundary={boundary}"), body));
-            }
-        }
-        Err(Error::InvalidArgument(
-            "no multipart boundary fits the parts".into(),
-        ))
     }
-
-    fn encode_with(&self, boundary: &str) -> Bytes {
-        let size = self
-            .parts
+    // A random 128-bit boundary occurs in a part by chance with vanishing
+    // probability; checking anyway makes a deliberately planted one harmless.
+    for boundary in candidates.into_iter().take(16) {
+        if form
+            .parts()
             .iter()
-            .map(|p| p.value.len() + boundary.len() + 128)
-            .sum::<usize>()
-            + boundary.len()
-            + 8;
-        let mut out = BytesMut::with_capacity(size);
-        for part in &self.parts {
-            out.put_slice(b"--");
-            out.put_slice(boundary.as_bytes());
-            out.put_slice(b"\r\nContent-Disposition: form-data; name=\"");
-            out.put_slice(part.name.as_bytes());
-            out.put_slice(b"\"");
-            if let Some(filename) = part.filename {
-                out.put_slice(b"; filename=\"");
-                out.put_slice(filename.as_bytes());
-                out.put_slice(b"\"");
-            }
-            out.put_slice(b"\r\n");
-            if let Some(content_type) = part.content_type {
-                out.put_slice(b"Content-Type: ");
-                out.put_slice(content_type.as_bytes());
-                out.put_slice(b"\r\n");
-            }
-            out.put_slice(b"\r\n");
-            out.put_slice(&part.value);
-            out.put_slice(b"\r\n");
+            .all(|part| !contains(&part.value, boundary.as_bytes()))
+        {
+            let body = encode_with(form, &boundary);
+            return Ok((format!("multipart/form-data; boundary={boundary}"), body));
         }
+    }
+    Err(Error::InvalidArgument(
+        "no multipart boundary fits the parts".into(),
+    ))
+}
+
+fn encode_with(form: &Form, boundary: &str) -> Bytes {
+    let size = form
+        .parts()
+        .iter()
+        .map(|p| p.value.len() + boundary.len() + 128)
+        .sum::<usize>()
+        + boundary.len()
+        + 8;
+    let mut out = BytesMut::with_capacity(size);
+    for FormPart {
+        name,
+        filename,
+        content_type,
+        value,
+        ..
+    } in form.parts()
+    {
         out.put_slice(b"--");
         out.put_slice(boundary.as_bytes());
-        out.put_slice(b"--\r\n");
-        out.freeze()
+        out.put_slice(b"\r\nContent-Disposition: form-data; name=\"");
+        out.put_slice(name.as_bytes());
+        out.put_slice(b"\"");
+        if let Some(filename) = filename {
+            out.put_slice(b"; filename=\"");
+            out.put_slice(filename.as_bytes());
+            out.put_slice(b"\"");
+        }
+        out.put_slice(b"\r\n");
+        if let Some(content_type) = content_type {
+            out.put_slice(b"Content-Type: ");
+            out.put_slice(content_type.as_bytes());
+            out.put_slice(b"\r\n");
+        }
+        out.put_slice(b"\r\n");
+        out.put_slice(value);
+        out.put_slice(b"\r\n");
     }
+    out.put_slice(b"--");
+    out.put_slice(boundary.as_bytes());
+    out.put_slice(b"--\r\n");
+    out.freeze()
 }
 
-/// Length of the boundaries [`Multipart::encode`] makes.
+/// What a form holds that must never come back in an error or a log: the
+/// values of parts named like a secret field, and in a file that is JSON
+/// (a users import) every string under a secret field, a `password_hash`,
+/// and the `value`s of a `custom_password_hash` (its hash, salt and key, not
+/// its algorithm or encoding: scrubbing `md5` would only garble messages).
+pub(crate) fn secrets(form: &Form) -> Vec<Secret> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Under {
+        Nothing,
+        Secret,
+        CustomHash,
+    }
+    fn walk(value: &Value, under: Under, out: &mut Vec<Secret>) {
+        match value {
+            Value::String(s) if under == Under::Secret && !s.is_empty() => {
+                out.push(Secret::new(s.clone()));
+            }
+            Value::Object(map) => map.iter().for_each(|(key, field)| {
+                let next = match (under, key.as_str()) {
+                    (Under::Secret, _) | (_, "password_hash") => Under::Secret,
+                    (_, key) if is_secret_field(key) => Under::Secret,
+                    (Under::CustomHash, "value") => Under::Secret,
+                    (Under::CustomHash, _) | (_, "custom_password_hash") => Under::CustomHash,
+                    _ => Under::Nothing,
+                };
+                walk(field, next, out);
+            }),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, under, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for part in form.parts() {
+        if part.filename.is_some() {
+            if let Ok(file) = serde_json::from_slice::<Value>(&part.value) {
+                walk(&file, Under::Nothing, &mut out);
+            }
+        } else if is_secret_field(&part.name) && !part.value.is_empty() {
+            out.push(Secret::new(
+                String::from_utf8_lossy(&part.value).into_owned(),
+            ));
+        }
+    }
+    out
+}
+
+/// Length of the boundaries [`encode`] makes.
 pub(crate) const BOUNDARY_LEN: usize = "auth0plus-".len() + 32;
 
 /// `auth0plus-` and 128 random bits in hex, from the standard library's
@@ -196,10 +215,10 @@ mod tests {
 
     #[test]
     fn exact_bytes() {
-        let form = Multipart::default()
-            .file("users", "users.json", "application/json", &b"[{}]"[..])
+        let form = Form::new()
+            .file("users", "users.json", "application/json", b"[{}]".to_vec())
             .text("upsert", "true");
-        let (content_type, body) = form.encode_choosing(["B0".to_owned()]).unwrap();
+        let (content_type, body) = encode_choosing(&form, ["B0".to_owned()]).unwrap();
         assert_eq!(content_type, "multipart/form-data; boundary=B0");
         assert_eq!(
             std::str::from_utf8(&body).unwrap(),
@@ -214,7 +233,7 @@ mod tests {
         // A user's fields holding the boundary itself, a closing delimiter,
         // CRLFs, quotes and a forged part header.
         let hostile = r#"[{"email":"a@x","name":"auth0plus-0000\r\n--auth0plus-0000--\r\n","nickname":"\"; name=\"upsert\"\r\n\r\ntrue"}]"#;
-        let form = Multipart::default()
+        let form = Form::new()
             .file(
                 "users",
                 "users.json",
@@ -223,7 +242,7 @@ mod tests {
             )
             .text("connection_id", "con_0123456789abcdef");
         let candidates = ["auth0plus-0000".to_owned(), "auth0plus-0001".to_owned()];
-        let (content_type, body) = form.encode_choosing(candidates).unwrap();
+        let (content_type, body) = encode_choosing(&form, candidates).unwrap();
         assert!(
             content_type.ends_with("boundary=auth0plus-0001"),
             "{content_type}"
@@ -237,7 +256,7 @@ mod tests {
         );
 
         // The random boundary: never in the value, and the parse is exact.
-        let (content_type, body) = form.encode().unwrap();
+        let (content_type, body) = encode(&form).unwrap();
         assert_eq!(
             content_type.len(),
             "multipart/form-data; boundary=".len() + BOUNDARY_LEN
@@ -247,27 +266,54 @@ mod tests {
 
     #[test]
     fn a_value_holding_every_candidate_is_refused_not_sent_broken() {
-        let form = Multipart::default().text("f", "xx-B-yy");
-        assert!(
-            form.encode_choosing(std::iter::repeat_n("B".to_owned(), 20))
-                .is_err()
-        );
+        let form = Form::new().text("f", "xx-B-yy");
+        assert!(encode_choosing(&form, std::iter::repeat_n("B".to_owned(), 20)).is_err());
     }
 
     #[test]
     fn names_cannot_carry_structure() {
         for bad in ["a\"b", "a\r\nb", "a\\b", ""] {
-            let form = Multipart::default().text(Box::leak(bad.to_owned().into_boxed_str()), "v");
-            assert!(form.encode().is_err(), "{bad:?}");
+            for form in [
+                Form::new().text(bad, "v"),
+                Form::new().file("users", bad, "application/json", b"[]".to_vec()),
+                Form::new().file("users", "users.json", bad, b"[]".to_vec()),
+            ] {
+                let Err(Error::InvalidArgument(message)) = encode(&form) else {
+                    panic!("{bad:?} was accepted");
+                };
+                assert!(bad.is_empty() || !message.contains(bad), "{message}");
+            }
         }
     }
 
     #[test]
+    fn secrets_are_the_hashes_and_secret_fields_of_a_users_file() {
+        let users = r#"[{"email":"a@x","password_hash":"$2b$10$one"},
+            {"email":"b@x","custom_password_hash":{"algorithm":"md5","hash":{"value":"abc","encoding":"hex"},"salt":{"value":"pepper","position":"prefix"}}},
+            {"email":"c@x","app_metadata":{"client_secret":"s3"}}]"#;
+        let form = Form::new()
+            .file(
+                "users",
+                "users.json",
+                "application/json",
+                users.as_bytes().to_vec(),
+            )
+            .text("password", "hunter2")
+            .text("connection_id", "con_0123456789abcdef");
+        let mut found: Vec<String> = secrets(&form)
+            .iter()
+            .map(|s| s.expose().to_owned())
+            .collect();
+        found.sort();
+        assert_eq!(found, ["$2b$10$one", "abc", "hunter2", "pepper", "s3"]);
+    }
+
+    #[test]
     fn encoded_len_is_exact() {
-        let form = Multipart::default()
+        let form = Form::new()
             .file("users", "users.json", "application/json", vec![b'x'; 1000])
             .text("upsert", "");
-        let (_, body) = form.encode().unwrap();
-        assert_eq!(body.len(), form.encoded_len());
+        let (_, body) = encode(&form).unwrap();
+        assert_eq!(body.len(), encoded_len(&form));
     }
 }

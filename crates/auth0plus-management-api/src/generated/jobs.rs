@@ -11,7 +11,6 @@ use crate::models::*;
 #[allow(unused_imports)]
 use crate::operation::{Cursor, ListOperation, Paging};
 use crate::operation::{Operation, Request};
-use crate::runtime;
 
 /// Create export users job: `POST /jobs/users-exports`.
 ///
@@ -47,8 +46,10 @@ impl Operation for CreateJobsUsersExports {
 ///
 /// Spec operation `post_users-imports`.
 ///
-/// The API takes this body as `multipart/form-data`, which [`Request`] cannot carry:
-/// `to_request` returns an error. Import users with the client's `jobs().import_users`.
+/// The API takes this body as `multipart/form-data`: `to_request` sets [`Request::form`],
+/// `users` as a JSON file.
+/// To import users, the client's `jobs().import_users` also splits a stream of
+/// users into files within Auth0's limits and waits for the jobs.
 #[derive(Debug, Clone)]
 pub struct CreateJobsUsersImports {
     /// The body.
@@ -67,7 +68,15 @@ impl Operation for CreateJobsUsersImports {
     type Output = CreateImportUsersResponseContent;
 
     fn to_request(&self) -> Result<Request, serde_json::Error> {
-        Err(runtime::unsupported("multipart/form-data bodies"))
+        let mut request = Request::new(
+            http::Method::POST,
+            ["jobs".to_owned(), "users-imports".to_owned()],
+        );
+        request.form = Some(crate::Form::from_object(
+            serde_json::to_value(&self.body)?,
+            &["users"],
+        )?);
+        Ok(request)
     }
 }
 

@@ -11217,7 +11217,7 @@ model! {
         /// `upsert`.
         upsert: bool = "upsert",
         /// `users` (required).
-        users: String = "users",
+        users: Secret = "users",
     }
 }
 

@@ -11,8 +11,9 @@ use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamE
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::multipart::Multipart;
 use super::poll::{JobStatus, Poller};
+use crate::api::Form;
+use crate::multipart;
 use crate::request::{ApiRequest, encode_segment};
 use crate::users::model::SETTABLE;
 use crate::{Auth0, Error, NewUser, Result};
@@ -380,7 +381,7 @@ where
     pub async fn run(self) -> Result<ImportReport> {
         let connection_id = self.connection_id().await?;
         let fields = self.fields(connection_id);
-        let envelope = form(&fields, Vec::new()).encoded_len();
+        let envelope = multipart::encoded_len(&form(&fields, Vec::new()));
         let budget = self.max_request_bytes.saturating_sub(envelope);
         let progress = Arc::new(Mutex::new(ImportProgress::default()));
         let mut files = Box::pin(files(
@@ -680,10 +681,10 @@ where
 }
 
 /// The upload of one file: the file first, then the text fields.
-fn form(fields: &[(&'static str, String)], json: Vec<u8>) -> Multipart {
-    let mut form = Multipart::default().file("users", "users.json", "application/json", json);
+fn form(fields: &[(&'static str, String)], json: Vec<u8>) -> Form {
+    let mut form = Form::new().file("users", "users.json", "application/json", json);
     for (name, value) in fields {
-        form = form.text(name, value.clone());
+        form = form.text(*name, value.clone());
     }
     form
 }
@@ -720,7 +721,7 @@ struct JobRunner {
 impl JobRunner {
     async fn run(&self, file: ImportFile) -> Result<(JobStatus, Vec<ImportUserError>)> {
         let (json, secrets) = file.into_json();
-        let (content_type, body) = form(&self.fields, json).encode()?;
+        let (content_type, body) = multipart::encode(&form(&self.fields, json))?;
         let request = ApiRequest::new(http::Method::POST, "/jobs/users-imports").bytes(
             &content_type,
             body,

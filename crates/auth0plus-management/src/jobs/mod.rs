@@ -2,7 +2,6 @@
 //! poller that imports and exports share.
 
 mod import;
-mod multipart;
 mod poll;
 
 pub use import::{
