@@ -13,8 +13,11 @@ pub type Metadata = Map<String, Value>;
 /// Every field Auth0 documents has a typed field; anything else lands in
 /// [`UserProfile::extra`], so a fetch → save round trip loses nothing.
 /// `user_metadata`/`app_metadata` read as empty when absent and stay absent
-/// on the wire unless changed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// on the wire unless changed. `Debug` shows every value kept under a
+/// secret's name (`password`, `client_secret`, `api_key`… at any depth of
+/// the metadata and of `extra`) as `[redacted]`: apps keep keys in
+/// `app_metadata`, and `{user:?}` ends up in logs.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserProfile {
     /// `provider|id`, e.g. `auth0|63d17c4a8869daf88ed7db97`.
@@ -105,6 +108,50 @@ pub struct UserProfile {
     pub extra: Metadata,
 }
 
+impl std::fmt::Debug for UserProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserProfile")
+            .field("user_id", &self.user_id)
+            .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .field("username", &self.username)
+            .field("phone_number", &self.phone_number)
+            .field("phone_verified", &self.phone_verified)
+            .field("given_name", &self.given_name)
+            .field("family_name", &self.family_name)
+            .field("name", &self.name)
+            .field("nickname", &self.nickname)
+            .field("picture", &self.picture)
+            .field("blocked", &self.blocked)
+            .field("user_metadata", &RedactedMap(&self.user_metadata))
+            .field("app_metadata", &RedactedMap(&self.app_metadata))
+            .field("identities", &self.identities)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("last_login", &self.last_login)
+            .field("last_ip", &self.last_ip)
+            .field("logins_count", &self.logins_count)
+            .field("last_password_reset", &self.last_password_reset)
+            .field("extra", &RedactedMap(&self.extra))
+            .finish()
+    }
+}
+
+/// `Debug` of a JSON object with every secret-named value, at any depth,
+/// shown as `[redacted]`.
+struct RedactedMap<'a>(&'a Metadata);
+
+impl std::fmt::Debug for RedactedMap<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = Value::Object(self.0.clone());
+        auth0plus_management_api::operation::redact(&mut shown);
+        match &shown {
+            Value::Object(map) => std::fmt::Debug::fmt(map, f),
+            other => std::fmt::Debug::fmt(other, f),
+        }
+    }
+}
+
 /// One identity of a user (read-only). `Debug` hides the provider's tokens
 /// (`access_token`, `refresh_token`…) that Auth0 may send in it.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -133,14 +180,12 @@ pub struct Identity {
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut extra = Value::Object(self.extra.clone());
-        auth0plus_management_api::operation::redact(&mut extra);
         f.debug_struct("Identity")
             .field("connection", &self.connection)
             .field("user_id", &self.user_id)
             .field("provider", &self.provider)
             .field("is_social", &self.is_social)
-            .field("extra", &extra)
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -224,6 +269,33 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_redacts_secret_names_in_metadata_and_extra_but_keeps_the_rest() {
+        let profile: UserProfile = serde_json::from_value(serde_json::json!({
+            "user_id": "auth0|1", "email": "angus@acdc.example",
+            "app_metadata": {"billing": {"api_key": "sk_live_0123"}, "plan": "gold"},
+            "user_metadata": {"password": "Hunter2!", "band": "AC/DC"},
+            "identities": [{"provider": "github", "access_token": "gho_abc"}],
+            "client_secret": "s3cr3t", "multifactor": ["guardian"]
+        }))
+        .unwrap();
+        let shown = format!("{profile:?}");
+        for secret in ["sk_live_0123", "Hunter2!", "gho_abc", "s3cr3t"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for kept in [
+            "angus@acdc.example",
+            "gold",
+            "AC/DC",
+            "guardian",
+            "[redacted]",
+        ] {
+            assert!(shown.contains(kept), "{kept} missing from {shown}");
+        }
+        // Only Debug: the data itself is untouched.
+        assert_eq!(profile.app_metadata["billing"]["api_key"], "sk_live_0123");
+    }
 
     #[test]
     fn unknown_fields_survive_a_round_trip() {
