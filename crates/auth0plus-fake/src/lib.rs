@@ -50,7 +50,7 @@
 //! |---|---|---|
 //! | `GET /__fake/counters` | | `{"total":N,"status":{"201":N},"routes":{"create_user":{"total":N,"status":{"201":N}}}}` |
 //! | `POST /__fake/reset-counters` | | 204 |
-//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "token_ttl_s"?, "password_policy"?: "none"\|"low"\|"fair"\|"good"\|"excellent"}` | 200 current config |
+//! | `GET /__fake/config`, `PUT /__fake/config` | `{"latency_ms"?, "rate_limit"?: {"per_second","burst"} \| null, "index_delay_ms"?, "export_duration_ms"?, "import_users_per_second"?, "token_ttl_s"?, "password_policy"?: "none"\|"low"\|"fair"\|"good"\|"excellent"}` | 200 current config |
 //! | `POST /__fake/faults` | `{"route":"create_user","fault":"internal_error","times"?:1,"delay_ms"?:N}` | 204 |
 //! | `DELETE /__fake/faults` | | 204, clears pending faults |
 //! | `POST /__fake/seed` | `{"count":N, "template"?:{...}}` or `{"users":[{...}]}` | 201 `{"user_ids":[...]}` |

@@ -172,6 +172,15 @@ async fn faults_over_http() {
         )
         .await;
     assert_eq!(r.json()["rate_limit"]["burst"], 7);
+    let r = c
+        .send(
+            "PUT",
+            "/__fake/config",
+            Some(&json!({"import_users_per_second": 250.5})),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["import_users_per_second"], 250.5);
     assert_eq!(
         c.get("/api/v2/users")
             .await

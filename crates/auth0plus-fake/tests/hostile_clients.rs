@@ -34,6 +34,21 @@ async fn absurd_admin_inputs_are_refused_with_400() {
             json!({"export_duration_ms": u64::MAX}),
         ),
         (
+            "PUT",
+            "/__fake/config",
+            json!({"import_users_per_second": 0}),
+        ),
+        (
+            "PUT",
+            "/__fake/config",
+            json!({"import_users_per_second": -5}),
+        ),
+        (
+            "PUT",
+            "/__fake/config",
+            json!({"import_users_per_second": "fast"}),
+        ),
+        (
             "POST",
             "/__fake/faults",
             json!({"route": "get_user", "fault": "internal_error", "times": 1_000_000_000_000_u64}),

@@ -19,6 +19,7 @@ pub(super) fn config_json(shared: &Shared) -> Value {
         "rate_limit": st.bucket.as_ref().map(|b| json!({"per_second": b.limit.per_second, "burst": b.limit.burst})),
         "index_delay_ms": st.index_delay.as_millis() as u64,
         "export_duration_ms": st.export_duration.as_millis() as u64,
+        "import_users_per_second": st.import_rate,
         "token_ttl_s": st.token_ttl.as_secs(),
         "password_policy": st.password_policy(&shared.cfg.connection_id).as_str(),
     })
@@ -84,6 +85,16 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                                 );
                             }
                         },
+                        "import_users_per_second" => {
+                            match v.as_f64().filter(|rate| rate.is_finite() && *rate >= 1.0) {
+                                Some(rate) => st.import_rate = crate::import_rate(rate),
+                                None => {
+                                    return admin_error(
+                                        "import_users_per_second must be a number of at least 1",
+                                    );
+                                }
+                            }
+                        }
                         "token_ttl_s" => match v
                             .as_u64()
                             .map(Duration::from_secs)
