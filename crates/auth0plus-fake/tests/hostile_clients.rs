@@ -63,6 +63,21 @@ async fn absurd_admin_inputs_are_refused_with_400() {
         let r = c.send(method, path, Some(&body), None).await;
         assert_eq!(r.status, 400, "{method} {path} {body}: {}", r.text);
     }
+    // A refused config changes nothing, not even its valid keys.
+    let before = c.send("GET", "/__fake/config", None, None).await.json();
+    let r = c
+        .send(
+            "PUT",
+            "/__fake/config",
+            Some(&json!({"latency_ms": 5000, "rate_limit": null, "token_ttl_s": -1})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        c.send("GET", "/__fake/config", None, None).await.json(),
+        before
+    );
     // The tenant is intact: nothing was seeded, tokens are still issued.
     assert_eq!(c.tenant.user_count(), 0);
     let r = c

@@ -6,7 +6,7 @@ use http::Method;
 use serde_json::{Map, Value, json};
 
 use crate::server::{JSON_CT, Resp};
-use crate::state::{ExportMode, MAX_KNOB, MAX_SEED, MAX_TOKEN_TTL, Shared};
+use crate::state::{ExportMode, MAX_KNOB, MAX_SEED, MAX_TOKEN_TTL, Shared, State};
 use crate::{Fault, PasswordPolicy, RateLimit, Route};
 
 /// Most faults one request may queue.
@@ -57,91 +57,103 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                 Ok(m) => m,
                 Err(r) => return r,
             };
-            {
-                let mut st = shared.lock();
-                for (k, v) in &m {
-                    match k.as_str() {
-                        "latency_ms" => match ms(v) {
-                            Some(d) => st.latency = d,
+            // Every key is checked before any is applied: a 400 changes nothing.
+            let mut changes: Vec<Box<dyn FnOnce(&mut State)>> = Vec::new();
+            for (k, v) in &m {
+                match k.as_str() {
+                    "latency_ms" => match ms(v) {
+                        Some(d) => changes.push(Box::new(move |st| st.latency = d)),
+                        None => {
+                            return admin_error("latency_ms must be an integer from 0 to 86400000");
+                        }
+                    },
+                    "index_delay_ms" => match ms(v) {
+                        Some(d) => changes.push(Box::new(move |st| st.index_delay = d)),
+                        None => {
+                            return admin_error(
+                                "index_delay_ms must be an integer from 0 to 86400000",
+                            );
+                        }
+                    },
+                    "export_duration_ms" => match ms(v) {
+                        Some(d) => changes.push(Box::new(move |st| st.export_duration = d)),
+                        None => {
+                            return admin_error(
+                                "export_duration_ms must be an integer from 0 to 86400000",
+                            );
+                        }
+                    },
+                    "import_users_per_second" => {
+                        match v.as_f64().filter(|rate| rate.is_finite() && *rate >= 1.0) {
+                            Some(rate) => {
+                                changes.push(Box::new(move |st| {
+                                    st.import_rate = crate::import_rate(rate)
+                                }));
+                            }
                             None => {
                                 return admin_error(
-                                    "latency_ms must be an integer from 0 to 86400000",
+                                    "import_users_per_second must be a number of at least 1",
                                 );
                             }
-                        },
-                        "index_delay_ms" => match ms(v) {
-                            Some(d) => st.index_delay = d,
-                            None => {
-                                return admin_error(
-                                    "index_delay_ms must be an integer from 0 to 86400000",
-                                );
-                            }
-                        },
-                        "export_duration_ms" => match ms(v) {
-                            Some(d) => st.export_duration = d,
-                            None => {
-                                return admin_error(
-                                    "export_duration_ms must be an integer from 0 to 86400000",
-                                );
-                            }
-                        },
-                        "import_users_per_second" => {
-                            match v.as_f64().filter(|rate| rate.is_finite() && *rate >= 1.0) {
-                                Some(rate) => st.import_rate = crate::import_rate(rate),
-                                None => {
+                        }
+                    }
+                    "token_ttl_s" => match v
+                        .as_u64()
+                        .map(Duration::from_secs)
+                        .filter(|d| *d <= MAX_TOKEN_TTL)
+                    {
+                        Some(d) => changes.push(Box::new(move |st| st.token_ttl = d)),
+                        None => {
+                            return admin_error(
+                                "token_ttl_s must be an integer from 0 to 315360000 (ten years)",
+                            );
+                        }
+                    },
+                    "password_policy" => match v.as_str().and_then(PasswordPolicy::from_name) {
+                        Some(p) => {
+                            let connection = shared.cfg.connection_id.clone();
+                            changes
+                                .push(Box::new(move |st| st.set_password_policy(&connection, p)));
+                        }
+                        None => {
+                            return admin_error(
+                                "password_policy must be one of none, low, fair, good, excellent",
+                            );
+                        }
+                    },
+                    "rate_limit" => {
+                        if v.is_null() {
+                            changes.push(Box::new(|st| st.set_rate_limit(None)));
+                        } else {
+                            let ps = v.get("per_second").and_then(Value::as_f64);
+                            let burst = v
+                                .get("burst")
+                                .and_then(Value::as_u64)
+                                .and_then(|b| u32::try_from(b).ok());
+                            match (ps, burst) {
+                                (Some(per_second), Some(burst))
+                                    if per_second.is_finite() && per_second >= 0.0 =>
+                                {
+                                    let limit = RateLimit { per_second, burst };
+                                    changes
+                                        .push(Box::new(move |st| st.set_rate_limit(Some(limit))));
+                                }
+                                _ => {
                                     return admin_error(
-                                        "import_users_per_second must be a number of at least 1",
+                                        "rate_limit must be null or {\"per_second\": f64, \"burst\": u32}",
                                     );
                                 }
                             }
                         }
-                        "token_ttl_s" => match v
-                            .as_u64()
-                            .map(Duration::from_secs)
-                            .filter(|d| *d <= MAX_TOKEN_TTL)
-                        {
-                            Some(d) => st.token_ttl = d,
-                            None => {
-                                return admin_error(
-                                    "token_ttl_s must be an integer from 0 to 315360000 (ten years)",
-                                );
-                            }
-                        },
-                        "password_policy" => match v.as_str().and_then(PasswordPolicy::from_name) {
-                            Some(p) => st.set_password_policy(&shared.cfg.connection_id, p),
-                            None => {
-                                return admin_error(
-                                    "password_policy must be one of none, low, fair, good, excellent",
-                                );
-                            }
-                        },
-                        "rate_limit" => {
-                            if v.is_null() {
-                                st.set_rate_limit(None);
-                            } else {
-                                let ps = v.get("per_second").and_then(Value::as_f64);
-                                let burst = v
-                                    .get("burst")
-                                    .and_then(Value::as_u64)
-                                    .and_then(|b| u32::try_from(b).ok());
-                                match (ps, burst) {
-                                    (Some(per_second), Some(burst))
-                                        if per_second.is_finite() && per_second >= 0.0 =>
-                                    {
-                                        st.set_rate_limit(Some(RateLimit { per_second, burst }));
-                                    }
-                                    _ => {
-                                        return admin_error(
-                                            "rate_limit must be null or {\"per_second\": f64, \"burst\": u32}",
-                                        );
-                                    }
-                                }
-                            }
-                        }
-                        other => return admin_error(&format!("unknown config key: {other}")),
                     }
+                    other => return admin_error(&format!("unknown config key: {other}")),
                 }
             }
+            let mut st = shared.lock();
+            for change in changes {
+                change(&mut st);
+            }
+            drop(st);
             Resp::json(200, &config_json(shared))
         }
         (&Method::POST, "/__fake/faults") => {
