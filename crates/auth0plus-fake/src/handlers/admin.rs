@@ -9,6 +9,9 @@ use crate::server::{JSON_CT, Resp};
 use crate::state::{ExportMode, MAX_KNOB, MAX_SEED, MAX_TOKEN_TTL, Shared, State};
 use crate::{Fault, PasswordPolicy, RateLimit, Route};
 
+/// One checked key of a `PUT /__fake/config`, applied once all are checked.
+type ConfigChange = Box<dyn FnOnce(&mut State)>;
+
 /// Most faults one request may queue.
 const MAX_FAULT_TIMES: u64 = 100_000;
 
@@ -58,7 +61,7 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                 Err(r) => return r,
             };
             // Every key is checked before any is applied: a 400 changes nothing.
-            let mut changes: Vec<Box<dyn FnOnce(&mut State)>> = Vec::new();
+            let mut changes: Vec<ConfigChange> = Vec::new();
             for (k, v) in &m {
                 match k.as_str() {
                     "latency_ms" => match ms(v) {
@@ -87,7 +90,7 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
                         match v.as_f64().filter(|rate| rate.is_finite() && *rate >= 1.0) {
                             Some(rate) => {
                                 changes.push(Box::new(move |st| {
-                                    st.import_rate = crate::import_rate(rate)
+                                    st.import_rate = crate::import_rate(rate);
                                 }));
                             }
                             None => {
