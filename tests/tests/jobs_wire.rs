@@ -384,9 +384,8 @@ async fn a_job_is_read_by_its_id_as_one_segment() {
     assert_eq!(requests.len(), 1);
 }
 
-#[tokio::test]
-async fn an_error_echoing_the_file_never_shows_a_hash() {
-    let hash = "$2b$10$w4UbRmXzHhZEm8YkqMfvCOq0dnBAzdh7gK3P5LUC6z0pGw1vHq.Ey";
+/// A tenant refusing every upload with a message that quotes `hash` back.
+async fn echoing_upload_server(hash: &str) -> MockServer {
     let server = MockServer::start().await;
     answer(
         &server,
@@ -397,6 +396,13 @@ async fn an_error_echoing_the_file_never_shows_a_hash() {
                "message": format!("Payload validation error: bad password_hash {hash}")}),
     )
     .await;
+    server
+}
+
+#[tokio::test]
+async fn an_error_echoing_the_file_never_shows_a_hash() {
+    let hash = "$2b$10$w4UbRmXzHhZEm8YkqMfvCOq0dnBAzdh7gK3P5LUC6z0pGw1vHq.Ey";
+    let server = echoing_upload_server(hash).await;
     let auth0 = wire_client(&server);
     let user = ImportUser::new(NewUser::new().email("a@acdc.example")).password_hash(hash);
     let outcome = auth0
@@ -455,16 +461,7 @@ async fn the_generated_import_operation_sends_the_same_multipart_body() {
     assert!(!file.contains(&b));
 
     // Auth0 echoing the file back: the hash is scrubbed from the error.
-    let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/api/v2/jobs/users-imports",
-        400,
-        json!({"statusCode": 400, "error": "Bad Request", "errorCode": "invalid_body",
-               "message": format!("bad password_hash {hash}")}),
-    )
-    .await;
+    let server = echoing_upload_server(hash).await;
     let outcome = wire_client(&server)
         .send(CreateJobsUsersImports::new(body))
         .await;
