@@ -99,3 +99,135 @@ pub async fn answer(
         .mount(server)
         .await;
 }
+
+/// One request as a wiremock server saw it: the raw (percent-encoded) path,
+/// the query both as decoded pairs and as sent, the JSON body and the
+/// headers the wire tests check. Each test compares the parts it pins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path as sent: `/api/v2/users/auth0%7C1`.
+    pub path: String,
+    /// The query pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The query as sent, `None` without one.
+    pub raw_query: Option<String>,
+    /// The body as JSON, `None` when empty.
+    pub body: Option<serde_json::Value>,
+    /// `Authorization`.
+    pub authorization: Option<String>,
+    /// `Auth0-Client`.
+    pub telemetry: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+}
+
+impl Seen {
+    /// The value of query parameter `name` (empty when absent).
+    #[must_use]
+    pub fn param(&self, name: &str) -> String {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// `METHOD /raw/path?raw-query`, as on the wire.
+    #[must_use]
+    pub fn line(&self) -> String {
+        match &self.raw_query {
+            Some(q) => format!("{} {}?{q}", self.method, self.path),
+            None => format!("{} {}", self.method, self.path),
+        }
+    }
+
+    /// The call without its headers, to compare with [`call`].
+    #[must_use]
+    pub fn call(&self) -> Call {
+        Call {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// A call as a test expects it: method, raw path, query pairs, body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path as sent.
+    pub path: String,
+    /// The query pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: Option<serde_json::Value>,
+}
+
+/// The call `method path?query` with `body`, as [`Seen::call`] shows it.
+#[must_use]
+pub fn call(
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> Call {
+    Call {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: pairs(query),
+        body,
+    }
+}
+
+/// Owned query pairs.
+#[must_use]
+pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Every request `server` saw, in order.
+///
+/// # Panics
+/// On a body that is not JSON: the calls these tests check send JSON.
+pub async fn seen(server: &MockServer) -> Vec<Seen> {
+    let header = |r: &wiremock::Request, name: &str| {
+        r.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| Seen {
+            method: r.method.to_string(),
+            path: r.url.path().to_owned(),
+            query: r
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            raw_query: r.url.query().map(str::to_owned),
+            body: (!r.body.is_empty())
+                .then(|| serde_json::from_slice(&r.body).expect("a JSON body")),
+            authorization: header(r, "authorization"),
+            telemetry: header(r, "auth0-client"),
+            content_type: header(r, "content-type"),
+        })
+        .collect()
+}
+
+/// The calls `server` saw, without their headers.
+pub async fn calls(server: &MockServer) -> Vec<Call> {
+    seen(server).await.iter().map(Seen::call).collect()
+}

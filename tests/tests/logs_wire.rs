@@ -11,7 +11,7 @@ use auth0plus::management::{LogEvent, LogType, TailStart, Timestamp};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use auth0plus::transport::test_util::{ManualClock, ManualSleep};
-use auth0plus_tests::{TestResult, WIRE_TOKEN, answer, wire_client};
+use auth0plus_tests::{TestResult, WIRE_TOKEN, answer, pairs, seen, wire_client};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -19,29 +19,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The query pairs of every request the server saw, in order.
 async fn queries(server: &MockServer) -> Vec<Vec<(String, String)>> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            r.url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .collect()
+    seen(server).await.into_iter().map(|s| s.query).collect()
 }
 
 /// How many requests the server saw.
 async fn sent(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    seen(server).await.len()
 }
 
 fn event(i: u32, kind: &str) -> Value {

@@ -6,52 +6,10 @@ use std::time::Duration;
 
 use auth0plus::management::{Invitation, MAX_INVITATION_TTL};
 use auth0plus::{ConnectionOptions, Error, NewInvitation, Organization, Record};
-use auth0plus_tests::{answer, wire_client};
+use auth0plus_tests::{answer, call, calls, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// One request as the server saw it: method, raw path, query pairs, body.
-#[derive(Debug, PartialEq)]
-struct Seen {
-    method: String,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-fn seen(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Seen {
-    Seen {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        body,
-    }
-}
-
-/// Every request `server` saw, in order.
-async fn requests(server: &MockServer) -> Vec<Seen> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| Seen {
-            method: r.method.to_string(),
-            path: r.url.path().to_owned(),
-            query: r
-                .url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            body: (!r.body.is_empty())
-                .then(|| serde_json::from_slice(&r.body).expect("a JSON body")),
-        })
-        .collect()
-}
 
 /// The organization `org_1` (`acme`), fetched from `server`; the fetch is
 /// left out of what later assertions see by clearing the server's log.
@@ -116,22 +74,22 @@ async fn create_save_and_delete() {
     org.delete().await.expect("deleted");
 
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "POST",
                 "/api/v2/organizations",
                 &[],
                 Some(json!({"name": "acme", "display_name": "Acme"}))
             ),
             // Only what changed; `id` and the untouched branding stay home.
-            seen(
+            call(
                 "PATCH",
                 "/api/v2/organizations/org_1",
                 &[],
                 Some(json!({"display_name": "ACME"}))
             ),
-            seen("DELETE", "/api/v2/organizations/org_1", &[], None),
+            call("DELETE", "/api/v2/organizations/org_1", &[], None),
         ]
     );
 }
@@ -174,11 +132,7 @@ async fn an_update_sends_only_fields_auth0_lets_it_change() {
     org.save().await.expect("saved");
     org.metadata = None;
     org.save().await.expect("saved");
-    let bodies: Vec<Option<Value>> = requests(&server)
-        .await
-        .into_iter()
-        .map(|s| s.body)
-        .collect();
+    let bodies: Vec<Option<Value>> = calls(&server).await.into_iter().map(|s| s.body).collect();
     assert_eq!(
         bodies,
         [
@@ -232,11 +186,7 @@ async fn a_name_is_one_path_segment_and_a_404_is_does_not_exist() {
     let org = orgs.get_by_name("acme").await.expect("found");
     assert_eq!(org.id(), Some("org_1"));
     assert!(org.is_fetched());
-    let paths: Vec<String> = requests(&server)
-        .await
-        .into_iter()
-        .map(|s| s.path)
-        .collect();
+    let paths: Vec<String> = calls(&server).await.into_iter().map(|s| s.path).collect();
     assert_eq!(
         paths,
         [
@@ -286,16 +236,16 @@ async fn organizations_count_by_offset_and_stream_by_checkpoint() {
     assert!(all.iter().all(Record::is_fetched));
 
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "GET",
                 "/api/v2/organizations",
                 &[("page", "0"), ("per_page", "1"), ("include_totals", "true")],
                 None
             ),
-            seen("GET", "/api/v2/organizations", &[("take", "2")], None),
-            seen(
+            call("GET", "/api/v2/organizations", &[("take", "2")], None),
+            call(
                 "GET",
                 "/api/v2/organizations",
                 &[("from", "cp1"), ("take", "2")],
@@ -330,7 +280,7 @@ async fn members_are_added_in_calls_of_100_and_removed_with_a_body() {
     org.members().add(&ids).await.expect("added");
     org.members().remove(["auth0|000"]).await.expect("removed");
 
-    let mut posts: Vec<Vec<String>> = requests(&server)
+    let mut posts: Vec<Vec<String>> = calls(&server)
         .await
         .into_iter()
         .filter(|s| s.method == "POST")
@@ -343,14 +293,14 @@ async fn members_are_added_in_calls_of_100_and_removed_with_a_body() {
     let sizes: Vec<usize> = posts.iter().map(Vec::len).collect();
     assert_eq!(sizes, [100, 100, 50]);
     assert_eq!(posts.concat(), ids);
-    let delete = requests(&server)
+    let delete = calls(&server)
         .await
         .into_iter()
         .find(|s| s.method == "DELETE")
         .expect("a DELETE");
     assert_eq!(
         delete,
-        seen(
+        call(
             "DELETE",
             "/api/v2/organizations/org_1/members",
             &[],
@@ -390,15 +340,15 @@ async fn members_stream_by_checkpoint() {
     assert_eq!(members.len(), 2);
     assert_eq!(members[1].roles.as_ref().map(Vec::len), Some(1));
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "GET",
                 "/api/v2/organizations/org_1/members",
                 &[("fields", "user_id,roles"), ("take", "50")],
                 None
             ),
-            seen(
+            call(
                 "GET",
                 "/api/v2/organizations/org_1/members",
                 &[("fields", "user_id,roles"), ("from", "n1"), ("take", "50")],
@@ -433,16 +383,16 @@ async fn a_members_roles_live_under_the_encoded_user_id() {
     assert_eq!(listed[0].name, "admin");
     assert!(listed[0].is_fetched(), "role records, like user.roles()");
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "POST",
                 roles,
                 &[],
                 Some(json!({"roles": ["rol_1", "rol_2"]}))
             ),
-            seen("DELETE", roles, &[], Some(json!({"roles": ["rol_2"]}))),
-            seen(
+            call("DELETE", roles, &[], Some(json!({"roles": ["rol_2"]}))),
+            call(
                 "GET",
                 roles,
                 &[
@@ -523,9 +473,9 @@ async fn invitations_wire() {
     invitations.delete("uinv_1").await.expect("deleted");
 
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "POST",
                 "/api/v2/organizations/org_1/invitations",
                 &[],
@@ -540,13 +490,13 @@ async fn invitations_wire() {
                     "ttl_sec": 3600,
                 }))
             ),
-            seen(
+            call(
                 "GET",
                 "/api/v2/organizations/org_1/invitations/uinv_1",
                 &[],
                 None
             ),
-            seen(
+            call(
                 "GET",
                 "/api/v2/organizations/org_1/invitations",
                 &[
@@ -556,7 +506,7 @@ async fn invitations_wire() {
                 ],
                 None
             ),
-            seen(
+            call(
                 "DELETE",
                 "/api/v2/organizations/org_1/invitations/uinv_1",
                 &[],
@@ -612,22 +562,22 @@ async fn connections_wire() {
     connections.disable("con_1").await.expect("disabled");
 
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen(
+            call(
                 "POST",
                 base,
                 &[],
                 Some(json!({"connection_id": "con_1", "assign_membership_on_login": true}))
             ),
-            seen(
+            call(
                 "PATCH",
                 one,
                 &[],
                 Some(json!({"show_as_button": false, "is_signup_enabled": true}))
             ),
-            seen("GET", one, &[], None),
-            seen(
+            call("GET", one, &[], None),
+            call(
                 "GET",
                 base,
                 &[
@@ -637,7 +587,7 @@ async fn connections_wire() {
                 ],
                 None
             ),
-            seen("DELETE", one, &[], None),
+            call("DELETE", one, &[], None),
         ]
     );
 }
@@ -668,8 +618,8 @@ async fn a_users_organizations() {
     assert_eq!(orgs[0].name.as_deref(), Some("acme"));
     assert!(orgs[0].is_fetched(), "records that can be saved");
     assert_eq!(
-        requests(&server).await,
-        vec![seen(
+        calls(&server).await,
+        vec![call(
             "GET",
             "/api/v2/users/auth0%7C1/organizations",
             &[
@@ -757,7 +707,7 @@ async fn bad_input_is_refused_before_sending() {
             "{bad:?}: {refused:?}"
         );
     }
-    assert!(requests(&server).await.is_empty(), "nothing was sent");
+    assert!(calls(&server).await.is_empty(), "nothing was sent");
 }
 
 #[tokio::test]
@@ -795,10 +745,10 @@ async fn get_or_create_by_name_looks_then_creates_with_that_name() {
     assert!(created);
     assert_eq!(org.id(), Some("org_1"));
     assert_eq!(
-        requests(&server).await,
+        calls(&server).await,
         vec![
-            seen("GET", "/api/v2/organizations/name/acme", &[], None),
-            seen(
+            call("GET", "/api/v2/organizations/name/acme", &[], None),
+            call(
                 "POST",
                 "/api/v2/organizations",
                 &[],

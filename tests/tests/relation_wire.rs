@@ -4,7 +4,7 @@
 
 use auth0plus::management::{Paging, RelationSpec};
 use auth0plus::{Error, Relation};
-use auth0plus_tests::{answer, wire_client};
+use auth0plus_tests::{answer, seen, wire_client};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wiremock::MockServer;
@@ -23,16 +23,11 @@ struct Permission {
 
 /// The bodies of the requests `server` saw for `verb`, in no particular order.
 async fn bodies(server: &MockServer, verb: &str) -> Vec<(String, Value)> {
-    let mut seen: Vec<(String, Value)> = server
-        .received_requests()
+    let mut seen: Vec<(String, Value)> = seen(server)
         .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.method.as_str() == verb)
-        .map(|r| {
-            let body = serde_json::from_slice(&r.body).expect("a JSON body");
-            (r.url.path().to_owned(), body)
-        })
+        .into_iter()
+        .filter(|r| r.method == verb)
+        .map(|r| (r.path, r.body.expect("a JSON body")))
         .collect();
     seen.sort_by_key(|(_, body)| body.to_string());
     seen
@@ -186,12 +181,7 @@ async fn query_pages_the_relation_by_its_style() {
     );
     let all = users.query().fetch_all().await.expect("listed");
     assert_eq!(all.len(), 2);
-    let seen = server.received_requests().await.unwrap_or_default();
-    let query: Vec<(String, String)> = seen[0]
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let query = seen(&server).await.remove(0).query;
     assert!(
         query.iter().any(|(k, _)| k == "take"),
         "checkpoint paging: {query:?}"

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// One request as the server saw it: method, raw path, raw query, body.
+/// A call as sent: method, raw path, the query exactly as encoded (so the
+/// escaping of a name is pinned too), body.
 #[derive(Debug, PartialEq)]
 struct Seen {
     method: String,
@@ -20,16 +21,14 @@ struct Seen {
 }
 
 async fn seen(server: &MockServer) -> Vec<Seen> {
-    server
-        .received_requests()
+    auth0plus_tests::seen(server)
         .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| Seen {
-            method: r.method.to_string(),
-            path: r.url.path().to_owned(),
-            query: r.url.query().unwrap_or_default().to_owned(),
-            body: (!r.body.is_empty()).then(|| serde_json::from_slice(&r.body).expect("JSON")),
+        .into_iter()
+        .map(|s| Seen {
+            method: s.method,
+            path: s.path,
+            query: s.raw_query.unwrap_or_default(),
+            body: s.body,
         })
         .collect()
 }

@@ -5,31 +5,14 @@
 use auth0plus::management::SecondaryAccount;
 use auth0plus::management::api::models::Client as ClientData;
 use auth0plus::prelude::*;
-use auth0plus_tests::{answer, wire_client};
+use auth0plus_tests::{Seen, answer, seen, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// One request as the server saw it: `METHOD /raw/path?raw-query`, and the body.
-async fn seen(server: &MockServer) -> Vec<(String, Option<Value>)> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            let line = match r.url.query() {
-                Some(q) => format!("{} {}?{q}", r.method, r.url.path()),
-                None => format!("{} {}", r.method, r.url.path()),
-            };
-            let body = (!r.body.is_empty()).then(|| serde_json::from_slice(&r.body).expect("JSON"));
-            (line, body)
-        })
-        .collect()
-}
-
-fn lines(seen: &[(String, Option<Value>)]) -> Vec<&str> {
-    seen.iter().map(|(line, _)| line.as_str()).collect()
+/// Each request's `METHOD /raw/path?raw-query`, in order.
+fn lines(seen: &[Seen]) -> Vec<String> {
+    seen.iter().map(Seen::line).collect()
 }
 
 /// A server that answers anything not mounted before with `202` and no body.
@@ -224,11 +207,11 @@ async fn link_and_unlink_send_provider_and_id_apart() -> Result<(), Error> {
         ]
     );
     assert_eq!(
-        seen[0].1,
+        seen[0].body,
         Some(json!({"provider": "oauth2", "user_id": "acme|42"}))
     );
     assert_eq!(
-        seen[1].1,
+        seen[1].body,
         Some(json!({"provider": "auth0", "user_id": "2", "connection_id": "con_0123456789abcdef"}))
     );
     Ok(())
@@ -378,7 +361,7 @@ async fn a_client_secret_never_reaches_debug_display_or_an_error() -> auth0plus_
     // What was sent carried it: it is the client's to set.
     let seen = seen(&server).await;
     assert_eq!(
-        seen[0].1.as_ref().map(|b| b["client_secret"].clone()),
+        seen[0].body.as_ref().map(|b| b["client_secret"].clone()),
         Some(json!("zz-s3cret-zz"))
     );
 
@@ -525,7 +508,7 @@ async fn records_create_update_and_delete_on_the_wire() -> auth0plus_tests::Test
             "DELETE /api/v2/refresh-tokens/rt%7C1",
         ]
     );
-    let bodies: Vec<Option<Value>> = seen.into_iter().map(|(_, body)| body).collect();
+    let bodies: Vec<Option<Value>> = seen.into_iter().map(|s| s.body).collect();
     assert_eq!(
         bodies[0],
         Some(json!({"name": "google", "strategy": "google-oauth2"}))

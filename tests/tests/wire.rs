@@ -8,71 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use auth0plus::management::{EmailVerificationTicket, PasswordChangeTicket};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
-use auth0plus_tests::answer;
+use auth0plus_tests::{Seen, answer, pairs, seen};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-/// One request as the server saw it.
-#[derive(Debug)]
-struct Seen {
-    method: String,
-    path: String,
-    query: Vec<(String, String)>,
-    raw_query: Option<String>,
-    body: Option<Value>,
-    authorization: Option<String>,
-    telemetry: Option<String>,
-    content_type: Option<String>,
-}
-
-impl Seen {
-    /// The value of query parameter `name` (empty when absent).
-    fn param(&self, name: &str) -> String {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    }
-}
-
-async fn seen(server: &MockServer) -> Vec<Seen> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|r| Seen {
-            method: r.method.to_string(),
-            path: r.url.path().to_owned(),
-            query: r
-                .url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            raw_query: r.url.query().map(str::to_owned),
-            body: (!r.body.is_empty()).then(|| serde_json::from_slice(&r.body).expect("JSON body")),
-            authorization: header(r, "authorization"),
-            telemetry: header(r, "auth0-client"),
-            content_type: header(r, "content-type"),
-        })
-        .collect()
-}
-
-fn header(r: &Request, name: &str) -> Option<String> {
-    r.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 fn client(server: &MockServer) -> Auth0 {
     Auth0::builder("acme.auth0.com")
