@@ -22,6 +22,19 @@ async fn queries(server: &MockServer) -> Vec<Vec<(String, String)>> {
     seen(server).await.into_iter().map(|s| s.query).collect()
 }
 
+/// Answer `GET /logs` with `from` (`None`: without one) by `status` and `body`.
+async fn log_page(server: &MockServer, from: Option<&str>, status: u16, body: Value) {
+    let route = Mock::given(method("GET")).and(path("/api/v2/logs"));
+    let route = match from {
+        Some(from) => route.and(query_param("from", from)),
+        None => route.and(query_param_is_missing("from")),
+    };
+    route
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
 /// How many requests the server saw.
 async fn sent(server: &MockServer) -> usize {
     seen(server).await.len()
@@ -165,22 +178,9 @@ async fn attacker_values_stay_one_quoted_term() -> TestResult {
 #[tokio::test]
 async fn every_event_streams_by_checkpoint_with_no_search_parameter() -> TestResult {
     let server = MockServer::start().await;
-    let route = || Mock::given(method("GET")).and(path("/api/v2/logs"));
-    route()
-        .and(query_param_is_missing("from"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(0..3)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000002"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(3..6)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000005"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    log_page(&server, None, 200, events(0..3)).await;
+    log_page(&server, Some("90000002"), 200, events(3..6)).await;
+    log_page(&server, Some("90000005"), 200, json!([])).await;
     let auth0 = wire_client(&server);
     let all: Vec<LogEvent> = auth0
         .logs()
@@ -398,21 +398,9 @@ async fn a_tail_from_now_polls_after_the_newest_event_and_waits_only_when_caught
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    route()
-        .and(query_param("from", "90000009"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(10..12)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000011"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(12..13)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000012"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(13..14)))
-        .mount(&server)
-        .await;
+    log_page(&server, Some("90000009"), 200, events(10..12)).await;
+    log_page(&server, Some("90000011"), 200, events(12..13)).await;
+    log_page(&server, Some("90000012"), 200, events(13..14)).await;
     let (auth0, sleep) = manual_client(&server);
     let tail = auth0
         .logs()
@@ -450,19 +438,14 @@ async fn a_tail_from_now_polls_after_the_newest_event_and_waits_only_when_caught
 #[tokio::test]
 async fn a_tail_resumes_after_the_last_log_id_and_stops_on_an_error() -> TestResult {
     let server = MockServer::start().await;
-    let route = || Mock::given(method("GET")).and(path("/api/v2/logs"));
-    route()
-        .and(query_param("from", "90000004"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(5..7)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000006"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(
-            json!({"statusCode": 500, "error": "Internal Server Error", "message": "boom"}),
-        ))
-        .mount(&server)
-        .await;
+    log_page(&server, Some("90000004"), 200, events(5..7)).await;
+    log_page(
+        &server,
+        Some("90000006"),
+        500,
+        json!({"statusCode": 500, "error": "Internal Server Error", "message": "boom"}),
+    )
+    .await;
     let (auth0, _sleep) = manual_client(&server);
     let items: Vec<Result<LogEvent, Error>> = auth0
         .logs()
@@ -475,11 +458,7 @@ async fn a_tail_resumes_after_the_last_log_id_and_stops_on_an_error() -> TestRes
     assert!(matches!(items[2], Err(Error::Api(_))));
     // One pass only: `after` ends once caught up.
     server.reset().await;
-    route()
-        .and(query_param("from", "90000004"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(5..6)))
-        .mount(&server)
-        .await;
+    log_page(&server, Some("90000004"), 200, events(5..6)).await;
     let caught_up: Vec<LogEvent> = auth0.logs().after("90000004").try_collect().await?;
     assert_eq!(caught_up.len(), 1);
     // Refused before sending.
@@ -524,17 +503,8 @@ fn debug_never_prints_what_details_carry() {
 #[tokio::test]
 async fn a_walk_that_may_stop_early_sends_nothing_ahead() -> TestResult {
     let server = MockServer::start().await;
-    let route = || Mock::given(method("GET")).and(path("/api/v2/logs"));
-    route()
-        .and(query_param_is_missing("from"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(0..3)))
-        .mount(&server)
-        .await;
-    route()
-        .and(query_param("from", "90000002"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(events(3..4)))
-        .mount(&server)
-        .await;
+    log_page(&server, None, 200, events(0..3)).await;
+    log_page(&server, Some("90000002"), 200, events(3..4)).await;
     let auth0 = wire_client(&server);
     let all = auth0.logs().all().per_page(3);
     // A slice with an end reads only the page it needs.
