@@ -224,10 +224,19 @@ impl fmt::Debug for Redacted<'_> {
     }
 }
 
-/// `Debug` for a body that is not a model: as JSON, every secret field
-/// redacted (a body that cannot be serialized shows as such).
-#[allow(dead_code)]
-pub(crate) struct RedactedJson<'a, T>(pub(crate) &'a T);
+/// `Debug` as JSON with the value under every secret field name, at any
+/// depth, shown as `[redacted]` (a value that cannot be serialized shows as
+/// such): for a body that is not a model, and for the free-form maps of
+/// hand-written models (`app_metadata`…).
+///
+/// ```
+/// use auth0plus_management_api::runtime::RedactedJson;
+///
+/// let metadata = serde_json::json!({"plan": "gold", "billing": {"api_key": "sk_live_1"}});
+/// let shown = format!("{:?}", RedactedJson(&metadata));
+/// assert!(shown.contains("gold") && !shown.contains("sk_live_1"));
+/// ```
+pub struct RedactedJson<'a, T>(pub &'a T);
 
 impl<T: Serialize> fmt::Debug for RedactedJson<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,5 +1,6 @@
 //! The user profile as Auth0 returns it.
 
+use auth0plus_management_api::runtime::RedactedJson;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -123,8 +124,8 @@ impl std::fmt::Debug for UserProfile {
             .field("nickname", &self.nickname)
             .field("picture", &self.picture)
             .field("blocked", &self.blocked)
-            .field("user_metadata", &RedactedMap(&self.user_metadata))
-            .field("app_metadata", &RedactedMap(&self.app_metadata))
+            .field("user_metadata", &RedactedJson(&self.user_metadata))
+            .field("app_metadata", &RedactedJson(&self.app_metadata))
             .field("identities", &self.identities)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
@@ -132,23 +133,8 @@ impl std::fmt::Debug for UserProfile {
             .field("last_ip", &self.last_ip)
             .field("logins_count", &self.logins_count)
             .field("last_password_reset", &self.last_password_reset)
-            .field("extra", &RedactedMap(&self.extra))
+            .field("extra", &RedactedJson(&self.extra))
             .finish()
-    }
-}
-
-/// `Debug` of a JSON object with every secret-named value, at any depth,
-/// shown as `[redacted]`.
-struct RedactedMap<'a>(&'a Metadata);
-
-impl std::fmt::Debug for RedactedMap<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = Value::Object(self.0.clone());
-        auth0plus_management_api::operation::redact(&mut shown);
-        match &shown {
-            Value::Object(map) => std::fmt::Debug::fmt(map, f),
-            other => std::fmt::Debug::fmt(other, f),
-        }
     }
 }
 
@@ -185,7 +171,7 @@ impl std::fmt::Debug for Identity {
             .field("user_id", &self.user_id)
             .field("provider", &self.provider)
             .field("is_social", &self.is_social)
-            .field("extra", &RedactedMap(&self.extra))
+            .field("extra", &RedactedJson(&self.extra))
             .finish()
     }
 }
@@ -295,6 +281,35 @@ mod tests {
         }
         // Only Debug: the data itself is untouched.
         assert_eq!(profile.app_metadata["billing"]["api_key"], "sk_live_0123");
+    }
+
+    /// `Debug` is written field by field: a field added to the struct and
+    /// not to `Debug` would vanish from every `{user:?}`.
+    #[test]
+    fn debug_names_every_field() {
+        let json = serde_json::json!({
+            "user_id": "auth0|1", "email": "a@x.com", "email_verified": true, "username": "a",
+            "phone_number": "+15550100", "phone_verified": false, "given_name": "A",
+            "family_name": "B", "name": "A B", "nickname": "a", "picture": "https://p",
+            "blocked": false, "user_metadata": {"k": 1}, "app_metadata": {"k": 2},
+            "identities": [{"provider": "auth0"}], "created_at": "2024-01-01T00:00:00.000Z",
+            "updated_at": "2024-01-01T00:00:00.000Z", "last_login": "2024-01-01T00:00:00.000Z",
+            "last_ip": "10.0.0.1", "logins_count": 3,
+            "last_password_reset": "2024-01-01T00:00:00.000Z", "unknown_field": 1
+        });
+        let profile: UserProfile = serde_json::from_value(json).unwrap();
+        // Pretty: the profile's own fields are the lines indented once.
+        let shown = format!("{profile:#?}");
+        let mut fields: Vec<String> = profile.to_map().keys().cloned().collect();
+        assert_eq!(fields.len(), 22, "every field set: {fields:?}");
+        fields.retain(|f| f != "unknown_field");
+        fields.push("extra".into());
+        for field in fields {
+            assert!(
+                shown.contains(&format!("\n    {field}: ")),
+                "{field} missing from {shown}"
+            );
+        }
     }
 
     #[test]
