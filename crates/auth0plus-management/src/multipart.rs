@@ -15,7 +15,7 @@ use bytes::{BufMut as _, Bytes, BytesMut};
 use auth0plus_transport::Secret;
 use serde_json::Value;
 
-use crate::api::operation::is_secret_field;
+use crate::api::operation::{is_secret_field, secret_values};
 use crate::api::{Form, FormPart};
 use crate::{Error, Result};
 
@@ -124,48 +124,43 @@ fn encode_with(form: &Form, boundary: &str) -> Bytes {
 
 /// What a form holds that must never come back in an error or a log: the
 /// values of parts named like a secret field, and in a file that is JSON
-/// (a users import) every string under a secret field, a `password_hash`,
-/// and the `value`s of a `custom_password_hash` (its hash, salt and key, not
-/// its algorithm or encoding: scrubbing `md5` would only garble messages).
+/// (a users import) every string under a secret field and each user's
+/// password hash: `password_hash`, and the `value`s of a
+/// `custom_password_hash`'s hash and salt (not its algorithm or encodings:
+/// scrubbing `md5` would only garble messages). Its HMAC `key` is under a
+/// secret field's name, so all of it is scrubbed, its encoding too.
 pub(crate) fn secrets(form: &Form) -> Vec<Secret> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Under {
-        Nothing,
-        Secret,
-        CustomHash,
-    }
-    fn walk(value: &Value, under: Under, out: &mut Vec<Secret>) {
-        match value {
-            Value::String(s) if under == Under::Secret && !s.is_empty() => {
-                out.push(Secret::new(s.clone()));
-            }
-            Value::Object(map) => map.iter().for_each(|(key, field)| {
-                let next = match (under, key.as_str()) {
-                    (Under::Secret, _) | (_, "password_hash") => Under::Secret,
-                    (_, key) if is_secret_field(key) => Under::Secret,
-                    (Under::CustomHash, "value") => Under::Secret,
-                    (Under::CustomHash, _) | (_, "custom_password_hash") => Under::CustomHash,
-                    _ => Under::Nothing,
-                };
-                walk(field, next, out);
-            }),
-            Value::Array(items) => items.iter().for_each(|item| walk(item, under, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for part in form.parts() {
         if part.filename.is_some() {
             if let Ok(file) = serde_json::from_slice::<Value>(&part.value) {
-                walk(&file, Under::Nothing, &mut out);
+                out.extend(secret_values(&file).into_iter().map(str::to_owned));
+                out.extend(password_hashes(&file).map(str::to_owned));
             }
-        } else if is_secret_field(&part.name) && !part.value.is_empty() {
-            out.push(Secret::new(
-                String::from_utf8_lossy(&part.value).into_owned(),
-            ));
+        } else if is_secret_field(&part.name) {
+            out.push(String::from_utf8_lossy(&part.value).into_owned());
         }
     }
-    out
+    out.sort_unstable();
+    out.dedup();
+    out.into_iter()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
+        .collect()
+}
+
+/// The password hashes of an import file's users (a JSON array).
+fn password_hashes(file: &Value) -> impl Iterator<Item = &str> {
+    file.as_array().into_iter().flatten().flat_map(|user| {
+        let custom = &user["custom_password_hash"];
+        [
+            &user["password_hash"],
+            &custom["hash"]["value"],
+            &custom["salt"]["value"],
+        ]
+        .into_iter()
+        .filter_map(Value::as_str)
+    })
 }
 
 /// Length of the boundaries [`encode`] makes.
@@ -289,7 +284,7 @@ mod tests {
     #[test]
     fn secrets_are_the_hashes_and_secret_fields_of_a_users_file() {
         let users = r#"[{"email":"a@x","password_hash":"$2b$10$one"},
-            {"email":"b@x","custom_password_hash":{"algorithm":"md5","hash":{"value":"abc","encoding":"hex"},"salt":{"value":"pepper","position":"prefix"}}},
+            {"email":"b@x","custom_password_hash":{"algorithm":"md5","hash":{"value":"abc","encoding":"hex","key":{"value":"k3y","encoding":"utf8"}},"salt":{"value":"pepper","position":"prefix"}}},
             {"email":"c@x","app_metadata":{"client_secret":"s3"}}]"#;
         let form = Form::new()
             .file(
@@ -305,7 +300,18 @@ mod tests {
             .map(|s| s.expose().to_owned())
             .collect();
         found.sort();
-        assert_eq!(found, ["$2b$10$one", "abc", "hunter2", "pepper", "s3"]);
+        assert_eq!(
+            found,
+            [
+                "$2b$10$one",
+                "abc",
+                "hunter2",
+                "k3y",
+                "pepper",
+                "s3",
+                "utf8"
+            ]
+        );
     }
 
     #[test]
