@@ -141,16 +141,7 @@ pub(super) fn of_user(
                 .map(|v| (id.to_string(), v.clone()))
         })
         .collect();
-    paging::answer(
-        &params,
-        items,
-        &ListStyle {
-            items_key,
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(&params, items, &ListStyle::offset(items_key))
 }
 
 /// A required array of non-empty strings of at most `max` items, deduplicated in order.

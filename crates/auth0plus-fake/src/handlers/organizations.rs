@@ -241,16 +241,7 @@ pub(super) fn list_members(shared: &Shared, param: &str, query: &str) -> Resp {
             Some((id.to_string(), apply_fields(&m, fields.as_deref(), include)))
         })
         .collect();
-    paging::answer(
-        &params,
-        items,
-        &ListStyle {
-            items_key: "members",
-            checkpoint: true,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(&params, items, &ListStyle::checkpoint("members"))
 }
 
 /// Whether offset paging asks for members past the first 1,000 (bad numbers
@@ -279,16 +270,7 @@ pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, St
         .list(&format!("organizations/{org}/{sub}"))
         .map(|(id, v)| (id.clone(), v.clone()))
         .collect();
-    paging::answer(
-        params,
-        items,
-        &ListStyle {
-            items_key: sub,
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(params, items, &ListStyle::offset(sub))
 }
 
 /// The roles member `user` has in organization `org`, as stored.
@@ -337,16 +319,7 @@ fn member_role_route(
                 (id.to_owned(), r.clone())
             })
             .collect();
-        return paging::answer(
-            params,
-            items,
-            &ListStyle {
-                items_key: "roles",
-                checkpoint: false,
-                length: false,
-                per_page_min: 1,
-            },
-        );
+        return paging::answer(params, items, &ListStyle::offset("roles"));
     }
     let roles: Vec<&str> = body
         .get("roles")

@@ -19,6 +19,26 @@ pub(super) struct ListStyle<'a> {
     pub per_page_min: i64,
 }
 
+impl<'a> ListStyle<'a> {
+    /// An ordinary list: offset paging, `per_page` from 1, no `length`.
+    pub(super) fn offset(items_key: &'a str) -> Self {
+        Self {
+            items_key,
+            checkpoint: false,
+            length: false,
+            per_page_min: 1,
+        }
+    }
+
+    /// An ordinary list that also takes `from`/`take`.
+    pub(super) fn checkpoint(items_key: &'a str) -> Self {
+        Self {
+            checkpoint: true,
+            ..Self::offset(items_key)
+        }
+    }
+}
+
 /// Whether the request asks for checkpoint paging.
 pub(super) fn wants_checkpoint(params: &[(String, String)]) -> bool {
     qget(params, "from").is_some() || qget(params, "take").is_some()

@@ -205,10 +205,5 @@ pub(super) fn of_user(shared: &Shared, id: &str, params: &[(String, String)]) ->
 }
 
 fn style() -> ListStyle<'static> {
-    ListStyle {
-        items_key: "permissions",
-        checkpoint: false,
-        length: false,
-        per_page_min: 1,
-    }
+    ListStyle::offset("permissions")
 }

@@ -149,16 +149,7 @@ pub(super) fn list_users(shared: &Shared, param: &str, query: &str) -> Resp {
         .rights(&role_id)
         .filter_map(|id| st.get_user(id).map(|u| (id.to_string(), user_summary(u))))
         .collect();
-    paging::answer(
-        &params,
-        items,
-        &ListStyle {
-            items_key: "users",
-            checkpoint: true,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(&params, items, &ListStyle::checkpoint("users"))
 }
 
 /// The short form of a user in relation lists: `user_id`, `email`, `picture`, `name`.
@@ -200,16 +191,7 @@ pub(super) fn list(shared: &Shared, params: &[(String, String)]) -> Resp {
         })
         .map(|(id, r)| (id.clone(), r.clone()))
         .collect();
-    paging::answer(
-        params,
-        items,
-        &ListStyle {
-            items_key: "roles",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(params, items, &ListStyle::offset("roles"))
 }
 
 /// `PATCH /roles/{id}` with a body the spec has validated: `name`/`description` replaced;

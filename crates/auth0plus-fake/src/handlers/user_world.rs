@@ -218,16 +218,7 @@ fn owned_list(
     if !paging::wants_checkpoint(&params) {
         params.push(("take".into(), "50".into()));
     }
-    paging::answer(
-        &params,
-        items,
-        &ListStyle {
-            items_key,
-            checkpoint: true,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(&params, items, &ListStyle::checkpoint(items_key))
 }
 
 /// Revoke every session (or refresh token) of a user: `202 Accepted`, as Auth0 answers.
@@ -248,16 +239,7 @@ fn authentication_methods(st: &State, user_id: &str, params: &[(String, String)]
         .list(&format!("users/{user_id}/authentication-methods"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    paging::answer(
-        params,
-        items,
-        &ListStyle {
-            items_key: "authenticators",
-            checkpoint: false,
-            length: false,
-            per_page_min: 1,
-        },
-    )
+    paging::answer(params, items, &ListStyle::offset("authenticators"))
 }
 
 /// A non-empty string parameter of a token request.
