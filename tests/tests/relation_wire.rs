@@ -21,6 +21,11 @@ struct Permission {
     permission_name: &'static str,
 }
 
+/// The users of role `id`, items as raw JSON.
+fn role_users(auth0: &auth0plus::Auth0, id: &str) -> Relation<Value> {
+    Relation::new(auth0, ["roles", id, "users"], &ROLE_USERS, |v: Value| v)
+}
+
 /// The bodies of the requests `server` saw for `verb`, in no particular order.
 async fn bodies(server: &MockServer, verb: &str) -> Vec<(String, Value)> {
     let mut seen: Vec<(String, Value)> = seen(server)
@@ -38,12 +43,7 @@ async fn add_splits_into_calls_auth0_accepts_and_drops_duplicates() {
     let server = MockServer::start().await;
     answer(&server, "POST", "/api/v2/roles/rol_1/users", 200, json!({})).await;
     let auth0 = wire_client(&server);
-    let users: Relation<Value> = Relation::new(
-        &auth0,
-        ["roles", "rol_1", "users"],
-        &ROLE_USERS,
-        |v: Value| v,
-    );
+    let users = role_users(&auth0, "rol_1");
 
     let ids = ["u1", "u2", "u3", "u2", "u4", "u5", "u6", "u7"];
     users.add(ids).await.expect("added");
@@ -69,12 +69,7 @@ async fn add_splits_into_calls_auth0_accepts_and_drops_duplicates() {
 async fn nothing_is_sent_for_nothing_or_for_bad_input() {
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
-    let users: Relation<Value> = Relation::new(
-        &auth0,
-        ["roles", "rol_1", "users"],
-        &ROLE_USERS,
-        |v: Value| v,
-    );
+    let users = role_users(&auth0, "rol_1");
     users
         .add(Vec::<String>::new())
         .await
@@ -90,8 +85,7 @@ async fn nothing_is_sent_for_nothing_or_for_bad_input() {
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 
     // An empty record id (a role never saved) cannot reach `/roles//users`.
-    let orphan: Relation<Value> =
-        Relation::new(&auth0, ["roles", "", "users"], &ROLE_USERS, |v: Value| v);
+    let orphan: Relation<Value> = role_users(&auth0, "");
     assert!(matches!(
         orphan.add(["u1"]).await,
         Err(Error::InvalidArgument(_))
@@ -149,12 +143,7 @@ async fn an_error_from_auth0_is_returned_with_its_status() {
     let body = json!({"statusCode": 404, "error": "Not Found", "message": "The role does not exist.", "errorCode": "inexistent_role"});
     answer(&server, "POST", "/api/v2/roles/rol_1/users", 404, body).await;
     let auth0 = wire_client(&server);
-    let users: Relation<Value> = Relation::new(
-        &auth0,
-        ["roles", "rol_1", "users"],
-        &ROLE_USERS,
-        |v: Value| v,
-    );
+    let users = role_users(&auth0, "rol_1");
     let err = users.add(["u1"]).await.unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 404);
@@ -173,12 +162,7 @@ async fn query_pages_the_relation_by_its_style() {
     )
     .await;
     let auth0 = wire_client(&server);
-    let users: Relation<Value> = Relation::new(
-        &auth0,
-        ["roles", "rol_1", "users"],
-        &ROLE_USERS,
-        |v: Value| v,
-    );
+    let users = role_users(&auth0, "rol_1");
     let all = users.query().fetch_all().await.expect("listed");
     assert_eq!(all.len(), 2);
     let query = seen(&server).await.remove(0).query;
