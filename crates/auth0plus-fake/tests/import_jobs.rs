@@ -116,3 +116,38 @@ async fn per_user_errors_echo_the_user_and_say_why() {
         400
     );
 }
+
+/// `import_users_per_second` over `/__fake/config` slows the jobs created after it.
+#[tokio::test]
+async fn the_config_knob_sets_the_rate_of_new_jobs() {
+    let c = ctx(FakeTenant::builder()
+        .index_delay(Duration::ZERO)
+        .start()
+        .await
+        .unwrap());
+    let r = c
+        .send(
+            "PUT",
+            "/__fake/config",
+            Some(&json!({"import_users_per_second": 1})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let conn = c.tenant.connection_id().to_string();
+    let (ct, body) = multipart(&[("connection_id", &conn), ("users", &users(0, 5))]);
+    let r = c.raw("POST", "/api/v2/jobs/users-imports", &ct, body).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    // At the default 50,000 users a second these five would be in at once;
+    // at one a second the job is still running.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let job = c
+        .get(&format!(
+            "/api/v2/jobs/{}",
+            r.json()["id"].as_str().unwrap()
+        ))
+        .await
+        .json();
+    assert_ne!(job["status"], "completed", "{job}");
+    assert!(c.tenant.user_count() < 5);
+}
