@@ -24,19 +24,72 @@
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "jwt")]
+mod assertion;
+mod authentication;
+mod authorize;
+mod client_auth;
 mod credentials;
+#[cfg(feature = "jwt")]
+mod crypto;
+mod database;
 mod domain;
 mod error;
+mod form;
+mod grants;
+#[cfg(feature = "jwt")]
+mod jose;
+mod mfa;
+mod passwordless;
+mod polling;
+mod response;
 mod source;
 mod token;
+mod token_set;
+mod userinfo;
+#[cfg(feature = "jwt")]
+mod verify;
+mod verify_error;
 
+#[cfg(feature = "jwt")]
+pub use assertion::{
+    DEFAULT_ASSERTION_LIFETIME, JWT_BEARER_ASSERTION, MAX_ASSERTION_LIFETIME, PrivateKeyJwt,
+    SigningAlgorithm,
+};
+pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
+#[cfg(feature = "jwt")]
+pub use authorize::random_state;
+pub use authorize::{AuthorizeUrl, LogoutUrl, Pkce, PushedAuthorization};
+pub use client_auth::ClientAuthentication;
 #[cfg(feature = "reqwest")]
 pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
+pub use database::{SignUp, SignedUp};
 pub use domain::{Domain, parse_base_url};
-pub use error::Error;
+pub use error::{AuthErrorCode, Error};
+pub use grants::{
+    ACCESS_TOKEN_TYPE, AuthorizationCodeGrant, CIBA_GRANT, CONNECTION_ACCESS_TOKEN_TYPE,
+    CONNECTION_TOKEN_GRANT, ClientCredentialsGrant, ConnectionTokenGrant, DEVICE_CODE_GRANT,
+    MFA_OOB_GRANT, MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT, MfaGrant, PASSWORD_REALM_GRANT,
+    PASSWORDLESS_OTP_GRANT, PasswordGrant, PasswordlessOtpGrant, REFRESH_TOKEN_TYPE,
+    RefreshTokenGrant, SubjectToken, TOKEN_EXCHANGE_GRANT, TokenExchangeGrant, TokenRequest,
+};
+pub use mfa::{MfaChallenge, MfaChallengeRequest};
+pub use passwordless::{PasswordlessSend, PasswordlessStart, PasswordlessStarted};
+pub use polling::{
+    BackchannelAuthorization, BackchannelRequest, DEFAULT_POLL_INTERVAL, DeviceAuthorization,
+    DeviceAuthorizationRequest, SLOW_DOWN_STEP,
+};
 pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
+pub use token_set::TokenSet;
+pub use userinfo::UserInfo;
+#[cfg(feature = "jwt")]
+pub use verify::{
+    AccessTokenClaims, AccessTokenVerifier, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_MIN_REFETCH,
+    DEFAULT_JWKS_TTL, IdTokenChecks, IdTokenClaims, IdTokenVerifier, JwksCache,
+};
+pub use verify_error::TokenProblem;
 
 pub use auth0plus_transport::Secret;
 
