@@ -116,7 +116,26 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    stopped().await?;
+    // Dropping the tenant removes its TLS CA folder.
     drop(tenant);
     Ok(())
+}
+
+/// Wait for ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and
+/// process managers send): either way the tenant is dropped and cleans up.
+async fn stopped() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+    }
 }

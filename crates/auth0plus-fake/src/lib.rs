@@ -82,6 +82,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod authentication;
 pub mod cli;
 mod handlers;
 
@@ -230,11 +231,14 @@ pub enum Route {
     /// Any other operation of the Management API spec (answered from the generic store).
     /// A fault injected here hits every such operation; counters name them by operationId.
     Spec,
+    /// Every Authentication API path but `POST /oauth/token` (`/userinfo`,
+    /// `/dbconnections/*`, `/passwordless/start`, `/authorize`, the JWKS…).
+    Authentication,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 34] = [
+    pub const ALL: [Route; 35] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -269,6 +273,7 @@ impl Route {
         Route::UnlinkIdentity,
         Route::ListUserLogs,
         Route::Spec,
+        Route::Authentication,
     ];
 
     /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
@@ -309,6 +314,7 @@ impl Route {
             Route::UnlinkIdentity => "unlink_identity",
             Route::ListUserLogs => "list_user_logs",
             Route::Spec => "spec_operation",
+            Route::Authentication => "authentication",
         }
     }
 
@@ -349,6 +355,7 @@ impl Route {
             Route::UnlinkIdentity => "Unlink a User Identity",
             Route::ListUserLogs => "Get user's log events",
             Route::Spec => "Management API operation",
+            Route::Authentication => "Authentication API",
         }
     }
 
@@ -376,7 +383,10 @@ impl Route {
 
     /// Whether this is a Management API route (bearer check, rate limit).
     pub(crate) fn is_management(self) -> bool {
-        !matches!(self, Route::Token | Route::ExportDownload)
+        !matches!(
+            self,
+            Route::Token | Route::ExportDownload | Route::Authentication
+        )
     }
 }
 
@@ -821,6 +831,7 @@ impl FakeTenantBuilder {
             header_read_timeout: self.header_read_timeout,
             body_read_timeout: self.body_read_timeout,
             password_policy: self.password_policy,
+            signing: authentication::SigningKey::new(),
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::state::Shared;
 use crate::util::mgmt_error;
-use crate::{Fault, Route, handlers, spec};
+use crate::{Fault, Route, authentication, handlers, spec};
 
 /// Largest accepted request body (Auth0: 1 MB).
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -353,6 +353,11 @@ async fn handle(
     let raw_content_type = header_str(header::CONTENT_TYPE).unwrap_or_default();
     let content_type = raw_content_type.to_ascii_lowercase();
     let user_agent = header_str(header::USER_AGENT).unwrap_or_default();
+    let forwarded_for = parts
+        .headers
+        .get("auth0-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     // Every request body is read before any answer, whatever the answer: a client still
     // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
     let body = read_body(&parts.headers, incoming, shared.cfg.body_read_timeout).await;
@@ -360,6 +365,10 @@ async fn handle(
     // A hand-written route, else any other operation of the spec, else 404.
     let (route, param, operation) = match route_of(&method, &path) {
         Some((route, param)) => (route, param.to_string(), None),
+        // Every other path outside /api/v2 that the Authentication API serves.
+        None if authentication::route(&method, &path).is_some() => {
+            (Route::Authentication, String::new(), None)
+        }
         None => {
             let found = path.strip_prefix("/api/v2/").and_then(|rest| {
                 let segs: Vec<&str> = rest.split('/').collect();
@@ -499,9 +508,21 @@ async fn handle(
                 }
             }
         }
-        Ok(body) => match route {
-            Route::Token => handlers::token(&shared, auth.as_deref(), &content_type, &body),
-            _ => handlers::download(&shared, &param),
+        Ok(body) => match authentication::route(&method, &path) {
+            Some(endpoint) => {
+                let request = authentication::AuthRequest {
+                    method: &method,
+                    path: &path,
+                    query: &query,
+                    authorization: auth.as_deref(),
+                    content_type: &content_type,
+                    user_agent: &user_agent,
+                    forwarded_for: forwarded_for.as_deref(),
+                    body: &body,
+                };
+                authentication::handle(&shared, endpoint, &request)
+            }
+            None => handlers::download(&shared, &param),
         },
     };
     resp.headers.extend(rate_headers);

@@ -4,8 +4,6 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use crate::store::{LogStore, Relation, Store};
@@ -38,6 +36,8 @@ pub(crate) struct Config {
     pub body_read_timeout: Duration,
     /// The database connection's password policy.
     pub password_policy: PasswordPolicy,
+    /// The key the tenant signs its tokens with.
+    pub signing: crate::authentication::SigningKey,
 }
 
 /// Most tokens remembered: past it, expired tokens are dropped, then the
@@ -152,6 +152,8 @@ pub(crate) struct State {
     pub org_member_roles: Relation,
     /// The tenant log.
     pub logs: LogStore,
+    /// The Authentication API's codes, pending logins and user tokens.
+    pub auth: crate::authentication::AuthState,
 }
 
 /// Shared between the server tasks and the [`crate::FakeTenant`] handle.
@@ -193,6 +195,7 @@ impl Shared {
             org_members: Relation::default(),
             org_member_roles: Relation::default(),
             logs: LogStore::default(),
+            auth: crate::authentication::AuthState::default(),
         };
         st.set_rate_limit(cfg.rate_limit);
         st.seed_tenant_objects(&cfg);
@@ -211,6 +214,18 @@ impl Shared {
 
     /// Issue a token with `scopes` (None = all granted). Returns (token, scope string, ttl secs).
     pub fn issue_token(&self, requested: Option<&str>) -> (String, String, u64) {
+        let mut st = self.lock();
+        self.issue_token_locked(&mut st, requested)
+    }
+
+    /// [`Self::issue_token`] under a lock already held. The token is an RS256
+    /// JWT signed with the tenant's key (its JWKS verifies it), with the
+    /// claims of a real Management API token.
+    pub fn issue_token_locked(
+        &self,
+        st: &mut State,
+        requested: Option<&str>,
+    ) -> (String, String, u64) {
         let scopes: Vec<String> = match requested {
             Some(req) => {
                 let want: Vec<&str> = req.split_whitespace().collect();
@@ -224,12 +239,10 @@ impl Shared {
             None => self.cfg.scopes.clone(),
         };
         let scope = scopes.join(" ");
-        let mut st = self.lock();
         let ttl = st.token_ttl;
         let iat = util::now_secs();
         let now = Instant::now();
         st.prune_tokens(now);
-        let header = json!({"alg": "RS256", "typ": "JWT", "kid": "auth0plus-fake"});
         let payload = json!({
             "iss": format!("https://{}/", self.cfg.domain),
             "sub": format!("{}@clients", self.cfg.client_id),
@@ -241,13 +254,7 @@ impl Shared {
             "gty": "client-credentials",
             "jti": util::alnum(16),
         });
-        let sig: Vec<u8> = (0..32).map(|_| fastrand::u8(..)).collect();
-        let token = format!(
-            "{}.{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(payload.to_string()),
-            URL_SAFE_NO_PAD.encode(sig)
-        );
+        let token = self.cfg.signing.sign(&payload);
         st.tokens.insert(
             token.clone(),
             TokenInfo {

@@ -56,7 +56,7 @@ pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
         Route::GetJobErrors => &["create:users", "read:users"],
         Route::LinkIdentity => &["update:users", "update:current_user_identities"],
         Route::UnlinkIdentity => &["update:users", "update:current_user_identities"],
-        Route::Token | Route::ExportDownload | Route::Spec => &[],
+        Route::Token | Route::ExportDownload | Route::Spec | Route::Authentication => &[],
     }
 }
 

@@ -208,8 +208,11 @@ pub(crate) struct Happened<'a> {
 pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
     let ok = (200..300).contains(&h.status);
     // Most requests are reads that succeed: no event, and no parse of their answer.
-    if h.route == Route::ExportDownload
-        || (ok && h.method == http::Method::GET && h.route != Route::Token)
+    // The Authentication API writes its own events (it knows the user and the grant).
+    if matches!(
+        h.route,
+        Route::ExportDownload | Route::Token | Route::Authentication
+    ) || (ok && h.method == http::Method::GET)
     {
         return;
     }
@@ -221,9 +224,7 @@ pub(crate) fn record(shared: &Shared, h: &Happened<'_>) {
         .unwrap_or_default()
         .to_string();
     let (kind, description) = match h.route {
-        Route::ExportDownload => return,
-        Route::Token if ok => ("seccft", "Client Credentials for Access Token".to_string()),
-        Route::Token => ("feccft", message),
+        Route::ExportDownload | Route::Token | Route::Authentication => return,
         _ if h.status == 429 => ("api_limit", message),
         _ if h.method == http::Method::GET => return,
         _ if ok => ("sapi", h.summary.to_string()),

@@ -18,17 +18,18 @@ mod paging;
 mod permissions;
 mod roles;
 mod tickets;
-mod token;
 mod users;
 // Issue 14: a user's world (sessions, refresh tokens, login blocks, authentication methods)
 pub(crate) mod user_world;
-pub(crate) use user_world::USER_OWNED;
+pub(crate) use user_world::{
+    BRUTE_FORCE_THRESHOLD, LOGIN_ATTEMPTS, LOGIN_IP, REFRESH_TOKEN_VALUES, REFRESH_TOKENS,
+    SESSIONS, USER_OWNED, failures, password_matches, remember_password,
+};
 
 pub(crate) use admin::admin;
 pub(crate) use auth::{check_bearer, expired_token, route_scopes};
 pub(crate) use imports::{ImportWork, advance as advance_imports};
 pub(crate) use jobs::download;
-pub(crate) use token::token;
 
 use crate::Route;
 use crate::server::Resp;
@@ -78,7 +79,9 @@ pub(crate) fn dispatch(
         Route::GetJobErrors => imports::errors(shared, param),
         Route::LinkIdentity => identities::link(shared, param, query, body),
         Route::UnlinkIdentity => identities::unlink(shared, param, query),
-        Route::Token | Route::ExportDownload | Route::Spec => Resp::error(404, "Not Found", None),
+        Route::Token | Route::ExportDownload | Route::Spec | Route::Authentication => {
+            Resp::error(404, "Not Found", None)
+        }
     }
 }
 
