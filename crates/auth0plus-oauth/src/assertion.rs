@@ -185,3 +185,142 @@ impl PrivateKeyJwt {
         jose::sign(&header, &claims, &self.key, self.alg.jose()).map(Secret::new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::encoding::AsDer as _;
+    use aws_lc_rs::signature::{self, KeyPair as _, UnparsedPublicKey};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+    fn pem(label: &str, der: &[u8]) -> String {
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            STANDARD.encode(der)
+        )
+    }
+
+    /// (private PKCS#8 PEM, public SPKI DER) for `alg`.
+    fn key(alg: SigningAlgorithm) -> (String, Vec<u8>) {
+        if alg == SigningAlgorithm::Es256 {
+            let pair =
+                signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
+                    .unwrap();
+            let public: aws_lc_rs::encoding::PublicKeyX509Der<'_> =
+                pair.public_key().as_der().unwrap();
+            (
+                pem("PRIVATE KEY", pair.to_pkcs8v1().unwrap().as_ref()),
+                public.as_ref().to_vec(),
+            )
+        } else {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            let private: aws_lc_rs::encoding::Pkcs8V1Der<'_> = pair.as_der().unwrap();
+            let public: aws_lc_rs::encoding::PublicKeyX509Der<'_> =
+                pair.public_key().as_der().unwrap();
+            (
+                pem("PRIVATE KEY", private.as_ref()),
+                public.as_ref().to_vec(),
+            )
+        }
+    }
+
+    /// The assertion checked with aws-lc-rs's signature primitives directly:
+    /// our own JWS framing here, not `jsonwebtoken`'s.
+    #[test]
+    fn every_algorithm_signs_an_assertion_an_independent_verifier_accepts() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        for (alg, verify_alg) in [
+            (
+                SigningAlgorithm::Rs256,
+                &signature::RSA_PKCS1_2048_8192_SHA256 as &dyn signature::VerificationAlgorithm,
+            ),
+            (
+                SigningAlgorithm::Rs384,
+                &signature::RSA_PKCS1_2048_8192_SHA384,
+            ),
+            (
+                SigningAlgorithm::Ps256,
+                &signature::RSA_PSS_2048_8192_SHA256,
+            ),
+            (SigningAlgorithm::Es256, &signature::ECDSA_P256_SHA256_FIXED),
+        ] {
+            let (private, public) = key(alg);
+            let jwt = PrivateKeyJwt::from_pem(&private, alg)
+                .unwrap()
+                .key_id("k-1");
+            let token = jwt
+                .assertion("cid", "https://acme.auth0.com/", now)
+                .unwrap();
+            let parts: Vec<&str> = token.expose().split('.').collect();
+            let header: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+            assert_eq!(
+                header,
+                json!({"alg": alg.as_str(), "typ": "JWT", "kid": "k-1"})
+            );
+            assert_eq!(claims["iss"], "cid");
+            assert_eq!(claims["sub"], "cid");
+            assert_eq!(claims["aud"], "https://acme.auth0.com/");
+            assert_eq!(claims["iat"], 1_800_000_000);
+            assert_eq!(claims["exp"], 1_800_000_060);
+            assert!(claims["jti"].as_str().unwrap().len() >= 40);
+            let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+            let input = format!("{}.{}", parts[0], parts[1]);
+            UnparsedPublicKey::new(verify_alg, &public)
+                .verify(input.as_bytes(), &signature)
+                .unwrap_or_else(|_| panic!("{alg} assertion does not verify"));
+            let other = jwt
+                .assertion("cid", "https://acme.auth0.com/", now)
+                .unwrap();
+            assert_ne!(other, token, "a fresh jti each time");
+        }
+    }
+
+    #[test]
+    fn unusable_keys_are_refused_when_built() {
+        let (rsa, _) = key(SigningAlgorithm::Rs256);
+        let (ec, public) = key(SigningAlgorithm::Es256);
+        for (pem_text, alg) in [
+            (ec.as_str(), SigningAlgorithm::Rs256),
+            (rsa.as_str(), SigningAlgorithm::Es256),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                SigningAlgorithm::Rs256,
+            ),
+            ("", SigningAlgorithm::Ps256),
+        ] {
+            let err = PrivateKeyJwt::from_pem(pem_text, alg).unwrap_err();
+            assert!(matches!(err, Error::InvalidSigningKey(_)), "{alg}: {err}");
+            assert!(!err.to_string().contains("PRIVATE"), "{err}");
+        }
+        let public_pem = pem("PUBLIC KEY", &public);
+        assert!(PrivateKeyJwt::from_pem(public_pem, SigningAlgorithm::Es256).is_err());
+        assert!("HS256".parse::<SigningAlgorithm>().is_err());
+        assert!(
+            !format!(
+                "{:?}",
+                PrivateKeyJwt::from_pem(&rsa, SigningAlgorithm::Rs256).unwrap()
+            )
+            .contains("PRIVATE")
+        );
+    }
+
+    #[test]
+    fn the_lifetime_stays_within_auth0s_five_minutes() {
+        let (rsa, _) = key(SigningAlgorithm::Rs256);
+        let jwt = PrivateKeyJwt::from_pem(&rsa, SigningAlgorithm::Rs256)
+            .unwrap()
+            .lifetime(Duration::from_secs(3600));
+        let token = jwt.assertion("c", "a", SystemTime::UNIX_EPOCH).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(token.expose().split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["exp"], 300);
+    }
+}

@@ -5,8 +5,9 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use auth0plus_transport::{
-    Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, HttpResponse, ResponseLimit,
-    RetryPolicy, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
+    Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, HttpResponse,
+    RateLimitIsAnswer, ResponseLimit, RetryPolicy, Scrubber, Secret, SharedBackend, SharedClock,
+    SharedSleep, Sleep, Telemetry,
 };
 use http::{HeaderName, HeaderValue, Method};
 
@@ -223,6 +224,10 @@ impl AuthenticationClient {
                 .auth
                 .authorize_request(&self.inner.client_id, &mut request);
         }
+        // A 429 from the Authentication API is often not a rate limit to wait
+        // out: `too_many_attempts` (a blocked account), `slow_down` (a poll).
+        // It reaches the caller at once, rate-limit headers in the error.
+        request.extensions_mut().insert(RateLimitIsAnswer);
         let mut secrets: Vec<Secret> = params.secrets().to_vec();
         secrets.extend(sent_secret);
         secrets.extend(self.inner.auth.client_secret().cloned());
@@ -366,8 +371,11 @@ impl AuthenticationClientBuilder {
     }
 
     /// Retry policy of the default backend (ignored with [`Self::backend`]).
-    /// Grants are never retried once they may have reached Auth0: a code or a
-    /// rotating refresh token works once.
+    /// Grants are never retried once they may have reached Auth0 (a code or a
+    /// rotating refresh token works once), and a 429 comes back at once as an
+    /// error with its rate-limit headers: from this API it is often not a
+    /// rate limit (`too_many_attempts`, `slow_down`), and a login must not
+    /// hang for a minute.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

@@ -36,10 +36,13 @@ impl Params {
         self.set_value(name, Value::String(value.into()));
     }
 
-    /// Set `name` to a JSON value (a JSON body's objects; forms get its text).
+    /// Set `name` to a JSON value (a JSON body's objects; forms get its text),
+    /// in place when it is already there.
     pub(crate) fn set_value(&mut self, name: &str, value: Value) {
-        self.remove(name);
-        self.pairs.push((name.to_owned(), value));
+        match self.pairs.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.pairs.push((name.to_owned(), value)),
+        }
     }
 
     /// Set `name` when there is a value.

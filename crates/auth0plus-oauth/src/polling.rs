@@ -244,7 +244,8 @@ impl AuthenticationClient {
                 },
             }
             let now = clock.now();
-            if now + interval > deadline {
+            // No poll at or past the deadline: the codes are dead by then.
+            if now + interval >= deadline {
                 let waited = now.duration_since(started).unwrap_or_default();
                 return Err(Error::PollingExpired {
                     waited_seconds: waited.as_secs(),

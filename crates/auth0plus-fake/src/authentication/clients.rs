@@ -122,7 +122,7 @@ pub(crate) fn authenticate(
         }
     }
     let trusted = client
-        .get("token_endpoint_ip_header_trusted")
+        .get("is_token_endpoint_ip_header_trusted")
         .and_then(Value::as_bool)
         == Some(true);
     let ip = req
