@@ -302,7 +302,7 @@ impl AuthenticationClient {
         }
     }
 
-    /// The OpenID Connect RP-initiated logout URL, `/oidc/logout`.
+    /// The `OpenID` Connect RP-initiated logout URL, `/oidc/logout`.
     pub fn oidc_logout_url(&self) -> LogoutUrl {
         LogoutUrl {
             client: self.clone(),

@@ -2,11 +2,11 @@
 
 use std::sync::{Arc, OnceLock};
 
-use auth0plus_transport::{
-    Bytes, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, Idempotent, ResponseLimit,
-    RetryPolicy, Secret, SharedBackend, Telemetry, Unthrottled,
-};
 use auth0plus_transport::{Clock, SharedClock};
+use auth0plus_transport::{
+    DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, Idempotent, ResponseLimit, RetryPolicy,
+    Secret, SharedBackend, Telemetry, Unthrottled,
+};
 
 use crate::domain::parse_base_url;
 use crate::form::Params;
@@ -237,7 +237,7 @@ impl ClientCredentials {
         let mut request = http::Request::post(format!("{}/oauth/token", self.base_url))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "application/json")
-            .body(Bytes::from(params.to_json()))
+            .body(params.to_json())
             .map_err(|_| Error::InvalidBaseUrl {
                 url: self.base_url.clone(),
                 reason: "it does not form a valid URI",

@@ -2,7 +2,7 @@
 //! where random values and SHA-256 come from.
 //!
 //! One place, chosen by cargo feature, so that moving to another backend
-//! (pure-Rust RustCrypto, for a `ring`-based rustls or wasm) touches this file
+//! (pure-Rust `RustCrypto`, for a `ring`-based rustls or wasm) touches this file
 //! only. The provider is passed explicitly, never installed process-wide:
 //! another crate's choice of `jsonwebtoken` backend cannot change ours.
 

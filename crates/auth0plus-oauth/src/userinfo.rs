@@ -7,7 +7,7 @@ use auth0plus_transport::{Scrubber, Secret};
 
 use crate::{AuthenticationClient, Error, response};
 
-/// The user's OpenID Connect claims. Claims this type does not name
+/// The user's `OpenID` Connect claims. Claims this type does not name
 /// (namespaced custom claims, `org_id`…) are kept in [`Self::extra`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
