@@ -1,6 +1,6 @@
 //! Project tasks, run as `cargo xtask <task>`:
 //!
-//! - `walkthrough [--story original|teams] [--live]`: the original auth0plus README (or the
+//! - `walkthrough [--story original|teams|login] [--live]`: the original auth0plus README (or the
 //!   teams onboarding), step by step.
 //! - `doctest [--live]`: the README and rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
@@ -27,7 +27,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-pub(crate) const USAGE: &str = "usage: cargo xtask <walkthrough [--story original|teams] [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
+pub(crate) const USAGE: &str = "usage: cargo xtask <walkthrough [--story original|teams|login] [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

@@ -5,7 +5,10 @@
 //!
 //! - `original` (the default): the original auth0plus README, with its band.
 //! - `teams`: an organization onboarding, from an empty tenant to a leaver.
+//! - `login`: the Authentication API, from sign-up to revocation, and the
+//!   management client on `private_key_jwt`.
 
+mod login;
 mod original;
 mod teams;
 
@@ -64,6 +67,7 @@ impl Made {
 enum Story {
     Original,
     Teams,
+    Login,
 }
 
 impl Story {
@@ -71,6 +75,7 @@ impl Story {
         match self {
             Self::Original => "the original auth0plus README, in Rust",
             Self::Teams => "teams: an organization onboarding, from an empty tenant to a leaver",
+            Self::Login => "login: sign up, log in, verify, refresh, revoke, and private_key_jwt",
         }
     }
 }
@@ -87,9 +92,10 @@ fn flags(args: &[String]) -> Result<(bool, Story), String> {
                 story = match args.next().map(String::as_str) {
                     Some("original") => Story::Original,
                     Some("teams") => Story::Teams,
+                    Some("login") => Story::Login,
                     other => {
                         return Err(format!(
-                            "--story takes `original` or `teams`, not {other:?}\n{}",
+                            "--story takes `original`, `teams` or `login`, not {other:?}\n{}",
                             crate::USAGE
                         ));
                     }
@@ -145,6 +151,7 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     let outcome = match story {
         Story::Original => original::scenario(&tenant, &mut made).await,
         Story::Teams => teams::scenario(&tenant, &mut made).await,
+        Story::Login => login::scenario(&tenant, &mut made).await,
     };
     let cleanup = if tenant.is_live() {
         clean_up(&tenant, &made).await

@@ -109,7 +109,11 @@ pub(crate) fn authenticate(
         };
         check_assertion(shared, st, &client_id, assertion)?;
     } else if let Some(secret) = secret {
-        if expected_secret.as_deref() != Some(secret) {
+        // An application switched to private_key_jwt no longer takes its secret.
+        let keyed = client
+            .pointer("/client_authentication_methods/private_key_jwt")
+            .is_some_and(Value::is_object);
+        if keyed || expected_secret.as_deref() != Some(secret) {
             return Err(unauthorized());
         }
     } else {
