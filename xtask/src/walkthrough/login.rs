@@ -40,7 +40,7 @@ const GRANTS: [&str; 3] = [
 ];
 
 /// PEM of a DER document.
-fn pem(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine as _;
     let body = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<String> = body

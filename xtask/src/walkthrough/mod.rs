@@ -12,6 +12,8 @@ mod login;
 mod original;
 mod teams;
 
+pub(crate) use login::pem;
+
 use std::error::Error as StdError;
 use std::fmt::Display;
 use std::time::{Duration, Instant};

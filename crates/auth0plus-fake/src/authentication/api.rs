@@ -96,6 +96,30 @@ impl FakeTenant {
         flows::decide_backchannel(&self.shared, user_id, false)
     }
 
+    /// Register a public key (PEM) on the tenant's application for
+    /// `private_key_jwt`, as `POST /api/v2/clients/{id}/credentials` does
+    /// (set-up, not traffic); `alg` is `RS256`, `RS384` or `PS256`. Returns the
+    /// credential's id.
+    pub fn add_client_credential(&self, public_pem: &str, alg: &str) -> String {
+        let id = format!("cred_{}", crate::util::alnum(22));
+        let now = crate::util::now_iso();
+        let mut st = self.shared.lock();
+        st.store.insert(
+            &format!("clients/{}/credentials", self.shared.cfg.client_id),
+            &id,
+            serde_json::json!({
+                "id": id,
+                "credential_type": "public_key",
+                "name": "",
+                "pem": public_pem,
+                "alg": alg,
+                "created_at": now,
+                "updated_at": now,
+            }),
+        );
+        id
+    }
+
     /// Sign `claims` with the tenant's key (RS256, its `kid`): a token the
     /// tenant's JWKS verifies, for tests of your own API's token checks.
     #[must_use]
