@@ -345,6 +345,20 @@ async fn the_management_client_gets_its_tokens_by_private_key_jwt() -> TestResul
         .base_url(tenant.base_url())
         .build()?;
     assert_eq!(auth0.users().all().count().await?, 0);
+    // Switched to private_key_jwt, the application's secret is refused, as on Auth0.
+    auth0
+        .request(http::Method::PATCH, ["clients", tenant.client_id()])
+        .body(&json!({"token_endpoint_auth_method": null, "client_authentication_methods": {"private_key_jwt": {"credentials": []}}}))
+        .send()
+        .await?;
+    let secret = auth(&tenant)
+        .client_credentials()
+        .audience(tenant.audience())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(secret.status(), Some(401), "{secret}");
+    assert_eq!(auth0.users().all().count().await?, 0, "the key still works");
     Ok(())
 }
 

@@ -1,7 +1,10 @@
 //! A stateful fake Auth0 tenant, served over real HTTP on loopback.
 //!
 //! No official Auth0 SDK ships a way to test without a live tenant; this crate is one. It
-//! implements `/oauth/token` (client credentials) and the users part of the Management API
+//! implements the Authentication API (every grant of `/oauth/token`, sign-up, passwordless,
+//! MFA, device and back-channel logins, `/userinfo`, revocation, `/authorize`, the JWKS: real
+//! RS256 keys, see [`FakeTenant::sign_token`], [`FakeTenant::passwordless_code`],
+//! [`FakeTenant::approve_device`]) and the users part of the Management API
 //! v2 (`/api/v2/users`, `/users-by-email`, tickets, user-export jobs) with the status codes,
 //! error bodies, create defaults and PATCH rules that real tenants answer with (checked
 //! against recorded Auth0 traffic, see `tests/recordings/`); roles, organizations and their
@@ -59,6 +62,11 @@
 //! | `POST /__fake/revoke-tokens` | | 204 |
 //! | `POST /__fake/exports` | `{"next":"fail"\|"stall"\|"corrupt"}` | 204 |
 //! | `GET /__fake/exports/{job}.{json\|csv}.gz` | | export file (a "presigned" URL: no auth) |
+//! | `GET /__fake/auth/passwordless-code?connection=email&identifier=…` | | 200 `{"code"}`: what the user was sent |
+//! | `POST /__fake/auth/mfa/enroll` | `{"user_id"}` | 200 `{"otp","recovery_code"}` |
+//! | `GET /__fake/auth/mfa/otp?user_id=…` | | 200 `{"otp","binding_code"}` |
+//! | `POST /__fake/auth/device/approve`, `…/device/deny` | `{"user_code","user_id"?}` | 200 |
+//! | `POST /__fake/auth/backchannel/approve`, `…/backchannel/deny` | `{"user_id"}` | 200 `{"binding_message"}` |
 //!
 //! Every number is bounded, with a 400 beyond: `count` up to 1,000,000, durations in ms
 //! up to a day, `token_ttl_s` up to ten years, `times` up to 100,000.

@@ -1,5 +1,12 @@
-//! Auth0 client-credentials tokens, usable on their own.
+//! Auth0's Authentication API, usable on its own: tokens for machines and users.
 //!
+//! - [`AuthenticationClient`]: every grant (client credentials, authorization
+//!   code with PKCE, refresh, password, passwordless, device, CIBA, MFA, token
+//!   exchange, connection tokens), sign-up, `/userinfo`, revocation, the
+//!   `/authorize` and logout URLs; the client authenticated by secret (body or
+//!   Basic) or by [`PrivateKeyJwt`]. Tokens come back as [`TokenSet`].
+//! - [`IdTokenVerifier`] and [`AccessTokenVerifier`]: tokens checked against the
+//!   tenant's keys (feature `aws-lc-rs`).
 //! - [`get_token`]: the original auth0plus call, one token now.
 //! - [`ClientCredentials`]: the same with options (audience, base URL,
 //!   backend, retry policy, telemetry).
