@@ -66,12 +66,25 @@ async fn tenant() -> FakeTenant {
     tenant
 }
 
-fn auth(tenant: &FakeTenant) -> AuthenticationClient {
+fn builder(tenant: &FakeTenant) -> auth0plus::oauth::AuthenticationClientBuilder {
     AuthenticationClient::builder(tenant.domain(), tenant.client_id())
         .client_secret(tenant.client_secret())
         .base_url(tenant.base_url())
+}
+
+fn auth(tenant: &FakeTenant) -> AuthenticationClient {
+    builder(tenant).build().unwrap()
+}
+
+/// A client that polls on `clock`'s manual timer: no test waits for real time.
+fn polling(tenant: &FakeTenant, clock: &ManualClock) -> (AuthenticationClient, ManualSleep) {
+    let sleep = ManualSleep::new(clock);
+    let auth = builder(tenant)
+        .sleep(sleep.clone())
+        .clock(clock.clone())
         .build()
-        .unwrap()
+        .unwrap();
+    (auth, sleep)
 }
 
 async fn signed_up(tenant: &FakeTenant, email: &str) -> String {
@@ -252,9 +265,8 @@ async fn wrong_passwords_are_logged_and_block_after_ten_from_one_ip() -> TestRes
 #[tokio::test]
 async fn client_credentials_by_secret_basic_and_by_private_key_jwt_rs256_and_ps256() -> TestResult {
     let tenant = tenant().await;
-    let basic = AuthenticationClient::builder(tenant.domain(), tenant.client_id())
+    let basic = builder(&tenant)
         .client_secret_basic(tenant.client_secret())
-        .base_url(tenant.base_url())
         .build()?;
     basic
         .client_credentials()
@@ -543,12 +555,7 @@ async fn device_login_approved_in_the_fake_while_polling() -> TestResult {
     let tenant = tenant().await;
     let user = signed_up(&tenant, "fay@example.com").await;
     let clock = ManualClock::fixed();
-    let auth = AuthenticationClient::builder(tenant.domain(), tenant.client_id())
-        .client_secret(tenant.client_secret())
-        .base_url(tenant.base_url())
-        .sleep(ManualSleep::new(&clock))
-        .clock(clock.clone())
-        .build()?;
+    let (auth, _) = polling(&tenant, &clock);
     let device = auth
         .device_authorization()
         .scope("openid offline_access")
@@ -572,13 +579,7 @@ async fn device_login_approved_in_the_fake_while_polling() -> TestResult {
 async fn a_pending_device_login_is_slowed_down_then_expires() -> TestResult {
     let tenant = tenant().await;
     let clock = ManualClock::fixed();
-    let sleep = ManualSleep::new(&clock);
-    let auth = AuthenticationClient::builder(tenant.domain(), tenant.client_id())
-        .client_secret(tenant.client_secret())
-        .base_url(tenant.base_url())
-        .sleep(sleep.clone())
-        .clock(clock)
-        .build()?;
+    let (auth, sleep) = polling(&tenant, &clock);
     let mut device = auth.device_authorization().send().await?;
     device.expires_in = 40;
     let err = auth.poll_device_token(&device).await.unwrap_err();
@@ -592,11 +593,7 @@ async fn a_pending_device_login_is_slowed_down_then_expires() -> TestResult {
 async fn ciba_login_approved_by_the_user_in_the_fake() -> TestResult {
     let tenant = tenant().await;
     let user = signed_up(&tenant, "gil@example.com").await;
-    let auth = AuthenticationClient::builder(tenant.domain(), tenant.client_id())
-        .client_secret(tenant.client_secret())
-        .base_url(tenant.base_url())
-        .sleep(ManualSleep::detached())
-        .build()?;
+    let (auth, _) = polling(&tenant, &ManualClock::fixed());
     let request = auth
         .backchannel_authorize(&user, "Approve payment #42")
         .scope("openid")

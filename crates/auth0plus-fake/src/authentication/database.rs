@@ -27,17 +27,14 @@ pub(crate) fn signup(shared: &Shared, req: &AuthRequest<'_>, params: &Map<String
         events::write(
             shared,
             st,
-            &events::Event {
-                kind: "fs",
+            &events::Event::new(
+                "fs",
                 description,
-                user_id: "",
-                client_id: &caller.client_id,
-                ip: &caller.ip,
-                user_agent: req.user_agent,
-                connection: Some(connection),
-                audience: None,
-                scope: None,
-            },
+                &caller.client_id,
+                &caller.ip,
+                req.user_agent,
+            )
+            .connection(connection),
         );
         resp
     };
@@ -133,17 +130,15 @@ pub(crate) fn signup(shared: &Shared, req: &AuthRequest<'_>, params: &Map<String
     events::write(
         shared,
         &mut st,
-        &events::Event {
-            kind: "ss",
-            description: "Successful signup",
-            user_id: &user_id,
-            client_id: &caller.client_id,
-            ip: &caller.ip,
-            user_agent: req.user_agent,
-            connection: Some(connection),
-            audience: None,
-            scope: None,
-        },
+        &events::Event::new(
+            "ss",
+            "Successful signup",
+            &caller.client_id,
+            &caller.ip,
+            req.user_agent,
+        )
+        .user(&user_id)
+        .connection(connection),
     );
     let mut answer = json!({
         "_id": user_id.trim_start_matches("auth0|"),
@@ -198,17 +193,15 @@ pub(crate) fn change_password(
     events::write(
         shared,
         &mut st,
-        &events::Event {
-            kind: "scpr",
-            description: "Success Change Password Request",
-            user_id: &user_id,
-            client_id: &caller.client_id,
-            ip: &caller.ip,
-            user_agent: req.user_agent,
-            connection: Some(connection),
-            audience: None,
-            scope: None,
-        },
+        &events::Event::new(
+            "scpr",
+            "Success Change Password Request",
+            &caller.client_id,
+            &caller.ip,
+            req.user_agent,
+        )
+        .user(&user_id)
+        .connection(connection),
     );
     Resp::json(
         200,

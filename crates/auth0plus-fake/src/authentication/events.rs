@@ -19,6 +19,42 @@ pub(crate) struct Event<'a> {
     pub scope: Option<&'a str>,
 }
 
+impl<'a> Event<'a> {
+    /// An event of `kind` by application `client_id` from `ip`; no user,
+    /// connection, audience or scope until set.
+    pub(crate) fn new(
+        kind: &'static str,
+        description: &'a str,
+        client_id: &'a str,
+        ip: &'a str,
+        user_agent: &'a str,
+    ) -> Self {
+        Event {
+            kind,
+            description,
+            user_id: "",
+            client_id,
+            ip,
+            user_agent,
+            connection: None,
+            audience: None,
+            scope: None,
+        }
+    }
+
+    /// About this user.
+    pub(crate) fn user(mut self, user_id: &'a str) -> Self {
+        self.user_id = user_id;
+        self
+    }
+
+    /// At this connection.
+    pub(crate) fn connection(mut self, connection: &'a str) -> Self {
+        self.connection = Some(connection);
+        self
+    }
+}
+
 /// The success and failure codes of each grant (Auth0's log event types).
 pub(crate) fn codes(grant: &str) -> (&'static str, &'static str) {
     match grant {

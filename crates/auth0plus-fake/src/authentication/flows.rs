@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::clients::authenticate;
 use super::state::{
-    Approval, AuthCode, CibaFlow, DeviceFlow, Login, MfaEnrollment, OobChallenge, Otp, make_room,
+    Approval, AuthCode, Login, MfaEnrollment, OobChallenge, Otp, Pending, make_room,
 };
 use super::{AuthRequest, events, missing, oauth_error, param};
 use crate::server::Resp;
@@ -227,17 +227,15 @@ pub(crate) fn authorize(shared: &Shared, query: &Map<String, Value>) -> Resp {
     events::write(
         shared,
         &mut st,
-        &events::Event {
-            kind: "s",
-            description: "Success Login",
-            user_id: &event_user,
+        &events::Event::new(
+            "s",
+            "Success Login",
             client_id,
-            ip: crate::handlers::LOGIN_IP,
-            user_agent: "",
-            connection: Some(&shared.cfg.connection),
-            audience: None,
-            scope: None,
-        },
+            crate::handlers::LOGIN_IP,
+            "",
+        )
+        .user(&event_user)
+        .connection(&shared.cfg.connection),
     );
     back(&[("code", &code)])
 }
@@ -292,7 +290,7 @@ pub(crate) fn device_code(
     make_room(&mut st.auth.devices, now, |f| f.expires);
     st.auth.devices.insert(
         device_code.clone(),
-        DeviceFlow {
+        Pending {
             user_code: user_code.clone(),
             client_id: caller.client_id.clone(),
             scope: param(params, "scope").unwrap_or("").to_owned(),
@@ -301,6 +299,8 @@ pub(crate) fn device_code(
             expires: now + DEVICE_TTL,
             interval: POLL_INTERVAL,
             last_poll: None,
+            user_id: String::new(),
+            binding_message: String::new(),
         },
     );
     let activate = format!("https://{}/activate", shared.cfg.domain);
@@ -373,7 +373,8 @@ pub(crate) fn bc_authorize(
     make_room(&mut st.auth.ciba, now, |f| f.expires);
     st.auth.ciba.insert(
         id.clone(),
-        CibaFlow {
+        Pending {
+            user_code: String::new(),
             user_id,
             client_id: caller.client_id.clone(),
             scope: scope.to_owned(),
@@ -478,17 +479,14 @@ pub(crate) fn passwordless_start(
     events::write(
         shared,
         &mut st,
-        &events::Event {
-            kind: if link { "cls" } else { "cs" },
-            description: if link { "Code/Link Sent" } else { "Code Sent" },
-            user_id: "",
-            client_id: &caller.client_id,
-            ip: &caller.ip,
-            user_agent: req.user_agent,
-            connection: Some(connection),
-            audience: None,
-            scope: None,
-        },
+        &events::Event::new(
+            if link { "cls" } else { "cs" },
+            if link { "Code/Link Sent" } else { "Code Sent" },
+            &caller.client_id,
+            &caller.ip,
+            req.user_agent,
+        )
+        .connection(connection),
     );
     let id = util::hex(24);
     let mut answer = json!({"_id": id, field: identifier.to_lowercase()});
@@ -553,17 +551,13 @@ pub(crate) fn logout(shared: &Shared, query: &Map<String, Value>, target: &str) 
     events::write(
         shared,
         &mut st,
-        &events::Event {
-            kind: "slo",
-            description: "Success Logout",
-            user_id: "",
-            client_id: &client_id,
-            ip: crate::handlers::LOGIN_IP,
-            user_agent: "",
-            connection: None,
-            audience: None,
-            scope: None,
-        },
+        &events::Event::new(
+            "slo",
+            "Success Logout",
+            &client_id,
+            crate::handlers::LOGIN_IP,
+            "",
+        ),
     );
     match param(query, target) {
         Some(to) => match param(query, "state") {

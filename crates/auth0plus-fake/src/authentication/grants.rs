@@ -113,8 +113,8 @@ fn run(
             "password" | PASSWORD_REALM => password(shared, &mut st, &caller, grant, params),
             PASSWORDLESS_OTP => passwordless(shared, &mut st, &caller, params),
             MFA_OTP | MFA_OOB | MFA_RECOVERY => mfa(shared, &mut st, &caller, grant, params),
-            DEVICE_CODE => device(shared, &mut st, &caller, params),
-            CIBA => ciba(shared, &mut st, &caller, params),
+            DEVICE_CODE => poll(shared, &mut st, &caller, params, true),
+            CIBA => poll(shared, &mut st, &caller, params, false),
             TOKEN_EXCHANGE => exchange(shared, &mut st, &caller, params),
             _ => connection_token(&mut st, &caller, params),
         }
@@ -776,77 +776,48 @@ fn poll_answer(
     }
 }
 
-fn device(
+/// The device grant (`device_code`) or the CIBA grant (`auth_req_id`): a poll.
+fn poll(
     shared: &Shared,
     st: &mut State,
     caller: &Caller,
     params: &Map<String, Value>,
+    device: bool,
 ) -> Outcome {
-    let Some(code) = param(params, "device_code") else {
-        return refused(missing("device_code"));
-    };
-    let now = Instant::now();
-    let Some(flow) = st
-        .auth
-        .devices
-        .get_mut(code)
-        .filter(|f| f.client_id == caller.client_id)
-    else {
-        return refused(oauth_error(
-            403,
-            "invalid_grant",
+    let (name, unknown, pending) = if device {
+        (
+            "device_code",
             "Invalid or expired device code.",
-        ));
+            "User has yet to authorize device code.",
+        )
+    } else {
+        (
+            "auth_req_id",
+            "Invalid or expired auth_req_id.",
+            "The end-user authorization is pending",
+        )
     };
-    let answer = poll_answer(
-        &flow.approval,
-        flow.last_poll,
-        flow.interval,
-        flow.expires <= now,
-        "User has yet to authorize device code.",
-    );
-    flow.last_poll = Some(now);
-    let flow = flow.clone();
-    match answer {
-        Err(r) => refused(r),
-        Ok(user_id) => {
-            st.auth.devices.remove(code);
-            let login = Login {
-                user_id,
-                client_id: caller.client_id.clone(),
-                scope: flow.scope,
-                audience: flow.audience,
-                auth_time: util::now_secs(),
-                ..Login::default()
-            };
-            issued(shared, st, &login, None)
-        }
-    }
-}
-
-fn ciba(shared: &Shared, st: &mut State, caller: &Caller, params: &Map<String, Value>) -> Outcome {
-    let Some(id) = param(params, "auth_req_id") else {
-        return refused(missing("auth_req_id"));
+    let Some(key) = param(params, name) else {
+        return refused(missing(name));
     };
     let now = Instant::now();
-    let Some(flow) = st
-        .auth
-        .ciba
-        .get_mut(id)
+    let table = if device {
+        &mut st.auth.devices
+    } else {
+        &mut st.auth.ciba
+    };
+    let Some(flow) = table
+        .get_mut(key)
         .filter(|f| f.client_id == caller.client_id)
     else {
-        return refused(oauth_error(
-            403,
-            "invalid_grant",
-            "Invalid or expired auth_req_id.",
-        ));
+        return refused(oauth_error(403, "invalid_grant", unknown));
     };
     let answer = poll_answer(
         &flow.approval,
         flow.last_poll,
         flow.interval,
         flow.expires <= now,
-        "The end-user authorization is pending",
+        pending,
     );
     flow.last_poll = Some(now);
     let flow = flow.clone();
@@ -858,7 +829,7 @@ fn ciba(shared: &Shared, st: &mut State, caller: &Caller, params: &Map<String, V
             audience: None,
         },
         Ok(user_id) => {
-            st.auth.ciba.remove(id);
+            table.remove(key);
             let login = Login {
                 user_id,
                 client_id: caller.client_id.clone(),

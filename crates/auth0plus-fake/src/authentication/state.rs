@@ -53,31 +53,22 @@ pub(crate) enum Approval {
     Denied,
 }
 
-/// A device login.
+/// A login approved elsewhere: a device login (its `user_code` shown to the
+/// user) or a back-channel one (its `user_id` and `binding_message`).
 #[derive(Debug, Clone)]
-pub(crate) struct DeviceFlow {
+pub(crate) struct Pending {
+    pub client_id: String,
+    pub scope: String,
+    pub audience: Option<String>,
+    pub approval: Approval,
+    pub expires: Instant,
+    pub interval: Duration,
+    pub last_poll: Option<Instant>,
+    /// Device logins: the code the user types.
     pub user_code: String,
-    pub client_id: String,
-    pub scope: String,
-    pub audience: Option<String>,
-    pub approval: Approval,
-    pub expires: Instant,
-    pub interval: Duration,
-    pub last_poll: Option<Instant>,
-}
-
-/// A back-channel (CIBA) login.
-#[derive(Debug, Clone)]
-pub(crate) struct CibaFlow {
+    /// Back-channel logins: who is asked, and what they see.
     pub user_id: String,
-    pub client_id: String,
-    pub scope: String,
-    pub audience: Option<String>,
     pub binding_message: String,
-    pub approval: Approval,
-    pub expires: Instant,
-    pub interval: Duration,
-    pub last_poll: Option<Instant>,
 }
 
 /// A passwordless code sent.
@@ -116,8 +107,8 @@ pub(crate) struct AuthState {
     pub access: HashMap<String, UserToken>,
     pub codes: HashMap<String, AuthCode>,
     pub par: HashMap<String, (Map<String, Value>, Instant)>,
-    pub devices: HashMap<String, DeviceFlow>,
-    pub ciba: HashMap<String, CibaFlow>,
+    pub devices: HashMap<String, Pending>,
+    pub ciba: HashMap<String, Pending>,
     pub passwordless: HashMap<String, Otp>,
     pub mfa_tokens: HashMap<String, MfaPending>,
     pub mfa: HashMap<String, MfaEnrollment>,

@@ -387,17 +387,14 @@ pub(crate) fn revoke(shared: &Shared, req: &AuthRequest<'_>, params: &Map<String
         events::write(
             shared,
             &mut st,
-            &events::Event {
-                kind: "srrt",
-                description: "Successful Refresh Token Revocation",
-                user_id: &user_id,
-                client_id: &caller.client_id,
-                ip: &caller.ip,
-                user_agent: req.user_agent,
-                connection: None,
-                audience: None,
-                scope: None,
-            },
+            &events::Event::new(
+                "srrt",
+                "Successful Refresh Token Revocation",
+                &caller.client_id,
+                &caller.ip,
+                req.user_agent,
+            )
+            .user(&user_id),
         );
     }
     Resp::empty(200)
