@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use auth0plus::fake::FakeTenant;
+use auth0plus::fake::{ClientKey, FakeTenant};
 use auth0plus::oauth::{
     AuthErrorCode, AuthenticationClient, ClientCredentials, Error, IdTokenChecks, Pkce,
     PrivateKeyJwt, Secret, SigningAlgorithm, SubjectToken, TokenSet, random_state,
@@ -13,47 +13,20 @@ use auth0plus::transport::http;
 use auth0plus::transport::test_util::{ManualClock, ManualSleep};
 use auth0plus::transport::{HttpBackend as _, ReqwestBackend};
 use auth0plus_tests::{TestResult, fake_client};
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::signature::KeyPair as _;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-9";
 
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine as _;
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<String> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
 /// A fresh RSA key: (private PKCS#8 PEM, public SPKI PEM).
 fn rsa_key() -> (String, String) {
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-    let private: aws_lc_rs::encoding::Pkcs8V1Der<'_> = pair.as_der().unwrap();
-    let public: aws_lc_rs::encoding::PublicKeyX509Der<'_> = pair.public_key().as_der().unwrap();
-    (
-        pem("PRIVATE KEY", private.as_ref()),
-        pem("PUBLIC KEY", public.as_ref()),
-    )
+    let key = ClientKey::generate("RS256").unwrap();
+    (key.private_pem, key.public_pem)
 }
 
 /// A fresh P-256 key: (private PKCS#8 PEM, public SPKI PEM).
 fn ec_key() -> (String, String) {
-    let alg = &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
-    let pair = aws_lc_rs::signature::EcdsaKeyPair::generate(alg).unwrap();
-    let private = pair.to_pkcs8v1().unwrap();
-    let public: aws_lc_rs::encoding::PublicKeyX509Der<'_> = pair.public_key().as_der().unwrap();
-    (
-        pem("PRIVATE KEY", private.as_ref()),
-        pem("PUBLIC KEY", public.as_ref()),
-    )
+    let key = ClientKey::generate("ES256").unwrap();
+    (key.private_pem, key.public_pem)
 }
 
 async fn tenant() -> FakeTenant {

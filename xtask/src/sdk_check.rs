@@ -95,23 +95,6 @@ fn ensure_node(cache: &Path) -> Result<String, String> {
     version().ok_or_else(|| "npm did not install auth0".to_string())
 }
 
-/// A fresh RSA key for `private_key_jwt`: (private PKCS#8 PEM, public SPKI PEM).
-fn assertion_key() -> Result<(String, String), String> {
-    use aws_lc_rs::encoding::{AsDer as _, Pkcs8V1Der, PublicKeyX509Der};
-    use aws_lc_rs::signature::KeyPair as _;
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|_| "cannot make an RSA key")?;
-    let private: Pkcs8V1Der<'_> = pair.as_der().map_err(|_| "cannot encode the key")?;
-    let public: PublicKeyX509Der<'_> = pair
-        .public_key()
-        .as_der()
-        .map_err(|_| "cannot encode the public key")?;
-    Ok((
-        crate::walkthrough::pem("PRIVATE KEY", private.as_ref()),
-        crate::walkthrough::pem("PUBLIC KEY", public.as_ref()),
-    ))
-}
-
 /// `auth0-python` 6.8.0 in a virtualenv at `cache/venv`; its interpreter and version.
 fn ensure_python(cache: &Path) -> Result<(PathBuf, String), String> {
     let venv = cache.join("venv");
@@ -181,14 +164,14 @@ pub fn run_check(args: &[String]) -> Result<(), String> {
     );
     // The login tours need the application's grants, and a registered key for private_key_jwt.
     tenant.allow_grant_types(FakeTenant::all_grant_types());
-    let (private_key, public_key) = assertion_key()?;
-    tenant.add_client_credential(&public_key, "RS256");
+    let key = auth0plus::fake::ClientKey::generate("RS256")?;
+    tenant.add_client_credential(&key.public_pem, "RS256");
     let with_tenant = |cmd: &mut Command| {
         cmd.env("AUTH0_DOMAIN", tenant.domain())
             .env("AUTH0_CLIENT_ID", tenant.client_id())
             .env("AUTH0_CLIENT_SECRET", tenant.client_secret())
             .env("AUTH0_CONNECTION", tenant.connection())
-            .env("AUTH0_ASSERTION_KEY", &private_key);
+            .env("AUTH0_ASSERTION_KEY", &key.private_pem);
     };
 
     let mut failures = Vec::new();

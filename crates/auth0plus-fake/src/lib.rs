@@ -119,6 +119,7 @@ mod test_tenant;
 mod tls;
 mod util;
 
+pub use authentication::ClientKey;
 pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
 

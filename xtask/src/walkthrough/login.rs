@@ -8,14 +8,12 @@
 //! grant types and refresh-token rotation, then private-key authentication)
 //! and put back at the end, whatever happened.
 
-use auth0plus::fake::TestTenant;
+use auth0plus::fake::{ClientKey, TestTenant};
 use auth0plus::oauth::{
     AuthenticationClient, IdTokenChecks, PrivateKeyJwt, SigningAlgorithm, random_state,
 };
 use auth0plus::prelude::*;
 use auth0plus::{LogType, Method, Timestamp};
-use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::signature::KeyPair as _;
 use serde_json::{Value, json};
 
 use super::{Made, Narrator, StepResult, check, wait_for};
@@ -38,21 +36,6 @@ const GRANTS: [&str; 3] = [
     "refresh_token",
     "http://auth0.com/oauth/grant-type/password-realm",
 ];
-
-/// PEM of a DER document.
-pub(crate) fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine as _;
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<String> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
 
 #[allow(clippy::too_many_lines, reason = "one story, told in order")]
 pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult<usize> {
@@ -253,14 +236,7 @@ async fn login(
         "The management client without a secret: private_key_jwt with a key registered on the application",
         "auth0.request(Method::POST, [\"clients\", &client_id, \"credentials\"])\n    .body(&json!({\"credential_type\": \"public_key\", \"pem\": public_pem, \"alg\": \"RS256\"})).send().await?;\nlet keyed = Auth0::builder(&domain)\n    .private_key_jwt(&client_id, PrivateKeyJwt::from_pem(private_pem, SigningAlgorithm::Rs256)?)\n    .build()?;",
     );
-    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|_| "cannot make an RSA key")?;
-    let private: aws_lc_rs::encoding::Pkcs8V1Der<'_> =
-        pair.as_der().map_err(|_| "cannot encode the key")?;
-    let public: aws_lc_rs::encoding::PublicKeyX509Der<'_> = pair
-        .public_key()
-        .as_der()
-        .map_err(|_| "cannot encode the public key")?;
+    let key = ClientKey::generate("RS256")?;
     let credential: Value = auth0
         .request(
             Method::POST,
@@ -269,7 +245,7 @@ async fn login(
         .body(&json!({
             "credential_type": "public_key",
             "name": format!("login story {}", random_state()?.get(..8).unwrap_or_default()),
-            "pem": pem("PUBLIC KEY", public.as_ref()),
+            "pem": key.public_pem,
             "alg": "RS256",
         }))
         .json()
@@ -292,10 +268,7 @@ async fn login(
     let keyed = Auth0::builder(&tenant.domain)
         .private_key_jwt(
             &tenant.client_id,
-            PrivateKeyJwt::from_pem(
-                pem("PRIVATE KEY", private.as_ref()),
-                SigningAlgorithm::Rs256,
-            )?,
+            PrivateKeyJwt::from_pem(&key.private_pem, SigningAlgorithm::Rs256)?,
         )
         .base_url(&tenant.base_url)
         .build()?;

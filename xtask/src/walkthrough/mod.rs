@@ -12,8 +12,6 @@ mod login;
 mod original;
 mod teams;
 
-pub(crate) use login::pem;
-
 use std::error::Error as StdError;
 use std::fmt::Display;
 use std::time::{Duration, Instant};

@@ -121,6 +121,61 @@ impl SigningKey {
     }
 }
 
+/// A key pair for an application's `private_key_jwt`, as PEM: register
+/// [`public_pem`](Self::public_pem) on the application (`POST
+/// /api/v2/clients/{id}/credentials`), sign with [`private_pem`](Self::private_pem).
+#[derive(Clone)]
+pub struct ClientKey {
+    /// The private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub private_pem: String,
+    /// The public key, `SubjectPublicKeyInfo` PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub public_pem: String,
+}
+
+impl std::fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientKey")
+            .field("public_pem", &self.public_pem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientKey {
+    /// A fresh key for `alg`: RSA 2048 for `RS256`, `RS384` and `PS256`, P-256 for `ES256`.
+    ///
+    /// # Errors
+    /// An algorithm not in that list, or a failing random generator.
+    pub fn generate(alg: &str) -> Result<ClientKey, String> {
+        use aws_lc_rs::encoding::{AsDer as _, Pkcs8V1Der, PublicKeyX509Der};
+        let fail = |what: &str| format!("cannot make a {alg} key: {what}");
+        match alg {
+            "RS256" | "RS384" | "PS256" => {
+                let pair = generate_pair();
+                let private: Pkcs8V1Der<'_> = pair.as_der().map_err(|_| fail("encoding"))?;
+                let public: PublicKeyX509Der<'_> =
+                    pair.public_key().as_der().map_err(|_| fail("encoding"))?;
+                Ok(ClientKey {
+                    private_pem: pem("PRIVATE KEY", private.as_ref()),
+                    public_pem: pem("PUBLIC KEY", public.as_ref()),
+                })
+            }
+            "ES256" => {
+                let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+                let pair =
+                    signature::EcdsaKeyPair::generate(alg).map_err(|_| fail("generation"))?;
+                let private = pair.to_pkcs8v1().map_err(|_| fail("encoding"))?;
+                let public: PublicKeyX509Der<'_> =
+                    pair.public_key().as_der().map_err(|_| fail("encoding"))?;
+                Ok(ClientKey {
+                    private_pem: pem("PRIVATE KEY", private.as_ref()),
+                    public_pem: pem("PUBLIC KEY", public.as_ref()),
+                })
+            }
+            other => Err(format!("{other:?} is not RS256, RS384, PS256 or ES256")),
+        }
+    }
+}
+
 /// An HS256 JWT of `claims`, keyed with `secret`.
 pub(crate) fn sign_hs256(claims: &Value, secret: &str) -> String {
     let header = json!({"alg": "HS256", "typ": "JWT"});

@@ -32,6 +32,7 @@ mod tokens;
 use http::Method;
 use serde_json::{Map, Value, json};
 
+pub use keys::ClientKey;
 pub(crate) use keys::SigningKey;
 pub(crate) use state::AuthState;
 
