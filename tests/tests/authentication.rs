@@ -684,11 +684,6 @@ async fn custom_token_exchange_and_the_token_for_a_connection() -> TestResult {
         .await?;
     assert_eq!(claims.sub, user);
 
-    let with_google = tenant.insert_user(json!({
-        "email": "jo@example.com",
-        "identities": [{"connection": "google-oauth2", "provider": "google-oauth2", "user_id": "1", "access_token": "ya29.google"}],
-    }));
-    let _ = with_google;
     let refresh = tokens.refresh_token.ok_or("refresh")?;
     let err = auth
         .token_for_connection("google-oauth2", &SubjectToken::RefreshToken(refresh))
@@ -696,6 +691,37 @@ async fn custom_token_exchange_and_the_token_for_a_connection() -> TestResult {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401), "ida has no google identity: {err}");
+
+    // A user with a Google identity (and its token): Token Vault hands that token over.
+    let jo = tenant.insert_user(json!({
+        "email": "jo@example.com",
+        "identities": [{"connection": "google-oauth2", "provider": "google-oauth2", "user_id": "1", "access_token": "ya29.google"}],
+    }));
+    let jo_tokens = auth
+        .token_exchange(&Secret::new(&jo), "urn:acme:legacy")
+        .scope("openid offline_access")
+        .send()
+        .await?;
+    let vault = auth
+        .token_for_connection(
+            "google-oauth2",
+            &SubjectToken::RefreshToken(jo_tokens.refresh_token.ok_or("refresh")?),
+        )
+        .send()
+        .await?;
+    assert_eq!(vault.access_token.expose(), "ya29.google");
+    assert_eq!(
+        vault.issued_token_type.as_deref(),
+        Some(auth0plus::oauth::CONNECTION_ACCESS_TOKEN_TYPE)
+    );
+    let by_access = auth
+        .token_for_connection(
+            "google-oauth2",
+            &SubjectToken::AccessToken(jo_tokens.access_token),
+        )
+        .send()
+        .await?;
+    assert_eq!(by_access.access_token.expose(), "ya29.google");
     Ok(())
 }
 

@@ -12,7 +12,7 @@
 //! | module | crate | what |
 //! |---|---|---|
 //! | [`management`] | `auth0plus-management` | [`Auth0`], users, queries, tickets, export |
-//! | [`oauth`] | `auth0plus-oauth` | [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
+//! | [`oauth`] | `auth0plus-oauth` | the Authentication API: [`oauth::AuthenticationClient`], [`oauth::IdTokenVerifier`], [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
 //! | [`transport`] | `auth0plus-transport` | [`transport::HttpBackend`], retry policy, [`transport::Secret`] |
 //! | `fake` (feature `fake`) | `auth0plus-fake` | a stateful fake Auth0 tenant for your tests |
 //!
