@@ -130,15 +130,23 @@ mod backend;
 mod error;
 mod retry;
 mod secret;
+mod shared_limit;
 mod telemetry;
 mod throttle;
 mod time;
 
+#[cfg(feature = "redis")]
+mod redis_limit;
+#[cfg(feature = "redis")]
+mod redis_link;
 #[cfg(feature = "reqwest")]
 mod reqwest_backend;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+/// The `redis` crate this one is built on (for [`Redis::from_client`]).
+#[cfg(feature = "redis")]
+pub use ::redis as redis_crate;
 pub use async_trait::async_trait;
 pub use backend::{
     AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
@@ -148,10 +156,15 @@ pub use backend::{
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};
 pub use http;
+#[cfg(feature = "redis")]
+pub use redis_limit::RedisRateLimit;
+#[cfg(feature = "redis")]
+pub use redis_link::{DEFAULT_REDIS_TIMEOUT, Redis};
 #[cfg(feature = "reqwest")]
 pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
 pub use secret::{Scrubber, Secret};
+pub use shared_limit::{SharedAcquire, SharedGrant, SharedRateLimit};
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
 pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]
