@@ -108,10 +108,12 @@ mod state;
 mod store;
 mod test_tenant;
 mod tls;
+mod token_quota;
 mod util;
 
 pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
+pub use token_quota::TokenQuota;
 
 use state::Shared;
 
@@ -558,6 +560,7 @@ pub struct FakeTenantBuilder {
     import_rate: f64,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
+    token_quota: Option<TokenQuota>,
 }
 
 /// Every scope the Management API names (the spec's), and [`DEFAULT_SCOPES`]: what a
@@ -623,6 +626,7 @@ impl Default for FakeTenantBuilder {
             import_rate: DEFAULT_IMPORT_RATE,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
+            token_quota: None,
         }
     }
 }
@@ -713,6 +717,16 @@ impl FakeTenantBuilder {
     #[must_use]
     pub fn index_delay(mut self, d: Duration) -> Self {
         self.index_delay = d;
+        self
+    }
+    /// Enforce M2M token quotas on the client-credentials grant, as Auth0's
+    /// fine-grained quotas do: every token answer carries
+    /// `auth0-client-quota-limit`, and past a quota `/oauth/token` answers
+    /// `429 too_many_requests` "Client quota exceeded" with `Retry-After`
+    /// (default: no quota, no header).
+    #[must_use]
+    pub fn token_quota(mut self, quota: TokenQuota) -> Self {
+        self.token_quota = Some(quota);
         self
     }
     /// Lifetime of issued tokens (default 86400 s).
@@ -821,6 +835,7 @@ impl FakeTenantBuilder {
             header_read_timeout: self.header_read_timeout,
             body_read_timeout: self.body_read_timeout,
             password_policy: self.password_policy,
+            token_quota: token_quota::Quota::new(self.token_quota),
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);
