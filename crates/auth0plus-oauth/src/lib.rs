@@ -24,17 +24,27 @@
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cache;
 mod credentials;
 mod domain;
 mod error;
+mod quota;
 mod source;
 mod token;
 
+#[cfg(feature = "redis")]
+pub use cache::RedisTokenCache;
+pub use cache::{
+    CacheKey, CacheLock, CachedToken, DEFAULT_LOCK_TTL, FileCache, MemoryCache, TokenCache,
+};
 #[cfg(feature = "reqwest")]
 pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
 pub use domain::{Domain, parse_base_url};
 pub use error::Error;
+pub use quota::{
+    CLIENT_QUOTA_HEADER, ORGANIZATION_QUOTA_HEADER, QuotaLimit, TokenQuota, TokenQuotas,
+};
 pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
 
