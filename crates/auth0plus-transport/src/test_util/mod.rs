@@ -321,4 +321,4 @@ impl Sleep for ManualSleep {
 }
 
 mod redis_server;
-pub use redis_server::{REQUIRE_REDIS_VAR, RedisServer};
+pub use redis_server::{REDIS_SERVER_VAR, REQUIRE_REDIS_VAR, RedisServer};
