@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use auth0plus::fake::{FakeTenant, RateLimit, Route};
+use auth0plus::fake::{FakeTenant, Route};
 use auth0plus::oauth::RedisTokenCache;
 use auth0plus::transport::test_util::RedisServer;
 use auth0plus::transport::{Redis, RedisRateLimit, RetryPolicy};
@@ -87,14 +87,7 @@ async fn killing_redis_mid_run_loses_no_call() {
     let Some(mut redis_server) = RedisServer::start_or_skip("fleet::killing_redis") else {
         return;
     };
-    let tenant = FakeTenant::builder()
-        .rate_limit(RateLimit {
-            per_second: 50.0,
-            burst: 10,
-        })
-        .start()
-        .await
-        .unwrap();
+    let tenant = auth0plus_tests::tenant_at_50_rps().await;
     let ids = tenant.seed_users(200);
     let redis = Redis::open(&redis_server.url()).unwrap();
     // Four clients (as four processes would have) sharing tokens and the budget.

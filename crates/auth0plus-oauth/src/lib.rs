@@ -6,6 +6,11 @@
 //! - [`TokenSource`]: what the management client asks for tokens;
 //!   [`CachedTokenSource`] caches, refreshes early and fetches once however
 //!   many tasks ask; [`StaticToken`] wraps a token you already have.
+//! - [`TokenCache`]: where a cached source keeps its token for other
+//!   processes too: [`MemoryCache`] (default), [`FileCache`] (CLIs, cron
+//!   jobs), `RedisTokenCache` (feature `redis`: a fleet).
+//! - [`TokenQuotas`]: Auth0's M2M token quota headers, typed, on [`Token`]
+//!   and on [`Error::QuotaExceeded`].
 //!
 //! ```no_run
 //! use auth0plus_oauth::{CachedTokenSource, ClientCredentials, TokenSource};

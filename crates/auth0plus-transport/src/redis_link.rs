@@ -129,17 +129,12 @@ impl Redis {
         }
     }
 
-    /// The key made of the prefix and `parts`, joined by `:`. Each part is
-    /// percent-encoded (all but ASCII letters, digits and `.-_`), so no part
-    /// can pose as two, whatever it holds.
+    /// The key made of the prefix and `parts`: see [`store_key`](crate::store_key).
     #[must_use]
     pub fn key(&self, parts: &[&str]) -> String {
-        let mut key = String::from(&*self.prefix);
-        for part in parts {
-            key.push(':');
-            key.push_str(&key_part(part));
-        }
-        key
+        let mut all = vec![&*self.prefix];
+        all.extend(parts);
+        crate::store_key(&all)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Link> {
@@ -234,20 +229,6 @@ impl Redis {
             }
         }
     }
-}
-
-/// `part` with everything but ASCII letters, digits and `.-_` percent-encoded.
-fn key_part(part: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(part.len());
-    for byte in part.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 #[cfg(test)]

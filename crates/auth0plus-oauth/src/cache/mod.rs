@@ -114,25 +114,8 @@ impl CacheKey {
     /// ```
     #[must_use]
     pub fn id(&self) -> String {
-        self.parts()
-            .iter()
-            .map(|part| encode(part))
-            .collect::<Vec<_>>()
-            .join(":")
+        auth0plus_transport::store_key(&self.parts())
     }
-}
-
-fn encode(part: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(part.len());
-    for byte in part.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// A cached token: the bearer token and when it expires. `Debug` never shows
