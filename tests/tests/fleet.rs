@@ -82,11 +82,20 @@ async fn sequential_cli_runs_with_a_file_cache_make_one_token_request() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_redis_mid_run_loses_no_call() {
+/// One thread, so that the test's log subscriber sees every task's events.
+#[tokio::test(flavor = "current_thread")]
+async fn killing_redis_mid_run_loses_no_call_and_is_traced_once() {
     let Some(mut redis_server) = RedisServer::start_or_skip("fleet::killing_redis") else {
         return;
     };
+    let logs = auth0plus_tests::Captured::default();
+    let writer = logs.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish(),
+    );
     let tenant = auth0plus_tests::tenant_at_50_rps().await;
     let ids = tenant.seed_users(200);
     let redis = Redis::open(&redis_server.url()).unwrap();
@@ -121,6 +130,9 @@ async fn killing_redis_mid_run_loses_no_call() {
     let _server = killer.await.unwrap();
     assert_eq!(failed, 0);
     assert!(redis.is_down(), "the run outlasted the outage");
+    // One line for the outage, however many calls fell back during it.
+    let text = logs.text();
+    assert_eq!(text.matches("redis unreachable").count(), 1, "{text}");
     assert_eq!(tenant.counters().count(Route::Token), 1);
     let counters = tenant.counters();
     assert_eq!(counters.status(204), 200, "{counters:?}");

@@ -38,8 +38,9 @@
 //!
 //! # Knobs
 //! Latency per request, a token-bucket rate limit (`x-ratelimit-*` headers on every
-//! Management response, 429 `Global limit has been reached` when empty), the password
-//! policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
+//! Management response, 429 `Global limit has been reached` when empty), M2M token quotas
+//! ([`FakeTenantBuilder::token_quota`], `--token-quota`: `auth0-client-quota-limit` on every
+//! token, 429 `Client quota exceeded` past it), the password policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
 //! are immediate), fault injection per [`Route`] ([`Fault`]), export-job outcomes, seed
 //! users, and request counters by route and status. Users created with
 //! [`FakeTenant::seed_users`], [`FakeTenant::insert_user`] or `POST /__fake/seed` are

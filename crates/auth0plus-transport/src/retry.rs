@@ -582,7 +582,7 @@ impl<B> Retrying<B> {
                 }
                 Some(SharedAcquire::Wait(wait)) => {
                     *spent += wait;
-                    tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled (shared)");
+                    tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled by the shared budget");
                     self.sleep.sleep(wait).await;
                 }
                 // The store is down: the local throttle paces this request.
