@@ -200,9 +200,11 @@ impl CachedTokenSource {
         self.fetches.load(Ordering::Relaxed)
     }
 
-    /// Ask Auth0 for a token now.
+    /// Ask Auth0 for a token now, unless a used-up quota has not reset yet
+    /// (a token another process stored in the cache is still taken).
     async fn fetch(&self) -> Result<CachedToken, Error> {
         let asked_at = self.clock.now();
+        self.quota.check(asked_at)?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let fetched = self.credentials.request_token().await;
         self.quota.note(&fetched, asked_at);
@@ -244,8 +246,6 @@ impl TokenSource for CachedTokenSource {
             return Err(Error::RefreshFailed(failure.clone()));
         }
         let asked_at = self.clock.now();
-        // A used-up quota is not asked again before it resets.
-        self.quota.check(asked_at)?;
         let obtained = self
             .shared
             .obtain(&self.clock, self.leeway, || self.fetch())
