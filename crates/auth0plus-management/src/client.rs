@@ -4,11 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
+use auth0plus_oauth::{
+    CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenCache, TokenSource,
+};
 use auth0plus_transport::{
     Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
-    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
-    Throttle,
+    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedRateLimit, SharedSleep, Sleep,
+    Telemetry, Throttle,
 };
 use serde::de::DeserializeOwned;
 
@@ -103,6 +105,8 @@ pub struct Auth0Builder {
     prefetch: usize,
     throttle: bool,
     response_limit: Option<u64>,
+    token_cache: Option<Box<dyn FnOnce(CachedTokenSource) -> CachedTokenSource + Send>>,
+    shared_rate_limit: Option<Arc<dyn SharedRateLimit>>,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -133,6 +137,8 @@ impl Auth0 {
             prefetch: DEFAULT_PREFETCH,
             throttle: true,
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
+            token_cache: None,
+            shared_rate_limit: None,
         }
     }
 
@@ -513,6 +519,27 @@ impl Auth0Builder {
         self
     }
 
+    /// Keep client-credentials tokens in `cache` as well as in memory, so
+    /// that other clients and processes using it reuse them and only one of
+    /// them fetches (a [`FileCache`](auth0plus_oauth::FileCache) for CLIs,
+    /// `RedisTokenCache` for a fleet). A cache that fails never fails a call.
+    pub fn token_cache(mut self, cache: impl TokenCache) -> Self {
+        self.token_cache = Some(Box::new(move |source: CachedTokenSource| {
+            source.cache(cache)
+        }));
+        self
+    }
+
+    /// Draw from `limit`, a rate-limit budget shared by a fleet of processes
+    /// (`RedisRateLimit`), before each Management API request, instead of
+    /// pacing by the share this client learns alone. When the budget cannot
+    /// answer, the throttle paces as without it. See
+    /// [`Retrying::with_shared_rate_limit`].
+    pub fn shared_rate_limit(mut self, limit: impl SharedRateLimit) -> Self {
+        self.shared_rate_limit = Some(Arc::new(limit));
+        self
+    }
+
     /// Largest response accepted from the API and the token endpoint, in
     /// bytes (default [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no
     /// limit). A larger answer fails with a
@@ -593,6 +620,9 @@ impl Auth0Builder {
         if self.throttle {
             retrying = retrying.with_throttle(Throttle::new());
         }
+        if let Some(limit) = self.shared_rate_limit {
+            retrying = retrying.with_shared_rate_limit(limit);
+        }
         let backend = SharedBackend::new(retrying);
         let tokens: Arc<dyn TokenSource> = match self.credentials {
             Credentials::None => {
@@ -613,9 +643,14 @@ impl Auth0Builder {
                     .shared_backend(backend.clone())
                     .max_response_bytes(self.response_limit)
                     .telemetry(self.telemetry.clone());
-                let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
+                let mut source = CachedTokenSource::new(credentials)
+                    .clock(self.clock.clone())
+                    .sleep(sleep.clone());
                 if let Some(leeway) = self.leeway {
                     source = source.leeway(leeway);
+                }
+                if let Some(with_cache) = self.token_cache {
+                    source = with_cache(source);
                 }
                 Arc::new(source)
             }

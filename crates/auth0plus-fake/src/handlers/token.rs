@@ -109,11 +109,16 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
             &format!("Service not enabled within domain: {audience}"),
         );
     }
+    let quota = match shared.cfg.token_quota.take(crate::util::now_secs()) {
+        Ok(headers) => headers,
+        Err(refused) => return refused,
+    };
     let (access_token, scope, ttl) = shared.issue_token(get("scope"));
     let mut r = Resp::json(
         200,
         &json!({"access_token": access_token, "scope": scope, "expires_in": ttl, "token_type": "Bearer"}),
     );
     r.headers.push(("cache-control", "no-store".into()));
+    r.headers.extend(quota);
     r
 }
