@@ -668,7 +668,7 @@ async fn fake_search(quick: bool) -> R<Vec<Row>> {
 ///    time (`user.roles().add`, as per-user SDK calls go): N calls, whose
 ///    minimum is (N − burst) / rate.
 async fn role_users(quick: bool) -> R<Vec<Row>> {
-    use auth0plus::Role;
+    use auth0plus::NewRole;
     let (users, rounds, one_by_one) = if quick {
         (1_000, 5, 100)
     } else {
@@ -680,7 +680,7 @@ async fn role_users(quick: bool) -> R<Vec<Row>> {
     let auth0 = bulk_client(fake.client()).await?;
     let role = auth0
         .roles()
-        .create(Role::new("roadies"))
+        .create(NewRole::new("roadies"))
         .await
         .map_err(|e| e.to_string())?;
     let role_id = role.id().unwrap_or_default().to_owned();
@@ -765,7 +765,7 @@ async fn role_users(quick: bool) -> R<Vec<Row>> {
     // One user at a time: what the rate allows for N single calls.
     let second = auth0
         .roles()
-        .create(Role::new("crew"))
+        .create(NewRole::new("crew"))
         .await
         .map_err(|e| e.to_string())?;
     let second_id = second.id().unwrap_or_default().to_owned();

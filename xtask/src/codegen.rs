@@ -23,6 +23,8 @@ use serde_json::Value;
 const SPEC: &str = "spec/auth0-management-api.openapi.json";
 const OVERLAY: &str = "spec/paging.toml";
 const CRATE: &str = "crates/auth0plus-management-api";
+/// The facade, whose manifest forwards the generated crate's group features.
+const FACADE: &str = "crates/auth0plus";
 const PROVENANCE: &str = "// Provenance: Auth0 publishes the full document at https://auth0.com/docs/api/management/openapi.json;\n// this stripped skeleton is the one distributed, MIT, by sergiught/auth0-mock (api/auth0-management-api.openapi.json, release 0.229.0).\n";
 
 /// The overlay, `spec/paging.toml`.
@@ -158,6 +160,13 @@ fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     formatted.insert(
         manifest,
         features_section(&current, &ops, &overlay.default_groups)?,
+    );
+    let facade = Path::new(FACADE).join("Cargo.toml");
+    let current = std::fs::read_to_string(root.join(&facade))
+        .map_err(|e| format!("{}: {e}", facade.display()))?;
+    formatted.insert(
+        facade,
+        facade_features(&current, &ops, &overlay.default_groups)?,
     );
     Ok(formatted)
 }
@@ -1442,7 +1451,9 @@ impl<'a> Gen<'a> {
             let by_id = |o: &&Op| {
                 o.path_params.len() == 1
                     && o.path.strip_prefix(base).is_some_and(|rest| {
-                        rest.starts_with("/{") && rest.ends_with('}') && rest.matches('/').count() == 1
+                        rest.starts_with("/{")
+                            && rest.ends_with('}')
+                            && rest.matches('/').count() == 1
                     })
             };
             let Some(get) = ops.iter().filter(by_id).find(|o| o.method == "GET") else {
@@ -1474,18 +1485,24 @@ impl<'a> Gen<'a> {
                 .to_ascii_lowercase();
             let spec = format!("{kind}Spec");
             if self.by_ident.contains_key(&spec) || ops.iter().any(|o| o.name == spec) {
-                return Err(format!("{spec} ({base}) would shadow a model or an operation"));
+                return Err(format!(
+                    "{spec} ({base}) would shadow a model or an operation"
+                ));
             }
-            let create = ops
-                .iter()
-                .find(|o| o.method == "POST" && o.path == base && o.multipart.is_none() && o.body.is_some());
+            let create = ops.iter().find(|o| {
+                o.method == "POST" && o.path == base && o.multipart.is_none() && o.body.is_some()
+            });
             let update = ops
                 .iter()
                 .filter(by_id)
                 .find(|o| o.method == "PATCH" && o.body.is_some());
             let delete = ops.iter().filter(by_id).find(|o| o.method == "DELETE");
             let mut doc = format!("listed by [`{}`], read by [`{}`]", list.name, get.name);
-            for (what, op) in [("created", create), ("updated", update), ("deleted", delete)] {
+            for (what, op) in [
+                ("created", create),
+                ("updated", update),
+                ("deleted", delete),
+            ] {
                 if let Some(op) = op {
                     let _ = write!(doc, ", {what} by [`{}`]", op.name);
                 }
@@ -1734,6 +1751,49 @@ fn features_section(
         "{}{block}{}",
         &manifest[..begin],
         &manifest[end + FEATURES_END.len()..]
+    ))
+}
+
+const GROUPS_BEGIN: &str = "# @generated groups: begin (cargo xtask codegen; auth0plus-management-api's features, forwarded)";
+const GROUPS_END: &str = "# @generated groups: end";
+
+/// The facade's manifest with the features that forward the generated
+/// crate's (`full` and one per group) regenerated between its markers, so
+/// an app that depends on the facade alone can turn on any group.
+fn facade_features(
+    manifest: &str,
+    ops: &BTreeMap<String, Vec<Op>>,
+    defaults: &[String],
+) -> Result<String, String> {
+    let api = "auth0plus-management-api";
+    let mut block = format!(
+        "{GROUPS_BEGIN}\n## Every group of the Management API (`auth0plus::api`), and the models no operation uses.\nfull = [\"{api}/full\"]\n"
+    );
+    for ops in ops.values() {
+        let tag = &ops[0].tag;
+        let module = snake(tag).replace("r#", "");
+        let always = if defaults.contains(tag) {
+            " Always on: the resources stand on it."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            block,
+            "## `api::{module}`: the {} operation{} tagged `{tag}`.{always}\n{tag} = [\"{api}/{tag}\"]",
+            ops.len(),
+            if ops.len() == 1 { "" } else { "s" }
+        );
+    }
+    block.push_str(GROUPS_END);
+    let (Some(begin), Some(end)) = (manifest.find(GROUPS_BEGIN), manifest.find(GROUPS_END)) else {
+        return Err(format!(
+            "{FACADE}/Cargo.toml: no `{GROUPS_BEGIN}` ... `{GROUPS_END}` block"
+        ));
+    };
+    Ok(format!(
+        "{}{block}{}",
+        &manifest[..begin],
+        &manifest[end + GROUPS_END.len()..]
     ))
 }
 

@@ -17,9 +17,7 @@ use auth0plus_management_api::{ListOperation, Operation};
 use crate::query::Query;
 use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Resource};
-use crate::users::Users;
-use crate::{ApiError, Error, Result, Tickets};
+use crate::{ApiError, Error, Result};
 
 /// Default page size of queries (the original's `AUTH0_PER_PAGE`).
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -134,24 +132,6 @@ impl Auth0 {
             throttle: true,
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
         }
-    }
-
-    /// The users endpoint (`/api/v2/users`).
-    #[must_use]
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-
-    /// The tickets endpoints (`/api/v2/tickets/*`).
-    #[must_use]
-    pub fn tickets(&self) -> Tickets {
-        Tickets::new(self.clone())
-    }
-
-    /// Every record of a resource, through its [`Resource`] impl.
-    #[must_use]
-    pub fn collection<R: Resource>(&self) -> Collection<R> {
-        Collection::new(self.clone())
     }
 
     /// A request to any endpoint: `segments` make the path below `/api/v2`,
@@ -333,17 +313,7 @@ impl Auth0 {
 
 /// The plain request of a generated operation.
 fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
-    let plain = operation
-        .to_request()
-        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
-    let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
-    request.query = plain.query;
-    request.body = plain.body;
-    if let Some(form) = &plain.form {
-        let (content_type, body) = crate::multipart::encode(form)?;
-        request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
-    }
-    Ok(request)
+    ApiRequest::of(operation)
 }
 
 /// Removes what `request` and `token` must not leak from a server's text.

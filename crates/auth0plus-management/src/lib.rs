@@ -28,6 +28,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod collection;
 mod error;
 // Issue 14: jobs
 pub mod jobs;
@@ -50,7 +51,10 @@ mod roles;
 // Issue 14: a user's world, and the tenant objects users need ids of
 mod tenant;
 mod world;
-pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use tenant::{
+    Client, ClientGrant, ClientGrants, Clients, Connection, Connections, NewClient, NewClientGrant,
+    NewConnection, NewResourceServer, ResourceServer, ResourceServers,
+};
 pub use world::{
     AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
     Session, UserRefreshTokens, UserSessions,
@@ -63,6 +67,7 @@ pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
 // Issue 14: jobs
+pub use collection::Collection;
 pub use jobs::{
     ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, JobSummary, Jobs,
     UserImport, VerificationEmail,
@@ -70,15 +75,15 @@ pub use jobs::{
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
 pub use query::Query;
 pub use raw::RequestBuilder;
-pub use relation::{Relation, RelationSpec};
+pub use relation::Relation;
 pub use request::{ApiRequest, encode_segment};
-pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
+pub use resource::{ChangeSet, Found, IntoRecord, Record, RecordState, Resource, changed_fields};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
 // Issue 14: roles and permissions
 pub use permissions::{AssignedPermission, Permission, PermissionSource};
-pub use roles::{Role, RoleRecord, RoleState, Roles};
+pub use roles::{NewRole, Role, RoleState, Roles};
 pub use users::{
     ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
     UserQuery, UserState, Users,
@@ -95,7 +100,8 @@ pub use http::Method;
 pub mod organizations;
 pub use organizations::{
     ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
-    MAX_INVITATION_TTL, Member, NewInvitation, Organization,
+    MAX_INVITATION_TTL, Member, NewInvitation, NewOrganization, Organization, OrganizationState,
+    Organizations,
 };
 
 pub use auth0plus_oauth as oauth;

@@ -1,31 +1,34 @@
-//! One active record for every resource: [`Resource`] says what a resource
-//! is (its kind, path, paging, id, how it saves), [`Record`] holds one with
-//! its change tracking, and [`Collection`] reaches them all.
+//! One active record for every resource: [`Resource`] says what is
+//! particular to a resource (its hooks: checks, update plans, secrets),
+//! [`Record`] holds one with its change tracking, and
+//! [`Collection`](crate::Collection) reaches them all.
 //!
-//! Users are `Record<UserProfile>`; a resource the crate does not wrap gets
-//! the same `get`, `save` (only what changed), `delete`, `as_dict` and state
-//! round trip from one trait impl:
+//! What the spec says of a resource (the kind in messages, the id field, the
+//! paths, methods and paging) comes from its generated
+//! [`ResourceSpec`](auth0plus_management_api::ResourceSpec): a `Resource`
+//! impl names its spec and writes only hooks. Users are
+//! `Record<UserProfile>`; a resource the crate does not wrap gets the same
+//! `get_by_id`, `create`, `save` (only what changed), `delete`, `as_dict` and
+//! state round trip from one trait impl:
 //!
 //! ```
-//! use auth0plus_management::{Auth0, Collection, Paging, Resource};
+//! use auth0plus_management::{Auth0, Collection, Resource};
+//! use auth0plus_management::api::roles::RoleSpec;
 //! use serde::{Deserialize, Serialize};
 //!
-//! /// A role, as `/api/v2/roles` returns it.
+//! /// A role, read into a type of your own.
 //! #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-//! struct Role {
+//! struct Team {
 //!     #[serde(skip_serializing_if = "Option::is_none")]
 //!     id: Option<String>,
 //!     name: String,
-//!     #[serde(skip_serializing_if = "Option::is_none")]
-//!     description: Option<String>,
 //! }
 //!
-//! impl Resource for Role {
+//! impl Resource for Team {
+//!     type Spec = RoleSpec; // `/roles`: paths, paging and names from the spec
 //!     type Pending = ();
-//!     const KIND: &'static str = "Role";
-//!     const PLURAL: &'static str = "roles";
-//!     const PATH: &'static str = "roles";
-//!     const PAGING: Paging = Paging::OFFSET;
+//!     type New = Team; // what `create` takes
+//!     type Changes = serde_json::Value; // what `update` takes
 //!     fn id(&self) -> Option<&str> {
 //!         self.id.as_deref()
 //!     }
@@ -33,52 +36,53 @@
 //!
 //! # fn main() -> auth0plus_management::Result<()> {
 //! # let auth0 = Auth0::builder("acme.auth0.com").token("t").build()?;
-//! let roles: Collection<Role> = auth0.collection();
-//! let mut admin = roles.build(Role { name: "admin".into(), ..Role::default() });
-//! assert!(!admin.is_fetched()); // `admin.save().await?` creates it
+//! let teams: Collection<Team> = auth0.collection();
+//! let rockets = teams.build(Team { name: "rockets".into(), ..Team::default() });
+//! assert!(!rockets.is_fetched()); // `rockets.save().await?` creates it
 //! # Ok(()) }
 //! ```
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
-use auth0plus_management_api::Paging;
+use auth0plus_management_api::{ListOperation, ResourceSpec};
+use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::collection::Collection;
+use crate::lookup::Lookup;
 use crate::query::Query;
-use crate::request::{ApiRequest, encode_segment};
+use crate::request::ApiRequest;
 use crate::{Auth0, Error, Result};
 
 /// A JSON object.
 type Object = Map<String, Value>;
 
-/// What the client needs to know of a resource to find, save and delete it.
+/// What one resource's records need beyond what its spec says: the id, the
+/// checks before a save, how an update is planned, what stays pending.
 ///
-/// Only `Pending`, `KIND`, `PLURAL`, `PATH`, `PAGING` and [`Resource::id`]
-/// are required; the rest has defaults that fit most of the Management API
-/// (POST the object to create it, PATCH the changed fields to update it).
+/// The kind in messages, the id field, the paths, methods and paging come
+/// from [`Resource::Spec`], generated from the Management API spec. Every
+/// hook has a default that fits most of the API (POST the object to create
+/// it, PATCH the changed fields to update it); only [`Resource::id`] is
+/// required.
 pub trait Resource:
-    Serialize + DeserializeOwned + Clone + fmt::Debug + Send + Sync + 'static
+    Serialize + DeserializeOwned + Clone + Default + fmt::Debug + Send + Sync + 'static
 {
+    /// The generated description of the collection (`api::roles::RoleSpec`).
+    type Spec: ResourceSpec;
     /// Write-only state kept beside the data until it is saved (a user's new
     /// password), `()` when there is none.
     type Pending: Clone + Default + fmt::Debug + Send + Sync + 'static;
+    /// What [`Collection::create`] and [`Collection::get_or_create`] take
+    /// (`NewUser`, `NewRole`, `api::models::CreateClientRequestContent`…).
+    type New: IntoRecord<Self>;
+    /// What [`Collection::update`] takes (`NewUser`, `NewRole`,
+    /// `api::models::UpdateClientRequestContent`…).
+    type Changes: ChangeSet<Self>;
 
-    /// The name in messages: `User` gives `User Does Not Exist`.
-    const KIND: &'static str;
-    /// The plural in messages: `User.get returned multiple users`.
-    const PLURAL: &'static str;
-    /// The collection's path below `/api/v2` (`users`, `roles`).
-    const PATH: &'static str;
-    /// The key of the items in a paged answer (usually the path).
-    const ITEMS_KEY: &'static str = Self::PATH;
-    /// The name of the id field (`id`; `user_id` for users), for messages.
-    const ID_FIELD: &'static str = "id";
-    /// How the collection pages.
-    const PAGING: Paging;
     /// Fields never sent in an update.
     const READ_ONLY: &'static [&'static str] = &["id", "created_at", "updated_at"];
     /// Fields sent when the record is created and never in an update (a
@@ -154,6 +158,124 @@ pub trait Resource:
         let _ = state;
         Self::Pending::default()
     }
+
+    /// The lazy query [`Collection::query`] starts from: by default the
+    /// spec's list of every record.
+    fn query(records: &Collection<Self>) -> Query<Record<Self>> {
+        records.list_records()
+    }
+
+    /// The records `lookup` finds, and how many there are in all, for
+    /// [`Collection::get`]: the resource says which fields it is looked up by
+    /// (a role by `name`, an API by `identifier`) and how Auth0 finds them.
+    /// By default a resource has no lookup: use [`Collection::get_by_id`].
+    fn find(records: &Collection<Self>, lookup: Lookup) -> BoxFuture<'static, Result<Found<Self>>> {
+        let _ = (records, lookup);
+        Box::pin(std::future::ready(Err(Error::InvalidArgument(format!(
+            "a {} has no lookup: use get_by_id",
+            kind::<Self>()
+        )))))
+    }
+}
+
+/// What a lookup found: some of the records (a page at most) and how many
+/// there are in all.
+pub type Found<R> = (Vec<Record<R>>, u64);
+
+/// The kind in messages (`Role`), from the spec.
+pub(crate) fn kind<R: Resource>() -> &'static str {
+    <R::Spec as ResourceSpec>::KIND
+}
+
+/// What [`Collection::create`] takes for resource `R`: it becomes the data
+/// of an unsaved record, and a lookup's exact values fill it in (Django's
+/// `get_or_create(defaults=…, **lookup)`).
+///
+/// Implemented for every serde type (through JSON: the data and the input
+/// name their fields alike, as the spec's create bodies and models do) and
+/// for [`NewUser`](crate::NewUser).
+pub trait IntoRecord<R: Resource>: Send + 'static {
+    /// The data and pending state of the unsaved record, or why it cannot be
+    /// one (reported by `save`, before sending).
+    ///
+    /// # Errors
+    /// A message naming the field that does not fit.
+    fn into_parts(self) -> std::result::Result<(R, R::Pending), String>;
+
+    /// Set `field` to the exact `value` of a lookup.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the field cannot take a string.
+    fn set_field(&mut self, field: &str, value: &str) -> Result<()>;
+
+    /// After Auth0's 409 on create, the lookup that finds the record someone
+    /// else created first (`None`: the `get_or_create` lookup again).
+    fn conflict_lookup(&self) -> Option<Lookup> {
+        None
+    }
+}
+
+impl<R, T> IntoRecord<R> for T
+where
+    R: Resource,
+    T: Serialize + DeserializeOwned + Send + 'static,
+{
+    fn into_parts(self) -> std::result::Result<(R, R::Pending), String> {
+        let data = serde_json::to_value(&self)
+            .and_then(serde_json::from_value)
+            .map_err(|e| format!("not a {}: {e}", kind::<R>()))?;
+        Ok((data, R::Pending::default()))
+    }
+
+    fn set_field(&mut self, field: &str, value: &str) -> Result<()> {
+        let refuse = |e: serde_json::Error| {
+            Error::InvalidArgument(format!("the lookup's {field} cannot be set: {e}"))
+        };
+        let mut object = match serde_json::to_value(&*self).map_err(refuse)? {
+            Value::Object(object) => object,
+            _ => Object::new(),
+        };
+        object.insert(field.to_owned(), Value::String(value.to_owned()));
+        *self = serde_json::from_value(Value::Object(object)).map_err(refuse)?;
+        Ok(())
+    }
+}
+
+/// What [`Collection::update`] takes for resource `R`: the bodies of the
+/// update, in order.
+///
+/// Implemented for every serde type (one body: the fields it sets) and for
+/// [`NewUser`](crate::NewUser) (split as Auth0 requires).
+pub trait ChangeSet<R: Resource>: Send + 'static {
+    /// The update bodies, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when there is nothing to change or the
+    /// changes do not serialize.
+    fn into_bodies(self, auth0: &Auth0) -> Result<Vec<Object>>;
+}
+
+impl<R, T> ChangeSet<R> for T
+where
+    R: Resource,
+    T: Serialize + Send + 'static,
+{
+    fn into_bodies(self, _: &Auth0) -> Result<Vec<Object>> {
+        match serde_json::to_value(&self) {
+            Ok(Value::Object(body)) if !body.is_empty() => Ok(vec![body]),
+            Ok(Value::Object(_)) => Err(nothing_to_change()),
+            Ok(_) => Err(Error::InvalidArgument(format!(
+                "the changes to a {} are not an object",
+                kind::<R>()
+            ))),
+            Err(e) => Err(Error::InvalidArgument(format!("the changes: {e}"))),
+        }
+    }
+}
+
+/// The refusal of an update that changes nothing.
+pub(crate) fn nothing_to_change() -> Error {
+    Error::InvalidArgument("nothing to change: set a field on the changes".into())
 }
 
 /// The fields of `current` that changed since `snapshot`, as an update body
@@ -238,6 +360,9 @@ pub struct Record<R: Resource> {
     data: R,
     snapshot: Option<Snapshot<R>>,
     pub(crate) pending: R::Pending,
+    /// Why the input it was built from cannot be created (a field of the
+    /// wrong type), reported by `save` before sending.
+    refused: Option<String>,
 }
 
 /// What [`Record::to_state`] keeps: enough to restore the record later with
@@ -256,7 +381,7 @@ pub struct RecordState<R> {
 
 impl<R: Resource> fmt::Debug for Record<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(R::KIND)
+        f.debug_struct(kind::<R>())
             .field("data", &self.data)
             .field("fetched", &self.is_fetched())
             .field("pending", &self.pending)
@@ -267,7 +392,7 @@ impl<R: Resource> fmt::Debug for Record<R> {
 /// `<User auth0|…>`, like the original's repr.
 impl<R: Resource> fmt::Display for Record<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} {}>", R::KIND, self.id().unwrap_or(""))
+        write!(f, "<{} {}>", kind::<R>(), self.id().unwrap_or(""))
     }
 }
 
@@ -292,11 +417,6 @@ impl<R: Resource> DerefMut for Record<R> {
     }
 }
 
-/// The path of one record.
-fn record_path<R: Resource>(id: &str) -> Result<String> {
-    Ok(format!("/{}/{}", R::PATH, encode_segment(id)?))
-}
-
 impl<R: Resource> Record<R> {
     /// A record not yet on the server; `save` creates it.
     pub(crate) fn unsaved(auth0: Auth0, data: R, pending: R::Pending) -> Self {
@@ -305,6 +425,19 @@ impl<R: Resource> Record<R> {
             data,
             snapshot: None,
             pending,
+            refused: None,
+        }
+    }
+
+    /// The unsaved record `new` makes; when it cannot make one, a record
+    /// whose `save` reports why before sending.
+    pub(crate) fn from_new(auth0: Auth0, new: R::New) -> Self {
+        match new.into_parts() {
+            Ok((data, pending)) => Self::unsaved(auth0, data, pending),
+            Err(problem) => Self {
+                refused: Some(problem),
+                ..Self::unsaved(auth0, R::default(), R::Pending::default())
+            },
         }
     }
 
@@ -316,6 +449,7 @@ impl<R: Resource> Record<R> {
             data,
             snapshot,
             pending: R::Pending::default(),
+            refused: None,
         }
     }
 
@@ -329,6 +463,35 @@ impl<R: Resource> Record<R> {
     #[must_use]
     pub fn id(&self) -> Option<&str> {
         self.data.id()
+    }
+
+    /// The id, or [`Error::MissingId`] for a record never saved: what every
+    /// call that needs the record on the server checks first.
+    ///
+    /// # Errors
+    /// [`Error::MissingId`].
+    pub fn saved_id(&self) -> Result<&str> {
+        self.id().ok_or(Error::MissingId)
+    }
+
+    /// The list `make` builds for this record's id (a sub-collection:
+    /// `/users/{id}/organizations`), its items decoded as `D` and made `T`
+    /// by `map`; for a record never saved, a query that answers
+    /// [`Error::MissingId`] before sending.
+    pub(crate) fn list_of<L, D, T>(
+        &self,
+        make: impl FnOnce(&str) -> L,
+        map: impl Fn(D) -> T + Send + Sync + 'static,
+    ) -> Query<T>
+    where
+        L: ListOperation,
+        D: DeserializeOwned,
+        T: Send + 'static,
+    {
+        match self.saved_id() {
+            Ok(id) => Query::of_list(&self.auth0, &make(id), map),
+            Err(e) => Query::of_list(&self.auth0, &make(""), map).refuse(e),
+        }
     }
 
     /// Whether this record came from the server (so `save` updates rather
@@ -370,6 +533,7 @@ impl<R: Resource> Record<R> {
             pending: R::restore_pending(&state.extra),
             data: state.profile,
             snapshot: state.snapshot.map(Snapshot::Object),
+            refused: None,
         }
     }
 
@@ -393,6 +557,9 @@ impl<R: Resource> Record<R> {
     /// request of a split update fails, the earlier ones are recorded as
     /// saved and the rest stays pending for the next `save`.
     pub async fn save(&mut self) -> Result<()> {
+        if let Some(problem) = &self.refused {
+            return Err(Error::InvalidArgument(problem.clone()));
+        }
         R::check(self)?;
         if self.snapshot.is_some() {
             self.update().await
@@ -403,8 +570,7 @@ impl<R: Resource> Record<R> {
 
     async fn create(&mut self) -> Result<()> {
         let body = R::create_body(self)?;
-        let request =
-            ApiRequest::new(http::Method::POST, format!("/{}", R::PATH)).json(Value::Object(body));
+        let request = spec_request::<R>("create", R::Spec::create(Value::Object(body)))?;
         let created: R = self.auth0.execute_json(&request).await?;
         R::created(self);
         self.snapshot = Some(Snapshot::Data(Box::new(created.clone())));
@@ -413,7 +579,7 @@ impl<R: Resource> Record<R> {
     }
 
     async fn update(&mut self) -> Result<()> {
-        let path = record_path::<R>(self.id().ok_or(Error::MissingId)?)?;
+        let id = self.saved_id()?.to_owned();
         let current = self.data.to_object();
         let Some(mut snapshot) = self.snapshot.as_ref().map(Snapshot::to_object) else {
             return Ok(());
@@ -424,15 +590,14 @@ impl<R: Resource> Record<R> {
         {
             return Err(Error::InvalidArgument(format!(
                 "the {field} of a {} cannot change once it is created",
-                R::KIND
+                kind::<R>()
             )));
         }
         let bodies = R::plan_update(self, changed_fields::<R>(&current, &snapshot));
         let mut latest = None;
         for body in bodies {
             let fields: Vec<String> = body.keys().cloned().collect();
-            let request =
-                ApiRequest::new(http::Method::PATCH, path.clone()).json(Value::Object(body));
+            let request = spec_request::<R>("update", R::Spec::update(&id, Value::Object(body)))?;
             match self.auth0.execute_json::<R>(&request).await {
                 Ok(updated) => latest = Some(updated),
                 Err(e) => {
@@ -472,7 +637,7 @@ impl<R: Resource> Record<R> {
     /// [`Error::MissingId`] for a record never saved; [`Error::Api`] when
     /// Auth0 refuses.
     pub async fn delete(&mut self) -> Result<()> {
-        let id = self.id().ok_or(Error::MissingId)?.to_owned();
+        let id = self.saved_id()?.to_owned();
         Collection::<R>::new(self.auth0.clone()).delete(&id).await?;
         self.snapshot = None;
         Ok(())
@@ -481,9 +646,10 @@ impl<R: Resource> Record<R> {
     /// Read the record again from the server, dropping unsaved changes.
     ///
     /// # Errors
+    /// [`Error::MissingId`] for a record never saved;
     /// [`Error::DoesNotExist`] when it was deleted.
     pub async fn refresh(&mut self) -> Result<()> {
-        let id = self.id().ok_or(Error::MissingId)?.to_owned();
+        let id = self.saved_id()?.to_owned();
         let fresh = Collection::<R>::new(self.auth0.clone())
             .get_by_id(&id)
             .await?;
@@ -493,200 +659,17 @@ impl<R: Resource> Record<R> {
     }
 }
 
-/// Every record of one resource: get by id, query, build, restore, delete.
-/// A cheap handle; clone it freely. Made by [`Auth0::collection`].
-pub struct Collection<R> {
-    auth0: Auth0,
-    resource: PhantomData<fn() -> R>,
-}
-
-impl<R> Clone for Collection<R> {
-    fn clone(&self) -> Self {
-        Self {
-            auth0: self.auth0.clone(),
-            resource: PhantomData,
-        }
-    }
-}
-
-impl<R: Resource> fmt::Debug for Collection<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Collection<{}>", R::KIND)
-    }
-}
-
-impl<R: Resource> Collection<R> {
-    pub(crate) fn new(auth0: Auth0) -> Self {
-        Self {
-            auth0,
-            resource: PhantomData,
-        }
-    }
-
-    /// The client behind this handle.
-    #[must_use]
-    pub fn auth0(&self) -> &Auth0 {
-        &self.auth0
-    }
-
-    /// An unsaved record; `save` creates it.
-    #[must_use]
-    pub fn build(&self, data: R) -> Record<R> {
-        Record::unsaved(self.auth0.clone(), data, R::Pending::default())
-    }
-
-    /// The record with this id (immediately consistent).
-    ///
-    /// # Errors
-    /// [`Error::DoesNotExist`] for a 404; [`Error::InvalidArgument`] for an
-    /// empty id.
-    pub async fn get_by_id(&self, id: &str) -> Result<Record<R>> {
-        let request = ApiRequest::new(http::Method::GET, record_path::<R>(id)?);
-        let data = not_found_as(
-            self.auth0.execute_json::<R>(&request).await,
-            R::KIND,
-            || format!("{}:{id}", R::ID_FIELD),
-        )?;
-        Ok(Record::fetched(self.auth0.clone(), data))
-    }
-
-    /// Delete the record with this id.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for an empty id; errors from Auth0.
-    pub async fn delete(&self, id: &str) -> Result<()> {
-        let request = ApiRequest::new(http::Method::DELETE, record_path::<R>(id)?);
-        self.auth0.execute(&request).await?;
-        Ok(())
-    }
-
-    /// A lazy query over the whole collection.
-    pub fn query(&self) -> Query<Record<R>> {
-        let auth0 = self.auth0.clone();
-        Query::new(
-            self.auth0.clone(),
-            Ok(ApiRequest::new(http::Method::GET, format!("/{}", R::PATH))),
-            R::PAGING,
-            R::ITEMS_KEY,
-            move |data: R| Record::fetched(auth0.clone(), data),
-        )
-    }
-
-    /// The one record `lookup` finds, or else `defaults` created. Returns
-    /// `(record, created)`. When the create conflicts (someone created it
-    /// first), the lookup runs again and its one record is returned.
-    ///
-    /// # Errors
-    /// [`Error::MultipleObjectsReturned`] when the lookup is ambiguous;
-    /// errors from Auth0.
-    pub async fn get_or_create(
-        &self,
-        lookup: &Query<Record<R>>,
-        defaults: R,
-    ) -> Result<(Record<R>, bool)> {
-        let mut record = self.build(defaults);
-        get_or_create(
-            lookup.one(),
-            async {
-                record.save().await?;
-                Ok(record)
-            },
-            async || lookup.one_opt().await,
-        )
-        .await
-    }
-
-    /// An unsaved record from a dictionary such as [`Record::as_dict`]
-    /// returned (the original's `User(**d)`).
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when a field has the wrong type.
-    pub fn from_dict(&self, dict: Object) -> Result<Record<R>> {
-        let data: R = serde_json::from_value(Value::Object(dict))
-            .map_err(|e| Error::InvalidArgument(format!("not a {}: {e}", R::KIND)))?;
-        Ok(self.build(data))
-    }
-
-    /// A record from [`Record::to_state`], fetched flag and change tracking
-    /// included.
-    #[must_use]
-    pub fn restore(&self, state: RecordState<R>) -> Record<R> {
-        Record::from_state(self.auth0.clone(), state)
-    }
-}
-
-/// `result`, with Auth0's 404 as [`Error::DoesNotExist`] of `kind` found by
-/// `lookup` (`id:rol_1`, `name:acme`).
-pub(crate) fn not_found_as<T>(
-    result: Result<T>,
-    kind: &'static str,
-    lookup: impl FnOnce() -> String,
-) -> Result<T> {
-    match result {
-        Err(e) if e.api().is_some_and(crate::ApiError::is_not_found) => Err(Error::DoesNotExist {
-            kind,
-            lookup: lookup(),
-        }),
-        other => other,
-    }
-}
-
-/// Exactly one of `found` (of `total` matches), as `get` promises.
-pub(crate) fn exactly_one<R: Resource>(
-    mut found: Vec<Record<R>>,
-    total: u64,
-    lookup: String,
-) -> Result<Record<R>> {
-    match total {
-        0 => Err(Error::DoesNotExist {
-            kind: R::KIND,
-            lookup,
-        }),
-        1 => found.pop().ok_or(Error::DoesNotExist {
-            kind: R::KIND,
-            lookup,
-        }),
-        total => Err(Error::MultipleObjectsReturned {
-            kind: R::KIND,
-            plural: R::PLURAL,
-            total,
-        }),
-    }
-}
-
-/// `get`, or else `create`; a conflict on create (someone else created it
-/// first) is answered by `winner`, when it finds exactly one.
-pub(crate) async fn get_or_create<R, G, C, W>(
-    get: G,
-    create: C,
-    winner: W,
-) -> Result<(Record<R>, bool)>
-where
-    R: Resource,
-    G: Future<Output = Result<Record<R>>>,
-    C: Future<Output = Result<Record<R>>>,
-    W: AsyncFnOnce() -> Result<Option<Record<R>>>,
-{
-    match get.await {
-        Ok(found) => return Ok((found, false)),
-        Err(Error::DoesNotExist { .. }) => {}
-        Err(e) => return Err(e),
-    }
-    match create.await {
-        Ok(created) => Ok((created, true)),
-        Err(e) if e.is_conflict() => match winner().await? {
-            Some(existing) => Ok((existing, false)),
-            None => Err(e),
-        },
-        Err(e) => Err(e),
-    }
-}
-
-/// `Ok(None)` for `DoesNotExist`.
-pub(crate) fn optional<T>(result: Result<T>) -> Result<Option<T>> {
-    match result {
-        Ok(found) => Ok(Some(found)),
-        Err(Error::DoesNotExist { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
+/// The request a spec operation builds, or why there is none: the spec has
+/// no `what` (create, update, delete) for this resource, or a path segment
+/// (an id) is empty, `.` or `..`.
+pub(crate) fn spec_request<R: Resource>(
+    what: &str,
+    request: Option<std::result::Result<auth0plus_management_api::Request, serde_json::Error>>,
+) -> Result<ApiRequest> {
+    let request = request.ok_or_else(|| {
+        Error::InvalidArgument(format!("Auth0 has no {what} for a {}", kind::<R>()))
+    })?;
+    ApiRequest::from_plain(
+        request.map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?,
+    )
 }

@@ -48,12 +48,15 @@ pub use auth0plus_management::{
 // Issue 14: roles and permissions
 #[doc(inline)]
 pub use auth0plus_management::{
-    AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
+    AssignedPermission, NewRole, Permission, PermissionSource, Role, Roles,
 };
 
 // Issue 14: a user's world, and the tenant objects users need ids of
 #[doc(inline)]
-pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};
+pub use auth0plus_management::{
+    Client, ClientGrant, ClientGrants, Clients, Connection, Connections, NewClient, NewClientGrant,
+    NewConnection, NewResourceServer, ResourceServer, ResourceServers, SecondaryAccount,
+};
 
 // Issue 14: logs
 #[doc(inline)]
@@ -61,11 +64,21 @@ pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailS
 
 // Issue 14: organizations
 #[doc(inline)]
-pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
+pub use auth0plus_management::{
+    ConnectionOptions, Member, NewInvitation, NewOrganization, Organization, Organizations,
+};
 
 // Issue 14: jobs
 #[doc(inline)]
 pub use auth0plus_management::{ImportUser, Jobs};
+
+/// Every operation and model of the Management API, generated from its spec
+/// (`auth0plus_management::api`): run any of them with [`Auth0::send`].
+/// The groups the resources stand on are always compiled; turn on others
+/// with this crate's features (`full`, or one per group: `tenants`,
+/// `actions`…).
+#[doc(inline)]
+pub use auth0plus_management::api;
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.

@@ -11,7 +11,7 @@ use auth0plus_management_api::organizations::{
     UpdateOrganizationEnabledConnection,
 };
 
-use crate::resource::not_found_as;
+use crate::collection::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// A connection enabled for an organization: `connection_id`, the
@@ -62,7 +62,7 @@ impl ConnectionOptions {
 }
 
 /// `/organizations/{id}/enabled_connections`, made by
-/// [`Record::connections`](crate::Record::connections). A cheap handle.
+/// [`Organization::connections`](crate::Organization::connections). A cheap handle.
 #[derive(Debug, Clone)]
 pub struct EnabledConnections {
     auth0: Auth0,
@@ -164,8 +164,14 @@ impl EnabledConnections {
 
     /// Every enabled connection, lazily (offset paging).
     pub fn query(&self) -> Query<EnabledConnection> {
-        self.auth0.list(ListOrganizationEnabledConnections::new(
-            self.org.clone().unwrap_or_default(),
-        ))
+        match self.org() {
+            Ok(org) => self
+                .auth0
+                .list(ListOrganizationEnabledConnections::new(org)),
+            Err(e) => self
+                .auth0
+                .list(ListOrganizationEnabledConnections::new(""))
+                .refuse(e),
+        }
     }
 }

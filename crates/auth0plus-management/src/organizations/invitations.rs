@@ -12,7 +12,7 @@ use auth0plus_management_api::organizations::{
 };
 use serde_json::{Map, Value};
 
-use crate::resource::not_found_as;
+use crate::collection::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// An invitation as Auth0 returns it (`id`, `invitation_url`, `ticket_id`,
@@ -169,7 +169,7 @@ impl NewInvitation {
 }
 
 /// `/organizations/{id}/invitations`, made by
-/// [`Record::invitations`](crate::Record::invitations). A cheap handle.
+/// [`Organization::invitations`](crate::Organization::invitations). A cheap handle.
 #[derive(Debug, Clone)]
 pub struct Invitations {
     auth0: Auth0,
@@ -230,9 +230,13 @@ impl Invitations {
 
     /// Every pending invitation, lazily (offset paging).
     pub fn query(&self) -> Query<Invitation> {
-        self.auth0.list(ListOrganizationInvitations::new(
-            self.org.clone().unwrap_or_default(),
-        ))
+        match self.org() {
+            Ok(org) => self.auth0.list(ListOrganizationInvitations::new(org)),
+            Err(e) => self
+                .auth0
+                .list(ListOrganizationInvitations::new(""))
+                .refuse(e),
+        }
     }
 }
 
