@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use auth0plus::fake::{FakeTenant, Fault, Route};
 use auth0plus::prelude::*;
-use auth0plus::{ConnectionOptions, NewInvitation, NewOrganization, NewRole, Organization};
+use auth0plus::{EnabledConnectionOptions, NewInvitation, NewOrganization, NewRole, Organization};
 use serde_json::json;
 
 use auth0plus_tests::{TestResult, fake_client, stored_ids};
@@ -232,7 +232,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     ));
     assert!(
         org.connections()
-            .update(tenant.connection_id(), ConnectionOptions::new())
+            .update(tenant.connection_id(), EnabledConnectionOptions::new())
             .await
             .is_err()
     );
@@ -249,7 +249,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     assert!(matches!(
         unsaved
             .connections()
-            .enable(tenant.connection_id(), ConnectionOptions::new())
+            .enable(tenant.connection_id(), EnabledConnectionOptions::new())
             .await,
         Err(Error::MissingId)
     ));
@@ -496,7 +496,7 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
     let enabled = connections
         .enable(
             db,
-            ConnectionOptions::new().assign_membership_on_login(true),
+            EnabledConnectionOptions::new().assign_membership_on_login(true),
         )
         .await?;
     assert_eq!(enabled.connection_id.as_deref(), Some(db));
@@ -507,13 +507,13 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
         Some(tenant.connection())
     );
     let twice = connections
-        .enable(db, ConnectionOptions::new())
+        .enable(db, EnabledConnectionOptions::new())
         .await
         .expect_err("already enabled");
     assert!(twice.is_conflict(), "{twice:?}");
 
     let changed = connections
-        .update(db, ConnectionOptions::new().show_as_button(false))
+        .update(db, EnabledConnectionOptions::new().show_as_button(false))
         .await?;
     assert_eq!(
         (changed.show_as_button, changed.assign_membership_on_login),
@@ -529,7 +529,7 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
         Err(Error::DoesNotExist { .. })
     ));
     let err = connections
-        .enable("con_nope", ConnectionOptions::new())
+        .enable("con_nope", EnabledConnectionOptions::new())
         .await
         .expect_err("no such connection");
     assert!(err.is_not_found(), "{err:?}");

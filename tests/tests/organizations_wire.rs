@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use auth0plus::management::{Invitation, MAX_INVITATION_TTL};
-use auth0plus::{ConnectionOptions, Error, NewInvitation, NewOrganization, Organization};
+use auth0plus::{EnabledConnectionOptions, Error, NewInvitation, NewOrganization, Organization};
 use auth0plus_tests::{answer, call, calls, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -540,7 +540,7 @@ async fn connections_wire() {
     let on = connections
         .enable(
             "con_1",
-            ConnectionOptions::new().assign_membership_on_login(true),
+            EnabledConnectionOptions::new().assign_membership_on_login(true),
         )
         .await
         .expect("enabled");
@@ -548,7 +548,7 @@ async fn connections_wire() {
     connections
         .update(
             "con_1",
-            ConnectionOptions::new()
+            EnabledConnectionOptions::new()
                 .show_as_button(false)
                 .is_signup_enabled(true),
         )
@@ -660,14 +660,14 @@ async fn bad_input_is_refused_before_sending() {
         assert!(org.connections().disable(bad).await.is_err());
         assert!(
             org.connections()
-                .update(bad, ConnectionOptions::new().show_as_button(true))
+                .update(bad, EnabledConnectionOptions::new().show_as_button(true))
                 .await
                 .is_err()
         );
     }
     assert!(
         org.connections()
-            .enable("", ConnectionOptions::new())
+            .enable("", EnabledConnectionOptions::new())
             .await
             .is_err()
     );

@@ -18,6 +18,38 @@
 //! # let _ = (malcolm, created); Ok(()) }
 //! ```
 //!
+//! # One shape, one naming rule
+//!
+//! Every resource is a [`Collection`] with the same calls (`create`,
+//! `get`, `get_opt`, `get_by_id`, `get_or_create(lookup, defaults)`,
+//! `query`, `all`, `update(id, changes)`, `delete(id)`); [`Users`],
+//! [`Roles`], [`Organizations`], [`Connections`], [`Clients`],
+//! [`ResourceServers`] and [`ClientGrants`] are its aliases, and what one
+//! resource has beyond them is in its own module. Records and relations
+//! build every request with a generated operation ([`api`]); a
+//! [`Resource`] impl takes its paths, paging, id field and names from the
+//! generated [`ResourceSpec`](api::ResourceSpec) and writes only hooks.
+//! [`Logs`] and [`Jobs`] are plain handles with the same conventions: log
+//! events and jobs are not records anyone creates or changes.
+//!
+//! Names follow one rule:
+//! - **the saved record is the noun**: [`User`], [`Role`], [`Organization`],
+//!   [`Connection`], [`Client`], [`ResourceServer`], [`ClientGrant`], each a
+//!   [`Record`] of its data;
+//! - **a create takes `New<Noun>`** ([`NewUser`], [`NewRole`],
+//!   [`NewOrganization`], [`NewConnection`], [`NewClient`],
+//!   [`NewResourceServer`], [`NewClientGrant`]), never a list item; an update
+//!   takes the resource's changes (`NewUser`, `NewRole`, or the spec's
+//!   `api::models::Update…RequestContent`);
+//! - **the generated data stays under [`api::models`]** under the spec's
+//!   schema names (`api::models::Role` is the data a [`Role`] holds) and is
+//!   never re-exported beside the hand-written names; where a model is
+//!   re-exported it takes a name of its own ([`Member`],
+//!   [`Invitation`], [`Session`]…).
+//!
+//! Every public future is `Send`, and `'static` once its inputs are owned:
+//! handles are cheap clones (an `Arc` inside) that own what they need.
+//!
 //! # Features
 #![doc = document_features::document_features!()]
 //!
@@ -85,8 +117,8 @@ pub use timestamp::Timestamp;
 pub use permissions::{AssignedPermission, Permission, PermissionSource};
 pub use roles::{NewRole, Role, RoleState, Roles};
 pub use users::{
-    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
-    UserQuery, UserState, Users,
+    ExportFormat, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserIdentity,
+    UserProfile, UserQuery, UserState, Users,
 };
 
 /// Every operation and model of the Management API, generated from its
@@ -99,7 +131,7 @@ pub use http::Method;
 // Issue 14: organizations
 pub mod organizations;
 pub use organizations::{
-    ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
+    EnabledConnection, EnabledConnectionOptions, EnabledConnections, Invitation, Invitations,
     MAX_INVITATION_TTL, Member, NewInvitation, NewOrganization, Organization, OrganizationState,
     Organizations,
 };

@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::collection::Collection;
 use crate::collection::not_found_as;
 use crate::request::{ApiRequest, encode_segment};
-use crate::{Auth0, Error, Identity, Query, Result, User, UserProfile};
+use crate::{Auth0, Error, Query, Result, User, UserIdentity, UserProfile};
 
 /// One of a user's sessions (`GET /users/{id}/sessions`).
 pub type Session = SessionResponseContent;
@@ -372,7 +372,7 @@ impl Collection<UserProfile> {
         &self,
         primary_id: &str,
         secondary: &SecondaryAccount,
-    ) -> Result<Vec<Identity>> {
+    ) -> Result<Vec<UserIdentity>> {
         secondary.check()?;
         if secondary.full_id() == primary_id {
             return Err(Error::InvalidArgument(
@@ -393,7 +393,7 @@ impl Collection<UserProfile> {
         &self,
         primary_id: &str,
         secondary: &SecondaryAccount,
-    ) -> Result<Vec<Identity>> {
+    ) -> Result<Vec<UserIdentity>> {
         secondary.check()?;
         let request = ApiRequest::of(&UnlinkUserIdentity::new(
             primary_id,

@@ -11,7 +11,8 @@
 //!
 //! | module | crate | what |
 //! |---|---|---|
-//! | [`management`] | `auth0plus-management` | [`Auth0`], users, queries, tickets, export |
+//! | [`management`] | `auth0plus-management` | [`Auth0`], the resources ([`Users`], [`Roles`], [`Organizations`]…), queries, tickets, export |
+//! | [`api`] | `auth0plus-management-api` | every operation and model of the Management API, generated; run one with [`Auth0::send`] |
 //! | [`oauth`] | `auth0plus-oauth` | [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
 //! | [`transport`] | `auth0plus-transport` | [`transport::HttpBackend`], retry policy, [`transport::Secret`] |
 //! | `fake` (feature `fake`) | `auth0plus-fake` | a stateful fake Auth0 tenant for your tests |
@@ -35,7 +36,24 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Names
+//!
+//! Every resource is a [`Collection`] with the same calls; the saved record
+//! is the noun ([`User`], [`Role`], [`Organization`], [`Connection`],
+//! [`Client`], [`ResourceServer`], [`ClientGrant`]), a create takes
+//! `New<Noun>` ([`NewUser`], [`NewRole`], [`NewOrganization`]…), and the
+//! generated data stays under [`api::models`] (`api::models::Role` is the
+//! data a [`Role`] holds), never re-exported beside them. One name means one
+//! thing in this crate's tree. See [`management`] for the whole rule.
+//!
 //! # Features
+//!
+//! The groups of the generated API (`full`, or one per group) are this
+//! crate's features too, forwarded to `auth0plus-management-api`, so an app
+//! that depends on `auth0plus` alone reaches any operation through
+//! [`api`]: `features = ["tenants"]`, then
+//! `auth0.send(auth0plus::api::tenants::GetTenantsSettings::new())`.
+//!
 #![doc = document_features::document_features!()]
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -65,7 +83,7 @@ pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailS
 // Issue 14: organizations
 #[doc(inline)]
 pub use auth0plus_management::{
-    ConnectionOptions, Member, NewInvitation, NewOrganization, Organization, Organizations,
+    EnabledConnectionOptions, Member, NewInvitation, NewOrganization, Organization, Organizations,
 };
 
 // Issue 14: jobs

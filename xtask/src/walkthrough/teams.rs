@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use auth0plus::fake::TestTenant;
 use auth0plus::prelude::*;
-use auth0plus::{ConnectionOptions, LogType, NewInvitation, NewOrganization, NewRole, Timestamp};
+use auth0plus::{
+    EnabledConnectionOptions, LogType, NewInvitation, NewOrganization, NewRole, Timestamp,
+};
 use futures::stream;
 use serde_json::json;
 
@@ -86,7 +88,7 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
 
     n.step(
         "The organization, with the database connection enabled for it",
-        "let org = auth0.organizations().create(NewOrganization {\n    name: Some(\"rockets-onboarding\".into()),\n    display_name: Some(\"The Rockets\".into()),\n    ..NewOrganization::default()\n}).await?;\norg.connections().enable(&connection_id, ConnectionOptions::new()).await?;",
+        "let org = auth0.organizations().create(NewOrganization {\n    name: Some(\"rockets-onboarding\".into()),\n    display_name: Some(\"The Rockets\".into()),\n    ..NewOrganization::default()\n}).await?;\norg.connections().enable(&connection_id, EnabledConnectionOptions::new()).await?;",
     );
     let org = auth0
         .organizations()
@@ -99,7 +101,7 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
     let org_id = org.id().ok_or("the organization has no id")?.to_owned();
     made.organizations.push(org_id.clone());
     org.connections()
-        .enable(&connection_id, ConnectionOptions::new())
+        .enable(&connection_id, EnabledConnectionOptions::new())
         .await?;
     n.shows(format_args!(
         "{org_id} {ORG}, connections enabled: {}",

@@ -23,18 +23,18 @@ pub type EnabledConnection = auth0plus_management_api::models::OrganizationConne
 ///
 /// ```
 /// use auth0plus_management::ConnectionOptions;
-/// let options = ConnectionOptions::new().assign_membership_on_login(true).show_as_button(false);
+/// let options = EnabledConnectionOptions::new().assign_membership_on_login(true).show_as_button(false);
 /// # let _ = options;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[must_use]
-pub struct ConnectionOptions {
+pub struct EnabledConnectionOptions {
     assign_membership_on_login: Option<bool>,
     show_as_button: Option<bool>,
     is_signup_enabled: Option<bool>,
 }
 
-impl ConnectionOptions {
+impl EnabledConnectionOptions {
     /// No option set.
     pub fn new() -> Self {
         Self::default()
@@ -87,7 +87,7 @@ impl EnabledConnections {
     pub async fn enable(
         &self,
         connection_id: &str,
-        options: ConnectionOptions,
+        options: EnabledConnectionOptions,
     ) -> Result<EnabledConnection> {
         let org = self.org()?;
         if connection_id.is_empty() {
@@ -113,10 +113,10 @@ impl EnabledConnections {
     pub async fn update(
         &self,
         connection_id: &str,
-        options: ConnectionOptions,
+        options: EnabledConnectionOptions,
     ) -> Result<EnabledConnection> {
         let org = self.org()?;
-        if options == ConnectionOptions::default() {
+        if options == EnabledConnectionOptions::default() {
             return Err(Error::InvalidArgument(
                 "no connection option to change".into(),
             ));

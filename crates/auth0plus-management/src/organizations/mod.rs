@@ -33,7 +33,7 @@ mod connections;
 mod invitations;
 mod members;
 
-pub use connections::{ConnectionOptions, EnabledConnection, EnabledConnections};
+pub use connections::{EnabledConnection, EnabledConnectionOptions, EnabledConnections};
 pub use invitations::{Invitation, Invitations, MAX_INVITATION_TTL, NewInvitation};
 pub use members::Member;
 

@@ -9,7 +9,7 @@ mod save;
 
 pub use crate::jobs::JobStatus;
 pub use export::{ExportFormat, UserExport};
-pub use model::{Identity, Metadata, UserProfile};
+pub use model::{Metadata, UserIdentity, UserProfile};
 pub use new_user::NewUser;
 pub use query::{SEARCH_WINDOW, UserQuery};
 pub use record::{User, UserPending, UserState};
