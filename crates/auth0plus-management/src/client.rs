@@ -15,7 +15,6 @@ use serde::de::DeserializeOwned;
 use auth0plus_management_api::{ListOperation, Operation};
 
 use crate::query::Query;
-use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
 use crate::{ApiError, Error, Result};
 
@@ -132,19 +131,6 @@ impl Auth0 {
             throttle: true,
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
         }
-    }
-
-    /// A request to any endpoint: `segments` make the path below `/api/v2`,
-    /// each percent-encoded as one segment. Tokens, retries, the throttle,
-    /// tracing and secret scrubbing apply as to every other call.
-    ///
-    /// See [`RequestBuilder`] for an example.
-    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        RequestBuilder::new(self.clone(), ApiRequest::from_segments(method, segments))
     }
 
     /// Run one operation of the generated layer ([`crate::api`]) and decode

@@ -60,7 +60,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod collection;
 mod error;
 // Issue 14: jobs
 pub mod jobs;
@@ -99,7 +98,6 @@ pub use logs::{DEFAULT_TAIL_INTERVAL, LogEvent, LogQuery, LogTail, LogType, Logs
 pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
 // Issue 14: jobs
-pub use collection::Collection;
 pub use jobs::{
     ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, JobSummary, Jobs,
     UserImport, VerificationEmail,

@@ -40,10 +40,10 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::collection::not_found_as;
 use crate::query::Query;
 use crate::request::ApiRequest;
 use crate::resource::Record;
+use crate::resource::not_found_as;
 use crate::search::{ConnectionFilter, Search, Takes};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Order, Result, Timestamp};

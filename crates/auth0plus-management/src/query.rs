@@ -32,11 +32,11 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{DecodeFailure, decode_error, scrubber};
-use crate::collection::{exactly_one, optional};
 use crate::lookup::Lookup;
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource};
+use crate::resource::{exactly_one, optional};
 use crate::search::Search;
 use crate::{Auth0, Error, Order, Result};
 

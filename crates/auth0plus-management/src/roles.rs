@@ -24,11 +24,11 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::collection::{Collection, exact_values, scan};
 use crate::lookup::Lookup;
 use crate::permissions::{AssignedPermission, Permission, permissions_body};
 use crate::query::Query;
 use crate::relation::Relation;
+use crate::resource::{Collection, exact_values, scan};
 use crate::resource::{Found, Record, RecordState, Resource};
 use crate::users::{User, UserProfile};
 use crate::{Auth0, Error, Result};

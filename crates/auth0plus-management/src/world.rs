@@ -24,9 +24,9 @@ use auth0plus_management_api::users::{
 use auth0plus_management_api::{ListOperation, Operation};
 use serde_json::Value;
 
-use crate::collection::Collection;
-use crate::collection::not_found_as;
 use crate::request::{ApiRequest, encode_segment};
+use crate::resource::Collection;
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Query, Result, User, UserIdentity, UserProfile};
 
 /// One of a user's sessions (`GET /users/{id}/sessions`).

@@ -11,7 +11,7 @@ use auth0plus_management_api::organizations::{
     UpdateOrganizationEnabledConnection,
 };
 
-use crate::collection::not_found_as;
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// A connection enabled for an organization: `connection_id`, the

@@ -12,7 +12,7 @@ use auth0plus_management_api::organizations::{
 };
 use serde_json::{Map, Value};
 
-use crate::collection::not_found_as;
+use crate::resource::not_found_as;
 use crate::{Auth0, Error, Query, Result};
 
 /// An invitation as Auth0 returns it (`id`, `invitation_url`, `ticket_id`,

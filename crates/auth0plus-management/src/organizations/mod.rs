@@ -42,9 +42,9 @@ use auth0plus_management_api::organizations::{GetOrganizationByName, Organizatio
 use auth0plus_management_api::users::ListUserOrganizations;
 use futures::future::BoxFuture;
 
-use crate::collection::{Collection, exact_values, not_found_as};
 use crate::lookup::Lookup;
 use crate::request::ApiRequest;
+use crate::resource::{Collection, exact_values, not_found_as};
 use crate::resource::{Found, Record, RecordState, Resource};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Query, Result};

@@ -6,8 +6,8 @@ use auth0plus_management_api::models;
 use futures::future::BoxFuture;
 
 use super::{filter_value, filtered, first_two};
-use crate::collection::{Collection, exact_values};
 use crate::lookup::Lookup;
+use crate::resource::{Collection, exact_values};
 use crate::resource::{Found, Record, Resource};
 use crate::{Auth0, Query, Result};
 

@@ -4,8 +4,8 @@ use auth0plus_management_api::clients::ClientSpec;
 use auth0plus_management_api::models;
 use futures::future::BoxFuture;
 
-use crate::collection::{Collection, exact_values, scan};
 use crate::lookup::Lookup;
+use crate::resource::{Collection, exact_values, scan};
 use crate::resource::{Found, Record, Resource};
 use crate::{Auth0, Result};
 

@@ -18,8 +18,8 @@ pub use clients::{Client, Clients, NewClient};
 pub use connections::{Connection, Connections, NewConnection};
 pub use resource_servers::{NewResourceServer, ResourceServer, ResourceServers};
 
-use crate::collection::Collection;
 use crate::query::Query;
+use crate::resource::Collection;
 use crate::resource::{Found, Record, Resource};
 use crate::{Error, Result};
 

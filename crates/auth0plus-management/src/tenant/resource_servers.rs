@@ -6,8 +6,8 @@ use auth0plus_management_api::resource_servers::ResourceServerSpec;
 use futures::future::BoxFuture;
 
 use super::{filtered, first_two};
-use crate::collection::{Collection, exact_values};
 use crate::lookup::Lookup;
+use crate::resource::{Collection, exact_values};
 use crate::resource::{Found, Record, Resource};
 use crate::{Auth0, Result};
 

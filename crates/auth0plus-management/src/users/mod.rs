@@ -20,8 +20,8 @@ pub use crate::search::Order;
 
 use auth0plus_management_api::users_by_email::ListUsersByEmail;
 
-use crate::collection::Collection;
 use crate::request::ApiRequest;
+use crate::resource::Collection;
 use crate::resource::Record;
 use crate::{Auth0, Error, Result};
 

@@ -24,11 +24,11 @@ use auth0plus_management_api::{ListOperation, ResourceSpec};
 use futures::TryStreamExt;
 use serde_json::{Map, Value};
 
+use super::{ChangeSet, Found, IntoRecord, Record, RecordState, Resource};
+use super::{kind, nothing_to_change, spec_request};
 use crate::lookup::Lookup;
 use crate::query::Query;
 use crate::request::ApiRequest;
-use crate::resource::{ChangeSet, Found, IntoRecord, Record, RecordState, Resource};
-use crate::resource::{kind, nothing_to_change, spec_request};
 use crate::{Auth0, Error, Result};
 
 /// A JSON object.
@@ -239,6 +239,10 @@ impl<R: Resource> Collection<R> {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] when a field has the wrong type.
+    #[allow(
+        clippy::wrong_self_convention,
+        reason = "the original's name for `User(**d)`; it builds from the dict, through the handle"
+    )]
     pub fn from_dict(&self, dict: Object) -> Result<Record<R>> {
         let data: R = serde_json::from_value(Value::Object(dict))
             .map_err(|e| Error::InvalidArgument(format!("not a {}: {e}", kind::<R>())))?;
