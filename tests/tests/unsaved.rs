@@ -69,14 +69,8 @@ async fn an_unsaved_user_answers_missing_id_to_every_call() {
             user.logs().count().await,
             user.logs().first().await,
         ],
-    );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -100,14 +94,8 @@ async fn an_unsaved_role_answers_missing_id_to_every_call() {
             role.permissions().remove([read.clone()]).await,
             role.permissions().query().count().await,
         ],
-    );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -147,14 +135,8 @@ async fn an_unsaved_organization_answers_missing_id_to_every_call() {
             org.connections().query().count().await,
             org.connections().query().fetch_all().await,
         ],
-    );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -181,12 +163,6 @@ async fn an_unsaved_tenant_object_answers_missing_id_to_every_call() {
             grant.refresh().await,
             grant.delete().await,
         ],
-    );
-    assert!(
-        server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-    );
+    )
+    .await;
 }

@@ -107,7 +107,9 @@ pub use query::Query;
 pub use raw::RequestBuilder;
 pub use relation::Relation;
 pub use request::{ApiRequest, encode_segment};
-pub use resource::{ChangeSet, Found, IntoRecord, Record, RecordState, Resource, changed_fields};
+pub use resource::{
+    ChangeSet, Collection, Found, IntoRecord, Record, RecordState, Resource, changed_fields,
+};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
