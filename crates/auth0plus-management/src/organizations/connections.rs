@@ -22,7 +22,7 @@ pub type EnabledConnection = auth0plus_management_api::models::OrganizationConne
 /// are left to Auth0 (on enable) or unchanged (on update).
 ///
 /// ```
-/// use auth0plus_management::ConnectionOptions;
+/// use auth0plus_management::EnabledConnectionOptions;
 /// let options = EnabledConnectionOptions::new().assign_membership_on_login(true).show_as_button(false);
 /// # let _ = options;
 /// ```

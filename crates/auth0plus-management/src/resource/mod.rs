@@ -14,7 +14,7 @@
 //! ```
 //! use auth0plus_management::{Auth0, Collection, Resource};
 //! use auth0plus_management::api::roles::RoleSpec;
-//! use serde::Serialize;
+//! use serde::{Deserialize, Serialize};
 //!
 //! /// A role, read into a type of your own.
 //! #[derive(Debug, Clone, Default, Serialize, Deserialize)]
