@@ -17,11 +17,8 @@ use serde::de::DeserializeOwned;
 use auth0plus_management_api::{ListOperation, Operation};
 
 use crate::query::Query;
-use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Resource};
-use crate::users::Users;
-use crate::{ApiError, Error, Result, Tickets};
+use crate::{ApiError, Error, Result};
 
 /// Default page size of queries (the original's `AUTH0_PER_PAGE`).
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -140,37 +137,6 @@ impl Auth0 {
             token_cache: None,
             shared_rate_limit: None,
         }
-    }
-
-    /// The users endpoint (`/api/v2/users`).
-    #[must_use]
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-
-    /// The tickets endpoints (`/api/v2/tickets/*`).
-    #[must_use]
-    pub fn tickets(&self) -> Tickets {
-        Tickets::new(self.clone())
-    }
-
-    /// Every record of a resource, through its [`Resource`] impl.
-    #[must_use]
-    pub fn collection<R: Resource>(&self) -> Collection<R> {
-        Collection::new(self.clone())
-    }
-
-    /// A request to any endpoint: `segments` make the path below `/api/v2`,
-    /// each percent-encoded as one segment. Tokens, retries, the throttle,
-    /// tracing and secret scrubbing apply as to every other call.
-    ///
-    /// See [`RequestBuilder`] for an example.
-    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        RequestBuilder::new(self.clone(), ApiRequest::from_segments(method, segments))
     }
 
     /// Run one operation of the generated layer ([`crate::api`]) and decode
@@ -339,17 +305,7 @@ impl Auth0 {
 
 /// The plain request of a generated operation.
 fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
-    let plain = operation
-        .to_request()
-        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
-    let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
-    request.query = plain.query;
-    request.body = plain.body;
-    if let Some(form) = &plain.form {
-        let (content_type, body) = crate::multipart::encode(form)?;
-        request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
-    }
-    Ok(request)
+    ApiRequest::of(operation)
 }
 
 /// Removes what `request` and `token` must not leak from a server's text.
