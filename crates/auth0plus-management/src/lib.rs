@@ -43,6 +43,7 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+mod walk;
 // Issue 14: roles and permissions
 mod permissions;
 mod roles;

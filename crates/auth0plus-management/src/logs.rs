@@ -43,6 +43,7 @@ use crate::request::{ApiRequest, encode_segment};
 use crate::resource::{Record, Resource};
 use crate::search::{ConnectionFilter, Search, Takes};
 use crate::users::UserProfile;
+use crate::walk::Walk;
 use crate::{Auth0, Error, Order, Result, Timestamp};
 
 /// A lazy search over log events (`GET /logs`): the generic [`Query`] with
@@ -487,6 +488,9 @@ impl LogTail {
             query: LogQuery,
             /// Where to continue; `None` before the start is resolved.
             cursor: Option<Option<String>>,
+            /// The cursors followed and events read: a log that sends
+            /// them again ends the tail.
+            walk: Walk,
             wait: bool,
             done: bool,
         }
@@ -494,6 +498,7 @@ impl LogTail {
             tail: self.clone(),
             query: self.logs.all().per_page(self.per_page),
             cursor: None,
+            walk: Walk::new(),
             wait: false,
             done: false,
         };
@@ -514,7 +519,7 @@ impl LogTail {
             if st.wait {
                 st.tail.logs.auth0.sleeper().sleep(st.tail.interval).await;
             }
-            match st.query.cursor_page(from.clone()).await {
+            match st.query.cursor_page(from.clone(), &mut st.walk).await {
                 Ok(page) => {
                     st.cursor = Some(page.resume.or(from));
                     st.wait = !page.more;

@@ -175,6 +175,114 @@ impl<'de, R: DeserializeOwned> Visitor<'de> for Items<R> {
     }
 }
 
+/// What says which item an item is, read without decoding the rest of it:
+/// the first of `log_id`, `id`, `user_id` and `client_id` it has (a string
+/// or a number). Other fields, and ids of any other type, are skipped.
+#[derive(Debug, Default)]
+pub(crate) struct ItemKey {
+    /// Its id, by the first key of the list above that it has.
+    pub(crate) id: Option<String>,
+    /// Whether `id` is the item's `log_id`.
+    is_log_id: bool,
+}
+
+impl ItemKey {
+    /// The item's `log_id` (the logs' cursor continues from the last one).
+    pub(crate) fn log_id(&self) -> Option<&str> {
+        self.id.as_deref().filter(|_| self.is_log_id)
+    }
+}
+
+/// The keys an item's id may have, in the order they are looked for.
+const ID_KEYS: [&str; 4] = ["log_id", "id", "user_id", "client_id"];
+
+impl<'de> serde::Deserialize<'de> for ItemKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ItemKeyVisitor)
+    }
+}
+
+struct ItemKeyVisitor;
+
+impl<'de> Visitor<'de> for ItemKeyVisitor {
+    type Value = ItemKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an item")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ItemKey, A::Error> {
+        let mut key = ItemKey::default();
+        // The rank (in ID_KEYS) of the key `key.id` was read from.
+        let mut rank = ID_KEYS.len();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let Some(at) = ID_KEYS.iter().position(|k| *k == name) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let id = map.next_value::<IdText>()?.0;
+            if id.is_some() && at < rank {
+                rank = at;
+                key.id = id;
+                key.is_log_id = at == 0;
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// An id as text: a string, or a number written out; `None` for anything
+/// else.
+struct IdText(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for IdText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(IdTextVisitor)
+    }
+}
+
+struct IdTextVisitor;
+
+impl<'de> Visitor<'de> for IdTextVisitor {
+    type Value = IdText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdText, E> {
+        Ok(IdText(Some(v.to_owned())))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IdText, E> {
+        Ok(IdText(Some(v.to_string())))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IdText, E> {
+        Ok(IdText(Some(v.to_string())))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<IdText, E> {
+        Ok(IdText(None))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<IdText, E> {
+        Ok(IdText(None))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<IdText, E> {
+        Ok(IdText(None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<IdText, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| IdText(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdText, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| IdText(None))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +339,30 @@ mod tests {
         let failure = decode_page::<Item>(br#"{"roles":[{"id":1},{"id":"x"}]}"#, "roles", false, 0)
             .unwrap_err();
         assert_eq!(failure.path, "roles[1].id");
+    }
+
+    #[test]
+    fn reads_the_key_of_each_item_without_the_rest() {
+        let page: Page<ItemKey> = decode_page(
+            br#"[{"log_id":"900","type":"s","details":{"id":"inner"}},
+                 {"user_id":"auth0|1","id":7},
+                 {"client_id":"c1","name":"n"},
+                 {"id":["odd"],"user_id":"u2"},
+                 {"id":null},
+                 {"name":"none"}]"#,
+            "logs",
+            false,
+            6,
+        )
+        .map_err(|f| f.message)
+        .unwrap();
+        let ids: Vec<_> = page.items.iter().map(|k| k.id.as_deref()).collect();
+        assert_eq!(
+            ids,
+            [Some("900"), Some("7"), Some("c1"), Some("u2"), None, None]
+        );
+        assert_eq!(page.items[0].log_id(), Some("900"));
+        assert_eq!(page.items[1].log_id(), None);
     }
 
     #[test]
