@@ -35,7 +35,9 @@ pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
 pub use domain::{Domain, parse_base_url};
 pub use error::Error;
-pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
+pub use source::{
+    CachedTokenSource, DEFAULT_LEEWAY, MIN_REFETCH_INTERVAL, StaticToken, TokenSource,
+};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
 
 pub use auth0plus_transport::Secret;
