@@ -231,9 +231,9 @@ impl<'de> Visitor<'de> for ItemKeyVisitor {
     }
 }
 
-/// An id as text: a string, or a number written out; `None` for anything
-/// else.
-struct IdText(Option<String>);
+/// An id (or any short text of the server's) as text: a string, or a
+/// number written out; `None` for anything else, which is skipped unread.
+pub(crate) struct IdText(pub(crate) Option<String>);
 
 impl<'de> serde::Deserialize<'de> for IdText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
