@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use crate::client::{DecodeFailure, decode_error, scrubber};
 use crate::error::SHORT_TEXT_LIMIT;
 use crate::lookup::Lookup;
-use crate::page::{ItemKey, Page, decode_page};
+use crate::page::{ItemKey, Page, decode_page, peek_page};
 use crate::request::ApiRequest;
 use crate::resource::{Record, Resource, exactly_one, optional};
 use crate::search::Search;
@@ -166,8 +166,8 @@ impl Answer {
 
     /// The page's item keys and `next`, read without decoding the items
     /// (`None` when the answer is not a page of objects: decoding says why).
-    fn peek<T>(&self, query: &Query<T>) -> Option<Page<ItemKey>> {
-        decode_page::<ItemKey>(self.response.body(), &query.items_key, false, self.expected).ok()
+    fn peek<T>(&self, query: &Query<T>) -> Option<Page<ItemKey<'_>>> {
+        peek_page(self.response.body(), &query.items_key, self.expected)
     }
 
     /// The error ending a walk that goes round in circles: it names the

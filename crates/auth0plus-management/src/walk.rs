@@ -11,21 +11,42 @@
 //! really is that long would.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 /// How many cursors, and how many item ids, a walk remembers.
 pub(crate) const REMEMBERED: usize = 100_000;
 
+/// Hashes a value that is a keyed hash already: as itself (hashing it again
+/// would double the cost of each check).
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
 /// The last [`REMEMBERED`] values seen, as hashes.
 struct Recent {
-    set: HashSet<u64>,
+    set: HashSet<u64, BuildHasherDefault<Prehashed>>,
     order: VecDeque<u64>,
 }
 
 impl Recent {
     fn new() -> Self {
         Self {
-            set: HashSet::new(),
+            set: HashSet::default(),
             order: VecDeque::new(),
         }
     }

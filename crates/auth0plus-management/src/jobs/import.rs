@@ -1,6 +1,7 @@
 //! [`UserImport`]: users from a stream, imported through Auth0's import
 //! jobs — files within the size limit, at most two jobs at a time.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -944,7 +945,7 @@ struct Text(Option<String>);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
-        crate::page::IdText::deserialize(de).map(|text| Self(text.0))
+        crate::page::IdText::deserialize(de).map(|text| Self(text.0.map(Cow::into_owned)))
     }
 }
 
