@@ -19,6 +19,7 @@ mod fake_spec;
 mod fleet;
 mod publish;
 mod sdk_check;
+mod spec_doc;
 mod walkthrough;
 
 use std::process::ExitCode;

@@ -8,9 +8,13 @@
 //! interoperability. Keep that provenance line wherever the file, or anything generated from it,
 //! lands in the project.
 //!
+//! The additions merged into it (`spec/sdk-additions.json`: 83 newer operations, and properties
+//! and query parameters the skeleton lacks) are derived from auth0-python 6.8.0 (`PyPI`, MIT),
+//! as the workspace's `spec/README.md` says.
+//!
 //! The embedded copy (`spec/management-api.json.gz`) is the workspace's vendored
-//! `spec/auth0-management-api.openapi.json`, minified and gzipped by `cargo xtask fake-spec`
-//! (CI checks that they agree).
+//! `spec/auth0-management-api.openapi.json` with those additions merged in, minified and
+//! gzipped by `cargo xtask fake-spec` (CI checks that they agree).
 
 use std::io::Read as _;
 use std::sync::OnceLock;
@@ -262,7 +266,7 @@ mod tests {
     #[test]
     fn the_embedded_spec_has_every_operation() {
         let s = spec();
-        assert_eq!(s.ops.len(), 406);
+        assert_eq!(s.ops.len(), 489);
         assert!(s.scopes.iter().any(|x| x == "read:roles"));
         let (op, params) = s
             .find(&Method::GET, &["roles", "rol_1", "users"])
