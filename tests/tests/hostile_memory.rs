@@ -234,7 +234,7 @@ async fn lying_roles_server() -> Hostile {
 
 /// Row (issue 26, defect 3): an uncapped offset list (`/roles`) answering
 /// `total: 1e12` aborted the process in `fetch_all()` and `stream()`: the
-/// plan was built up front (total / per_page chunks) and the list reserved
+/// plan was built up front (`total / per_page` chunks) and the list reserved
 /// `total` items. Now no number from the server sizes an allocation: the
 /// walk ends with the 50 items that exist, the heap well under 64 MiB.
 #[tokio::test]
