@@ -420,31 +420,39 @@ async fn a_dripping_file_host_is_cut_at_the_export_timeout() {
 // ---------------------------------------------------------------------------
 // 8. `token_type` other than Bearer.
 
-/// Defect 8: `token_type: "mac"` was accepted, cached and sent as
-/// `Authorization: Bearer`. Now it is refused (a typed error) and nothing
-/// is cached: the next call asks again.
-#[tokio::test]
-async fn a_token_that_is_not_bearer_is_refused_and_never_cached() {
-    let server = Hostile::start(|req| {
+/// A server whose token endpoint answers `token` and whose API answers
+/// every call with a user.
+async fn token_server(token: Value) -> Hostile {
+    let token = token.to_string();
+    Hostile::start(move |req| {
         if req.route() == "/oauth/token" {
-            return Reply::json(
-                200,
-                json!({"access_token": TOKEN, "expires_in": 86_400, "token_type": "mac"})
-                    .to_string(),
-            );
+            return Reply::json(200, token.clone());
         }
         Reply::json(
             200,
             json!({"user_id": "auth0|1", "identities": []}).to_string(),
         )
     })
-    .await;
-    let auth0 = Auth0::builder("tenant.auth0.com")
+    .await
+}
+
+/// A client of `server` with client credentials (its tokens are fetched).
+fn credentials_client(server: &Hostile) -> Auth0Builder {
+    Auth0::builder("tenant.auth0.com")
         .client_credentials("client-id", SECRET)
         .base_url(&server.base_url)
         .throttle(false)
-        .build()
-        .unwrap();
+}
+
+/// Defect 8: `token_type: "mac"` was accepted, cached and sent as
+/// `Authorization: Bearer`. Now it is refused (a typed error) and nothing
+/// is cached: the next call asks again.
+#[tokio::test]
+async fn a_token_that_is_not_bearer_is_refused_and_never_cached() {
+    let server =
+        token_server(json!({"access_token": TOKEN, "expires_in": 86_400, "token_type": "mac"}))
+            .await;
+    let auth0 = credentials_client(&server).build().unwrap();
     for _ in 0..2 {
         let err = auth0.users().get_by_id("auth0|1").await.unwrap_err();
         assert!(
@@ -464,26 +472,10 @@ async fn a_token_that_is_not_bearer_is_refused_and_never_cached() {
 /// `Bearer` in any case is a bearer token.
 #[tokio::test]
 async fn bearer_in_any_case_is_accepted() {
-    let server = Hostile::start(|req| {
-        if req.route() == "/oauth/token" {
-            return Reply::json(
-                200,
-                json!({"access_token": TOKEN, "expires_in": 86_400, "token_type": "bEaReR"})
-                    .to_string(),
-            );
-        }
-        Reply::json(
-            200,
-            json!({"user_id": "auth0|1", "identities": []}).to_string(),
-        )
-    })
-    .await;
-    let auth0 = Auth0::builder("tenant.auth0.com")
-        .client_credentials("client-id", SECRET)
-        .base_url(&server.base_url)
-        .throttle(false)
-        .build()
-        .unwrap();
+    let server =
+        token_server(json!({"access_token": TOKEN, "expires_in": 86_400, "token_type": "bEaReR"}))
+            .await;
+    let auth0 = credentials_client(&server).build().unwrap();
     auth0.users().get_by_id("auth0|1").await.unwrap();
 }
 
@@ -495,19 +487,8 @@ async fn bearer_in_any_case_is_accepted() {
 /// most one token request is made per second, and a warning is traced.
 #[tokio::test]
 async fn a_token_that_expires_at_once_does_not_storm_the_token_endpoint() {
-    let server = Hostile::start(|req| {
-        if req.route() == "/oauth/token" {
-            return Reply::json(
-                200,
-                json!({"access_token": TOKEN, "expires_in": 0, "token_type": "Bearer"}).to_string(),
-            );
-        }
-        Reply::json(
-            200,
-            json!({"user_id": "auth0|1", "identities": []}).to_string(),
-        )
-    })
-    .await;
+    let server =
+        token_server(json!({"access_token": TOKEN, "expires_in": 0, "token_type": "Bearer"})).await;
     let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -517,10 +498,7 @@ async fn a_token_that_expires_at_once_does_not_storm_the_token_endpoint() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let clock = ManualClock::fixed();
-    let auth0 = Auth0::builder("tenant.auth0.com")
-        .client_credentials("client-id", SECRET)
-        .base_url(&server.base_url)
-        .throttle(false)
+    let auth0 = credentials_client(&server)
         .clock(clock.clone())
         .build()
         .unwrap();
