@@ -211,8 +211,7 @@ impl TokenSource for CachedTokenSource {
             tracing::warn!(
                 lifetime_secs = lifetime.as_secs(),
                 leeway_secs = self.leeway.as_secs(),
-                "the token's lifetime is shorter than the refresh leeway; \
-                 token requests are held to one per second"
+                "token lifetime shorter than the refresh leeway: one token request a second at most"
             );
         }
         // `lifetime` is clamped to a year, but the clock is injected: never
