@@ -301,6 +301,18 @@ impl Auth0 {
         // The scrubber is built only for a failure: most answers decode.
         decode(&response, || scrubber(request, &token))
     }
+
+    /// [`Auth0::execute_json`], and the scrubber of the request and its
+    /// token, for server text the caller keeps (a job's details).
+    pub(crate) async fn execute_json_scrubbed<T: DeserializeOwned>(
+        &self,
+        request: &ApiRequest,
+    ) -> Result<(T, Scrubber)> {
+        let (response, token) = self.execute_with_token(request).await?;
+        let scrubber = scrubber(request, &token);
+        let value = decode(&response, || scrubber.clone())?;
+        Ok((value, scrubber))
+    }
 }
 
 /// The plain request of a generated operation.
@@ -314,12 +326,18 @@ pub(crate) fn scrubber(request: &ApiRequest, token: &Secret) -> Scrubber {
     Scrubber::new(secrets.iter().chain([token]))
 }
 
-/// Longest decode message kept: serde may quote a whole field's value.
+/// Longest decode message kept, in bytes: serde may quote a whole field's
+/// value.
 const DECODE_MESSAGE_LIMIT: usize = 512;
+
+/// Longest field path kept, in bytes: its keys are the server's, and a key
+/// may be megabytes long.
+const DECODE_PATH_LIMIT: usize = 512;
 
 /// Where decoding a body failed, and serde's message about it.
 pub(crate) struct DecodeFailure {
-    /// The field path (`users[3].created_at`), empty when unknown.
+    /// The field path (`users[3].created_at`), empty when unknown. Its
+    /// keys are the server's: they may hold anything, a secret included.
     pub(crate) path: String,
     /// serde's message, which may quote a value verbatim.
     pub(crate) message: String,
@@ -328,8 +346,9 @@ pub(crate) struct DecodeFailure {
 /// Decode a success body as `T` (an empty body as JSON `null`, so `()`
 /// works), with a typed error (never a panic) for anything else. The error
 /// says where decoding failed (the field path), and serde's message, which
-/// may quote a value verbatim, goes through `scrubber` (a server may echo
-/// the token or a password into a wrongly typed field) and is cut short.
+/// may quote a value verbatim; both go through `scrubber` (a server may echo
+/// the token or a password into a wrongly typed field, or make it a key)
+/// and are cut short.
 pub(crate) fn decode<T: DeserializeOwned>(
     response: &HttpResponse,
     scrubber: impl FnOnce() -> Scrubber,
@@ -356,7 +375,9 @@ pub(crate) fn decode<T: DeserializeOwned>(
     Err(decode_error(response, failure, &scrubber()))
 }
 
-/// The typed error for a success body that does not fit.
+/// The typed error for a success body that does not fit: the path and the
+/// message scrubbed and each cut to a few hundred bytes, whatever their
+/// size.
 pub(crate) fn decode_error(
     response: &HttpResponse,
     failure: DecodeFailure,
@@ -368,14 +389,11 @@ pub(crate) fn decode_error(
             "the body is empty".to_owned()
         } else {
             let DecodeFailure { path, message } = failure;
-            let message: String = scrubber
-                .scrubbed(message)
-                .chars()
-                .take(DECODE_MESSAGE_LIMIT)
-                .collect();
+            let message = scrubber.scrubbed_within(&message, DECODE_MESSAGE_LIMIT);
             if path.is_empty() || path == "." {
                 format!("the body does not fit the documented shape: {message}")
             } else {
+                let path = scrubber.scrubbed_within(&path, DECODE_PATH_LIMIT);
                 format!("the body does not fit the documented shape at `{path}`: {message}")
             }
         },

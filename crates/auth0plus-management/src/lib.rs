@@ -56,6 +56,8 @@
 //! With `default-features = false`, bring an `HttpBackend` and a `Sleep`
 //! (`Auth0::builder(..).backend(..).sleep(..)`); no tokio, reqwest or hyper is
 //! pulled in.
+//!
+#![doc = include_str!("guarantees.md")]
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -75,6 +77,7 @@ mod search;
 mod tickets;
 mod timestamp;
 pub mod users;
+mod walk;
 // Issue 14: roles and permissions
 mod permissions;
 mod roles;

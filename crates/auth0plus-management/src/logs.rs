@@ -46,6 +46,7 @@ use crate::resource::Record;
 use crate::resource::not_found_as;
 use crate::search::{ConnectionFilter, Search, Takes};
 use crate::users::UserProfile;
+use crate::walk::Walk;
 use crate::{Auth0, Error, Order, Result, Timestamp};
 
 /// A lazy search over log events (`GET /logs`): the generic [`Query`] with
@@ -466,6 +467,9 @@ impl LogTail {
             query: LogQuery,
             /// Where to continue; `None` before the start is resolved.
             cursor: Option<Option<String>>,
+            /// The cursors followed and events read: a log that sends
+            /// them again ends the tail.
+            walk: Walk,
             wait: bool,
             done: bool,
         }
@@ -473,6 +477,7 @@ impl LogTail {
             tail: self.clone(),
             query: self.logs.all().per_page(self.per_page),
             cursor: None,
+            walk: Walk::new(),
             wait: false,
             done: false,
         };
@@ -493,7 +498,7 @@ impl LogTail {
             if st.wait {
                 st.tail.logs.auth0.sleeper().sleep(st.tail.interval).await;
             }
-            match st.query.cursor_page(from.clone()).await {
+            match st.query.cursor_page(from.clone(), &mut st.walk).await {
                 Ok(page) => {
                     st.cursor = Some(page.resume.or(from));
                     st.wait = !page.more;

@@ -50,7 +50,9 @@ pub use error::Error;
 pub use quota::{
     CLIENT_QUOTA_HEADER, ORGANIZATION_QUOTA_HEADER, QuotaLimit, TokenQuota, TokenQuotas,
 };
-pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
+pub use source::{
+    CachedTokenSource, DEFAULT_LEEWAY, MIN_REFETCH_INTERVAL, StaticToken, TokenSource,
+};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
 
 pub use auth0plus_transport::Secret;

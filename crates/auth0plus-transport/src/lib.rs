@@ -106,15 +106,18 @@
 //! they expire (at most half their lifetime early), through the same retry
 //! policy, so a token endpoint answering 429 or 5xx is retried like any
 //! idempotent request. Refreshes are single-flight: however many tasks need
-//! a token at once, one token request is made. A `401` from the API
+//! a token at once, one token request is made. An answer whose `token_type`
+//! is not `Bearer` is refused, and a token that lives less than the leeway
+//! is fetched at most once a second. A `401` from the API
 //! invalidates the token, fetches one fresh token and resends the request
 //! exactly once (any method: a 401 is refused before anything is done); a
 //! second 401 is returned.
 //!
 //! **Errors and secrets.** Every failure is a typed error: transport (connect,
 //! timeout, interrupted), API (status, `error`, `errorCode`, message, the
-//! first 1,024 characters of a non-JSON body, rate-limit headers), decode, or
-//! token endpoint. Tokens, client secrets and passwords are held in
+//! first KiB of a non-JSON body, rate-limit headers), decode, or token
+//! endpoint. Every text a server puts into one is cut to a few KB
+//! ([`Scrubber::scrubbed_within`]), however large the answer. Tokens, client secrets and passwords are held in
 //! [`Secret`], which prints as `[redacted]`; they never appear in `Debug`,
 //! `Display`, errors or `tracing` output, even when a server echoes the
 //! request back in its error: a [`Scrubber`] replaces every secret in the

@@ -74,7 +74,7 @@ impl Jobs {
     /// `Job not found.`).
     pub async fn get(&self, job_id: &str) -> Result<JobStatus> {
         let request = ApiRequest::of(&GetJob::new(job_id))?;
-        self.auth0.execute_json(&request).await
+        JobStatus::fetch(&self.auth0, &request).await
     }
 }
 

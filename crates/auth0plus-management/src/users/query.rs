@@ -163,9 +163,15 @@ impl Query<User> {
                     map.retain(|key, _| !remove.contains(key));
                     serde_json::from_value(serde_json::Value::Object(map))
                         .map(|profile: UserProfile| Record::fetched(auth0.clone(), profile))
+                        // serde's message would quote the file's values.
                         .map_err(|e| Error::Decode {
                             status: 200,
-                            reason: format!("an exported user without its removed fields: {e}"),
+                            reason: format!(
+                                "an exported user without its removed fields does not decode \
+                                 (line {}, column {})",
+                                e.line(),
+                                e.column()
+                            ),
                         })
                 };
                 futures::future::ready(trimmed)
