@@ -209,3 +209,124 @@ async fn a_download_past_its_file_limit_is_a_typed_error() {
     assert!(too_large(&err), "{err:?}");
     assert!(grew < 32 * MIB, "the heap grew {} MiB", grew / MIB);
 }
+
+/// A list of roles whose first page holds 50 and whose `total` says a
+/// trillion; every later page is empty.
+async fn lying_roles_server() -> Hostile {
+    Hostile::start(|req| {
+        let page: u64 = req.param("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        let roles: Vec<serde_json::Value> = if page == 0 {
+            (0..50)
+                .map(|i| json!({"id": format!("rol_{i}"), "name": format!("r{i}")}))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Reply::json(
+            200,
+            json!({"roles": roles, "total": 1_000_000_000_000_u64, "start": page * 50,
+                   "limit": 1_000_000, "length": 1_000_000})
+            .to_string(),
+        )
+    })
+    .await
+}
+
+/// Row (issue 26, defect 3): an uncapped offset list (`/roles`) answering
+/// `total: 1e12` aborted the process in `fetch_all()` and `stream()`: the
+/// plan was built up front (`total / per_page` chunks) and the list reserved
+/// `total` items. Now no number from the server sizes an allocation: the
+/// walk ends with the 50 items that exist, the heap well under 64 MiB.
+#[tokio::test]
+async fn a_lying_total_sizes_no_allocation_and_no_plan() {
+    use auth0plus::management::api::roles::ListRoles;
+    use futures::TryStreamExt as _;
+    let _one = SERIAL.lock().await;
+    let server = lying_roles_server().await;
+    let auth0 = export_client(&server);
+    let roles = auth0.list(ListRoles::new()).per_page(50);
+    let (all, grew) = peak_growth(roles.fetch_all()).await;
+    assert_eq!(all.unwrap().len(), 50);
+    assert!(
+        grew < 8 * MIB,
+        "fetch_all: the heap grew {} MiB",
+        grew / MIB
+    );
+    let (streamed, grew) = peak_growth(roles.stream().try_collect::<Vec<_>>()).await;
+    assert_eq!(streamed.unwrap().len(), 50);
+    assert!(grew < 8 * MIB, "stream: the heap grew {} MiB", grew / MIB);
+    let (sliced, grew) = peak_growth(roles.slice(10..999_999_999_999)).await;
+    assert_eq!(sliced.unwrap().len(), 40);
+    assert!(grew < 8 * MIB, "slice: the heap grew {} MiB", grew / MIB);
+}
+
+/// A server whose import jobs complete at once, every job answering
+/// `errors` (a JSON array) for `GET /jobs/{id}/errors`.
+async fn import_server(errors: Arc<Vec<u8>>) -> Hostile {
+    Hostile::start(move |req| match (req.method.as_str(), req.route()) {
+        ("POST", "/api/v2/jobs/users-imports") => Reply::json(
+            201,
+            json!({"id": "job_1", "status": "pending", "type": "users_import"}).to_string(),
+        ),
+        ("GET", "/api/v2/jobs/job_1") => Reply::json(
+            200,
+            json!({"id": "job_1", "status": "completed", "type": "users_import",
+                   "summary": {"total": 1, "inserted": 0, "updated": 0, "failed": 1}})
+            .to_string(),
+        ),
+        ("GET", "/api/v2/jobs/job_1/errors") => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: errors.to_vec(),
+        },
+        _ => Reply::json(404, "{}"),
+    })
+    .await
+}
+
+/// Row (issue 26, defect 7): 100,000 per-user errors (13 MB) were parsed
+/// as one `serde_json::Value` and peaked at 197 MB, about 15× the body.
+/// Now they are decoded one entry at a time, and a job cannot refuse more
+/// users than its file held: the peak is the body and one entry.
+#[tokio::test]
+async fn a_flood_of_import_errors_is_decoded_one_entry_at_a_time() {
+    let _one = SERIAL.lock().await;
+    let entry = |n: usize| {
+        json!({"user": {"email": format!("user{n}@example.com"), "user_id": format!("u{n}"),
+                        "password_hash": "$2b$10$abcdefghijklmnopqrstuv"},
+               "errors": [{"code": "DUPLICATED_USER", "message": "The user already exists.",
+                           "path": "email"}]})
+        .to_string()
+    };
+    let body = format!(
+        "[{}]",
+        (0..100_000).map(entry).collect::<Vec<_>>().join(",")
+    );
+    assert!(body.len() > 13_000_000, "{}", body.len());
+    let body_len = body.len();
+    let server = import_server(Arc::new(body.into_bytes())).await;
+    let auth0 = export_client(&server);
+    let import = auth0
+        .jobs()
+        .import_users(
+            "con_0123456789abcdef",
+            futures::stream::iter([auth0plus::NewUser::new().email("user0@example.com")]),
+        )
+        .poll_interval(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(1),
+        )
+        .run();
+    let (report, grew) = peak_growth(import).await;
+    let report = report.unwrap();
+    assert_eq!(report.errors.len(), 1, "one user in the file, one refusal");
+    assert_eq!(report.errors[0].email.as_deref(), Some("user0@example.com"));
+    // The transport holds the body twice while it joins its chunks (26 MiB
+    // here); decoding adds one entry: about 39 MiB in all.
+    assert!(
+        grew < 48 * MIB,
+        "the heap grew {} MiB for a body of {} MiB",
+        grew / MIB,
+        body_len / MIB
+    );
+}

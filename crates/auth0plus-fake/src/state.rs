@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub password_policy: PasswordPolicy,
     /// The key the tenant signs its tokens with.
     pub signing: crate::authentication::SigningKey,
+    /// M2M token quotas on the client-credentials grant, and their counts.
+    pub token_quota: crate::token_quota::Quota,
 }
 
 /// Most tokens remembered: past it, expired tokens are dropped, then the

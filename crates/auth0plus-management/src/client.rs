@@ -5,23 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth0plus_oauth::{
-    CachedTokenSource, ClientAuthentication, ClientCredentials, Domain, StaticToken, TokenSource,
+    CachedTokenSource, ClientAuthentication, ClientCredentials, Domain, StaticToken, TokenCache,
+    TokenSource,
 };
 use auth0plus_transport::{
     Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
-    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
-    Throttle,
+    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedRateLimit, SharedSleep, Sleep,
+    Telemetry, Throttle,
 };
 use serde::de::DeserializeOwned;
 
 use auth0plus_management_api::{ListOperation, Operation};
 
 use crate::query::Query;
-use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Resource};
-use crate::users::Users;
-use crate::{ApiError, Error, Result, Tickets};
+use crate::{ApiError, Error, Result};
 
 /// Default page size of queries (the original's `AUTH0_PER_PAGE`).
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -112,6 +110,8 @@ pub struct Auth0Builder {
     prefetch: usize,
     throttle: bool,
     response_limit: Option<u64>,
+    token_cache: Option<Box<dyn FnOnce(CachedTokenSource) -> CachedTokenSource + Send>>,
+    shared_rate_limit: Option<Arc<dyn SharedRateLimit>>,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -142,38 +142,9 @@ impl Auth0 {
             prefetch: DEFAULT_PREFETCH,
             throttle: true,
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
+            token_cache: None,
+            shared_rate_limit: None,
         }
-    }
-
-    /// The users endpoint (`/api/v2/users`).
-    #[must_use]
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-
-    /// The tickets endpoints (`/api/v2/tickets/*`).
-    #[must_use]
-    pub fn tickets(&self) -> Tickets {
-        Tickets::new(self.clone())
-    }
-
-    /// Every record of a resource, through its [`Resource`] impl.
-    #[must_use]
-    pub fn collection<R: Resource>(&self) -> Collection<R> {
-        Collection::new(self.clone())
-    }
-
-    /// A request to any endpoint: `segments` make the path below `/api/v2`,
-    /// each percent-encoded as one segment. Tokens, retries, the throttle,
-    /// tracing and secret scrubbing apply as to every other call.
-    ///
-    /// See [`RequestBuilder`] for an example.
-    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        RequestBuilder::new(self.clone(), ApiRequest::from_segments(method, segments))
     }
 
     /// Run one operation of the generated layer ([`crate::api`]) and decode
@@ -338,21 +309,23 @@ impl Auth0 {
         // The scrubber is built only for a failure: most answers decode.
         decode(&response, || scrubber(request, &token))
     }
+
+    /// [`Auth0::execute_json`], and the scrubber of the request and its
+    /// token, for server text the caller keeps (a job's details).
+    pub(crate) async fn execute_json_scrubbed<T: DeserializeOwned>(
+        &self,
+        request: &ApiRequest,
+    ) -> Result<(T, Scrubber)> {
+        let (response, token) = self.execute_with_token(request).await?;
+        let scrubber = scrubber(request, &token);
+        let value = decode(&response, || scrubber.clone())?;
+        Ok((value, scrubber))
+    }
 }
 
 /// The plain request of a generated operation.
 fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
-    let plain = operation
-        .to_request()
-        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
-    let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
-    request.query = plain.query;
-    request.body = plain.body;
-    if let Some(form) = &plain.form {
-        let (content_type, body) = crate::multipart::encode(form)?;
-        request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
-    }
-    Ok(request)
+    ApiRequest::of(operation)
 }
 
 /// Removes what `request` and `token` must not leak from a server's text.
@@ -361,12 +334,18 @@ pub(crate) fn scrubber(request: &ApiRequest, token: &Secret) -> Scrubber {
     Scrubber::new(secrets.iter().chain([token]))
 }
 
-/// Longest decode message kept: serde may quote a whole field's value.
+/// Longest decode message kept, in bytes: serde may quote a whole field's
+/// value.
 const DECODE_MESSAGE_LIMIT: usize = 512;
+
+/// Longest field path kept, in bytes: its keys are the server's, and a key
+/// may be megabytes long.
+const DECODE_PATH_LIMIT: usize = 512;
 
 /// Where decoding a body failed, and serde's message about it.
 pub(crate) struct DecodeFailure {
-    /// The field path (`users[3].created_at`), empty when unknown.
+    /// The field path (`users[3].created_at`), empty when unknown. Its
+    /// keys are the server's: they may hold anything, a secret included.
     pub(crate) path: String,
     /// serde's message, which may quote a value verbatim.
     pub(crate) message: String,
@@ -375,8 +354,9 @@ pub(crate) struct DecodeFailure {
 /// Decode a success body as `T` (an empty body as JSON `null`, so `()`
 /// works), with a typed error (never a panic) for anything else. The error
 /// says where decoding failed (the field path), and serde's message, which
-/// may quote a value verbatim, goes through `scrubber` (a server may echo
-/// the token or a password into a wrongly typed field) and is cut short.
+/// may quote a value verbatim; both go through `scrubber` (a server may echo
+/// the token or a password into a wrongly typed field, or make it a key)
+/// and are cut short.
 pub(crate) fn decode<T: DeserializeOwned>(
     response: &HttpResponse,
     scrubber: impl FnOnce() -> Scrubber,
@@ -403,7 +383,9 @@ pub(crate) fn decode<T: DeserializeOwned>(
     Err(decode_error(response, failure, &scrubber()))
 }
 
-/// The typed error for a success body that does not fit.
+/// The typed error for a success body that does not fit: the path and the
+/// message scrubbed and each cut to a few hundred bytes, whatever their
+/// size.
 pub(crate) fn decode_error(
     response: &HttpResponse,
     failure: DecodeFailure,
@@ -415,14 +397,11 @@ pub(crate) fn decode_error(
             "the body is empty".to_owned()
         } else {
             let DecodeFailure { path, message } = failure;
-            let message: String = scrubber
-                .scrubbed(message)
-                .chars()
-                .take(DECODE_MESSAGE_LIMIT)
-                .collect();
+            let message = scrubber.scrubbed_within(&message, DECODE_MESSAGE_LIMIT);
             if path.is_empty() || path == "." {
                 format!("the body does not fit the documented shape: {message}")
             } else {
+                let path = scrubber.scrubbed_within(&path, DECODE_PATH_LIMIT);
                 format!("the body does not fit the documented shape at `{path}`: {message}")
             }
         },
@@ -546,6 +525,27 @@ impl Auth0Builder {
         self
     }
 
+    /// Keep client-credentials tokens in `cache` as well as in memory, so
+    /// that other clients and processes using it reuse them and only one of
+    /// them fetches (a [`FileCache`](auth0plus_oauth::FileCache) for CLIs,
+    /// `RedisTokenCache` for a fleet). A cache that fails never fails a call.
+    pub fn token_cache(mut self, cache: impl TokenCache) -> Self {
+        self.token_cache = Some(Box::new(move |source: CachedTokenSource| {
+            source.cache(cache)
+        }));
+        self
+    }
+
+    /// Draw from `limit`, a rate-limit budget shared by a fleet of processes
+    /// (`RedisRateLimit`), before each Management API request, instead of
+    /// pacing by the share this client learns alone. When the budget cannot
+    /// answer, the throttle paces as without it. See
+    /// [`Retrying::with_shared_rate_limit`].
+    pub fn shared_rate_limit(mut self, limit: impl SharedRateLimit) -> Self {
+        self.shared_rate_limit = Some(Arc::new(limit));
+        self
+    }
+
     /// Largest response accepted from the API and the token endpoint, in
     /// bytes (default [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no
     /// limit). A larger answer fails with a
@@ -626,7 +626,11 @@ impl Auth0Builder {
         if self.throttle {
             retrying = retrying.with_throttle(Throttle::new());
         }
+        if let Some(limit) = self.shared_rate_limit {
+            retrying = retrying.with_shared_rate_limit(limit);
+        }
         let backend = SharedBackend::new(retrying);
+        let token_cache = self.token_cache;
         let cached =
             |client_id: &str, auth: ClientAuthentication| -> Result<Arc<dyn TokenSource>> {
                 let credentials = ClientCredentials::with_authentication(&domain, client_id, auth)?
@@ -635,9 +639,14 @@ impl Auth0Builder {
                     .shared_backend(backend.clone())
                     .max_response_bytes(self.response_limit)
                     .telemetry(self.telemetry.clone());
-                let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
+                let mut source = CachedTokenSource::new(credentials)
+                    .clock(self.clock.clone())
+                    .sleep(sleep.clone());
                 if let Some(leeway) = self.leeway {
                     source = source.leeway(leeway);
+                }
+                if let Some(with_cache) = token_cache {
+                    source = with_cache(source);
                 }
                 Ok(Arc::new(source))
             };

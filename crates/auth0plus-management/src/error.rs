@@ -76,6 +76,21 @@ pub enum Error {
         /// What did not fit.
         reason: String,
     },
+    /// The server broke a list's paging: the walk would never end (a
+    /// cursor or an item seen before, a page that makes no progress). The
+    /// items read before it were yielded; nothing more is asked.
+    #[error(
+        "the list {list} does not page as documented{}: {reason}",
+        cursor.as_deref().map(|c| format!(" (at cursor `{c}`)")).unwrap_or_default()
+    )]
+    Protocol {
+        /// The list's path (`/organizations`, `/logs`).
+        list: String,
+        /// The cursor the server answered, scrubbed and cut short.
+        cursor: Option<String>,
+        /// What went wrong.
+        reason: String,
+    },
     /// A job (an export, an import) failed or did not finish in time.
     #[error("job {job_id}: {reason}")]
     Job {
@@ -175,7 +190,16 @@ struct ErrorBody {
     error_description: Option<String>,
 }
 
+/// Longest start of a non-JSON error body kept, in bytes.
 const RAW_BODY_LIMIT: usize = 1024;
+
+/// Longest text an error keeps of a server's message or details, in bytes:
+/// past it the text is cut and ends with `… [cut: N bytes in all]`.
+pub(crate) const SERVER_TEXT_LIMIT: usize = 4096;
+
+/// Longest text an error keeps of a server's short values (an error code, a
+/// job id, a cursor), in bytes, cut the same way.
+pub(crate) const SHORT_TEXT_LIMIT: usize = 256;
 
 impl ApiError {
     /// Read an error response; never fails, whatever the body.
@@ -186,30 +210,33 @@ impl ApiError {
 
     /// [`ApiError::from_response`] for a request that carried secrets (a
     /// password, the bearer token): a server that echoes the request into
-    /// its error must not put them into the error's fields.
+    /// its error must not put them into the error's fields. Every text is
+    /// scrubbed before it is cut (no prefix of a secret survives the cut),
+    /// and cut to a few KB however long the server made it.
     pub(crate) fn from_response_scrubbed(response: &HttpResponse, scrubber: &Scrubber) -> Self {
-        let scrub = |text: String| scrubber.scrubbed(text);
         let status = response.status();
         let rate_limit = RateLimitInfo::from_headers(response.headers());
         let reason = status.canonical_reason().unwrap_or("Error");
+        let short = |text: String| scrubber.scrubbed_within(&text, SHORT_TEXT_LIMIT);
         match serde_json::from_slice::<ErrorBody>(response.body()) {
             Ok(body) => Self {
                 status: status.as_u16(),
-                message: scrub(
+                message: scrubber.scrubbed_within(
                     body.message
-                        .or(body.error_description)
-                        .or_else(|| body.error.clone())
-                        .unwrap_or_else(|| reason.to_owned()),
+                        .as_deref()
+                        .or(body.error_description.as_deref())
+                        .or(body.error.as_deref())
+                        .unwrap_or(reason),
+                    SERVER_TEXT_LIMIT,
                 ),
-                error: body.error.map(scrub),
-                error_code: body.error_code.map(scrub),
+                error: body.error.map(short),
+                error_code: body.error_code.map(short),
                 raw_body: None,
                 rate_limit,
             },
             Err(_) => {
-                // Scrub before cutting, so no part of a secret survives the cut.
-                let text = scrub(String::from_utf8_lossy(response.body()).into_owned());
-                let snippet: String = text.chars().take(RAW_BODY_LIMIT).collect();
+                let text = String::from_utf8_lossy(response.body());
+                let snippet = scrubber.scrubbed_within(&text, RAW_BODY_LIMIT);
                 Self {
                     status: status.as_u16(),
                     error: Some(reason.to_owned()),

@@ -32,11 +32,14 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::client::{DecodeFailure, decode_error, scrubber};
+use crate::error::SHORT_TEXT_LIMIT;
 use crate::lookup::Lookup;
-use crate::page::{Page, decode_page};
+use crate::page::{ItemKey, Page, decode_page, peek_page};
 use crate::request::ApiRequest;
-use crate::resource::{Record, Resource, exactly_one, optional};
+use crate::resource::{Record, Resource};
+use crate::resource::{exactly_one, optional};
 use crate::search::Search;
+use crate::walk::{Circle, Walk};
 use crate::{Auth0, Error, Order, Result};
 
 /// Why a query cannot be sent, found while it was built. Kept typed so a
@@ -147,13 +150,8 @@ struct Answer {
     response: auth0plus_transport::HttpResponse,
     token: auth0plus_transport::Secret,
     expected: usize,
-}
-
-/// Only what says where a cursor continues.
-#[derive(serde::Deserialize)]
-struct LogIdOnly {
-    #[serde(default)]
-    log_id: Option<String>,
+    /// The cursor the request followed, if any.
+    from: Option<String>,
 }
 
 impl Answer {
@@ -167,14 +165,32 @@ impl Answer {
         })
     }
 
-    /// The page's length, last `log_id` and `next`, read without decoding
-    /// the items (`None` when the answer is not a page: decoding says why).
-    fn peek<T>(&self, query: &Query<T>) -> Option<(usize, Option<String>, Option<String>)> {
-        let page =
-            decode_page::<LogIdOnly>(self.response.body(), &query.items_key, false, self.expected)
-                .ok()?;
-        let last = page.items.last().and_then(|item| item.log_id.clone());
-        Some((page.items.len(), last, page.next))
+    /// The page's item keys and `next`, read without decoding the items
+    /// (`None` when the answer is not a page of objects: decoding says why).
+    fn peek<T>(&self, query: &Query<T>) -> Option<Page<ItemKey<'_>>> {
+        peek_page(self.response.body(), &query.items_key, self.expected)
+    }
+
+    /// The error ending a walk that goes round in circles: it names the
+    /// list and the cursor (scrubbed and cut: both are the server's text).
+    fn circle(&self, circle: Circle, cursor: Option<&str>) -> Error {
+        let scrubber = scrubber(&self.request, &self.token);
+        let short = |text: &str| scrubber.scrubbed_within(text, SHORT_TEXT_LIMIT);
+        let (cursor, reason) = match circle {
+            Circle::Cursor => (
+                cursor,
+                "the answer names a cursor the walk followed before".to_owned(),
+            ),
+            Circle::Item(id) => (
+                self.from.as_deref(),
+                format!("the answer holds item `{}`, read before", short(&id)),
+            ),
+        };
+        Error::Protocol {
+            list: self.request.path.clone(),
+            cursor: cursor.map(short),
+            reason,
+        }
     }
 }
 
@@ -187,10 +203,10 @@ pub(crate) struct Chunk {
 
 impl Chunk {
     fn start(self) -> u64 {
-        self.size * self.index
+        self.size.saturating_mul(self.index)
     }
     fn end(self) -> u64 {
-        self.size * (self.index + 1)
+        self.size.saturating_mul(self.index.saturating_add(1))
     }
 }
 
@@ -211,16 +227,19 @@ fn chunk_at(position: u64, per_page: u64, cap: Option<u64>) -> Chunk {
     }
 }
 
-/// The chunks covering `[from, to)`.
-fn plan(from: u64, to: u64, per_page: u64, cap: Option<u64>) -> Vec<Chunk> {
-    let mut chunks = Vec::new();
+/// The chunks covering `[from, to)`, made one at a time as the walk asks
+/// for them: `to` may come from the server's `total`, which sizes nothing.
+fn plan(from: u64, to: u64, per_page: u64, cap: Option<u64>) -> impl Iterator<Item = Chunk> {
     let mut at = from;
-    while at < to {
+    std::iter::from_fn(move || {
+        if at >= to {
+            return None;
+        }
         let chunk = chunk_at(at, per_page, cap);
-        at = chunk.end();
-        chunks.push(chunk);
-    }
-    chunks
+        // `end` saturates: a chunk that cannot move on is the last.
+        at = if chunk.end() > at { chunk.end() } else { to };
+        Some(chunk)
+    })
 }
 
 /// `start..end` of a range of positions.
@@ -281,6 +300,23 @@ impl<T: Send + 'static> Query<T> {
             search: None,
             decode,
         }
+    }
+
+    /// A query over the list operation `list`, paged in its style, whose
+    /// items decode as `D` and become `T` through `map`.
+    pub(crate) fn of_list<L, D, F>(auth0: &Auth0, list: &L, map: F) -> Self
+    where
+        L: auth0plus_management_api::ListOperation,
+        D: DeserializeOwned,
+        F: Fn(D) -> T + Send + Sync + 'static,
+    {
+        Self::new(
+            auth0.clone(),
+            ApiRequest::of(list),
+            L::PAGING,
+            L::ITEMS_KEY,
+            map,
+        )
     }
 
     /// The same query, refusing to run with `error` (a bad filter value
@@ -463,6 +499,7 @@ impl<T: Send + 'static> Query<T> {
             response,
             token,
             expected: to_usize(expected),
+            from: None,
         })
     }
 
@@ -559,8 +596,12 @@ impl<T: Send + 'static> Query<T> {
     }
 
     /// The first page of `per_page` items and the total, in one request
-    /// (for a list without offset paging, the items read so far).
-    pub(crate) async fn first_page(&self) -> Result<(Vec<T>, u64)> {
+    /// (for a list without offset paging, the items read so far): with
+    /// `per_page(2)`, what answers "exactly one?" in one round trip.
+    ///
+    /// # Errors
+    /// As [`Query::count`].
+    pub async fn first_page(&self) -> Result<(Vec<T>, u64)> {
         self.check()?;
         if !self.paging.offset {
             let items = self.cursor_slice(0, Some(u64::from(self.per_page))).await?;
@@ -649,10 +690,12 @@ impl<T: Send + 'static> Query<T> {
     async fn cursor_answer(&self, from: Option<String>) -> Result<Answer> {
         let take = u64::from(self.per_page);
         let mut params = vec![("take", take.to_string())];
-        if let Some(from) = from {
-            params.insert(0, ("from", from));
+        if let Some(from) = &from {
+            params.insert(0, ("from", from.clone()));
         }
-        self.fetch_answer(&params, false, take).await
+        let mut answer = self.fetch_answer(&params, false, take).await?;
+        answer.from = from;
+        Ok(answer)
     }
 
     /// Where a cursor page says to continue, and whether more may follow.
@@ -672,11 +715,72 @@ impl<T: Send + 'static> Query<T> {
         }
     }
 
+    /// Where an answer along the cursor says to continue, and whether more
+    /// may follow, read without decoding its items, which are checked
+    /// against `walk`: one read before is an [`Error::Protocol`]. `None`
+    /// when the answer is not a page of objects (decoding it says where, or
+    /// why not: see [`Query::resume_checked`]). The cursor is not checked
+    /// yet: see [`Query::follow_checked`].
+    fn peek_read(
+        &self,
+        answer: &Answer,
+        walk: &mut Walk,
+    ) -> Result<Option<(Option<String>, bool)>> {
+        let Some(keys) = answer.peek(self) else {
+            return Ok(None);
+        };
+        walk.read(keys.items.iter().filter_map(|key| key.id.as_deref()))
+            .map_err(|circle| answer.circle(circle, None))?;
+        let last = keys
+            .items
+            .last()
+            .and_then(ItemKey::log_id)
+            .map(str::to_owned);
+        Ok(Some(self.resume_of(keys.items.len(), last, keys.next)))
+    }
+
+    /// Where a decoded page says to continue (for an answer
+    /// [`Query::peek_read`] could not read), its cursor checked.
+    fn resume_checked(
+        &self,
+        answer: &Answer,
+        walk: &mut Walk,
+        page: &mut Page<T>,
+    ) -> Result<(Option<String>, bool)> {
+        let (resume, more) =
+            self.resume_of(page.items.len(), page.last_log_id.take(), page.next.take());
+        Self::follow_checked(answer, walk, resume, more)
+    }
+
+    /// The cursor to continue from and whether to (`more`), noted in
+    /// `walk` when it is to be followed: one followed before ends the walk.
+    fn follow_checked(
+        answer: &Answer,
+        walk: &mut Walk,
+        resume: Option<String>,
+        more: bool,
+    ) -> Result<(Option<String>, bool)> {
+        if let (Some(cursor), true) = (&resume, more) {
+            walk.follow(cursor)
+                .map_err(|circle| answer.circle(circle, Some(cursor)))?;
+        }
+        Ok((resume, more))
+    }
+
     /// One page along the cursor, after `from` (from the start without it):
-    /// the general step of a log tail.
-    pub(crate) async fn cursor_page(&self, from: Option<String>) -> Result<CursorPage<T>> {
-        let page = self.cursor_answer(from).await?.decode(self)?;
-        let (resume, more) = self.resume_of(page.items.len(), page.last_log_id, page.next);
+    /// the general step of a log tail, checked against the tail's `walk`.
+    pub(crate) async fn cursor_page(
+        &self,
+        from: Option<String>,
+        walk: &mut Walk,
+    ) -> Result<CursorPage<T>> {
+        let answer = self.cursor_answer(from).await?;
+        let peeked = self.peek_read(&answer, walk)?;
+        let mut page = answer.decode(self)?;
+        let (resume, more) = match peeked {
+            Some((resume, more)) => Self::follow_checked(&answer, walk, resume, more)?,
+            None => self.resume_checked(&answer, walk, &mut page)?,
+        };
         Ok(CursorPage {
             items: page.items,
             resume,
@@ -685,68 +789,96 @@ impl<T: Send + 'static> Query<T> {
     }
 
     /// Pages along the cursor, one request after another, until the list
-    /// says it has no more. The first error ends it.
+    /// says it has no more. The first error ends it; so does a walk that
+    /// goes round in circles (see [`Walk`]), after the last new items.
     ///
     /// `ahead`: the caller reads to the end, so each next request is sent
     /// as soon as the answer names it, and the answer in hand is decoded
     /// while it travels (a walk that may stop early sends nothing ahead).
     fn cursor_pages(&self, ahead: bool) -> BoxStream<'static, Result<Vec<T>>> {
-        enum State {
+        enum Next {
             Start,
             From(String),
             InFlight(BoxFuture<'static, Result<Answer>>),
+            Fail(Error),
             Done,
         }
         let query = self.clone();
-        stream::unfold(State::Start, move |state| {
+        let state = (Next::Start, Walk::new());
+        stream::unfold(state, move |(next, mut walk)| {
             let query = query.clone();
             async move {
-                let answer = match state {
-                    State::Done => return None,
-                    State::Start => query.cursor_answer(None).await,
-                    State::From(from) => query.cursor_answer(Some(from)).await,
-                    State::InFlight(answer) => answer.await,
+                let answer = match next {
+                    Next::Done => return None,
+                    Next::Fail(e) => return Some((Err(e), (Next::Done, walk))),
+                    Next::Start => query.cursor_answer(None).await,
+                    Next::From(from) => query.cursor_answer(Some(from)).await,
+                    Next::InFlight(answer) => answer.await,
                 };
                 let answer = match answer {
                     Ok(answer) => answer,
-                    Err(e) => return Some((Err(e), State::Done)),
+                    Err(e) => return Some((Err(e), (Next::Done, walk))),
                 };
-                let mut state = State::Done;
-                // Without a peek (items that are not objects), the decoded
-                // page says where to continue.
-                let peeked = if ahead { answer.peek(&query) } else { None };
-                let sent_ahead = peeked.is_some();
-                if let Some((len, last, next)) = peeked
-                    && let (Some(resume), true) = query.resume_of(len, last, next)
+                // Items read before are not yielded again. Items not
+                // objects: the decoded page says where to go on (`None`).
+                let peeked = match query.peek_read(&answer, &mut walk) {
+                    Ok(peeked) => peeked,
+                    Err(e) => return Some((Err(e), (Next::Done, walk))),
+                };
+                let peeked = match peeked
+                    .map(|(resume, more)| Self::follow_checked(&answer, &mut walk, resume, more))
+                    .transpose()
                 {
-                    let walker = query.clone();
-                    let mut next = async move { walker.cursor_answer(Some(resume)).await }.boxed();
-                    // Polled once, so the request is on its way while this
-                    // answer is decoded.
-                    if let Poll::Ready(done) = futures::poll!(next.as_mut()) {
-                        next = futures::future::ready(done).boxed();
+                    Ok(peeked) => peeked,
+                    // New items on a page whose cursor goes round: they
+                    // are yielded, and the error after them.
+                    Err(e) => {
+                        let page = answer.decode(&query).map(|page| page.items);
+                        return Some((page, (Next::Fail(e), walk)));
                     }
-                    state = State::InFlight(next);
-                }
-                let page = match answer.decode(&query) {
-                    Ok(page) => page,
-                    Err(e) => return Some((Err(e), State::Done)),
                 };
-                if !sent_ahead
-                    && let (Some(resume), true) =
-                        query.resume_of(page.items.len(), page.last_log_id, page.next)
-                {
-                    state = State::From(resume);
+                let mut next = Next::Done;
+                if let Some((Some(resume), true)) = &peeked {
+                    if ahead {
+                        let walker = query.clone();
+                        let resume = resume.clone();
+                        let mut request =
+                            async move { walker.cursor_answer(Some(resume)).await }.boxed();
+                        // Polled once, so the request is on its way while
+                        // this answer is decoded.
+                        if let Poll::Ready(done) = futures::poll!(request.as_mut()) {
+                            request = futures::future::ready(done).boxed();
+                        }
+                        next = Next::InFlight(request);
+                    } else {
+                        next = Next::From(resume.clone());
+                    }
                 }
-                Some((Ok(page.items), state))
+                let mut page = match answer.decode(&query) {
+                    Ok(page) => page,
+                    Err(e) => return Some((Err(e), (Next::Done, walk))),
+                };
+                if peeked.is_none() {
+                    next = match query.resume_checked(&answer, &mut walk, &mut page) {
+                        Ok((Some(resume), true)) => Next::From(resume),
+                        Ok(_) => Next::Done,
+                        Err(e) => Next::Fail(e),
+                    };
+                }
+                Some((Ok(page.items), (next, walk)))
             }
         })
         .boxed()
     }
 
     /// Fetch the first page (carrying the total), then plan the rest of
-    /// `[start, end)`.
-    async fn begin(&self, start: u64, end: Option<u64>) -> Result<(Vec<T>, Vec<Chunk>, u64)> {
+    /// `[start, end)`: the chunks are made as the walk goes, so a `total`
+    /// from the server sizes nothing.
+    async fn begin(
+        &self,
+        start: u64,
+        end: Option<u64>,
+    ) -> Result<(Vec<T>, impl Iterator<Item = Chunk> + Send + 'static, u64)> {
         self.check()?;
         let per_page = u64::from(self.per_page);
         let cap = self.cap();
@@ -758,27 +890,28 @@ impl<T: Send + 'static> Query<T> {
         let page = self.fetch_chunk(first, false).await?;
         let total = page
             .total
-            .unwrap_or(first.start() + page.items.len() as u64);
+            .unwrap_or(first.start().saturating_add(page.items.len() as u64));
         let end = end.map_or(total, |e| e.min(total));
         if cap.is_some_and(|cap| end > cap) {
             return Err(Error::SearchWindowExceeded { total });
         }
         let skip = to_usize(start.saturating_sub(first.start()));
         let keep = to_usize(end.saturating_sub(start));
+        // An empty first page ends the walk, whatever `total` said.
+        let more = head_len_wanted(page.items.len(), keep, skip);
         let head: Vec<T> = page.items.into_iter().skip(skip).take(keep).collect();
-        let rest = if head.len() < keep {
-            plan(first.end().max(start), end, per_page, cap)
-        } else {
-            Vec::new()
-        };
-        Ok((head, rest, end))
+        let rest_from = if more { first.end().max(start) } else { end };
+        Ok((head, plan(rest_from, end, per_page, cap), end))
     }
 
     /// The pages after the first of `[start, end)`, fetched `prefetch` at a
     /// time and yielded in order, each cut to the positions inside the range.
+    /// The first empty page ends them: the rest were planned from `total`
+    /// alone, which the items no longer back (at most `prefetch` requests
+    /// were sent past it, and are dropped).
     fn later_pages(
         &self,
-        rest: Vec<Chunk>,
+        rest: impl Iterator<Item = Chunk> + Send + 'static,
         start: u64,
         end: u64,
     ) -> impl futures::Stream<Item = Result<Vec<T>>> + Send + 'static {
@@ -792,17 +925,25 @@ impl<T: Send + 'static> Query<T> {
                     // Keep only positions inside [start, end).
                     let skip = to_usize(start.saturating_sub(chunk.start()));
                     let keep = to_usize(end.saturating_sub(chunk.start().max(start)));
-                    Ok(page.items.into_iter().skip(skip).take(keep).collect())
+                    let read = page.items.len();
+                    Ok((read, page.items.into_iter().skip(skip).take(keep).collect()))
                 }
             })
             .buffered(prefetch)
+            .take_while(|page: &Result<(usize, Vec<T>)>| {
+                futures::future::ready(!matches!(page, Ok((0, _))))
+            })
+            .map(|page| page.map(|(_, items)| items))
     }
 
-    /// `[start, end)` into one list sized up front: no second buffer and
-    /// no growth by doubling while the items are held.
+    /// `[start, end)` into one list sized up front for the pages one round
+    /// of prefetching brings (not for `total`, which is the server's word):
+    /// no second buffer and no growth by doubling while those are held.
     async fn offset_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
         let (mut items, rest, end) = self.begin(start, end).await?;
-        items.reserve_exact(to_usize(end.saturating_sub(start)).saturating_sub(items.len()));
+        let in_flight = u64::from(self.per_page).saturating_mul(self.prefetch as u64 + 1);
+        let planned = to_usize(end.saturating_sub(start).min(in_flight));
+        items.reserve_exact(planned.saturating_sub(items.len()));
         let mut pages = std::pin::pin!(self.later_pages(rest, start, end));
         while let Some(page) = pages.next().await {
             items.extend(page?);
@@ -841,6 +982,13 @@ impl<T: Send + 'static> Query<T> {
     }
 }
 
+/// Whether an offset walk goes on after its first page of `read` items, of
+/// which it keeps `keep` after skipping `skip`: not after an empty page, nor
+/// once the page covered what was wanted.
+fn head_len_wanted(read: usize, keep: usize, skip: usize) -> bool {
+    read > 0 && read.saturating_sub(skip) < keep
+}
+
 impl<R: Resource> Query<Record<R>> {
     /// Exactly one record (Django's `get()` on a query set), in one request.
     ///
@@ -875,17 +1023,17 @@ mod tests {
     #[test]
     fn plans_pages_inside_the_window() {
         assert_eq!(chunk_at(0, 50, WINDOW), Chunk { size: 50, index: 0 });
-        assert_eq!(plan(50, 1000, 50, WINDOW).len(), 19);
+        assert_eq!(plan(50, 1000, 50, WINDOW).count(), 19);
         assert_eq!(
             plan(0, 1000, 100, WINDOW).last(),
-            Some(&Chunk {
+            Some(Chunk {
                 size: 100,
                 index: 9
             })
         );
         // 30 does not divide 1000: pages of 30 up to 990, then pages of 10.
         assert_eq!(
-            plan(960, 1000, 30, WINDOW),
+            plan(960, 1000, 30, WINDOW).collect::<Vec<_>>(),
             vec![
                 Chunk {
                     size: 30,
@@ -904,9 +1052,35 @@ mod tests {
 
     #[test]
     fn uncapped_lists_page_evenly() {
-        let chunks = plan(0, 2500, 30, None);
+        let chunks: Vec<_> = plan(0, 2500, 30, None).collect();
         assert!(chunks.iter().all(|c| c.size == 30));
         assert_eq!(chunks.last().map(|c| c.end()), Some(2520));
+    }
+
+    #[test]
+    fn a_plan_is_made_as_it_is_walked_whatever_its_end() {
+        // A trillion results planned: nothing is made before it is asked for.
+        let mut chunks = plan(50, 1_000_000_000_000, 50, None);
+        assert_eq!(chunks.next(), Some(Chunk { size: 50, index: 1 }));
+        assert_eq!(
+            chunks.nth(1_000),
+            Some(Chunk {
+                size: 50,
+                index: 1_002
+            })
+        );
+        // Positions at the end of `u64` end the plan instead of wrapping.
+        let near_end: Vec<_> = plan(u64::MAX - 3, u64::MAX, 100, None).collect();
+        assert_eq!(near_end.len(), 1, "{near_end:?}");
+    }
+
+    #[test]
+    fn an_offset_walk_goes_on_only_after_a_page_short_of_what_is_wanted() {
+        assert!(head_len_wanted(50, 1_000, 0));
+        assert!(!head_len_wanted(0, 1_000, 0), "an empty first page ends it");
+        assert!(!head_len_wanted(50, 30, 0));
+        assert!(!head_len_wanted(50, 30, 20));
+        assert!(head_len_wanted(50, 31, 20));
     }
 
     #[test]

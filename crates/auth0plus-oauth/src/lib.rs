@@ -13,6 +13,11 @@
 //! - [`TokenSource`]: what the management client asks for tokens;
 //!   [`CachedTokenSource`] caches, refreshes early and fetches once however
 //!   many tasks ask; [`StaticToken`] wraps a token you already have.
+//! - [`TokenCache`]: where a cached source keeps its token for other
+//!   processes too: [`MemoryCache`] (default), [`FileCache`] (CLIs, cron
+//!   jobs), `RedisTokenCache` (feature `redis`: a fleet).
+//! - [`TokenQuotas`]: Auth0's M2M token quota headers, typed, on [`Token`]
+//!   and on [`Error::QuotaExceeded`].
 //!
 //! ```no_run
 //! use auth0plus_oauth::{CachedTokenSource, ClientCredentials, TokenSource};
@@ -36,6 +41,7 @@ mod assertion;
 mod authentication;
 mod authorize;
 mod client_auth;
+mod cache;
 mod credentials;
 #[cfg(feature = "jwt")]
 mod crypto;
@@ -50,6 +56,7 @@ mod mfa;
 mod passwordless;
 mod polling;
 mod response;
+mod quota;
 mod source;
 mod token;
 mod token_set;
@@ -68,6 +75,11 @@ pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
 pub use authorize::random_state;
 pub use authorize::{AuthorizeUrl, LogoutUrl, Pkce, PushedAuthorization};
 pub use client_auth::ClientAuthentication;
+#[cfg(feature = "redis")]
+pub use cache::RedisTokenCache;
+pub use cache::{
+    CacheKey, CacheLock, CachedToken, DEFAULT_LOCK_TTL, FileCache, MemoryCache, TokenCache,
+};
 #[cfg(feature = "reqwest")]
 pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
@@ -87,7 +99,12 @@ pub use polling::{
     BackchannelAuthorization, BackchannelRequest, DEFAULT_POLL_INTERVAL, DeviceAuthorization,
     DeviceAuthorizationRequest, SLOW_DOWN_STEP,
 };
-pub use source::{CachedTokenSource, DEFAULT_LEEWAY, StaticToken, TokenSource};
+pub use quota::{
+    CLIENT_QUOTA_HEADER, ORGANIZATION_QUOTA_HEADER, QuotaLimit, TokenQuota, TokenQuotas,
+};
+pub use source::{
+    CachedTokenSource, DEFAULT_LEEWAY, MIN_REFETCH_INTERVAL, StaticToken, TokenSource,
+};
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
 pub use token_set::TokenSet;
 pub use userinfo::UserInfo;

@@ -6,12 +6,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use auth0plus_transport::{Clock, Secret, SharedClock};
+use auth0plus_transport::{Clock, Secret, SharedClock, SharedSleep, Sleep};
 
+use crate::cache::{CacheKey, CachedToken, MemoryCache, SharedCache, TokenCache};
+use crate::quota::QuotaGate;
 use crate::{ClientCredentials, Error};
 
 /// Default early-refresh margin of [`CachedTokenSource`].
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The floor on token requests of a [`CachedTokenSource`] whose tokens live
+/// less than its leeway (`expires_in: 0` from a misconfigured tenant): such
+/// a token is used for this long, and is not dropped by a 401 before it has
+/// been, so the source asks for at most one token per second.
+pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A supplier of bearer tokens.
 ///
@@ -59,6 +67,9 @@ impl TokenSource for StaticToken {
 struct Cached {
     token: Secret,
     refresh_at: SystemTime,
+    /// Until when a 401 does not drop it: the [`MIN_REFETCH_INTERVAL`] of a
+    /// token that lives less than the leeway (none for the others).
+    kept_until: SystemTime,
 }
 
 /// Client-credentials tokens, cached and refreshed early.
@@ -70,8 +81,19 @@ struct Cached {
 ///   [`Error::RefreshFailed`] instead of each asking again (100 callers with
 ///   a wrong secret make one token request, not 100); the next call after
 ///   that tries again.
+/// - The calls that waited for a fetch get its token, whatever its
+///   lifetime. A token that lives less than the leeway (a tenant answering
+///   `expires_in: 0`) is used for [`MIN_REFETCH_INTERVAL`] (one second) and
+///   a 401 does not drop it sooner, so token requests stay at one per second
+///   at most; each such fetch traces a warning.
 /// - Fetches go through the credentials' backend, so they share its
 ///   connection pool and retry policy.
+/// - Beyond its memory it keeps the token in a [`TokenCache`]
+///   ([`CachedTokenSource::cache`]): a file or Redis lets other processes
+///   reuse it, and of those that need a new one, one fetches. A cache that
+///   fails never fails a call: the source fetches on its own.
+/// - A refusal for a used-up M2M token quota ([`Error::QuotaExceeded`]) is
+///   remembered: until the quota resets, calls fail at once without asking.
 ///
 /// Cloning shares the cache.
 ///
@@ -87,12 +109,14 @@ pub struct CachedTokenSource {
     clock: SharedClock,
     leeway: Duration,
     cached: Arc<Mutex<Option<Cached>>>,
-    /// Held while fetching; holds the outcome of the last fetch when it failed
-    /// (its `Display` text, which never contains a secret).
-    refresh: Arc<futures::lock::Mutex<Option<String>>>,
+    /// Held while fetching; holds the outcome of the last fetch: its token,
+    /// or its error's `Display` text (which never contains a secret).
+    refresh: Arc<futures::lock::Mutex<Option<Result<Secret, String>>>>,
     /// Fetches completed (success or failure), bumped under `refresh`.
     completed: Arc<AtomicU64>,
     fetches: Arc<AtomicU64>,
+    shared: SharedCache,
+    quota: Arc<QuotaGate>,
 }
 
 impl fmt::Debug for CachedTokenSource {
@@ -109,7 +133,19 @@ impl CachedTokenSource {
     /// A cache in front of `credentials`.
     #[must_use]
     pub fn new(credentials: ClientCredentials) -> Self {
+        let key = CacheKey::new(
+            credentials.domain().as_str(),
+            credentials.client_id(),
+            credentials.audience_url(),
+            None,
+        );
         Self {
+            shared: SharedCache::new(
+                Arc::new(MemoryCache::new()),
+                key,
+                auth0plus_transport::default_sleep(),
+            ),
+            quota: Arc::default(),
             credentials,
             clock: SharedClock::default(),
             leeway: DEFAULT_LEEWAY,
@@ -121,7 +157,8 @@ impl CachedTokenSource {
     }
 
     /// Refresh this long before expiry (default 60 s). For tokens that live
-    /// less than twice the leeway, half their lifetime is used instead.
+    /// less than twice the leeway, half their lifetime is used instead, and
+    /// never less than [`MIN_REFETCH_INTERVAL`] after the last fetch.
     #[must_use]
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
@@ -135,6 +172,37 @@ impl CachedTokenSource {
         self
     }
 
+    /// Keep tokens in `cache` too (default: a [`MemoryCache`] of its own),
+    /// so that other sources and processes using the same cache reuse them.
+    #[must_use]
+    pub fn cache(mut self, cache: impl TokenCache) -> Self {
+        self.shared.cache = Arc::new(cache);
+        self
+    }
+
+    /// Wait on `sleep` while another holder fetches the token (default:
+    /// tokio's timer with the `reqwest` feature; without a timer the source
+    /// fetches instead of waiting).
+    #[must_use]
+    pub fn sleep(mut self, sleep: impl Sleep) -> Self {
+        self.shared.sleep = Some(SharedSleep::new(sleep));
+        self
+    }
+
+    /// Longest a fetcher holds the cache's lock, and others wait for it
+    /// (default [`DEFAULT_LOCK_TTL`](crate::DEFAULT_LOCK_TTL), 30 s).
+    #[must_use]
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.shared.lock_ttl = ttl;
+        self
+    }
+
+    /// The key its tokens are cached under.
+    #[must_use]
+    pub fn cache_key(&self) -> &CacheKey {
+        &self.shared.key
+    }
+
     /// The credentials behind the cache.
     #[must_use]
     pub fn credentials(&self) -> &ClientCredentials {
@@ -145,6 +213,21 @@ impl CachedTokenSource {
     #[must_use]
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Ask Auth0 for a token now, unless a used-up quota has not reset yet
+    /// (a token another process stored in the cache is still taken).
+    async fn fetch(&self) -> Result<CachedToken, Error> {
+        let asked_at = self.clock.now();
+        self.quota.check(asked_at)?;
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let fetched = self.credentials.request_token().await;
+        self.quota.note(&fetched, asked_at);
+        let token = fetched?;
+        // `lifetime` is clamped to a year, but the clock is injected: never
+        // panic on overflow, at worst refresh at the next call.
+        let expires_at = asked_at.checked_add(token.lifetime()).unwrap_or(asked_at);
+        Ok(CachedToken::new(token.access_token, expires_at))
     }
 
     fn fresh(&self) -> Option<Secret> {
@@ -164,44 +247,78 @@ impl TokenSource for CachedTokenSource {
             return Ok(token);
         }
         // Single flight: the first caller fetches, the rest wait here and then
-        // find the fresh token, or the failure of the fetch they waited for.
+        // take the outcome of the fetch they waited for.
         let seen = self.completed.load(Ordering::Acquire);
-        let mut last_failure = self.refresh.lock().await;
+        let mut last = self.refresh.lock().await;
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
         if self.completed.load(Ordering::Acquire) != seen
-            && let Some(failure) = last_failure.as_ref()
+            && let Some(outcome) = last.as_ref()
         {
-            // A fetch finished while we waited and produced no token: asking
-            // again at once would repeat it once per waiting caller.
-            return Err(Error::RefreshFailed(failure.clone()));
+            // A fetch finished while we waited: its token is ours, however
+            // short its life, and its failure too (asking again at once
+            // would repeat it once per waiting caller).
+            return outcome.clone().map_err(Error::RefreshFailed);
         }
         let asked_at = self.clock.now();
-        self.fetches.fetch_add(1, Ordering::Relaxed);
-        let fetched = self.credentials.request_token().await;
-        *last_failure = fetched.as_ref().err().map(ToString::to_string);
+        let obtained = self
+            .shared
+            .obtain(&self.clock, self.leeway, || self.fetch())
+            .await;
+        *last = Some(
+            obtained
+                .as_ref()
+                .map(|token| token.access_token.clone())
+                .map_err(ToString::to_string),
+        );
         self.completed.fetch_add(1, Ordering::Release);
-        let token = fetched?;
-        let lifetime = token.lifetime();
+        let token = obtained?;
+        let lifetime = token
+            .expires_at
+            .duration_since(asked_at)
+            .unwrap_or_default();
         let leeway = self.leeway.min(lifetime / 2);
-        // `lifetime` is clamped to a year, but the clock is injected: never
-        // panic on overflow, at worst refresh at the next call.
-        let refresh_at = asked_at
-            .checked_add(lifetime.saturating_sub(leeway))
-            .unwrap_or(asked_at);
+        let short_lived = lifetime < self.leeway;
+        if short_lived {
+            tracing::warn!(
+                lifetime_secs = lifetime.as_secs(),
+                leeway_secs = self.leeway.as_secs(),
+                "token lifetime shorter than the refresh leeway: one token request a second at most"
+            );
+        }
+        // The clock is injected: never panic on overflow, at worst refresh at
+        // the next call.
+        let after = |wait: Duration| asked_at.checked_add(wait).unwrap_or(asked_at);
+        let refresh_at = after(lifetime.saturating_sub(leeway).max(MIN_REFETCH_INTERVAL));
+        let kept_until = if short_lived {
+            after(MIN_REFETCH_INTERVAL)
+        } else {
+            asked_at
+        };
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             token: token.access_token.clone(),
             refresh_at,
+            kept_until,
         });
         Ok(token.access_token)
     }
 
     fn invalidate(&self, rejected: &Secret) {
+        let now = self.clock.now();
         let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
-        if cached.as_ref().is_some_and(|c| &c.token == rejected) {
-            tracing::debug!("token rejected by the API; it will be refreshed");
-            *cached = None;
+        match cached.as_ref() {
+            Some(c) if &c.token == rejected && now < c.kept_until => {
+                // Within the floor the rejection does not reach the shared
+                // cache either: another process would only fetch in our place.
+                tracing::debug!("short-lived token rejected within its floor; kept");
+            }
+            Some(c) if &c.token == rejected => {
+                tracing::debug!("token rejected by the API; it will be refreshed");
+                *cached = None;
+                self.shared.reject(rejected);
+            }
+            _ => self.shared.reject(rejected),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use auth0plus_transport::{HttpResponse, RateLimitInfo, Scrubber, Secret};
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Error, TokenQuotas};
 
 /// Lifetime assumed when Auth0 omits `expires_in` (its documented default).
 pub const DEFAULT_EXPIRES_IN: u64 = 86_400;
@@ -28,6 +28,9 @@ pub struct Token {
     pub expires_in: u64,
     /// The granted scopes, space-separated.
     pub scope: Option<String>,
+    /// Auth0's M2M token quotas as the answer reported them (empty when no
+    /// quota applies).
+    pub quotas: TokenQuotas,
 }
 
 impl Token {
@@ -59,7 +62,12 @@ struct RawError {
     message: Option<String>,
 }
 
+/// Longest start of a non-JSON error body kept, in bytes.
 const BODY_SNIPPET: usize = 512;
+
+/// Longest `error` or `error_description` kept, in bytes: past it the text
+/// is cut with a marker, however long the server made it.
+const TEXT_LIMIT: usize = 4096;
 
 /// Turn a `/oauth/token` response into a [`Token`] or a typed error.
 ///
@@ -78,13 +86,14 @@ pub fn parse_token_response(response: &HttpResponse) -> Result<Token, Error> {
 /// Each text is scrubbed once, in the form it is shown: the OAuth fields
 /// after JSON decoding (so an echo written with `\u` or `\/` escapes is
 /// caught), a non-JSON body before it is cut to a snippet (so a secret
-/// straddling the cut cannot leave a prefix behind).
+/// straddling the cut cannot leave a prefix behind). Every text is cut to a
+/// few KB.
 pub(crate) fn parse_scrubbing(
     response: &HttpResponse,
     secret: Option<&Secret>,
 ) -> Result<Token, Error> {
     let scrubber = Scrubber::new(secret);
-    let scrub = |text: String| scrubber.scrubbed(text);
+    let scrub = |text: String| scrubber.scrubbed_within(&text, TEXT_LIMIT);
     let status = response.status().as_u16();
     let body = response.body();
     if response.status().is_success() {
@@ -111,14 +120,32 @@ pub(crate) fn parse_scrubbing(
                 body: None,
             });
         }
+        // Sent as `Authorization: Bearer`, so it must be one (RFC 6750:
+        // the type is case-insensitive). Its value is not quoted: a server
+        // may put anything there, the token included.
+        if raw
+            .token_type
+            .as_deref()
+            .is_some_and(|kind| !kind.eq_ignore_ascii_case("bearer"))
+        {
+            return Err(Error::UnexpectedResponse {
+                status,
+                reason: "the token_type is not Bearer, the only type this client can send".into(),
+                body: None,
+            });
+        }
         return Ok(Token {
             access_token: Secret::new(access_token),
             token_type: raw.token_type.unwrap_or_else(|| "Bearer".to_owned()),
             expires_in: raw.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
             scope: raw.scope,
+            quotas: TokenQuotas::from_headers(response.headers()),
         });
     }
     let rate_limit = RateLimitInfo::from_headers(response.headers()).map(Box::new);
+    if let Some(quota) = crate::quota::refusal(response, rate_limit.as_deref(), &scrub) {
+        return Err(quota);
+    }
     match serde_json::from_slice::<RawError>(body) {
         Ok(RawError {
             error: Some(error),
@@ -141,8 +168,8 @@ pub(crate) fn parse_scrubbing(
             rate_limit,
         }),
         _ => {
-            let text = scrub(String::from_utf8_lossy(body).into_owned());
-            let snippet: String = text.chars().take(BODY_SNIPPET).collect();
+            let text = String::from_utf8_lossy(body);
+            let snippet = scrubber.scrubbed_within(&text, BODY_SNIPPET);
             Err(Error::UnexpectedResponse {
                 status,
                 reason: "the error body is not an OAuth error object".into(),
@@ -247,6 +274,35 @@ mod tests {
             );
             assert!(!err.to_string().contains("zq9"), "{err}");
         }
+    }
+
+    #[test]
+    fn only_bearer_tokens_are_accepted_in_any_case() {
+        for kind in ["Bearer", "bearer", "BEARER"] {
+            let body = serde_json::json!({"access_token": "t0k", "token_type": kind}).to_string();
+            assert!(parse_token_response(&resp(200, &body)).is_ok(), "{kind}");
+        }
+        for kind in ["mac", "DPoP", "", "Bearer ", "zq9-echo"] {
+            let body = serde_json::json!({"access_token": "t0k", "token_type": kind}).to_string();
+            let err = parse_token_response(&resp(200, &body)).unwrap_err();
+            assert!(
+                matches!(&err, Error::UnexpectedResponse { status: 200, reason, body: None }
+                    if reason.contains("token_type")),
+                "{kind}: {err:?}"
+            );
+            assert!(!err.to_string().contains("zq9"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_endless_error_description_is_cut() {
+        let secret = Secret::new("client-secret-1234");
+        let description = format!("{} client-secret-1234", "x".repeat(1_000_000));
+        let body = serde_json::json!({"error": "access_denied", "error_description": description});
+        let err = parse_scrubbing(&resp(401, &body.to_string()), Some(&secret)).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.len() < 8 * 1024, "{}", shown.len());
+        assert!(shown.ends_with(" bytes in all]"), "cut with a marker");
     }
 
     #[test]

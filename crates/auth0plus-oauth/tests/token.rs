@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Error, Secret, TokenSource};
+use auth0plus_oauth::{
+    CachedTokenSource, ClientCredentials, Error, MIN_REFETCH_INTERVAL, Secret, TokenSource,
+};
 use auth0plus_transport::test_util::{ManualClock, ReplayBackend, response};
 use auth0plus_transport::{RetryPolicy, Telemetry};
 use base64::Engine as _;
@@ -305,6 +307,27 @@ async fn invalidate_forgets_only_the_rejected_token() {
         2,
         "two invalidations of one token cause one refresh"
     );
+}
+
+/// Issue 26: a token that expires at once (`expires_in: 0`) made every call
+/// fetch one, and a 401 on it another. Now it serves for one second, a 401
+/// within that second does not drop it, and then the next is fetched.
+#[tokio::test]
+async fn a_token_that_expires_at_once_is_fetched_at_most_once_a_second() {
+    let backend = ReplayBackend::new()
+        .then(response(200, r#"{"access_token":"first","expires_in":0}"#))
+        .then(response(200, r#"{"access_token":"second","expires_in":0}"#));
+    let clock = ManualClock::fixed();
+    let source = replayed_source(&backend, &clock);
+    let first = source.token().await.unwrap();
+    for _ in 0..10 {
+        source.invalidate(&first);
+        assert_eq!(source.token().await.unwrap(), first);
+    }
+    assert_eq!(backend.request_count(), 1);
+    clock.advance(MIN_REFETCH_INTERVAL);
+    assert_eq!(source.token().await.unwrap().expose(), "second");
+    assert_eq!(backend.request_count(), 2);
 }
 
 #[tokio::test]

@@ -69,6 +69,12 @@
 //! the whole answer; past that it fails as a timeout (and is retried only if
 //! idempotent). The reqwest backend also gives up connecting after 10 s.
 //!
+//! **A fleet can share the rate limit.** With a [`SharedRateLimit`]
+//! (`RedisRateLimit`, feature `redis`) every paced request draws from one
+//! budget the fleet keeps in Redis instead of the share this process learns;
+//! when it cannot answer, the [`Throttle`] paces as without it, so no call
+//! fails for it.
+//!
 //! **Rate limits have their own budget, in time.** A 429 means the server did
 //! nothing, so it is always safe to retry, and a busy tenant (a fleet of
 //! processes sharing it) should slow a call down, not fail it. 429s therefore
@@ -100,15 +106,18 @@
 //! they expire (at most half their lifetime early), through the same retry
 //! policy, so a token endpoint answering 429 or 5xx is retried like any
 //! idempotent request. Refreshes are single-flight: however many tasks need
-//! a token at once, one token request is made. A `401` from the API
+//! a token at once, one token request is made. An answer whose `token_type`
+//! is not `Bearer` is refused, and a token that lives less than the leeway
+//! is fetched at most once a second. A `401` from the API
 //! invalidates the token, fetches one fresh token and resends the request
 //! exactly once (any method: a 401 is refused before anything is done); a
 //! second 401 is returned.
 //!
 //! **Errors and secrets.** Every failure is a typed error: transport (connect,
 //! timeout, interrupted), API (status, `error`, `errorCode`, message, the
-//! first 1,024 characters of a non-JSON body, rate-limit headers), decode, or
-//! token endpoint. Tokens, client secrets and passwords are held in
+//! first KiB of a non-JSON body, rate-limit headers), decode, or token
+//! endpoint. Every text a server puts into one is cut to a few KB
+//! ([`Scrubber::scrubbed_within`]), however large the answer. Tokens, client secrets and passwords are held in
 //! [`Secret`], which prints as `[redacted]`; they never appear in `Debug`,
 //! `Display`, errors or `tracing` output, even when a server echoes the
 //! request back in its error: a [`Scrubber`] replaces every secret in the
@@ -130,15 +139,24 @@ mod backend;
 mod error;
 mod retry;
 mod secret;
+mod shared_limit;
+mod store_key;
 mod telemetry;
 mod throttle;
 mod time;
 
+#[cfg(feature = "redis")]
+mod redis_limit;
+#[cfg(feature = "redis")]
+mod redis_link;
 #[cfg(feature = "reqwest")]
 mod reqwest_backend;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+/// The `redis` crate this one is built on (for [`Redis::from_client`]).
+#[cfg(feature = "redis")]
+pub use ::redis as redis_crate;
 pub use async_trait::async_trait;
 pub use backend::{
     AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
@@ -148,10 +166,16 @@ pub use backend::{
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};
 pub use http;
+#[cfg(feature = "redis")]
+pub use redis_limit::RedisRateLimit;
+#[cfg(feature = "redis")]
+pub use redis_link::{DEFAULT_REDIS_TIMEOUT, Redis};
 #[cfg(feature = "reqwest")]
 pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
 pub use secret::{Scrubber, Secret};
+pub use shared_limit::{SharedAcquire, SharedGrant, SharedRateLimit};
+pub use store_key::store_key;
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
 pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]

@@ -169,6 +169,66 @@ impl Scrubber {
         self.scrub(&mut text);
         text
     }
+
+    /// The start of `text`, every secret replaced, cut after about `limit`
+    /// bytes: what an error keeps of a server's text, however large the
+    /// server made it. A cut text ends with `… [cut: N bytes in all]`.
+    ///
+    /// Secrets are found in the whole text before it is cut, so no prefix
+    /// of a secret straddling the cut is left behind (a secret that starts
+    /// before the cut is replaced whole). One pass, linear in the text up
+    /// to the last match it needs; at most `limit` bytes, plus one
+    /// `[redacted]` and the marker, are copied.
+    ///
+    /// ```
+    /// use auth0plus_transport::{Scrubber, Secret};
+    /// let token = Secret::new("eyJ.token.sig");
+    /// let echo = format!("Bearer eyJ.token.sig {}", "x".repeat(1_000_000));
+    /// let kept = Scrubber::new([&token]).scrubbed_within(&echo, 64);
+    /// assert!(kept.starts_with("Bearer [redacted] xxx"));
+    /// assert!(kept.ends_with("… [cut: 1000021 bytes in all]"));
+    /// assert!(kept.len() < 128);
+    /// ```
+    #[must_use]
+    pub fn scrubbed_within(&self, text: &str, limit: usize) -> String {
+        let mut out = String::with_capacity(text.len().min(limit) + REDACTED.len());
+        let mut at = 0;
+        if let Some(automaton) = &self.automaton {
+            for found in automaton.find_iter(text) {
+                if !push_within(&mut out, &text[at..found.start()], limit) {
+                    return cut_marked(out, text.len());
+                }
+                out.push_str(REDACTED);
+                at = found.end();
+            }
+        }
+        if push_within(&mut out, &text[at..], limit) {
+            out
+        } else {
+            cut_marked(out, text.len())
+        }
+    }
+}
+
+/// Push as much of `piece` as fits `out` within `limit` bytes (cut at a
+/// character boundary); whether all of it did.
+fn push_within(out: &mut String, piece: &str, limit: usize) -> bool {
+    let room = limit.saturating_sub(out.len());
+    if piece.len() <= room {
+        out.push_str(piece);
+        return true;
+    }
+    let mut end = room;
+    while !piece.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&piece[..end]);
+    false
+}
+
+fn cut_marked(mut out: String, total: usize) -> String {
+    out.push_str(&format!("… [cut: {total} bytes in all]"));
+    out
 }
 
 const REDACTED: &str = "[redacted]";
@@ -352,6 +412,31 @@ mod tests {
         );
         assert!(Scrubber::new([&Secret::new("abc")]).is_empty());
         assert!(Scrubber::default().is_empty());
+    }
+
+    #[test]
+    fn scrubbed_within_cuts_after_scrubbing_and_marks_the_cut() {
+        let token = Secret::new("tok3n-xyz-123");
+        let scrubber = Scrubber::new([&token]);
+        // Short text: untouched but for the secrets, no marker.
+        assert_eq!(
+            scrubber.scrubbed_within("a TOK3N-XYZ-123 b", 100),
+            "a [redacted] b"
+        );
+        // A secret straddling the cut is replaced whole, never half shown.
+        let kept = scrubber.scrubbed_within("0123456789tok3n-xyz-123 and more", 12);
+        assert_eq!(kept, "0123456789[redacted]… [cut: 32 bytes in all]");
+        // A secret wholly past the cut is not shown either.
+        let kept = scrubber.scrubbed_within("0123456789 and tok3n-xyz-123", 4);
+        assert_eq!(kept, "0123… [cut: 28 bytes in all]");
+        // Cut on a character boundary, with no scrubber at all.
+        let kept = Scrubber::default().scrubbed_within("ééééé", 3);
+        assert_eq!(kept, "é… [cut: 10 bytes in all]");
+        // However large the text, the result is about `limit` long.
+        let echo = "tok3n-xyz-123 ".repeat(1_000_000);
+        let kept = scrubber.scrubbed_within(&echo, 4096);
+        assert!(kept.len() < 4096 + 64, "{}", kept.len());
+        assert!(!kept.contains("tok3n"));
     }
 
     #[test]

@@ -21,6 +21,50 @@ pub struct Req {
     pub body: String,
 }
 
+impl Req {
+    /// The path without its query.
+    pub fn route(&self) -> &str {
+        self.path
+            .split_once('?')
+            .map_or(self.path.as_str(), |(p, _)| p)
+    }
+
+    /// The value of query parameter `name`, decoded.
+    pub fn param(&self, name: &str) -> Option<String> {
+        let query = self.path.split_once('?')?.1;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (decoded(k) == name).then(|| decoded(v))
+        })
+    }
+}
+
+/// A query component, `+` and percent escapes decoded (left as sent when
+/// it does not decode).
+fn decoded(component: &str) -> String {
+    let spaced = component.replace('+', " ");
+    let bytes = spaced.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escape {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or(spaced)
+}
+
 /// How to answer.
 pub enum Reply {
     /// A whole response.
@@ -37,6 +81,9 @@ pub enum Reply {
     },
     /// Never answer; hold the connection until the client drops it.
     Silent,
+    /// A `200` whose body is `body` sent one byte every `every` (a file
+    /// host that drips), with its `Content-Length`.
+    Drip { body: Vec<u8>, every: Duration },
 }
 
 impl Reply {
@@ -182,6 +229,18 @@ async fn connection(
                     sent += chunk.len() as u64;
                 }
                 return Ok(());
+            }
+            Reply::Drip { body, every } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).await?;
+                for byte in body {
+                    tokio::time::sleep(every).await;
+                    stream.write_all(&[byte]).await?;
+                    stream.flush().await?;
+                }
             }
             Reply::Silent => {
                 // Wait for the client to give up (read returns 0 or fails).

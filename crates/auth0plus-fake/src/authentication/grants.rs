@@ -107,7 +107,9 @@ fn run(
         refused(Caller::refuse_grant(grant))
     } else {
         match grant {
-            "client_credentials" => client_credentials(shared, &mut st, &caller, params),
+            "client_credentials" => {
+                within_quota(shared, client_credentials(shared, &mut st, &caller, params))
+            }
             "authorization_code" => authorization_code(shared, &mut st, &caller, params),
             "refresh_token" => refresh(shared, &mut st, &caller, params),
             "password" | PASSWORD_REALM => password(shared, &mut st, &caller, grant, params),
@@ -129,6 +131,22 @@ fn run(
         &outcome,
     );
     outcome.resp
+}
+
+/// Auth0's M2M token quota (`--token-quota`): a token counts once issued; past
+/// the quota the answer is the quota's 429 instead (the token minted for it is
+/// never handed out), and every issued token carries the quota headers.
+fn within_quota(shared: &Shared, mut outcome: Outcome) -> Outcome {
+    if outcome.resp.status != 200 {
+        return outcome;
+    }
+    match shared.cfg.token_quota.take(util::now_secs()) {
+        Ok(headers) => {
+            outcome.resp.headers.extend(headers);
+            outcome
+        }
+        Err(refusal) => refused(refusal),
+    }
 }
 
 fn clone(r: &Resp) -> Resp {

@@ -1,11 +1,14 @@
 //! [`UserImport`]: users from a stream, imported through Auth0's import
 //! jobs — files within the size limit, at most two jobs at a time.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use auth0plus_transport::{Clock as _, Scrubber, Secret};
+
+use crate::error::{SERVER_TEXT_LIMIT, SHORT_TEXT_LIMIT};
 use futures::future::{self, Either};
 use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
@@ -700,11 +703,12 @@ async fn run_job(
 impl ImportReport {
     /// Count a completed job.
     fn add(&mut self, (status, errors): (JobStatus, Vec<ImportUserError>)) {
+        // The counts are the server's: added without overflow.
         let summary = status.summary.unwrap_or_default();
-        self.total += summary.total;
-        self.inserted += summary.inserted;
-        self.updated += summary.updated;
-        self.failed += summary.failed;
+        self.total = self.total.saturating_add(summary.total);
+        self.inserted = self.inserted.saturating_add(summary.inserted);
+        self.updated = self.updated.saturating_add(summary.updated);
+        self.failed = self.failed.saturating_add(summary.failed);
         self.errors.extend(errors);
         self.jobs.push(status);
     }
@@ -720,6 +724,8 @@ struct JobRunner {
 
 impl JobRunner {
     async fn run(&self, file: ImportFile) -> Result<(JobStatus, Vec<ImportUserError>)> {
+        // A job refuses at most the users of its file.
+        let users = file.lines.len();
         let (json, secrets) = file.into_json();
         let (content_type, body) = multipart::encode(&form(&self.fields, json))?;
         let request = ApiRequest::new(http::Method::POST, "/jobs/users-imports").bytes(
@@ -733,15 +739,16 @@ impl JobRunner {
         let done = self.poller.wait(&self.auth0, job).await?;
         let summary = done.summary.unwrap_or_default();
         let errors = if done.summary.is_none() || summary.failed > 0 {
-            self.errors(&done.id, &Scrubber::new(&secrets)).await?
+            self.errors(&done.id, &secrets, users).await?
         } else {
             Vec::new()
         };
+        // The counts are the server's: added without overflow.
         self.tracker.update(|p| {
             p.jobs_completed += 1;
-            p.inserted += summary.inserted;
-            p.updated += summary.updated;
-            p.failed += summary.failed;
+            p.inserted = p.inserted.saturating_add(summary.inserted);
+            p.updated = p.updated.saturating_add(summary.updated);
+            p.failed = p.failed.saturating_add(summary.failed);
         });
         Ok((done, errors))
     }
@@ -753,7 +760,7 @@ impl JobRunner {
         let started = self.auth0.clock().now();
         let mut delay = self.poller.first;
         loop {
-            match self.auth0.execute_json(request).await {
+            match JobStatus::fetch(&self.auth0, request).await {
                 Err(Error::Api(api)) if api.status == 429 => {
                     if self
                         .poller
@@ -769,54 +776,217 @@ impl JobRunner {
         }
     }
 
-    /// `GET /jobs/{id}/errors`, reduced to identifiers and scrubbed.
-    async fn errors(&self, job_id: &str, scrubber: &Scrubber) -> Result<Vec<ImportUserError>> {
+    /// `GET /jobs/{id}/errors`, reduced to identifiers, scrubbed of the
+    /// file's `hashes` and the bearer token, decoded one entry at a time:
+    /// at most `users` entries (the users of the job's file) are kept.
+    async fn errors(
+        &self,
+        job_id: &str,
+        hashes: &[Secret],
+        users: usize,
+    ) -> Result<Vec<ImportUserError>> {
         let path = format!("/jobs/{}/errors", encode_segment(job_id)?);
-        let answer: Value = self
-            .auth0
-            .execute_json(&ApiRequest::new(http::Method::GET, path))
-            .await?;
-        Ok(user_errors(job_id, answer, scrubber))
+        let request = ApiRequest::new(http::Method::GET, path);
+        let (response, token) = self.auth0.execute_with_token(&request).await?;
+        let scrubber = Scrubber::new(hashes.iter().chain([&token]));
+        user_errors(job_id, response.body(), &scrubber, users)
+            .map_err(|failure| crate::client::decode_error(&response, failure, &scrubber))
     }
 }
 
-/// The typed errors of a `GET /jobs/{id}/errors` answer (an array; `null`
-/// for a 204; a job object when the whole job failed, which has none).
-fn user_errors(job_id: &str, answer: Value, scrubber: &Scrubber) -> Vec<ImportUserError> {
-    let Value::Array(entries) = answer else {
-        return Vec::new();
+/// At most this many problems are kept per refused user (Auth0 reports
+/// one per field at fault).
+const MAX_ISSUES_PER_USER: usize = 10;
+
+/// The typed errors of a `GET /jobs/{id}/errors` answer (an array; empty
+/// for a 204; a job object when the whole job failed, which has none),
+/// decoded straight from the body one entry at a time, with no JSON tree:
+/// only each user's identifiers and problems are read, the rest (a hash,
+/// metadata) is skipped unread. At most `max` entries are kept.
+fn user_errors(
+    job_id: &str,
+    body: &[u8],
+    scrubber: &Scrubber,
+    max: usize,
+) -> std::result::Result<Vec<ImportUserError>, crate::client::DecodeFailure> {
+    let body: &[u8] = if body.is_empty() { b"null" } else { body };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let entries = ErrorEntries {
+        job_id,
+        scrubber,
+        max,
     };
-    let clean = |s: String| scrubber.scrubbed(s);
-    entries
-        .into_iter()
-        .map(|entry| {
-            let user = entry.get("user");
-            let field = |name: &str| {
-                user.and_then(|u| u.get(name))
-                    .and_then(Value::as_str)
-                    .map(|s| clean(s.to_owned()))
+    let failure = |e: serde_json::Error| crate::client::DecodeFailure {
+        path: String::new(),
+        message: e.to_string(),
+    };
+    let errors = serde::de::DeserializeSeed::deserialize(entries, &mut de).map_err(failure)?;
+    de.end().map_err(failure)?;
+    Ok(errors)
+}
+
+/// The entries of an errors answer, read one at a time.
+struct ErrorEntries<'a> {
+    job_id: &'a str,
+    scrubber: &'a Scrubber,
+    max: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ErrorEntries<'_> {
+    type Value = Vec<ImportUserError>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        de: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ErrorEntries<'_> {
+    type Value = Vec<ImportUserError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of refused users")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let short = |text: Option<String>| {
+            text.map(|text| self.scrubber.scrubbed_within(&text, SHORT_TEXT_LIMIT))
+        };
+        let mut errors = Vec::new();
+        while errors.len() < self.max {
+            let Some(entry) = seq.next_element::<RawEntry>()? else {
+                return Ok(errors);
             };
-            let errors = entry
-                .get("errors")
-                .cloned()
-                .and_then(|e| serde_json::from_value::<Vec<ImportIssue>>(e).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|issue| ImportIssue {
-                    code: clean(issue.code),
-                    message: clean(issue.message),
-                    path: clean(issue.path),
-                })
-                .collect();
-            ImportUserError {
-                job_id: job_id.to_owned(),
-                email: field("email"),
-                user_id: field("user_id"),
-                username: field("username"),
-                errors,
+            let user = entry.user.unwrap_or_default();
+            let issues = entry.errors.0.into_iter().map(|issue| ImportIssue {
+                code: short(issue.code.0).unwrap_or_default(),
+                message: issue
+                    .message
+                    .0
+                    .map(|text| self.scrubber.scrubbed_within(&text, SERVER_TEXT_LIMIT))
+                    .unwrap_or_default(),
+                path: short(issue.path.0).unwrap_or_default(),
+            });
+            errors.push(ImportUserError {
+                job_id: self.job_id.to_owned(),
+                email: short(user.email.0),
+                user_id: short(user.user_id.0),
+                username: short(user.username.0),
+                errors: issues.collect(),
+            });
+        }
+        // Past the users of the file: skipped unread.
+        let mut ignored = 0_u64;
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            ignored += 1;
+        }
+        if ignored > 0 {
+            tracing::warn!(
+                job = self.job_id,
+                kept = errors.len(),
+                ignored,
+                "the job reports more refused users than its file held; the rest are ignored"
+            );
+        }
+        Ok(errors)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        serde::de::IgnoredAny.visit_map(map).map(|_| Vec::new())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// One entry of an errors answer: the user's identifiers (nothing else of
+/// the user is read) and its problems.
+#[derive(Deserialize)]
+struct RawEntry {
+    #[serde(default)]
+    user: Option<RawUser>,
+    #[serde(default)]
+    errors: RawIssues,
+}
+
+#[derive(Deserialize, Default)]
+struct RawUser {
+    #[serde(default)]
+    email: Text,
+    #[serde(default)]
+    user_id: Text,
+    #[serde(default)]
+    username: Text,
+}
+
+#[derive(Deserialize)]
+struct RawIssue {
+    #[serde(default)]
+    code: Text,
+    #[serde(default)]
+    message: Text,
+    #[serde(default)]
+    path: Text,
+}
+
+/// A text of the server's, when it is one (a string or a number); `None`
+/// for anything else, which is skipped.
+#[derive(Default)]
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
+        crate::page::IdText::deserialize(de).map(|text| Self(text.0.map(Cow::into_owned)))
+    }
+}
+
+/// The first [`MAX_ISSUES_PER_USER`] problems of a user (a list of
+/// objects, or `null`); the rest are skipped unread.
+#[derive(Default)]
+struct RawIssues(Vec<RawIssue>);
+
+impl<'de> Deserialize<'de> for RawIssues {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
+        de.deserialize_any(IssuesVisitor)
+    }
+}
+
+struct IssuesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for IssuesVisitor {
+    type Value = RawIssues;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of problems")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<RawIssues, A::Error> {
+        let mut issues = Vec::new();
+        while issues.len() < MAX_ISSUES_PER_USER {
+            match seq.next_element::<RawIssue>()? {
+                Some(issue) => issues.push(issue),
+                None => return Ok(RawIssues(issues)),
             }
-        })
-        .collect()
+        }
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(RawIssues(issues))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<RawIssues, E> {
+        Ok(RawIssues::default())
+    }
 }
 
 #[cfg(test)]
@@ -875,7 +1045,10 @@ mod tests {
                      "user_metadata": {"ssn": "123"}},
             "errors": [{"code": "INVALID_PASSWORD_HASH", "message": format!("bad hash {}", hash.expose()), "path": "password_hash"}]
         }]);
-        let errors = user_errors("job_1", answer, &Scrubber::new([&hash]));
+        let body = answer.to_string();
+        let errors = user_errors("job_1", body.as_bytes(), &Scrubber::new([&hash]), 10)
+            .map_err(|f| f.message)
+            .unwrap();
         assert_eq!(errors.len(), 1);
         let shown = format!("{errors:?}");
         assert!(
@@ -884,7 +1057,53 @@ mod tests {
         );
         assert_eq!(errors[0].email.as_deref(), Some("a@x"));
         assert_eq!(errors[0].errors[0].code, "INVALID_PASSWORD_HASH");
-        assert!(user_errors("job_1", Value::Null, &Scrubber::new([])).is_empty());
+        // A 204, a job object (the whole job failed): no user errors.
+        for body in ["", "null", r#"{"id":"job_1","status":"failed"}"#] {
+            let none = user_errors("job_1", body.as_bytes(), &Scrubber::new([]), 10)
+                .map_err(|f| f.message)
+                .unwrap();
+            assert!(none.is_empty(), "{body}");
+        }
+        // Not JSON: a typed failure, never a panic.
+        assert!(user_errors("job_1", b"[{", &Scrubber::new([]), 10).is_err());
+    }
+
+    #[test]
+    fn errors_are_read_leniently_and_bounded() {
+        // Identifiers of other types are skipped, numbers written out; a
+        // user without `errors`, or with `null`, has none.
+        let body = json!([
+            {"user": {"email": 7, "user_id": {"x": 1}, "username": ["u"]}},
+            {"user": null, "errors": null},
+            {"errors": [{"code": 42}]},
+        ])
+        .to_string();
+        let errors = user_errors("job_1", body.as_bytes(), &Scrubber::new([]), 10)
+            .map_err(|f| f.message)
+            .unwrap();
+        assert_eq!(errors.len(), 3);
+        assert_eq!(errors[0].email.as_deref(), Some("7"));
+        assert_eq!(
+            (errors[0].user_id.as_ref(), errors[0].username.as_ref()),
+            (None, None)
+        );
+        assert!(errors[1].errors.is_empty());
+        assert_eq!(errors[2].errors[0].code, "42");
+        // At most `max` entries, MAX_ISSUES_PER_USER problems each, texts cut.
+        let mut issues = vec![json!({"code": "X", "message": "m".repeat(100_000)})];
+        issues.extend(std::iter::repeat_n(json!({"code": "Y"}), 49));
+        let long = json!({"user": {"email": "e".repeat(100_000)}, "errors": issues});
+        let mut entries = vec![long];
+        entries.extend(std::iter::repeat_n(json!({"errors": []}), 19));
+        let body = Value::Array(entries).to_string();
+        let errors = user_errors("job_1", body.as_bytes(), &Scrubber::new([]), 3)
+            .map_err(|f| f.message)
+            .unwrap();
+        assert_eq!(errors.len(), 3);
+        assert_eq!(errors[0].errors.len(), MAX_ISSUES_PER_USER);
+        assert!(errors[0].email.as_ref().unwrap().len() < 512);
+        assert!(errors[0].errors[0].message.len() < 8 * 1024);
+        assert!(errors[0].errors[0].message.ends_with(" bytes in all]"));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use auth0plus_transport::{Clock, Sleep};
+use auth0plus_transport::{Clock, Scrubber, Sleep};
 use serde::Deserialize;
 
+use crate::error::{SERVER_TEXT_LIMIT, SHORT_TEXT_LIMIT};
 use crate::request::{ApiRequest, encode_segment};
 use crate::{Auth0, Error, Result};
 
@@ -71,6 +72,28 @@ impl JobStatus {
     #[must_use]
     pub fn is_failed(&self) -> bool {
         self.status == "failed"
+    }
+
+    /// The state with the server's texts scrubbed of the request's secrets
+    /// and cut to a few KB: they end up in errors ([`Error::Job`]).
+    pub(crate) fn scrubbed(self, scrubber: &Scrubber) -> Self {
+        let short = |text: String| scrubber.scrubbed_within(&text, SHORT_TEXT_LIMIT);
+        Self {
+            id: short(self.id),
+            status: short(self.status),
+            kind: self.kind.map(short),
+            status_details: self
+                .status_details
+                .map(|text| scrubber.scrubbed_within(&text, SERVER_TEXT_LIMIT)),
+            external_id: self.external_id.map(short),
+            ..self
+        }
+    }
+
+    /// `GET` a job's state, its texts scrubbed.
+    pub(crate) async fn fetch(auth0: &Auth0, request: &ApiRequest) -> Result<Self> {
+        let (status, scrubber) = auth0.execute_json_scrubbed::<Self>(request).await?;
+        Ok(status.scrubbed(&scrubber))
     }
 }
 
@@ -169,10 +192,7 @@ impl Poller {
                     ),
                 });
             }
-            match auth0
-                .execute_json::<JobStatus>(&ApiRequest::new(http::Method::GET, path.clone()))
-                .await
-            {
+            match JobStatus::fetch(auth0, &ApiRequest::new(http::Method::GET, path.clone())).await {
                 Ok(next) => status = next,
                 // The retry layer has already retried this poll; a job can run
                 // for hours, so one failed poll is not the job's failure.

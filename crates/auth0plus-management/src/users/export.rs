@@ -5,15 +5,22 @@ use std::fmt;
 use std::io::Write as _;
 use std::sync::Arc;
 
-use auth0plus_transport::{AttemptTimeout, BodyStream, Bytes, HttpBackend, ResponseLimit};
+use std::time::Duration;
+
+use auth0plus_transport::{
+    AttemptTimeout, BodyStream, Bytes, Clock as _, HttpBackend, ResponseLimit, Scrubber,
+    SharedClock, SharedSleep, Sleep as _,
+};
 use bytes::{Buf as _, BytesMut};
 use flate2::write::MultiGzDecoder;
+use futures::future::{Either, select};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
 use serde_json::{Value, json};
 
 use super::Users;
 use super::model::UserProfile;
 use super::record::User;
+use crate::error::SERVER_TEXT_LIMIT;
 use crate::jobs::{JobStatus, Poller, yield_now};
 use crate::request::ApiRequest;
 use crate::{Error, Result};
@@ -40,6 +47,11 @@ const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 /// with backoff until it completes, downloading the gzipped file (without
 /// the bearer token: the location is a pre-signed URL) and decoding it record
 /// by record.
+///
+/// [`UserExport::timeout`] bounds the polling, and then, on its own, the
+/// download: the time spent waiting for the file host, in all (not the time
+/// your code spends on each record of [`UserExport::stream`]). A host that
+/// drips the file, or stalls, ends the export with an [`Error::Job`].
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -158,6 +170,12 @@ impl UserExport {
     /// # Errors
     /// [`Error::Api`] from Auth0.
     pub async fn start(&self) -> Result<JobStatus> {
+        Ok(self.start_scrubbed().await?.0)
+    }
+
+    /// [`UserExport::start`], and the scrubber of the request's token, for
+    /// what the server sends back (the job, the file).
+    async fn start_scrubbed(&self) -> Result<(JobStatus, Scrubber)> {
         let mut body = serde_json::Map::new();
         body.insert(
             "format".into(),
@@ -178,7 +196,12 @@ impl UserExport {
         }
         let request =
             ApiRequest::new(http::Method::POST, "/jobs/users-exports").json(Value::Object(body));
-        self.users.auth0().execute_json(&request).await
+        let (job, scrubber) = self
+            .users
+            .auth0()
+            .execute_json_scrubbed::<JobStatus>(&request)
+            .await?;
+        Ok((job.scrubbed(&scrubber), scrubber))
     }
 
     /// Poll the job until it completes.
@@ -192,12 +215,12 @@ impl UserExport {
     /// Run the job and return the compressed file as downloaded.
     ///
     /// # Errors
-    /// As [`UserExport::wait`], [`Error::Job`] when the download fails, and
-    /// a transport error when the file is larger than
-    /// [`UserExport::max_file_bytes`].
+    /// As [`UserExport::wait`], [`Error::Job`] when the download fails or
+    /// outlasts [`UserExport::timeout`], and a transport error when the file
+    /// is larger than [`UserExport::max_file_bytes`].
     pub async fn download(&self) -> Result<Bytes> {
-        let (_, body) = self.fetch_file().await?;
-        let file = body
+        let file = self.fetch_file().await?.body;
+        let file = file
             .try_fold(BytesMut::new(), |mut file, chunk| {
                 file.extend_from_slice(&chunk);
                 futures::future::ready(Ok(file))
@@ -206,16 +229,18 @@ impl UserExport {
         Ok(file.freeze())
     }
 
-    /// Run the job; its id and the file, still streaming in.
-    async fn fetch_file(&self) -> Result<(String, BodyStream)> {
-        let job = self.wait(self.start().await?).await?;
+    /// Run the job; the file, still streaming in, held to the download's
+    /// budget of time.
+    async fn fetch_file(&self) -> Result<ExportFile> {
+        let (job, scrubber) = self.start_scrubbed().await?;
+        let job = self.wait(job).await?;
         let location = job.location.clone().ok_or_else(|| Error::Job {
             job_id: job.id.clone(),
             reason: "completed without a file location".into(),
         })?;
         // A pre-signed URL: the bearer token must not travel to it. A large
         // file may take longer than one API call's timeout to download (the
-        // timeout then bounds each wait for data).
+        // timeout then bounds each wait for data, and the budget all of them).
         let mut request = http::Request::get(&location)
             .body(Bytes::new())
             .map_err(|_| Error::Job {
@@ -228,7 +253,17 @@ impl UserExport {
         request
             .extensions_mut()
             .insert(ResponseLimit(self.max_file));
-        let response = self.users.auth0().backend().send_streaming(request).await?;
+        let auth0 = self.users.auth0();
+        let mut budget = Budget {
+            job_id: job.id.clone(),
+            total: self.poller.timeout,
+            left: self.poller.timeout,
+            sleep: auth0.sleeper().clone(),
+            clock: auth0.clock().clone(),
+        };
+        let response = budget
+            .wait(auth0.backend().send_streaming(request))
+            .await??;
         if !response.status().is_success() {
             return Err(Error::Job {
                 job_id: job.id,
@@ -238,7 +273,11 @@ impl UserExport {
                 ),
             });
         }
-        Ok((job.id, response.into_body()))
+        Ok(ExportFile {
+            job_id: job.id,
+            body: budget.stream(response.into_body()),
+            scrubber,
+        })
     }
 
     /// Every exported user, decoded one line at a time from the gzipped
@@ -256,12 +295,74 @@ impl UserExport {
             }
             match export.fetch_file().await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
-                Ok((job_id, file)) => {
-                    records(job_id, file, export.users.clone(), export.max_record).boxed()
-                }
+                Ok(file) => records(file, export.users.clone(), export.max_record).boxed(),
             }
         })
         .flatten()
+        .boxed()
+    }
+}
+
+/// An export's file as it downloads.
+struct ExportFile {
+    job_id: String,
+    /// The compressed bytes, cut off when the budget runs out.
+    body: BoxStream<'static, Result<Bytes>>,
+    /// The token of the request that made the job: the file is the server's
+    /// text, and errors quoting it are scrubbed.
+    scrubber: Scrubber,
+}
+
+/// The time a download may spend waiting for the file host, in all: the
+/// export's overall deadline for its download. Waits are raced against
+/// what is left (unless the timer is instant, which would win every race)
+/// and measured on the client's clock.
+struct Budget {
+    job_id: String,
+    total: Duration,
+    left: Duration,
+    sleep: SharedSleep,
+    clock: SharedClock,
+}
+
+impl Budget {
+    /// `work`, unless the budget runs out first (an [`Error::Job`]).
+    async fn wait<T>(&mut self, work: impl Future<Output = T> + Send) -> Result<T> {
+        let started = self.clock.now();
+        let outcome = if self.sleep.is_instant() {
+            Some(work.await)
+        } else {
+            match select(std::pin::pin!(work), self.sleep.sleep(self.left)).await {
+                Either::Left((outcome, _)) => Some(outcome),
+                Either::Right(((), _)) => None,
+            }
+        };
+        let waited = self.clock.now().duration_since(started).unwrap_or_default();
+        self.left = self.left.saturating_sub(waited);
+        match outcome {
+            Some(outcome) if !self.left.is_zero() => Ok(outcome),
+            _ => Err(Error::Job {
+                job_id: self.job_id.clone(),
+                reason: format!(
+                    "downloading the file took longer than the export's timeout ({:?})",
+                    self.total
+                ),
+            }),
+        }
+    }
+
+    /// `body`, each wait for a chunk charged to the budget; the first error
+    /// ends it.
+    fn stream(self, body: BodyStream) -> BoxStream<'static, Result<Bytes>> {
+        stream::unfold(Some((self, body)), |state| async move {
+            let (mut budget, mut body) = state?;
+            match budget.wait(body.next()).await {
+                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some((budget, body)))),
+                Ok(Some(Err(e))) => Some((Err(e.into()), None)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
         .boxed()
     }
 }
@@ -280,7 +381,7 @@ const WORK_PER_POLL: usize = 1024 * 1024;
 /// line being assembled plus one buffer's worth, whatever the compression
 /// ratio.
 struct Lines {
-    body: BodyStream,
+    body: BoxStream<'static, Result<Bytes>>,
     input: Bytes,
     decoder: MultiGzDecoder<Vec<u8>>,
     /// Start of the undelivered part of the decompressed bytes.
@@ -293,12 +394,14 @@ struct Lines {
 
 /// Why the file could not be read.
 enum LinesError {
-    Transport(auth0plus_transport::TransportError),
+    /// The download failed (transport, or the budget ran out).
+    Download(Error),
+    /// What arrived is not gzipped lines.
     Corrupt(String),
 }
 
 impl Lines {
-    fn new(body: BodyStream, max_line: usize) -> Self {
+    fn new(body: BoxStream<'static, Result<Bytes>>, max_line: usize) -> Self {
         Self {
             body,
             input: Bytes::new(),
@@ -387,7 +490,7 @@ impl Lines {
         if self.input.is_empty() {
             match self.body.next().await {
                 Some(Ok(chunk)) => self.input = chunk,
-                Some(Err(e)) => return Some(Err(LinesError::Transport(e))),
+                Some(Err(e)) => return Some(Err(LinesError::Download(e))),
                 None => {
                     self.ended = true;
                     return Some(
@@ -420,14 +523,19 @@ impl Lines {
 /// Decode gzipped NDJSON lazily as it downloads; the first error ends the
 /// stream.
 fn records(
-    job_id: String,
-    file: BodyStream,
+    file: ExportFile,
     users: Users,
     max_line: usize,
 ) -> impl futures::Stream<Item = Result<User>> + Send + 'static {
-    let lines = Lines::new(file, max_line);
+    let ExportFile {
+        job_id,
+        body,
+        scrubber,
+    } = file;
+    let lines = Lines::new(body, max_line);
     stream::unfold(Some((lines, users, 0_u64)), move |state| {
         let job_id = job_id.clone();
+        let scrubber = scrubber.clone();
         async move {
             let (mut lines, users, mut line_no) = state?;
             line_no += 1;
@@ -437,12 +545,16 @@ fn records(
                         users.auth0().clone(),
                         profile,
                     )),
+                    // serde quotes the file's values: scrubbed and cut.
                     Err(e) => Err(corrupt(
                         &job_id,
-                        &format!("record {line_no} is not a user: {e}"),
+                        &format!(
+                            "record {line_no} is not a user: {}",
+                            scrubber.scrubbed_within(&e.to_string(), SERVER_TEXT_LIMIT)
+                        ),
                     )),
                 },
-                Err(LinesError::Transport(e)) => Err(e.into()),
+                Err(LinesError::Download(e)) => Err(e),
                 Err(LinesError::Corrupt(reason)) => Err(corrupt(
                     &job_id,
                     &format!("{reason} (after {} records)", line_no - 1),
