@@ -9,11 +9,11 @@
 //! and changed with PATCH or PUT. Nested collections (`/organizations/{id}/invitations`)
 //! live under their parent and go when it is deleted.
 
-use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use super::input::{invalid_body, invalid_query, parse_query_known};
 use super::paging::{self, ListStyle};
+use super::routes::Call;
 use crate::schema::{self, conform, example, validate};
 use crate::server::Resp;
 use crate::spec::{Op, Seg, Spec, spec};
@@ -40,59 +40,43 @@ const FILTER_FIELDS: &[(&str, &str)] = &[("identifiers", "identifier")];
 /// Largest multipart upload Auth0 takes (the users-imports file limit).
 const MAX_UPLOAD: usize = 512_000;
 
-/// Answer `op` with its raw (percent-encoded) path parameters.
-pub(crate) fn handle(
-    shared: &Shared,
+/// The query and the body of a call to `op`, checked against the spec: the known query
+/// parameters, and the JSON (or form) body (`Null` for an operation without one).
+pub(super) fn check(
     op: &Op,
-    raw_params: &[String],
     query: &str,
     content_type: &str,
     body: &[u8],
-) -> Resp {
+) -> Result<(Vec<(String, String)>, Value), Resp> {
     let s = spec();
     if op.multipart && body.len() > MAX_UPLOAD {
-        return Resp::error(
+        return Err(Resp::error(
             413,
             &format!("Payload content length greater than maximum allowed: {MAX_UPLOAD}."),
             None,
-        );
+        ));
     }
-    let params = match check_query(s, op, query) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let body = match check_body(s, op, content_type, body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let values: Vec<String> = raw_params
-        .iter()
-        .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
-        .collect();
-    // Operations with real semantics of their own (checked against the spec first).
-    if let Some(resp) = super::hand_written(shared, &op.id, &values, &params, &body) {
-        return resp;
-    }
+    let params = check_query(s, op, query)?;
+    let body = check_body(s, op, &content_type.to_ascii_lowercase(), body)?;
+    Ok((params, body))
+}
+
+/// Answer a checked call from the generic store.
+pub(super) fn answer(shared: &Shared, call: &Call<'_>) -> Resp {
+    let s = spec();
+    let op = call.op;
     // The concrete path, segment by segment, parameters filled in.
     let mut concrete = Vec::with_capacity(op.segs.len());
-    let mut next = values.iter();
+    let mut next = call.params.iter();
     for seg in &op.segs {
         match seg {
             Seg::Lit(l) => concrete.push(l.clone()),
             Seg::Param(_) => concrete.push(next.next().cloned().unwrap_or_default()),
         }
     }
-    // A user's sessions, refresh tokens, login blocks and authentication methods have
-    // their own semantics.
-    if let Some(r) = super::user_world::handle(shared, op, &values, &params) {
-        return r;
-    }
     let mut st = shared.lock();
-    // Organizations' sub-resources have semantics of their own.
-    if let Some(resp) = super::organizations::spec_route(&mut st, &op.id, &values, &params, &body) {
-        return resp;
-    }
     let method = op.method.as_str();
+    let body = call.body.clone();
     if op.is_item() {
         let id = concrete.pop().unwrap_or_default();
         let collection = concrete.join("/");
@@ -100,7 +84,7 @@ pub(crate) fn handle(
     } else {
         let path = concrete.join("/");
         let template: Vec<String> = op.segs.iter().map(seg_text).collect();
-        collection_or_singleton(s, &mut st, op, method, &path, &template, &params, body)
+        collection_or_singleton(s, &mut st, op, method, &path, &template, &call.query, body)
     }
 }
 
@@ -303,7 +287,7 @@ pub(super) fn not_found(collection: &str) -> Resp {
 }
 
 /// The answer for a success with `schema` (empty for 204 or no schema).
-fn answer(s: &Spec, status: u16, schema: Option<&Value>, value: Value) -> Resp {
+fn reply(s: &Spec, status: u16, schema: Option<&Value>, value: Value) -> Resp {
     match schema {
         Some(sch) if status != 204 => Resp::json(status, &conform(s, sch, value)),
         _ => Resp::empty(status),
@@ -322,7 +306,7 @@ fn item(
     let (status, schema) = op.ok();
     match method {
         "GET" => match st.store.get(collection, id) {
-            Some(v) => answer(s, status, schema, v.clone()),
+            Some(v) => reply(s, status, schema, v.clone()),
             None => not_found(collection),
         },
         "PATCH" => {
@@ -331,7 +315,7 @@ fn item(
             };
             merge(current, body);
             let v = current.clone();
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         "PUT" => {
             let mut v = match body {
@@ -343,15 +327,15 @@ fn item(
             }
             let v = Value::Object(v);
             st.store.insert(collection, id, v.clone());
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         "DELETE" => {
             st.store.remove(collection, id);
             st.store.remove_under(&format!("{collection}/{id}"));
-            answer(s, status, schema, json!({}))
+            reply(s, status, schema, json!({}))
         }
         // An action on one resource (POST …/{id}): answer what it returns.
-        _ => answer(s, status, schema, body),
+        _ => reply(s, status, schema, body),
     }
 }
 
@@ -389,7 +373,7 @@ fn collection_or_singleton(
                 None => Value::Object(v),
             };
             st.store.insert(path, &id, v.clone());
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         ("GET", Some(_)) => list(s, st, op, path, params),
         ("GET", None) => {
@@ -398,7 +382,7 @@ fn collection_or_singleton(
                 .singleton(path)
                 .cloned()
                 .unwrap_or_else(|| schema.map_or(Value::Null, |sc| example(s, sc)));
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         ("PATCH", _) => {
             let mut v = st
@@ -408,18 +392,18 @@ fn collection_or_singleton(
                 .unwrap_or_else(|| schema.map_or(json!({}), |sc| example(s, sc)));
             merge(&mut v, body);
             st.store.set_singleton(path, Some(v.clone()));
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         ("PUT", _) => {
             st.store.set_singleton(path, Some(body.clone()));
-            answer(s, status, schema, body)
+            reply(s, status, schema, body)
         }
         ("DELETE", _) => {
             st.store.set_singleton(path, None);
-            answer(s, status, schema, json!({}))
+            reply(s, status, schema, json!({}))
         }
         // An action (POST without a stored result): what it returns, from what was sent.
-        _ => answer(s, status, schema, body),
+        _ => reply(s, status, schema, body),
     }
 }
 
