@@ -6,7 +6,8 @@
 //! Flags: `--addr 127.0.0.1:PORT [--latency-ms N] [--rate-limit RPS,BURST] [--no-rate-limit]
 //! [--password-policy P]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N]
-//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]`.
+//! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]
+//! [--scopes "read:users create:users"]` (the tenant's own client's grant; default every scope).
 //! The first line on stdout is one JSON object
 //! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
 //! `audience` and `ca_pem_path`, the CA to trust with `--tls`, else null); the server then
@@ -21,7 +22,7 @@ use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit};
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N] [--client-id X] \
 [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
-[--password-policy none|low|fair|good|excellent]";
+[--password-policy none|low|fair|good|excellent] [--scopes \"read:users create:users …\"]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -70,6 +71,13 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             "--client-secret" => b.client_secret(v),
             "--connection" => b.connection(v),
             "--domain" => b.domain(v),
+            // The scopes of the tenant's own client's grant (space- or comma-separated).
+            "--scopes" => b.scopes(
+                v.split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
             "--password-policy" => {
                 b.password_policy(PasswordPolicy::from_name(v).ok_or_else(|| {
                     format!(

@@ -939,7 +939,7 @@ impl FakeTenant {
     /// A valid bearer token with every granted scope.
     #[must_use]
     pub fn issue_token(&self) -> String {
-        self.shared.issue_token(None).0
+        self.shared.default_token()
     }
 
     /// Every token issued so far answers 401 from now on.

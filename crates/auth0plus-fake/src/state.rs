@@ -78,7 +78,11 @@ impl Config {
 #[derive(Debug, Clone)]
 pub(crate) struct TokenInfo {
     pub expires: Instant,
+    /// The scopes of the client's grant for the audience when the token was issued
+    /// (narrowed by the request's `scope`): what Management operations check.
     pub scopes: Vec<String>,
+    /// The client the token was issued to.
+    pub client_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,19 +213,48 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Issue a token with `scopes` (None = all granted). Returns (token, scope string, ttl secs).
-    pub fn issue_token(&self, requested: Option<&str>) -> (String, String, u64) {
+    /// A token of the tenant's own client with every scope its grant holds.
+    pub fn default_token(&self) -> String {
+        let granted = self
+            .lock()
+            .granted_scopes(&self.cfg.client_id, &self.cfg.audience())
+            .unwrap_or_default();
+        self.issue_token(&self.cfg.client_id, &granted, None).0
+    }
+
+    /// Whether `secret` is `client_id`'s: the tenant's own client, or one created through
+    /// the API (which holds its generated `client_secret`).
+    pub fn client_secret_ok(&self, client_id: &str, secret: Option<&str>) -> bool {
+        let Some(secret) = secret else { return false };
+        if client_id == self.cfg.client_id {
+            return secret == self.cfg.client_secret;
+        }
+        self.lock()
+            .store
+            .get("clients", client_id)
+            .and_then(|c| c.get("client_secret"))
+            .and_then(Value::as_str)
+            .is_some_and(|s| s == secret)
+    }
+
+    /// Issue a token for `client_id` with its `granted` scopes, narrowed to `requested` when
+    /// given. Returns (token, scope string, ttl secs).
+    pub fn issue_token(
+        &self,
+        client_id: &str,
+        granted: &[String],
+        requested: Option<&str>,
+    ) -> (String, String, u64) {
         let scopes: Vec<String> = match requested {
             Some(req) => {
                 let want: Vec<&str> = req.split_whitespace().collect();
-                self.cfg
-                    .scopes
+                granted
                     .iter()
                     .filter(|s| want.contains(&s.as_str()))
                     .cloned()
                     .collect()
             }
-            None => self.cfg.scopes.clone(),
+            None => granted.to_vec(),
         };
         let scope = scopes.join(" ");
         let mut st = self.lock();
@@ -232,11 +265,11 @@ impl Shared {
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": "auth0plus-fake"});
         let payload = json!({
             "iss": format!("https://{}/", self.cfg.domain),
-            "sub": format!("{}@clients", self.cfg.client_id),
+            "sub": format!("{client_id}@clients"),
             "aud": self.cfg.audience(),
             "iat": iat,
             "exp": iat.saturating_add(ttl.as_secs()),
-            "azp": self.cfg.client_id,
+            "azp": client_id,
             "scope": scope,
             "gty": "client-credentials",
             "jti": util::alnum(16),
@@ -253,6 +286,7 @@ impl Shared {
             TokenInfo {
                 expires: later(now, ttl),
                 scopes,
+                client_id: client_id.to_owned(),
             },
         );
         (token, scope, ttl.as_secs())
@@ -443,6 +477,7 @@ impl State {
                 "token_lifetime": 86_400,
             }),
         );
+        crate::handlers::signing_keys::seed(self, &cfg.domain);
         let grant = format!("cgr_{}", util::alnum(16));
         self.store.insert(
             "client-grants",
@@ -454,6 +489,23 @@ impl State {
                 "scope": cfg.scopes,
             }),
         );
+    }
+
+    /// The scopes `client_id`'s grant for `audience` holds, or None when it has no grant.
+    pub fn granted_scopes(&self, client_id: &str, audience: &str) -> Option<Vec<String>> {
+        self.store.list("client-grants").find_map(|(_, g)| {
+            (g.get("client_id").and_then(Value::as_str) == Some(client_id)
+                && g.get("audience").and_then(Value::as_str) == Some(audience))
+            .then(|| {
+                g.get("scope")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+        })
     }
 
     /// The password policy of the tenant's connection, as stored (a PATCH of the

@@ -24,12 +24,13 @@ pub(crate) fn expired_token() -> Resp {
     unauthorized(EXPIRED, true)
 }
 
-/// Check the bearer token and that it has any one of `need` (none needed when empty).
+/// Check the bearer token and that it has any one of `need` (none needed when empty); the
+/// client it was issued to.
 pub(crate) fn check_bearer<S: AsRef<str>>(
     shared: &Shared,
     auth: Option<&str>,
     need: &[S],
-) -> Result<(), Resp> {
+) -> Result<String, Resp> {
     let token = auth.and_then(|a| {
         let (scheme, rest) = a.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
@@ -56,5 +57,5 @@ pub(crate) fn check_bearer<S: AsRef<str>>(
             Some("insufficient_scope"),
         ));
     }
-    Ok(())
+    Ok(info.client_id.clone())
 }

@@ -5,6 +5,9 @@
 mod admin;
 mod auth;
 pub(crate) mod authentication;
+mod clients;
+mod defaults;
+mod events;
 pub(crate) mod generic;
 mod identities;
 mod imports;
@@ -20,6 +23,8 @@ mod paging;
 mod permissions;
 mod roles;
 pub(crate) mod routes;
+pub(crate) mod shapes;
+pub(crate) mod signing_keys;
 mod tickets;
 mod token;
 mod users;

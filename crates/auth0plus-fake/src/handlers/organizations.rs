@@ -13,9 +13,11 @@ use super::links::{self, Change, Side, string_list};
 use super::paging::{self, ListStyle};
 use super::roles::{not_found_role, user_summary};
 use super::routes::Call;
+use super::shapes;
 use super::users::not_found_user;
 use super::{invitations, org_connections};
 use crate::server::Resp;
+use crate::spec::{Op, spec};
 use crate::state::{Shared, State, member_key};
 use crate::util;
 
@@ -262,7 +264,13 @@ fn past_members_window(params: &[(String, String)]) -> bool {
 
 /// `GET /organizations/{id}/{sub}`: what is stored under the organization,
 /// with offset paging, its items under `sub` (`invitations`, `enabled_connections`).
-pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, String)]) -> Resp {
+pub(super) fn list_under(
+    st: &State,
+    org: &str,
+    sub: &str,
+    params: &[(String, String)],
+    op: &Op,
+) -> Resp {
     if st.store.get("organizations", org).is_none() {
         return not_found_org();
     }
@@ -271,7 +279,13 @@ pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, St
         .list(&format!("organizations/{org}/{sub}"))
         .map(|(id, v)| (id.clone(), v.clone()))
         .collect();
-    paging::answer(params, items, &ListStyle::offset(sub))
+    // In the envelopes the spec gives this list (invitations carry no `total`).
+    let shapes = op
+        .ok()
+        .1
+        .map(|sc| shapes::list_shapes(spec(), sc))
+        .unwrap_or_default();
+    shapes::list_answer(&shapes, params, items)
 }
 
 /// The roles member `user` has in organization `org`, as stored.
@@ -433,7 +447,7 @@ pub(super) fn invitation_create(shared: &Shared, c: &Call<'_>) -> Resp {
 
 /// `GET /organizations/{id}/invitations`.
 pub(super) fn invitation_list(shared: &Shared, c: &Call<'_>) -> Resp {
-    invitations::list(&shared.lock(), c.param(0), &c.query)
+    invitations::list(&shared.lock(), c.param(0), &c.query, c.op)
 }
 
 /// `GET /organizations/{id}/invitations/{invitation_id}`.
@@ -453,7 +467,7 @@ pub(super) fn connection_add(shared: &Shared, c: &Call<'_>) -> Resp {
 
 /// `GET /organizations/{id}/enabled_connections`.
 pub(super) fn connection_list(shared: &Shared, c: &Call<'_>) -> Resp {
-    org_connections::list(&shared.lock(), c.param(0), &c.query)
+    org_connections::list(&shared.lock(), c.param(0), &c.query, c.op)
 }
 
 /// `GET /organizations/{id}/enabled_connections/{connectionId}`.

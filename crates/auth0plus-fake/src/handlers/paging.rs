@@ -154,3 +154,133 @@ pub(super) fn offset_page(
     }
     Resp::json(200, &body)
 }
+
+/// One answer shape of a list, as its response schema gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A bare array of items.
+    Array,
+    /// An object: the items under `items`, and the paging keys `keys` (`start`, `limit`,
+    /// `total`, `length`, `page`, `per_page`, `next`).
+    Envelope { items: String, keys: Vec<String> },
+}
+
+/// Fill an envelope: the items, and each paging key it declares.
+fn envelope(
+    items_key: &str,
+    keys: &[String],
+    page_items: Vec<Value>,
+    at: (usize, usize, usize, usize),
+    next: Option<&str>,
+) -> Value {
+    let (start, limit, total, page) = at;
+    let mut body = Map::new();
+    for k in keys {
+        let v = match k.as_str() {
+            "start" => json!(start),
+            "limit" => json!(limit),
+            "total" => json!(total),
+            "length" => json!(page_items.len()),
+            "page" => json!(page),
+            "per_page" => json!(limit),
+            "next" => match next {
+                Some(n) => json!(n),
+                None => continue,
+            },
+            _ => continue,
+        };
+        body.insert(k.clone(), v);
+    }
+    body.insert(items_key.into(), Value::Array(page_items));
+    Value::Object(body)
+}
+
+/// `page`/`per_page` (the 1,000 window): a bare array or the envelope `shape`.
+pub(super) fn offset_shaped(
+    params: &[(String, String)],
+    items: Vec<(String, Value)>,
+    shape: &Shape,
+) -> Resp {
+    let per_page = match qint(params, "per_page", 50, 0, Some(100)) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let page = match qint(params, "page", 0, 0, None) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    if let Err(r) = qbool(params, "include_totals", false) {
+        return r;
+    }
+    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
+        return past_window();
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (start, per, page) = ((page * per_page) as usize, per_page as usize, page as usize);
+    let total = items.len();
+    let page_items: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(per)
+        .map(|(_, v)| v)
+        .collect();
+    match shape {
+        Shape::Array => Resp::json(200, &Value::Array(page_items)),
+        Shape::Envelope { items, keys } => Resp::json(
+            200,
+            &envelope(items, keys, page_items, (start, per, total, page), None),
+        ),
+    }
+}
+
+/// `from`/`take`: the items whose key sorts after the checkpoint, `take` of them, in the
+/// envelope `shape` with a `next` checkpoint while more remain.
+pub(super) fn checkpoint_shaped(
+    params: &[(String, String)],
+    items: Vec<(String, Value)>,
+    shape: &Shape,
+) -> Resp {
+    let take = match qint(params, "take", 50, 1, Some(100)) {
+        Ok(n) => usize::try_from(n).unwrap_or(50),
+        Err(r) => return r,
+    };
+    let after = match qget(params, "from").filter(|f| !f.is_empty()) {
+        None => None,
+        Some(f) => match from_checkpoint(f) {
+            Some(key) => Some(key),
+            None => {
+                return invalid_query(&format!(
+                    "'Invalid checkpoint: {f}' on property from (Optional Id from which to start selection)."
+                ));
+            }
+        },
+    };
+    let total = items.len();
+    let before = items
+        .iter()
+        .filter(|(k, _)| after.as_ref().is_some_and(|a| k <= a))
+        .count();
+    let mut rest = items
+        .into_iter()
+        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
+        .peekable();
+    let mut page = Vec::with_capacity(take.min(100));
+    let mut last = None;
+    while page.len() < take {
+        let Some((k, v)) = rest.next() else { break };
+        page.push(v);
+        last = Some(k);
+    }
+    let next = rest
+        .peek()
+        .is_some()
+        .then(|| last.map(|l| checkpoint(&l)))
+        .flatten();
+    match shape {
+        Shape::Array => Resp::json(200, &Value::Array(page)),
+        Shape::Envelope { items, keys } => Resp::json(
+            200,
+            &envelope(items, keys, page, (before, take, total, 0), next.as_deref()),
+        ),
+    }
+}

@@ -19,8 +19,8 @@ use serde_json::Value;
 
 use super::permissions::Owner;
 use super::{
-    generic, identities, imports, jobs, logs, organizations, permissions, roles, tickets,
-    user_world, users,
+    clients, events, generic, identities, imports, jobs, logs, organizations, permissions, roles,
+    signing_keys, tickets, user_world, users,
 };
 use crate::Route;
 use crate::server::Resp;
@@ -270,6 +270,13 @@ const HANDLERS: &[Entry] = &[
     ),
     // A deleted connection leaves every organization it was enabled for.
     spec("delete_connections_by_id", organizations::connection_forget),
+    // Clients
+    spec("post_rotate-secret", clients::rotate_secret),
+    // Signing keys
+    spec("post_signing_keys", signing_keys::rotate),
+    spec("put_signing_keys", signing_keys::revoke),
+    // Events
+    spec("subscribe_events", events::subscribe),
     // Logs
     own("get_logs", Route::ListLogs, |s, c| {
         logs::list(s, c.query_string)
@@ -296,6 +303,10 @@ const HANDLERS: &[Entry] = &[
     spec(
         "delete_authentication-methods",
         user_world::authentication_methods_delete,
+    ),
+    spec(
+        "put_authentication-methods",
+        user_world::authentication_methods_replace,
     ),
     spec("get_user-blocks_by_id", user_world::blocks_of_user),
     spec("delete_user-blocks_by_id", user_world::unblock_user),

@@ -89,7 +89,7 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
             "Missing required parameter: client_id",
         );
     };
-    if client_id != shared.cfg.client_id || secret != Some(shared.cfg.client_secret.as_str()) {
+    if !shared.client_secret_ok(client_id, secret) {
         return oauth_error(401, "access_denied", "Unauthorized");
     }
     if grant != "client_credentials" {
@@ -109,7 +109,17 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
             &format!("Service not enabled within domain: {audience}"),
         );
     }
-    let (access_token, scope, ttl) = shared.issue_token(get("scope"));
+    // The token carries the scopes of the client's grant for the audience (issue 22).
+    let Some(granted) = shared.lock().granted_scopes(client_id, audience) else {
+        return oauth_error(
+            403,
+            "access_denied",
+            &format!(
+                "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
+            ),
+        );
+    };
+    let (access_token, scope, ttl) = shared.issue_token(client_id, &granted, get("scope"));
     let mut r = Resp::json(
         200,
         &json!({"access_token": access_token, "scope": scope, "expires_in": ttl, "token_type": "Bearer"}),

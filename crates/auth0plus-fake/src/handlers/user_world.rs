@@ -139,6 +139,33 @@ pub(super) fn authentication_methods_delete(shared: &Shared, c: &Call<'_>) -> Re
     Resp::empty(204)
 }
 
+/// `PUT /users/{id}/authentication-methods`: the user's methods become the ones sent, each
+/// with a new id; the answer lists them.
+pub(super) fn authentication_methods_replace(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    let id = c.param(0);
+    if st.get_user(id).is_none() {
+        return not_found_user();
+    }
+    let path = format!("users/{id}/authentication-methods");
+    let old: Vec<String> = st.store.list(&path).map(|(k, _)| k.clone()).collect();
+    for method in old {
+        st.store.remove(&path, &method);
+    }
+    let now = util::now_iso();
+    let mut made = Vec::new();
+    for method in c.body.as_array().into_iter().flatten() {
+        let mut m = method.as_object().cloned().unwrap_or_default();
+        let method_id = crate::schema::uuid();
+        m.insert("id".into(), json!(method_id));
+        m.entry("created_at").or_insert_with(|| json!(now));
+        let m = Value::Object(m);
+        st.store.insert(&path, &method_id, m.clone());
+        made.push(m);
+    }
+    Resp::json(200, &Value::Array(made))
+}
+
 /// `GET /user-blocks/{id}`: a user's login blocks.
 pub(super) fn blocks_of_user(shared: &Shared, c: &Call<'_>) -> Resp {
     let st = shared.lock();
