@@ -100,6 +100,8 @@ fn import_rate(rate: f64) -> f64 {
 pub mod lucene;
 mod password;
 mod schema;
+#[cfg(test)]
+mod sdk_wire;
 mod server;
 mod spec;
 #[cfg(test)]

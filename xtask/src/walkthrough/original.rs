@@ -7,10 +7,9 @@ use serde_json::json;
 
 use super::{Made, Narrator, StepResult, check, expect_err, settle};
 
-/// The scopes the original README has its readers grant the client ("Select read:users,
-/// update:users, delete:users, create:users, read:users_app_metadata,
-/// update:users_app_metadata, delete:users_app_metadata, create:users_app_metadata and
-/// create:user_tickets"): against the fake, the walkthrough runs with exactly these.
+/// The scopes the original README has its readers grant the client (its "Select `read:users`,
+/// …, `create:user_tickets` then update" line): against the fake, the walkthrough runs with
+/// exactly these.
 pub(super) const README_SCOPES: &[&str] = &[
     "read:users",
     "update:users",
