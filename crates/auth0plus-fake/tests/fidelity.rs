@@ -402,3 +402,20 @@ async fn a_request_head_past_the_limit_is_431() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn an_answer_of_one_of_several_shapes_keeps_its_own_keys() {
+    let c = start().await;
+    // a log stream's sink is read by its own type's schema, not the first one's
+    let r = c
+        .post(
+            "/api/v2/log-streams",
+            &json!({"type": "datadog", "name": "dd", "sink": {"datadogApiKey": "k", "datadogRegion": "us"}}),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.text);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let got = c.get(&format!("/api/v2/log-streams/{id}")).await.json();
+    assert_eq!(got["sink"]["datadogRegion"], "us", "{got}");
+    assert_eq!(got["type"], "datadog");
+}

@@ -218,6 +218,7 @@ fn declared_at(s: &Spec, schema: &Value, value: Value, depth: usize) -> Value {
     if depth > 8 {
         return value;
     }
+    let schema = variant_of(s, schema, &value);
     match value {
         Value::Object(mut o) => {
             let Some(props) = properties(s, schema) else {
@@ -242,6 +243,35 @@ fn declared_at(s: &Spec, schema: &Value, value: Value, depth: usize) -> Value {
         },
         other => other,
     }
+}
+
+/// The variant of a `oneOf`/`anyOf` schema that `value` is (the one it fits, else the one
+/// that names most of its keys): a log stream's `sink` is read by its own type's schema.
+fn variant_of<'a>(s: &'a Spec, schema: &'a Value, value: &Value) -> &'a Value {
+    let sch = s.resolve(schema);
+    let Some(variants) = ["oneOf", "anyOf"]
+        .iter()
+        .find_map(|k| sch.get(*k).and_then(Value::as_array))
+    else {
+        return sch;
+    };
+    if let Some(fits) = variants
+        .iter()
+        .find(|v| crate::schema::validate(s, v, value).is_ok())
+    {
+        return s.resolve(fits);
+    }
+    let named = |v: &Value| {
+        properties(s, v).map_or(0, |p| {
+            value
+                .as_object()
+                .map_or(0, |o| o.keys().filter(|k| p.contains_key(*k)).count())
+        })
+    };
+    variants
+        .iter()
+        .max_by_key(|v| named(v))
+        .map_or(sch, |v| s.resolve(v))
 }
 
 /// Answer a list of `items` (each with its sort key) in the shape the request and the
