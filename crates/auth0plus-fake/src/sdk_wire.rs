@@ -540,47 +540,25 @@ async fn repair_query(
     let mut dropped = Vec::new();
     for (k, v) in query {
         let value = if v == k {
-            match placeholder_kind(k) {
-                Some(kind) => Box::pin(make(world, kind))
+            // the name of a made object: (the kind made, the name it is known by)
+            let named = match k.as_str() {
+                "email" | "identifier" => Some(("users", "email")),
+                "audience" | "resource_server_identifier" => Some(("resource-servers", "audience")),
+                _ => None,
+            };
+            match (placeholder_kind(k), named) {
+                (Some(kind), _) => Box::pin(make(world, kind))
                     .await
                     .unwrap_or_else(|| v.clone()),
-                None if k == "email" => {
-                    Box::pin(make(world, "users")).await;
-                    world
-                        .names
-                        .get("email")
-                        .cloned()
-                        .unwrap_or_else(|| v.clone())
+                (None, Some((kind, name))) => {
+                    Box::pin(make(world, kind)).await;
+                    world.names.get(name).cloned().unwrap_or_else(|| v.clone())
                 }
-                None if k == "audience" => {
-                    Box::pin(make(world, "resource-servers")).await;
-                    world
-                        .names
-                        .get("audience")
-                        .cloned()
-                        .unwrap_or_else(|| v.clone())
-                }
-                None if k == "connection" => world.tenant.connection().to_owned(),
-                None if k == "identifier" => {
-                    Box::pin(make(world, "users")).await;
-                    world
-                        .names
-                        .get("email")
-                        .cloned()
-                        .unwrap_or_else(|| v.clone())
-                }
-                None if k == "permission_name" => "read:things".to_owned(),
-                None if k == "resource_server_identifier" => {
-                    Box::pin(make(world, "resource-servers")).await;
-                    world
-                        .names
-                        .get("audience")
-                        .cloned()
-                        .unwrap_or_else(|| v.clone())
-                }
+                (None, None) if k == "connection" => world.tenant.connection().to_owned(),
+                (None, None) if k == "permission_name" => "read:things".to_owned(),
                 // A placeholder with nothing to stand for (`fields=fields`, `from=from`,
                 // `name=name`): not a value a tenant would be sent.
-                None => {
+                (None, None) => {
                     dropped.push(format!("{k}={v}"));
                     continue;
                 }

@@ -73,47 +73,30 @@ pub(super) fn answer(
     }
 }
 
-/// `from`/`take`: the items whose key sorts after the checkpoint, `take` of them, and a
-/// `next` checkpoint while more remain.
+/// `from`/`take` in the ordinary envelope: the items and a `next` while more remain.
 fn checkpoint_page(
     params: &[(String, String)],
     items: Vec<(String, Value)>,
     style: &ListStyle<'_>,
 ) -> Resp {
-    let take = match qint(params, "take", 50, 1, Some(100)) {
-        Ok(n) => usize::try_from(n).unwrap_or(50),
-        Err(r) => return r,
+    let shape = Shape::Envelope {
+        items: style.items_key.to_owned(),
+        keys: vec!["next".to_owned()],
     };
-    let after = match qget(params, "from").filter(|f| !f.is_empty()) {
-        None => None,
-        Some(f) => match from_checkpoint(f) {
-            Some(key) => Some(key),
-            None => {
-                return invalid_query(&format!(
-                    "'Invalid checkpoint: {f}' on property from (Optional Id from which to start selection)."
-                ));
-            }
-        },
-    };
-    let mut rest = items
-        .into_iter()
-        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
-        .peekable();
-    let mut page = Vec::with_capacity(take.min(100));
-    let mut last = None;
-    while page.len() < take {
-        let Some((k, v)) = rest.next() else { break };
-        page.push(v);
-        last = Some(k);
+    checkpoint_shaped(params, items, &shape)
+}
+
+/// The offset window a request asks for: (first item, `per_page`, `page`), checked
+/// (`per_page` from `min` to 100, `include_totals` a boolean, the 1,000 window).
+fn window_of(params: &[(String, String)], min: i64) -> Result<(usize, usize, usize), Resp> {
+    let per_page = qint(params, "per_page", 50, min, Some(100))?;
+    let page = qint(params, "page", 0, 0, None)?;
+    qbool(params, "include_totals", false)?;
+    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
+        return Err(past_window());
     }
-    let mut body = Map::new();
-    body.insert(style.items_key.into(), Value::Array(page));
-    if rest.peek().is_some()
-        && let Some(last) = last
-    {
-        body.insert("next".into(), Value::String(checkpoint(&last)));
-    }
-    Resp::json(200, &Value::Object(body))
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(((page * per_page) as usize, per_page as usize, page as usize))
 }
 
 /// `page`/`per_page`/`include_totals`: a bare array, or the totals envelope. `window(start,
@@ -124,23 +107,11 @@ pub(super) fn offset_page(
     style: &ListStyle<'_>,
     window: impl FnOnce(usize, usize) -> Vec<Value>,
 ) -> Resp {
-    let per_page = match qint(params, "per_page", 50, style.per_page_min, Some(100)) {
-        Ok(n) => n,
+    let (start, per, _) = match window_of(params, style.per_page_min) {
+        Ok(w) => w,
         Err(r) => return r,
     };
-    let page = match qint(params, "page", 0, 0, None) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let totals = match qbool(params, "include_totals", false) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
-        return past_window();
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let (start, per) = ((page * per_page) as usize, per_page as usize);
+    let totals = qbool(params, "include_totals", false).unwrap_or(false);
     let page_items = window(start, per);
     if !totals {
         return Resp::json(200, &Value::Array(page_items));
@@ -201,22 +172,10 @@ pub(super) fn offset_shaped(
     items: Vec<(String, Value)>,
     shape: &Shape,
 ) -> Resp {
-    let per_page = match qint(params, "per_page", 50, 0, Some(100)) {
-        Ok(n) => n,
+    let (start, per, page) = match window_of(params, 0) {
+        Ok(w) => w,
         Err(r) => return r,
     };
-    let page = match qint(params, "page", 0, 0, None) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    if let Err(r) = qbool(params, "include_totals", false) {
-        return r;
-    }
-    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
-        return past_window();
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let (start, per, page) = ((page * per_page) as usize, per_page as usize, page as usize);
     let total = items.len();
     let page_items: Vec<Value> = items
         .into_iter()
