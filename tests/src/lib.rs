@@ -37,6 +37,22 @@ impl Captured {
 /// What most tests return.
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A fake tenant limited as the benchmarks are: 50 requests a second, bursts
+/// of 10.
+///
+/// # Panics
+/// When it cannot start.
+pub async fn tenant_at_50_rps() -> FakeTenant {
+    FakeTenant::builder()
+        .rate_limit(auth0plus::fake::RateLimit {
+            per_second: 50.0,
+            burst: 10,
+        })
+        .start()
+        .await
+        .expect("a fake tenant")
+}
+
 /// A client builder pointed at `tenant`: its client credentials, connection and
 /// address. Tests add the retry policy (and client id) they need.
 pub fn builder_for(tenant: &FakeTenant) -> Auth0Builder {

@@ -6,12 +6,14 @@
 use std::time::Duration;
 
 use auth0plus::fake::FakeTenant;
+use auth0plus::management::api::roles::RoleSpec;
 use auth0plus::management::api::{Cursor, ListOperation, Operation, Paging, Request};
-use auth0plus::management::{Collection, Method, Record, Resource, Timestamp};
+use auth0plus::management::{Collection, Found, Method, Record, Resource, Timestamp};
 use auth0plus::prelude::*;
 use auth0plus::transport::RetryPolicy;
 use auth0plus_tests::{TestResult, answer, builder_for};
 use futures::TryStreamExt;
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -466,13 +468,25 @@ struct Role {
 }
 
 impl Resource for Role {
+    type Spec = RoleSpec;
     type Pending = ();
-    const KIND: &'static str = "Role";
-    const PLURAL: &'static str = "roles";
-    const PATH: &'static str = "roles";
-    const PAGING: Paging = Paging::OFFSET;
+    type New = Role;
+    type Changes = Value;
     fn id(&self) -> Option<&str> {
         self.id.as_deref()
+    }
+
+    /// By exact name, as a user of the crate would write it: Auth0's
+    /// `name_filter`, then one page of two with the total.
+    fn find(
+        roles: &Collection<Self>,
+        lookup: Lookup,
+    ) -> BoxFuture<'static, auth0plus::Result<Found<Self>>> {
+        let query = match lookup.only_exact().as_deref() {
+            Some([("name", name)]) => roles.query().param("name_filter", *name),
+            _ => roles.query().param("name_filter", ""),
+        };
+        Box::pin(async move { query.per_page(2).first_page().await })
     }
 }
 
@@ -572,29 +586,26 @@ async fn get_and_get_or_create_work_for_any_resource() -> TestResult {
     let err = named("a").one().await.unwrap_err();
     assert_eq!(err.to_string(), "Role.get returned multiple roles");
     assert!(named("crew").one_opt().await?.is_none());
+    assert_eq!(roles.get([("name", "admin")]).await?.id(), Some("rol_1"));
+    assert!(roles.get_opt([("name", "crew")]).await?.is_none());
+    // The lookup's exact values fill in the defaults (Django's way).
     let (crew, created) = roles
-        .get_or_create(
-            &named("crew"),
-            Role {
-                name: "crew".into(),
-                ..Role::default()
-            },
-        )
+        .get_or_create([("name", "crew")], Role::default())
         .await?;
     assert_eq!((crew.id(), created), (Some("rol_3"), true));
     let (admin, created) = roles
-        .get_or_create(
-            &named("admin"),
-            Role {
-                name: "admin".into(),
-                ..Role::default()
-            },
-        )
+        .get_or_create([("name", "admin")], Role::default())
         .await?;
     assert_eq!((admin.id(), created), (Some("rol_1"), false));
     let first = params_of(&server, 0).await;
     assert_eq!(param(&first, "per_page").as_deref(), Some("2"));
     assert_eq!(param(&first, "include_totals").as_deref(), Some("true"));
+    let requests = server.received_requests().await.unwrap_or_default();
+    let created = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .ok_or("no create")?;
+    assert_eq!(created.body_json::<Value>()?, json!({"name": "crew"}));
     Ok(())
 }
 
@@ -626,15 +637,8 @@ async fn get_or_create_resolves_a_conflict_by_looking_again() -> TestResult {
     )
     .await;
     let roles: Collection<Role> = wire_client(&server).collection();
-    let lookup = roles.query().param("name_filter", "crew");
     let (crew, created) = roles
-        .get_or_create(
-            &lookup,
-            Role {
-                name: "crew".into(),
-                ..Role::default()
-            },
-        )
+        .get_or_create([("name", "crew")], Role::default())
         .await?;
     assert_eq!((crew.id(), created), (Some("rol_9"), false));
     let verbs: Vec<String> = server

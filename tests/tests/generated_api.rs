@@ -156,3 +156,21 @@ async fn a_path_parameter_never_changes_the_route() -> TestResult {
     assert!(auth0.send(users::GetUser::new("..")).await.is_err());
     Ok(())
 }
+
+/// An app that depends on the facade alone (`auth0plus` with a group
+/// feature, here `full` through this crate's manifest) reaches a group the
+/// resources do not stand on, through `auth0plus::api` paths only.
+#[tokio::test]
+async fn a_facade_only_app_sends_an_operation_of_any_group() -> TestResult {
+    use auth0plus::api::tenants::GetTenantsSettings;
+    let tenant = FakeTenant::start().await?;
+    let auth0 = client(&tenant);
+    let settings: auth0plus::api::models::GetTenantSettingsResponseContent =
+        auth0.send(GetTenantsSettings::new()).await?;
+    assert_eq!(
+        tenant.counters().count_operation("tenant_settings_route"),
+        1
+    );
+    let _ = settings;
+    Ok(())
+}

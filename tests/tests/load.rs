@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use auth0plus::transport::RetryPolicy;
 use auth0plus::{Auth0, Error, NewUser};
-use auth0plus_fake::{FakeTenant, RateLimit, Route};
+use auth0plus_fake::Route;
 
 const TASKS: usize = 32;
 const RUN_FOR: Duration = Duration::from_secs(20);
@@ -84,14 +84,7 @@ async fn worker(auth0: Auth0, task: usize, stop_at: Instant) -> Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_crud_under_a_rate_limit_surfaces_no_errors() {
-    let tenant = FakeTenant::builder()
-        .rate_limit(RateLimit {
-            per_second: 50.0,
-            burst: 10,
-        })
-        .start()
-        .await
-        .unwrap();
+    let tenant = auth0plus_tests::tenant_at_50_rps().await;
     let auth0 = Auth0::builder(tenant.domain())
         .client_credentials(tenant.client_id(), tenant.client_secret())
         .default_connection(tenant.connection())

@@ -8,24 +8,24 @@ use std::time::Duration;
 
 use auth0plus::fake::{FakeTenant, Fault, Route};
 use auth0plus::prelude::*;
-use auth0plus::{ConnectionOptions, NewInvitation, Organization, Record, Role};
+use auth0plus::{EnabledConnectionOptions, NewInvitation, NewOrganization, NewRole, Organization};
 use serde_json::json;
 
 use auth0plus_tests::{TestResult, fake_client, stored_ids};
 
-fn named(name: &str) -> Organization {
-    Organization {
+fn named(name: &str) -> NewOrganization {
+    NewOrganization {
         name: Some(name.into()),
-        ..Organization::default()
+        ..NewOrganization::default()
     }
 }
 
 async fn new_role(auth0: &Auth0, name: &str) -> Result<String, Error> {
-    let role = auth0.roles().create(Role::new(name)).await?;
+    let role = auth0.roles().create(NewRole::new(name)).await?;
     Ok(role.id().unwrap_or_default().to_owned())
 }
 
-async fn role_ids(org: &Record<Organization>, user: &str) -> Result<Vec<String>, Error> {
+async fn role_ids(org: &Organization, user: &str) -> Result<Vec<String>, Error> {
     let roles = org.member_roles(user).query().fetch_all().await?;
     Ok(roles
         .iter()
@@ -49,7 +49,7 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
     let orgs = fake_client(&tenant).organizations();
 
     let mut acme = orgs
-        .create(Organization {
+        .create(NewOrganization {
             display_name: Some("Acme".into()),
             metadata: Some([("tier".to_owned(), "gold".to_owned())].into()),
             ..named("acme")
@@ -58,7 +58,7 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
     let id = acme.id().expect("an id").to_owned();
     assert!(id.starts_with("org_"), "{id}");
 
-    let by_name = orgs.get_by_name("acme").await?;
+    let by_name = orgs.get([("name", "acme")]).await?;
     let by_id = orgs.get_by_id(&id).await?;
     assert_eq!((&by_name, &by_id), (&acme, &acme));
     assert_eq!(by_name.display_name.as_deref(), Some("Acme"));
@@ -107,7 +107,7 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
         ),
         "{gone:?}"
     );
-    assert!(orgs.get_by_name_opt("acme").await?.is_none());
+    assert!(orgs.get_opt([("name", "acme")]).await?.is_none());
     Ok(())
 }
 
@@ -115,7 +115,7 @@ async fn an_organization_round_trips_and_saves_only_what_changed() -> TestResult
 async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let orgs = fake_client(&tenant).organizations();
-    orgs.get_by_name_opt("warmup").await?; // the token, fetched once
+    orgs.get_opt([("name", "warmup")]).await?; // the token, fetched once
     // Hold every first lookup back so that all of them miss, then all create.
     tenant.inject_fault(
         Route::GetOrganizationByName,
@@ -126,7 +126,7 @@ async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
         .map(|_| {
             let orgs = orgs.clone();
             tokio::spawn(async move {
-                orgs.get_or_create_by_name("acme", Organization::default())
+                orgs.get_or_create([("name", "acme")], NewOrganization::default())
                     .await
             })
         })
@@ -186,7 +186,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
         "acme%2Fmembers",
         "a\r\nx-injected: 1",
     ] {
-        let err = orgs.get_by_name(hostile).await.expect_err(hostile);
+        let err = orgs.get([("name", hostile)]).await.expect_err(hostile);
         assert!(
             matches!(err, Error::DoesNotExist { .. }),
             "{hostile}: {err:?}"
@@ -208,7 +208,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     // Refused before sending.
     let before = tenant.counters().total();
     for bad in ["", ".", ".."] {
-        let err = orgs.get_by_name(bad).await.expect_err(bad);
+        let err = orgs.get([("name", bad)]).await.expect_err(bad);
         assert!(matches!(err, Error::InvalidArgument(_)), "{bad:?}: {err:?}");
         assert!(
             org.member_roles(bad).add(["rol_x"]).await.is_err(),
@@ -220,7 +220,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     // In a body an id is a value, not a route: only an empty one is refused.
     assert!(org.members().add(["auth0|1", ""]).await.is_err());
     assert!(org.member_roles("auth0|1").remove([""]).await.is_err());
-    assert!(orgs.create(Organization::default()).await.is_err());
+    assert!(orgs.create(NewOrganization::default()).await.is_err());
     assert!(orgs.create(named("")).await.is_err());
     assert!(orgs.query().per_page(101).count().await.is_err());
     assert!(org.members().query().per_page(0).fetch_all().await.is_err());
@@ -232,7 +232,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     ));
     assert!(
         org.connections()
-            .update(tenant.connection_id(), ConnectionOptions::new())
+            .update(tenant.connection_id(), EnabledConnectionOptions::new())
             .await
             .is_err()
     );
@@ -249,7 +249,7 @@ async fn no_name_or_id_can_change_the_route() -> TestResult {
     assert!(matches!(
         unsaved
             .connections()
-            .enable(tenant.connection_id(), ConnectionOptions::new())
+            .enable(tenant.connection_id(), EnabledConnectionOptions::new())
             .await,
         Err(Error::MissingId)
     ));
@@ -496,7 +496,7 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
     let enabled = connections
         .enable(
             db,
-            ConnectionOptions::new().assign_membership_on_login(true),
+            EnabledConnectionOptions::new().assign_membership_on_login(true),
         )
         .await?;
     assert_eq!(enabled.connection_id.as_deref(), Some(db));
@@ -507,13 +507,13 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
         Some(tenant.connection())
     );
     let twice = connections
-        .enable(db, ConnectionOptions::new())
+        .enable(db, EnabledConnectionOptions::new())
         .await
         .expect_err("already enabled");
     assert!(twice.is_conflict(), "{twice:?}");
 
     let changed = connections
-        .update(db, ConnectionOptions::new().show_as_button(false))
+        .update(db, EnabledConnectionOptions::new().show_as_button(false))
         .await?;
     assert_eq!(
         (changed.show_as_button, changed.assign_membership_on_login),
@@ -529,7 +529,7 @@ async fn connections_are_enabled_changed_and_disabled() -> TestResult {
         Err(Error::DoesNotExist { .. })
     ));
     let err = connections
-        .enable("con_nope", ConnectionOptions::new())
+        .enable("con_nope", EnabledConnectionOptions::new())
         .await
         .expect_err("no such connection");
     assert!(err.is_not_found(), "{err:?}");

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use auth0plus::management::{Invitation, MAX_INVITATION_TTL};
-use auth0plus::{ConnectionOptions, Error, NewInvitation, Organization, Record};
+use auth0plus::{EnabledConnectionOptions, Error, NewInvitation, NewOrganization, Organization};
 use auth0plus_tests::{answer, call, calls, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The organization `org_1` (`acme`), fetched from `server`; the fetch is
 /// left out of what later assertions see by clearing the server's log.
-async fn acme(server: &MockServer) -> Record<Organization> {
+async fn acme(server: &MockServer) -> Organization {
     answer(
         server,
         "GET",
@@ -61,10 +61,10 @@ async fn create_save_and_delete() {
     let orgs = wire_client(&server).organizations();
 
     let mut org = orgs
-        .create(Organization {
+        .create(NewOrganization {
             name: Some("acme".into()),
             display_name: Some("Acme".into()),
-            ..Organization::default()
+            ..NewOrganization::default()
         })
         .await
         .expect("created");
@@ -166,7 +166,7 @@ async fn a_name_is_one_path_segment_and_a_404_is_does_not_exist() {
     .await;
     let orgs = wire_client(&server).organizations();
 
-    let err = orgs.get_by_name("../users?q=*#x").await.unwrap_err();
+    let err = orgs.get([("name", "../users?q=*#x")]).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -178,12 +178,12 @@ async fn a_name_is_one_path_segment_and_a_404_is_does_not_exist() {
         "{err:?}"
     );
     assert!(
-        orgs.get_by_name_opt("../users?q=*#x")
+        orgs.get_opt([("name", "../users?q=*#x")])
             .await
             .expect("no error")
             .is_none()
     );
-    let org = orgs.get_by_name("acme").await.expect("found");
+    let org = orgs.get([("name", "acme")]).await.expect("found");
     assert_eq!(org.id(), Some("org_1"));
     assert!(org.is_fetched());
     let paths: Vec<String> = calls(&server).await.into_iter().map(|s| s.path).collect();
@@ -231,9 +231,9 @@ async fn organizations_count_by_offset_and_stream_by_checkpoint() {
 
     assert_eq!(query.count().await.expect("counted"), 1500);
     let all = query.fetch_all().await.expect("listed");
-    let ids: Vec<&str> = all.iter().filter_map(Record::id).collect();
+    let ids: Vec<&str> = all.iter().filter_map(Organization::id).collect();
     assert_eq!(ids, ["org_1", "org_2", "org_3"]);
-    assert!(all.iter().all(Record::is_fetched));
+    assert!(all.iter().all(Organization::is_fetched));
 
     assert_eq!(
         calls(&server).await,
@@ -380,7 +380,7 @@ async fn a_members_roles_live_under_the_encoded_user_id() {
         .expect("added");
     member.remove(["rol_2"]).await.expect("removed");
     let listed = member.query().fetch_all().await.expect("listed");
-    assert_eq!(listed[0].name, "admin");
+    assert_eq!(listed[0].name.as_deref(), Some("admin"));
     assert!(listed[0].is_fetched(), "role records, like user.roles()");
     assert_eq!(
         calls(&server).await,
@@ -540,7 +540,7 @@ async fn connections_wire() {
     let on = connections
         .enable(
             "con_1",
-            ConnectionOptions::new().assign_membership_on_login(true),
+            EnabledConnectionOptions::new().assign_membership_on_login(true),
         )
         .await
         .expect("enabled");
@@ -548,7 +548,7 @@ async fn connections_wire() {
     connections
         .update(
             "con_1",
-            ConnectionOptions::new()
+            EnabledConnectionOptions::new()
                 .show_as_button(false)
                 .is_signup_enabled(true),
         )
@@ -641,7 +641,7 @@ async fn bad_input_is_refused_before_sending() {
 
     for bad in ["", ".", ".."] {
         assert!(matches!(
-            orgs.get_by_name(bad).await,
+            orgs.get([("name", bad)]).await,
             Err(Error::InvalidArgument(_))
         ));
         assert!(matches!(
@@ -660,14 +660,14 @@ async fn bad_input_is_refused_before_sending() {
         assert!(org.connections().disable(bad).await.is_err());
         assert!(
             org.connections()
-                .update(bad, ConnectionOptions::new().show_as_button(true))
+                .update(bad, EnabledConnectionOptions::new().show_as_button(true))
                 .await
                 .is_err()
         );
     }
     assert!(
         org.connections()
-            .enable("", ConnectionOptions::new())
+            .enable("", EnabledConnectionOptions::new())
             .await
             .is_err()
     );
@@ -681,7 +681,7 @@ async fn bad_input_is_refused_before_sending() {
             .is_err()
     );
     assert!(orgs.query().per_page(0).count().await.is_err());
-    let nameless = orgs.create(Organization::default()).await;
+    let nameless = orgs.create(NewOrganization::default()).await;
     assert!(
         matches!(nameless, Err(Error::InvalidArgument(_))),
         "{nameless:?}"
@@ -732,12 +732,12 @@ async fn get_or_create_by_name_looks_then_creates_with_that_name() {
     .await;
     let orgs = wire_client(&server).organizations();
     let (org, created) = orgs
-        .get_or_create_by_name(
-            "acme",
-            Organization {
-                name: Some("ignored: the name given wins".into()),
+        .get_or_create(
+            [("name", "acme")],
+            NewOrganization {
+                name: Some("ignored: the lookup's name wins".into()),
                 display_name: Some("Acme".into()),
-                ..Organization::default()
+                ..NewOrganization::default()
             },
         )
         .await

@@ -1,19 +1,17 @@
 //! Exact-wire tests of [`Relation`], the to-many handle under `role.users()`,
 //! `user.roles()` and `org.members()`: declared here the way a user declares a
-//! relation the crate does not wrap.
+//! relation the crate does not wrap, from the generated operations.
 
-use auth0plus::management::{Paging, RelationSpec};
+use auth0plus::api::models::{
+    AddRolePermissionsRequestContent, AssignRoleUsersRequestContent, PermissionRequestPayload,
+};
+use auth0plus::api::roles::{AssignRoleUsers, ListRoleUsers};
+use auth0plus::api::users::{ListUserPermissions, RemoveUserPermissions};
 use auth0plus::{Error, Relation};
 use auth0plus_tests::{answer, seen, wire_client};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wiremock::MockServer;
-
-static ROLE_USERS: RelationSpec = RelationSpec::new("users", Paging::CHECKPOINT)
-    .max_per_call(3)
-    .not_removable();
-
-static USER_PERMISSIONS: RelationSpec = RelationSpec::new("permissions", Paging::OFFSET);
 
 #[derive(Debug, Clone, Serialize)]
 struct Permission {
@@ -21,9 +19,19 @@ struct Permission {
     permission_name: &'static str,
 }
 
-/// The users of role `id`, items as raw JSON.
+/// The users of role `id`, items as raw JSON, added three at a time; Auth0
+/// has no `DELETE` there, so none is declared.
 fn role_users(auth0: &auth0plus::Auth0, id: &str) -> Relation<Value> {
-    Relation::new(auth0, ["roles", id, "users"], &ROLE_USERS, |v: Value| v)
+    let role = id.to_owned();
+    Relation::new(auth0, "users", &ListRoleUsers::new(id), |v: Value| v).adds(3, move |users| {
+        AssignRoleUsers::new(
+            role.clone(),
+            AssignRoleUsersRequestContent {
+                users: Some(users),
+                ..Default::default()
+            },
+        )
+    })
 }
 
 /// The bodies of the requests `server` saw for `verb`, in no particular order.
@@ -116,12 +124,30 @@ async fn a_hostile_record_id_stays_one_segment() {
     )
     .await;
     let auth0 = wire_client(&server);
+    let user = "auth0|1/../roles?x";
     let permissions: Relation<Value, Permission> = Relation::new(
         &auth0,
-        ["users", "auth0|1/../roles?x", "permissions"],
-        &USER_PERMISSIONS,
+        "permissions",
+        &ListUserPermissions::new(user),
         |v: Value| v,
-    );
+    )
+    .removes(100, move |permissions: Vec<Permission>| {
+        let permissions = permissions
+            .into_iter()
+            .map(|p| PermissionRequestPayload {
+                resource_server_identifier: Some(p.resource_server_identifier.into()),
+                permission_name: Some(p.permission_name.into()),
+                ..Default::default()
+            })
+            .collect();
+        RemoveUserPermissions::new(
+            user,
+            AddRolePermissionsRequestContent {
+                permissions: Some(permissions),
+                ..Default::default()
+            },
+        )
+    });
     let read = Permission {
         resource_server_identifier: "https://api.example",
         permission_name: "read:things",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use auth0plus::fake::{FakeTenant, Route};
 use auth0plus::prelude::*;
-use auth0plus::{AssignedPermission, Method, Permission, Role, RoleRecord};
+use auth0plus::{AssignedPermission, Method, NewRole, Permission, Role};
 use futures::TryStreamExt;
 use serde_json::json;
 use tokio::sync::Barrier;
@@ -35,8 +35,8 @@ async fn api_with_scopes(auth0: &Auth0) -> TestResult {
     Ok(())
 }
 
-fn names(roles: &[RoleRecord]) -> BTreeSet<String> {
-    roles.iter().map(|r| r.name.clone()).collect()
+fn names(roles: &[Role]) -> BTreeSet<String> {
+    roles.iter().filter_map(|r| r.name.clone()).collect()
 }
 
 fn scopes(permissions: &[AssignedPermission]) -> Vec<String> {
@@ -61,11 +61,11 @@ async fn a_name_lookup_is_exact_whatever_the_name_holds() -> TestResult {
     let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     for name in ["admin", "Admin Team", "superadmin", "admin*", "a OR b", "%"] {
-        roles.create(Role::new(name)).await?;
+        roles.create(NewRole::new(name)).await?;
     }
 
-    let admin = roles.get("admin").await?;
-    assert_eq!(admin.name, "admin");
+    let admin = roles.get([("name", "admin")]).await?;
+    assert_eq!(admin.name.as_deref(), Some("admin"));
     assert!(admin.id().unwrap().starts_with("rol_"));
     assert_eq!(roles.get_by_id(admin.id().unwrap()).await?, admin);
 
@@ -73,18 +73,21 @@ async fn a_name_lookup_is_exact_whatever_the_name_holds() -> TestResult {
     // them may come back for a name they only contain.
     assert_eq!(roles.name_contains("ADMIN").count().await?, 4);
     for hostile in ["admin*", "a OR b", "%"] {
-        assert_eq!(roles.get(hostile).await?.name, hostile);
+        assert_eq!(
+            roles.get([("name", hostile)]).await?.name.as_deref(),
+            Some(hostile)
+        );
     }
     for missing in [
         "ADMIN", "Admin", "adm", "*", "a", "_", "admin ", "admin%", "b",
     ] {
-        let err = roles.get(missing).await.unwrap_err();
+        let err = roles.get([("name", missing)]).await.unwrap_err();
         assert!(
             matches!(err, Error::DoesNotExist { kind: "Role", .. }),
             "{missing:?}: {err}"
         );
         assert_eq!(err.to_string(), "Role Does Not Exist");
-        assert!(roles.get_opt(missing).await?.is_none());
+        assert!(roles.get_opt([("name", missing)]).await?.is_none());
     }
     assert_eq!(names(&roles.all().fetch_all().await?).len(), 6);
     Ok(())
@@ -101,7 +104,10 @@ async fn concurrent_get_or_create_makes_exactly_one_role() -> TestResult {
             tokio::spawn(async move {
                 start.wait().await;
                 roles
-                    .get_or_create(Role::new("roadie").description("Carries amps"))
+                    .get_or_create(
+                        [("name", "roadie")],
+                        NewRole::default().description("Carries amps"),
+                    )
                     .await
             })
         })
@@ -124,21 +130,21 @@ async fn save_sends_what_changed_and_a_taken_name_is_refused() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let roles = fake_client(&tenant).roles();
     let mut singer = roles
-        .create(Role::new("singer").description("Sings"))
+        .create(NewRole::new("singer").description("Sings"))
         .await?;
-    roles.create(Role::new("guitarist")).await?;
+    roles.create(NewRole::new("guitarist")).await?;
 
-    singer.name = "lead singer".into();
+    singer.name = Some("lead singer".into());
     singer.description = None;
     singer.save().await?;
-    let fetched = roles.get("lead singer").await?;
+    let fetched = roles.get([("name", "lead singer")]).await?;
     assert_eq!(fetched.description.as_deref(), Some(""));
-    assert!(roles.get_opt("singer").await?.is_none());
+    assert!(roles.get_opt([("name", "singer")]).await?.is_none());
 
-    singer.name = "guitarist".into();
+    singer.name = Some("guitarist".into());
     let err = singer.save().await.unwrap_err();
     assert_eq!(err.status(), Some(409), "{err}");
-    let err = roles.create(Role::new("guitarist")).await.unwrap_err();
+    let err = roles.create(NewRole::new("guitarist")).await.unwrap_err();
     assert!(err.is_conflict(), "{err}");
 
     // A restored record is still fetched: its save is an update.
@@ -164,8 +170,8 @@ async fn role_users_and_user_roles_are_one_relation_seen_from_both_sides() -> Te
     let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
     let (admin, drummer) = (
-        roles.create(Role::new("admin")).await?,
-        roles.create(Role::new("drummer")).await?,
+        roles.create(NewRole::new("admin")).await?,
+        roles.create(NewRole::new("drummer")).await?,
     );
     let phil = new_user(&auth0, "phil@acdc.example").await?;
     let cliff = new_user(&auth0, "cliff@acdc.example").await?;
@@ -233,7 +239,7 @@ async fn a_role_reaches_past_a_thousand_users_in_calls_auth0_accepts() -> TestRe
     let tenant = FakeTenant::builder().seed_users(1_500).start().await?;
     let auth0 = fake_client(&tenant);
     let ids = stored_ids(&tenant);
-    let crew = auth0.roles().create(Role::new("crew")).await?;
+    let crew = auth0.roles().create(NewRole::new("crew")).await?;
 
     crew.users().add(&ids).await?;
     // 1,500 ids: two calls of at most 1,000.
@@ -267,7 +273,7 @@ async fn permissions_of_roles_and_users_direct_and_through_roles() -> TestResult
     api_with_scopes(&auth0).await?;
     let read = Permission::new(API, "read:setlists");
     let write = Permission::new(API, "write:setlists");
-    let editor = auth0.roles().create(Role::new("editor")).await?;
+    let editor = auth0.roles().create(NewRole::new("editor")).await?;
     let angus = new_user(&auth0, "angus@acdc.example").await?;
 
     editor
@@ -334,21 +340,27 @@ async fn bad_input_is_refused_before_anything_is_sent() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
-    let unsaved = roles.build(Role::new("ghost"));
+    let unsaved = roles.build(NewRole::new("ghost"));
     let nobody = auth0.users().new_user();
     let someone = auth0.users().get_by_id(&tenant.seed_users(1)[0]).await?;
     let before = tenant.counters().total();
 
     let refusals: Vec<(&str, Error)> = vec![
-        ("get empty", roles.get("").await.unwrap_err()),
-        ("get_opt empty", roles.get_opt("").await.unwrap_err()),
+        ("get empty", roles.get([("name", "")]).await.unwrap_err()),
+        (
+            "get_opt empty",
+            roles.get_opt([("name", "")]).await.unwrap_err(),
+        ),
         (
             "get_or_create empty",
-            roles.get_or_create(Role::new("")).await.unwrap_err(),
+            roles
+                .get_or_create([("name", "")], NewRole::default())
+                .await
+                .unwrap_err(),
         ),
         (
             "create empty",
-            roles.create(Role::new("")).await.unwrap_err(),
+            roles.create(NewRole::new("")).await.unwrap_err(),
         ),
         ("get_by_id empty", roles.get_by_id("").await.unwrap_err()),
         ("get_by_id ..", roles.get_by_id("..").await.unwrap_err()),
@@ -397,7 +409,7 @@ async fn hostile_ids_stay_one_path_segment() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let auth0 = fake_client(&tenant);
     let roles = auth0.roles();
-    let real = roles.create(Role::new("real")).await?;
+    let real = roles.create(NewRole::new("real")).await?;
     let user = new_user(&auth0, "bon@acdc.example").await?;
     real.users().add([user.id().unwrap()]).await?;
 
@@ -418,7 +430,7 @@ async fn hostile_ids_stay_one_path_segment() -> TestResult {
         assert_eq!(err.status(), Some(404), "{id}: {err}");
     }
     // The real role and its user are untouched.
-    assert_eq!(roles.get("real").await?, real);
+    assert_eq!(roles.get([("name", "real")]).await?, real);
     assert_eq!(real.users().query().count().await?, 1);
     Ok(())
 }

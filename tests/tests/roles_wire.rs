@@ -4,7 +4,7 @@
 //! nothing at all.
 
 use auth0plus::prelude::*;
-use auth0plus::{Permission, Role, RoleRecord};
+use auth0plus::{NewRole, Permission, Role};
 use auth0plus_tests::{answer, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -56,7 +56,7 @@ async fn roles_answer(server: &MockServer, roles: Vec<Value>) {
 }
 
 /// A fetched role record, as `get_by_id` returns it.
-async fn fetched_role(server: &MockServer, auth0: &Auth0) -> RoleRecord {
+async fn fetched_role(server: &MockServer, auth0: &Auth0) -> Role {
     answer(
         server,
         "GET",
@@ -95,15 +95,15 @@ async fn create_get_save_and_delete_send_exactly_this() {
     answer(&server, "DELETE", &path, 200, json!({})).await;
 
     let mut admin = roles
-        .create(Role::new("admin").description("d"))
+        .create(NewRole::new("admin").description("d"))
         .await
         .expect("created");
     assert_eq!(admin.id(), Some(ROLE));
     admin.save().await.expect("nothing to send");
-    admin.name = "root".into();
+    admin.name = Some("root".into());
     admin.description = None;
     admin.save().await.expect("saved");
-    assert_eq!(admin.name, "root");
+    assert_eq!(admin.name.as_deref(), Some("root"));
     admin.delete().await.expect("deleted");
     assert!(!admin.is_fetched());
 
@@ -142,7 +142,7 @@ async fn a_lookup_by_name_narrows_on_the_server_and_compares_exactly_here() {
     )
     .await;
     let roles = auth0.roles();
-    let admin = roles.get("admin").await.expect("exactly one");
+    let admin = roles.get([("name", "admin")]).await.expect("exactly one");
     assert_eq!(admin.id(), Some("rol_2"));
     assert_eq!(
         seen(&server).await,
@@ -156,7 +156,7 @@ async fn a_lookup_by_name_narrows_on_the_server_and_compares_exactly_here() {
 
     // None of them is named "adm" or "ADMIN".
     for missing in ["adm", "ADMIN", "admin*"] {
-        let err = roles.get(missing).await.unwrap_err();
+        let err = roles.get([("name", missing)]).await.unwrap_err();
         assert!(
             matches!(err, Error::DoesNotExist { kind: "Role", .. }),
             "{err}"
@@ -171,7 +171,13 @@ async fn hostile_names_are_one_query_value() {
     roles_answer(&server, Vec::new()).await;
     let roles = auth0.roles();
     for name in ["admin*", "%", "a OR b", "x&per_page=1&name_filter=y", "é#?"] {
-        assert!(roles.get_opt(name).await.expect("looked up").is_none());
+        assert!(
+            roles
+                .get_opt([("name", name)])
+                .await
+                .expect("looked up")
+                .is_none()
+        );
     }
     let queries: Vec<String> = seen(&server).await.into_iter().map(|s| s.query).collect();
     assert_eq!(
@@ -213,7 +219,7 @@ async fn two_roles_with_the_exact_name_are_ambiguous_and_every_page_is_read() {
             .mount(&server)
             .await;
     }
-    let err = auth0.roles().get("ops").await.unwrap_err();
+    let err = auth0.roles().get([("name", "ops")]).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -251,7 +257,7 @@ async fn get_or_create_answers_a_lost_race_with_the_winner() {
     .await;
     let (role, created) = auth0
         .roles()
-        .get_or_create(Role::new("ops").description("d"))
+        .get_or_create([("name", "ops")], NewRole::default().description("d"))
         .await
         .expect("the winner's role");
     assert_eq!((role.id(), created), (Some(ROLE), false));
@@ -426,7 +432,7 @@ async fn a_users_roles() {
     roles.remove(["rol_2"]).await.expect("removed");
     assert_eq!(roles.query().count().await.expect("counted"), 2);
     let mut listed = roles.query().fetch_all().await.expect("listed");
-    assert_eq!(listed[1].name, "owner");
+    assert_eq!(listed[1].name.as_deref(), Some("owner"));
     // A role from the list is a fetched record: save sends what changed.
     listed[1].description = Some("Owns".into());
     let role_path = "/api/v2/roles/rol_4tZgxa89BCNg8qyh";
@@ -472,15 +478,15 @@ async fn nothing_is_sent_for_bad_input() {
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
     let roles = auth0.roles();
-    let unsaved = roles.build(Role::new("ghost"));
-    let mut nameless = roles.build(Role::new(""));
+    let unsaved = roles.build(NewRole::new("ghost"));
+    let mut nameless = roles.build(NewRole::new(""));
     let user: User = auth0
         .users()
         .from_dict(json!({"user_id": "auth0|1"}).as_object().unwrap().clone())
         .expect("a user");
 
     let errors = vec![
-        roles.get("").await.unwrap_err(),
+        roles.get([("name", "")]).await.unwrap_err(),
         roles.get_by_id("").await.unwrap_err(),
         roles.get_by_id(".").await.unwrap_err(),
         roles.delete("..").await.unwrap_err(),

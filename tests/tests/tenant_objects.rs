@@ -4,10 +4,8 @@
 //! bad input refused before sending.
 
 use auth0plus::fake::FakeTenant;
-use auth0plus::management::api::models::{
-    ClientGrantResponseContent, ConnectionForList, ResourceServer as ResourceServerData,
-};
 use auth0plus::prelude::*;
+use auth0plus::{NewClientGrant, NewConnection, NewResourceServer};
 
 use auth0plus_tests::{TestResult, fake_client};
 
@@ -19,17 +17,17 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
         connections.id_of(tenant.connection()).await?,
         tenant.connection_id()
     );
-    let db = connections.get_by_name(tenant.connection()).await?;
+    let db = connections.get([("name", tenant.connection())]).await?;
     assert_eq!(db.strategy.as_deref(), Some("auth0"));
     assert_eq!(
         db.to_string(),
         format!("<Connection {}>", tenant.connection_id())
     );
 
-    let mut google = connections.build(ConnectionForList {
+    let mut google = connections.build(NewConnection {
         name: Some("google".into()),
         strategy: Some("google-oauth2".into()),
-        ..ConnectionForList::default()
+        ..NewConnection::default()
     });
     google.save().await?;
     let google_id = google.id().ok_or("an id")?.to_owned();
@@ -56,12 +54,12 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
         "gøøgle",
     ] {
         assert!(
-            connections.get_by_name_opt(near).await?.is_none(),
+            connections.get_opt([("name", near)]).await?.is_none(),
             "{near:?}"
         );
     }
     let missing = connections
-        .get_by_name("nope")
+        .get([("name", "nope")])
         .await
         .err()
         .ok_or("missing")?;
@@ -90,7 +88,7 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
         Some("Google")
     );
     google.delete().await?;
-    assert!(connections.get_by_name_opt("google").await?.is_none());
+    assert!(connections.get_opt([("name", "google")]).await?.is_none());
     Ok(())
 }
 
@@ -98,24 +96,27 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
 async fn resource_servers_are_found_by_identifier() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let apis = fake_client(&tenant).resource_servers();
-    let management = apis.get_by_identifier(&tenant.audience()).await?;
+    let management = apis.get([("identifier", &tenant.audience())]).await?;
     assert_eq!(management.is_system, Some(true));
 
-    let mut music = apis.build(ResourceServerData {
+    let mut music = apis.build(NewResourceServer {
         identifier: Some("https://api.acdc.example/music?x=1&y=#z".into()),
         name: Some("Music".into()),
-        ..ResourceServerData::default()
+        ..NewResourceServer::default()
     });
     music.save().await?;
     let found = apis
-        .get_by_identifier("https://api.acdc.example/music?x=1&y=#z")
+        .get([("identifier", "https://api.acdc.example/music?x=1&y=#z")])
         .await?;
     assert_eq!(found, music);
     for near in [
         "https://api.acdc.example/music",
         "https://api.acdc.example/music?x=1",
     ] {
-        assert!(apis.get_by_identifier_opt(near).await?.is_none(), "{near}");
+        assert!(
+            apis.get_opt([("identifier", near)]).await?.is_none(),
+            "{near}"
+        );
     }
     // The identifier is set at creation only.
     let mut moved = music.clone();
@@ -140,15 +141,18 @@ async fn client_grants_filter_by_audience_and_client() -> TestResult {
     let auth0 = fake_client(&tenant);
     let grants = auth0.client_grants();
     let own = grants
-        .get_for(tenant.client_id(), &tenant.audience())
+        .get([
+            ("client_id", tenant.client_id()),
+            ("audience", tenant.audience().as_str()),
+        ])
         .await?;
     assert!(own.scope.as_ref().is_some_and(|s| !s.is_empty()));
 
-    let mut music = grants.build(ClientGrantResponseContent {
+    let mut music = grants.build(NewClientGrant {
         client_id: Some(tenant.client_id().into()),
         audience: Some("https://api.acdc.example/music".into()),
         scope: Some(vec!["read:songs".into()]),
-        ..ClientGrantResponseContent::default()
+        ..NewClientGrant::default()
     });
     music.save().await?;
     assert_eq!(grants.for_client(tenant.client_id()).count().await?, 2);
@@ -171,7 +175,10 @@ async fn client_grants_filter_by_audience_and_client() -> TestResult {
     music.scope = Some(vec!["read:songs".into(), "write:songs".into()]);
     music.save().await?;
     let again = grants
-        .get_for(tenant.client_id(), "https://api.acdc.example/music")
+        .get([
+            ("client_id", tenant.client_id()),
+            ("audience", "https://api.acdc.example/music"),
+        ])
         .await?;
     assert_eq!(again.scope.as_ref().map(Vec::len), Some(2));
     music.delete().await?;
@@ -204,15 +211,29 @@ async fn empty_filter_values_are_refused_before_sending() -> TestResult {
     let auth0 = fake_client(&tenant);
     let before = tenant.counters().total();
     let refusals = [
-        auth0.connections().get_by_name("").await.err(),
+        auth0.connections().get([("name", "")]).await.err(),
         auth0.connections().id_of("").await.err(),
         auth0.connections().with_strategy("").count().await.err(),
         auth0.connections().get_by_id("").await.err(),
-        auth0.resource_servers().get_by_identifier("").await.err(),
+        auth0
+            .resource_servers()
+            .get([("identifier", "")])
+            .await
+            .err(),
         auth0.client_grants().for_audience("").count().await.err(),
         auth0.client_grants().for_client("").count().await.err(),
-        auth0.client_grants().get_for("cid", "").await.err(),
-        auth0.client_grants().get_for("", "aud").await.err(),
+        auth0
+            .client_grants()
+            .get([("client_id", "cid"), ("audience", "")])
+            .await
+            .err(),
+        auth0
+            .client_grants()
+            .get([("client_id", ""), ("audience", "aud")])
+            .await
+            .err(),
+        auth0.client_grants().get([("scope", "x")]).await.err(),
+        auth0.clients().get([("name__startswith", "x")]).await.err(),
         auth0.clients().get_by_id("..").await.err(),
     ];
     for (i, refusal) in refusals.into_iter().enumerate() {

@@ -3,8 +3,8 @@
 //! reach the server (a wiremock `MockServer` standing in for Auth0).
 
 use auth0plus::management::SecondaryAccount;
-use auth0plus::management::api::models::Client as ClientData;
 use auth0plus::prelude::*;
+use auth0plus::{NewClient, NewClientGrant, NewConnection};
 use auth0plus_tests::{Seen, answer, seen, wire_client};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -306,9 +306,12 @@ async fn tenant_object_finders_send_their_filters_as_values() -> Result<(), Erro
         .await?;
     auth0
         .resource_servers()
-        .get_by_identifier("https://x/?a=1")
+        .get([("identifier", "https://x/?a=1")])
         .await?;
-    auth0.client_grants().get_for("c/1", "https://x/").await?;
+    auth0
+        .client_grants()
+        .get([("client_id", "c/1"), ("audience", "https://x/")])
+        .await?;
     auth0
         .client_grants()
         .for_audience("https://x/")
@@ -343,11 +346,11 @@ async fn a_client_secret_never_reaches_debug_display_or_an_error() -> auth0plus_
         json!({"statusCode": 400, "error": "Bad Request", "message": "bad client_secret: zz-s3cret-zz"}),
     )
     .await;
-    let mut client = auth0.clients().build(ClientData {
+    let mut client = auth0.clients().build(NewClient {
         name: Some("music".into()),
-        client_secret: Some("zz-s3cret-zz".into()),
-        ..ClientData::default()
+        ..NewClient::default()
     });
+    client.client_secret = Some("zz-s3cret-zz".into());
     let error = client.save().await.err().ok_or("refused")?;
     for shown in [
         format!("{error}"),
@@ -433,7 +436,6 @@ async fn a_linked_identitys_provider_tokens_never_print() -> auth0plus_tests::Te
 
 #[tokio::test]
 async fn records_create_update_and_delete_on_the_wire() -> auth0plus_tests::TestResult {
-    use auth0plus::management::api::models::{ClientGrantResponseContent, ConnectionForList};
     let server = MockServer::start().await;
     let auth0 = wire_client(&server);
     answer(
@@ -471,20 +473,20 @@ async fn records_create_update_and_delete_on_the_wire() -> auth0plus_tests::Test
     .await;
     accepting(&server).await;
 
-    let mut google = auth0.connections().build(ConnectionForList {
+    let mut google = auth0.connections().build(NewConnection {
         name: Some("google".into()),
         strategy: Some("google-oauth2".into()),
-        ..ConnectionForList::default()
+        ..NewConnection::default()
     });
     google.save().await?;
     google.display_name = Some("Google".into());
     google.save().await?;
     google.delete().await?;
-    let mut grant = auth0.client_grants().build(ClientGrantResponseContent {
+    let mut grant = auth0.client_grants().build(NewClientGrant {
         client_id: Some("c1".into()),
         audience: Some("https://x/".into()),
         scope: Some(vec!["a".into()]),
-        ..ClientGrantResponseContent::default()
+        ..NewClientGrant::default()
     });
     grant.save().await?;
     grant.scope = Some(vec!["a".into(), "b".into()]);

@@ -24,6 +24,8 @@ use crate::spec_doc::{ADDITIONS, PROVENANCE, SPEC};
 
 const OVERLAY: &str = "spec/paging.toml";
 const CRATE: &str = "crates/auth0plus-management-api";
+/// The facade, whose manifest forwards the generated crate's group features.
+const FACADE: &str = "crates/auth0plus";
 
 /// The overlay, `spec/paging.toml`.
 #[derive(Deserialize)]
@@ -157,6 +159,13 @@ fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     formatted.insert(
         manifest,
         features_section(&current, &ops, &overlay.default_groups)?,
+    );
+    let facade = Path::new(FACADE).join("Cargo.toml");
+    let current = std::fs::read_to_string(root.join(&facade))
+        .map_err(|e| format!("{}: {e}", facade.display()))?;
+    formatted.insert(
+        facade,
+        facade_features(&current, &ops, &overlay.default_groups)?,
     );
     Ok(formatted)
 }
@@ -1402,7 +1411,135 @@ impl<'a> Gen<'a> {
                 );
             }
         }
+        for spec in self.resource_specs(ops)? {
+            out.push_str(&spec);
+        }
         Ok(out)
+    }
+
+    /// The fields of the struct a type names, through aliases.
+    fn fields_of(&self, ty: &str) -> Option<&Vec<Field>> {
+        let mut ty = ty.to_owned();
+        for _ in 0..16 {
+            match &self.kinds[self.by_ident.get(&ty)?] {
+                Kind::Struct(fields) => return Some(fields),
+                Kind::Alias(t) => ty = t.clone(),
+                Kind::Enum(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// A `ResourceSpec` for every collection of the module: a list at a
+    /// path without parameters (`/roles`, `/actions/actions`) with a `GET`
+    /// by id below it (`/roles/{id}`), whose items have an id field (`id`,
+    /// or `user_id` for `/users`). Its create is the `POST` on the list's
+    /// path, its update the `PATCH` and its delete the `DELETE` by id, where
+    /// the spec has them. The kind is the path's nouns, the last one
+    /// singular (`/resource-servers` → `ResourceServer`).
+    fn resource_specs(&self, ops: &[Op]) -> Result<Vec<String>, String> {
+        let mut specs = Vec::new();
+        for list in ops
+            .iter()
+            .filter(|o| o.method == "GET" && o.path_params.is_empty())
+        {
+            let Some((_, item)) = &list.list else {
+                continue;
+            };
+            let base = list.path.as_str();
+            let by_id = |o: &&Op| {
+                o.path_params.len() == 1
+                    && o.path.strip_prefix(base).is_some_and(|rest| {
+                        rest.starts_with("/{")
+                            && rest.ends_with('}')
+                            && rest.matches('/').count() == 1
+                    })
+            };
+            let Some(get) = ops.iter().filter(by_id).find(|o| o.method == "GET") else {
+                continue;
+            };
+            let mut segments: Vec<&str> = base.trim_start_matches('/').split('/').collect();
+            segments.dedup();
+            let last = segments.last().copied().unwrap_or_default();
+            let singular_last = singular(&snake(last));
+            let Some(fields) = self.fields_of(item) else {
+                continue;
+            };
+            let id_field = ["id".to_owned(), format!("{singular_last}_id")]
+                .into_iter()
+                .find(|id| fields.iter().any(|f| f.json == *id));
+            let Some(id_field) = id_field else {
+                continue;
+            };
+            let mut kind: String = segments[..segments.len() - 1]
+                .iter()
+                .map(|s| pascal(s))
+                .collect();
+            kind.push_str(&pascal(&singular_last));
+            let plural = segments
+                .iter()
+                .flat_map(|s| words(s))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase();
+            let spec = format!("{kind}Spec");
+            if self.by_ident.contains_key(&spec) || ops.iter().any(|o| o.name == spec) {
+                return Err(format!(
+                    "{spec} ({base}) would shadow a model or an operation"
+                ));
+            }
+            let create = ops.iter().find(|o| {
+                o.method == "POST" && o.path == base && o.multipart.is_none() && o.body.is_some()
+            });
+            let update = ops
+                .iter()
+                .filter(by_id)
+                .find(|o| o.method == "PATCH" && o.body.is_some());
+            let delete = ops.iter().filter(by_id).find(|o| o.method == "DELETE");
+            let mut doc = format!("listed by [`{}`], read by [`{}`]", list.name, get.name);
+            for (what, op) in [
+                ("created", create),
+                ("updated", update),
+                ("deleted", delete),
+            ] {
+                if let Some(op) = op {
+                    let _ = write!(doc, ", {what} by [`{}`]", op.name);
+                }
+            }
+            let mut out = format!(
+                "/// The records of `{base}`, as the spec describes them (see\n/// [`ResourceSpec`](crate::ResourceSpec)): {doc}.\n#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]\npub struct {spec};\n\n"
+            );
+            let _ = writeln!(
+                out,
+                "impl crate::ResourceSpec for {spec} {{\n    const KIND: &'static str = {kind:?};\n    const PLURAL: &'static str = {plural:?};\n    const ID_FIELD: &'static str = {id_field:?};\n    type List = {list_name};\n\n    fn list() -> {list_name} {{\n        {list_name}::new()\n    }}\n\n    fn get(id: &str) -> Result<Request, serde_json::Error> {{\n        {get_name}::new(id).to_request()\n    }}",
+                list_name = list.name,
+                get_name = get.name,
+            );
+            if let Some(op) = create {
+                let _ = writeln!(
+                    out,
+                    "\n    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {{\n        Some({}::new(Default::default()).to_request().map(|request| request.json(body)))\n    }}",
+                    op.name
+                );
+            }
+            if let Some(op) = update {
+                let _ = writeln!(
+                    out,
+                    "\n    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {{\n        Some({}::new(id, Default::default()).to_request().map(|request| request.json(body)))\n    }}",
+                    op.name
+                );
+            }
+            if let Some(op) = delete {
+                let _ = writeln!(
+                    out,
+                    "\n    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {{\n        Some({}::new(id).to_request())\n    }}",
+                    op.name
+                );
+            }
+            out.push_str("}\n\n");
+            specs.push(out);
+        }
+        Ok(specs)
     }
 
     /// `tests/support/cases.rs`: one request per operation with every
@@ -1613,6 +1750,49 @@ fn features_section(
         "{}{block}{}",
         &manifest[..begin],
         &manifest[end + FEATURES_END.len()..]
+    ))
+}
+
+const GROUPS_BEGIN: &str = "# @generated groups: begin (cargo xtask codegen; auth0plus-management-api's features, forwarded)";
+const GROUPS_END: &str = "# @generated groups: end";
+
+/// The facade's manifest with the features that forward the generated
+/// crate's (`full` and one per group) regenerated between its markers, so
+/// an app that depends on the facade alone can turn on any group.
+fn facade_features(
+    manifest: &str,
+    ops: &BTreeMap<String, Vec<Op>>,
+    defaults: &[String],
+) -> Result<String, String> {
+    let api = "auth0plus-management-api";
+    let mut block = format!(
+        "{GROUPS_BEGIN}\n## Every group of the Management API (`auth0plus::api`), and the models no operation uses.\nfull = [\"{api}/full\"]\n"
+    );
+    for ops in ops.values() {
+        let tag = &ops[0].tag;
+        let module = snake(tag).replace("r#", "");
+        let always = if defaults.contains(tag) {
+            " Always on: the resources stand on it."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            block,
+            "## `api::{module}`: the {} operation{} tagged `{tag}`.{always}\n{tag} = [\"{api}/{tag}\"]",
+            ops.len(),
+            if ops.len() == 1 { "" } else { "s" }
+        );
+    }
+    block.push_str(GROUPS_END);
+    let (Some(begin), Some(end)) = (manifest.find(GROUPS_BEGIN), manifest.find(GROUPS_END)) else {
+        return Err(format!(
+            "{FACADE}/Cargo.toml: no `{GROUPS_BEGIN}` ... `{GROUPS_END}` block"
+        ));
+    };
+    Ok(format!(
+        "{}{block}{}",
+        &manifest[..begin],
+        &manifest[end + GROUPS_END.len()..]
     ))
 }
 

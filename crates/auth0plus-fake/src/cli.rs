@@ -7,7 +7,8 @@
 //! [--password-policy P]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N]
 //! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]
-//! [--scopes "read:users create:users"]` (the tenant's own client's grant; default every scope).
+//! [--token-quota PER_HOUR,PER_DAY] [--scopes "read:users create:users"]` (`--scopes`: the
+//! tenant's own client's grant; default every scope).
 //! The first line on stdout is one JSON object
 //! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
 //! `audience` and `ca_pem_path`, the CA to trust with `--tls`, else null); the server then
@@ -17,12 +18,13 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit};
+use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit, TokenQuota};
 
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N] [--client-id X] \
 [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
-[--password-policy none|low|fair|good|excellent] [--scopes \"read:users create:users …\"]";
+[--password-policy none|low|fair|good|excellent] [--token-quota PER_HOUR,PER_DAY] \
+[--scopes \"read:users create:users …\"]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -85,6 +87,10 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
                     )
                 })?)
             }
+            // M2M token quotas: tokens per UTC hour and day (either may be empty).
+            "--token-quota" => b.token_quota(
+                TokenQuota::parse(v).map_err(|e| format!("--token-quota: {e}\n{USAGE}"))?,
+            ),
             "--rate-limit" => {
                 let (rps, burst) = v
                     .split_once(',')

@@ -41,8 +41,9 @@
 //!
 //! # Knobs
 //! Latency per request, a token-bucket rate limit (`x-ratelimit-*` headers on every
-//! Management response, 429 `Global limit has been reached` when empty), the password
-//! policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
+//! Management response, 429 `Global limit has been reached` when empty), M2M token quotas
+//! ([`FakeTenantBuilder::token_quota`], `--token-quota`: `auth0-client-quota-limit` on every
+//! token, 429 `Client quota exceeded` past it), the password policy, a search index delay (`GET /users` sees writes only after it; `GET /users/{id}` and `/users-by-email`
 //! are immediate), fault injection per [`Route`] ([`Fault`]), export-job outcomes, seed
 //! users, and request counters by route and status. Users created with
 //! [`FakeTenant::seed_users`], [`FakeTenant::insert_user`] or `POST /__fake/seed` are
@@ -113,10 +114,12 @@ mod state;
 mod store;
 mod test_tenant;
 mod tls;
+mod token_quota;
 mod util;
 
 pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
+pub use token_quota::TokenQuota;
 
 use state::Shared;
 
@@ -563,6 +566,7 @@ pub struct FakeTenantBuilder {
     import_rate: f64,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
+    token_quota: Option<TokenQuota>,
 }
 
 /// Every scope the Management API names (the spec's), and [`DEFAULT_SCOPES`]: what a
@@ -628,6 +632,7 @@ impl Default for FakeTenantBuilder {
             import_rate: DEFAULT_IMPORT_RATE,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
+            token_quota: None,
         }
     }
 }
@@ -718,6 +723,16 @@ impl FakeTenantBuilder {
     #[must_use]
     pub fn index_delay(mut self, d: Duration) -> Self {
         self.index_delay = d;
+        self
+    }
+    /// Enforce M2M token quotas on the client-credentials grant, as Auth0's
+    /// fine-grained quotas do: every token answer carries
+    /// `auth0-client-quota-limit`, and past a quota `/oauth/token` answers
+    /// `429 too_many_requests` "Client quota exceeded" with `Retry-After`
+    /// (default: no quota, no header).
+    #[must_use]
+    pub fn token_quota(mut self, quota: TokenQuota) -> Self {
+        self.token_quota = Some(quota);
         self
     }
     /// Lifetime of issued tokens (default 86400 s).
@@ -828,6 +843,7 @@ impl FakeTenantBuilder {
             header_read_timeout: self.header_read_timeout,
             body_read_timeout: self.body_read_timeout,
             password_policy: self.password_policy,
+            token_quota: token_quota::Quota::new(self.token_quota),
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
         let (tx, rx) = tokio::sync::watch::channel(false);

@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub body_read_timeout: Duration,
     /// The database connection's password policy.
     pub password_policy: PasswordPolicy,
+    /// M2M token quotas on the client-credentials grant, and their counts.
+    pub token_quota: crate::token_quota::Quota,
 }
 
 /// Most tokens remembered: past it, expired tokens are dropped, then the

@@ -95,4 +95,6 @@ mod generated;
 pub use generated::*;
 
 pub use form::{Form, FormPart};
-pub use operation::{Cursor, ListOperation, Operation, Paging, Request, SECRET_FIELDS};
+pub use operation::{
+    Cursor, ListOperation, Operation, Paging, Request, ResourceSpec, SECRET_FIELDS,
+};

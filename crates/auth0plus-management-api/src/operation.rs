@@ -220,6 +220,70 @@ pub trait ListOperation: Operation + Clone {
     const ITEMS_KEY: &'static str;
 }
 
+/// What the spec says of a collection of records (`/roles`, `/users`,
+/// `/organizations`…): the names messages use, the field that holds an
+/// item's id, and the operations that list, get, create, update and delete
+/// its records.
+///
+/// Implemented by the generated zero-sized types beside the operations
+/// (`roles::RoleSpec`, `users::UserSpec`, `clients::ClientSpec`…), one per
+/// collection of the spec with a list and a `GET` by id, so a record layer
+/// takes every path, method, paging rule and name from the spec instead of
+/// typing them again.
+///
+/// `create` and `update` take their body as JSON: a record sends the fields
+/// that changed (a removed one as `null`), which a typed body cannot always
+/// say. The operation builds the request all the same; only its body is the
+/// one given.
+///
+/// ```
+/// use auth0plus_management_api::{ListOperation, Paging, ResourceSpec, roles::RoleSpec};
+/// assert_eq!((RoleSpec::KIND, RoleSpec::PLURAL, RoleSpec::ID_FIELD), ("Role", "roles", "id"));
+/// assert_eq!(<RoleSpec as ResourceSpec>::List::ITEMS_KEY, "roles");
+/// assert_eq!(<RoleSpec as ResourceSpec>::List::PAGING, Paging::OFFSET);
+/// let update = RoleSpec::update("rol_1", serde_json::json!({"description": null})).unwrap()?;
+/// assert_eq!((update.method, update.path), (http::Method::PATCH, vec!["roles".to_owned(), "rol_1".to_owned()]));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub trait ResourceSpec: Send + Sync + 'static {
+    /// The name in messages: `Role` gives `Role Does Not Exist`.
+    const KIND: &'static str;
+    /// The plural in messages: `Role.get returned multiple roles`.
+    const PLURAL: &'static str;
+    /// The item field that holds the id (`id`; `user_id`, `client_id`).
+    const ID_FIELD: &'static str;
+    /// The operation that lists the collection: its paging and items key.
+    type List: ListOperation;
+
+    /// The list of every record (`GET /roles`), with no parameter set.
+    fn list() -> Self::List;
+
+    /// `GET` one record by id.
+    ///
+    /// # Errors
+    /// When the request cannot be built (never, for a request without body).
+    fn get(id: &str) -> Result<Request, serde_json::Error>;
+
+    /// Create a record with this body; `None` where the spec has no create.
+    fn create(body: Value) -> Option<Result<Request, serde_json::Error>> {
+        let _ = body;
+        None
+    }
+
+    /// Update the record `id` with this body; `None` where the spec has no
+    /// update.
+    fn update(id: &str, body: Value) -> Option<Result<Request, serde_json::Error>> {
+        let _ = (id, body);
+        None
+    }
+
+    /// Delete the record `id`; `None` where the spec has no delete.
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        let _ = id;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,22 +4,21 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0plus_oauth::{CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenSource};
+use auth0plus_oauth::{
+    CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenCache, TokenSource,
+};
 use auth0plus_transport::{
     Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
-    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedSleep, Sleep, Telemetry,
-    Throttle,
+    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedRateLimit, SharedSleep, Sleep,
+    Telemetry, Throttle,
 };
 use serde::de::DeserializeOwned;
 
 use auth0plus_management_api::{ListOperation, Operation};
 
 use crate::query::Query;
-use crate::raw::RequestBuilder;
 use crate::request::ApiRequest;
-use crate::resource::{Collection, Resource};
-use crate::users::Users;
-use crate::{ApiError, Error, Result, Tickets};
+use crate::{ApiError, Error, Result};
 
 /// Default page size of queries (the original's `AUTH0_PER_PAGE`).
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -103,6 +102,8 @@ pub struct Auth0Builder {
     prefetch: usize,
     throttle: bool,
     response_limit: Option<u64>,
+    token_cache: Option<Box<dyn FnOnce(CachedTokenSource) -> CachedTokenSource + Send>>,
+    shared_rate_limit: Option<Arc<dyn SharedRateLimit>>,
 }
 
 impl fmt::Debug for Auth0Builder {
@@ -133,38 +134,9 @@ impl Auth0 {
             prefetch: DEFAULT_PREFETCH,
             throttle: true,
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
+            token_cache: None,
+            shared_rate_limit: None,
         }
-    }
-
-    /// The users endpoint (`/api/v2/users`).
-    #[must_use]
-    pub fn users(&self) -> Users {
-        Users::new(self.clone())
-    }
-
-    /// The tickets endpoints (`/api/v2/tickets/*`).
-    #[must_use]
-    pub fn tickets(&self) -> Tickets {
-        Tickets::new(self.clone())
-    }
-
-    /// Every record of a resource, through its [`Resource`] impl.
-    #[must_use]
-    pub fn collection<R: Resource>(&self) -> Collection<R> {
-        Collection::new(self.clone())
-    }
-
-    /// A request to any endpoint: `segments` make the path below `/api/v2`,
-    /// each percent-encoded as one segment. Tokens, retries, the throttle,
-    /// tracing and secret scrubbing apply as to every other call.
-    ///
-    /// See [`RequestBuilder`] for an example.
-    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        RequestBuilder::new(self.clone(), ApiRequest::from_segments(method, segments))
     }
 
     /// Run one operation of the generated layer ([`crate::api`]) and decode
@@ -333,17 +305,7 @@ impl Auth0 {
 
 /// The plain request of a generated operation.
 fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
-    let plain = operation
-        .to_request()
-        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
-    let mut request = ApiRequest::from_segments(plain.method, &plain.path)?;
-    request.query = plain.query;
-    request.body = plain.body;
-    if let Some(form) = &plain.form {
-        let (content_type, body) = crate::multipart::encode(form)?;
-        request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
-    }
-    Ok(request)
+    ApiRequest::of(operation)
 }
 
 /// Removes what `request` and `token` must not leak from a server's text.
@@ -513,6 +475,27 @@ impl Auth0Builder {
         self
     }
 
+    /// Keep client-credentials tokens in `cache` as well as in memory, so
+    /// that other clients and processes using it reuse them and only one of
+    /// them fetches (a [`FileCache`](auth0plus_oauth::FileCache) for CLIs,
+    /// `RedisTokenCache` for a fleet). A cache that fails never fails a call.
+    pub fn token_cache(mut self, cache: impl TokenCache) -> Self {
+        self.token_cache = Some(Box::new(move |source: CachedTokenSource| {
+            source.cache(cache)
+        }));
+        self
+    }
+
+    /// Draw from `limit`, a rate-limit budget shared by a fleet of processes
+    /// (`RedisRateLimit`), before each Management API request, instead of
+    /// pacing by the share this client learns alone. When the budget cannot
+    /// answer, the throttle paces as without it. See
+    /// [`Retrying::with_shared_rate_limit`].
+    pub fn shared_rate_limit(mut self, limit: impl SharedRateLimit) -> Self {
+        self.shared_rate_limit = Some(Arc::new(limit));
+        self
+    }
+
     /// Largest response accepted from the API and the token endpoint, in
     /// bytes (default [`DEFAULT_RESPONSE_LIMIT`], 32 MiB; `None` for no
     /// limit). A larger answer fails with a
@@ -593,6 +576,9 @@ impl Auth0Builder {
         if self.throttle {
             retrying = retrying.with_throttle(Throttle::new());
         }
+        if let Some(limit) = self.shared_rate_limit {
+            retrying = retrying.with_shared_rate_limit(limit);
+        }
         let backend = SharedBackend::new(retrying);
         let tokens: Arc<dyn TokenSource> = match self.credentials {
             Credentials::None => {
@@ -613,9 +599,14 @@ impl Auth0Builder {
                     .shared_backend(backend.clone())
                     .max_response_bytes(self.response_limit)
                     .telemetry(self.telemetry.clone());
-                let mut source = CachedTokenSource::new(credentials).clock(self.clock.clone());
+                let mut source = CachedTokenSource::new(credentials)
+                    .clock(self.clock.clone())
+                    .sleep(sleep.clone());
                 if let Some(leeway) = self.leeway {
                     source = source.leeway(leeway);
+                }
+                if let Some(with_cache) = self.token_cache {
+                    source = with_cache(source);
                 }
                 Arc::new(source)
             }

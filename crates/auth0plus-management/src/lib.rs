@@ -18,6 +18,38 @@
 //! # let _ = (malcolm, created); Ok(()) }
 //! ```
 //!
+//! # One shape, one naming rule
+//!
+//! Every resource is a [`Collection`] with the same calls (`create`,
+//! `get`, `get_opt`, `get_by_id`, `get_or_create(lookup, defaults)`,
+//! `query`, `all`, `update(id, changes)`, `delete(id)`); [`Users`],
+//! [`Roles`], [`Organizations`], [`Connections`], [`Clients`],
+//! [`ResourceServers`] and [`ClientGrants`] are its aliases, and what one
+//! resource has beyond them is in its own module. Records and relations
+//! build every request with a generated operation ([`api`]); a
+//! [`Resource`] impl takes its paths, paging, id field and names from the
+//! generated [`ResourceSpec`](api::ResourceSpec) and writes only hooks.
+//! [`Logs`] and [`Jobs`] are plain handles with the same conventions: log
+//! events and jobs are not records anyone creates or changes.
+//!
+//! Names follow one rule:
+//! - **the saved record is the noun**: [`User`], [`Role`], [`Organization`],
+//!   [`Connection`], [`Client`], [`ResourceServer`], [`ClientGrant`], each a
+//!   [`Record`] of its data;
+//! - **a create takes `New<Noun>`** ([`NewUser`], [`NewRole`],
+//!   [`NewOrganization`], [`NewConnection`], [`NewClient`],
+//!   [`NewResourceServer`], [`NewClientGrant`]), never a list item; an update
+//!   takes the resource's changes (`NewUser`, `NewRole`, or the spec's
+//!   `api::models::Update…RequestContent`);
+//! - **the generated data stays under [`api::models`]** under the spec's
+//!   schema names (`api::models::Role` is the data a [`Role`] holds) and is
+//!   never re-exported beside the hand-written names; where a model is
+//!   re-exported it takes a name of its own ([`Member`],
+//!   [`Invitation`], [`Session`]…).
+//!
+//! Every public future is `Send`, and `'static` once its inputs are owned:
+//! handles are cheap clones (an `Arc` inside) that own what they need.
+//!
 //! # Features
 #![doc = document_features::document_features!()]
 //!
@@ -50,7 +82,10 @@ mod roles;
 // Issue 14: a user's world, and the tenant objects users need ids of
 mod tenant;
 mod world;
-pub use tenant::{Client, ClientGrant, Connection, ResourceServer};
+pub use tenant::{
+    Client, ClientGrant, ClientGrants, Clients, Connection, Connections, NewClient, NewClientGrant,
+    NewConnection, NewResourceServer, ResourceServer, ResourceServers,
+};
 pub use world::{
     AuthenticationMethod, AuthenticationMethods, LoginBlock, RefreshToken, SecondaryAccount,
     Session, UserRefreshTokens, UserSessions,
@@ -70,18 +105,20 @@ pub use jobs::{
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
 pub use query::Query;
 pub use raw::RequestBuilder;
-pub use relation::{Relation, RelationSpec};
+pub use relation::Relation;
 pub use request::{ApiRequest, encode_segment};
-pub use resource::{Collection, Record, RecordState, Resource, changed_fields};
+pub use resource::{
+    ChangeSet, Collection, Found, IntoRecord, Record, RecordState, Resource, changed_fields,
+};
 pub use search::Order;
 pub use tickets::{EmailVerificationTicket, PasswordChangeTicket, Tickets};
 pub use timestamp::Timestamp;
 // Issue 14: roles and permissions
 pub use permissions::{AssignedPermission, Permission, PermissionSource};
-pub use roles::{Role, RoleRecord, RoleState, Roles};
+pub use roles::{NewRole, Role, RoleState, Roles};
 pub use users::{
-    ExportFormat, Identity, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserProfile,
-    UserQuery, UserState, Users,
+    ExportFormat, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserIdentity,
+    UserProfile, UserQuery, UserState, Users,
 };
 
 /// Every operation and model of the Management API, generated from its
@@ -94,8 +131,9 @@ pub use http::Method;
 // Issue 14: organizations
 pub mod organizations;
 pub use organizations::{
-    ConnectionOptions, EnabledConnection, EnabledConnections, Invitation, Invitations,
-    MAX_INVITATION_TTL, Member, NewInvitation, Organization,
+    EnabledConnection, EnabledConnectionOptions, EnabledConnections, Invitation, Invitations,
+    MAX_INVITATION_TTL, Member, NewInvitation, NewOrganization, Organization, OrganizationState,
+    Organizations,
 };
 
 pub use auth0plus_oauth as oauth;

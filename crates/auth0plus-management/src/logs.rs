@@ -32,15 +32,18 @@
 use std::fmt;
 use std::time::Duration;
 
-use auth0plus_management_api::ListOperation;
+use auth0plus_management_api::ResourceSpec as _;
+use auth0plus_management_api::logs::{GetLog, LogSpec};
+use auth0plus_management_api::users::ListUserLogs;
 use auth0plus_transport::Sleep as _;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::query::Query;
-use crate::request::{ApiRequest, encode_segment};
-use crate::resource::{Record, Resource};
+use crate::request::ApiRequest;
+use crate::resource::Record;
+use crate::resource::not_found_as;
 use crate::search::{ConnectionFilter, Search, Takes};
 use crate::users::UserProfile;
 use crate::{Auth0, Error, Order, Result, Timestamp};
@@ -268,21 +271,6 @@ impl fmt::Debug for LogEvent {
     }
 }
 
-/// Log events are read-only; the trait gives them the core's `get_by_id`.
-impl Resource for LogEvent {
-    type Pending = ();
-    const KIND: &'static str = "LogEvent";
-    const PLURAL: &'static str = "log events";
-    const PATH: &'static str = "logs";
-    const ID_FIELD: &'static str = "log_id";
-    const PAGING: auth0plus_management_api::Paging =
-        <auth0plus_management_api::logs::ListLogs as ListOperation>::PAGING;
-
-    fn id(&self) -> Option<&str> {
-        Some(self.log_id.as_str()).filter(|id| !id.is_empty())
-    }
-}
-
 /// The search of `GET /logs`: every part, no connection scope, oldest first
 /// (the checkpoint's order) unless sorted otherwise.
 fn log_search() -> Search {
@@ -294,6 +282,11 @@ fn log_search() -> Search {
 }
 
 /// `/api/v2/logs`. A cheap handle; clone it freely. Made by [`Auth0::logs`].
+///
+/// Not a [`Collection`](crate::Collection): log events are not records
+/// (Auth0 writes them; nothing creates, changes or deletes one), so they
+/// are read as plain [`LogEvent`]s, with the collections' conventions:
+/// [`Logs::query`], [`Logs::all`], [`Logs::get_by_id`].
 #[derive(Clone, Debug)]
 pub struct Logs {
     auth0: Auth0,
@@ -313,14 +306,8 @@ impl Logs {
     /// A lazy search over every log event; add conditions with
     /// [`Query::filter`] and [`Query::q`].
     pub fn query(&self) -> LogQuery {
-        Query::new(
-            self.auth0.clone(),
-            Ok(ApiRequest::new(http::Method::GET, "/logs")),
-            LogEvent::PAGING,
-            LogEvent::ITEMS_KEY,
-            |event: LogEvent| event,
-        )
-        .with_search(log_search())
+        Query::of_list(&self.auth0, &LogSpec::list(), |event: LogEvent| event)
+            .with_search(log_search())
     }
 
     /// Every log event, oldest first, by checkpoint (a lazy query).
@@ -334,12 +321,12 @@ impl Logs {
     /// [`Error::DoesNotExist`] for a 404; [`Error::InvalidArgument`] for an
     /// empty id.
     pub async fn get_by_id(&self, log_id: &str) -> Result<LogEvent> {
-        let record = self
-            .auth0
-            .collection::<LogEvent>()
-            .get_by_id(log_id)
-            .await?;
-        Ok(record.data().clone())
+        let request = ApiRequest::of(&GetLog::new(log_id))?;
+        not_found_as(
+            self.auth0.execute_json(&request).await,
+            LogSpec::KIND,
+            || format!("{}:{log_id}", LogSpec::ID_FIELD),
+        )
     }
 
     /// The events written after `log_id`, oldest first, until the newest
@@ -365,30 +352,24 @@ impl Logs {
     /// The events of the user with this id (`GET /users/{id}/logs`), by
     /// offset; [`Query::sort`] is the only search part it takes.
     pub fn of_user(&self, user_id: &str) -> LogQuery {
-        self.user_events(Ok(user_id))
-    }
-
-    /// [`Logs::of_user`], or a query refusing to run when there is no id.
-    fn user_events(&self, user_id: Result<&str>) -> LogQuery {
-        let base = user_id
-            .and_then(encode_segment)
-            .map(|id| ApiRequest::new(http::Method::GET, format!("/users/{id}/logs")));
-        Query::new(
-            self.auth0.clone(),
-            base,
-            <auth0plus_management_api::users::ListUserLogs as ListOperation>::PAGING,
-            LogEvent::ITEMS_KEY,
+        user_events(Query::of_list(
+            &self.auth0,
+            &ListUserLogs::new(user_id),
             |event: LogEvent| event,
-        )
-        .with_search(Search {
-            connection: ConnectionFilter::Any,
-            takes: Takes {
-                sort: true,
-                ..Takes::NOTHING
-            },
-            ..Search::default()
-        })
+        ))
     }
+}
+
+/// A user's events: sorting is the only search part they take.
+fn user_events(query: LogQuery) -> LogQuery {
+    query.with_search(Search {
+        connection: ConnectionFilter::Any,
+        takes: Takes {
+            sort: true,
+            ..Takes::NOTHING
+        },
+        ..Search::default()
+    })
 }
 
 impl Record<UserProfile> {
@@ -402,9 +383,7 @@ impl Record<UserProfile> {
     /// # let _ = latest; Ok(()) }
     /// ```
     pub fn logs(&self) -> LogQuery {
-        self.auth0()
-            .logs()
-            .user_events(self.id().ok_or(Error::MissingId))
+        user_events(self.list_of(|id| ListUserLogs::new(id), |event: LogEvent| event))
     }
 }
 

@@ -293,6 +293,32 @@ impl Lookup {
         }
     }
 
+    /// The `(field, value)` pairs of a lookup that requires nothing but
+    /// exact values (pairs joined by AND); `None` for anything else (a
+    /// prefix, a range, an OR, a negation). What a resource looked up by a
+    /// few fields answers ([`Resource::find`](crate::Resource::find)).
+    ///
+    /// ```
+    /// use auth0plus_management::Lookup;
+    /// let by_name = Lookup::from([("name", "admin")]);
+    /// assert_eq!(by_name.only_exact(), Some(vec![("name", "admin")]));
+    /// assert_eq!(Lookup::from([("name__startswith", "ad")]).only_exact(), None);
+    /// ```
+    #[must_use]
+    pub fn only_exact(&self) -> Option<Vec<(&str, &str)>> {
+        match &self.0 {
+            Node::Exact { field, value } => Some(vec![(field.as_str(), value.as_str())]),
+            Node::All(items) => {
+                let mut pairs = Vec::new();
+                for item in items {
+                    pairs.extend(item.only_exact()?);
+                }
+                Some(pairs)
+            }
+            _ => None,
+        }
+    }
+
     /// Every `(field, value)` required exactly by this lookup (the top-level
     /// AND chain), used to fill in a user to create.
     pub(crate) fn exact_pairs(&self) -> Vec<(&str, &str)> {

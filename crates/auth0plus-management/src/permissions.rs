@@ -1,5 +1,8 @@
 //! Permissions: a scope of an API (resource server), given to roles and users.
 
+use auth0plus_management_api::models::{
+    AddRolePermissionsRequestContent, PermissionRequestPayload,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -54,6 +57,24 @@ impl From<AssignedPermission> for Permission {
 impl From<&AssignedPermission> for Permission {
     fn from(assigned: &AssignedPermission) -> Self {
         assigned.permission()
+    }
+}
+
+/// The body that gives or takes `permissions` (a role's or a user's: the
+/// spec's bodies are alike).
+pub(crate) fn permissions_body(permissions: Vec<Permission>) -> AddRolePermissionsRequestContent {
+    AddRolePermissionsRequestContent {
+        permissions: Some(
+            permissions
+                .into_iter()
+                .map(|p| PermissionRequestPayload {
+                    resource_server_identifier: Some(p.resource_server_identifier),
+                    permission_name: Some(p.permission_name),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
     }
 }
 

@@ -35,7 +35,8 @@ use crate::client::{DecodeFailure, decode_error, scrubber};
 use crate::lookup::Lookup;
 use crate::page::{Page, decode_page};
 use crate::request::ApiRequest;
-use crate::resource::{Record, Resource, exactly_one, optional};
+use crate::resource::{Record, Resource};
+use crate::resource::{exactly_one, optional};
 use crate::search::Search;
 use crate::{Auth0, Error, Order, Result};
 
@@ -281,6 +282,23 @@ impl<T: Send + 'static> Query<T> {
             search: None,
             decode,
         }
+    }
+
+    /// A query over the list operation `list`, paged in its style, whose
+    /// items decode as `D` and become `T` through `map`.
+    pub(crate) fn of_list<L, D, F>(auth0: &Auth0, list: &L, map: F) -> Self
+    where
+        L: auth0plus_management_api::ListOperation,
+        D: DeserializeOwned,
+        F: Fn(D) -> T + Send + Sync + 'static,
+    {
+        Self::new(
+            auth0.clone(),
+            ApiRequest::of(list),
+            L::PAGING,
+            L::ITEMS_KEY,
+            map,
+        )
     }
 
     /// The same query, refusing to run with `error` (a bad filter value
@@ -573,8 +591,12 @@ impl<T: Send + 'static> Query<T> {
     }
 
     /// The first page of `per_page` items and the total, in one request
-    /// (for a list without offset paging, the items read so far).
-    pub(crate) async fn first_page(&self) -> Result<(Vec<T>, u64)> {
+    /// (for a list without offset paging, the items read so far): with
+    /// `per_page(2)`, what answers "exactly one?" in one round trip.
+    ///
+    /// # Errors
+    /// As [`Query::count`].
+    pub async fn first_page(&self) -> Result<(Vec<T>, u64)> {
         self.check()?;
         if !self.paging.offset {
             let items = self.cursor_slice(0, Some(u64::from(self.per_page))).await?;

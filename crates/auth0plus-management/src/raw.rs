@@ -39,11 +39,25 @@ pub struct RequestBuilder {
     request: Result<ApiRequest>,
 }
 
-impl RequestBuilder {
-    pub(crate) fn new(auth0: Auth0, request: Result<ApiRequest>) -> Self {
-        Self { auth0, request }
+impl Auth0 {
+    /// A request to any endpoint: `segments` make the path below `/api/v2`,
+    /// each percent-encoded as one segment. Tokens, retries, the throttle,
+    /// tracing and secret scrubbing apply as to every other call.
+    ///
+    /// See [`RequestBuilder`] for an example.
+    pub fn request<I, S>(&self, method: http::Method, segments: I) -> RequestBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        RequestBuilder {
+            auth0: self.clone(),
+            request: ApiRequest::from_segments(method, segments),
+        }
     }
+}
 
+impl RequestBuilder {
     /// Add a query parameter (encoded).
     #[allow(
         clippy::needless_pass_by_value,

@@ -3,17 +3,18 @@
 //!
 //! Auth0 models these as a sub-collection of the record
 //! (`/roles/{id}/users`) that lists with `GET` and changes with a `POST` or
-//! `DELETE` carrying a list (`{"users": [..]}`). The handle knows the path, the
-//! body key, the paging and how many items one call accepts, so adding 1,000
-//! users to a role is one call of the caller's and as many of Auth0's as its
-//! limit needs, sent together through the client's throttle.
+//! `DELETE` carrying a list (`{"users": [..]}`). A relation is made of the
+//! generated operations that list, add and remove, and knows how many items
+//! one call accepts, so adding 1,000 users to a role is one call of the
+//! caller's and as many of Auth0's as its limit needs, sent together
+//! through the client's throttle.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::marker::PhantomData;
+use std::sync::Arc;
 
-use auth0plus_management_api::Paging;
-use futures::{TryStreamExt, stream};
+use auth0plus_management_api::{ListOperation, Operation};
+use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -23,71 +24,54 @@ use crate::request::ApiRequest;
 use crate::resource::{Record, Resource};
 use crate::{Auth0, Error, Query, Result};
 
-/// What one relation is on the wire; resources declare theirs as statics.
-///
-/// ```
-/// use auth0plus_management::{Paging, RelationSpec};
-/// static ROLE_USERS: RelationSpec = RelationSpec::new("users", Paging::CHECKPOINT)
-///     .max_per_call(1_000)
-///     .not_removable();
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RelationSpec {
-    name: &'static str,
-    body_key: &'static str,
-    items_key: &'static str,
-    paging: Paging,
-    max_per_call: usize,
-    removable: bool,
+/// Builds the request of one `add` or `remove` call from its items.
+type MakeCall<K> = Arc<dyn Fn(Vec<K>) -> Result<ApiRequest> + Send + Sync>;
+
+/// How `add` or `remove` calls are made, or why they cannot be.
+enum Change<K> {
+    /// Calls of at most `max_per_call` items, each built by `make`.
+    Calls {
+        max_per_call: usize,
+        make: MakeCall<K>,
+    },
+    /// Auth0 has no such call here.
+    Unsupported,
+    /// The relation cannot be reached (a record never saved, an empty id).
+    Refused(Refusal),
 }
 
-impl RelationSpec {
-    /// A relation whose body key and items key are both `name` (`users`),
-    /// removable, with calls of at most 100 items until told otherwise.
-    #[must_use]
-    pub const fn new(name: &'static str, paging: Paging) -> Self {
-        Self {
-            name,
-            body_key: name,
-            items_key: name,
-            paging,
-            max_per_call: 100,
-            removable: true,
+impl<K> Clone for Change<K> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Calls { max_per_call, make } => Self::Calls {
+                max_per_call: *max_per_call,
+                make: Arc::clone(make),
+            },
+            Self::Unsupported => Self::Unsupported,
+            Self::Refused(refusal) => Self::Refused(refusal.clone()),
         }
     }
+}
 
-    /// The key of the list in the `POST`/`DELETE` body.
-    #[must_use]
-    pub const fn body_key(mut self, key: &'static str) -> Self {
-        self.body_key = key;
-        self
+impl<K> fmt::Debug for Change<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Calls { max_per_call, .. } => write!(f, "calls of {max_per_call} at most"),
+            Self::Unsupported => f.write_str("unsupported"),
+            Self::Refused(refusal) => write!(f, "refused: {refusal:?}"),
+        }
     }
+}
 
-    /// The key of the items in a paged answer.
-    #[must_use]
-    pub const fn items_key(mut self, key: &'static str) -> Self {
-        self.items_key = key;
-        self
-    }
-
-    /// The most items Auth0 accepts in one `POST`/`DELETE` (at least 1).
-    #[must_use]
-    pub const fn max_per_call(mut self, max: usize) -> Self {
-        self.max_per_call = if max == 0 { 1 } else { max };
-        self
-    }
-
-    /// Auth0 has no `DELETE` on the relation's path.
-    #[must_use]
-    pub const fn not_removable(mut self) -> Self {
-        self.removable = false;
-        self
-    }
-
-    /// What the related things are called in messages.
-    #[must_use]
-    pub const fn name(&self) -> &'static str {
-        self.name
+impl<K> Change<K> {
+    fn calls<O: Operation>(
+        max_per_call: usize,
+        make: impl Fn(Vec<K>) -> O + Send + Sync + 'static,
+    ) -> Self {
+        Self::Calls {
+            max_per_call: max_per_call.max(1),
+            make: Arc::new(move |items| ApiRequest::of(&make(items))),
+        }
     }
 }
 
@@ -100,34 +84,48 @@ impl RelationSpec {
 /// anything is sent, and send the calls a few at a time through the client's
 /// throttle and retries. Adding what is already there changes nothing, so
 /// after an error (calls already made stay made) the same `add` can simply
-/// be made again.
+/// be made again. A relation of a record never saved answers
+/// [`Error::MissingId`] to every call, before sending.
 ///
-/// ```no_run
-/// # use auth0plus_management::{Query, Relation, Result};
-/// # async fn run(users: Relation<serde_json::Value>) -> Result<()> {
-/// users.add(["auth0|1", "auth0|2"]).await?; // one POST {"users": [..]}
-/// let first_ten = users.query().slice(..10).await?;
-/// # let _ = first_ten; Ok(()) }
+/// The handle is cheap to clone and owns what it needs, so its futures are
+/// `Send` and `'static`:
+/// `tokio::spawn(async move { role.users().add(ids).await })` compiles.
+///
+/// ```
+/// use auth0plus_management::api::models::AssignRoleUsersRequestContent;
+/// use auth0plus_management::api::roles::{AssignRoleUsers, ListRoleUsers};
+/// use auth0plus_management::{Auth0, Relation};
+/// # fn main() -> auth0plus_management::Result<()> {
+/// # let auth0 = Auth0::builder("acme.auth0.com").token("t").build()?;
+/// // What `role.users()` is made of: the generated list and assign operations.
+/// let users: Relation<serde_json::Value> =
+///     Relation::new(&auth0, "users", &ListRoleUsers::new("rol_1"), |user: serde_json::Value| user)
+///         .adds(1_000, |users| {
+///             AssignRoleUsers::new("rol_1", AssignRoleUsersRequestContent {
+///                 users: Some(users),
+///                 ..Default::default()
+///             })
+///         });
+/// # let _ = users; Ok(()) }
 /// ```
 #[must_use]
 pub struct Relation<T, K = String> {
     auth0: Auth0,
-    /// The encoded path, or why it could not be built (an empty id, a
-    /// record never saved).
-    path: std::result::Result<String, Refusal>,
-    spec: &'static RelationSpec,
+    /// What the related things are called in messages.
+    name: &'static str,
     list: Query<T>,
-    key: PhantomData<fn(K)>,
+    add: Change<K>,
+    remove: Change<K>,
 }
 
 impl<T, K> Clone for Relation<T, K> {
     fn clone(&self) -> Self {
         Self {
             auth0: self.auth0.clone(),
-            path: self.path.clone(),
-            spec: self.spec,
+            name: self.name,
             list: self.list.clone(),
-            key: PhantomData,
+            add: self.add.clone(),
+            remove: self.remove.clone(),
         }
     }
 }
@@ -135,9 +133,10 @@ impl<T, K> Clone for Relation<T, K> {
 impl<T, K> fmt::Debug for Relation<T, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Relation")
-            .field("path", &self.path)
-            .field("name", &self.spec.name)
-            .field("max_per_call", &self.spec.max_per_call)
+            .field("name", &self.name)
+            .field("list", &self.list)
+            .field("add", &self.add)
+            .field("remove", &self.remove)
             .finish_non_exhaustive()
     }
 }
@@ -145,64 +144,74 @@ impl<T, K> fmt::Debug for Relation<T, K> {
 impl<T, K> Relation<T, K>
 where
     T: Send + 'static,
-    K: Serialize,
+    K: Serialize + Send + 'static,
 {
-    /// The relation at `segments` below `/api/v2` (each percent-encoded as
-    /// one segment), whose list items decode as `D` and become `T` by `map`.
-    /// An empty or `.`/`..` segment is reported by the first call made.
-    pub fn new<D, F, S>(
-        auth0: &Auth0,
-        segments: impl IntoIterator<Item = S>,
-        spec: &'static RelationSpec,
-        map: F,
-    ) -> Self
+    /// The relation `name` (`users`, in messages) listed by `list`, whose
+    /// items decode as `D` and become `T` by `map`. It cannot be changed
+    /// until [`Relation::adds`] and [`Relation::removes`] say how: until
+    /// then `add` and `remove` answer [`Error::InvalidArgument`].
+    pub fn new<L, D, F>(auth0: &Auth0, name: &'static str, list: &L, map: F) -> Self
     where
-        D: DeserializeOwned,
-        F: Fn(D) -> T + Send + Sync + 'static,
-        S: AsRef<str>,
-    {
-        let path = ApiRequest::from_segments(http::Method::GET, segments).map(|r| r.path);
-        Self::at(auth0, path, spec, map)
-    }
-
-    /// The relation `/{owner's collection}/{owner's id}/{tail…}` of a record;
-    /// for a record never saved, every call answers [`Error::MissingId`]
-    /// before sending.
-    pub(crate) fn of_record<O, D, F>(
-        owner: &Record<O>,
-        tail: &[&str],
-        spec: &'static RelationSpec,
-        map: F,
-    ) -> Self
-    where
-        O: Resource,
+        L: ListOperation,
         D: DeserializeOwned,
         F: Fn(D) -> T + Send + Sync + 'static,
     {
-        let path = owner.id().ok_or(Error::MissingId).and_then(|id| {
-            let segments = [O::PATH, id].into_iter().chain(tail.iter().copied());
-            ApiRequest::from_segments(http::Method::GET, segments).map(|r| r.path)
-        });
-        Self::at(owner.auth0(), path, spec, map)
-    }
-
-    fn at<D, F>(auth0: &Auth0, path: Result<String>, spec: &'static RelationSpec, map: F) -> Self
-    where
-        D: DeserializeOwned,
-        F: Fn(D) -> T + Send + Sync + 'static,
-    {
-        let path = path.map_err(Refusal::from);
-        let base = path
-            .clone()
-            .map(|path| ApiRequest::new(http::Method::GET, path))
-            .map_err(Error::from);
-        let list = Query::new(auth0.clone(), base, spec.paging, spec.items_key, map);
         Self {
             auth0: auth0.clone(),
-            path,
-            spec,
-            list,
-            key: PhantomData,
+            name,
+            list: Query::new(
+                auth0.clone(),
+                ApiRequest::of(list),
+                L::PAGING,
+                L::ITEMS_KEY,
+                map,
+            ),
+            add: Change::Unsupported,
+            remove: Change::Unsupported,
+        }
+    }
+
+    /// `add` sends the operation `make` builds of at most `max_per_call`
+    /// items at a time (at least 1).
+    pub fn adds<O: Operation>(
+        mut self,
+        max_per_call: usize,
+        make: impl Fn(Vec<K>) -> O + Send + Sync + 'static,
+    ) -> Self {
+        self.add = Change::calls(max_per_call, make);
+        self
+    }
+
+    /// `remove` sends the operation `make` builds of at most `max_per_call`
+    /// items at a time (at least 1).
+    pub fn removes<O: Operation>(
+        mut self,
+        max_per_call: usize,
+        make: impl Fn(Vec<K>) -> O + Send + Sync + 'static,
+    ) -> Self {
+        self.remove = Change::calls(max_per_call, make);
+        self
+    }
+
+    /// The same relation, answering `error` to every call before sending.
+    fn refused(mut self, error: Error) -> Self {
+        let refusal = Refusal::from(error);
+        self.list = self.list.refuse(refusal.clone().into());
+        self.add = Change::Refused(refusal.clone());
+        self.remove = Change::Refused(refusal);
+        self
+    }
+
+    /// The relation `build` makes for `owner`'s id; for a record never
+    /// saved, one whose every call answers [`Error::MissingId`] before
+    /// sending.
+    pub(crate) fn of_record<O: Resource>(
+        owner: &Record<O>,
+        build: impl FnOnce(&Auth0, &str) -> Self,
+    ) -> Self {
+        match owner.saved_id() {
+            Ok(id) => build(owner.auth0(), id),
+            Err(e) => build(owner.auth0(), "").refused(e),
         }
     }
 
@@ -223,7 +232,8 @@ where
         I: IntoIterator,
         I::Item: Into<K>,
     {
-        self.change(http::Method::POST, items).await
+        let requests = self.requests(&self.add, items)?;
+        send_all(&self.auth0, requests).await
     }
 
     /// Remove `items` from the relation, in calls of at most what Auth0
@@ -239,46 +249,57 @@ where
         I: IntoIterator,
         I::Item: Into<K>,
     {
-        if !self.spec.removable {
-            return Err(Error::InvalidArgument(format!(
-                "Auth0 cannot remove {} here; remove the relation from the other side",
-                self.spec.name
-            )));
-        }
-        self.change(http::Method::DELETE, items).await
+        let requests = self.requests(&self.remove, items)?;
+        send_all(&self.auth0, requests).await
     }
 
-    async fn change<I>(&self, method: http::Method, items: I) -> Result<()>
+    /// Every call `change` makes of `items`, built before any is sent.
+    fn requests<I>(&self, change: &Change<K>, items: I) -> Result<Vec<ApiRequest>>
     where
         I: IntoIterator,
         I::Item: Into<K>,
     {
-        let path = self.path.clone().map_err(Error::from)?;
-        let mut items = unique_items(self.spec.name, items.into_iter().map(Into::into))?
+        let (max_per_call, make) = match change {
+            Change::Calls { max_per_call, make } => (*max_per_call, make),
+            Change::Refused(refusal) => return Err(refusal.clone().into()),
+            Change::Unsupported => {
+                return Err(Error::InvalidArgument(format!(
+                    "Auth0 cannot change {} here; change the relation from the other side",
+                    self.name
+                )));
+            }
+        };
+        let mut items = unique_items(self.name, items.into_iter().map(Into::into))?
             .into_iter()
             .peekable();
         // Each chunk takes its items by move: no copy of a thousand ids.
         let mut requests = Vec::new();
         while items.peek().is_some() {
-            let chunk: Vec<Value> = items.by_ref().take(self.spec.max_per_call).collect();
-            let mut body = serde_json::Map::new();
-            body.insert(self.spec.body_key.to_owned(), Value::Array(chunk));
-            requests.push(ApiRequest::new(method.clone(), path.clone()).json(Value::Object(body)));
+            requests.push(make(items.by_ref().take(max_per_call).collect())?);
         }
-        let in_flight = self.auth0.prefetch().max(1);
-        stream::iter(requests.iter().map(Ok))
-            .map_ok(|request| self.auth0.execute(request))
-            .try_buffer_unordered(in_flight)
-            .try_for_each(|_| async { Ok(()) })
-            .await
+        Ok(requests)
     }
 }
 
-/// The items as JSON, duplicates dropped (the first kept; JSON equality, so
-/// an object's field order does not make it another item), refused when
-/// any holds an empty string: an empty id would be sent as a real value.
-fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Result<Vec<Value>> {
-    let values = items
+/// Send `requests` a few at a time (the client's prefetch), each future
+/// owning its request and client: the whole is `Send` and `'static`.
+async fn send_all(auth0: &Auth0, requests: Vec<ApiRequest>) -> Result<()> {
+    let in_flight = auth0.prefetch().max(1);
+    stream::iter(requests)
+        .map(|request| {
+            let auth0 = auth0.clone();
+            async move { auth0.execute(&request).await.map(drop) }
+        })
+        .buffer_unordered(in_flight)
+        .try_for_each(|()| std::future::ready(Ok(())))
+        .await
+}
+
+/// The items, duplicates dropped (the first kept; compared as JSON, so an
+/// object's field order does not make it another item), refused when any
+/// holds an empty string: an empty id would be sent as a real value.
+fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Result<Vec<K>> {
+    let (items, values): (Vec<K>, Vec<Value>) = items
         .enumerate()
         .map(|(position, item)| {
             let value = serde_json::to_value(&item)
@@ -288,17 +309,18 @@ fn unique_items<K: Serialize>(name: &str, items: impl Iterator<Item = K>) -> Res
                     "{name}[{position}] has an empty id"
                 )));
             }
-            Ok(value)
+            Ok((item, value))
         })
-        .collect::<Result<Vec<Value>>>()?;
+        .collect::<Result<Vec<(K, Value)>>>()?
+        .into_iter()
+        .unzip();
     // Borrowed, not cloned: adding a thousand ids costs a thousand hashes.
     let mut seen = HashSet::with_capacity(values.len());
     let first: Vec<bool> = values.iter().map(|value| seen.insert(value)).collect();
-    drop(seen);
-    Ok(values
+    Ok(items
         .into_iter()
         .zip(first)
-        .filter_map(|(value, first)| first.then_some(value))
+        .filter_map(|(item, first)| first.then_some(item))
         .collect())
 }
 
@@ -319,7 +341,7 @@ mod tests {
     #[test]
     fn duplicates_are_dropped_in_order() {
         let items = unique_items("users", ["b", "a", "b", "c", "a"].into_iter()).unwrap();
-        assert_eq!(items, vec![json!("b"), json!("a"), json!("c")]);
+        assert_eq!(items, ["b", "a", "c"]);
         let read = json!({"resource_server_identifier": "https://api", "permission_name": "read"});
         let write =
             json!({"resource_server_identifier": "https://api", "permission_name": "write"});

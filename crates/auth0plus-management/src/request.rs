@@ -116,6 +116,34 @@ impl ApiRequest {
         Ok(Self::new(method, path))
     }
 
+    /// The request a generated operation built: each path segment
+    /// percent-encoded, a form body encoded as `multipart/form-data`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an empty, `.` or `..` segment, or a
+    /// form that cannot be encoded.
+    pub(crate) fn from_plain(plain: auth0plus_management_api::Request) -> Result<Self> {
+        let mut request = Self::from_segments(plain.method, &plain.path)?;
+        request.query = plain.query;
+        request.body = plain.body;
+        if let Some(form) = &plain.form {
+            let (content_type, body) = crate::multipart::encode(form)?;
+            request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
+        }
+        Ok(request)
+    }
+
+    /// The request of a generated operation.
+    ///
+    /// # Errors
+    /// As [`ApiRequest::from_plain`]; a body that is not JSON.
+    pub(crate) fn of<O: auth0plus_management_api::Operation>(operation: &O) -> Result<Self> {
+        let plain = operation
+            .to_request()
+            .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
+        Self::from_plain(plain)
+    }
+
     /// Add a query parameter.
     #[must_use]
     pub fn param(mut self, name: &str, value: impl Into<String>) -> Self {

@@ -3,6 +3,11 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use auth0plus_management_api::Operation;
+use auth0plus_management_api::tickets::{
+    CreateTicketsEmailVerification, CreateTicketsPasswordChange,
+};
+
 use crate::request::ApiRequest;
 use crate::{Auth0, Error, Result};
 
@@ -192,11 +197,17 @@ impl PasswordChangeTicket {
     }
 }
 
-impl Tickets {
-    pub(crate) fn new(auth0: Auth0) -> Self {
-        Self { auth0 }
+impl Auth0 {
+    /// The tickets endpoints (`/api/v2/tickets/*`).
+    #[must_use]
+    pub fn tickets(&self) -> Tickets {
+        Tickets {
+            auth0: self.clone(),
+        }
     }
+}
 
+impl Tickets {
     /// A link that verifies `user_id`'s email.
     ///
     /// # Errors
@@ -212,7 +223,8 @@ impl Tickets {
     /// As [`Tickets::email_verification`].
     pub async fn email_verification_with(&self, ticket: EmailVerificationTicket) -> Result<String> {
         ticket.check()?;
-        self.post("/tickets/email-verification", ticket.body).await
+        let body = typed(ticket.body)?;
+        self.send(&CreateTicketsEmailVerification::new(body)).await
     }
 
     /// A link that lets a user set a new password.
@@ -222,14 +234,22 @@ impl Tickets {
     /// [`Error::Api`] from Auth0.
     pub async fn password_change(&self, ticket: PasswordChangeTicket) -> Result<String> {
         ticket.check()?;
-        self.post("/tickets/password-change", ticket.body).await
+        let body = typed(ticket.body)?;
+        self.send(&CreateTicketsPasswordChange::new(body)).await
     }
 
-    async fn post(&self, path: &str, body: Map<String, Value>) -> Result<String> {
-        let request = ApiRequest::new(http::Method::POST, path).json(Value::Object(body));
-        let answer: TicketBody = self.auth0.execute_json(&request).await?;
+    /// Send a ticket operation; the answer's `ticket` is the link.
+    async fn send(&self, operation: &impl Operation) -> Result<String> {
+        let answer: TicketBody = self.auth0.execute_json(&ApiRequest::of(operation)?).await?;
         Ok(answer.ticket)
     }
+}
+
+/// The options as the operation's typed body (fields the spec does not
+/// name are kept in its `extra`).
+fn typed<B: serde::de::DeserializeOwned>(body: Map<String, Value>) -> Result<B> {
+    serde_json::from_value(Value::Object(body))
+        .map_err(|e| Error::InvalidArgument(format!("a ticket option does not fit: {e}")))
 }
 
 #[cfg(test)]

@@ -18,14 +18,16 @@ use auth0plus_management_api::user_blocks::{
 };
 use auth0plus_management_api::users::{
     DeleteUserAuthenticationMethod, DeleteUserAuthenticationMethods, DeleteUserRefreshTokens,
-    DeleteUserSessions, ListUserAuthenticationMethods, ListUserRefreshTokens, ListUserSessions,
+    DeleteUserSessions, LinkUserIdentity, ListUserAuthenticationMethods, ListUserRefreshTokens,
+    ListUserSessions, UnlinkUserIdentity,
 };
 use auth0plus_management_api::{ListOperation, Operation};
 use serde_json::Value;
 
 use crate::request::{ApiRequest, encode_segment};
+use crate::resource::Collection;
 use crate::resource::not_found_as;
-use crate::{Auth0, Error, Identity, Query, Result, User, Users};
+use crate::{Auth0, Error, Query, Result, User, UserIdentity, UserProfile};
 
 /// One of a user's sessions (`GET /users/{id}/sessions`).
 pub type Session = SessionResponseContent;
@@ -39,7 +41,7 @@ pub type AuthenticationMethod = UserAuthenticationMethod;
 pub type LoginBlock = UserBlockIdentifier;
 
 /// A user's sessions: list them, revoke one, revoke all (scopes
-/// `read:sessions`, `delete:sessions`). Made by [`Users::sessions`] and
+/// `read:sessions`, `delete:sessions`). Made by [`Users::sessions`](crate::Users::sessions) and
 /// [`User::sessions`].
 ///
 /// Auth0 revokes asynchronously (it answers `202 Accepted`): a list read
@@ -51,7 +53,7 @@ pub struct UserSessions {
 
 /// A user's refresh tokens: list them, revoke one, revoke all (scopes
 /// `read:refresh_tokens`, `delete:refresh_tokens`). Made by
-/// [`Users::refresh_tokens`] and [`User::refresh_tokens`]. Revocation is
+/// [`Users::refresh_tokens`](crate::Users::refresh_tokens) and [`User::refresh_tokens`]. Revocation is
 /// asynchronous, as for [`UserSessions`].
 #[derive(Clone, Debug)]
 pub struct UserRefreshTokens {
@@ -59,7 +61,7 @@ pub struct UserRefreshTokens {
 }
 
 /// A user's authentication methods (MFA factors, passkeys…): list them,
-/// delete one, delete all. Made by [`Users::authentication_methods`] and
+/// delete one, delete all. Made by [`Users::authentication_methods`](crate::Users::authentication_methods) and
 /// [`User::authentication_methods`].
 #[derive(Clone, Debug)]
 pub struct AuthenticationMethods {
@@ -333,7 +335,7 @@ impl SecondaryAccount {
     }
 }
 
-impl Users {
+impl Collection<UserProfile> {
     /// The sessions of the user with this id (no request until used).
     #[must_use]
     pub fn sessions(&self, user_id: &str) -> UserSessions {
@@ -370,18 +372,14 @@ impl Users {
         &self,
         primary_id: &str,
         secondary: &SecondaryAccount,
-    ) -> Result<Vec<Identity>> {
+    ) -> Result<Vec<UserIdentity>> {
         secondary.check()?;
         if secondary.full_id() == primary_id {
             return Err(Error::InvalidArgument(
                 "an account cannot be linked to itself".into(),
             ));
         }
-        let body = serde_json::to_value(secondary.body())
-            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        let request =
-            ApiRequest::from_segments(http::Method::POST, ["users", primary_id, "identities"])?
-                .json(body);
+        let request = ApiRequest::of(&LinkUserIdentity::new(primary_id, secondary.body()))?;
         self.auth0().execute_json(&request).await
     }
 
@@ -390,30 +388,25 @@ impl Users {
     /// user of its own again. Returns the identities left.
     ///
     /// # Errors
-    /// As [`Users::link`].
+    /// As [`Users::link`](crate::Users::link).
     pub async fn unlink(
         &self,
         primary_id: &str,
         secondary: &SecondaryAccount,
-    ) -> Result<Vec<Identity>> {
+    ) -> Result<Vec<UserIdentity>> {
         secondary.check()?;
-        let request = ApiRequest::from_segments(
-            http::Method::DELETE,
-            [
-                "users",
-                primary_id,
-                "identities",
-                &secondary.provider,
-                &secondary.user_id,
-            ],
-        )?;
+        let request = ApiRequest::of(&UnlinkUserIdentity::new(
+            primary_id,
+            &secondary.provider,
+            &secondary.user_id,
+        ))?;
         self.auth0().execute_json(&request).await
     }
 
     /// The brute-force protection's blocks on the user with this id
     /// (`GET /user-blocks/{id}`): too many failed logins from an IP.
     ///
-    /// Not the administrator's block ([`Users::block`], the `blocked`
+    /// Not the administrator's block ([`Users::block`](crate::Users::block), the `blocked`
     /// flag), which these leave alone.
     ///
     /// # Errors
@@ -442,12 +435,12 @@ impl Users {
     /// Clear the brute-force blocks on the user with this id
     /// (`DELETE /user-blocks/{id}`), so they can try to log in again.
     ///
-    /// This is not [`Users::unblock`], which lifts an administrator's block
+    /// This is not [`Users::unblock`](crate::Users::unblock), which lifts an administrator's block
     /// (the `blocked` flag) and leaves these blocks in place; a locked-out
     /// user may need both.
     ///
     /// # Errors
-    /// As [`Users::login_blocks`].
+    /// As [`Users::login_blocks`](crate::Users::login_blocks).
     pub async fn clear_login_blocks(&self, user_id: &str) -> Result<()> {
         run(self.auth0(), UnblockUserBlock::new(user_id)).await
     }
@@ -456,7 +449,7 @@ impl Users {
     /// (`DELETE /user-blocks?identifier=`).
     ///
     /// # Errors
-    /// As [`Users::login_blocks_by_identifier`].
+    /// As [`Users::login_blocks_by_identifier`](crate::Users::login_blocks_by_identifier).
     pub async fn clear_login_blocks_by_identifier(&self, identifier: &str) -> Result<()> {
         run(
             self.auth0(),
@@ -474,11 +467,6 @@ fn non_empty(identifier: &str) -> Result<&str> {
 }
 
 impl User {
-    /// The user's id, or [`Error::MissingId`] for a user never saved.
-    fn saved_id(&self) -> Result<&str> {
-        self.id().ok_or(Error::MissingId)
-    }
-
     /// This user's sessions (a user never saved: every call answers
     /// [`Error::MissingId`]).
     #[must_use]
@@ -505,7 +493,7 @@ impl User {
         }
     }
 
-    /// Link `secondary` into this user ([`Users::link`]); this record's
+    /// Link `secondary` into this user ([`Users::link`](crate::Users::link)); this record's
     /// identities become the answer's.
     ///
     /// ```no_run
@@ -517,7 +505,7 @@ impl User {
     /// ```
     ///
     /// # Errors
-    /// [`Error::MissingId`] for a user never saved; as [`Users::link`].
+    /// [`Error::MissingId`] for a user never saved; as [`Users::link`](crate::Users::link).
     pub async fn link(&mut self, secondary: &SecondaryAccount) -> Result<()> {
         let identities = self
             .auth0()
@@ -529,7 +517,7 @@ impl User {
         Ok(())
     }
 
-    /// Unlink `secondary` from this user ([`Users::unlink`]); this record's
+    /// Unlink `secondary` from this user ([`Users::unlink`](crate::Users::unlink)); this record's
     /// identities become those left.
     ///
     /// # Errors
@@ -544,19 +532,19 @@ impl User {
         Ok(())
     }
 
-    /// The brute-force blocks on this user ([`Users::login_blocks`]).
+    /// The brute-force blocks on this user ([`Users::login_blocks`](crate::Users::login_blocks)).
     ///
     /// # Errors
-    /// [`Error::MissingId`]; as [`Users::login_blocks`].
+    /// [`Error::MissingId`]; as [`Users::login_blocks`](crate::Users::login_blocks).
     pub async fn login_blocks(&self) -> Result<Vec<LoginBlock>> {
         self.auth0().users().login_blocks(self.saved_id()?).await
     }
 
     /// Clear the brute-force blocks on this user
-    /// ([`Users::clear_login_blocks`]).
+    /// ([`Users::clear_login_blocks`](crate::Users::clear_login_blocks)).
     ///
     /// # Errors
-    /// [`Error::MissingId`]; as [`Users::clear_login_blocks`].
+    /// [`Error::MissingId`]; as [`Users::clear_login_blocks`](crate::Users::clear_login_blocks).
     pub async fn clear_login_blocks(&self) -> Result<()> {
         self.auth0()
             .users()

@@ -1,6 +1,10 @@
 //! The one error type of the oauth crate.
 
+use std::time::Duration;
+
 use auth0plus_transport::{RateLimitInfo, TransportError};
+
+use crate::TokenQuotas;
 
 /// Why a token could not be had.
 ///
@@ -60,6 +64,25 @@ pub enum Error {
         /// diagnosis. Never set for a 2xx answer, which could hold a token.
         body: Option<String>,
     },
+    /// Auth0 refused to issue a token because a machine-to-machine token
+    /// quota is used up (`429 too_many_requests` with an
+    /// `auth0-client-quota-limit` or `auth0-organization-quota-limit`
+    /// header). A token source does not ask again before `retry_after`.
+    #[error("M2M token quota exceeded: 429 too_many_requests{}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default(), retry_after.map(|d| format!(" (resets in {} s)", d.as_secs())).unwrap_or_default())]
+    QuotaExceeded {
+        /// The `error_description`, e.g. `Client quota exceeded`.
+        description: Option<String>,
+        /// The quota headers. Boxed: the error stays small.
+        quotas: Box<TokenQuotas>,
+        /// How long until a token can be had again: `Retry-After`, else the
+        /// used-up bucket's reset.
+        retry_after: Option<Duration>,
+    },
+    /// A shared [`TokenCache`](crate::TokenCache) failed (unreachable,
+    /// unreadable, unsafe file permissions). [`CachedTokenSource`](crate::CachedTokenSource)
+    /// never returns it: it fetches on its own instead.
+    #[error("the token cache failed: {0}")]
+    TokenCache(String),
     /// This call waited for a token request made by a concurrent call, and
     /// that request failed (its error text, which never holds a secret).
     /// The next call makes a new request.
@@ -75,6 +98,7 @@ impl Error {
             Self::Rejected { status, .. } | Self::UnexpectedResponse { status, .. } => {
                 Some(*status)
             }
+            Self::QuotaExceeded { .. } => Some(429),
             _ => None,
         }
     }
@@ -84,6 +108,7 @@ impl Error {
     pub fn error_code(&self) -> Option<&str> {
         match self {
             Self::Rejected { error, .. } => Some(error),
+            Self::QuotaExceeded { .. } => Some("too_many_requests"),
             _ => None,
         }
     }

@@ -6,8 +6,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use auth0plus_transport::{Clock, Secret, SharedClock};
+use auth0plus_transport::{Clock, Secret, SharedClock, SharedSleep, Sleep};
 
+use crate::cache::{CacheKey, CachedToken, MemoryCache, SharedCache, TokenCache};
+use crate::quota::QuotaGate;
 use crate::{ClientCredentials, Error};
 
 /// Default early-refresh margin of [`CachedTokenSource`].
@@ -72,6 +74,12 @@ struct Cached {
 ///   that tries again.
 /// - Fetches go through the credentials' backend, so they share its
 ///   connection pool and retry policy.
+/// - Beyond its memory it keeps the token in a [`TokenCache`]
+///   ([`CachedTokenSource::cache`]): a file or Redis lets other processes
+///   reuse it, and of those that need a new one, one fetches. A cache that
+///   fails never fails a call: the source fetches on its own.
+/// - A refusal for a used-up M2M token quota ([`Error::QuotaExceeded`]) is
+///   remembered: until the quota resets, calls fail at once without asking.
 ///
 /// Cloning shares the cache.
 ///
@@ -93,6 +101,8 @@ pub struct CachedTokenSource {
     /// Fetches completed (success or failure), bumped under `refresh`.
     completed: Arc<AtomicU64>,
     fetches: Arc<AtomicU64>,
+    shared: SharedCache,
+    quota: Arc<QuotaGate>,
 }
 
 impl fmt::Debug for CachedTokenSource {
@@ -109,7 +119,19 @@ impl CachedTokenSource {
     /// A cache in front of `credentials`.
     #[must_use]
     pub fn new(credentials: ClientCredentials) -> Self {
+        let key = CacheKey::new(
+            credentials.domain().as_str(),
+            credentials.client_id(),
+            credentials.audience_url(),
+            None,
+        );
         Self {
+            shared: SharedCache::new(
+                Arc::new(MemoryCache::new()),
+                key,
+                auth0plus_transport::default_sleep(),
+            ),
+            quota: Arc::default(),
             credentials,
             clock: SharedClock::default(),
             leeway: DEFAULT_LEEWAY,
@@ -135,6 +157,37 @@ impl CachedTokenSource {
         self
     }
 
+    /// Keep tokens in `cache` too (default: a [`MemoryCache`] of its own),
+    /// so that other sources and processes using the same cache reuse them.
+    #[must_use]
+    pub fn cache(mut self, cache: impl TokenCache) -> Self {
+        self.shared.cache = Arc::new(cache);
+        self
+    }
+
+    /// Wait on `sleep` while another holder fetches the token (default:
+    /// tokio's timer with the `reqwest` feature; without a timer the source
+    /// fetches instead of waiting).
+    #[must_use]
+    pub fn sleep(mut self, sleep: impl Sleep) -> Self {
+        self.shared.sleep = Some(SharedSleep::new(sleep));
+        self
+    }
+
+    /// Longest a fetcher holds the cache's lock, and others wait for it
+    /// (default [`DEFAULT_LOCK_TTL`](crate::DEFAULT_LOCK_TTL), 30 s).
+    #[must_use]
+    pub fn lock_ttl(mut self, ttl: Duration) -> Self {
+        self.shared.lock_ttl = ttl;
+        self
+    }
+
+    /// The key its tokens are cached under.
+    #[must_use]
+    pub fn cache_key(&self) -> &CacheKey {
+        &self.shared.key
+    }
+
     /// The credentials behind the cache.
     #[must_use]
     pub fn credentials(&self) -> &ClientCredentials {
@@ -145,6 +198,21 @@ impl CachedTokenSource {
     #[must_use]
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Ask Auth0 for a token now, unless a used-up quota has not reset yet
+    /// (a token another process stored in the cache is still taken).
+    async fn fetch(&self) -> Result<CachedToken, Error> {
+        let asked_at = self.clock.now();
+        self.quota.check(asked_at)?;
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let fetched = self.credentials.request_token().await;
+        self.quota.note(&fetched, asked_at);
+        let token = fetched?;
+        // `lifetime` is clamped to a year, but the clock is injected: never
+        // panic on overflow, at worst refresh at the next call.
+        let expires_at = asked_at.checked_add(token.lifetime()).unwrap_or(asked_at);
+        Ok(CachedToken::new(token.access_token, expires_at))
     }
 
     fn fresh(&self) -> Option<Secret> {
@@ -178,26 +246,27 @@ impl TokenSource for CachedTokenSource {
             return Err(Error::RefreshFailed(failure.clone()));
         }
         let asked_at = self.clock.now();
-        self.fetches.fetch_add(1, Ordering::Relaxed);
-        let fetched = self.credentials.request_token().await;
-        *last_failure = fetched.as_ref().err().map(ToString::to_string);
+        let obtained = self
+            .shared
+            .obtain(&self.clock, self.leeway, || self.fetch())
+            .await;
+        *last_failure = obtained.as_ref().err().map(ToString::to_string);
         self.completed.fetch_add(1, Ordering::Release);
-        let token = fetched?;
-        let lifetime = token.lifetime();
-        let leeway = self.leeway.min(lifetime / 2);
-        // `lifetime` is clamped to a year, but the clock is injected: never
-        // panic on overflow, at worst refresh at the next call.
-        let refresh_at = asked_at
-            .checked_add(lifetime.saturating_sub(leeway))
-            .unwrap_or(asked_at);
+        let token = obtained?;
+        let left = token
+            .expires_at
+            .duration_since(asked_at)
+            .unwrap_or_default();
+        let leeway = self.leeway.min(left / 2);
         *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             token: token.access_token.clone(),
-            refresh_at,
+            refresh_at: token.expires_at.checked_sub(leeway).unwrap_or(asked_at),
         });
         Ok(token.access_token)
     }
 
     fn invalidate(&self, rejected: &Secret) {
+        self.shared.reject(rejected);
         let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
         if cached.as_ref().is_some_and(|c| &c.token == rejected) {
             tracing::debug!("token rejected by the API; it will be refreshed");

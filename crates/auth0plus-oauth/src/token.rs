@@ -5,7 +5,7 @@ use std::time::Duration;
 use auth0plus_transport::{HttpResponse, RateLimitInfo, Scrubber, Secret};
 use serde::Deserialize;
 
-use crate::Error;
+use crate::{Error, TokenQuotas};
 
 /// Lifetime assumed when Auth0 omits `expires_in` (its documented default).
 pub const DEFAULT_EXPIRES_IN: u64 = 86_400;
@@ -28,6 +28,9 @@ pub struct Token {
     pub expires_in: u64,
     /// The granted scopes, space-separated.
     pub scope: Option<String>,
+    /// Auth0's M2M token quotas as the answer reported them (empty when no
+    /// quota applies).
+    pub quotas: TokenQuotas,
 }
 
 impl Token {
@@ -116,9 +119,13 @@ pub(crate) fn parse_scrubbing(
             token_type: raw.token_type.unwrap_or_else(|| "Bearer".to_owned()),
             expires_in: raw.expires_in.unwrap_or(DEFAULT_EXPIRES_IN),
             scope: raw.scope,
+            quotas: TokenQuotas::from_headers(response.headers()),
         });
     }
     let rate_limit = RateLimitInfo::from_headers(response.headers()).map(Box::new);
+    if let Some(quota) = crate::quota::refusal(response, rate_limit.as_deref(), &scrub) {
+        return Err(quota);
+    }
     match serde_json::from_slice::<RawError>(body) {
         Ok(RawError {
             error: Some(error),

@@ -69,6 +69,12 @@
 //! the whole answer; past that it fails as a timeout (and is retried only if
 //! idempotent). The reqwest backend also gives up connecting after 10 s.
 //!
+//! **A fleet can share the rate limit.** With a [`SharedRateLimit`]
+//! (`RedisRateLimit`, feature `redis`) every paced request draws from one
+//! budget the fleet keeps in Redis instead of the share this process learns;
+//! when it cannot answer, the [`Throttle`] paces as without it, so no call
+//! fails for it.
+//!
 //! **Rate limits have their own budget, in time.** A 429 means the server did
 //! nothing, so it is always safe to retry, and a busy tenant (a fleet of
 //! processes sharing it) should slow a call down, not fail it. 429s therefore
@@ -130,15 +136,24 @@ mod backend;
 mod error;
 mod retry;
 mod secret;
+mod shared_limit;
+mod store_key;
 mod telemetry;
 mod throttle;
 mod time;
 
+#[cfg(feature = "redis")]
+mod redis_limit;
+#[cfg(feature = "redis")]
+mod redis_link;
 #[cfg(feature = "reqwest")]
 mod reqwest_backend;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 
+/// The `redis` crate this one is built on (for [`Redis::from_client`]).
+#[cfg(feature = "redis")]
+pub use ::redis as redis_crate;
 pub use async_trait::async_trait;
 pub use backend::{
     AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
@@ -148,10 +163,16 @@ pub use backend::{
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};
 pub use http;
+#[cfg(feature = "redis")]
+pub use redis_limit::RedisRateLimit;
+#[cfg(feature = "redis")]
+pub use redis_link::{DEFAULT_REDIS_TIMEOUT, Redis};
 #[cfg(feature = "reqwest")]
 pub use reqwest_backend::{RequestTimeout, ReqwestBackend};
 pub use retry::{RateLimitInfo, RetryPolicy, Retrying};
 pub use secret::{Scrubber, Secret};
+pub use shared_limit::{SharedAcquire, SharedGrant, SharedRateLimit};
+pub use store_key::store_key;
 pub use telemetry::{TELEMETRY_HEADER, Telemetry};
 pub use throttle::{Acquire, Permit, Throttle};
 #[cfg(feature = "tokio")]

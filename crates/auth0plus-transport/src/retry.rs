@@ -31,6 +31,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -39,6 +40,7 @@ use futures::stream::{self, StreamExt as _};
 use http::{HeaderMap, StatusCode};
 use tracing::Instrument as _;
 
+use crate::shared_limit::{SharedAcquire, SharedGrant, SharedRateLimit};
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep, epoch_seconds};
 use crate::{
@@ -288,6 +290,17 @@ pub struct Retrying<B> {
     sleep: SharedSleep,
     clock: SharedClock,
     throttle: Option<Throttle>,
+    shared: Option<Arc<dyn SharedRateLimit>>,
+}
+
+/// How one attempt was paced.
+enum Pacing {
+    /// Not at all (unthrottled, or a wait that would overrun the budget).
+    None,
+    /// By the local throttle.
+    Local(Permit),
+    /// By the shared budget.
+    Shared(SharedGrant),
 }
 
 impl<B: fmt::Debug> fmt::Debug for Retrying<B> {
@@ -296,6 +309,7 @@ impl<B: fmt::Debug> fmt::Debug for Retrying<B> {
             .field("inner", &self.inner)
             .field("policy", &self.policy)
             .field("throttle", &self.throttle)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -309,6 +323,7 @@ impl<B: HttpBackend> Retrying<B> {
             sleep: SharedSleep::new(sleep),
             clock: SharedClock::default(),
             throttle: None,
+            shared: None,
         }
     }
 
@@ -334,6 +349,18 @@ impl<B: HttpBackend> Retrying<B> {
         self
     }
 
+    /// Draw from `limit`, a rate-limit budget shared by a fleet of processes
+    /// (see [`SharedRateLimit`]), before each request the throttle would
+    /// pace. When it cannot answer (its store is down), the request is paced
+    /// by the local [`Throttle`] instead, if there is one: the shared budget
+    /// never fails a call. The local throttle keeps learning from every
+    /// answer meanwhile, so it is ready to take over.
+    #[must_use]
+    pub fn with_shared_rate_limit(mut self, limit: Arc<dyn SharedRateLimit>) -> Self {
+        self.shared = Some(limit);
+        self
+    }
+
     /// The policy in force.
     #[must_use]
     pub fn policy(&self) -> &RetryPolicy {
@@ -345,6 +372,7 @@ impl<B: HttpBackend> Retrying<B> {
         outcome: &Result<http::Response<T>, TransportError>,
         idempotent: bool,
         retry: u32,
+        shared: bool,
     ) -> Verdict {
         match outcome {
             Ok(response) => {
@@ -355,9 +383,17 @@ impl<B: HttpBackend> Retrying<B> {
                     // The throttle's wait, asked once: the server's, but at least
                     // one refill slot at the learned rate (the throttle then
                     // paces the retry).
-                    let slot = self.throttle.as_ref().and_then(|throttle| {
-                        throttle.after_rate_limit(&info.unwrap_or_default(), self.clock.now())
-                    });
+                    let slot = match (&self.shared, &self.throttle) {
+                        // Paced by the shared budget: one slot of the
+                        // fleet's rate, then the budget paces the retry.
+                        (Some(limit), _) if shared => limit
+                            .retry_wait()
+                            .map(|slot| asked.map_or(slot, |wait| wait.max(slot))),
+                        (_, Some(throttle)) => {
+                            throttle.after_rate_limit(&info.unwrap_or_default(), self.clock.now())
+                        }
+                        _ => None,
+                    };
                     return match (asked, slot) {
                         (Some(wait), _)
                             if self
@@ -515,6 +551,55 @@ impl<B> Retrying<B> {
     }
 }
 
+impl<B> Retrying<B> {
+    /// Wait until the shared budget grants a request, charging the waits to
+    /// `spent`; the local throttle's pacing when the budget cannot answer.
+    async fn paced_shared(
+        &self,
+        shared: &dyn SharedRateLimit,
+        throttle: Option<&Throttle>,
+        spent: &mut Duration,
+        method: &http::Method,
+        path: &str,
+    ) -> Pacing {
+        loop {
+            match shared.acquire().await {
+                Some(SharedAcquire::Granted(grant, after)) => {
+                    // A reserved slot: waited for even past the budget,
+                    // which can only be overrun by less than the slot.
+                    if !after.is_zero() && !self.sleep.is_instant() {
+                        *spent += after;
+                        self.sleep.sleep(after).await;
+                    }
+                    return Pacing::Shared(grant);
+                }
+                Some(SharedAcquire::Wait(_)) if self.sleep.is_instant() => return Pacing::None,
+                Some(SharedAcquire::Wait(wait))
+                    if *spent + wait > self.policy.rate_limit_budget =>
+                {
+                    tracing::debug!(%method, %path, "rate-limit budget spent: sent unthrottled");
+                    return Pacing::None;
+                }
+                Some(SharedAcquire::Wait(wait)) => {
+                    *spent += wait;
+                    tracing::trace!(%method, %path, wait_ms = wait.as_millis() as u64, "throttled by the shared budget");
+                    self.sleep.sleep(wait).await;
+                }
+                // The store is down: the local throttle paces this request.
+                None => {
+                    return match throttle {
+                        Some(throttle) => self
+                            .paced(throttle, spent, method, path)
+                            .await
+                            .map_or(Pacing::None, Pacing::Local),
+                        None => Pacing::None,
+                    };
+                }
+            }
+        }
+    }
+}
+
 fn copy_request(request: &HttpRequest) -> HttpRequest {
     let mut copy = http::Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
@@ -568,21 +653,42 @@ impl<B: HttpBackend> Retrying<B> {
         let path = request.uri().path().to_owned();
         // A request limited by another bucket neither waits on the throttle
         // nor teaches it anything.
-        let throttle = self
-            .throttle
-            .as_ref()
-            .filter(|_| request.extensions().get::<Unthrottled>().is_none());
+        let unthrottled = request.extensions().get::<Unthrottled>().is_some();
+        let throttle = self.throttle.as_ref().filter(|_| !unthrottled);
+        let shared = self.shared.as_deref().filter(|_| !unthrottled);
         // Attempts count failures; 429s spend the rate-limit budget instead.
         let (mut attempt, mut limited, mut spent) = (1, 0, Duration::ZERO);
         loop {
-            let permit = match throttle {
-                Some(throttle) => self.paced(throttle, &mut spent, &method, &path).await,
-                None => None,
+            let pacing = match (shared, throttle) {
+                (Some(shared), _) => {
+                    self.paced_shared(shared, throttle, &mut spent, &method, &path)
+                        .await
+                }
+                (None, Some(throttle)) => self
+                    .paced(throttle, &mut spent, &method, &path)
+                    .await
+                    .map_or(Pacing::None, Pacing::Local),
+                (None, None) => Pacing::None,
             };
+            let shared_paced = matches!(pacing, Pacing::Shared(_));
             let sent = self.clock.now();
             let outcome = attempt_once(copy_request(&request)).await;
-            if let (Some(permit), Ok(response)) = (permit, &outcome) {
-                permit.observe(response.status(), response.headers(), self.clock.now());
+            if let Ok(response) = &outcome {
+                let (status, headers) = (response.status(), response.headers());
+                match pacing {
+                    Pacing::Local(permit) => permit.observe(status, headers, self.clock.now()),
+                    Pacing::Shared(grant) => {
+                        if let Some(shared) = shared {
+                            shared.observe(&grant, status, headers).await;
+                        }
+                        if let Some(throttle) = throttle {
+                            throttle.learn(status, headers, self.clock.now());
+                        }
+                    }
+                    Pacing::None => {}
+                }
+            } else if let (Pacing::Shared(grant), Some(shared)) = (&pacing, shared) {
+                shared.release(grant).await;
             }
             let rate_limited =
                 matches!(&outcome, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
@@ -597,7 +703,7 @@ impl<B: HttpBackend> Retrying<B> {
                     .duration_since(sent)
                     .unwrap_or_default()
                     .max(MIN_CHARGE);
-                match self.verdict(&outcome, idempotent, limited) {
+                match self.verdict(&outcome, idempotent, limited, shared_paced) {
                     Verdict::Retry(wait) if spent + wait > self.policy.rate_limit_budget => {
                         Verdict::GiveUp
                     }
@@ -606,7 +712,7 @@ impl<B: HttpBackend> Retrying<B> {
             } else if attempt >= self.policy.max_attempts {
                 Verdict::Done
             } else {
-                self.verdict(&outcome, idempotent, attempt)
+                self.verdict(&outcome, idempotent, attempt, shared_paced)
             };
             match &outcome {
                 Ok(response) => tracing::debug!(

@@ -233,6 +233,14 @@ impl Throttle {
             .map(|rate| Duration::from_secs_f64((1.0 / rate).min(SLOW_PROBE.as_secs_f64())))
     }
 
+    /// Learn from the answer to a request this throttle did not pace (a
+    /// shared budget did), so that it knows the tenant if that budget goes
+    /// away and has to take over.
+    pub(crate) fn learn(&self, status: StatusCode, headers: &HeaderMap, now: SystemTime) {
+        self.lock().in_flight += 1;
+        self.observe(status, headers, now);
+    }
+
     fn observe(&self, status: StatusCode, headers: &HeaderMap, now: SystemTime) {
         let mut state = self.lock();
         state.in_flight = state.in_flight.saturating_sub(1);

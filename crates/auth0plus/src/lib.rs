@@ -11,7 +11,8 @@
 //!
 //! | module | crate | what |
 //! |---|---|---|
-//! | [`management`] | `auth0plus-management` | [`Auth0`], users, queries, tickets, export |
+//! | [`management`] | `auth0plus-management` | [`Auth0`], the resources ([`Users`], [`Roles`], [`Organizations`]…), queries, tickets, export |
+//! | [`api`] | `auth0plus-management-api` | every operation and model of the Management API, generated; run one with [`Auth0::send`] |
 //! | [`oauth`] | `auth0plus-oauth` | [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
 //! | [`transport`] | `auth0plus-transport` | [`transport::HttpBackend`], retry policy, [`transport::Secret`] |
 //! | `fake` (feature `fake`) | `auth0plus-fake` | a stateful fake Auth0 tenant for your tests |
@@ -35,7 +36,24 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Names
+//!
+//! Every resource is a [`Collection`] with the same calls; the saved record
+//! is the noun ([`User`], [`Role`], [`Organization`], [`Connection`],
+//! [`Client`], [`ResourceServer`], [`ClientGrant`]), a create takes
+//! `New<Noun>` ([`NewUser`], [`NewRole`], [`NewOrganization`]…), and the
+//! generated data stays under [`api::models`] (`api::models::Role` is the
+//! data a [`Role`] holds), never re-exported beside them. One name means one
+//! thing in this crate's tree. See [`management`] for the whole rule.
+//!
 //! # Features
+//!
+//! The groups of the generated API (`full`, or one per group) are this
+//! crate's features too, forwarded to `auth0plus-management-api`, so an app
+//! that depends on `auth0plus` alone reaches any operation through
+//! [`api`]: `features = ["tenants"]`, then
+//! `auth0.send(auth0plus::api::tenants::GetTenantsSettings::new())`.
+//!
 #![doc = document_features::document_features!()]
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -48,12 +66,15 @@ pub use auth0plus_management::{
 // Issue 14: roles and permissions
 #[doc(inline)]
 pub use auth0plus_management::{
-    AssignedPermission, Permission, PermissionSource, Role, RoleRecord, Roles,
+    AssignedPermission, NewRole, Permission, PermissionSource, Role, Roles,
 };
 
 // Issue 14: a user's world, and the tenant objects users need ids of
 #[doc(inline)]
-pub use auth0plus_management::{Client, ClientGrant, Connection, ResourceServer, SecondaryAccount};
+pub use auth0plus_management::{
+    Client, ClientGrant, ClientGrants, Clients, Connection, Connections, NewClient, NewClientGrant,
+    NewConnection, NewResourceServer, ResourceServer, ResourceServers, SecondaryAccount,
+};
 
 // Issue 14: logs
 #[doc(inline)]
@@ -61,11 +82,21 @@ pub use auth0plus_management::{LogEvent, LogQuery, LogTail, LogType, Logs, TailS
 
 // Issue 14: organizations
 #[doc(inline)]
-pub use auth0plus_management::{ConnectionOptions, NewInvitation, Organization};
+pub use auth0plus_management::{
+    EnabledConnectionOptions, Member, NewInvitation, NewOrganization, Organization, Organizations,
+};
 
 // Issue 14: jobs
 #[doc(inline)]
 pub use auth0plus_management::{ImportUser, Jobs};
+
+/// Every operation and model of the Management API, generated from its spec
+/// (`auth0plus_management::api`): run any of them with [`Auth0::send`].
+/// The groups the resources stand on are always compiled; turn on others
+/// with this crate's features (`full`, or one per group: `tenants`,
+/// `actions`…).
+#[doc(inline)]
+pub use auth0plus_management::api;
 
 // Inlined so that `cargo doc -p auth0plus` (and docs.rs) shows the layers'
 // items as modules of this crate, not as links to crates it did not document.

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use auth0plus::fake::TestTenant;
 use auth0plus::prelude::*;
-use auth0plus::{ConnectionOptions, LogType, NewInvitation, Organization, Role, Timestamp};
+use auth0plus::{
+    EnabledConnectionOptions, LogType, NewInvitation, NewOrganization, NewRole, Timestamp,
+};
 use futures::stream;
 use serde_json::json;
 
@@ -58,14 +60,20 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
 
     n.step(
         "The team's two roles, by exact name: made once, found ever after",
-        "let (admin, _) = auth0.roles()\n    .get_or_create(Role::new(\"rockets-admin\").description(\"Runs the Rockets\")).await?;\nlet (member, _) = auth0.roles().get_or_create(Role::new(\"rockets-member\")).await?;",
+        "let (admin, _) = auth0.roles().get_or_create([(\"name\", \"rockets-admin\")],\n    NewRole::default().description(\"Runs the Rockets\")).await?;\nlet (member, _) = auth0.roles().get_or_create([(\"name\", \"rockets-member\")],\n    NewRole::default().description(\"One of the Rockets\")).await?;",
     );
     let roles = auth0.roles();
     let (admin, admin_created) = roles
-        .get_or_create(Role::new(ADMIN_ROLE).description("Runs the Rockets"))
+        .get_or_create(
+            [("name", ADMIN_ROLE)],
+            NewRole::default().description("Runs the Rockets"),
+        )
         .await?;
     let (member, member_created) = roles
-        .get_or_create(Role::new(MEMBER_ROLE).description("One of the Rockets"))
+        .get_or_create(
+            [("name", MEMBER_ROLE)],
+            NewRole::default().description("One of the Rockets"),
+        )
         .await?;
     for (role, created) in [(&admin, admin_created), (&member, member_created)] {
         if created {
@@ -80,20 +88,20 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
 
     n.step(
         "The organization, with the database connection enabled for it",
-        "let org = auth0.organizations().create(Organization {\n    name: Some(\"rockets-onboarding\".into()),\n    display_name: Some(\"The Rockets\".into()),\n    ..Organization::default()\n}).await?;\norg.connections().enable(&connection_id, ConnectionOptions::new()).await?;",
+        "let org = auth0.organizations().create(NewOrganization {\n    name: Some(\"rockets-onboarding\".into()),\n    display_name: Some(\"The Rockets\".into()),\n    ..NewOrganization::default()\n}).await?;\norg.connections().enable(&connection_id, EnabledConnectionOptions::new()).await?;",
     );
     let org = auth0
         .organizations()
-        .create(Organization {
+        .create(NewOrganization {
             name: Some(ORG.into()),
             display_name: Some("The Rockets".into()),
-            ..Organization::default()
+            ..NewOrganization::default()
         })
         .await?;
     let org_id = org.id().ok_or("the organization has no id")?.to_owned();
     made.organizations.push(org_id.clone());
     org.connections()
-        .enable(&connection_id, ConnectionOptions::new())
+        .enable(&connection_id, EnabledConnectionOptions::new())
         .await?;
     n.shows(format_args!(
         "{org_id} {ORG}, connections enabled: {}",
@@ -199,7 +207,7 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
         .fetch_all()
         .await?
         .iter()
-        .map(|r| r.name.clone())
+        .filter_map(|r| r.name.clone())
         .collect();
     n.shows(format_args!(
         "{} members; {} has roles [{}] and, in {ORG}, {} role(s)",

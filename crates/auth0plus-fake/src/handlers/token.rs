@@ -119,11 +119,16 @@ pub(crate) fn token(shared: &Shared, auth: Option<&str>, content_type: &str, bod
             ),
         );
     };
+    let quota = match shared.cfg.token_quota.take(crate::util::now_secs()) {
+        Ok(headers) => headers,
+        Err(refused) => return refused,
+    };
     let (access_token, scope, ttl) = shared.issue_token(client_id, &granted, get("scope"));
     let mut r = Resp::json(
         200,
         &json!({"access_token": access_token, "scope": scope, "expires_in": ttl, "token_type": "Bearer"}),
     );
     r.headers.push(("cache-control", "no-store".into()));
+    r.headers.extend(quota);
     r
 }

@@ -1060,3 +1060,83 @@ impl Operation for UpdateActionsTriggerBindings {
         Ok(request)
     }
 }
+
+/// The records of `/actions/actions`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListActions`], read by [`GetAction`], created by [`CreateAction`], updated by [`UpdateAction`], deleted by [`DeleteAction`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionSpec;
+
+impl crate::ResourceSpec for ActionSpec {
+    const KIND: &'static str = "Action";
+    const PLURAL: &'static str = "actions";
+    const ID_FIELD: &'static str = "id";
+    type List = ListActions;
+
+    fn list() -> ListActions {
+        ListActions::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetAction::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateAction::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateAction::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteAction::new(id).to_request())
+    }
+}
+
+/// The records of `/actions/modules`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListActionsModules`], read by [`GetActionsModule`], created by [`CreateActionsModule`], updated by [`UpdateActionsModule`], deleted by [`DeleteActionsModule`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionsModuleSpec;
+
+impl crate::ResourceSpec for ActionsModuleSpec {
+    const KIND: &'static str = "ActionsModule";
+    const PLURAL: &'static str = "actions modules";
+    const ID_FIELD: &'static str = "id";
+    type List = ListActionsModules;
+
+    fn list() -> ListActionsModules {
+        ListActionsModules::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetActionsModule::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateActionsModule::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateActionsModule::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteActionsModule::new(id).to_request())
+    }
+}

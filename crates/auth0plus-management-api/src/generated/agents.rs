@@ -177,3 +177,43 @@ impl Operation for UpdateAgent {
         Ok(request)
     }
 }
+
+/// The records of `/agents`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListAgents`], read by [`GetAgent`], created by [`CreateAgent`], updated by [`UpdateAgent`], deleted by [`DeleteAgent`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentSpec;
+
+impl crate::ResourceSpec for AgentSpec {
+    const KIND: &'static str = "Agent";
+    const PLURAL: &'static str = "agents";
+    const ID_FIELD: &'static str = "agent_id";
+    type List = ListAgents;
+
+    fn list() -> ListAgents {
+        ListAgents::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetAgent::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateAgent::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateAgent::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteAgent::new(id).to_request())
+    }
+}

@@ -485,3 +485,43 @@ impl Operation for UpdateClientGrant {
         Ok(request)
     }
 }
+
+/// The records of `/client-grants`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListClientGrants`], read by [`GetClientGrant`], created by [`CreateClientGrants`], updated by [`UpdateClientGrant`], deleted by [`DeleteClientGrant`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientGrantSpec;
+
+impl crate::ResourceSpec for ClientGrantSpec {
+    const KIND: &'static str = "ClientGrant";
+    const PLURAL: &'static str = "client grants";
+    const ID_FIELD: &'static str = "id";
+    type List = ListClientGrants;
+
+    fn list() -> ListClientGrants {
+        ListClientGrants::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetClientGrant::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateClientGrants::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateClientGrant::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteClientGrant::new(id).to_request())
+    }
+}

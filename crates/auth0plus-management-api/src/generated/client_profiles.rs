@@ -186,3 +186,43 @@ impl Operation for UpdateClientProfile {
         Ok(request)
     }
 }
+
+/// The records of `/client-profiles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListClientProfiles`], read by [`GetClientProfile`], created by [`CreateClientProfile`], updated by [`UpdateClientProfile`], deleted by [`DeleteClientProfile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientProfileSpec;
+
+impl crate::ResourceSpec for ClientProfileSpec {
+    const KIND: &'static str = "ClientProfile";
+    const PLURAL: &'static str = "client profiles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListClientProfiles;
+
+    fn list() -> ListClientProfiles {
+        ListClientProfiles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetClientProfile::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateClientProfile::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateClientProfile::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteClientProfile::new(id).to_request())
+    }
+}

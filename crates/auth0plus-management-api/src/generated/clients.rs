@@ -826,3 +826,43 @@ impl Operation for UpdateClientCredential {
         Ok(request)
     }
 }
+
+/// The records of `/clients`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListClients`], read by [`GetClient`], created by [`CreateClient`], updated by [`UpdateClient`], deleted by [`DeleteClient`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientSpec;
+
+impl crate::ResourceSpec for ClientSpec {
+    const KIND: &'static str = "Client";
+    const PLURAL: &'static str = "clients";
+    const ID_FIELD: &'static str = "client_id";
+    type List = ListClients;
+
+    fn list() -> ListClients {
+        ListClients::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetClient::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateClient::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateClient::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteClient::new(id).to_request())
+    }
+}

@@ -245,3 +245,43 @@ impl Operation for UpdateConnectionProfile {
         Ok(request)
     }
 }
+
+/// The records of `/connection-profiles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListConnectionProfiles`], read by [`GetConnectionProfile`], created by [`CreateConnectionProfile`], updated by [`UpdateConnectionProfile`], deleted by [`DeleteConnectionProfile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionProfileSpec;
+
+impl crate::ResourceSpec for ConnectionProfileSpec {
+    const KIND: &'static str = "ConnectionProfile";
+    const PLURAL: &'static str = "connection profiles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListConnectionProfiles;
+
+    fn list() -> ListConnectionProfiles {
+        ListConnectionProfiles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetConnectionProfile::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateConnectionProfile::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateConnectionProfile::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteConnectionProfile::new(id).to_request())
+    }
+}

@@ -1287,3 +1287,43 @@ impl Operation for UpdateConnectionScimConfiguration {
         Ok(request)
     }
 }
+
+/// The records of `/connections`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListConnections`], read by [`GetConnection`], created by [`CreateConnection`], updated by [`UpdateConnection`], deleted by [`DeleteConnection`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionSpec;
+
+impl crate::ResourceSpec for ConnectionSpec {
+    const KIND: &'static str = "Connection";
+    const PLURAL: &'static str = "connections";
+    const ID_FIELD: &'static str = "id";
+    type List = ListConnections;
+
+    fn list() -> ListConnections {
+        ListConnections::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetConnection::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateConnection::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateConnection::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteConnection::new(id).to_request())
+    }
+}

@@ -352,3 +352,43 @@ impl Operation for VerifyCustomDomain {
         Ok(request)
     }
 }
+
+/// The records of `/custom-domains`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListCustomDomains`], read by [`GetCustomDomain`], created by [`ConfigureCustomDomain`], updated by [`UpdateCustomDomain`], deleted by [`DeleteCustomDomain`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CustomDomainSpec;
+
+impl crate::ResourceSpec for CustomDomainSpec {
+    const KIND: &'static str = "CustomDomain";
+    const PLURAL: &'static str = "custom domains";
+    const ID_FIELD: &'static str = "custom_domain_id";
+    type List = ListCustomDomains;
+
+    fn list() -> ListCustomDomains {
+        ListCustomDomains::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetCustomDomain::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            ConfigureCustomDomain::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateCustomDomain::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteCustomDomain::new(id).to_request())
+    }
+}

@@ -452,3 +452,43 @@ impl Operation for UpdateEventStream {
         Ok(request)
     }
 }
+
+/// The records of `/event-streams`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListEventStreams`], read by [`GetEventStream`], created by [`CreateEventStream`], updated by [`UpdateEventStream`], deleted by [`DeleteEventStream`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventStreamSpec;
+
+impl crate::ResourceSpec for EventStreamSpec {
+    const KIND: &'static str = "EventStream";
+    const PLURAL: &'static str = "event streams";
+    const ID_FIELD: &'static str = "id";
+    type List = ListEventStreams;
+
+    fn list() -> ListEventStreams {
+        ListEventStreams::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetEventStream::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateEventStream::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateEventStream::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteEventStream::new(id).to_request())
+    }
+}

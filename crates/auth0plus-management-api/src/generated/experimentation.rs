@@ -945,3 +945,123 @@ impl Operation for ValidateExperimentationExperiment {
         Ok(request)
     }
 }
+
+/// The records of `/experimentation/experiments`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListExperimentationExperiments`], read by [`GetExperimentationExperiment`], created by [`CreateExperimentationExperiment`], updated by [`UpdateExperimentationExperiment`], deleted by [`DeleteExperimentationExperiment`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExperimentationExperimentSpec;
+
+impl crate::ResourceSpec for ExperimentationExperimentSpec {
+    const KIND: &'static str = "ExperimentationExperiment";
+    const PLURAL: &'static str = "experimentation experiments";
+    const ID_FIELD: &'static str = "id";
+    type List = ListExperimentationExperiments;
+
+    fn list() -> ListExperimentationExperiments {
+        ListExperimentationExperiments::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetExperimentationExperiment::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateExperimentationExperiment::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateExperimentationExperiment::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteExperimentationExperiment::new(id).to_request())
+    }
+}
+
+/// The records of `/experimentation/feature-flags`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListExperimentationFeatureFlags`], read by [`GetExperimentationFeatureFlag`], created by [`CreateExperimentationFeatureFlag`], updated by [`UpdateExperimentationFeatureFlag`], deleted by [`DeleteExperimentationFeatureFlag`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExperimentationFeatureFlagSpec;
+
+impl crate::ResourceSpec for ExperimentationFeatureFlagSpec {
+    const KIND: &'static str = "ExperimentationFeatureFlag";
+    const PLURAL: &'static str = "experimentation feature flags";
+    const ID_FIELD: &'static str = "id";
+    type List = ListExperimentationFeatureFlags;
+
+    fn list() -> ListExperimentationFeatureFlags {
+        ListExperimentationFeatureFlags::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetExperimentationFeatureFlag::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateExperimentationFeatureFlag::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateExperimentationFeatureFlag::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteExperimentationFeatureFlag::new(id).to_request())
+    }
+}
+
+/// The records of `/experimentation/segments`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListExperimentationSegments`], read by [`GetExperimentationSegment`], created by [`CreateExperimentationSegment`], updated by [`UpdateExperimentationSegment`], deleted by [`DeleteExperimentationSegment`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExperimentationSegmentSpec;
+
+impl crate::ResourceSpec for ExperimentationSegmentSpec {
+    const KIND: &'static str = "ExperimentationSegment";
+    const PLURAL: &'static str = "experimentation segments";
+    const ID_FIELD: &'static str = "id";
+    type List = ListExperimentationSegments;
+
+    fn list() -> ListExperimentationSegments {
+        ListExperimentationSegments::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetExperimentationSegment::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateExperimentationSegment::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateExperimentationSegment::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteExperimentationSegment::new(id).to_request())
+    }
+}

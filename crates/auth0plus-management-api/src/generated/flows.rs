@@ -621,3 +621,83 @@ impl Operation for UpdateFlowsVaultConnection {
         Ok(request)
     }
 }
+
+/// The records of `/flows`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListFlows`], read by [`GetFlow`], created by [`CreateFlow`], updated by [`UpdateFlow`], deleted by [`DeleteFlow`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowSpec;
+
+impl crate::ResourceSpec for FlowSpec {
+    const KIND: &'static str = "Flow";
+    const PLURAL: &'static str = "flows";
+    const ID_FIELD: &'static str = "id";
+    type List = ListFlows;
+
+    fn list() -> ListFlows {
+        ListFlows::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetFlow::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateFlow::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateFlow::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteFlow::new(id).to_request())
+    }
+}
+
+/// The records of `/flows/vault/connections`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListFlowsVaultConnections`], read by [`GetFlowsVaultConnection`], created by [`CreateFlowsVaultConnection`], updated by [`UpdateFlowsVaultConnection`], deleted by [`DeleteFlowsVaultConnection`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowsVaultConnectionSpec;
+
+impl crate::ResourceSpec for FlowsVaultConnectionSpec {
+    const KIND: &'static str = "FlowsVaultConnection";
+    const PLURAL: &'static str = "flows vault connections";
+    const ID_FIELD: &'static str = "id";
+    type List = ListFlowsVaultConnections;
+
+    fn list() -> ListFlowsVaultConnections {
+        ListFlowsVaultConnections::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetFlowsVaultConnection::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateFlowsVaultConnection::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateFlowsVaultConnection::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteFlowsVaultConnection::new(id).to_request())
+    }
+}

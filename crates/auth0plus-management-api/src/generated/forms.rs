@@ -212,3 +212,43 @@ impl Operation for UpdateForm {
         Ok(request)
     }
 }
+
+/// The records of `/forms`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListForms`], read by [`GetForm`], created by [`CreateForm`], updated by [`UpdateForm`], deleted by [`DeleteForm`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FormSpec;
+
+impl crate::ResourceSpec for FormSpec {
+    const KIND: &'static str = "Form";
+    const PLURAL: &'static str = "forms";
+    const ID_FIELD: &'static str = "id";
+    type List = ListForms;
+
+    fn list() -> ListForms {
+        ListForms::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetForm::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateForm::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateForm::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteForm::new(id).to_request())
+    }
+}

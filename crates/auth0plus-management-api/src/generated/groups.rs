@@ -427,3 +427,27 @@ impl Operation for RemoveGroupRoles {
         Ok(request)
     }
 }
+
+/// The records of `/groups`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListGroups`], read by [`GetGroup`], deleted by [`DeleteGroup`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupSpec;
+
+impl crate::ResourceSpec for GroupSpec {
+    const KIND: &'static str = "Group";
+    const PLURAL: &'static str = "groups";
+    const ID_FIELD: &'static str = "id";
+    type List = ListGroups;
+
+    fn list() -> ListGroups {
+        ListGroups::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetGroup::new(id).to_request()
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteGroup::new(id).to_request())
+    }
+}

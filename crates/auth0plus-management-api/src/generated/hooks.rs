@@ -398,3 +398,43 @@ impl Operation for UpdateHookSecrets {
         Ok(request)
     }
 }
+
+/// The records of `/hooks`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListHooks`], read by [`GetHook`], created by [`CreateHook`], updated by [`UpdateHook`], deleted by [`DeleteHook`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HookSpec;
+
+impl crate::ResourceSpec for HookSpec {
+    const KIND: &'static str = "Hook";
+    const PLURAL: &'static str = "hooks";
+    const ID_FIELD: &'static str = "id";
+    type List = ListHooks;
+
+    fn list() -> ListHooks {
+        ListHooks::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetHook::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateHook::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateHook::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteHook::new(id).to_request())
+    }
+}

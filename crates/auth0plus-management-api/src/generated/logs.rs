@@ -169,3 +169,23 @@ impl ListOperation for ListLogs {
     const PAGING: Paging = Paging::offset_capped(1000).with_cursor(Cursor::LogId);
     const ITEMS_KEY: &'static str = "logs";
 }
+
+/// The records of `/logs`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListLogs`], read by [`GetLog`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogSpec;
+
+impl crate::ResourceSpec for LogSpec {
+    const KIND: &'static str = "Log";
+    const PLURAL: &'static str = "logs";
+    const ID_FIELD: &'static str = "log_id";
+    type List = ListLogs;
+
+    fn list() -> ListLogs {
+        ListLogs::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetLog::new(id).to_request()
+    }
+}

@@ -232,3 +232,43 @@ impl Operation for UpdateNetworkAcl {
         Ok(request)
     }
 }
+
+/// The records of `/network-acls`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListNetworkAcls`], read by [`GetNetworkAcl`], created by [`CreateNetworkAcls`], updated by [`UpdateNetworkAcl`], deleted by [`DeleteNetworkAcl`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkAclSpec;
+
+impl crate::ResourceSpec for NetworkAclSpec {
+    const KIND: &'static str = "NetworkAcl";
+    const PLURAL: &'static str = "network acls";
+    const ID_FIELD: &'static str = "id";
+    type List = ListNetworkAcls;
+
+    fn list() -> ListNetworkAcls {
+        ListNetworkAcls::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetNetworkAcl::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateNetworkAcls::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateNetworkAcl::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteNetworkAcl::new(id).to_request())
+    }
+}

@@ -2690,3 +2690,43 @@ impl Operation for UpdateOrganizationEnabledConnection {
         Ok(request)
     }
 }
+
+/// The records of `/organizations`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListOrganizations`], read by [`GetOrganization`], created by [`CreateOrganization`], updated by [`UpdateOrganization`], deleted by [`DeleteOrganization`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrganizationSpec;
+
+impl crate::ResourceSpec for OrganizationSpec {
+    const KIND: &'static str = "Organization";
+    const PLURAL: &'static str = "organizations";
+    const ID_FIELD: &'static str = "id";
+    type List = ListOrganizations;
+
+    fn list() -> ListOrganizations {
+        ListOrganizations::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetOrganization::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateOrganization::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateOrganization::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteOrganization::new(id).to_request())
+    }
+}

@@ -223,3 +223,43 @@ impl Operation for UpdateRateLimitPolicy {
         Ok(request)
     }
 }
+
+/// The records of `/rate-limit-policies`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListRateLimitPolicies`], read by [`GetRateLimitPolicy`], created by [`CreateRateLimitPolicy`], updated by [`UpdateRateLimitPolicy`], deleted by [`DeleteRateLimitPolicy`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimitPolicySpec;
+
+impl crate::ResourceSpec for RateLimitPolicySpec {
+    const KIND: &'static str = "RateLimitPolicy";
+    const PLURAL: &'static str = "rate limit policies";
+    const ID_FIELD: &'static str = "id";
+    type List = ListRateLimitPolicies;
+
+    fn list() -> ListRateLimitPolicies {
+        ListRateLimitPolicies::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetRateLimitPolicy::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateRateLimitPolicy::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateRateLimitPolicy::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteRateLimitPolicy::new(id).to_request())
+    }
+}

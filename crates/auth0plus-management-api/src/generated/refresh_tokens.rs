@@ -233,3 +233,35 @@ impl Operation for UpdateRefreshToken {
         Ok(request)
     }
 }
+
+/// The records of `/refresh-tokens`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListRefreshTokens`], read by [`GetRefreshToken`], updated by [`UpdateRefreshToken`], deleted by [`DeleteRefreshToken`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefreshTokenSpec;
+
+impl crate::ResourceSpec for RefreshTokenSpec {
+    const KIND: &'static str = "RefreshToken";
+    const PLURAL: &'static str = "refresh tokens";
+    const ID_FIELD: &'static str = "id";
+    type List = ListRefreshTokens;
+
+    fn list() -> ListRefreshTokens {
+        ListRefreshTokens::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetRefreshToken::new(id).to_request()
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateRefreshToken::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteRefreshToken::new(id).to_request())
+    }
+}

@@ -343,3 +343,43 @@ impl Operation for UpdateResourceServer {
         Ok(request)
     }
 }
+
+/// The records of `/resource-servers`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListResourceServers`], read by [`GetResourceServer`], created by [`CreateResourceServer`], updated by [`UpdateResourceServer`], deleted by [`DeleteResourceServer`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResourceServerSpec;
+
+impl crate::ResourceSpec for ResourceServerSpec {
+    const KIND: &'static str = "ResourceServer";
+    const PLURAL: &'static str = "resource servers";
+    const ID_FIELD: &'static str = "id";
+    type List = ListResourceServers;
+
+    fn list() -> ListResourceServers {
+        ListResourceServers::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetResourceServer::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateResourceServer::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateResourceServer::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteResourceServer::new(id).to_request())
+    }
+}

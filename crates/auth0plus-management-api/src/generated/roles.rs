@@ -629,3 +629,43 @@ impl Operation for UpdateRole {
         Ok(request)
     }
 }
+
+/// The records of `/roles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListRoles`], read by [`GetRole`], created by [`CreateRole`], updated by [`UpdateRole`], deleted by [`DeleteRole`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleSpec;
+
+impl crate::ResourceSpec for RoleSpec {
+    const KIND: &'static str = "Role";
+    const PLURAL: &'static str = "roles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListRoles;
+
+    fn list() -> ListRoles {
+        ListRoles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetRole::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateRole::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateRole::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteRole::new(id).to_request())
+    }
+}

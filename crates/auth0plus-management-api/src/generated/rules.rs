@@ -245,3 +245,43 @@ impl Operation for UpdateRule {
         Ok(request)
     }
 }
+
+/// The records of `/rules`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListRules`], read by [`GetRule`], created by [`CreateRule`], updated by [`UpdateRule`], deleted by [`DeleteRule`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleSpec;
+
+impl crate::ResourceSpec for RuleSpec {
+    const KIND: &'static str = "Rule";
+    const PLURAL: &'static str = "rules";
+    const ID_FIELD: &'static str = "id";
+    type List = ListRules;
+
+    fn list() -> ListRules {
+        ListRules::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetRule::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateRule::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateRule::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteRule::new(id).to_request())
+    }
+}

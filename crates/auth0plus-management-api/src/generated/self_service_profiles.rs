@@ -390,3 +390,43 @@ impl Operation for UpdateSelfServiceProfile {
         Ok(request)
     }
 }
+
+/// The records of `/self-service-profiles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListSelfServiceProfiles`], read by [`GetSelfServiceProfile`], created by [`CreateSelfServiceProfile`], updated by [`UpdateSelfServiceProfile`], deleted by [`DeleteSelfServiceProfile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SelfServiceProfileSpec;
+
+impl crate::ResourceSpec for SelfServiceProfileSpec {
+    const KIND: &'static str = "SelfServiceProfile";
+    const PLURAL: &'static str = "self service profiles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListSelfServiceProfiles;
+
+    fn list() -> ListSelfServiceProfiles {
+        ListSelfServiceProfiles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetSelfServiceProfile::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateSelfServiceProfile::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateSelfServiceProfile::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteSelfServiceProfile::new(id).to_request())
+    }
+}

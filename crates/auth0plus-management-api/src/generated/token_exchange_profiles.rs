@@ -186,3 +186,43 @@ impl Operation for UpdateTokenExchangeProfile {
         Ok(request)
     }
 }
+
+/// The records of `/token-exchange-profiles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListTokenExchangeProfiles`], read by [`GetTokenExchangeProfile`], created by [`CreateTokenExchangeProfile`], updated by [`UpdateTokenExchangeProfile`], deleted by [`DeleteTokenExchangeProfile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenExchangeProfileSpec;
+
+impl crate::ResourceSpec for TokenExchangeProfileSpec {
+    const KIND: &'static str = "TokenExchangeProfile";
+    const PLURAL: &'static str = "token exchange profiles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListTokenExchangeProfiles;
+
+    fn list() -> ListTokenExchangeProfiles {
+        ListTokenExchangeProfiles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetTokenExchangeProfile::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateTokenExchangeProfile::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateTokenExchangeProfile::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteTokenExchangeProfile::new(id).to_request())
+    }
+}

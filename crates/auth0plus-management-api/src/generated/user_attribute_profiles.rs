@@ -245,3 +245,43 @@ impl Operation for UpdateUserAttributeProfile {
         Ok(request)
     }
 }
+
+/// The records of `/user-attribute-profiles`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListUserAttributeProfiles`], read by [`GetUserAttributeProfile`], created by [`CreateUserAttributeProfiles`], updated by [`UpdateUserAttributeProfile`], deleted by [`DeleteUserAttributeProfile`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserAttributeProfileSpec;
+
+impl crate::ResourceSpec for UserAttributeProfileSpec {
+    const KIND: &'static str = "UserAttributeProfile";
+    const PLURAL: &'static str = "user attribute profiles";
+    const ID_FIELD: &'static str = "id";
+    type List = ListUserAttributeProfiles;
+
+    fn list() -> ListUserAttributeProfiles {
+        ListUserAttributeProfiles::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetUserAttributeProfile::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateUserAttributeProfiles::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateUserAttributeProfile::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteUserAttributeProfile::new(id).to_request())
+    }
+}

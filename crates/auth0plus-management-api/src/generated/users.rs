@@ -2169,3 +2169,43 @@ impl Operation for UpdateUserAuthenticationMethod {
         Ok(request)
     }
 }
+
+/// The records of `/users`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListUsers`], read by [`GetUser`], created by [`CreateUser`], updated by [`UpdateUser`], deleted by [`DeleteUser`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserSpec;
+
+impl crate::ResourceSpec for UserSpec {
+    const KIND: &'static str = "User";
+    const PLURAL: &'static str = "users";
+    const ID_FIELD: &'static str = "user_id";
+    type List = ListUsers;
+
+    fn list() -> ListUsers {
+        ListUsers::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetUser::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateUser::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateUser::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteUser::new(id).to_request())
+    }
+}

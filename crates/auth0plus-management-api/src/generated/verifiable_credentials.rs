@@ -218,3 +218,43 @@ impl Operation for UpdateVerifiableCredentialsVerificationTemplate {
         Ok(request)
     }
 }
+
+/// The records of `/verifiable-credentials/verification/templates`, as the spec describes them (see
+/// [`ResourceSpec`](crate::ResourceSpec)): listed by [`ListVerifiableCredentialsVerificationTemplates`], read by [`GetVerifiableCredentialsVerificationTemplate`], created by [`CreateVerifiableCredentialsVerificationTemplate`], updated by [`UpdateVerifiableCredentialsVerificationTemplate`], deleted by [`DeleteVerifiableCredentialsVerificationTemplate`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifiableCredentialsVerificationTemplateSpec;
+
+impl crate::ResourceSpec for VerifiableCredentialsVerificationTemplateSpec {
+    const KIND: &'static str = "VerifiableCredentialsVerificationTemplate";
+    const PLURAL: &'static str = "verifiable credentials verification templates";
+    const ID_FIELD: &'static str = "id";
+    type List = ListVerifiableCredentialsVerificationTemplates;
+
+    fn list() -> ListVerifiableCredentialsVerificationTemplates {
+        ListVerifiableCredentialsVerificationTemplates::new()
+    }
+
+    fn get(id: &str) -> Result<Request, serde_json::Error> {
+        GetVerifiableCredentialsVerificationTemplate::new(id).to_request()
+    }
+
+    fn create(body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            CreateVerifiableCredentialsVerificationTemplate::new(Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn update(id: &str, body: serde_json::Value) -> Option<Result<Request, serde_json::Error>> {
+        Some(
+            UpdateVerifiableCredentialsVerificationTemplate::new(id, Default::default())
+                .to_request()
+                .map(|request| request.json(body)),
+        )
+    }
+
+    fn delete(id: &str) -> Option<Result<Request, serde_json::Error>> {
+        Some(DeleteVerifiableCredentialsVerificationTemplate::new(id).to_request())
+    }
+}

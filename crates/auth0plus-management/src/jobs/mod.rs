@@ -11,7 +11,7 @@ pub use import::{
 pub use poll::{JobStatus, JobSummary};
 pub(crate) use poll::{Poller, poller_setters, yield_now};
 
-use auth0plus_management_api::jobs::SendJobsVerificationEmail;
+use auth0plus_management_api::jobs::{GetJob, SendJobsVerificationEmail};
 use auth0plus_management_api::models::CreateVerificationEmailRequestContent;
 use futures::Stream;
 
@@ -19,6 +19,12 @@ use crate::request::ApiRequest;
 use crate::{Auth0, Error, Result};
 
 /// The jobs endpoints (`/api/v2/jobs/*`), made by [`Auth0::jobs`].
+///
+/// Not a [`Collection`](crate::Collection): a job is not a record Auth0
+/// lists or lets anyone change; it is started by one call (an import, an
+/// export, a verification email) and then read by id until it is done. The
+/// handle keeps the collections' conventions: a cheap clone, [`Jobs::get`]
+/// by id, owned (`Send + 'static`) futures.
 #[derive(Debug, Clone)]
 pub struct Jobs {
     auth0: Auth0,
@@ -67,7 +73,7 @@ impl Jobs {
     /// [`Error::InvalidArgument`] for an empty id; [`Error::Api`] (404
     /// `Job not found.`).
     pub async fn get(&self, job_id: &str) -> Result<JobStatus> {
-        let request = ApiRequest::from_segments(http::Method::GET, ["jobs", job_id])?;
+        let request = ApiRequest::of(&GetJob::new(job_id))?;
         self.auth0.execute_json(&request).await
     }
 }

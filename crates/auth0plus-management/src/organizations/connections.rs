@@ -22,19 +22,19 @@ pub type EnabledConnection = auth0plus_management_api::models::OrganizationConne
 /// are left to Auth0 (on enable) or unchanged (on update).
 ///
 /// ```
-/// use auth0plus_management::ConnectionOptions;
-/// let options = ConnectionOptions::new().assign_membership_on_login(true).show_as_button(false);
+/// use auth0plus_management::EnabledConnectionOptions;
+/// let options = EnabledConnectionOptions::new().assign_membership_on_login(true).show_as_button(false);
 /// # let _ = options;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[must_use]
-pub struct ConnectionOptions {
+pub struct EnabledConnectionOptions {
     assign_membership_on_login: Option<bool>,
     show_as_button: Option<bool>,
     is_signup_enabled: Option<bool>,
 }
 
-impl ConnectionOptions {
+impl EnabledConnectionOptions {
     /// No option set.
     pub fn new() -> Self {
         Self::default()
@@ -62,7 +62,7 @@ impl ConnectionOptions {
 }
 
 /// `/organizations/{id}/enabled_connections`, made by
-/// [`Record::connections`](crate::Record::connections). A cheap handle.
+/// [`Organization::connections`](crate::Organization::connections). A cheap handle.
 #[derive(Debug, Clone)]
 pub struct EnabledConnections {
     auth0: Auth0,
@@ -87,7 +87,7 @@ impl EnabledConnections {
     pub async fn enable(
         &self,
         connection_id: &str,
-        options: ConnectionOptions,
+        options: EnabledConnectionOptions,
     ) -> Result<EnabledConnection> {
         let org = self.org()?;
         if connection_id.is_empty() {
@@ -113,10 +113,10 @@ impl EnabledConnections {
     pub async fn update(
         &self,
         connection_id: &str,
-        options: ConnectionOptions,
+        options: EnabledConnectionOptions,
     ) -> Result<EnabledConnection> {
         let org = self.org()?;
-        if options == ConnectionOptions::default() {
+        if options == EnabledConnectionOptions::default() {
             return Err(Error::InvalidArgument(
                 "no connection option to change".into(),
             ));
@@ -164,8 +164,14 @@ impl EnabledConnections {
 
     /// Every enabled connection, lazily (offset paging).
     pub fn query(&self) -> Query<EnabledConnection> {
-        self.auth0.list(ListOrganizationEnabledConnections::new(
-            self.org.clone().unwrap_or_default(),
-        ))
+        match self.org() {
+            Ok(org) => self
+                .auth0
+                .list(ListOrganizationEnabledConnections::new(org)),
+            Err(e) => self
+                .auth0
+                .list(ListOrganizationEnabledConnections::new(""))
+                .refuse(e),
+        }
     }
 }

@@ -169,7 +169,7 @@ impl NewInvitation {
 }
 
 /// `/organizations/{id}/invitations`, made by
-/// [`Record::invitations`](crate::Record::invitations). A cheap handle.
+/// [`Organization::invitations`](crate::Organization::invitations). A cheap handle.
 #[derive(Debug, Clone)]
 pub struct Invitations {
     auth0: Auth0,
@@ -230,9 +230,13 @@ impl Invitations {
 
     /// Every pending invitation, lazily (offset paging).
     pub fn query(&self) -> Query<Invitation> {
-        self.auth0.list(ListOrganizationInvitations::new(
-            self.org.clone().unwrap_or_default(),
-        ))
+        match self.org() {
+            Ok(org) => self.auth0.list(ListOrganizationInvitations::new(org)),
+            Err(e) => self
+                .auth0
+                .list(ListOrganizationInvitations::new(""))
+                .refuse(e),
+        }
     }
 }
 

@@ -1,42 +1,56 @@
 //! An organization's members and a member's roles in it: two [`Relation`]s.
 
-use auth0plus_management_api::{ListOperation, Paging};
+use auth0plus_management_api::models::CreateOrganizationMemberRequestContent;
+use auth0plus_management_api::models::{self, AssignUserRolesRequestContent};
+use auth0plus_management_api::organizations::{
+    AddOrganizationMembers, AssignOrganizationMemberRoles, DeleteOrganizationMemberRoles,
+    DeleteOrganizationMembers, ListOrganizationMemberRoles, ListOrganizationMembers,
+};
 
-use super::Organization;
-use crate::relation::{Relation, RelationSpec};
+use crate::relation::Relation;
 use crate::resource::Record;
-use crate::roles::{Role, RoleRecord};
+use crate::roles::Role;
 
 /// A member as `GET /organizations/{id}/members` lists it: `user_id`,
 /// `email`, `name`, `picture`, and `roles` when asked for with
 /// `.param("fields", "user_id,roles")`.
-pub type Member = auth0plus_management_api::models::OrganizationMember;
+pub type Member = models::OrganizationMember;
 
-/// `/organizations/{id}/members`: offset paging reaches only the first
-/// 1,000 members, so lists walk the checkpoint (`from`/`take`).
-// How many user ids one call may carry is not documented; 100 is the
-// cautious figure the other relations use.
-static MEMBERS: RelationSpec = RelationSpec::new(
-    "members",
-    <auth0plus_management_api::organizations::ListOrganizationMembers as ListOperation>::PAGING,
-);
+/// How many user or role ids one call carries: no limit is documented, so
+/// the cautious figure the other relations use.
+const PER_CALL: usize = 100;
 
-/// `/organizations/{id}/members/{user_id}/roles`: offset paging.
-static MEMBER_ROLES: RelationSpec = RelationSpec::new("roles", Paging::OFFSET);
-
-impl Record<Organization> {
+impl Record<models::Organization> {
     /// The organization's members: `add`/`remove` user ids, `query()` the
-    /// members (every one of them: past 1,000 the list walks the checkpoint).
+    /// members (every one of them: offset paging reaches only the first
+    /// 1,000, so past them the list walks the checkpoint).
     ///
     /// ```no_run
-    /// # async fn run(org: auth0plus_management::Record<auth0plus_management::Organization>)
-    /// # -> auth0plus_management::Result<()> {
+    /// # async fn run(org: auth0plus_management::Organization) -> auth0plus_management::Result<()> {
     /// org.members().add(["auth0|1", "auth0|2"]).await?;
     /// let count = org.members().query().count().await?;
     /// # let _ = count; Ok(()) }
     /// ```
     pub fn members(&self) -> Relation<Member> {
-        Relation::of_record(self, &["members"], &MEMBERS, |member: Member| member)
+        Relation::of_record(self, |auth0, id| {
+            let (adds, removes) = (id.to_owned(), id.to_owned());
+            let body = |members| CreateOrganizationMemberRequestContent {
+                members: Some(members),
+                ..Default::default()
+            };
+            Relation::new(
+                auth0,
+                "members",
+                &ListOrganizationMembers::new(id),
+                |member: Member| member,
+            )
+            .adds(PER_CALL, move |members| {
+                AddOrganizationMembers::new(adds.clone(), body(members))
+            })
+            .removes(PER_CALL, move |members| {
+                DeleteOrganizationMembers::new(removes.clone(), body(members))
+            })
+        })
     }
 
     /// The roles member `user_id` has in this organization (roles given in
@@ -45,21 +59,41 @@ impl Record<Organization> {
     /// must be a member.
     ///
     /// ```no_run
-    /// # async fn run(org: auth0plus_management::Record<auth0plus_management::Organization>)
-    /// # -> auth0plus_management::Result<()> {
+    /// # async fn run(org: auth0plus_management::Organization) -> auth0plus_management::Result<()> {
     /// org.member_roles("auth0|1").add(["rol_0123456789abcdef"]).await?;
     /// for role in org.member_roles("auth0|1").query().fetch_all().await? {
-    ///     println!("{}", role.name);
+    ///     println!("{}", role.name.as_deref().unwrap_or_default());
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn member_roles(&self, user_id: &str) -> Relation<RoleRecord> {
-        let auth0 = self.auth0().clone();
-        Relation::of_record(
-            self,
-            &["members", user_id, "roles"],
-            &MEMBER_ROLES,
-            move |role: Role| Record::fetched(auth0.clone(), role),
-        )
+    pub fn member_roles(&self, user_id: &str) -> Relation<Role> {
+        let user_id = user_id.to_owned();
+        Relation::of_record(self, move |auth0, id| {
+            let records = auth0.clone();
+            let (adds, removes) = (
+                (id.to_owned(), user_id.clone()),
+                (id.to_owned(), user_id.clone()),
+            );
+            let body = |roles| AssignUserRolesRequestContent {
+                roles: Some(roles),
+                ..Default::default()
+            };
+            Relation::new(
+                auth0,
+                "roles",
+                &ListOrganizationMemberRoles::new(id, &user_id),
+                move |role: models::Role| Record::fetched(records.clone(), role),
+            )
+            .adds(PER_CALL, move |roles| {
+                AssignOrganizationMemberRoles::new(adds.0.clone(), adds.1.clone(), body(roles))
+            })
+            .removes(PER_CALL, move |roles| {
+                DeleteOrganizationMemberRoles::new(
+                    removes.0.clone(),
+                    removes.1.clone(),
+                    body(roles),
+                )
+            })
+        })
     }
 }

@@ -85,7 +85,7 @@ pub struct UserProfile {
     pub app_metadata: Metadata,
     /// Linked identities (read-only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identities: Vec<Identity>,
+    pub identities: Vec<UserIdentity>,
     /// Creation time (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
@@ -142,7 +142,7 @@ impl std::fmt::Debug for UserProfile {
 /// (`access_token`, `refresh_token`…) that Auth0 may send in it.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct Identity {
+pub struct UserIdentity {
     /// Connection name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
@@ -164,9 +164,9 @@ pub struct Identity {
     pub extra: Metadata,
 }
 
-impl std::fmt::Debug for Identity {
+impl std::fmt::Debug for UserIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Identity")
+        f.debug_struct("UserIdentity")
             .field("connection", &self.connection)
             .field("user_id", &self.user_id)
             .field("provider", &self.provider)

@@ -6,6 +6,10 @@ use auth0plus_transport::Secret;
 use serde_json::Value;
 
 use super::model::{Metadata, SETTABLE, UserProfile};
+use super::record::UserPending;
+use crate::lookup::Lookup;
+use crate::resource::{ChangeSet, IntoRecord};
+use crate::{Auth0, Error, Result};
 
 /// The fields of a user to create, one chained setter per field.
 ///
@@ -148,13 +152,11 @@ impl NewUser {
         &self.profile
     }
 
-    /// Set a field by its API name (used when a lookup's exact values fill in
-    /// a user to create). Unknown or non-settable names are ignored.
     /// The profile and the write-only state, for a record.
     pub(crate) fn into_parts(self) -> (UserProfile, super::UserPending) {
         (
             self.profile,
-            super::UserPending {
+            UserPending {
                 password: self.password,
                 verify_email: self.verify_email,
                 connection: self.connection,
@@ -163,7 +165,9 @@ impl NewUser {
         )
     }
 
-    pub(crate) fn set_field(&mut self, field: &str, value: &str) {
+    /// Set a field by its API name (used when a lookup's exact values fill in
+    /// a user to create). Unknown or non-settable names are ignored.
+    pub(crate) fn set_exact(&mut self, field: &str, value: &str) {
         let p = &mut self.profile;
         let parse_bool = |v: &str| match v {
             "true" => Some(true),
@@ -196,6 +200,57 @@ impl NewUser {
                 }
             }
         }
+    }
+}
+
+/// A user to create: its profile and write-only state; a lookup's exact
+/// values fill in its fields; after a 409 the user with its email (read
+/// immediately consistent) is the one someone else created first.
+impl IntoRecord<UserProfile> for NewUser {
+    fn into_parts(self) -> std::result::Result<(UserProfile, UserPending), String> {
+        // The inherent method: the profile and the write-only state.
+        Ok(NewUser::into_parts(self))
+    }
+
+    fn set_field(&mut self, field: &str, value: &str) -> Result<()> {
+        self.set_exact(field, value);
+        Ok(())
+    }
+
+    fn conflict_lookup(&self) -> Option<Lookup> {
+        self.profile
+            .email
+            .as_ref()
+            .map(|email| Lookup::exact("email", email))
+    }
+}
+
+/// Changes to a user: only the fields set are sent, in the requests Auth0
+/// requires (split as [`User::save`](crate::User::save) splits them).
+/// Metadata keys are merged one level deep, as Auth0 does. Fields that need
+/// the user's connection (email, username, password, phone) are sent with
+/// the connection set on the changes, else the client's default one.
+impl ChangeSet<UserProfile> for NewUser {
+    fn into_bodies(self, auth0: &Auth0) -> Result<Vec<Metadata>> {
+        let (profile, pending) = NewUser::into_parts(self);
+        if let Some(problem) = pending.invalid {
+            return Err(Error::InvalidArgument(problem));
+        }
+        let set = profile.to_map();
+        let changed: Metadata = SETTABLE
+            .iter()
+            .filter_map(|field| set.get(*field).map(|v| ((*field).to_owned(), v.clone())))
+            .collect();
+        let connection = pending
+            .connection
+            .as_deref()
+            .or_else(|| auth0.default_connection());
+        Ok(super::save::plan(
+            changed,
+            pending.password.as_ref(),
+            connection,
+            auth0.client_id(),
+        ))
     }
 }
 

@@ -6,7 +6,6 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use super::model::UserProfile;
 use super::record::User;
 use crate::query::Query;
-use crate::request::ApiRequest;
 use crate::resource::Record;
 use crate::search::{ConnectionFilter, Search};
 use crate::{Error, Result};
@@ -42,7 +41,7 @@ pub const SEARCH_WINDOW: u64 = 1000;
 pub type UserQuery = Query<User>;
 
 /// Every user search: search engine v3, and only `user_id` when counting.
-fn user_search() -> Search {
+pub(crate) fn user_search() -> Search {
     Search {
         count_field: Some("user_id"),
         engine: Some("v3"),
@@ -51,20 +50,6 @@ fn user_search() -> Search {
 }
 
 impl Query<User> {
-    /// A search over the users of the client's default connection.
-    pub(crate) fn users(auth0: crate::Auth0) -> Self {
-        let records = auth0.clone();
-        let mut query = Query::new(
-            auth0,
-            Ok(ApiRequest::new(http::Method::GET, "/users")),
-            <UserProfile as crate::Resource>::PAGING,
-            "users",
-            move |profile: UserProfile| Record::fetched(records.clone(), profile),
-        );
-        query.search = Some(user_search());
-        query
-    }
-
     /// Search this connection instead of the default one.
     pub fn connection(mut self, connection: impl Into<String>) -> Self {
         self.search_mut().connection = ConnectionFilter::Named(connection.into());

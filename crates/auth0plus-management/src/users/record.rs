@@ -2,14 +2,18 @@
 //! makes users special to the generic core: the write-only password, the
 //! connection, and Auth0's rules for splitting an update.
 
-use auth0plus_management_api::Paging;
+use auth0plus_management_api::users::UserSpec;
 use auth0plus_transport::Secret;
+use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::model::{Metadata, SETTABLE, UserProfile};
-use super::new_user::create_body;
-use super::save;
-use crate::resource::{Record, RecordState, Resource};
+use super::new_user::{NewUser, create_body};
+use super::query::user_search;
+use super::{Users, save};
+use crate::lookup::Lookup;
+use crate::query::Query;
+use crate::resource::{Found, Record, RecordState, Resource};
 use crate::{Error, Result};
 
 /// A user: profile data plus the client to save it through and the state
@@ -49,13 +53,11 @@ pub struct UserPending {
 }
 
 impl Resource for UserProfile {
+    type Spec = UserSpec;
     type Pending = UserPending;
+    type New = NewUser;
+    type Changes = NewUser;
 
-    const KIND: &'static str = "User";
-    const PLURAL: &'static str = "users";
-    const PATH: &'static str = "users";
-    const ID_FIELD: &'static str = "user_id";
-    const PAGING: Paging = Paging::offset_capped(super::SEARCH_WINDOW);
     const WRITABLE: Option<&'static [&'static str]> = Some(SETTABLE);
     const MERGED: &'static [&'static str] = &["user_metadata", "app_metadata"];
 
@@ -113,6 +115,27 @@ impl Resource for UserProfile {
             state.insert("connection".into(), Value::String(connection.clone()));
         }
         state
+    }
+
+    /// A search of the client's default connection, with Lucene lookups.
+    fn query(users: &Users) -> Query<User> {
+        users.list_records().with_search(user_search())
+    }
+
+    /// Any search, in the default connection. A lone exact email uses
+    /// `GET /users-by-email` (immediately consistent); anything else uses
+    /// search (eventually consistent), one request: a page of two carries
+    /// the total and, when it is 1, the user.
+    fn find(users: &Users, lookup: Lookup) -> BoxFuture<'static, Result<Found<Self>>> {
+        let users = users.clone();
+        Box::pin(async move {
+            if let Some(email) = lookup.lone_exact("email") {
+                let found = users.by_email_in_connection(email).await?;
+                let total = found.len() as u64;
+                return Ok((found, total));
+            }
+            users.query().filter(lookup).per_page(2).first_page().await
+        })
     }
 
     fn restore_pending(state: &Metadata) -> UserPending {
@@ -181,7 +204,7 @@ impl Record<UserProfile> {
     /// # Errors
     /// [`Error::MissingId`]; [`Error::Api`] (404 for a deleted user).
     pub async fn email_verification_ticket(&self) -> Result<String> {
-        let id = self.id().ok_or(Error::MissingId)?;
+        let id = self.saved_id()?;
         self.auth0().tickets().email_verification(id).await
     }
 
@@ -190,7 +213,7 @@ impl Record<UserProfile> {
     /// # Errors
     /// [`Error::MissingId`]; [`Error::Api`] (404 for a deleted user).
     pub async fn password_change_ticket(&self) -> Result<String> {
-        let id = self.id().ok_or(Error::MissingId)?;
+        let id = self.saved_id()?;
         self.auth0()
             .tickets()
             .password_change(crate::PasswordChangeTicket::for_user(id))

@@ -319,3 +319,6 @@ impl Sleep for ManualSleep {
         })
     }
 }
+
+mod redis_server;
+pub use redis_server::{REDIS_SERVER_VAR, REQUIRE_REDIS_VAR, RedisServer};
