@@ -62,7 +62,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod decode;
 mod error;
+mod execute;
 // Issue 14: jobs
 pub mod jobs;
 mod lookup;

@@ -23,7 +23,7 @@ use std::fmt;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
-use auth0plus_management_api::{Cursor, Paging};
+use auth0plus_management_api::{Cursor, ListOperation, Paging};
 use std::task::Poll;
 
 use futures::FutureExt;
@@ -31,13 +31,11 @@ use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::{DecodeFailure, decode_error, scrubber};
+use crate::decode::{DecodeFailure, decode_error, scrubber};
 use crate::error::SHORT_TEXT_LIMIT;
 use crate::lookup::Lookup;
 use crate::page::{ItemKey, Page, decode_page, peek_page};
 use crate::request::ApiRequest;
-use crate::resource::{Record, Resource};
-use crate::resource::{exactly_one, optional};
 use crate::search::Search;
 use crate::walk::{Circle, Walk};
 use crate::{Auth0, Error, Order, Result};
@@ -131,6 +129,19 @@ impl<T> fmt::Debug for Query<T> {
             .field("prefetch", &self.prefetch)
             .field("search", &self.search)
             .finish_non_exhaustive()
+    }
+}
+
+impl Auth0 {
+    /// A lazy [`Query`] over a list operation of the generated layer, paged
+    /// in the operation's style. Paging parameters set on the operation are
+    /// replaced by the query's.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "operations are built inline: `auth0.list(ListRoles::new())`"
+    )]
+    pub fn list<O: ListOperation>(&self, operation: O) -> Query<O::Item> {
+        Query::of_list(self, &operation, |item: O::Item| item)
     }
 }
 
@@ -306,7 +317,7 @@ impl<T: Send + 'static> Query<T> {
     /// items decode as `D` and become `T` through `map`.
     pub(crate) fn of_list<L, D, F>(auth0: &Auth0, list: &L, map: F) -> Self
     where
-        L: auth0plus_management_api::ListOperation,
+        L: ListOperation,
         D: DeserializeOwned,
         F: Fn(D) -> T + Send + Sync + 'static,
     {
@@ -337,6 +348,15 @@ impl<T: Send + 'static> Query<T> {
     #[must_use]
     pub fn paging(&self) -> Paging {
         self.paging
+    }
+
+    /// The list and its parameters (`/roles?name_filter=admin`), for a
+    /// message: empty for a query that refuses to run.
+    pub(crate) fn described(&self) -> String {
+        self.base
+            .as_ref()
+            .map(ApiRequest::path_and_query)
+            .unwrap_or_default()
     }
 
     /// The same query with the Lucene layer `search` (for lists that search).
@@ -987,31 +1007,6 @@ impl<T: Send + 'static> Query<T> {
 /// once the page covered what was wanted.
 fn head_len_wanted(read: usize, keep: usize, skip: usize) -> bool {
     read > 0 && read.saturating_sub(skip) < keep
-}
-
-impl<R: Resource> Query<Record<R>> {
-    /// Exactly one record (Django's `get()` on a query set), in one request.
-    ///
-    /// # Errors
-    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
-    /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
-    pub async fn one(&self) -> Result<Record<R>> {
-        let described = self
-            .base
-            .as_ref()
-            .map(ApiRequest::path_and_query)
-            .unwrap_or_default();
-        let (found, total) = self.clone().per_page(2).first_page().await?;
-        exactly_one(found, total, described)
-    }
-
-    /// Like [`Query::one`], with `None` instead of `DoesNotExist`.
-    ///
-    /// # Errors
-    /// [`Error::MultipleObjectsReturned`] and errors of [`Query::count`].
-    pub async fn one_opt(&self) -> Result<Option<Record<R>>> {
-        optional(self.one().await)
-    }
 }
 
 #[cfg(test)]

@@ -790,7 +790,7 @@ impl JobRunner {
         let (response, token) = self.auth0.execute_with_token(&request).await?;
         let scrubber = Scrubber::new(hashes.iter().chain([&token]));
         user_errors(job_id, response.body(), &scrubber, users)
-            .map_err(|failure| crate::client::decode_error(&response, failure, &scrubber))
+            .map_err(|failure| crate::decode::decode_error(&response, failure, &scrubber))
     }
 }
 
@@ -808,7 +808,7 @@ fn user_errors(
     body: &[u8],
     scrubber: &Scrubber,
     max: usize,
-) -> std::result::Result<Vec<ImportUserError>, crate::client::DecodeFailure> {
+) -> std::result::Result<Vec<ImportUserError>, crate::decode::DecodeFailure> {
     let body: &[u8] = if body.is_empty() { b"null" } else { body };
     let mut de = serde_json::Deserializer::from_slice(body);
     let entries = ErrorEntries {
@@ -816,7 +816,7 @@ fn user_errors(
         scrubber,
         max,
     };
-    let failure = |e: serde_json::Error| crate::client::DecodeFailure {
+    let failure = |e: serde_json::Error| crate::decode::DecodeFailure {
         path: String::new(),
         message: e.to_string(),
     };
