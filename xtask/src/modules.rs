@@ -215,7 +215,8 @@ fn crate_paths(code: &str) -> Vec<String> {
         let start = at + offset;
         at = start + "crate::".len();
         // `$crate::` and `foo_crate::` are not this crate's root.
-        if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || b"_$".contains(&bytes[start - 1]))
+        if start > 0
+            && (bytes[start - 1].is_ascii_alphanumeric() || b"_$".contains(&bytes[start - 1]))
         {
             continue;
         }
@@ -224,7 +225,11 @@ fn crate_paths(code: &str) -> Vec<String> {
             let end = matching_brace(rest).unwrap_or(rest.len());
             let mut leaves = Vec::new();
             tree_leaves(&rest[..end], &mut Vec::new(), &mut leaves);
-            found.extend(leaves.into_iter().filter_map(|leaf| leaf.into_iter().next()));
+            found.extend(
+                leaves
+                    .into_iter()
+                    .filter_map(|leaf| leaf.into_iter().next()),
+            );
             at += end;
         } else {
             let ident: String = rest
@@ -396,7 +401,7 @@ mod tests {
         );
         assert_eq!(
             crate_paths(&code),
-            ["query", "Auth0", "resource", "error", "page"]
+            ["query", "Auth0", "resource", "resource", "error", "page"]
         );
     }
 

@@ -17,13 +17,11 @@ use futures::future::{Either, select};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
 use serde_json::{Value, json};
 
-use super::Users;
-use super::model::UserProfile;
-use super::record::User;
+use super::{JobStatus, Poller, yield_now};
 use crate::error::SERVER_TEXT_LIMIT;
-use crate::jobs::{JobStatus, Poller, yield_now};
 use crate::request::ApiRequest;
-use crate::{Error, Result};
+use crate::resource::Record;
+use crate::{Error, Result, User, UserProfile, Users};
 
 /// The export file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,8 +89,16 @@ impl fmt::Debug for UserExport {
     }
 }
 
+impl Users {
+    /// Every user through Auth0's export job, past the 1,000-result search
+    /// window ([`Error::SearchWindowExceeded`] points here).
+    pub fn export(&self) -> UserExport {
+        UserExport::new(self.clone())
+    }
+}
+
 impl UserExport {
-    pub(crate) fn new(users: Users) -> Self {
+    fn new(users: Users) -> Self {
         Self {
             users,
             format: ExportFormat::Json,
@@ -136,7 +142,7 @@ impl UserExport {
         self
     }
 
-    crate::jobs::poller_setters!();
+    super::poller_setters!();
 
     /// Longest record [`UserExport::stream`] accepts, decompressed (default
     /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
@@ -541,10 +547,7 @@ fn records(
             line_no += 1;
             let outcome = match lines.next_line().await? {
                 Ok(line) => match serde_json::from_slice::<UserProfile>(&line) {
-                    Ok(profile) => Ok(crate::resource::Record::fetched(
-                        users.auth0().clone(),
-                        profile,
-                    )),
+                    Ok(profile) => Ok(Record::fetched(users.auth0().clone(), profile)),
                     // serde quotes the file's values: scrubbed and cut.
                     Err(e) => Err(corrupt(
                         &job_id,
