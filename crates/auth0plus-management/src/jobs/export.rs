@@ -15,9 +15,12 @@ use bytes::{Buf as _, BytesMut};
 use flate2::write::MultiGzDecoder;
 use futures::future::{Either, select};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
-use serde_json::{Value, json};
 
 use super::{JobStatus, Poller, yield_now};
+use crate::api::jobs::CreateJobsUsersExports;
+use crate::api::models::{
+    CreateExportUsersFields, CreateExportUsersRequestContent, JobFileFormatEnum,
+};
 use crate::error::SERVER_TEXT_LIMIT;
 use crate::request::ApiRequest;
 use crate::resource::Record;
@@ -69,7 +72,7 @@ const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 pub struct UserExport {
     users: Users,
     format: ExportFormat,
-    fields: Vec<Value>,
+    fields: Vec<CreateExportUsersFields>,
     connection_id: Option<String>,
     limit: Option<u64>,
     poller: Poller,
@@ -125,7 +128,10 @@ impl UserExport {
     {
         self.fields = fields
             .into_iter()
-            .map(|f| json!({ "name": f.into() }))
+            .map(|name| CreateExportUsersFields {
+                name: Some(name.into()),
+                ..Default::default()
+            })
             .collect();
         self
     }
@@ -182,26 +188,20 @@ impl UserExport {
     /// [`UserExport::start`], and the scrubber of the request's token, for
     /// what the server sends back (the job, the file).
     async fn start_scrubbed(&self) -> Result<(JobStatus, Scrubber)> {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "format".into(),
-            json!(if self.format == ExportFormat::Json {
-                "json"
-            } else {
-                "csv"
+        let body = CreateExportUsersRequestContent {
+            format: Some(match self.format {
+                ExportFormat::Json => JobFileFormatEnum::Json,
+                ExportFormat::Csv => JobFileFormatEnum::Csv,
             }),
-        );
-        if !self.fields.is_empty() {
-            body.insert("fields".into(), Value::Array(self.fields.clone()));
-        }
-        if let Some(id) = &self.connection_id {
-            body.insert("connection_id".into(), json!(id));
-        }
-        if let Some(limit) = self.limit {
-            body.insert("limit".into(), json!(limit));
-        }
-        let request =
-            ApiRequest::new(http::Method::POST, "/jobs/users-exports").json(Value::Object(body));
+            fields: (!self.fields.is_empty()).then(|| self.fields.clone()),
+            connection_id: self.connection_id.clone(),
+            // Past `i64::MAX` is no limit Auth0 could tell from none.
+            limit: self
+                .limit
+                .map(|limit| i64::try_from(limit).unwrap_or(i64::MAX)),
+            ..Default::default()
+        };
+        let request = ApiRequest::of(&CreateJobsUsersExports::new(body))?;
         let (job, scrubber) = self
             .users
             .auth0()
