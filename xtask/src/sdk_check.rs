@@ -1,11 +1,16 @@
-//! `cargo xtask sdk-check`: the official SDKs' `ManagementClient`s, unchanged but for the
-//! domain and the trusted CA, against the fake tenant over HTTPS.
+//! `cargo xtask sdk-check`: the official SDKs, unchanged but for the domain and the trusted
+//! CA, against the fake tenant over HTTPS: their `ManagementClient`s, and their
+//! Authentication API clients (auth0-python's `authentication` classes, node-auth0's
+//! `AuthenticationClient`/`UserInfoClient` from `auth0/legacy`, and `@auth0/auth0-auth-js`).
 //!
-//! Installs npm `auth0` 7.x and `PyPI` `auth0-python` 6.8.0 into `target/sdk-check/` (once;
-//! later runs reuse them), starts a fake with `tls(true)` (domain `localhost:PORT`, a
-//! throwaway CA), and runs `crates/auth0plus-fake/sdk-check/node_check.cjs` and
-//! `auth0_python_check.py`: a tour of users, roles, organizations, logs, connections and
-//! clients that prints each call. Node and Python come from the machine.
+//! Installs npm `auth0` 7.x and `@auth0/auth0-auth-js` 1.x and `PyPI` `auth0-python` 6.8.0
+//! into `target/sdk-check/` (once; later runs reuse them), starts a fake with `tls(true)`
+//! (domain `localhost:PORT`, a throwaway CA), and runs the scripts of
+//! `crates/auth0plus-fake/sdk-check/`: a Management tour (users, roles, organizations, logs,
+//! connections, clients) and a login tour (sign-up, password login, the ID token checked by
+//! the SDK's own verifier against the fake's JWKS, userinfo, refresh, revoke, change
+//! password, passwordless, client credentials by `private_key_jwt` with a key the fake
+//! checks), each printing its calls. Node and Python come from the machine.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +19,7 @@ use std::time::Instant;
 use auth0plus::fake::FakeTenant;
 
 const NODE_PACKAGE: &str = "auth0@7";
+const AUTH_JS_PACKAGE: &str = "@auth0/auth0-auth-js@1";
 const PYTHON_PACKAGE: &str = "auth0-python==6.8.0";
 
 fn root() -> PathBuf {
@@ -66,6 +72,24 @@ fn ensure_node(cache: &Path) -> Result<String, String> {
                 ])
                 .arg(&prefix)
                 .arg(NODE_PACKAGE),
+        )?;
+    }
+    if !prefix
+        .join("node_modules/@auth0/auth0-auth-js/package.json")
+        .exists()
+    {
+        run(
+            "npm install @auth0/auth0-auth-js@1",
+            Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "--prefix",
+                ])
+                .arg(&prefix)
+                .arg(AUTH_JS_PACKAGE),
         )?;
     }
     version().ok_or_else(|| "npm did not install auth0".to_string())
@@ -138,11 +162,16 @@ pub fn run_check(args: &[String]) -> Result<(), String> {
         tenant.domain(),
         ca.display()
     );
+    // The login tours need the application's grants, and a registered key for private_key_jwt.
+    tenant.allow_grant_types(FakeTenant::all_grant_types());
+    let key = auth0plus::fake::ClientKey::generate("RS256")?;
+    tenant.add_client_credential(&key.public_pem, "RS256");
     let with_tenant = |cmd: &mut Command| {
         cmd.env("AUTH0_DOMAIN", tenant.domain())
             .env("AUTH0_CLIENT_ID", tenant.client_id())
             .env("AUTH0_CLIENT_SECRET", tenant.client_secret())
-            .env("AUTH0_CONNECTION", tenant.connection());
+            .env("AUTH0_CONNECTION", tenant.connection())
+            .env("AUTH0_ASSERTION_KEY", &key.private_pem);
     };
 
     let mut failures = Vec::new();
@@ -155,14 +184,41 @@ pub fn run_check(args: &[String]) -> Result<(), String> {
     if run("node-auth0 tour", &mut node).is_err() {
         failures.push("node-auth0");
     }
+    for (script, name) in [
+        (
+            "node_auth_check.cjs",
+            "node-auth0 AuthenticationClient (auth0/legacy)",
+        ),
+        ("auth_js_check.mjs", "@auth0/auth0-auth-js"),
+    ] {
+        // ESM resolves packages from the script's own folder up (never NODE_PATH):
+        // run a copy placed beside the installed node_modules.
+        let copy = cache.join("node").join(script);
+        std::fs::copy(scripts.join(script), &copy).map_err(|e| format!("{script}: {e}"))?;
+        let mut node = Command::new("node");
+        node.arg(&copy)
+            .env("NODE_PATH", cache.join("node/node_modules"))
+            .env("NODE_EXTRA_CA_CERTS", &ca);
+        with_tenant(&mut node);
+        if run(name, &mut node).is_err() {
+            failures.push(name);
+        }
+    }
     let node_time = t.elapsed();
     let t = Instant::now();
-    let mut py = Command::new(&python);
-    py.arg(scripts.join("auth0_python_check.py"))
-        .env("SSL_CERT_FILE", &ca);
-    with_tenant(&mut py);
-    if run("auth0-python tour", &mut py).is_err() {
-        failures.push("auth0-python");
+    for (script, name) in [
+        ("auth0_python_check.py", "auth0-python"),
+        ("auth0_python_auth_check.py", "auth0-python authentication"),
+    ] {
+        let mut py = Command::new(&python);
+        py.arg(scripts.join(script))
+            .env("SSL_CERT_FILE", &ca)
+            // The authentication classes use requests, which reads this one.
+            .env("REQUESTS_CA_BUNDLE", &ca);
+        with_tenant(&mut py);
+        if run(name, &mut py).is_err() {
+            failures.push(name);
+        }
     }
     let py_time = t.elapsed();
     drop(tenant);
@@ -173,7 +229,7 @@ pub fn run_check(args: &[String]) -> Result<(), String> {
         started.elapsed().as_secs_f64()
     );
     if failures.is_empty() {
-        println!("sdk-check: both SDKs worked unchanged against the fake tenant");
+        println!("sdk-check: every SDK client worked unchanged against the fake tenant");
         Ok(())
     } else {
         Err(format!("sdk-check failed for {}", failures.join(", ")))

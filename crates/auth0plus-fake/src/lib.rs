@@ -1,12 +1,18 @@
 //! A stateful fake Auth0 tenant, served over real HTTP on loopback.
 //!
 //! No official Auth0 SDK ships a way to test without a live tenant; this crate is one. It
-//! implements `/oauth/token` (client credentials) and the users part of the Management API
+//! implements the Authentication API (every grant of `/oauth/token`, sign-up, passwordless,
+//! MFA, device and back-channel logins, `/userinfo`, revocation, `/authorize`, the JWKS: real
+//! RS256 keys, see [`FakeTenant::sign_token`], [`FakeTenant::passwordless_code`],
+//! [`FakeTenant::approve_device`]) and the users part of the Management API
 //! v2 (`/api/v2/users`, `/users-by-email`, tickets, user-export jobs) with the status codes,
 //! error bodies, create defaults and PATCH rules that real tenants answer with (checked
 //! against recorded Auth0 traffic, see `tests/recordings/`); roles, organizations and their
 //! members, and the tenant log with real relations; and every other operation of the
-//! Management API spec from a generic, schema-checked store. It serves HTTPS too
+//! Management API spec from a generic, schema-checked store that answers in the shapes the
+//! spec gives (list envelopes, id fields, Auth0's create defaults), checked against
+//! node-auth0's own wire tests. Tokens carry the scopes of their client's grant, and every
+//! operation checks them ([`FakeTenantBuilder::scopes`]). It serves HTTPS too
 //! ([`FakeTenantBuilder::tls`]), so official SDKs work against it unchanged.
 //!
 //! Its defaults are Auth0's: a rate limit ([`DEFAULT_RATE_LIMIT`]), a search index delay
@@ -60,6 +66,11 @@
 //! | `POST /__fake/revoke-tokens` | | 204 |
 //! | `POST /__fake/exports` | `{"next":"fail"\|"stall"\|"corrupt"}` | 204 |
 //! | `GET /__fake/exports/{job}.{json\|csv}.gz` | | export file (a "presigned" URL: no auth) |
+//! | `GET /__fake/auth/passwordless-code?connection=email&identifier=…` | | 200 `{"code"}`: what the user was sent |
+//! | `POST /__fake/auth/mfa/enroll` | `{"user_id"}` | 200 `{"otp","recovery_code"}` |
+//! | `GET /__fake/auth/mfa/otp?user_id=…` | | 200 `{"otp","binding_code"}` |
+//! | `POST /__fake/auth/device/approve`, `…/device/deny` | `{"user_code","user_id"?}` | 200 |
+//! | `POST /__fake/auth/backchannel/approve`, `…/backchannel/deny` | `{"user_id"}` | 200 `{"binding_message"}` |
 //!
 //! Every number is bounded, with a 400 beyond: `count` up to 1,000,000, durations in ms
 //! up to a day, `token_ttl_s` up to ten years, `times` up to 100,000.
@@ -83,6 +94,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod authentication;
 pub mod cli;
 mod handlers;
 
@@ -101,6 +113,8 @@ fn import_rate(rate: f64) -> f64 {
 pub mod lucene;
 mod password;
 mod schema;
+#[cfg(test)]
+mod sdk_wire;
 mod server;
 mod spec;
 #[cfg(test)]
@@ -112,6 +126,7 @@ mod tls;
 mod token_quota;
 mod util;
 
+pub use authentication::ClientKey;
 pub use password::PasswordPolicy;
 pub use test_tenant::{LIVE_VAR, LIVE_VARS, TestTenant, TestTenantError};
 pub use token_quota::TokenQuota;
@@ -233,11 +248,14 @@ pub enum Route {
     /// Any other operation of the Management API spec (answered from the generic store).
     /// A fault injected here hits every such operation; counters name them by operationId.
     Spec,
+    /// Every Authentication API path but `POST /oauth/token` (`/userinfo`,
+    /// `/dbconnections/*`, `/passwordless/start`, `/authorize`, the JWKS…).
+    Authentication,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 34] = [
+    pub const ALL: [Route; 35] = [
         Route::Token,
         Route::CreateUser,
         Route::GetUser,
@@ -272,6 +290,7 @@ impl Route {
         Route::UnlinkIdentity,
         Route::ListUserLogs,
         Route::Spec,
+        Route::Authentication,
     ];
 
     /// The `snake_case` name used in counters and in the `/__fake` HTTP API.
@@ -312,6 +331,7 @@ impl Route {
             Route::UnlinkIdentity => "unlink_identity",
             Route::ListUserLogs => "list_user_logs",
             Route::Spec => "spec_operation",
+            Route::Authentication => "authentication",
         }
     }
 
@@ -352,6 +372,7 @@ impl Route {
             Route::UnlinkIdentity => "Unlink a User Identity",
             Route::ListUserLogs => "Get user's log events",
             Route::Spec => "Management API operation",
+            Route::Authentication => "Authentication API",
         }
     }
 
@@ -379,7 +400,10 @@ impl Route {
 
     /// Whether this is a Management API route (bearer check, rate limit).
     pub(crate) fn is_management(self) -> bool {
-        !matches!(self, Route::Token | Route::ExportDownload)
+        !matches!(
+            self,
+            Route::Token | Route::ExportDownload | Route::Authentication
+        )
     }
 }
 
@@ -750,7 +774,9 @@ impl FakeTenantBuilder {
         self.seed_template = template_map(template);
         self
     }
-    /// Scopes granted to the client (default [`all_scopes`]).
+    /// The scopes of the tenant's own client's grant for the Management API (default
+    /// [`all_scopes`]): its tokens carry these, and an operation that needs another answers
+    /// 403 `insufficient_scope`. The grant is an ordinary one (`/api/v2/client-grants`).
     #[must_use]
     pub fn scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
@@ -836,6 +862,7 @@ impl FakeTenantBuilder {
             header_read_timeout: self.header_read_timeout,
             body_read_timeout: self.body_read_timeout,
             password_policy: self.password_policy,
+            signing: authentication::SigningKey::new(),
             token_quota: token_quota::Quota::new(self.token_quota),
         }));
         shared.seed_users(self.seed_users, &self.seed_template);
@@ -952,10 +979,10 @@ impl FakeTenant {
         &self.shared.cfg.connection_id
     }
 
-    /// A valid bearer token with every granted scope.
+    /// A valid bearer token of the tenant's own client, with every scope its grant holds.
     #[must_use]
     pub fn issue_token(&self) -> String {
-        self.shared.issue_token(None).0
+        self.shared.default_token()
     }
 
     /// Every token issued so far answers 401 from now on.

@@ -94,3 +94,39 @@ async fn an_explicit_domain_wins_over_the_tls_default() {
     let plain = FakeTenant::start().await.expect("start");
     assert!(plain.ca_pem().is_none() && plain.ca_pem_path().is_none());
 }
+
+/// The standalone fake, stopped by SIGTERM (what `kill`, CI runners and process
+/// managers send), removes its CA folder as it does on ctrl-c.
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_removes_the_ca_folder() {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_auth0plus-fake"))
+        .args(["--tls", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the fake starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .await
+        .expect("the JSON line");
+    let info: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    let ca = std::path::PathBuf::from(info["ca_pem_path"].as_str().expect("a CA path"));
+    assert!(ca.exists());
+    let pid = child.id().expect("a pid").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("the fake stops")
+        .expect("a status");
+    assert!(status.success(), "{status}");
+    assert!(!ca.exists(), "{} is left behind", ca.display());
+    assert!(!ca.parent().expect("a folder").exists());
+}

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth0plus_oauth::{
-    CachedTokenSource, ClientCredentials, Domain, StaticToken, TokenCache, TokenSource,
+    CachedTokenSource, ClientAuthentication, ClientCredentials, Domain, StaticToken, TokenCache,
+    TokenSource,
 };
 use auth0plus_transport::{
     Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, RetryPolicy, Retrying, Secret, SharedBackend,
@@ -72,7 +73,14 @@ impl fmt::Debug for Auth0 {
 enum Credentials {
     None,
     Token(Secret),
-    ClientSecret { client_id: String, secret: Secret },
+    ClientSecret {
+        client_id: String,
+        secret: Secret,
+    },
+    Client {
+        client_id: String,
+        auth: ClientAuthentication,
+    },
     Source(Arc<dyn TokenSource>),
 }
 
@@ -214,6 +222,30 @@ impl Auth0Builder {
             client_id,
             secret: client_secret.into(),
         };
+        self
+    }
+
+    /// Fetch tokens with client credentials, authenticating with a signed
+    /// assertion (`private_key_jwt`) instead of a secret. Also sets [`Self::client_id`].
+    #[cfg(feature = "jwt")]
+    pub fn private_key_jwt(
+        self,
+        client_id: impl Into<String>,
+        key: auth0plus_oauth::PrivateKeyJwt,
+    ) -> Self {
+        self.client_authentication(client_id, ClientAuthentication::PrivateKeyJwt(key))
+    }
+
+    /// Fetch tokens with client credentials and any client authentication
+    /// method (`client_secret_basic`…). Also sets [`Self::client_id`].
+    pub fn client_authentication(
+        mut self,
+        client_id: impl Into<String>,
+        auth: ClientAuthentication,
+    ) -> Self {
+        let client_id = client_id.into();
+        self.client_id.get_or_insert_with(|| client_id.clone());
+        self.credentials = Credentials::Client { client_id, auth };
         self
     }
 
@@ -391,6 +423,26 @@ impl Auth0Builder {
             retrying = retrying.with_shared_rate_limit(limit);
         }
         let backend = SharedBackend::new(retrying);
+        let token_cache = self.token_cache;
+        let cached =
+            |client_id: &str, auth: ClientAuthentication| -> Result<Arc<dyn TokenSource>> {
+                let credentials = ClientCredentials::with_authentication(&domain, client_id, auth)?
+                    .clock(self.clock.clone())
+                    .base_url(&base_url)?
+                    .shared_backend(backend.clone())
+                    .max_response_bytes(self.response_limit)
+                    .telemetry(self.telemetry.clone());
+                let mut source = CachedTokenSource::new(credentials)
+                    .clock(self.clock.clone())
+                    .sleep(sleep.clone());
+                if let Some(leeway) = self.leeway {
+                    source = source.leeway(leeway);
+                }
+                if let Some(with_cache) = token_cache {
+                    source = with_cache(source);
+                }
+                Ok(Arc::new(source))
+            };
         let tokens: Arc<dyn TokenSource> = match self.credentials {
             Credentials::None => {
                 return Err(Error::Config(
@@ -405,22 +457,9 @@ impl Auth0Builder {
                 Arc::new(StaticToken::new(token))
             }
             Credentials::ClientSecret { client_id, secret } => {
-                let credentials = ClientCredentials::new(&domain, &client_id, secret)?
-                    .base_url(&base_url)?
-                    .shared_backend(backend.clone())
-                    .max_response_bytes(self.response_limit)
-                    .telemetry(self.telemetry.clone());
-                let mut source = CachedTokenSource::new(credentials)
-                    .clock(self.clock.clone())
-                    .sleep(sleep.clone());
-                if let Some(leeway) = self.leeway {
-                    source = source.leeway(leeway);
-                }
-                if let Some(with_cache) = self.token_cache {
-                    source = with_cache(source);
-                }
-                Arc::new(source)
+                cached(&client_id, ClientAuthentication::ClientSecretPost(secret))?
             }
+            Credentials::Client { client_id, auth } => cached(&client_id, auth)?,
             Credentials::Source(source) => source,
         };
         Ok(Auth0 {

@@ -665,8 +665,8 @@ impl<T: Send + 'static> Query<T> {
     }
 
     /// How many items the list holds: Auth0's total in one small request
-    /// where the list has offset paging; otherwise the whole list is walked
-    /// and counted.
+    /// where the list has offset paging and its envelope has one; otherwise
+    /// the whole list is walked and counted.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] before sending; [`Error::Api`] from Auth0.
@@ -674,7 +674,21 @@ impl<T: Send + 'static> Query<T> {
         self.check()?;
         if self.paging.offset {
             let page = self.fetch_chunk(Chunk { size: 1, index: 0 }, true).await?;
-            return Ok(page.total.unwrap_or(page.items.len() as u64));
+            if let Some(total) = page.total {
+                return Ok(total);
+            }
+            if page.items.is_empty() {
+                return Ok(0);
+            }
+            // A list whose totals envelope has no `total` (an organization's
+            // invitations: `{start, limit, invitations}`) is walked and counted.
+            let mut walked = 0u64;
+            let mut items = self.offset_stream(0, None);
+            while let Some(item) = items.next().await {
+                item?;
+                walked += 1;
+            }
+            return Ok(walked);
         }
         let mut walked = 0u64;
         let mut pages = self.cursor_pages(true);

@@ -2,15 +2,16 @@
 
 use std::sync::{Arc, OnceLock};
 
+use auth0plus_transport::{Clock, SharedClock};
 use auth0plus_transport::{
-    Bytes, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, Idempotent, ResponseLimit,
-    RetryPolicy, Secret, SharedBackend, Telemetry, Unthrottled,
+    DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpRequest, Idempotent, ResponseLimit, RetryPolicy,
+    Secret, SharedBackend, Telemetry, Unthrottled,
 };
-use serde::Serialize;
 
 use crate::domain::parse_base_url;
+use crate::form::Params;
 use crate::token::parse_scrubbing;
-use crate::{Domain, Error, Token};
+use crate::{ClientAuthentication, Domain, Error, Token};
 
 /// A machine-to-machine application's credentials for one tenant.
 ///
@@ -25,22 +26,16 @@ use crate::{Domain, Error, Token};
 pub struct ClientCredentials {
     domain: Domain,
     client_id: String,
-    client_secret: Secret,
+    auth: ClientAuthentication,
     audience: String,
+    organization: Option<String>,
+    clock: SharedClock,
     base_url: String,
     telemetry: Telemetry,
     retry: RetryPolicy,
     response_limit: Option<u64>,
     backend: Option<SharedBackend>,
     default_backend: Arc<OnceLock<SharedBackend>>,
-}
-
-#[derive(Serialize)]
-struct TokenRequestBody<'a> {
-    grant_type: &'static str,
-    client_id: &'a str,
-    client_secret: &'a str,
-    audience: &'a str,
 }
 
 impl ClientCredentials {
@@ -58,12 +53,50 @@ impl ClientCredentials {
     where
         D: TryInto<Domain, Error = Error>,
     {
+        Self::with_authentication(
+            domain,
+            client_id,
+            ClientAuthentication::ClientSecretPost(client_secret.into()),
+        )
+    }
+
+    /// Credentials that authenticate with a signed assertion (`private_key_jwt`)
+    /// instead of a secret.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDomain`] or [`Error::EmptyClientId`].
+    #[cfg(feature = "jwt")]
+    pub fn private_key_jwt<D>(
+        domain: D,
+        client_id: &str,
+        key: crate::PrivateKeyJwt,
+    ) -> Result<Self, Error>
+    where
+        D: TryInto<Domain, Error = Error>,
+    {
+        Self::with_authentication(domain, client_id, ClientAuthentication::PrivateKeyJwt(key))
+    }
+
+    /// Credentials with any client authentication method (not
+    /// [`ClientAuthentication::None`]: client credentials need one).
+    ///
+    /// # Errors
+    /// [`Error::InvalidDomain`], [`Error::EmptyClientId`],
+    /// [`Error::EmptyClientSecret`] (also for no authentication at all).
+    pub fn with_authentication<D>(
+        domain: D,
+        client_id: &str,
+        auth: ClientAuthentication,
+    ) -> Result<Self, Error>
+    where
+        D: TryInto<Domain, Error = Error>,
+    {
         let domain = domain.try_into()?;
-        let client_secret = client_secret.into();
         if client_id.trim().is_empty() {
             return Err(Error::EmptyClientId);
         }
-        if client_secret.is_empty() {
+        auth.validate()?;
+        if matches!(auth, ClientAuthentication::None) {
             return Err(Error::EmptyClientSecret);
         }
         Ok(Self {
@@ -71,7 +104,9 @@ impl ClientCredentials {
             base_url: domain.base_url(),
             domain,
             client_id: client_id.to_owned(),
-            client_secret,
+            auth,
+            organization: None,
+            clock: SharedClock::default(),
             telemetry: Telemetry::default(),
             retry: RetryPolicy::default(),
             response_limit: Some(DEFAULT_RESPONSE_LIMIT),
@@ -85,6 +120,26 @@ impl ClientCredentials {
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = audience.into();
         self
+    }
+
+    /// Ask for a token in this organization (id or name).
+    #[must_use]
+    pub fn organization(mut self, organization: impl Into<String>) -> Self {
+        self.organization = Some(organization.into());
+        self
+    }
+
+    /// Read time from `clock` (the `iat`/`exp` of `private_key_jwt` assertions).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = SharedClock::new(clock);
+        self
+    }
+
+    /// How the application authenticates.
+    #[must_use]
+    pub fn authentication(&self) -> &ClientAuthentication {
+        &self.auth
     }
 
     /// Send the token request to `url` instead of `https://{domain}` (the fake
@@ -164,26 +219,30 @@ impl ClientCredentials {
     /// The token request, built without doing any I/O.
     ///
     /// # Errors
-    /// Only if the base URL cannot form a request URI.
+    /// If the base URL cannot form a request URI, or (`private_key_jwt`) the
+    /// assertion cannot be signed.
     pub fn token_request(&self) -> Result<HttpRequest, Error> {
-        let body = serde_json::to_vec(&TokenRequestBody {
-            grant_type: "client_credentials",
-            client_id: &self.client_id,
-            client_secret: self.client_secret.expose(),
-            audience: &self.audience,
-        })
-        .map_err(|_| Error::InvalidBaseUrl {
-            url: self.base_url.clone(),
-            reason: "cannot encode the request",
-        })?;
+        Ok(self.token_request_scrubbing()?.0)
+    }
+
+    /// The token request and the secret it carries (for scrubbing errors).
+    fn token_request_scrubbing(&self) -> Result<(HttpRequest, Option<Secret>), Error> {
+        let mut params = Params::new();
+        params.set("grant_type", "client_credentials");
+        let sent = self
+            .auth
+            .apply(&self.client_id, &self.domain, self.clock.now(), &mut params)?;
+        params.set("audience", &self.audience);
+        params.opt("organization", self.organization.as_deref());
         let mut request = http::Request::post(format!("{}/oauth/token", self.base_url))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "application/json")
-            .body(Bytes::from(body))
+            .body(params.to_json())
             .map_err(|_| Error::InvalidBaseUrl {
                 url: self.base_url.clone(),
                 reason: "it does not form a valid URI",
             })?;
+        self.auth.authorize_request(&self.client_id, &mut request);
         // Asking twice for a token is harmless, so 5xx and timeouts may be retried.
         request.extensions_mut().insert(Idempotent(true));
         // The token endpoint has its own rate-limit bucket: its headers must
@@ -193,7 +252,7 @@ impl ClientCredentials {
             .extensions_mut()
             .insert(ResponseLimit(self.response_limit));
         self.telemetry.apply(&mut request);
-        Ok(request)
+        Ok((request, sent))
     }
 
     fn transport(&self) -> Result<SharedBackend, Error> {
@@ -215,11 +274,12 @@ impl ClientCredentials {
     /// [`Error::NoBackend`] without a backend.
     pub async fn request_token(&self) -> Result<Token, Error> {
         let backend = self.transport()?;
-        tracing::debug!(domain = %self.domain, client_id = %self.client_id, "requesting a client-credentials token");
-        let response = backend.send(self.token_request()?).await?;
+        tracing::debug!(domain = %self.domain, client_id = %self.client_id, method = self.auth.method(), "requesting a client-credentials token");
+        let (request, sent) = self.token_request_scrubbing()?;
+        let response = backend.send(request).await?;
         // A server that echoes the request body must not put the client
-        // secret into our error: the parser scrubs what it keeps.
-        let token = parse_scrubbing(&response, Some(&self.client_secret));
+        // secret (or the assertion) into our error: the parser scrubs what it keeps.
+        let token = parse_scrubbing(&response, sent.as_ref().or(self.auth.client_secret()));
         match &token {
             Ok(t) => tracing::debug!(expires_in = t.expires_in, "token issued"),
             Err(e) => tracing::warn!(error = %e, "token request failed"),

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use auth0plus_transport::{RateLimitInfo, TransportError};
+use auth0plus_transport::{RateLimitInfo, Secret, TransportError};
+
+use crate::verify_error::TokenProblem;
 
 use crate::TokenQuotas;
 
@@ -88,6 +90,48 @@ pub enum Error {
     /// The next call makes a new request.
     #[error("the token request made for this call failed: {0}")]
     RefreshFailed(String),
+    /// Auth0 wants a second factor (`403 mfa_required`): continue with
+    /// [`AuthenticationClient::mfa_challenge`](crate::AuthenticationClient::mfa_challenge)
+    /// or one of the MFA grants, passing `mfa_token`.
+    #[error("multi-factor authentication required: {status} mfa_required{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    MfaRequired {
+        /// HTTP status (403).
+        status: u16,
+        /// The `error_description`, e.g. `Multifactor authentication required`.
+        description: Option<String>,
+        /// The token that continues this login with a second factor.
+        mfa_token: Secret,
+    },
+    /// A caller-supplied value cannot be sent (an empty required value, a
+    /// parameter this crate sets itself such as `client_secret`).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The signing key or algorithm for `private_key_jwt` is unusable; checked
+    /// when the client is built, never at the first request.
+    #[error("invalid signing key: {0}")]
+    InvalidSigningKey(String),
+    /// A token failed verification; the message is the one Auth0 documents
+    /// for the check, and never holds the token.
+    #[error("invalid token: {message}")]
+    InvalidToken {
+        /// Which check failed.
+        problem: TokenProblem,
+        /// What was expected and found.
+        message: String,
+    },
+    /// The tenant's signing keys (`/.well-known/jwks.json`) could not be had.
+    #[error("cannot read the tenant's signing keys: {0}")]
+    Jwks(String),
+    /// A device or back-channel login was still pending when its
+    /// authorization expired.
+    #[error("the authorization expired after {waited_seconds} s of polling without being approved")]
+    PollingExpired {
+        /// How long was spent polling.
+        waited_seconds: u64,
+    },
+    /// The system's secure random generator failed.
+    #[error("the system random generator failed")]
+    Random,
 }
 
 impl Error {
@@ -117,5 +161,148 @@ impl Error {
     #[must_use]
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(429)
+    }
+
+    /// The Authentication API's error code, typed (`None` when no code came back).
+    #[must_use]
+    pub fn auth_code(&self) -> Option<AuthErrorCode> {
+        match self {
+            Self::MfaRequired { .. } => Some(AuthErrorCode::MfaRequired),
+            Self::Rejected { error, .. } if !error.is_empty() => Some(AuthErrorCode::parse(error)),
+            _ => None,
+        }
+    }
+
+    /// The `mfa_token` of an `mfa_required` answer.
+    #[must_use]
+    pub fn mfa_token(&self) -> Option<&Secret> {
+        match self {
+            Self::MfaRequired { mfa_token, .. } => Some(mfa_token),
+            _ => None,
+        }
+    }
+
+    /// The server's description of the error, when it gave one.
+    #[must_use]
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            Self::Rejected { description, .. } | Self::MfaRequired { description, .. } => {
+                description.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// True for `invalid_grant` (wrong password, a used or revoked code or refresh token).
+    #[must_use]
+    pub fn is_invalid_grant(&self) -> bool {
+        self.auth_code() == Some(AuthErrorCode::InvalidGrant)
+    }
+
+    /// The token failed verification with this problem.
+    #[must_use]
+    pub fn token_problem(&self) -> Option<TokenProblem> {
+        match self {
+            Self::InvalidToken { problem, .. } => Some(*problem),
+            _ => None,
+        }
+    }
+
+    /// The MFA fields of `403 mfa_required` or an OAuth error body, from the
+    /// parsed parts (the one place both are made).
+    pub(crate) fn from_oauth(
+        status: u16,
+        error: String,
+        description: Option<String>,
+        mfa_token: Option<String>,
+        rate_limit: Option<Box<RateLimitInfo>>,
+    ) -> Self {
+        match mfa_token {
+            Some(token) if error == "mfa_required" && !token.is_empty() => Self::MfaRequired {
+                status,
+                description,
+                mfa_token: Secret::new(token),
+            },
+            _ => Self::Rejected {
+                status,
+                error,
+                description,
+                rate_limit,
+            },
+        }
+    }
+}
+
+/// The error codes of Auth0's Authentication API, typed; [`Error::auth_code`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AuthErrorCode {
+    /// `invalid_request`: a parameter is missing or malformed.
+    InvalidRequest,
+    /// `invalid_client`: client authentication failed.
+    InvalidClient,
+    /// `invalid_grant`: wrong credentials, or a code or refresh token that is used, expired or revoked.
+    InvalidGrant,
+    /// `invalid_scope`.
+    InvalidScope,
+    /// `unauthorized_client`: the application may not use this grant.
+    UnauthorizedClient,
+    /// `unsupported_grant_type`.
+    UnsupportedGrantType,
+    /// `access_denied`: refused (wrong client secret, the user said no, no client grant).
+    AccessDenied,
+    /// `unauthorized`: e.g. a blocked user.
+    Unauthorized,
+    /// `mfa_required`: continue with a second factor ([`Error::mfa_token`]).
+    MfaRequired,
+    /// `authorization_pending`: the device or back-channel login is not approved yet.
+    AuthorizationPending,
+    /// `slow_down`: poll less often.
+    SlowDown,
+    /// `expired_token`: the device code or back-channel request expired.
+    ExpiredToken,
+    /// `too_many_attempts`: brute-force protection blocked the user.
+    TooManyAttempts,
+    /// `too_many_requests`: rate limited.
+    TooManyRequests,
+    /// `invalid_signup`, `invalid_password`, `user_exists`, `password_dictionary_error`…
+    /// refusals of `/dbconnections/signup` (the code is kept as sent).
+    Signup(String),
+    /// `bad.connection`, `bad.email`…: a malformed `/passwordless/start` or
+    /// `/dbconnections` request (the code is kept as sent).
+    BadRequest(String),
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl AuthErrorCode {
+    /// Type `code`.
+    #[must_use]
+    pub fn parse(code: &str) -> Self {
+        match code {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "invalid_scope" => Self::InvalidScope,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "access_denied" => Self::AccessDenied,
+            "unauthorized" => Self::Unauthorized,
+            "mfa_required" => Self::MfaRequired,
+            "authorization_pending" => Self::AuthorizationPending,
+            "slow_down" => Self::SlowDown,
+            "expired_token" => Self::ExpiredToken,
+            "too_many_attempts" => Self::TooManyAttempts,
+            "too_many_requests" => Self::TooManyRequests,
+            "invalid_signup"
+            | "invalid_password"
+            | "user_exists"
+            | "username_exists"
+            | "password_dictionary_error"
+            | "password_no_user_info_error"
+            | "password_strength_error" => Self::Signup(code.to_owned()),
+            c if c.starts_with("bad.") => Self::BadRequest(code.to_owned()),
+            _ => Self::Other(code.to_owned()),
+        }
     }
 }

@@ -1,5 +1,12 @@
-//! Auth0 client-credentials tokens, usable on their own.
+//! Auth0's Authentication API, usable on its own: tokens for machines and users.
 //!
+//! - [`AuthenticationClient`]: every grant (client credentials, authorization
+//!   code with PKCE, refresh, password, passwordless, device, CIBA, MFA, token
+//!   exchange, connection tokens), sign-up, `/userinfo`, revocation, the
+//!   `/authorize` and logout URLs; the client authenticated by secret (body or
+//!   Basic) or by [`PrivateKeyJwt`]. Tokens come back as [`TokenSet`].
+//! - [`IdTokenVerifier`] and [`AccessTokenVerifier`]: tokens checked against the
+//!   tenant's keys (feature `aws-lc-rs`).
 //! - [`get_token`]: the original auth0plus call, one token now.
 //! - [`ClientCredentials`]: the same with options (audience, base URL,
 //!   backend, retry policy, telemetry).
@@ -29,24 +36,69 @@
 // On docs.rs (nightly, `--cfg docsrs`) each item says which feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "jwt")]
+mod assertion;
+mod authentication;
+mod authorize;
 mod cache;
+mod client_auth;
 mod credentials;
+#[cfg(feature = "jwt")]
+mod crypto;
+mod database;
 mod domain;
 mod error;
+mod form;
+mod grants;
+#[cfg(feature = "jwt")]
+mod jose;
+mod mfa;
+mod passwordless;
+mod polling;
 mod quota;
+mod response;
 mod source;
 mod token;
+mod token_set;
+mod userinfo;
+#[cfg(feature = "jwt")]
+mod verify;
+mod verify_error;
 
+#[cfg(feature = "jwt")]
+pub use assertion::{
+    DEFAULT_ASSERTION_LIFETIME, JWT_BEARER_ASSERTION, MAX_ASSERTION_LIFETIME, PrivateKeyJwt,
+    SigningAlgorithm,
+};
+pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
+#[cfg(feature = "jwt")]
+pub use authorize::random_state;
+pub use authorize::{AuthorizeUrl, LogoutUrl, Pkce, PushedAuthorization};
 #[cfg(feature = "redis")]
 pub use cache::RedisTokenCache;
 pub use cache::{
     CacheKey, CacheLock, CachedToken, DEFAULT_LOCK_TTL, FileCache, MemoryCache, TokenCache,
 };
+pub use client_auth::ClientAuthentication;
 #[cfg(feature = "reqwest")]
 pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
+pub use database::{SignUp, SignedUp};
 pub use domain::{Domain, parse_base_url};
-pub use error::Error;
+pub use error::{AuthErrorCode, Error};
+pub use grants::{
+    ACCESS_TOKEN_TYPE, AuthorizationCodeGrant, CIBA_GRANT, CONNECTION_ACCESS_TOKEN_TYPE,
+    CONNECTION_TOKEN_GRANT, ClientCredentialsGrant, ConnectionTokenGrant, DEVICE_CODE_GRANT,
+    MFA_OOB_GRANT, MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT, MfaGrant, PASSWORD_REALM_GRANT,
+    PASSWORDLESS_OTP_GRANT, PasswordGrant, PasswordlessOtpGrant, REFRESH_TOKEN_TYPE,
+    RefreshTokenGrant, SubjectToken, TOKEN_EXCHANGE_GRANT, TokenExchangeGrant, TokenRequest,
+};
+pub use mfa::{MfaChallenge, MfaChallengeRequest};
+pub use passwordless::{PasswordlessSend, PasswordlessStart, PasswordlessStarted};
+pub use polling::{
+    BackchannelAuthorization, BackchannelRequest, DEFAULT_POLL_INTERVAL, DeviceAuthorization,
+    DeviceAuthorizationRequest, SLOW_DOWN_STEP,
+};
 pub use quota::{
     CLIENT_QUOTA_HEADER, ORGANIZATION_QUOTA_HEADER, QuotaLimit, TokenQuota, TokenQuotas,
 };
@@ -54,6 +106,14 @@ pub use source::{
     CachedTokenSource, DEFAULT_LEEWAY, MIN_REFETCH_INTERVAL, StaticToken, TokenSource,
 };
 pub use token::{DEFAULT_EXPIRES_IN, MAX_LIFETIME, Token, parse_token_response};
+pub use token_set::TokenSet;
+pub use userinfo::UserInfo;
+#[cfg(feature = "jwt")]
+pub use verify::{
+    AccessTokenClaims, AccessTokenVerifier, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_MIN_REFETCH,
+    DEFAULT_JWKS_TTL, IdTokenChecks, IdTokenClaims, IdTokenVerifier, JwksCache,
+};
+pub use verify_error::TokenProblem;
 
 pub use auth0plus_transport::Secret;
 

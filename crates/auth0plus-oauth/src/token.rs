@@ -182,7 +182,7 @@ pub(crate) fn parse_scrubbing(
 /// Why `token` cannot be a bearer token, if it cannot. Refused here, at
 /// fetch time, it is never cached: a token that cannot be sent would fail
 /// every call until it expired.
-fn unusable(token: &str) -> Option<&'static str> {
+pub(crate) fn unusable(token: &str) -> Option<&'static str> {
     if token.trim().is_empty() {
         Some("the access_token is blank")
     } else if http::HeaderValue::from_bytes(token.as_bytes()).is_err() {

@@ -214,6 +214,13 @@ pub struct Idempotent(pub bool);
 #[derive(Debug, Clone, Copy)]
 pub struct Unthrottled;
 
+/// Per-request marker, carried in [`http::Extensions`]: a `429` to this
+/// request is an answer for the caller, not a rate limit to wait out, so the
+/// retry layer returns it at once. The device flow's and CIBA's `slow_down`
+/// (which Auth0 sends as a 429) must reach the poll loop that acts on it.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitIsAnswer;
+
 /// Per-request override of the retry policy's attempt timeout, carried in
 /// [`http::Extensions`]: `Some(limit)` allows each attempt of this request
 /// `limit`, `None` sets no limit. Without it the policy's

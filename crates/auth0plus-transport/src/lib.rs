@@ -160,8 +160,8 @@ pub use ::redis as redis_crate;
 pub use async_trait::async_trait;
 pub use backend::{
     AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,
-    HttpResponse, Idempotent, ResponseLimit, SharedBackend, StreamingResponse, Unthrottled,
-    backend_fn, is_idempotent,
+    HttpResponse, Idempotent, RateLimitIsAnswer, ResponseLimit, SharedBackend, StreamingResponse,
+    Unthrottled, backend_fn, is_idempotent,
 };
 pub use bytes::Bytes;
 pub use error::{TransportError, TransportErrorKind};

@@ -44,8 +44,8 @@ use crate::shared_limit::{SharedAcquire, SharedGrant, SharedRateLimit};
 use crate::throttle::{Acquire, Permit, Throttle};
 use crate::time::{Clock, SharedClock, SharedSleep, Sleep, epoch_seconds};
 use crate::{
-    AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, ResponseLimit, StreamingResponse,
-    TransportError, Unthrottled, is_idempotent,
+    AttemptTimeout, HttpBackend, HttpRequest, HttpResponse, RateLimitIsAnswer, ResponseLimit,
+    StreamingResponse, TransportError, Unthrottled, is_idempotent,
 };
 
 /// The longest wait a server can ask for: `Retry-After` or
@@ -649,6 +649,7 @@ impl<B: HttpBackend> Retrying<B> {
         T: Send,
     {
         let idempotent = is_idempotent(&request);
+        let answer_429 = request.extensions().get::<RateLimitIsAnswer>().is_some();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         // A request limited by another bucket neither waits on the throttle
@@ -692,6 +693,9 @@ impl<B: HttpBackend> Retrying<B> {
             }
             let rate_limited =
                 matches!(&outcome, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
+            if rate_limited && answer_429 {
+                return outcome;
+            }
             let verdict = if rate_limited {
                 limited += 1;
                 // The round trip counts too, and at least a millisecond, so

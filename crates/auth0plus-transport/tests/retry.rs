@@ -13,8 +13,8 @@ use auth0plus_transport::test_util::{
 };
 use auth0plus_transport::{
     Acquire, AttemptTimeout, Bytes, Clock, HttpBackend, HttpRequest, Idempotent, NoSleep,
-    RetryPolicy, Retrying, SharedSleep, Sleep, SleepFuture, Throttle, TransportError, Unthrottled,
-    epoch_seconds,
+    RateLimitIsAnswer, RetryPolicy, Retrying, SharedSleep, Sleep, SleepFuture, Throttle,
+    TransportError, Unthrottled, epoch_seconds,
 };
 
 fn request(method: &str) -> HttpRequest {
@@ -56,6 +56,20 @@ async fn a_429_waits_until_the_rate_limit_reset_not_a_fixed_backoff() {
         sleeps[0] <= Duration::from_secs(7) + Duration::from_millis(63),
         "{sleeps:?}"
     );
+}
+
+#[tokio::test]
+async fn a_429_that_is_an_answer_comes_back_at_once() {
+    // The device flow's `slow_down` is a 429 the poll loop acts on.
+    let backend = ReplayBackend::new()
+        .then(response(429, r#"{"error":"slow_down"}"#))
+        .then(response(200, "{}"));
+    let (retrying, _, sleep) = setup(&backend);
+    let mut poll = request("POST");
+    poll.extensions_mut().insert(RateLimitIsAnswer);
+    assert_eq!(retrying.send(poll).await.unwrap().status(), 429);
+    assert!(sleep.sleeps().is_empty());
+    assert_eq!(backend.request_count(), 1);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@
 //! |---|---|---|
 //! | [`management`] | `auth0plus-management` | [`Auth0`], the resources ([`Users`], [`Roles`], [`Organizations`]…), queries, tickets, export |
 //! | [`api`] | `auth0plus-management-api` | every operation and model of the Management API, generated; run one with [`Auth0::send`] |
-//! | [`oauth`] | `auth0plus-oauth` | [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
+//! | [`oauth`] | `auth0plus-oauth` | the Authentication API: [`oauth::AuthenticationClient`], [`oauth::IdTokenVerifier`], [`oauth::get_token`], [`oauth::ClientCredentials`], [`oauth::TokenSource`] |
 //! | [`transport`] | `auth0plus-transport` | [`transport::HttpBackend`], retry policy, [`transport::Secret`] |
 //! | `fake` (feature `fake`) | `auth0plus-fake` | a stateful fake Auth0 tenant for your tests |
 //!

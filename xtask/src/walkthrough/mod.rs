@@ -5,7 +5,10 @@
 //!
 //! - `original` (the default): the original auth0plus README, with its band.
 //! - `teams`: an organization onboarding, from an empty tenant to a leaver.
+//! - `login`: the Authentication API, from sign-up to revocation, and the
+//!   management client on `private_key_jwt`.
 
+mod login;
 mod original;
 mod teams;
 
@@ -64,6 +67,7 @@ impl Made {
 enum Story {
     Original,
     Teams,
+    Login,
 }
 
 impl Story {
@@ -71,6 +75,7 @@ impl Story {
         match self {
             Self::Original => "the original auth0plus README, in Rust",
             Self::Teams => "teams: an organization onboarding, from an empty tenant to a leaver",
+            Self::Login => "login: sign up, log in, verify, refresh, revoke, and private_key_jwt",
         }
     }
 }
@@ -87,9 +92,10 @@ fn flags(args: &[String]) -> Result<(bool, Story), String> {
                 story = match args.next().map(String::as_str) {
                     Some("original") => Story::Original,
                     Some("teams") => Story::Teams,
+                    Some("login") => Story::Login,
                     other => {
                         return Err(format!(
-                            "--story takes `original` or `teams`, not {other:?}\n{}",
+                            "--story takes `original`, `teams` or `login`, not {other:?}\n{}",
                             crate::USAGE
                         ));
                     }
@@ -121,9 +127,19 @@ pub async fn run(args: &[String]) -> Result<(), String> {
         // A little search-index lag, as on a real tenant, so the stories show
         // why they wait before searching; and the original tenant's password
         // policy, which took its 6-character `ChuckB`.
-        let fake = FakeTenant::builder()
+        // The original story's client has exactly the scopes its README grants.
+        let mut builder = FakeTenant::builder()
             .index_delay(Duration::from_millis(300))
-            .password_policy(PasswordPolicy::Low)
+            .password_policy(PasswordPolicy::Low);
+        if story == Story::Original {
+            builder = builder.scopes(
+                original::README_SCOPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+        }
+        let fake = builder
             .start()
             .await
             .map_err(|e| format!("cannot start the fake tenant: {e}"))?;
@@ -131,6 +147,11 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     };
     println!("auth0plus walkthrough — {}", story.title());
     match tenant.fake_tenant() {
+        Some(fake) if story == Story::Original => println!(
+            "tenant: the embedded fake tenant at {} (no set-up needed); the client holds the README's scopes: {}",
+            fake.base_url(),
+            original::README_SCOPES.join(" ")
+        ),
         Some(fake) => println!(
             "tenant: the embedded fake tenant at {} (no set-up needed)",
             fake.base_url()
@@ -145,6 +166,7 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     let outcome = match story {
         Story::Original => original::scenario(&tenant, &mut made).await,
         Story::Teams => teams::scenario(&tenant, &mut made).await,
+        Story::Login => login::scenario(&tenant, &mut made).await,
     };
     let cleanup = if tenant.is_live() {
         clean_up(&tenant, &made).await
