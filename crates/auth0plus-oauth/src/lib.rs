@@ -40,8 +40,8 @@
 mod assertion;
 mod authentication;
 mod authorize;
-mod client_auth;
 mod cache;
+mod client_auth;
 mod credentials;
 #[cfg(feature = "jwt")]
 mod crypto;
@@ -55,8 +55,8 @@ mod jose;
 mod mfa;
 mod passwordless;
 mod polling;
-mod response;
 mod quota;
+mod response;
 mod source;
 mod token;
 mod token_set;
@@ -74,12 +74,12 @@ pub use authentication::{AuthenticationClient, AuthenticationClientBuilder};
 #[cfg(feature = "jwt")]
 pub use authorize::random_state;
 pub use authorize::{AuthorizeUrl, LogoutUrl, Pkce, PushedAuthorization};
-pub use client_auth::ClientAuthentication;
 #[cfg(feature = "redis")]
 pub use cache::RedisTokenCache;
 pub use cache::{
     CacheKey, CacheLock, CachedToken, DEFAULT_LOCK_TTL, FileCache, MemoryCache, TokenCache,
 };
+pub use client_auth::ClientAuthentication;
 #[cfg(feature = "reqwest")]
 pub use credentials::get_token;
 pub use credentials::{ClientCredentials, default_retrying_backend};
