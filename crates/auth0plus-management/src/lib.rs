@@ -66,6 +66,7 @@ mod error;
 // Issue 14: jobs
 pub mod jobs;
 mod lookup;
+mod missing;
 mod multipart;
 mod page;
 mod query;

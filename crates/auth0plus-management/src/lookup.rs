@@ -191,6 +191,51 @@ impl Lookup {
         Ok(out)
     }
 
+    /// The lookup in words, for [`Error::DoesNotExist`]'s message:
+    /// `email "x" and name starting with "B"`, every value quoted, escaped
+    /// and bounded ([`crate::missing`]).
+    pub(crate) fn describe(&self) -> String {
+        use crate::missing::{escaped, quoted};
+        let field = |f: &str| escaped(f, crate::missing::SHOWN_VALUE_CHARS);
+        let bound = |b: &Bound<String>, open: char, closed: char| match b {
+            Bound::Included(v) => (closed, quoted(v)),
+            Bound::Excluded(v) => (open, quoted(v)),
+            Bound::Unbounded => (closed, "*".to_owned()),
+        };
+        let joined = |items: &[Lookup], with: &str| {
+            let parts: Vec<String> = items
+                .iter()
+                .map(Lookup::describe)
+                .filter(|p| !p.is_empty())
+                .collect();
+            (parts.len(), parts.join(with))
+        };
+        match &self.0 {
+            Node::Exact { field: f, value } => format!("{} {}", field(f), quoted(value)),
+            Node::Prefix { field: f, value } => {
+                format!("{} starting with {}", field(f), quoted(value))
+            }
+            Node::Range {
+                field: f,
+                lower,
+                upper,
+            } => {
+                let (open, low) = bound(lower, '{', '[');
+                let (close, high) = bound(upper, '}', ']');
+                format!("{} in {open}{low} TO {high}{close}", field(f))
+            }
+            Node::Exists { field: f } => format!("{} set", field(f)),
+            Node::All(items) => joined(items, " and ").1,
+            Node::Any(items) => match joined(items, " or ") {
+                (0, _) => String::new(),
+                (1, one) => one,
+                (_, many) => format!("({many})"),
+            },
+            Node::Not(inner) => format!("not ({})", inner.describe()),
+            Node::Invalid(_) => "an invalid lookup".to_owned(),
+        }
+    }
+
     fn render(&self, out: &mut String, nested: bool) -> Result<()> {
         match &self.0 {
             Node::Exact { field, value } => {

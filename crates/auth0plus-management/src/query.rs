@@ -993,14 +993,20 @@ impl<R: Resource> Query<Record<R>> {
     /// Exactly one record (Django's `get()` on a query set), in one request.
     ///
     /// # Errors
-    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
+    /// [`Error::DoesNotExist`] (`User with email "x@example.com" does not
+    /// exist`, `Role matching /roles?name_filter=x does not exist`) or
     /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
     pub async fn one(&self) -> Result<Record<R>> {
-        let described = self
-            .base
-            .as_ref()
-            .map(ApiRequest::path_and_query)
-            .unwrap_or_default();
+        let described = match &self.search {
+            Some(search) if !(search.lookups.is_empty() && search.raw.is_empty()) => {
+                crate::missing::search_phrase(&search.lookups, &search.raw)
+            }
+            _ => self
+                .base
+                .as_ref()
+                .map(|request| crate::missing::request_phrase(&request.path_and_query()))
+                .unwrap_or_default(),
+        };
         let (found, total) = self.clone().per_page(2).first_page().await?;
         exactly_one(found, total, described)
     }
