@@ -487,6 +487,17 @@ impl Auth0Builder {
     /// clock, telemetry and response limit (a backend set on `credentials`
     /// is replaced); [`Self::audience`] and [`Self::base_url`], when set,
     /// apply to them too. Also sets [`Self::client_id`].
+    ///
+    /// ```
+    /// use auth0plus_management::Auth0;
+    /// use auth0plus_oauth::ClientCredentials;
+    /// # fn main() -> Result<(), auth0plus_management::Error> {
+    /// let credentials = ClientCredentials::new("acme.eu.auth0.com", "client-id", "client-secret")?
+    ///     .organization("org_123");
+    /// let auth0 = Auth0::builder("acme.eu.auth0.com").credentials(credentials).build()?;
+    /// assert_eq!(auth0.client_id(), Some("client-id"));
+    /// # Ok(()) }
+    /// ```
     pub fn credentials(mut self, credentials: ClientCredentials) -> Self {
         self.client_id
             .get_or_insert_with(|| credentials.client_id().to_owned());
@@ -565,6 +576,18 @@ impl Auth0Builder {
     ///     .root_certificate_pem(std::fs::read("/tmp/fake-tenant-ca.pem")?)
     ///     .build()?;
     /// # let _ = auth0; Ok(()) }
+    /// ```
+    ///
+    /// PEM that holds no certificate, or one that does not parse, is refused
+    /// by [`Self::build`], never a panic:
+    ///
+    /// ```
+    /// use auth0plus_management::{Auth0, Error};
+    /// let refused = Auth0::builder("acme.eu.auth0.com")
+    ///     .client_credentials("client-id", "client-secret")
+    ///     .root_certificate_pem(b"not a certificate")
+    ///     .build();
+    /// assert!(matches!(refused, Err(Error::Config(_))));
     /// ```
     #[cfg(feature = "reqwest")]
     pub fn root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
