@@ -18,6 +18,8 @@ them (the raw clients' source with `ast`, the types by introspection) and writes
   skeleton lacks, by schema name;
 - `x-parameters`: query parameters of the skeleton's operations the SDK sends and the skeleton
   lacks, by "METHOD /path";
+- `x-enum-values`: values of the skeleton's string enums the SDK sends and the skeleton lacks
+  (`connection.created` event types, new connection strategies…), by schema name;
 - `x-scopes`: the scopes the new operations name.
 
 What the SDK does not say is chosen by a rule and marked as such in spec/README.md: success
@@ -474,6 +476,19 @@ def main():
             paging = "cursor = \"next\", " if op["cursor"] else ""
             offset = "offset = true, " if any(w == "page" for w, _ in op["params"]) else ""
             print(f'"{path}" = {{ {offset}{paging}items = "{op["items"]}" }}', file=sys.stderr)
+    # values the SDK sends of the skeleton's string enums that the skeleton lacks
+    x_enums = {}
+    for name, sch in spec["components"]["schemas"].items():
+        have = sch.get("enum")
+        alias = getattr(T, name, None)
+        if have is None or alias is None or inspect.isclass(alias):
+            continue
+        values = [v for l in typing.get_args(alias) if typing.get_origin(l) is typing.Literal for v in typing.get_args(l)]
+        if typing.get_origin(alias) is typing.Literal:
+            values = list(typing.get_args(alias))
+        extra = [v for v in values if v not in have]
+        if extra:
+            x_enums[name] = extra
     # only what something names: nested types of patched models may be new names for old shapes
     reachable, todo = set(), [json.dumps([paths, schemas.props, x_params])]
     while todo:
@@ -493,6 +508,7 @@ def main():
         "components": {"schemas": dict(sorted((k, v) for k, v in schemas.new.items()))},
         "x-properties": {k: dict(sorted(v.items())) for k, v in sorted(schemas.props.items()) if v},
         "x-parameters": dict(sorted(x_params.items())),
+        "x-enum-values": dict(sorted(x_enums.items())),
         "x-scopes": dict(sorted(x_scopes.items())),
     }
     json.dump(doc, sys.stdout, indent=1, sort_keys=False)

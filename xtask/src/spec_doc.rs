@@ -3,7 +3,8 @@
 //! `spec/sdk-additions.json` (what the official SDKs call that the skeleton lacks) merged in.
 //!
 //! The additions may only add: a new operation, a new schema, a new property of an existing
-//! schema, a new query parameter of an existing operation, a new scope. Anything that would
+//! schema, a new value of an existing string enum, a new query parameter of an existing
+//! operation, a new scope. Anything that would
 //! replace part of the skeleton is an error, so the skeleton's operations keep their names and
 //! shapes.
 
@@ -92,6 +93,19 @@ fn merge(spec: &mut Value, add: &Value) -> Result<(), String> {
                 have.insert(prop.clone(), schema.clone());
             }
         }
+        for (name, values) in entries(add, "x-enum-values") {
+            let have = schemas
+                .get_mut(name)
+                .and_then(|s| s.get_mut("enum"))
+                .and_then(Value::as_array_mut)
+                .ok_or_else(|| format!("{ADDITIONS}: x-enum-values: {name} is not an enum"))?;
+            for v in values.as_array().into_iter().flatten() {
+                if have.contains(v) {
+                    return Err(clash(format!("{name} value {v}")));
+                }
+                have.push(v.clone());
+            }
+        }
         schemas.sort_keys();
     }
     for (key, params) in entries(add, "x-parameters") {
@@ -141,7 +155,7 @@ mod tests {
         json!({
             "paths": {"/roles": {"get": {"operationId": "get_roles", "parameters": []}}},
             "components": {
-                "schemas": {"Role": {"properties": {"id": {"type": "string"}}}},
+                "schemas": {"Role": {"properties": {"id": {"type": "string"}}}, "Kind": {"enum": ["a"]}},
                 "securitySchemes": {"oAuth2ClientCredentials": {"flows": {"clientCredentials": {"scopes": {}}}}}
             }
         })
@@ -156,6 +170,7 @@ mod tests {
                 "paths": {"/roles": {"post": {"operationId": "post_roles"}}, "/agents": {"get": {}}},
                 "components": {"schemas": {"Agent": {"type": "object"}}},
                 "x-properties": {"Role": {"type": {"type": "string"}}},
+                "x-enum-values": {"Kind": ["b"]},
                 "x-parameters": {"GET /roles": [{"in": "query", "name": "type"}]},
                 "x-scopes": {"read:agents": "Read Agents"}
             }),
@@ -186,6 +201,8 @@ mod tests {
             json!({"components": {"schemas": {"Role": {}}}}),
             json!({"x-properties": {"Role": {"id": {}}}}),
             json!({"x-parameters": {"GET /nowhere": []}}),
+            json!({"x-enum-values": {"Kind": ["a"]}}),
+            json!({"x-enum-values": {"Role": ["a"]}}),
         ] {
             let mut spec = skeleton();
             assert!(merge(&mut spec, &add).is_err(), "{add}");

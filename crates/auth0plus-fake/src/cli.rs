@@ -7,7 +7,8 @@
 //! [--password-policy P]
 //! [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N]
 //! [--client-id X] [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls]
-//! [--token-quota PER_HOUR,PER_DAY]`.
+//! [--token-quota PER_HOUR,PER_DAY] [--scopes "read:users create:users"]` (`--scopes`: the
+//! tenant's own client's grant; default every scope).
 //! The first line on stdout is one JSON object
 //! `{"base_url","domain","client_id","client_secret","connection"}` (plus `connection_id`,
 //! `audience` and `ca_pem_path`, the CA to trust with `--tls`, else null); the server then
@@ -22,7 +23,8 @@ use crate::{FakeTenant, FakeTenantBuilder, PasswordPolicy, RateLimit, TokenQuota
 const USAGE: &str = "usage: auth0plus-fake [--addr 127.0.0.1:PORT] [--latency-ms N] [--rate-limit RPS,BURST] \
 [--index-delay-ms N] [--seed-users N] [--token-ttl S] [--export-duration-ms N] [--import-rate N] [--client-id X] \
 [--client-secret Y] [--connection Z] [--domain D] [--requires-username] [--tls] [--no-rate-limit] \
-[--password-policy none|low|fair|good|excellent] [--token-quota PER_HOUR,PER_DAY]";
+[--password-policy none|low|fair|good|excellent] [--token-quota PER_HOUR,PER_DAY] \
+[--scopes \"read:users create:users …\"]";
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
@@ -71,6 +73,13 @@ pub fn parse_args(args: &[String]) -> Result<FakeTenantBuilder, String> {
             "--client-secret" => b.client_secret(v),
             "--connection" => b.connection(v),
             "--domain" => b.domain(v),
+            // The scopes of the tenant's own client's grant (space- or comma-separated).
+            "--scopes" => b.scopes(
+                v.split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
             "--password-policy" => {
                 b.password_policy(PasswordPolicy::from_name(v).ok_or_else(|| {
                     format!(

@@ -9,7 +9,10 @@
 //! error bodies, create defaults and PATCH rules that real tenants answer with (checked
 //! against recorded Auth0 traffic, see `tests/recordings/`); roles, organizations and their
 //! members, and the tenant log with real relations; and every other operation of the
-//! Management API spec from a generic, schema-checked store. It serves HTTPS too
+//! Management API spec from a generic, schema-checked store that answers in the shapes the
+//! spec gives (list envelopes, id fields, Auth0's create defaults), checked against
+//! node-auth0's own wire tests. Tokens carry the scopes of their client's grant, and every
+//! operation checks them ([`FakeTenantBuilder::scopes`]). It serves HTTPS too
 //! ([`FakeTenantBuilder::tls`]), so official SDKs work against it unchanged.
 //!
 //! Its defaults are Auth0's: a rate limit ([`DEFAULT_RATE_LIMIT`]), a search index delay
@@ -110,6 +113,8 @@ fn import_rate(rate: f64) -> f64 {
 pub mod lucene;
 mod password;
 mod schema;
+#[cfg(test)]
+mod sdk_wire;
 mod server;
 mod spec;
 #[cfg(test)]
@@ -769,7 +774,9 @@ impl FakeTenantBuilder {
         self.seed_template = template_map(template);
         self
     }
-    /// Scopes granted to the client (default [`all_scopes`]).
+    /// The scopes of the tenant's own client's grant for the Management API (default
+    /// [`all_scopes`]): its tokens carry these, and an operation that needs another answers
+    /// 403 `insufficient_scope`. The grant is an ordinary one (`/api/v2/client-grants`).
     #[must_use]
     pub fn scopes(mut self, scopes: Vec<String>) -> Self {
         self.scopes = scopes;
@@ -972,10 +979,10 @@ impl FakeTenant {
         &self.shared.cfg.connection_id
     }
 
-    /// A valid bearer token with every granted scope.
+    /// A valid bearer token of the tenant's own client, with every scope its grant holds.
     #[must_use]
     pub fn issue_token(&self) -> String {
-        self.shared.issue_token(None).0
+        self.shared.default_token()
     }
 
     /// Every token issued so far answers 401 from now on.

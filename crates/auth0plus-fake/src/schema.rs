@@ -433,6 +433,11 @@ fn example_string(spec: &Spec, schema: &Value) -> String {
         && matches_pattern(p, &base) == Some(false)
     {
         // Ids and codes in the spec's usual shapes; the first that fits wins.
+        if let Some(literal) = literal_pattern(p)
+            && validate(spec, schema, &json!(literal)).is_ok()
+        {
+            return literal;
+        }
         let candidates = [
             util::alnum(32),
             util::alnum(16),
@@ -465,6 +470,49 @@ fn example_string(spec: &Spec, schema: &Value) -> String {
             .collect();
     }
     s
+}
+
+/// A new random string that fits a string schema's pattern or format (an id of a kind the
+/// fake has no table entry for), or None.
+pub(crate) fn fresh_string(spec: &Spec, schema: &Value) -> Option<String> {
+    let prefix: String = schema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .and_then(|p| p.strip_prefix('^'))
+        .map(|p| {
+            p.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .unwrap_or_default();
+    let candidates = [
+        format!("{prefix}{}", util::alnum(16)),
+        format!("{prefix}{}", util::alnum(22)),
+        format!("{prefix}{}", util::hex(24)),
+        util::alnum(32),
+        util::alnum(16),
+        util::hex(24),
+        uuid(),
+    ];
+    candidates
+        .into_iter()
+        .find(|c| validate(spec, schema, &json!(c)).is_ok())
+}
+
+/// The one string a pattern with no wildcard admits (`^simplified/1.0$`), if it is one.
+fn literal_pattern(pattern: &str) -> Option<String> {
+    let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            '.' | '/' | '-' | '_' => out.push(c),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// A random version-4 UUID, as text.

@@ -20,6 +20,12 @@ use crate::state::Shared;
 use crate::util::mgmt_error;
 use crate::{Fault, Route, authentication, handlers, spec};
 
+/// Most bytes of a request's head (request line and headers) read before hyper answers
+/// `431 Request Header Fields Too Large`, as Auth0's edge does past its limit. Auth0 does not
+/// document the number; 16 KiB is the common proxy budget (nginx's `4 × 8k` large header
+/// buffers hold 32 KiB, Apache's fields 8 KiB each), far above any bearer token the SDKs send.
+pub(crate) const MAX_HEADERS: usize = 16 * 1024;
+
 /// Largest accepted request body (Auth0: 1 MB).
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
 
@@ -169,6 +175,7 @@ where
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
+        .max_buf_size(MAX_HEADERS)
         .serve_connection(TokioIo::new(io), svc);
     tokio::select! {
         _ = conn => {}
@@ -176,91 +183,10 @@ where
     }
 }
 
-/// Which route a method + raw path is, and the raw (still percent-encoded) path parameter.
-fn route_of<'a>(method: &Method, path: &'a str) -> Option<(Route, &'a str)> {
-    let segs: Vec<&str> = path.split('/').collect();
-    let r = match (method, segs.as_slice()) {
-        (&Method::POST, ["", "oauth", "token"]) => (Route::Token, ""),
-        (&Method::GET, ["", "api", "v2", "users"]) => (Route::ListUsers, ""),
-        (&Method::POST, ["", "api", "v2", "users"]) => (Route::CreateUser, ""),
-        (&Method::GET, ["", "api", "v2", "users", id]) if !id.is_empty() => (Route::GetUser, *id),
-        (&Method::PATCH, ["", "api", "v2", "users", id]) if !id.is_empty() => {
-            (Route::UpdateUser, *id)
-        }
-        (&Method::DELETE, ["", "api", "v2", "users", id]) if !id.is_empty() => {
-            (Route::DeleteUser, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "users-by-email"]) => (Route::UsersByEmail, ""),
-        (&Method::POST, ["", "api", "v2", "tickets", "email-verification"]) => {
-            (Route::EmailVerificationTicket, "")
-        }
-        (&Method::POST, ["", "api", "v2", "tickets", "password-change"]) => {
-            (Route::PasswordChangeTicket, "")
-        }
-        (&Method::POST, ["", "api", "v2", "jobs", "users-exports"]) => (Route::CreateExport, ""),
-        (&Method::GET, ["", "api", "v2", "jobs", id]) if !id.is_empty() => (Route::GetJob, *id),
-        (&Method::POST, ["", "api", "v2", "jobs", "users-imports"]) => (Route::CreateImport, ""),
-        (&Method::POST, ["", "api", "v2", "users", id, "identities"]) if !id.is_empty() => {
-            (Route::LinkIdentity, *id)
-        }
-        // The handler reads all four segments (user, "identities", provider, user id).
-        (&Method::DELETE, ["", "api", "v2", "users", id, "identities", p, u])
-            if !id.is_empty() && !p.is_empty() && !u.is_empty() =>
-        {
-            (Route::UnlinkIdentity, &path["/api/v2/users/".len()..])
-        }
-        (&Method::GET, ["", "api", "v2", "jobs", id, "errors"]) if !id.is_empty() => {
-            (Route::GetJobErrors, *id)
-        }
-        (&Method::POST, ["", "api", "v2", "roles"]) => (Route::CreateRole, ""),
-        (&Method::POST, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
-            (Route::AssignRoleUsers, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "roles", id, "users"]) if !id.is_empty() => {
-            (Route::ListRoleUsers, *id)
-        }
-        (&Method::POST, ["", "api", "v2", "organizations"]) => (Route::CreateOrganization, ""),
-        (&Method::POST, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
-            (Route::AddOrganizationMembers, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
-            (Route::ListOrganizationMembers, *id)
-        }
-        (&Method::POST, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
-            (Route::AssignUserRoles, *id)
-        }
-        (&Method::DELETE, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
-            (Route::RemoveUserRoles, *id)
-        }
-        (&Method::DELETE, ["", "api", "v2", "organizations", id, "members"]) if !id.is_empty() => {
-            (Route::RemoveOrganizationMembers, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "users", id, "organizations"]) if !id.is_empty() => {
-            (Route::ListUserOrganizations, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "organizations", "name", name]) if !name.is_empty() => {
-            (Route::GetOrganizationByName, *name)
-        }
-        (&Method::GET, ["", "api", "v2", "logs"]) => (Route::ListLogs, ""),
-        (&Method::GET, ["", "api", "v2", "logs", id]) if !id.is_empty() => (Route::GetLog, *id),
-        (&Method::GET, ["", "api", "v2", "users", id, "logs"]) if !id.is_empty() => {
-            (Route::ListUserLogs, *id)
-        }
-        (&Method::DELETE, ["", "api", "v2", "roles", id]) if !id.is_empty() => {
-            (Route::DeleteRole, *id)
-        }
-        (&Method::GET, ["", "api", "v2", "users", id, "roles"]) if !id.is_empty() => {
-            (Route::ListUserRoles, *id)
-        }
-        (&Method::DELETE, ["", "api", "v2", "organizations", id]) if !id.is_empty() => {
-            (Route::DeleteOrganization, *id)
-        }
-        (&Method::GET, ["", "__fake", "exports", file]) if !file.is_empty() => {
-            (Route::ExportDownload, *file)
-        }
-        _ => return None,
-    };
-    Some(r)
+/// The 404 of a path that is no route (counted as `unknown`).
+fn not_found(shared: &Shared) -> Response<FakeBody> {
+    shared.lock().count("unknown", 404);
+    to_hyper(Resp::error(404, "Not Found", None), false)
 }
 
 fn to_hyper(r: Resp, drop_mid_body: bool) -> Response<FakeBody> {
@@ -362,23 +288,31 @@ async fn handle(
     // sending (a multipart upload to an unknown route, say) must get a status, not EPIPE.
     let body = read_body(&parts.headers, incoming, shared.cfg.body_read_timeout).await;
 
-    // A hand-written route, else any other operation of the spec, else 404.
-    let (route, param, operation) = match route_of(&method, &path) {
-        Some((route, param)) => (route, param.to_string(), None),
-        // Every other path outside /api/v2 that the Authentication API serves.
-        None if authentication::route(&method, &path).is_some() => {
-            (Route::Authentication, String::new(), None)
-        }
-        None => {
-            let found = path.strip_prefix("/api/v2/").and_then(|rest| {
-                let segs: Vec<&str> = rest.split('/').collect();
-                spec::spec().find(&method, &segs)
-            });
-            match found {
+    // An operation of the Management API (the routing table names its handler), the
+    // export downloads, the Authentication API (its token endpoint is `Route::Token`, so
+    // faults can target it), the rest of the `/__fake/` API, else 404.
+    let (route, param, operation) = match path.strip_prefix("/api/v2/") {
+        Some(rest) => {
+            let segs: Vec<&str> = rest.split('/').collect();
+            match spec::spec().find(&method, &segs) {
                 Some((op, params)) => {
                     let first = params.first().cloned().unwrap_or_default();
-                    (Route::Spec, first, Some((op, params)))
+                    (
+                        handlers::routes::route_of(&op.id),
+                        first,
+                        Some((op, params)),
+                    )
                 }
+                None => return Ok(not_found(&shared)),
+            }
+        }
+        None => match path.strip_prefix("/__fake/exports/") {
+            Some(file) if method == Method::GET && !file.is_empty() && !file.contains('/') => {
+                (Route::ExportDownload, file.to_string(), None)
+            }
+            _ => match authentication::route(&method, &path) {
+                Some(authentication::Endpoint::Token) => (Route::Token, String::new(), None),
+                Some(_) => (Route::Authentication, String::new(), None),
                 None if path.starts_with("/__fake/") || path == "/__fake" => {
                     let resp = match body {
                         Ok(b) => handlers::admin(&shared, &method, &path, &b),
@@ -386,29 +320,24 @@ async fn handle(
                     };
                     return Ok(to_hyper(resp, false));
                 }
-                None => {
-                    shared.lock().count("unknown", 404);
-                    return Ok(to_hyper(Resp::error(404, "Not Found", None), false));
-                }
-            }
-        }
+                None => return Ok(not_found(&shared)),
+            },
+        },
     };
-    // Counters name a spec operation by its operationId.
-    let name = operation
-        .as_ref()
-        .map_or(route.as_str(), |(op, _)| op.id.as_str());
-    let summary = operation
-        .as_ref()
-        .map_or(route.summary(), |(op, _)| op.summary.as_str());
-    let targets_user = operation.as_ref().map_or(route.targets_user(), |(op, _)| {
+    // Counters name a route by its name, any other operation by its operationId.
+    let spec_op = operation.as_ref().filter(|_| route == Route::Spec);
+    let name = spec_op.map_or(route.as_str(), |(op, _)| op.id.as_str());
+    let summary = spec_op.map_or(route.summary(), |(op, _)| op.summary.as_str());
+    let targets_user = spec_op.map_or(route.targets_user(), |(op, _)| {
         op.path.starts_with("/users/{")
     });
-    let record = |resp: &Resp| {
+    let record = |resp: &Resp, client: Option<&str>| {
         handlers::logs::record(
             &shared,
             &handlers::logs::Happened {
                 method: &method,
                 route,
+                client,
                 summary,
                 targets_user,
                 param: &param,
@@ -461,54 +390,43 @@ async fn handle(
                 );
                 r.headers = rate_headers;
                 shared.lock().count(name, 429);
-                record(&r);
+                record(&r, None);
                 wait_until(answer_at).await;
                 return Ok(to_hyper(r, false));
             }
         }
     }
 
-    let mut resp = match body {
-        Err(r) => r,
-        Ok(body) if route.is_management() => {
-            let checked = match &operation {
-                Some((op, _)) => handlers::check_bearer(&shared, auth.as_deref(), &op.scopes),
-                None => {
-                    handlers::check_bearer(&shared, auth.as_deref(), handlers::route_scopes(route))
-                }
-            };
-            match (checked, &operation) {
-                (Err(r), _) => r,
+    // The client the bearer token was issued to, for the log.
+    let mut caller: Option<String> = None;
+    let mut resp = match (body, &operation) {
+        (Err(r), _) => r,
+        (Ok(body), Some((op, params))) => {
+            match handlers::check_bearer(&shared, auth.as_deref(), &op.scopes) {
+                Err(r) => r,
                 // On the blocking pool: a heavy search or export must not
                 // hold a runtime worker that other connections need.
-                (Ok(()), Some((op, params))) => {
+                Ok(client) => {
+                    caller = Some(client);
                     let (shared, op, params) = (Arc::clone(&shared), *op, params.clone());
-                    let (query, content_type) = (query.clone(), content_type.clone());
+                    let (query, raw_content_type) = (query.clone(), raw_content_type.clone());
                     tokio::task::spawn_blocking(move || {
-                        handlers::generic::handle(
+                        handlers::routes::handle(
                             &shared,
                             op,
                             &params,
                             &query,
-                            &content_type,
+                            &raw_content_type,
                             &body,
                         )
                     })
                     .await
                     .unwrap_or_else(|_| Resp::error(500, "Internal Server Error", None))
                 }
-                (Ok(()), None) => {
-                    let (shared, param) = (Arc::clone(&shared), param.clone());
-                    let (query, raw_content_type) = (query.clone(), raw_content_type.clone());
-                    tokio::task::spawn_blocking(move || {
-                        handlers::dispatch(&shared, route, &param, &query, &raw_content_type, &body)
-                    })
-                    .await
-                    .unwrap_or_else(|_| Resp::error(500, "Internal Server Error", None))
-                }
             }
         }
-        Ok(body) => match authentication::route(&method, &path) {
+        (Ok(_), None) if route == Route::ExportDownload => handlers::download(&shared, &param),
+        (Ok(body), None) => match authentication::route(&method, &path) {
             Some(endpoint) => {
                 let request = authentication::AuthRequest {
                     method: &method,
@@ -522,12 +440,12 @@ async fn handle(
                 };
                 authentication::handle(&shared, endpoint, &request)
             }
-            None => handlers::download(&shared, &param),
+            None => Resp::error(404, "Not Found", None),
         },
     };
     resp.headers.extend(rate_headers);
     shared.lock().count(name, resp.status);
-    record(&resp);
+    record(&resp, caller.as_deref());
     let answer = to_hyper(resp, drop_mid_body);
     wait_until(answer_at).await;
     Ok(answer)

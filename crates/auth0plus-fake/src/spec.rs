@@ -67,11 +67,6 @@ impl Op {
             .first()
             .map_or((200, None), |(s, v)| (*s, v.as_ref()))
     }
-
-    /// Whether the template ends with a path parameter (`/roles/{id}`).
-    pub fn is_item(&self) -> bool {
-        matches!(self.segs.last(), Some(Seg::Param(_)))
-    }
 }
 
 /// The parsed spec.

@@ -80,7 +80,11 @@ impl Config {
 #[derive(Debug, Clone)]
 pub(crate) struct TokenInfo {
     pub expires: Instant,
+    /// The scopes of the client's grant for the audience when the token was issued
+    /// (narrowed by the request's `scope`): what Management operations check.
     pub scopes: Vec<String>,
+    /// The client the token was issued to.
+    pub client_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,10 +218,25 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Issue a token with `scopes` (None = all granted). Returns (token, scope string, ttl secs).
-    pub fn issue_token(&self, requested: Option<&str>) -> (String, String, u64) {
+    /// A token of the tenant's own client with every scope its grant holds.
+    pub fn default_token(&self) -> String {
+        let granted = self
+            .lock()
+            .granted_scopes(&self.cfg.client_id, &self.cfg.audience())
+            .unwrap_or_default();
+        self.issue_token(&self.cfg.client_id, &granted, None).0
+    }
+
+    /// Issue a Management API token for `client_id` with its `granted` scopes, narrowed to
+    /// `requested` when given. Returns (token, scope string, ttl secs).
+    pub fn issue_token(
+        &self,
+        client_id: &str,
+        granted: &[String],
+        requested: Option<&str>,
+    ) -> (String, String, u64) {
         let mut st = self.lock();
-        self.issue_token_locked(&mut st, requested)
+        self.issue_token_locked(&mut st, client_id, granted, requested)
     }
 
     /// [`Self::issue_token`] under a lock already held. The token is an RS256
@@ -226,19 +245,20 @@ impl Shared {
     pub fn issue_token_locked(
         &self,
         st: &mut State,
+        client_id: &str,
+        granted: &[String],
         requested: Option<&str>,
     ) -> (String, String, u64) {
         let scopes: Vec<String> = match requested {
             Some(req) => {
                 let want: Vec<&str> = req.split_whitespace().collect();
-                self.cfg
-                    .scopes
+                granted
                     .iter()
                     .filter(|s| want.contains(&s.as_str()))
                     .cloned()
                     .collect()
             }
-            None => self.cfg.scopes.clone(),
+            None => granted.to_vec(),
         };
         let scope = scopes.join(" ");
         let ttl = st.token_ttl;
@@ -247,11 +267,11 @@ impl Shared {
         st.prune_tokens(now);
         let payload = json!({
             "iss": format!("https://{}/", self.cfg.domain),
-            "sub": format!("{}@clients", self.cfg.client_id),
+            "sub": format!("{client_id}@clients"),
             "aud": self.cfg.audience(),
             "iat": iat,
             "exp": iat.saturating_add(ttl.as_secs()),
-            "azp": self.cfg.client_id,
+            "azp": client_id,
             "scope": scope,
             "gty": "client-credentials",
             "jti": util::alnum(16),
@@ -262,6 +282,7 @@ impl Shared {
             TokenInfo {
                 expires: later(now, ttl),
                 scopes,
+                client_id: client_id.to_owned(),
             },
         );
         (token, scope, ttl.as_secs())
@@ -452,6 +473,7 @@ impl State {
                 "token_lifetime": 86_400,
             }),
         );
+        crate::handlers::signing_keys::seed(self, &cfg.domain, cfg.signing.kid());
         let grant = format!("cgr_{}", util::alnum(16));
         self.store.insert(
             "client-grants",
@@ -463,6 +485,23 @@ impl State {
                 "scope": cfg.scopes,
             }),
         );
+    }
+
+    /// The scopes `client_id`'s grant for `audience` holds, or None when it has no grant.
+    pub fn granted_scopes(&self, client_id: &str, audience: &str) -> Option<Vec<String>> {
+        self.store.list("client-grants").find_map(|(_, g)| {
+            (g.get("client_id").and_then(Value::as_str) == Some(client_id)
+                && g.get("audience").and_then(Value::as_str) == Some(audience))
+            .then(|| {
+                g.get("scope")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+        })
     }
 
     /// The password policy of the tenant's connection, as stored (a PATCH of the

@@ -63,7 +63,12 @@ pub(crate) fn alnum(n: usize) -> String {
 
 /// Lowercase hex md5 of `s`.
 pub(crate) fn md5_hex(s: &str) -> String {
-    Md5::digest(s.as_bytes())
+    md5_hex_bytes(s.as_bytes())
+}
+
+/// Lowercase hex md5 of `bytes`.
+pub(crate) fn md5_hex_bytes(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

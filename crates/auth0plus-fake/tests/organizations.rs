@@ -54,10 +54,11 @@ async fn invitations_answer_the_recorded_shape_and_go_with_the_organization() {
     assert_eq!(inv["organization_id"], oid.as_str());
     let id = inv["id"].as_str().unwrap();
     assert_eq!(c.get(&format!("{path}/{id}")).await.json(), inv);
+    // Auth0's envelope for invitations has no `total` (its schema, and node-auth0's).
     let listed = c.get(&format!("{path}?include_totals=true")).await.json();
     assert_eq!(
-        (listed["total"].clone(), listed["invitations"][0].clone()),
-        (json!(1), inv.clone())
+        listed,
+        json!({"start": 0, "limit": 50, "invitations": [inv.clone()]})
     );
 
     // The spec's checks, in Auth0's words.

@@ -127,9 +127,19 @@ pub async fn run(args: &[String]) -> Result<(), String> {
         // A little search-index lag, as on a real tenant, so the stories show
         // why they wait before searching; and the original tenant's password
         // policy, which took its 6-character `ChuckB`.
-        let fake = FakeTenant::builder()
+        // The original story's client has exactly the scopes its README grants.
+        let mut builder = FakeTenant::builder()
             .index_delay(Duration::from_millis(300))
-            .password_policy(PasswordPolicy::Low)
+            .password_policy(PasswordPolicy::Low);
+        if story == Story::Original {
+            builder = builder.scopes(
+                original::README_SCOPES
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+            );
+        }
+        let fake = builder
             .start()
             .await
             .map_err(|e| format!("cannot start the fake tenant: {e}"))?;
@@ -137,6 +147,11 @@ pub async fn run(args: &[String]) -> Result<(), String> {
     };
     println!("auth0plus walkthrough — {}", story.title());
     match tenant.fake_tenant() {
+        Some(fake) if story == Story::Original => println!(
+            "tenant: the embedded fake tenant at {} (no set-up needed); the client holds the README's scopes: {}",
+            fake.base_url(),
+            original::README_SCOPES.join(" ")
+        ),
         Some(fake) => println!(
             "tenant: the embedded fake tenant at {} (no set-up needed)",
             fake.base_url()

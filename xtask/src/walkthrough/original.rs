@@ -7,6 +7,21 @@ use serde_json::json;
 
 use super::{Made, Narrator, StepResult, check, expect_err, settle};
 
+/// The scopes the original README has its readers grant the client (its "Select `read:users`,
+/// …, `create:user_tickets` then update" line): against the fake, the walkthrough runs with
+/// exactly these.
+pub(super) const README_SCOPES: &[&str] = &[
+    "read:users",
+    "update:users",
+    "delete:users",
+    "create:users",
+    "read:users_app_metadata",
+    "update:users_app_metadata",
+    "delete:users_app_metadata",
+    "create:users_app_metadata",
+    "create:user_tickets",
+];
+
 const ANGUS: &str = "angus.young@example.com";
 const MALCOLM: &str = "malcolm.young@example.com";
 const BON: &str = "bon.scott@example.com";

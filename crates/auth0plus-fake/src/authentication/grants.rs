@@ -266,75 +266,74 @@ fn client_credentials(
     let Some(audience) = param(params, "audience") else {
         return refused(missing("audience"));
     };
-    if audience == shared.cfg.audience() && caller.client_id == shared.cfg.client_id {
-        // The tenant's own client and the Management API: the token the API checks.
-        drop_lock_issue(shared, st, params.get("scope").and_then(Value::as_str))
-    } else {
-        if !known_audience(shared, st, audience) {
+    let not_granted = || {
+        refused(oauth_error(
+            403,
+            "access_denied",
+            &format!(
+                "Client is not authorized to access \"{audience}\". You might probably want to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
+            ),
+        ))
+    };
+    if audience == shared.cfg.audience() {
+        // The Management API: the token the API checks, with the scopes of the client's
+        // grant (the tenant's own client holds one from the start).
+        let Some(granted) = st.granted_scopes(&caller.client_id, audience) else {
+            return not_granted();
+        };
+        let requested = params.get("scope").and_then(Value::as_str);
+        return management_token(shared, st, &caller.client_id, &granted, requested);
+    }
+    if !known_audience(shared, st, audience) {
+        return refused(oauth_error(
+            403,
+            "access_denied",
+            &format!("Service not enabled within domain: {audience}"),
+        ));
+    }
+    let Some(scope) = st.granted_scopes(&caller.client_id, audience) else {
+        return not_granted();
+    };
+    let now = util::now_secs();
+    let mut claims = json!({
+        "iss": format!("https://{}/", shared.cfg.domain),
+        "sub": format!("{}@clients", caller.client_id),
+        "aud": audience,
+        "iat": now,
+        "exp": now + 86_400,
+        "scope": scope.join(" "),
+        "gty": "client-credentials",
+        "azp": caller.client_id,
+        "jti": util::alnum(22),
+    });
+    if let Some(wanted) = param(params, "organization") {
+        let Some((id, _)) = organization(st, wanted) else {
             return refused(oauth_error(
-                403,
-                "access_denied",
-                &format!("Service not enabled within domain: {audience}"),
-            ));
-        }
-        let grant = st.store.list("client-grants").find(|(_, g)| {
-            g.get("client_id").and_then(Value::as_str) == Some(caller.client_id.as_str())
-                && g.get("audience").and_then(Value::as_str) == Some(audience)
-        });
-        let Some((_, grant)) = grant else {
-            return refused(oauth_error(
-                403,
-                "access_denied",
-                &format!(
-                    "Client is not authorized to access \"{audience}\". You might probably want to create a \"client-grant\" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants"
-                ),
+                400,
+                "invalid_request",
+                &format!("Organization {wanted} does not exist"),
             ));
         };
-        let scope: Vec<String> = grant
-            .get("scope")
-            .and_then(Value::as_array)
-            .map(|s| {
-                s.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let now = util::now_secs();
-        let mut claims = json!({
-            "iss": format!("https://{}/", shared.cfg.domain),
-            "sub": format!("{}@clients", caller.client_id),
-            "aud": audience,
-            "iat": now,
-            "exp": now + 86_400,
-            "scope": scope.join(" "),
-            "gty": "client-credentials",
-            "azp": caller.client_id,
-            "jti": util::alnum(22),
-        });
-        if let Some(wanted) = param(params, "organization") {
-            let Some((id, _)) = organization(st, wanted) else {
-                return refused(oauth_error(
-                    400,
-                    "invalid_request",
-                    &format!("Organization {wanted} does not exist"),
-                ));
-            };
-            claims["org_id"] = json!(id);
-        }
-        let token = shared.cfg.signing.sign(&claims);
-        Outcome {
-            resp: tokens::answer(json!({"access_token": token, "scope": scope.join(" "), "expires_in": 86_400, "token_type": "Bearer"}).as_object().cloned().unwrap_or_default()),
-            user_id: String::new(),
-            connection: None,
-            audience: Some(audience.to_owned()),
-        }
+        claims["org_id"] = json!(id);
+    }
+    let token = shared.cfg.signing.sign(&claims);
+    Outcome {
+        resp: tokens::answer(json!({"access_token": token, "scope": scope.join(" "), "expires_in": 86_400, "token_type": "Bearer"}).as_object().cloned().unwrap_or_default()),
+        user_id: String::new(),
+        connection: None,
+        audience: Some(audience.to_owned()),
     }
 }
 
 /// A Management API token (kept in the table the API checks bearers against).
-fn drop_lock_issue(shared: &Shared, st: &mut State, scope: Option<&str>) -> Outcome {
-    let (access_token, scope, ttl) = shared.issue_token_locked(st, scope);
+fn management_token(
+    shared: &Shared,
+    st: &mut State,
+    client_id: &str,
+    granted: &[String],
+    requested: Option<&str>,
+) -> Outcome {
+    let (access_token, scope, ttl) = shared.issue_token_locked(st, client_id, granted, requested);
     Outcome {
         resp: tokens::answer(json!({"access_token": access_token, "scope": scope, "expires_in": ttl, "token_type": "Bearer"}).as_object().cloned().unwrap_or_default()),
         user_id: String::new(),

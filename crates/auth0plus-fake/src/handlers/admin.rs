@@ -244,7 +244,7 @@ pub(crate) fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -
             ),
         ),
         (&Method::POST, "/__fake/token") => {
-            Resp::json(200, &json!({"access_token": shared.issue_token(None).0}))
+            Resp::json(200, &json!({"access_token": shared.default_token()}))
         }
         (&Method::POST, "/__fake/revoke-tokens") => {
             shared.lock().tokens.clear();

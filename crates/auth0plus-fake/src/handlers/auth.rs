@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::server::Resp;
 use crate::state::Shared;
-use crate::{Route, util};
+use crate::util;
 
 pub(super) const EXPIRED: &str = "Expired token received for JSON Web Token validation";
 
@@ -24,53 +24,13 @@ pub(crate) fn expired_token() -> Resp {
     unauthorized(EXPIRED, true)
 }
 
-pub(super) fn required_scopes(route: Route) -> &'static [&'static str] {
-    match route {
-        Route::GetUser => &["read:users", "read:current_user", "read:user_idp_tokens"],
-        Route::ListUsers | Route::UsersByEmail | Route::CreateExport => &["read:users"],
-        Route::CreateUser => &["create:users"],
-        Route::UpdateUser => &[
-            "update:users",
-            "update:users_app_metadata",
-            "update:current_user_metadata",
-        ],
-        Route::DeleteUser => &["delete:users", "delete:current_user"],
-        Route::EmailVerificationTicket | Route::PasswordChangeTicket => &["create:user_tickets"],
-        Route::GetJob => &["create:users", "read:users"],
-        Route::CreateRole => &["create:roles"],
-        Route::AssignRoleUsers => &["update:roles", "create:role_members"],
-        Route::ListRoleUsers => &["read:users", "read:roles", "read:role_members"],
-        Route::CreateOrganization => &["create:organizations"],
-        Route::AddOrganizationMembers => &["create:organization_members"],
-        Route::ListOrganizationMembers => &["read:organization_members"],
-        Route::ListLogs | Route::GetLog | Route::ListUserLogs => &["read:logs", "read:logs_users"],
-        Route::DeleteRole => &["delete:roles"],
-        Route::ListUserRoles => &["read:users", "read:roles", "read:role_members"],
-        Route::DeleteOrganization => &["delete:organizations"],
-        Route::AssignUserRoles => &["read:users", "update:users", "create:role_members"],
-        Route::RemoveUserRoles => &["update:users", "delete:role_members"],
-        Route::RemoveOrganizationMembers => &["delete:organization_members"],
-        Route::ListUserOrganizations => &["read:users", "read:organizations"],
-        Route::GetOrganizationByName => &["read:organizations"],
-        Route::CreateImport => &["create:users"],
-        Route::GetJobErrors => &["create:users", "read:users"],
-        Route::LinkIdentity => &["update:users", "update:current_user_identities"],
-        Route::UnlinkIdentity => &["update:users", "update:current_user_identities"],
-        Route::Token | Route::ExportDownload | Route::Spec | Route::Authentication => &[],
-    }
-}
-
-/// The scopes a hand-written route needs (any one of them).
-pub(crate) fn route_scopes(route: Route) -> &'static [&'static str] {
-    required_scopes(route)
-}
-
-/// Check the bearer token and that it has any one of `need` (none needed when empty).
+/// Check the bearer token and that it has any one of `need` (none needed when empty); the
+/// client it was issued to.
 pub(crate) fn check_bearer<S: AsRef<str>>(
     shared: &Shared,
     auth: Option<&str>,
     need: &[S],
-) -> Result<(), Resp> {
+) -> Result<String, Resp> {
     let token = auth.and_then(|a| {
         let (scheme, rest) = a.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
@@ -97,5 +57,5 @@ pub(crate) fn check_bearer<S: AsRef<str>>(
             Some("insufficient_scope"),
         ));
     }
-    Ok(())
+    Ok(info.client_id.clone())
 }

@@ -9,14 +9,15 @@
 //! and changed with PATCH or PUT. Nested collections (`/organizations/{id}/invitations`)
 //! live under their parent and go when it is deleted.
 
-use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
 use super::input::{invalid_body, invalid_query, parse_query_known};
-use super::paging::{self, ListStyle};
+use super::paging;
+use super::routes::Call;
+use super::shapes;
 use crate::schema::{self, conform, example, validate};
 use crate::server::Resp;
-use crate::spec::{Op, Seg, Spec, spec};
+use crate::spec::{Op, Param, Seg, Spec, spec};
 use crate::state::{Shared, State};
 use crate::util;
 
@@ -40,74 +41,52 @@ const FILTER_FIELDS: &[(&str, &str)] = &[("identifiers", "identifier")];
 /// Largest multipart upload Auth0 takes (the users-imports file limit).
 const MAX_UPLOAD: usize = 512_000;
 
-/// Answer `op` with its raw (percent-encoded) path parameters.
-pub(crate) fn handle(
-    shared: &Shared,
+/// The query and the body of a call to `op`, checked against the spec: the known query
+/// parameters, and the JSON (or form) body (`Null` for an operation without one).
+pub(super) fn check(
     op: &Op,
-    raw_params: &[String],
     query: &str,
     content_type: &str,
     body: &[u8],
-) -> Resp {
+) -> Result<(Vec<(String, String)>, Value), Resp> {
     let s = spec();
     if op.multipart && body.len() > MAX_UPLOAD {
-        return Resp::error(
+        return Err(Resp::error(
             413,
             &format!("Payload content length greater than maximum allowed: {MAX_UPLOAD}."),
             None,
-        );
+        ));
     }
-    let params = match check_query(s, op, query) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let body = match check_body(s, op, content_type, body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let values: Vec<String> = raw_params
-        .iter()
-        .map(|p| percent_decode_str(p).decode_utf8_lossy().into_owned())
-        .collect();
-    // Operations with real semantics of their own (checked against the spec first).
-    if let Some(resp) = super::hand_written(shared, &op.id, &values, &params, &body) {
-        return resp;
-    }
+    let params = check_query(s, op, query)?;
+    let body = check_body(s, op, &content_type.to_ascii_lowercase(), body)?;
+    Ok((params, body))
+}
+
+/// Answer a checked call from the generic store.
+pub(super) fn answer(shared: &Shared, call: &Call<'_>) -> Resp {
+    let s = spec();
+    let op = call.op;
     // The concrete path, segment by segment, parameters filled in.
     let mut concrete = Vec::with_capacity(op.segs.len());
-    let mut next = values.iter();
+    let mut next = call.params.iter();
     for seg in &op.segs {
         match seg {
             Seg::Lit(l) => concrete.push(l.clone()),
             Seg::Param(_) => concrete.push(next.next().cloned().unwrap_or_default()),
         }
     }
-    // A user's sessions, refresh tokens, login blocks and authentication methods have
-    // their own semantics.
-    if let Some(r) = super::user_world::handle(shared, op, &values, &params) {
-        return r;
-    }
     let mut st = shared.lock();
-    // Organizations' sub-resources have semantics of their own.
-    if let Some(resp) = super::organizations::spec_route(&mut st, &op.id, &values, &params, &body) {
-        return resp;
-    }
     let method = op.method.as_str();
-    if op.is_item() {
+    let body = call.body.clone();
+    // An item of a collection (`/roles/{id}`), or a path of its own: a collection, or a
+    // singleton, keyed by its parameters (`/prompts/{prompt}/custom-text/{language}`).
+    if shapes::is_item(s, &op.segs) {
         let id = concrete.pop().unwrap_or_default();
         let collection = concrete.join("/");
         item(s, &mut st, op, method, &collection, &id, body)
     } else {
         let path = concrete.join("/");
-        let template: Vec<String> = op.segs.iter().map(seg_text).collect();
-        collection_or_singleton(s, &mut st, op, method, &path, &template, &params, body)
-    }
-}
-
-fn seg_text(seg: &Seg) -> String {
-    match seg {
-        Seg::Lit(l) => l.clone(),
-        Seg::Param(p) => format!("{{{p}}}"),
+        collection_or_singleton(s, &mut st, op, method, &path, &call.query, body)
     }
 }
 
@@ -129,23 +108,7 @@ fn check_query(s: &Spec, op: &Op, query: &str) -> Result<Vec<(String, String)>, 
             }
             continue;
         }
-        let sch = s.resolve(&p.schema);
-        let is_array = sch.get("type").and_then(Value::as_str) == Some("array");
-        let value = if is_array {
-            let item = sch.get("items").unwrap_or(&Value::Null);
-            Value::Array(given.iter().map(|g| typed(s, item, g)).collect())
-        } else {
-            typed(s, sch, given.last().copied().unwrap_or_default())
-        };
-        if let Err(e) = validate(s, &p.schema, &value) {
-            let detail = if e.path.is_empty() {
-                schema::Invalid {
-                    path: p.name.clone(),
-                    ..e
-                }
-            } else {
-                e
-            };
+        if let Err(detail) = check_param(s, p, &given) {
             return Err(Resp::error(
                 400,
                 &detail.message("Query validation error"),
@@ -154,6 +117,28 @@ fn check_query(s: &Spec, op: &Op, query: &str) -> Result<Vec<(String, String)>, 
         }
     }
     Ok(params)
+}
+
+/// Check the values given for one query parameter against its schema.
+pub(crate) fn check_param(s: &Spec, p: &Param, given: &[&str]) -> Result<(), schema::Invalid> {
+    let sch = s.resolve(&p.schema);
+    let is_array = sch.get("type").and_then(Value::as_str) == Some("array");
+    let value = if is_array {
+        let item = sch.get("items").unwrap_or(&Value::Null);
+        Value::Array(given.iter().map(|g| typed(s, item, g)).collect())
+    } else {
+        typed(s, sch, given.last().copied().unwrap_or_default())
+    };
+    validate(s, &p.schema, &value).map_err(|e| {
+        if e.path.is_empty() {
+            schema::Invalid {
+                path: p.name.clone(),
+                ..e
+            }
+        } else {
+            e
+        }
+    })
 }
 
 /// A query string value as the JSON type its schema wants (left a string when it is not one).
@@ -230,70 +215,51 @@ fn check_body(s: &Spec, op: &Op, content_type: &str, body: &[u8]) -> Result<Valu
     Ok(value)
 }
 
-/// The name and schema of the id property of the objects a schema describes.
-fn id_property(s: &Spec, schema: &Value) -> Option<(String, Value)> {
-    let sch = object_variant(s, schema)?;
-    let props = sch.get("properties").and_then(Value::as_object)?;
-    ["id", "client_id", "user_id", "log_id"]
-        .iter()
-        .find_map(|k| props.get(*k).map(|p| ((*k).to_string(), p.clone())))
-}
-
-/// The object schema among `schema`'s variants (the schema itself when it is one).
-fn object_variant<'a>(s: &'a Spec, schema: &'a Value) -> Option<&'a Value> {
-    let sch = s.resolve(schema);
-    if sch.get("properties").is_some() {
-        return Some(sch);
-    }
-    for key in ["oneOf", "anyOf", "allOf"] {
-        if let Some(v) = sch
-            .get(key)
-            .and_then(Value::as_array)
-            .and_then(|vs| vs.iter().find_map(|v| object_variant(s, v)))
-        {
-            return Some(v);
+/// A new id for a resource of `collection` (concrete) whose name property has `id_schema`,
+/// in Auth0's format for its kind, never one the collection already has.
+fn new_id(s: &Spec, st: &State, collection: &str, kind: &str, id_schema: Option<&Value>) -> String {
+    loop {
+        let by_kind = match kind {
+            "clients" => util::alnum(32),
+            "connections" => format!("con_{}", util::alnum(16)),
+            "client-grants" => format!("cgr_{}", util::alnum(16)),
+            "resource-servers" => util::hex(24),
+            "roles" => format!("rol_{}", util::alnum(16)),
+            "organizations" => format!("org_{}", util::alnum(16)),
+            "invitations" => format!("uinv_{}", util::alnum(16)),
+            "rules" => format!("rul_{}", util::alnum(16)),
+            "log-streams" => format!("lst_{}", util::alnum(16)),
+            "custom-domains" => format!("cd_{}", util::alnum(16)),
+            "hooks" => format!("01{}", util::hex(24)),
+            "event-streams" => format!("est_{}", util::alnum(22)),
+            "flows" => format!("af_{}", util::alnum(22)),
+            "forms" => format!("ap_{}", util::alnum(22)),
+            "self-service-profiles" => format!("ssp_{}", util::alnum(22)),
+            "user-attribute-profiles" => format!("uap_{}", util::alnum(22)),
+            "token-exchange-profiles" => format!("tep_{}", util::alnum(22)),
+            "jobs" | "verification-email" => format!("job_{}", util::alnum(16)),
+            _ => schema::uuid(),
+        };
+        // A kind the table does not know may still say what its ids look like.
+        let id = match id_schema.map(|sc| s.resolve(sc)) {
+            Some(sch)
+                if (sch.get("format").is_some() || sch.get("pattern").is_some())
+                    && validate(s, sch, &json!(by_kind)).is_err() =>
+            {
+                schema::fresh_string(s, sch).unwrap_or(by_kind)
+            }
+            _ => by_kind,
+        };
+        if st.store.get(collection, &id).is_none() {
+            return id;
         }
     }
-    None
 }
 
-/// A new id for a resource of `collection`, in Auth0's format for its kind.
-fn new_id(s: &Spec, collection: &str, id_schema: &Value) -> String {
-    let sch = s.resolve(id_schema);
-    let kind = collection.rsplit('/').next().unwrap_or(collection);
-    let by_kind = match kind {
-        "clients" => util::alnum(32),
-        "connections" => format!("con_{}", util::alnum(16)),
-        "client-grants" => format!("cgr_{}", util::alnum(16)),
-        "resource-servers" => util::hex(24),
-        "roles" => format!("rol_{}", util::alnum(16)),
-        "organizations" => format!("org_{}", util::alnum(16)),
-        "invitations" => format!("uinv_{}", util::alnum(16)),
-        "rules" => format!("rul_{}", util::alnum(16)),
-        "log-streams" => format!("lst_{}", util::alnum(16)),
-        "custom-domains" => format!("cd_{}", util::alnum(16)),
-        "hooks" => format!("01{}", util::hex(24)),
-        "event-streams" => format!("est_{}", util::alnum(22)),
-        "flows" => format!("af_{}", util::alnum(22)),
-        "forms" => format!("ap_{}", util::alnum(22)),
-        "self-service-profiles" => format!("ssp_{}", util::alnum(22)),
-        "user-attribute-profiles" => format!("uap_{}", util::alnum(22)),
-        "token-exchange-profiles" => format!("tep_{}", util::alnum(22)),
-        "jobs" | "verification-email" => format!("job_{}", util::alnum(16)),
-        _ => schema::uuid(),
-    };
-    // A kind the table does not know may still say what its ids look like.
-    match sch.get("format").and_then(Value::as_str) {
-        Some(_) if validate(s, sch, &json!(by_kind)).is_ok() => by_kind,
-        Some(_) => example(s, sch).as_str().map_or(by_kind, str::to_string),
-        None => by_kind,
-    }
-}
-
-/// Auth0's 404 for a missing resource of `collection`.
-pub(super) fn not_found(collection: &str) -> Resp {
-    let kind = collection.rsplit('/').next().unwrap_or(collection);
-    let singular = kind.strip_suffix('s').unwrap_or(kind);
+/// Auth0's 404 for a missing resource of a kind (`custom-domains` → "The custom domain does
+/// not exist.", errorCode `inexistent_custom_domain`).
+pub(super) fn not_found(kind: &str) -> Resp {
+    let singular = shapes::util_singular(kind);
     let words = singular.replace(['-', '_'], " ");
     Resp::error(
         404,
@@ -302,14 +268,31 @@ pub(super) fn not_found(collection: &str) -> Resp {
     )
 }
 
-/// The answer for a success with `schema` (empty for 204 or no schema).
-fn answer(s: &Spec, status: u16, schema: Option<&Value>, value: Value) -> Resp {
+/// The answer for a success with `schema` (empty for 204 or no schema): fitted to the
+/// schema, with only the keys it declares.
+fn reply(s: &Spec, status: u16, schema: Option<&Value>, value: Value) -> Resp {
     match schema {
-        Some(sch) if status != 204 => Resp::json(status, &conform(s, sch, value)),
+        Some(sch) if status != 204 => Resp::json(
+            status,
+            &shapes::declared_only(s, sch, conform(s, sch, value)),
+        ),
         _ => Resp::empty(status),
     }
 }
 
+/// The literal segment that names the kind of the last parameter of `segs`
+/// (`self-service-profiles` in `/self-service-profiles/{id}/custom-text/{language}`…).
+fn kind_of(segs: &[Seg]) -> &str {
+    segs.iter()
+        .rev()
+        .find_map(|s| match s {
+            Seg::Lit(l) if l != "name" => Some(l.as_str()),
+            _ => None,
+        })
+        .unwrap_or("resource")
+}
+
+#[allow(clippy::too_many_arguments)]
 fn item(
     s: &Spec,
     st: &mut State,
@@ -320,41 +303,87 @@ fn item(
     body: Value,
 ) -> Resp {
     let (status, schema) = op.ok();
+    let parent = &op.segs[..op.segs.len() - 1];
+    let kind = kind_of(parent);
+    // `…/name/{name}`: an object of the parent collection found by its name.
+    if let Some(owner) = collection.strip_suffix("/name")
+        && method == "GET"
+    {
+        let param = match op.segs.last() {
+            Some(Seg::Param(p)) => p.as_str(),
+            _ => "name",
+        };
+        return match st.store.list(owner).find(|(_, v)| {
+            [param, "name", "domain"]
+                .iter()
+                .any(|k| v.get(*k).and_then(Value::as_str) == Some(id))
+        }) {
+            Some((_, v)) => reply(s, status, schema, v.clone()),
+            None => not_found(kind),
+        };
+    }
+    let key = schema
+        .and_then(|sc| shapes::id_key(s, sc, op.segs.last().and_then(seg_param), parent))
+        .or_else(|| shapes::creates(s, parent).map(|(_, k)| k));
     match method {
         "GET" => match st.store.get(collection, id) {
-            Some(v) => answer(s, status, schema, v.clone()),
-            None => not_found(collection),
+            Some(v) => reply(s, status, schema, v.clone()),
+            None => not_found(kind),
         },
         "PATCH" => {
             let Some(current) = st.store.get_mut(collection, id) else {
-                return not_found(collection);
+                return not_found(kind);
             };
             merge(current, body);
             let v = current.clone();
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         "PUT" => {
             let mut v = match body {
                 Value::Object(o) => o,
                 _ => Map::new(),
             };
-            if let Some((key, _)) = schema.and_then(|sc| id_property(s, sc)) {
+            if let Some(key) = key {
                 v.insert(key, json!(id));
             }
             let v = Value::Object(v);
             st.store.insert(collection, id, v.clone());
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
         "DELETE" => {
             st.store.remove(collection, id);
             st.store.remove_under(&format!("{collection}/{id}"));
-            answer(s, status, schema, json!({}))
+            reply(s, status, schema, json!({}))
         }
-        // An action on one resource (POST …/{id}): answer what it returns.
-        _ => answer(s, status, schema, body),
+        // An action on one resource (POST …/{id}): its answer, from what was sent.
+        _ => action(s, status, schema, body),
     }
 }
 
+fn seg_param(seg: &Seg) -> Option<&str> {
+    match seg {
+        Seg::Param(p) => Some(p.as_str()),
+        Seg::Lit(_) => None,
+    }
+}
+
+/// The answer of an action (a POST that stores nothing): an example of the response schema,
+/// with what was sent where the schema names it.
+fn action(s: &Spec, status: u16, schema: Option<&Value>, body: Value) -> Resp {
+    let Some(sc) = schema.filter(|_| status != 204) else {
+        return Resp::empty(status);
+    };
+    let mut answer = example(s, sc);
+    if let (Value::Object(out), Value::Object(sent)) = (&mut answer, body) {
+        for (k, v) in sent {
+            out.insert(k, v);
+        }
+    }
+    reply(s, status, Some(sc), answer)
+}
+
+/// A path that is not an item of a collection: a collection (create, list) or a singleton
+/// (`/tenants/settings`, `/prompts/{prompt}/custom-text/{language}`).
 #[allow(clippy::too_many_arguments)]
 fn collection_or_singleton(
     s: &Spec,
@@ -362,65 +391,108 @@ fn collection_or_singleton(
     op: &Op,
     method: &str,
     path: &str,
-    template: &[String],
     params: &[(String, String)],
     body: Value,
 ) -> Resp {
     let (status, schema) = op.ok();
-    // A collection is a path with a create (POST answering an object with an id).
-    let create = s
-        .ops
-        .iter()
-        .find(|o| {
-            o.method == http::Method::POST
-                && o.segs.iter().map(seg_text).eq(template.iter().cloned())
-        })
-        .and_then(|o| o.ok().1.and_then(|sc| id_property(s, sc)));
-    match (method, create) {
-        ("POST", Some((key, id_schema))) => {
-            let id = new_id(s, path, &id_schema);
-            let mut v = match body {
-                Value::Object(o) => o,
-                _ => Map::new(),
-            };
-            v.insert(key, json!(id));
-            let v = match schema {
-                Some(sc) => conform(s, sc, Value::Object(v)),
-                None => Value::Object(v),
-            };
-            st.store.insert(path, &id, v.clone());
-            answer(s, status, schema, v)
-        }
-        ("GET", Some(_)) => list(s, st, op, path, params),
-        ("GET", None) => {
+    let shapes = schema
+        .map(|sc| shapes::list_shapes(s, sc))
+        .unwrap_or_default();
+    match method {
+        "POST" => match shapes::creates(s, &op.segs) {
+            Some((_, key)) => create(s, st, op, path, &key, body),
+            // An action (a POST that makes nothing to keep): its answer.
+            None => action(s, status, schema, body),
+        },
+        "GET" if !shapes.is_empty() => list(s, st, op, path, params, &shapes),
+        "GET" => {
             let v = st
                 .store
                 .singleton(path)
                 .cloned()
-                .unwrap_or_else(|| schema.map_or(Value::Null, |sc| example(s, sc)));
-            answer(s, status, schema, v)
+                .unwrap_or_else(|| schema.map_or(Value::Null, |sc| blank(s, sc)));
+            reply(s, status, schema, v)
         }
-        ("PATCH", _) => {
+        "PATCH" => {
             let mut v = st
                 .store
                 .singleton(path)
                 .cloned()
-                .unwrap_or_else(|| schema.map_or(json!({}), |sc| example(s, sc)));
+                .unwrap_or_else(|| schema.map_or(json!({}), |sc| blank(s, sc)));
             merge(&mut v, body);
             st.store.set_singleton(path, Some(v.clone()));
-            answer(s, status, schema, v)
+            reply(s, status, schema, v)
         }
-        ("PUT", _) => {
+        "PUT" => {
             st.store.set_singleton(path, Some(body.clone()));
-            answer(s, status, schema, body)
+            reply(s, status, schema, body)
         }
-        ("DELETE", _) => {
+        "DELETE" => {
             st.store.set_singleton(path, None);
-            answer(s, status, schema, json!({}))
+            reply(s, status, schema, json!({}))
         }
-        // An action (POST without a stored result): what it returns, from what was sent.
-        _ => answer(s, status, schema, body),
+        _ => action(s, status, schema, body),
     }
+}
+
+/// What an unset singleton reads as: nothing for a map (`/hooks/{id}/secrets` with no
+/// secret), else the schema's example (a tenant's default settings).
+fn blank(s: &Spec, schema: &Value) -> Value {
+    let sch = s.resolve(schema);
+    let is_map = sch.get("properties").is_none()
+        && sch.get("oneOf").is_none()
+        && sch.get("anyOf").is_none()
+        && sch.get("type").and_then(Value::as_str) == Some("object");
+    if is_map {
+        json!({})
+    } else {
+        example(s, schema)
+    }
+}
+
+/// `POST` to a collection: the object as sent, named by `key` (a value the request gives
+/// for it when the key is the item path's parameter or a name, such as an email
+/// template's `template` or an organization connection's `connection_id`; else a new id in
+/// Auth0's format), with the server's defaults.
+fn create(s: &Spec, st: &mut State, op: &Op, path: &str, key: &str, body: Value) -> Resp {
+    let (status, schema) = op.ok();
+    let kind = kind_of(&op.segs);
+    let mut v = match body {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    };
+    let natural = key != "id"
+        && shapes::item_param(s, &op.segs)
+            .as_deref()
+            .is_some_and(|p| p == key || p.strip_suffix("Name") == Some(key));
+    let given = v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let id = match given.filter(|_| natural) {
+        Some(id) => {
+            if st.store.get(path, &id).is_some() {
+                let what = shapes::util_singular(kind).replace(['-', '_'], " ");
+                return Resp::error(
+                    409,
+                    &format!("The {what} already exists."),
+                    Some("conflict"),
+                );
+            }
+            id
+        }
+        None => {
+            let id_schema = schema
+                .and_then(|sc| shapes::properties(s, sc))
+                .and_then(|p| p.get(key));
+            new_id(s, st, path, kind, id_schema)
+        }
+    };
+    v.insert(key.to_string(), json!(id));
+    super::defaults::on_create(kind, &mut v);
+    let v = match schema {
+        Some(sc) => conform(s, sc, Value::Object(v)),
+        None => Value::Object(v),
+    };
+    st.store.insert(path, &id, v.clone());
+    reply(s, status, schema, v)
 }
 
 /// Top-level merge as Auth0's PATCH does: given keys replace, `null` removes.
@@ -437,16 +509,23 @@ fn merge(current: &mut Value, patch: Value) {
     }
 }
 
-/// A stored collection in the endpoint's paging style: checkpoint when it takes
-/// `from`/`take`, offset with its totals envelope when it takes `page`, else a bare array.
-/// Other query parameters that name a property filter by equality (`?name=…`).
-fn list(s: &Spec, st: &State, op: &Op, path: &str, params: &[(String, String)]) -> Resp {
+/// A stored collection in the shape the request and the schema call for (see
+/// [`shapes::list_answer`]). Other query parameters that name a property filter by equality
+/// (`?name=…`).
+fn list(
+    s: &Spec,
+    st: &State,
+    op: &Op,
+    path: &str,
+    params: &[(String, String)],
+    shapes: &[paging::Shape],
+) -> Resp {
     let (_, schema) = op.ok();
     let filters: Vec<&(String, String)> = params
         .iter()
         .filter(|(k, _)| !LIST_PARAMS.contains(&k.as_str()))
         .collect();
-    let item_schema = schema.and_then(|sc| item_schema(s, sc));
+    let item_schema = schema.and_then(|sc| shapes::item_schema(s, sc));
     let items: Vec<(String, Value)> = st
         .store
         .list(path)
@@ -471,84 +550,11 @@ fn list(s: &Spec, st: &State, op: &Op, path: &str, params: &[(String, String)]) 
         })
         .map(|(id, v)| {
             let v = match &item_schema {
-                Some(sc) => conform(s, sc, v.clone()),
+                Some(sc) => shapes::declared_only(s, sc, conform(s, sc, v.clone())),
                 None => v.clone(),
             };
             (id.clone(), v)
         })
         .collect();
-    let key = schema
-        .and_then(|sc| items_key(s, sc))
-        .unwrap_or_else(|| path.rsplit('/').next().unwrap_or("items").to_string());
-    let has = |n: &str| op.query.iter().any(|p| p.name == n);
-    let style = ListStyle {
-        items_key: &key,
-        checkpoint: has("from") || has("take"),
-        length: false,
-        per_page_min: 0,
-    };
-    let bare_allowed = schema.is_some_and(|sc| allows_array(s, sc));
-    if !bare_allowed && !paging::wants_checkpoint(params) && !has("page") {
-        // Checkpoint-only lists answer the envelope even on the first call.
-        let mut body = Map::new();
-        body.insert(
-            style.items_key.into(),
-            Value::Array(items.into_iter().map(|(_, v)| v).collect()),
-        );
-        return Resp::json(200, &Value::Object(body));
-    }
-    let mut r = paging::answer(params, items, &style);
-    if let Some(sc) = schema
-        && let Ok(v) = serde_json::from_slice::<Value>(&r.body)
-    {
-        r = Resp::json(r.status, &conform(s, sc, v));
-    }
-    r
-}
-
-/// The schema of one item of a list answer.
-fn item_schema(s: &Spec, schema: &Value) -> Option<Value> {
-    let sch = s.resolve(schema);
-    if let Some(items) = sch.get("items") {
-        return Some(items.clone());
-    }
-    for key in ["oneOf", "anyOf"] {
-        for v in sch.get(key).and_then(Value::as_array).into_iter().flatten() {
-            if let Some(i) = item_schema(s, v) {
-                return Some(i);
-            }
-        }
-    }
-    let props = sch.get("properties").and_then(Value::as_object)?;
-    props
-        .values()
-        .find_map(|p| s.resolve(p).get("items").cloned())
-}
-
-/// The key of the items array in an enveloped list answer.
-fn items_key(s: &Spec, schema: &Value) -> Option<String> {
-    let sch = s.resolve(schema);
-    for key in ["oneOf", "anyOf"] {
-        for v in sch.get(key).and_then(Value::as_array).into_iter().flatten() {
-            if let Some(k) = items_key(s, v) {
-                return Some(k);
-            }
-        }
-    }
-    sch.get("properties")
-        .and_then(Value::as_object)?
-        .iter()
-        .find(|(_, p)| s.resolve(p).get("type").and_then(Value::as_str) == Some("array"))
-        .map(|(k, _)| k.clone())
-}
-
-/// Whether a bare array is one of the answers the schema allows.
-fn allows_array(s: &Spec, schema: &Value) -> bool {
-    let sch = s.resolve(schema);
-    sch.get("type").and_then(Value::as_str) == Some("array")
-        || ["oneOf", "anyOf"].iter().any(|k| {
-            sch.get(*k)
-                .and_then(Value::as_array)
-                .is_some_and(|vs| vs.iter().any(|v| allows_array(s, v)))
-        })
+    shapes::list_answer(shapes, params, items)
 }

@@ -96,19 +96,14 @@ pub(super) fn link(shared: &Shared, param: &str, query: &str, body: &[u8]) -> Re
     Resp::json(201, &Value::Array(ids))
 }
 
-/// `DELETE /users/{id}/identities/{provider}/{user_id}` (`rest` is the raw path after
-/// `/users/`) → 200, the identities left; the unlinked one is a user again.
-pub(super) fn unlink(shared: &Shared, rest: &str, query: &str) -> Resp {
+/// `DELETE /users/{id}/identities/{provider}/{user_id}` (the three path parameters as
+/// sent) → 200, the identities left; the unlinked one is a user again.
+pub(super) fn unlink(shared: &Shared, user: &str, provider: &str, bare: &str, query: &str) -> Resp {
     if let Err(r) = parse_query(query, &[]) {
         return r;
     }
-    let segs: Vec<String> = rest
-        .split('/')
-        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
-        .collect();
-    let [primary_id, _, provider, bare] = segs.as_slice() else {
-        return Resp::error(404, "Not Found", None);
-    };
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let (primary_id, provider, bare) = (&decode(user), &decode(provider), &decode(bare));
     let mut st = shared.lock();
     let Some(primary) = st.get_user(primary_id).cloned() else {
         return not_found_user();

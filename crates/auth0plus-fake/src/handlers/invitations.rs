@@ -10,6 +10,7 @@ use super::generic::not_found;
 use super::organizations::{list_under, not_found_org};
 use super::roles::not_found_role;
 use crate::server::Resp;
+use crate::spec::Op;
 use crate::state::State;
 use crate::util;
 
@@ -93,8 +94,8 @@ pub(super) fn create(st: &mut State, org: &str, body: &Value) -> Resp {
 }
 
 /// `GET /organizations/{id}/invitations`: offset paging.
-pub(super) fn list(st: &State, org: &str, params: &[(String, String)]) -> Resp {
-    list_under(st, org, "invitations", params)
+pub(super) fn list(st: &State, org: &str, params: &[(String, String)], op: &Op) -> Resp {
+    list_under(st, org, "invitations", params, op)
 }
 
 /// `GET` or `DELETE /organizations/{id}/invitations/{invitation_id}`.

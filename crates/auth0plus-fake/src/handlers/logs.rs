@@ -186,6 +186,8 @@ fn sorted_page(
 pub(crate) struct Happened<'a> {
     pub method: &'a http::Method,
     pub route: Route,
+    /// The client whose token made a Management request (the tenant's own client else).
+    pub client: Option<&'a str>,
     /// What the operation does (the `sapi` description).
     pub summary: &'a str,
     /// Whether the path parameter is a user id.
@@ -250,14 +252,22 @@ fn write_event(shared: &Shared, h: &Happened<'_>, answer: &Value, kind: &str, de
     };
     let agent: String = h.user_agent.chars().take(256).collect();
     let mut st = shared.lock();
+    let client_id = h.client.unwrap_or(&shared.cfg.client_id).to_owned();
+    let client_name = st
+        .store
+        .get("clients", &client_id)
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("auth0plus fake client")
+        .to_owned();
     let now = util::now_ms();
     let log_id = st.logs.next_id(now);
     let mut e = json!({
         "date": util::iso_ms(now),
         "type": kind,
         "description": description,
-        "client_id": shared.cfg.client_id,
-        "client_name": "auth0plus fake client",
+        "client_id": client_id,
+        "client_name": client_name,
         "ip": "127.0.0.1",
         "hostname": shared.cfg.domain,
         "user_agent": agent,

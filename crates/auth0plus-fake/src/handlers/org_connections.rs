@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::generic::not_found;
 use super::organizations::{list_under, not_found_org};
 use crate::server::Resp;
+use crate::spec::Op;
 use crate::state::State;
 
 const OPTIONS: [&str; 3] = [
@@ -65,8 +66,8 @@ pub(super) fn add(st: &mut State, org: &str, body: &Value) -> Resp {
 }
 
 /// `GET /organizations/{id}/enabled_connections`: offset paging.
-pub(super) fn list(st: &State, org: &str, params: &[(String, String)]) -> Resp {
-    list_under(st, org, "enabled_connections", params)
+pub(super) fn list(st: &State, org: &str, params: &[(String, String)], op: &Op) -> Resp {
+    list_under(st, org, "enabled_connections", params, op)
 }
 
 /// `GET`, `PATCH` or `DELETE /organizations/{id}/enabled_connections/{connectionId}`.

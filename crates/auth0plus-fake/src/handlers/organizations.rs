@@ -1,7 +1,7 @@
 //! Organizations: create, and the organization ↔ member relation; a
-//! member's roles in an organization; and, through [`spec_route`], what the
-//! generic store would get wrong about an organization's other
-//! sub-resources (invitations, enabled connections).
+//! member's roles in an organization; and what the generic store would get
+//! wrong about an organization's other sub-resources (invitations, enabled
+//! connections), each an entry of the routing table (`routes.rs`).
 
 use serde_json::{Map, Value, json};
 
@@ -12,9 +12,12 @@ use super::input::{
 use super::links::{self, Change, Side, string_list};
 use super::paging::{self, ListStyle};
 use super::roles::{not_found_role, user_summary};
+use super::routes::Call;
+use super::shapes;
 use super::users::not_found_user;
 use super::{invitations, org_connections};
 use crate::server::Resp;
+use crate::spec::{Op, spec};
 use crate::state::{Shared, State, member_key};
 use crate::util;
 
@@ -261,7 +264,13 @@ fn past_members_window(params: &[(String, String)]) -> bool {
 
 /// `GET /organizations/{id}/{sub}`: what is stored under the organization,
 /// with offset paging, its items under `sub` (`invitations`, `enabled_connections`).
-pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, String)]) -> Resp {
+pub(super) fn list_under(
+    st: &State,
+    org: &str,
+    sub: &str,
+    params: &[(String, String)],
+    op: &Op,
+) -> Resp {
     if st.store.get("organizations", org).is_none() {
         return not_found_org();
     }
@@ -270,7 +279,13 @@ pub(super) fn list_under(st: &State, org: &str, sub: &str, params: &[(String, St
         .list(&format!("organizations/{org}/{sub}"))
         .map(|(id, v)| (id.clone(), v.clone()))
         .collect();
-    paging::answer(params, items, &ListStyle::offset(sub))
+    // In the envelopes the spec gives this list (invitations carry no `total`).
+    let shapes = op
+        .ok()
+        .1
+        .map(|sc| shapes::list_shapes(spec(), sc))
+        .unwrap_or_default();
+    shapes::list_answer(&shapes, params, items)
 }
 
 /// The roles member `user` has in organization `org`, as stored.
@@ -385,51 +400,100 @@ fn update(st: &mut State, id: &str, body: &Value) -> Resp {
     Resp::json(200, &Value::Object(org.clone()))
 }
 
-/// Spec operations on organizations that need more than the generic store:
-/// the answer, or `None` to let the generic handler go on. `params` are the
-/// decoded path parameters; `query` and `body` were checked against the spec.
-pub(super) fn spec_route(
-    st: &mut State,
-    op_id: &str,
-    params: &[String],
-    query: &[(String, String)],
-    body: &Value,
-) -> Option<Resp> {
-    let param = |i: usize| params.get(i).map_or("", String::as_str);
-    let org_exists = |st: &State| st.store.get("organizations", param(0)).is_some();
-    Some(match op_id {
-        // Auth0's own 404 for an organization, not the generic store's.
-        "get_organizations_by_id" if !org_exists(st) => not_found_org(),
-        "patch_organizations_by_id" if !org_exists(st) => not_found_org(),
-        "patch_organizations_by_id" => update(st, param(0), body),
-        "post_invitations" => invitations::create(st, param(0), body),
-        "get_invitations" => invitations::list(st, param(0), query),
-        "get_invitations_by_invitation_id" => invitations::one(st, param(0), param(1), false),
-        "delete_invitations_by_invitation_id" => invitations::one(st, param(0), param(1), true),
-        "post_organization_member_roles" => {
-            member_role_route(st, "POST", param(0), param(1), query, body)
-        }
-        "delete_organization_member_roles" => {
-            member_role_route(st, "DELETE", param(0), param(1), query, body)
-        }
-        "get_organization_member_roles" => {
-            member_role_route(st, "GET", param(0), param(1), query, body)
-        }
-        "post_enabled_connections" => org_connections::add(st, param(0), body),
-        "get_enabled_connections" => org_connections::list(st, param(0), query),
-        "get_enabled_connections_by_connectionId" => {
-            org_connections::one(st, param(0), param(1), "GET", body)
-        }
-        "patch_enabled_connections_by_connectionId" => {
-            org_connections::one(st, param(0), param(1), "PATCH", body)
-        }
-        "delete_enabled_connections_by_connectionId" => {
-            org_connections::one(st, param(0), param(1), "DELETE", body)
-        }
-        "delete_connections_by_id" => {
-            org_connections::forget_connection(st, param(0));
-            return None;
-        }
-        _ => return None,
-    })
+/// `GET /organizations/{id}`: Auth0's own 404 for an organization, else the store's.
+pub(super) fn get(shared: &Shared, c: &Call<'_>) -> Resp {
+    if shared
+        .lock()
+        .store
+        .get("organizations", c.param(0))
+        .is_none()
+    {
+        return not_found_org();
+    }
+    super::generic::answer(shared, c)
+}
+
+/// `PATCH /organizations/{id}` (see [`update`]).
+pub(super) fn patch(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    if st.store.get("organizations", c.param(0)).is_none() {
+        return not_found_org();
+    }
+    update(&mut st, c.param(0), &c.body)
+}
+
+/// `GET /organizations/{id}/members/{user_id}/roles`.
+pub(super) fn member_roles_get(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    member_role_route(&mut st, "GET", c.param(0), c.param(1), &c.query, &c.body)
+}
+
+/// `POST /organizations/{id}/members/{user_id}/roles`.
+pub(super) fn member_roles_add(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    member_role_route(&mut st, "POST", c.param(0), c.param(1), &c.query, &c.body)
+}
+
+/// `DELETE /organizations/{id}/members/{user_id}/roles`.
+pub(super) fn member_roles_remove(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    member_role_route(&mut st, "DELETE", c.param(0), c.param(1), &c.query, &c.body)
+}
+
+/// `POST /organizations/{id}/invitations`.
+pub(super) fn invitation_create(shared: &Shared, c: &Call<'_>) -> Resp {
+    invitations::create(&mut shared.lock(), c.param(0), &c.body)
+}
+
+/// `GET /organizations/{id}/invitations`.
+pub(super) fn invitation_list(shared: &Shared, c: &Call<'_>) -> Resp {
+    invitations::list(&shared.lock(), c.param(0), &c.query, c.op)
+}
+
+/// `GET /organizations/{id}/invitations/{invitation_id}`.
+pub(super) fn invitation_get(shared: &Shared, c: &Call<'_>) -> Resp {
+    invitations::one(&mut shared.lock(), c.param(0), c.param(1), false)
+}
+
+/// `DELETE /organizations/{id}/invitations/{invitation_id}`.
+pub(super) fn invitation_delete(shared: &Shared, c: &Call<'_>) -> Resp {
+    invitations::one(&mut shared.lock(), c.param(0), c.param(1), true)
+}
+
+/// `POST /organizations/{id}/enabled_connections`.
+pub(super) fn connection_add(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::add(&mut shared.lock(), c.param(0), &c.body)
+}
+
+/// `GET /organizations/{id}/enabled_connections`.
+pub(super) fn connection_list(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::list(&shared.lock(), c.param(0), &c.query, c.op)
+}
+
+/// `GET /organizations/{id}/enabled_connections/{connectionId}`.
+pub(super) fn connection_get(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::one(&mut shared.lock(), c.param(0), c.param(1), "GET", &c.body)
+}
+
+/// `PATCH /organizations/{id}/enabled_connections/{connectionId}`.
+pub(super) fn connection_patch(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::one(&mut shared.lock(), c.param(0), c.param(1), "PATCH", &c.body)
+}
+
+/// `DELETE /organizations/{id}/enabled_connections/{connectionId}`.
+pub(super) fn connection_delete(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::one(
+        &mut shared.lock(),
+        c.param(0),
+        c.param(1),
+        "DELETE",
+        &c.body,
+    )
+}
+
+/// `DELETE /connections/{id}`: the connection leaves every organization it was enabled
+/// for, then the store deletes it.
+pub(super) fn connection_forget(shared: &Shared, c: &Call<'_>) -> Resp {
+    org_connections::forget_connection(&mut shared.lock(), c.param(0));
+    super::generic::answer(shared, c)
 }

@@ -73,12 +73,131 @@ pub(super) fn answer(
     }
 }
 
-/// `from`/`take`: the items whose key sorts after the checkpoint, `take` of them, and a
-/// `next` checkpoint while more remain.
+/// `from`/`take` in the ordinary envelope: the items and a `next` while more remain.
 fn checkpoint_page(
     params: &[(String, String)],
     items: Vec<(String, Value)>,
     style: &ListStyle<'_>,
+) -> Resp {
+    let shape = Shape::Envelope {
+        items: style.items_key.to_owned(),
+        keys: vec!["next".to_owned()],
+    };
+    checkpoint_shaped(params, items, &shape)
+}
+
+/// The offset window a request asks for: (first item, `per_page`, `page`), checked
+/// (`per_page` from `min` to 100, `include_totals` a boolean, the 1,000 window).
+fn window_of(params: &[(String, String)], min: i64) -> Result<(usize, usize, usize), Resp> {
+    let per_page = qint(params, "per_page", 50, min, Some(100))?;
+    let page = qint(params, "page", 0, 0, None)?;
+    qbool(params, "include_totals", false)?;
+    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
+        return Err(past_window());
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(((page * per_page) as usize, per_page as usize, page as usize))
+}
+
+/// `page`/`per_page`/`include_totals`: a bare array, or the totals envelope. `window(start,
+/// per)` gives the items of the page, out of `total`.
+pub(super) fn offset_page(
+    params: &[(String, String)],
+    total: usize,
+    style: &ListStyle<'_>,
+    window: impl FnOnce(usize, usize) -> Vec<Value>,
+) -> Resp {
+    let (start, per, _) = match window_of(params, style.per_page_min) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let totals = qbool(params, "include_totals", false).unwrap_or(false);
+    let page_items = window(start, per);
+    if !totals {
+        return Resp::json(200, &Value::Array(page_items));
+    }
+    let mut body = json!({"start": start, "limit": per, "total": total});
+    if let Some(o) = body.as_object_mut() {
+        if style.length {
+            o.insert("length".into(), json!(page_items.len()));
+        }
+        o.insert(style.items_key.into(), Value::Array(page_items));
+    }
+    Resp::json(200, &body)
+}
+
+/// One answer shape of a list, as its response schema gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A bare array of items.
+    Array,
+    /// An object: the items under `items`, and the paging keys `keys` (`start`, `limit`,
+    /// `total`, `length`, `page`, `per_page`, `next`).
+    Envelope { items: String, keys: Vec<String> },
+}
+
+/// Fill an envelope: the items, and each paging key it declares.
+fn envelope(
+    items_key: &str,
+    keys: &[String],
+    page_items: Vec<Value>,
+    at: (usize, usize, usize, usize),
+    next: Option<&str>,
+) -> Value {
+    let (start, limit, total, page) = at;
+    let mut body = Map::new();
+    for k in keys {
+        let v = match k.as_str() {
+            "start" => json!(start),
+            "limit" => json!(limit),
+            "total" => json!(total),
+            "length" => json!(page_items.len()),
+            "page" => json!(page),
+            "per_page" => json!(limit),
+            "next" => match next {
+                Some(n) => json!(n),
+                None => continue,
+            },
+            _ => continue,
+        };
+        body.insert(k.clone(), v);
+    }
+    body.insert(items_key.into(), Value::Array(page_items));
+    Value::Object(body)
+}
+
+/// `page`/`per_page` (the 1,000 window): a bare array or the envelope `shape`.
+pub(super) fn offset_shaped(
+    params: &[(String, String)],
+    items: Vec<(String, Value)>,
+    shape: &Shape,
+) -> Resp {
+    let (start, per, page) = match window_of(params, 0) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let total = items.len();
+    let page_items: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(per)
+        .map(|(_, v)| v)
+        .collect();
+    match shape {
+        Shape::Array => Resp::json(200, &Value::Array(page_items)),
+        Shape::Envelope { items, keys } => Resp::json(
+            200,
+            &envelope(items, keys, page_items, (start, per, total, page), None),
+        ),
+    }
+}
+
+/// `from`/`take`: the items whose key sorts after the checkpoint, `take` of them, in the
+/// envelope `shape` with a `next` checkpoint while more remain.
+pub(super) fn checkpoint_shaped(
+    params: &[(String, String)],
+    items: Vec<(String, Value)>,
+    shape: &Shape,
 ) -> Resp {
     let take = match qint(params, "take", 50, 1, Some(100)) {
         Ok(n) => usize::try_from(n).unwrap_or(50),
@@ -95,6 +214,11 @@ fn checkpoint_page(
             }
         },
     };
+    let total = items.len();
+    let before = items
+        .iter()
+        .filter(|(k, _)| after.as_ref().is_some_and(|a| k <= a))
+        .count();
     let mut rest = items
         .into_iter()
         .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
@@ -106,51 +230,16 @@ fn checkpoint_page(
         page.push(v);
         last = Some(k);
     }
-    let mut body = Map::new();
-    body.insert(style.items_key.into(), Value::Array(page));
-    if rest.peek().is_some()
-        && let Some(last) = last
-    {
-        body.insert("next".into(), Value::String(checkpoint(&last)));
+    let next = rest
+        .peek()
+        .is_some()
+        .then(|| last.map(|l| checkpoint(&l)))
+        .flatten();
+    match shape {
+        Shape::Array => Resp::json(200, &Value::Array(page)),
+        Shape::Envelope { items, keys } => Resp::json(
+            200,
+            &envelope(items, keys, page, (before, take, total, 0), next.as_deref()),
+        ),
     }
-    Resp::json(200, &Value::Object(body))
-}
-
-/// `page`/`per_page`/`include_totals`: a bare array, or the totals envelope. `window(start,
-/// per)` gives the items of the page, out of `total`.
-pub(super) fn offset_page(
-    params: &[(String, String)],
-    total: usize,
-    style: &ListStyle<'_>,
-    window: impl FnOnce(usize, usize) -> Vec<Value>,
-) -> Resp {
-    let per_page = match qint(params, "per_page", 50, style.per_page_min, Some(100)) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let page = match qint(params, "page", 0, 0, None) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let totals = match qbool(params, "include_totals", false) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if page.saturating_add(1).saturating_mul(per_page) > 1000 {
-        return past_window();
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let (start, per) = ((page * per_page) as usize, per_page as usize);
-    let page_items = window(start, per);
-    if !totals {
-        return Resp::json(200, &Value::Array(page_items));
-    }
-    let mut body = json!({"start": start, "limit": per, "total": total});
-    if let Some(o) = body.as_object_mut() {
-        if style.length {
-            o.insert("length".into(), json!(page_items.len()));
-        }
-        o.insert(style.items_key.into(), Value::Array(page_items));
-    }
-    Resp::json(200, &body)
 }

@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 
 use super::input::invalid_query;
 use super::paging::{self, ListStyle};
+use super::routes::Call;
 use super::users::not_found_user;
 use crate::server::Resp;
-use crate::spec::Op;
 use crate::state::{Shared, State};
 use crate::{FakeTenant, util};
 
@@ -69,88 +69,147 @@ pub(crate) fn remember_password(st: &mut State, user_id: &str, password: &str) {
     st.store.remove_where(LOGIN_ATTEMPTS, "user_id", user_id);
 }
 
-pub(crate) fn handle(
-    shared: &Shared,
-    op: &Op,
-    values: &[String],
-    params: &[(String, String)],
-) -> Option<Resp> {
-    const HANDLED: &[&str] = &[
-        "get_sessions_for_user",
-        "get_refresh_tokens_for_user",
-        "delete_sessions_for_user",
-        "delete_refresh_tokens_for_user",
-        "revoke_session",
-        "get_authentication-methods",
-        "delete_authentication-methods",
-        "get_user-blocks_by_id",
-        "delete_user-blocks_by_id",
-        "get_user-blocks",
-        "delete_user-blocks",
-    ];
-    if !HANDLED.contains(&op.id.as_str()) {
-        return None;
-    }
-    let id = values.first().map_or("", String::as_str);
+/// `POST /sessions/{id}/revoke`: the session ends, and the refresh tokens issued in it.
+pub(super) fn revoke_session(shared: &Shared, c: &Call<'_>) -> Resp {
     let mut st = shared.lock();
-    let resp = match op.id.as_str() {
-        // Revoking a session revokes the refresh tokens issued in it too.
-        "revoke_session" => match st.store.remove(SESSIONS, id) {
-            None => super::generic::not_found(SESSIONS),
-            Some(_) => {
-                st.store.remove_where(REFRESH_TOKENS, "session_id", id);
-                Resp::empty(202)
-            }
-        },
-        "get_sessions_for_user" => owned_list(&st, id, params, SESSIONS, "sessions"),
-        "get_refresh_tokens_for_user" => owned_list(&st, id, params, REFRESH_TOKENS, "tokens"),
-        "delete_sessions_for_user" => revoke_all(&mut st, id, SESSIONS),
-        "delete_refresh_tokens_for_user" => revoke_all(&mut st, id, REFRESH_TOKENS),
-        "get_authentication-methods" => authentication_methods(&st, id, params),
-        "delete_authentication-methods" => {
-            if st.get_user(id).is_none() {
-                return Some(not_found_user());
-            }
-            let path = format!("users/{id}/authentication-methods");
-            let ids: Vec<String> = st.store.list(&path).map(|(k, _)| k.clone()).collect();
-            for method in ids {
-                st.store.remove(&path, &method);
-            }
-            Resp::empty(204)
+    match st.store.remove(SESSIONS, c.param(0)) {
+        None => super::generic::not_found(SESSIONS),
+        Some(_) => {
+            st.store
+                .remove_where(REFRESH_TOKENS, "session_id", c.param(0));
+            Resp::empty(202)
         }
-        "get_user-blocks_by_id" => match st.get_user(id) {
-            None => not_found_user(),
-            Some(_) => blocks(&st, |a| owner(a) == Some(id)),
-        },
-        "delete_user-blocks_by_id" => match st.get_user(id) {
-            None => not_found_user(),
-            Some(_) => {
-                st.store.remove_where(LOGIN_ATTEMPTS, "user_id", id);
-                Resp::empty(204)
-            }
-        },
-        "get_user-blocks" | "delete_user-blocks" => {
-            let Some(identifier) = identifier(params) else {
-                return Some(invalid_query("'Missing required property: identifier'."));
-            };
-            if op.id == "get_user-blocks" {
-                blocks(&st, |a| same_identifier(a, &identifier))
-            } else {
-                let ids: Vec<String> = st
-                    .store
-                    .list(LOGIN_ATTEMPTS)
-                    .filter(|(_, a)| same_identifier(a, &identifier))
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for key in ids {
-                    st.store.remove(LOGIN_ATTEMPTS, &key);
-                }
-                Resp::empty(204)
-            }
-        }
-        _ => return None,
+    }
+}
+
+/// `GET /users/{user_id}/sessions`.
+pub(super) fn sessions_of(shared: &Shared, c: &Call<'_>) -> Resp {
+    owned_list(&shared.lock(), c.param(0), &c.query, SESSIONS, "sessions")
+}
+
+/// `GET /users/{user_id}/refresh-tokens`.
+pub(super) fn refresh_tokens_of(shared: &Shared, c: &Call<'_>) -> Resp {
+    owned_list(
+        &shared.lock(),
+        c.param(0),
+        &c.query,
+        REFRESH_TOKENS,
+        "tokens",
+    )
+}
+
+/// `DELETE /users/{user_id}/sessions`.
+pub(super) fn sessions_revoke_all(shared: &Shared, c: &Call<'_>) -> Resp {
+    revoke_all(&mut shared.lock(), c.param(0), SESSIONS)
+}
+
+/// `DELETE /users/{user_id}/refresh-tokens`.
+pub(super) fn refresh_tokens_revoke_all(shared: &Shared, c: &Call<'_>) -> Resp {
+    revoke_all(&mut shared.lock(), c.param(0), REFRESH_TOKENS)
+}
+
+/// `GET /users/{id}/authentication-methods`: what `POST` (generic) stored.
+pub(super) fn authentication_methods(shared: &Shared, c: &Call<'_>) -> Resp {
+    let st = shared.lock();
+    let user_id = c.param(0);
+    if st.get_user(user_id).is_none() {
+        return not_found_user();
+    }
+    let items: Vec<(String, Value)> = st
+        .store
+        .list(&format!("users/{user_id}/authentication-methods"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    paging::answer(&c.query, items, &ListStyle::offset("authenticators"))
+}
+
+/// `DELETE /users/{id}/authentication-methods`: every one of them.
+pub(super) fn authentication_methods_delete(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    let id = c.param(0);
+    if st.get_user(id).is_none() {
+        return not_found_user();
+    }
+    let path = format!("users/{id}/authentication-methods");
+    let ids: Vec<String> = st.store.list(&path).map(|(k, _)| k.clone()).collect();
+    for method in ids {
+        st.store.remove(&path, &method);
+    }
+    Resp::empty(204)
+}
+
+/// `PUT /users/{id}/authentication-methods`: the user's methods become the ones sent, each
+/// with a new id; the answer lists them.
+pub(super) fn authentication_methods_replace(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    let id = c.param(0);
+    if st.get_user(id).is_none() {
+        return not_found_user();
+    }
+    let path = format!("users/{id}/authentication-methods");
+    let old: Vec<String> = st.store.list(&path).map(|(k, _)| k.clone()).collect();
+    for method in old {
+        st.store.remove(&path, &method);
+    }
+    let now = util::now_iso();
+    let mut made = Vec::new();
+    for method in c.body.as_array().into_iter().flatten() {
+        let mut m = method.as_object().cloned().unwrap_or_default();
+        let method_id = crate::schema::uuid();
+        m.insert("id".into(), json!(method_id));
+        m.entry("created_at").or_insert_with(|| json!(now));
+        let m = Value::Object(m);
+        st.store.insert(&path, &method_id, m.clone());
+        made.push(m);
+    }
+    Resp::json(200, &Value::Array(made))
+}
+
+/// `GET /user-blocks/{id}`: a user's login blocks.
+pub(super) fn blocks_of_user(shared: &Shared, c: &Call<'_>) -> Resp {
+    let st = shared.lock();
+    let id = c.param(0);
+    match st.get_user(id) {
+        None => not_found_user(),
+        Some(_) => blocks(&st, |a| owner(a) == Some(id)),
+    }
+}
+
+/// `DELETE /user-blocks/{id}`: lifts a user's login blocks.
+pub(super) fn unblock_user(shared: &Shared, c: &Call<'_>) -> Resp {
+    let mut st = shared.lock();
+    let id = c.param(0);
+    if st.get_user(id).is_none() {
+        return not_found_user();
+    }
+    st.store.remove_where(LOGIN_ATTEMPTS, "user_id", id);
+    Resp::empty(204)
+}
+
+/// `GET /user-blocks?identifier=`: the blocks of a username, email or phone.
+pub(super) fn blocks_by_identifier(shared: &Shared, c: &Call<'_>) -> Resp {
+    let Some(identifier) = identifier(&c.query) else {
+        return invalid_query("'Missing required property: identifier'.");
     };
-    Some(resp)
+    blocks(&shared.lock(), |a| same_identifier(a, &identifier))
+}
+
+/// `DELETE /user-blocks?identifier=`: lifts them.
+pub(super) fn unblock_identifier(shared: &Shared, c: &Call<'_>) -> Resp {
+    let Some(identifier) = identifier(&c.query) else {
+        return invalid_query("'Missing required property: identifier'.");
+    };
+    let mut st = shared.lock();
+    let ids: Vec<String> = st
+        .store
+        .list(LOGIN_ATTEMPTS)
+        .filter(|(_, a)| same_identifier(a, &identifier))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in ids {
+        st.store.remove(LOGIN_ATTEMPTS, &key);
+    }
+    Resp::empty(204)
 }
 
 fn owner(v: &Value) -> Option<&str> {
@@ -228,19 +287,6 @@ fn revoke_all(st: &mut State, user_id: &str, collection: &str) -> Resp {
     Resp::empty(202)
 }
 
-fn authentication_methods(st: &State, user_id: &str, params: &[(String, String)]) -> Resp {
-    if st.get_user(user_id).is_none() {
-        return not_found_user();
-    }
-    let items: Vec<(String, Value)> = st
-        .store
-        .list(&format!("users/{user_id}/authentication-methods"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    paging::answer(params, items, &ListStyle::offset("authenticators"))
-}
-
-/// A non-empty string parameter of a token request.
 impl FakeTenant {
     /// Log a user of the tenant's connection in, exactly as `POST /oauth/token` with the
     /// `password` grant does for an application allowed that grant (the tenant's own client

@@ -429,6 +429,8 @@ string_enum! {
         LoginPostIdentifier = "login-post-identifier",
         /// `signup-post-identifier`.
         SignupPostIdentifier = "signup-post-identifier",
+        /// `post-credential-validation`.
+        PostCredentialValidation = "post-credential-validation",
     }
 }
 
@@ -566,6 +568,10 @@ string_enum! {
         UserOrganizations = "user.organizations",
         /// `transaction.custom_domain.domain`.
         TransactionCustomDomainDomain = "transaction.custom_domain.domain",
+        /// `country_codes`.
+        CountryCodes = "country_codes",
+        /// `experiment`.
+        Experiment = "experiment",
     }
 }
 
@@ -913,6 +919,8 @@ string_enum! {
         GuardianPush = "guardian-push",
         /// `email`.
         Email = "email",
+        /// `my-account`.
+        MyAccount = "my-account",
     }
 }
 
@@ -2870,12 +2878,14 @@ string_enum! {
     }
 }
 
-#[cfg(any(feature = "client-profiles", feature = "clients"))]
+#[cfg(feature = "clients")]
 string_enum! {
     /// `ClientExternalMetadataTypeEnum`.
     pub enum ClientExternalMetadataTypeEnum {
         /// `cimd`.
         Cimd = "cimd",
+        /// `dcr`.
+        Dcr = "dcr",
     }
 }
 
@@ -2948,6 +2958,8 @@ string_enum! {
         Client = "client",
         /// `user`.
         User = "user",
+        /// `anonymous_user`.
+        AnonymousUser = "anonymous_user",
     }
 }
 
@@ -3322,8 +3334,13 @@ model! {
 }
 
 #[cfg(feature = "client-profiles")]
-/// `ClientProfileApplyPolicyExternalMetadataTypeEnum`: the same fields as [`ClientExternalMetadataTypeEnum`].
-pub type ClientProfileApplyPolicyExternalMetadataTypeEnum = ClientExternalMetadataTypeEnum;
+string_enum! {
+    /// `ClientProfileApplyPolicyExternalMetadataTypeEnum`.
+    pub enum ClientProfileApplyPolicyExternalMetadataTypeEnum {
+        /// `cimd`.
+        Cimd = "cimd",
+    }
+}
 
 #[cfg(feature = "client-profiles")]
 model! {
@@ -4350,6 +4367,10 @@ string_enum! {
         Es256 = "ES256",
         /// `Ed25519`.
         Ed25519 = "Ed25519",
+        /// `ES384`.
+        Es384 = "ES384",
+        /// `ES512`.
+        Es512 = "ES512",
     }
 }
 
@@ -4733,8 +4754,139 @@ string_enum! {
 }
 
 #[cfg(feature = "connections")]
-/// `ConnectionIdentityProviderEnum`: the same fields as [`IdentityProviderEnum`].
-pub type ConnectionIdentityProviderEnum = IdentityProviderEnum;
+string_enum! {
+    /// `ConnectionIdentityProviderEnum`.
+    pub enum ConnectionIdentityProviderEnum {
+        /// `ad`.
+        Ad = "ad",
+        /// `adfs`.
+        Adfs = "adfs",
+        /// `amazon`.
+        Amazon = "amazon",
+        /// `apple`.
+        Apple = "apple",
+        /// `dropbox`.
+        Dropbox = "dropbox",
+        /// `bitbucket`.
+        Bitbucket = "bitbucket",
+        /// `auth0-oidc`.
+        Auth0Oidc = "auth0-oidc",
+        /// `auth0`.
+        Auth0 = "auth0",
+        /// `baidu`.
+        Baidu = "baidu",
+        /// `bitly`.
+        Bitly = "bitly",
+        /// `box`.
+        Box = "box",
+        /// `custom`.
+        Custom = "custom",
+        /// `daccount`.
+        Daccount = "daccount",
+        /// `dwolla`.
+        Dwolla = "dwolla",
+        /// `email`.
+        Email = "email",
+        /// `evernote-sandbox`.
+        EvernoteSandbox = "evernote-sandbox",
+        /// `evernote`.
+        Evernote = "evernote",
+        /// `exact`.
+        Exact = "exact",
+        /// `facebook`.
+        Facebook = "facebook",
+        /// `fitbit`.
+        Fitbit = "fitbit",
+        /// `github`.
+        Github = "github",
+        /// `google-apps`.
+        GoogleApps = "google-apps",
+        /// `google-oauth2`.
+        GoogleOauth2 = "google-oauth2",
+        /// `instagram`.
+        Instagram = "instagram",
+        /// `ip`.
+        Ip = "ip",
+        /// `line`.
+        Line = "line",
+        /// `linkedin`.
+        Linkedin = "linkedin",
+        /// `oauth1`.
+        Oauth1 = "oauth1",
+        /// `oauth2`.
+        Oauth2 = "oauth2",
+        /// `office365`.
+        Office365 = "office365",
+        /// `oidc`.
+        Oidc = "oidc",
+        /// `okta`.
+        Okta = "okta",
+        /// `paypal`.
+        Paypal = "paypal",
+        /// `paypal-sandbox`.
+        PaypalSandbox = "paypal-sandbox",
+        /// `pingfederate`.
+        Pingfederate = "pingfederate",
+        /// `planningcenter`.
+        Planningcenter = "planningcenter",
+        /// `salesforce-community`.
+        SalesforceCommunity = "salesforce-community",
+        /// `salesforce-sandbox`.
+        SalesforceSandbox = "salesforce-sandbox",
+        /// `salesforce`.
+        Salesforce = "salesforce",
+        /// `samlp`.
+        Samlp = "samlp",
+        /// `sharepoint`.
+        Sharepoint = "sharepoint",
+        /// `shopify`.
+        Shopify = "shopify",
+        /// `shop`.
+        Shop = "shop",
+        /// `sms`.
+        Sms = "sms",
+        /// `soundcloud`.
+        Soundcloud = "soundcloud",
+        /// `thirtysevensignals`.
+        Thirtysevensignals = "thirtysevensignals",
+        /// `twitter`.
+        Twitter = "twitter",
+        /// `untappd`.
+        Untappd = "untappd",
+        /// `vkontakte`.
+        Vkontakte = "vkontakte",
+        /// `waad`.
+        Waad = "waad",
+        /// `weibo`.
+        Weibo = "weibo",
+        /// `windowslive`.
+        Windowslive = "windowslive",
+        /// `wordpress`.
+        Wordpress = "wordpress",
+        /// `yahoo`.
+        Yahoo = "yahoo",
+        /// `yandex`.
+        Yandex = "yandex",
+        /// `notion-mcp`.
+        NotionMcp = "notion-mcp",
+        /// `asana`.
+        Asana = "asana",
+        /// `atlassian`.
+        Atlassian = "atlassian",
+        /// `cloudflare-mcp`.
+        CloudflareMcp = "cloudflare-mcp",
+        /// `gitlab`.
+        Gitlab = "gitlab",
+        /// `hubspot-mcp`.
+        HubspotMcp = "hubspot-mcp",
+        /// `linear-mcp`.
+        LinearMcp = "linear-mcp",
+        /// `sentry-mcp`.
+        SentryMcp = "sentry-mcp",
+        /// `slack`.
+        Slack = "slack",
+    }
+}
 
 #[cfg(feature = "full")]
 /// `ConnectionImportMode`.
@@ -9113,6 +9265,24 @@ string_enum! {
         Yandex = "yandex",
         /// `auth0-adldap`.
         Auth0Adldap = "auth0-adldap",
+        /// `notion-mcp`.
+        NotionMcp = "notion-mcp",
+        /// `asana`.
+        Asana = "asana",
+        /// `atlassian`.
+        Atlassian = "atlassian",
+        /// `cloudflare-mcp`.
+        CloudflareMcp = "cloudflare-mcp",
+        /// `gitlab`.
+        Gitlab = "gitlab",
+        /// `hubspot-mcp`.
+        HubspotMcp = "hubspot-mcp",
+        /// `linear-mcp`.
+        LinearMcp = "linear-mcp",
+        /// `sentry-mcp`.
+        SentryMcp = "sentry-mcp",
+        /// `slack`.
+        Slack = "slack",
     }
 }
 
@@ -14053,6 +14223,8 @@ string_enum! {
         PasswordReset = "password_reset",
         /// `async_approval`.
         AsyncApproval = "async_approval",
+        /// `auth_email_by_code`.
+        AuthEmailByCode = "auth_email_by_code",
     }
 }
 
@@ -14064,6 +14236,8 @@ string_enum! {
         Scim = "scim",
         /// `universal_logout`.
         UniversalLogout = "universal_logout",
+        /// `directory_sync`.
+        DirectorySync = "directory_sync",
     }
 }
 
@@ -18024,6 +18198,12 @@ string_enum! {
         UserDeleted = "user.deleted",
         /// `user.updated`.
         UserUpdated = "user.updated",
+        /// `connection.created`.
+        ConnectionCreated = "connection.created",
+        /// `connection.deleted`.
+        ConnectionDeleted = "connection.deleted",
+        /// `connection.updated`.
+        ConnectionUpdated = "connection.updated",
     }
 }
 
@@ -25231,6 +25411,8 @@ string_enum! {
         WebauthnPlatform = "webauthn-platform",
         /// `recovery-code`.
         RecoveryCode = "recovery-code",
+        /// `passkey`.
+        Passkey = "passkey",
     }
 }
 
@@ -25340,7 +25522,6 @@ model! {
 pub type IdentityAssertionAuthorizationGrant = AnonymousSessions;
 
 #[cfg(any(
-    feature = "connections",
     feature = "jobs",
     feature = "tickets",
     feature = "users",
@@ -28380,6 +28561,8 @@ string_enum! {
         CustomizedConsent = "customized-consent",
         /// `passkeys`.
         Passkeys = "passkeys",
+        /// `confirmation`.
+        Confirmation = "confirmation",
     }
 }
 
@@ -28841,6 +29024,8 @@ string_enum! {
         BruteForceProtection = "brute-force-protection",
         /// `async-approval-flow`.
         AsyncApprovalFlow = "async-approval-flow",
+        /// `confirmation`.
+        Confirmation = "confirmation",
     }
 }
 
@@ -29943,6 +30128,10 @@ string_enum! {
         AsyncApprovalDenied = "async-approval-denied",
         /// `async-approval-wrong-user`.
         AsyncApprovalWrongUser = "async-approval-wrong-user",
+        /// `consent-tenant-scopes`.
+        ConsentTenantScopes = "consent-tenant-scopes",
+        /// `confirmation`.
+        Confirmation = "confirmation",
     }
 }
 
