@@ -375,6 +375,40 @@ impl Lookup {
     }
 }
 
+/// A lookup as the message says it, after the kind: a lone exact `name`
+/// or id as just the quoted value (`Connection "Nope"`), anything else as
+/// `with …` (`User with email "x"`), bounded to [`crate::missing::SHOWN_LOOKUP_CHARS`].
+pub(crate) fn lookup_phrase(lookup: &Lookup, id_field: &str) -> String {
+    if let Some([(field, value)]) = lookup.only_exact().as_deref()
+        && (*field == "name" || *field == id_field)
+    {
+        return crate::missing::quoted(value);
+    }
+    let described = lookup.describe();
+    if described.is_empty() {
+        return String::new();
+    }
+    crate::missing::bounded(format!("with {described}"))
+}
+
+/// A search's conditions as the message says them: `with email "x" and q
+/// "…"`, bounded to [`crate::missing::SHOWN_LOOKUP_CHARS`].
+pub(crate) fn search_phrase(lookups: &[Lookup], raw: &[String]) -> String {
+    let mut parts: Vec<String> = lookups
+        .iter()
+        .map(Lookup::describe)
+        .filter(|part| !part.is_empty())
+        .collect();
+    parts.extend(
+        raw.iter()
+            .map(|q| format!("q {}", crate::missing::quoted(q))),
+    );
+    if parts.is_empty() {
+        return String::new();
+    }
+    crate::missing::bounded(format!("with {}", parts.join(" and ")))
+}
+
 impl std::ops::Not for Lookup {
     type Output = Lookup;
     fn not(self) -> Lookup {
@@ -569,6 +603,29 @@ pub fn escape_term(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lookups_read_as_phrases() {
+        let phrase = |l: Lookup| lookup_phrase(&l, "id");
+        assert_eq!(phrase(Lookup::from([("name", "Nope")])), r#""Nope""#);
+        assert_eq!(phrase(Lookup::from([("id", "rol_1")])), r#""rol_1""#);
+        assert_eq!(
+            phrase(Lookup::from([("email", "x@example.com")])),
+            r#"with email "x@example.com""#
+        );
+        assert_eq!(
+            phrase(Lookup::from([("email__startswith", "b"), ("name", "B")])),
+            r#"with email starting with "b" and name "B""#
+        );
+        assert_eq!(phrase(Lookup::everyone()), "");
+        let many: Lookup = (0..1_000).map(|i| ("name", format!("n{i}"))).collect();
+        let shown = phrase(many);
+        assert_eq!(
+            shown.chars().count(),
+            crate::missing::SHOWN_LOOKUP_CHARS + 1
+        );
+        assert!(shown.ends_with('…'));
+    }
+
     use super::*;
 
     #[test]

@@ -1,13 +1,11 @@
-//! How a failed lookup reads in [`Error::DoesNotExist`](crate::Error::DoesNotExist)'s
-//! message: `Connection "Nope" does not exist`, `User with email "x" does
-//! not exist`.
+//! The quoting, escaping and bounding of looked-up values in
+//! [`Error::DoesNotExist`](crate::Error::DoesNotExist)'s message (`Connection
+//! "Nope" does not exist`); a lookup's own phrase is `lookup::lookup_phrase`.
 //!
 //! The looked-up values are the caller's input, often a user's: they are
 //! shown bounded (a long value cannot flood a log line) and escaped (a
 //! newline or a bidi override cannot forge one). Nothing secret is ever
 //! looked up, so nothing secret is shown.
-
-use crate::Lookup;
 
 /// The most characters of one looked-up value a message shows.
 pub(crate) const SHOWN_VALUE_CHARS: usize = 100;
@@ -45,37 +43,6 @@ pub(crate) fn escaped(text: &str, chars: usize) -> String {
         }
     }
     out
-}
-
-/// A lookup as the message says it, after the kind: a lone exact `name`
-/// or id as just the quoted value (`Connection "Nope"`), anything else as
-/// `with …` (`User with email "x"`), bounded to [`SHOWN_LOOKUP_CHARS`].
-pub(crate) fn lookup_phrase(lookup: &Lookup, id_field: &str) -> String {
-    if let Some([(field, value)]) = lookup.only_exact().as_deref()
-        && (*field == "name" || *field == id_field)
-    {
-        return quoted(value);
-    }
-    let described = lookup.describe();
-    if described.is_empty() {
-        return String::new();
-    }
-    bounded(format!("with {described}"))
-}
-
-/// A search's conditions as the message says them: `with email "x" and q
-/// "…"`, bounded to [`SHOWN_LOOKUP_CHARS`].
-pub(crate) fn search_phrase(lookups: &[Lookup], raw: &[String]) -> String {
-    let mut parts: Vec<String> = lookups
-        .iter()
-        .map(Lookup::describe)
-        .filter(|part| !part.is_empty())
-        .collect();
-    parts.extend(raw.iter().map(|q| format!("q {}", quoted(q))));
-    if parts.is_empty() {
-        return String::new();
-    }
-    bounded(format!("with {}", parts.join(" and ")))
 }
 
 /// A list request without search conditions as the message says it:
@@ -121,25 +88,5 @@ mod tests {
         let shown = quoted(&long);
         assert_eq!(shown.chars().count(), SHOWN_VALUE_CHARS + 3);
         assert!(shown.ends_with("…\""));
-    }
-
-    #[test]
-    fn lookups_read_as_phrases() {
-        let phrase = |l: Lookup| lookup_phrase(&l, "id");
-        assert_eq!(phrase(Lookup::from([("name", "Nope")])), r#""Nope""#);
-        assert_eq!(phrase(Lookup::from([("id", "rol_1")])), r#""rol_1""#);
-        assert_eq!(
-            phrase(Lookup::from([("email", "x@example.com")])),
-            r#"with email "x@example.com""#
-        );
-        assert_eq!(
-            phrase(Lookup::from([("email__startswith", "b"), ("name", "B")])),
-            r#"with email starting with "b" and name "B""#
-        );
-        assert_eq!(phrase(Lookup::everyone()), "");
-        let many: Lookup = (0..1_000).map(|i| ("name", format!("n{i}"))).collect();
-        let shown = phrase(many);
-        assert_eq!(shown.chars().count(), SHOWN_LOOKUP_CHARS + 1);
-        assert!(shown.ends_with('…'));
     }
 }

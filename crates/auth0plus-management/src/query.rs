@@ -423,7 +423,7 @@ impl<T: Send + 'static> Query<T> {
     pub(crate) fn described(&self) -> String {
         match &self.search {
             Some(search) if !(search.lookups.is_empty() && search.raw.is_empty()) => {
-                crate::missing::search_phrase(&search.lookups, &search.raw)
+                crate::lookup::search_phrase(&search.lookups, &search.raw)
             }
             _ => self
                 .base

@@ -144,7 +144,7 @@ impl<R: Resource> Collection<R> {
         let lookup = lookup.into();
         // Checked before sending, described for `DoesNotExist`.
         lookup.to_query_string()?;
-        let described = crate::missing::lookup_phrase(&lookup, R::Spec::ID_FIELD);
+        let described = crate::lookup::lookup_phrase(&lookup, R::Spec::ID_FIELD);
         let (found, total) = R::find(self, lookup).await?;
         exactly_one(found, total, described)
     }
