@@ -178,7 +178,7 @@ async fn looked_up_values_are_escaped_and_bounded() -> TestResult {
     );
     assert!(!message.contains('\n') && !message.contains('\u{202e}'));
 
-    let long = "a".repeat(50_000);
+    let long = "a".repeat(2_000);
     let message = missing(auth0.roles().get([("name", long.as_str())]).await, "Role");
     assert!(message.len() < 200, "{} bytes", message.len());
     assert!(message.ends_with("aaa…\" does not exist"), "{message}");
