@@ -115,6 +115,8 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| e.to_string())?;
+    // The handlers are in place before the line is out: whoever reads it may stop us at once.
+    let stop = Stop::listen()?;
     let line = serde_json::json!({
         "base_url": tenant.base_url(),
         "domain": tenant.domain(),
@@ -130,26 +132,53 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    stopped().await?;
+    stop.wait().await?;
     // Dropping the tenant removes its TLS CA folder.
     drop(tenant);
     Ok(())
 }
 
-/// Wait for ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and
-/// process managers send): either way the tenant is dropped and cleans up.
-async fn stopped() -> Result<(), String> {
+/// Ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and process managers
+/// send): either way the tenant is dropped and cleans up. Listening starts when
+/// the value is made, so a signal sent right after the JSON line is not lost.
+struct Stop {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| e.to_string())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
-            _ = term.recv() => Ok(()),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn listen() -> Result<Stop, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop {
+                interrupt: signal(SignalKind::interrupt()).map_err(|e| e.to_string())?,
+                terminate: signal(SignalKind::terminate()).map_err(|e| e.to_string())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Stop {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+
+    async fn wait(self) -> Result<(), String> {
+        #[cfg(unix)]
+        {
+            let Stop {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => Ok(()),
+                _ = terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+        }
     }
 }
