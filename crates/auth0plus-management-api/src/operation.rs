@@ -246,7 +246,7 @@ pub trait ListOperation: Operation + Clone {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub trait ResourceSpec: Send + Sync + 'static {
-    /// The name in messages: `Role` gives `Role Does Not Exist`.
+    /// The name in messages: `Role` gives `Role "admin" does not exist`.
     const KIND: &'static str;
     /// The plural in messages: `Role.get returned multiple roles`.
     const PLURAL: &'static str;

@@ -81,6 +81,9 @@ enum Credentials {
         client_id: String,
         auth: ClientAuthentication,
     },
+    /// Credentials built by hand (an organization, another token URL…):
+    /// their requests still go through the client's backend.
+    Prepared(Box<ClientCredentials>),
     Source(Arc<dyn TokenSource>),
 }
 
@@ -90,10 +93,12 @@ enum Credentials {
 pub struct Auth0Builder {
     domain: String,
     base_url: Option<String>,
+    audience: Option<String>,
     credentials: Credentials,
     client_id: Option<String>,
     default_connection: Option<String>,
     backend: Option<SharedBackend>,
+    root_certificates: Vec<u8>,
     sleep: Option<SharedSleep>,
     clock: SharedClock,
     retry: RetryPolicy,
@@ -117,15 +122,19 @@ impl fmt::Debug for Auth0Builder {
 }
 
 impl Auth0 {
-    /// Start building a client for `domain` (`tenant.eu.auth0.com`).
+    /// Start building a client for `domain`: `tenant.eu.auth0.com`, a
+    /// custom domain, or `host:port` (the port is kept in the token's
+    /// audience and every URL, as the official SDKs do).
     pub fn builder(domain: impl AsRef<str>) -> Auth0Builder {
         Auth0Builder {
             domain: domain.as_ref().to_owned(),
             base_url: None,
+            audience: None,
             credentials: Credentials::None,
             client_id: None,
             default_connection: None,
             backend: None,
+            root_certificates: Vec::new(),
             sleep: None,
             clock: SharedClock::default(),
             retry: RetryPolicy::default(),
@@ -201,6 +210,21 @@ impl Auth0 {
     }
 }
 
+/// The built-in backend (reqwest, with the `reqwest` feature), trusting
+/// `root_certificates` (PEM) beside the platform's roots.
+fn default_backend(root_certificates: &[u8]) -> Result<SharedBackend> {
+    #[cfg(feature = "reqwest")]
+    if !root_certificates.is_empty() {
+        let backend = auth0plus_transport::ReqwestBackend::trusting_pem(root_certificates)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        return Ok(SharedBackend::new(backend));
+    }
+    let _ = root_certificates;
+    auth0plus_transport::default_backend()?.ok_or_else(|| {
+        Error::Config("no HTTP backend: pass .backend(..) or enable the `reqwest` feature".into())
+    })
+}
+
 impl Auth0Builder {
     /// Use a token you already have (the original `Auth0(domain, token)`).
     /// It is never refreshed.
@@ -249,7 +273,56 @@ impl Auth0Builder {
         self
     }
 
-    /// Take tokens from your own [`TokenSource`].
+    /// Fetch tokens with credentials you built yourself
+    /// ([`ClientCredentials`]: another token URL, an organization…). As
+    /// with [`Self::client_credentials`], the tokens are cached and their
+    /// requests go through this client's backend, retry policy, timeout,
+    /// clock, telemetry and response limit (a backend set on `credentials`
+    /// is replaced); [`Self::audience`] and [`Self::base_url`], when set,
+    /// apply to them too. Also sets [`Self::client_id`].
+    ///
+    /// ```
+    /// use auth0plus_management::Auth0;
+    /// use auth0plus_oauth::ClientCredentials;
+    /// # fn main() -> Result<(), auth0plus_management::Error> {
+    /// let credentials = ClientCredentials::new("acme.eu.auth0.com", "client-id", "client-secret")?
+    ///     .organization("org_123");
+    /// let auth0 = Auth0::builder("acme.eu.auth0.com").credentials(credentials).build()?;
+    /// assert_eq!(auth0.client_id(), Some("client-id"));
+    /// # Ok(()) }
+    /// ```
+    pub fn credentials(mut self, credentials: ClientCredentials) -> Self {
+        self.client_id
+            .get_or_insert_with(|| credentials.client_id().to_owned());
+        self.credentials = Credentials::Prepared(Box::new(credentials));
+        self
+    }
+
+    /// The audience of the tokens this client fetches, when it is not
+    /// `https://{domain}/api/v2/`: with a custom domain, the Management API
+    /// is served at `login.example.com` while its audience stays the
+    /// canonical tenant's `https://acme.eu.auth0.com/api/v2/`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), auth0plus_management::Error> {
+    /// let auth0 = auth0plus_management::Auth0::builder("login.example.com")
+    ///     .audience("https://acme.eu.auth0.com/api/v2/")
+    ///     .client_credentials("client-id", "client-secret")
+    ///     .build()?;
+    /// # let _ = auth0; Ok(()) }
+    /// ```
+    ///
+    /// Only for tokens the client fetches: [`Auth0Builder::build`] refuses it
+    /// beside [`Self::token`] or [`Self::token_source`], whose tokens are
+    /// already made.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Take tokens from your own [`TokenSource`]. It fetches them its own
+    /// way: to fetch client-credentials tokens through this client's
+    /// retries and backend, pass [`Self::credentials`] instead.
     pub fn token_source(mut self, source: impl TokenSource) -> Self {
         self.credentials = Credentials::Source(Arc::new(source));
         self
@@ -279,6 +352,40 @@ impl Auth0Builder {
     /// Send through `backend` (wrapped once in the retry policy).
     pub fn backend(mut self, backend: impl HttpBackend) -> Self {
         self.backend = Some(SharedBackend::new(backend));
+        self
+    }
+
+    /// Also trust the CA certificates in `pem` (one or more `-----BEGIN
+    /// CERTIFICATE-----` blocks), beside the platform's roots: a company
+    /// proxy's CA, or the fake tenant's throwaway CA (`fake-tenant --tls`
+    /// prints its path as `ca_pem_path`). May be called more than once.
+    /// Applies to the built-in reqwest backend; with your own
+    /// [`Self::backend`], configure its TLS instead.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let auth0 = auth0plus_management::Auth0::builder("localhost:8443")
+    ///     .client_credentials("client-id", "client-secret")
+    ///     .root_certificate_pem(std::fs::read("/tmp/fake-tenant-ca.pem")?)
+    ///     .build()?;
+    /// # let _ = auth0; Ok(()) }
+    /// ```
+    ///
+    /// PEM that holds no certificate, or one that does not parse, is refused
+    /// by [`Self::build`], never a panic:
+    ///
+    /// ```
+    /// use auth0plus_management::{Auth0, Error};
+    /// let refused = Auth0::builder("acme.eu.auth0.com")
+    ///     .client_credentials("client-id", "client-secret")
+    ///     .root_certificate_pem(b"not a certificate")
+    ///     .build();
+    /// assert!(matches!(refused, Err(Error::Config(_))));
+    /// ```
+    #[cfg(feature = "reqwest")]
+    pub fn root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.extend_from_slice(pem.as_ref());
+        self.root_certificates.push(b'\n');
         self
     }
 
@@ -380,9 +487,11 @@ impl Auth0Builder {
     ///
     /// # Errors
     /// [`Error::Token`] for an invalid domain, base URL or credentials;
-    /// [`Error::Config`] for missing credentials or a missing backend or timer
-    /// (without the `reqwest` feature); [`Error::InvalidArgument`] for a page
-    /// size outside 1..=100.
+    /// [`Error::Config`] for missing credentials, a missing backend or timer
+    /// (without the `reqwest` feature), an empty audience or one beside a
+    /// token made elsewhere, root certificates that do not parse or beside
+    /// your own backend; [`Error::InvalidArgument`] for a page size outside
+    /// 1..=100.
     pub fn build(self) -> Result<Auth0> {
         let domain = Domain::new(&self.domain)?;
         let base_url = match &self.base_url {
@@ -401,13 +510,31 @@ impl Auth0Builder {
                 Error::Config("no timer: pass .sleep(..) or enable the `reqwest` feature".into())
             })?,
         };
+        if let Some(audience) = &self.audience {
+            if audience.trim().is_empty() {
+                return Err(Error::Config("the audience is empty".into()));
+            }
+            if matches!(
+                self.credentials,
+                Credentials::Token(_) | Credentials::Source(_)
+            ) {
+                return Err(Error::Config(
+                    "audience(..) is for tokens this client fetches; a token from .token(..) or \
+                     .token_source(..) already has its audience"
+                        .into(),
+                ));
+            }
+        }
         let raw = match self.backend {
+            Some(_) if !self.root_certificates.is_empty() => {
+                return Err(Error::Config(
+                    "root_certificate_pem(..) configures the built-in backend; configure the TLS \
+                     of the backend given to .backend(..) instead"
+                        .into(),
+                ));
+            }
             Some(backend) => backend,
-            None => auth0plus_transport::default_backend()?.ok_or_else(|| {
-                Error::Config(
-                    "no HTTP backend: pass .backend(..) or enable the `reqwest` feature".into(),
-                )
-            })?,
+            None => default_backend(&self.root_certificates)?,
         };
         let mut policy = self.retry;
         if let Some(timeout) = self.timeout {
@@ -423,26 +550,37 @@ impl Auth0Builder {
             retrying = retrying.with_shared_rate_limit(limit);
         }
         let backend = SharedBackend::new(retrying);
+        // Whichever way the credentials came, their token requests go
+        // through the client's backend (retries, timeout, throttle), clock,
+        // telemetry and response limit.
         let token_cache = self.token_cache;
-        let cached =
-            |client_id: &str, auth: ClientAuthentication| -> Result<Arc<dyn TokenSource>> {
-                let credentials = ClientCredentials::with_authentication(&domain, client_id, auth)?
-                    .clock(self.clock.clone())
-                    .base_url(&base_url)?
-                    .shared_backend(backend.clone())
-                    .max_response_bytes(self.response_limit)
-                    .telemetry(self.telemetry.clone());
-                let mut source = CachedTokenSource::new(credentials)
-                    .clock(self.clock.clone())
-                    .sleep(sleep.clone());
-                if let Some(leeway) = self.leeway {
-                    source = source.leeway(leeway);
-                }
-                if let Some(with_cache) = token_cache {
-                    source = with_cache(source);
-                }
-                Ok(Arc::new(source))
-            };
+        let audience = self.audience;
+        let cached = |credentials: ClientCredentials| -> Arc<dyn TokenSource> {
+            let mut credentials = credentials
+                .clock(self.clock.clone())
+                .shared_backend(backend.clone())
+                .max_response_bytes(self.response_limit)
+                .telemetry(self.telemetry.clone());
+            if let Some(audience) = audience {
+                credentials = credentials.audience(audience);
+            }
+            let mut source = CachedTokenSource::new(credentials)
+                .clock(self.clock.clone())
+                .sleep(sleep.clone());
+            if let Some(leeway) = self.leeway {
+                source = source.leeway(leeway);
+            }
+            if let Some(with_cache) = token_cache {
+                source = with_cache(source);
+            }
+            Arc::new(source)
+        };
+        let fresh = |client_id: &str, auth: ClientAuthentication| -> Result<ClientCredentials> {
+            Ok(
+                ClientCredentials::with_authentication(&domain, client_id, auth)?
+                    .base_url(&base_url)?,
+            )
+        };
         let tokens: Arc<dyn TokenSource> = match self.credentials {
             Credentials::None => {
                 return Err(Error::Config(
@@ -456,10 +594,15 @@ impl Auth0Builder {
                 }
                 Arc::new(StaticToken::new(token))
             }
-            Credentials::ClientSecret { client_id, secret } => {
-                cached(&client_id, ClientAuthentication::ClientSecretPost(secret))?
-            }
-            Credentials::Client { client_id, auth } => cached(&client_id, auth)?,
+            Credentials::ClientSecret { client_id, secret } => cached(fresh(
+                &client_id,
+                ClientAuthentication::ClientSecretPost(secret),
+            )?),
+            Credentials::Client { client_id, auth } => cached(fresh(&client_id, auth)?),
+            Credentials::Prepared(credentials) => cached(match self.base_url {
+                Some(_) => credentials.base_url(&base_url)?,
+                None => *credentials,
+            }),
             Credentials::Source(source) => source,
         };
         Ok(Auth0 {

@@ -11,21 +11,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong talking to the Management API.
 ///
 /// The messages of the original auth0plus are kept: an API error prints as
-/// `"{status}: {message}"` (`409: The user already exists.`), a failed lookup
-/// as `User Does Not Exist`, an ambiguous one as `User.get returned multiple
-/// users`. No variant ever holds a token, client secret or password.
+/// `"{status}: {message}"` (`409: The user already exists.`), an ambiguous
+/// lookup as `User.get returned multiple users`; a failed one names what was
+/// looked for: `User with email "x@example.com" does not exist`. No variant ever holds a token, client secret or password.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Auth0 answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// `get`/`get_by_id` found nothing (`User Does Not Exist`).
-    #[error("{kind} Does Not Exist")]
+    /// `get`/`get_by_id` found nothing: `Connection "Nope" does not exist`,
+    /// `User with email "x@example.com" does not exist`.
+    #[error("{kind}{}{lookup} does not exist", if lookup.is_empty() { "" } else { " " })]
     DoesNotExist {
         /// What was looked for: `User`, `Role`…
         kind: &'static str,
-        /// What was looked for (an id or the search query).
+        /// How it was looked for, as the message says it: `"rol_1"` (an id
+        /// or a name), `with email "x@example.com"`. Values are quoted,
+        /// escaped (control and invisible characters) and cut after 100
+        /// characters; the whole after 300.
         lookup: String,
     },
     /// `get` matched more than one (`User.get returned multiple users`).
@@ -305,7 +309,15 @@ mod tests {
                 lookup: String::new()
             }
             .to_string(),
-            "User Does Not Exist"
+            "User does not exist"
+        );
+        assert_eq!(
+            Error::DoesNotExist {
+                kind: "Connection",
+                lookup: r#""Nope""#.into()
+            }
+            .to_string(),
+            r#"Connection "Nope" does not exist"#
         );
         assert_eq!(
             Error::MultipleObjectsReturned {

@@ -68,6 +68,7 @@ mod execute;
 // Issue 14: jobs
 pub mod jobs;
 mod lookup;
+mod missing;
 mod multipart;
 mod page;
 mod query;

@@ -326,7 +326,7 @@ impl Logs {
         not_found_as(
             self.auth0.execute_json(&request).await,
             LogSpec::KIND,
-            || format!("{}:{log_id}", LogSpec::ID_FIELD),
+            || crate::missing::id_phrase(log_id),
         )
     }
 

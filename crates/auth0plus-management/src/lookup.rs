@@ -191,6 +191,51 @@ impl Lookup {
         Ok(out)
     }
 
+    /// The lookup in words, for [`Error::DoesNotExist`]'s message:
+    /// `email "x" and name starting with "B"`, every value quoted, escaped
+    /// and bounded ([`crate::missing`]).
+    pub(crate) fn describe(&self) -> String {
+        use crate::missing::{escaped, quoted};
+        let field = |f: &str| escaped(f, crate::missing::SHOWN_VALUE_CHARS);
+        let bound = |b: &Bound<String>, open: char, closed: char| match b {
+            Bound::Included(v) => (closed, quoted(v)),
+            Bound::Excluded(v) => (open, quoted(v)),
+            Bound::Unbounded => (closed, "*".to_owned()),
+        };
+        let joined = |items: &[Lookup], with: &str| {
+            let parts: Vec<String> = items
+                .iter()
+                .map(Lookup::describe)
+                .filter(|p| !p.is_empty())
+                .collect();
+            (parts.len(), parts.join(with))
+        };
+        match &self.0 {
+            Node::Exact { field: f, value } => format!("{} {}", field(f), quoted(value)),
+            Node::Prefix { field: f, value } => {
+                format!("{} starting with {}", field(f), quoted(value))
+            }
+            Node::Range {
+                field: f,
+                lower,
+                upper,
+            } => {
+                let (open, low) = bound(lower, '{', '[');
+                let (close, high) = bound(upper, '}', ']');
+                format!("{} in {open}{low} TO {high}{close}", field(f))
+            }
+            Node::Exists { field: f } => format!("{} set", field(f)),
+            Node::All(items) => joined(items, " and ").1,
+            Node::Any(items) => match joined(items, " or ") {
+                (0, _) => String::new(),
+                (1, one) => one,
+                (_, many) => format!("({many})"),
+            },
+            Node::Not(inner) => format!("not ({})", inner.describe()),
+            Node::Invalid(_) => "an invalid lookup".to_owned(),
+        }
+    }
+
     fn render(&self, out: &mut String, nested: bool) -> Result<()> {
         match &self.0 {
             Node::Exact { field, value } => {
@@ -328,6 +373,40 @@ impl Lookup {
             _ => Vec::new(),
         }
     }
+}
+
+/// A lookup as the message says it, after the kind: a lone exact `name`
+/// or id as just the quoted value (`Connection "Nope"`), anything else as
+/// `with …` (`User with email "x"`), bounded to [`crate::missing::SHOWN_LOOKUP_CHARS`].
+pub(crate) fn lookup_phrase(lookup: &Lookup, id_field: &str) -> String {
+    if let Some([(field, value)]) = lookup.only_exact().as_deref()
+        && (*field == "name" || *field == id_field)
+    {
+        return crate::missing::quoted(value);
+    }
+    let described = lookup.describe();
+    if described.is_empty() {
+        return String::new();
+    }
+    crate::missing::bounded(format!("with {described}"))
+}
+
+/// A search's conditions as the message says them: `with email "x" and q
+/// "…"`, bounded to [`crate::missing::SHOWN_LOOKUP_CHARS`].
+pub(crate) fn search_phrase(lookups: &[Lookup], raw: &[String]) -> String {
+    let mut parts: Vec<String> = lookups
+        .iter()
+        .map(Lookup::describe)
+        .filter(|part| !part.is_empty())
+        .collect();
+    parts.extend(
+        raw.iter()
+            .map(|q| format!("q {}", crate::missing::quoted(q))),
+    );
+    if parts.is_empty() {
+        return String::new();
+    }
+    crate::missing::bounded(format!("with {}", parts.join(" and ")))
 }
 
 impl std::ops::Not for Lookup {
@@ -524,6 +603,29 @@ pub fn escape_term(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lookups_read_as_phrases() {
+        let phrase = |l: Lookup| lookup_phrase(&l, "id");
+        assert_eq!(phrase(Lookup::from([("name", "Nope")])), r#""Nope""#);
+        assert_eq!(phrase(Lookup::from([("id", "rol_1")])), r#""rol_1""#);
+        assert_eq!(
+            phrase(Lookup::from([("email", "x@example.com")])),
+            r#"with email "x@example.com""#
+        );
+        assert_eq!(
+            phrase(Lookup::from([("email__startswith", "b"), ("name", "B")])),
+            r#"with email starting with "b" and name "B""#
+        );
+        assert_eq!(phrase(Lookup::everyone()), "");
+        let many: Lookup = (0..1_000).map(|i| ("name", format!("n{i}"))).collect();
+        let shown = phrase(many);
+        assert_eq!(
+            shown.chars().count(),
+            crate::missing::SHOWN_LOOKUP_CHARS + 1
+        );
+        assert!(shown.ends_with('…'));
+    }
+
     use super::*;
 
     #[test]

@@ -417,13 +417,20 @@ impl<T: Send + 'static> Query<T> {
         self.paging
     }
 
-    /// The list and its parameters (`/roles?name_filter=admin`), for a
-    /// message: empty for a query that refuses to run.
+    /// What the query asks, for `DoesNotExist`'s message: its search
+    /// conditions (`with email "x"`) or its list and parameters (`matching
+    /// /roles?name_filter=admin`); empty for a query that refuses to run.
     pub(crate) fn described(&self) -> String {
-        self.base
-            .as_ref()
-            .map(ApiRequest::path_and_query)
-            .unwrap_or_default()
+        match &self.search {
+            Some(search) if !(search.lookups.is_empty() && search.raw.is_empty()) => {
+                crate::lookup::search_phrase(&search.lookups, &search.raw)
+            }
+            _ => self
+                .base
+                .as_ref()
+                .map(|request| crate::missing::request_phrase(&request.path_and_query()))
+                .unwrap_or_default(),
+        }
     }
 
     /// The same query with the Lucene layer `search` (for lists that search).

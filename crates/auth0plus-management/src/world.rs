@@ -129,7 +129,13 @@ async fn revoke_own<G: Operation, R: Operation>(
 ) -> Result<()> {
     checked(user_id)?;
     checked(id)?;
-    let lookup = || format!("id:{id} of user_id:{user_id}");
+    let lookup = || {
+        format!(
+            "{} of user {}",
+            crate::missing::id_phrase(id),
+            crate::missing::id_phrase(user_id)
+        )
+    };
     let found = not_found_as(auth0.send(get).await, kind, lookup)?;
     if owner(found).as_deref() == Some(user_id) {
         run(auth0, revoke).await

@@ -5,16 +5,23 @@ use std::str::FromStr;
 
 use crate::Error;
 
-/// An Auth0 tenant host: `tenant.eu.auth0.com` or a custom domain.
+/// An Auth0 tenant host: `tenant.eu.auth0.com` or a custom domain, with
+/// an optional port (`localhost:8443`, what the fake tenant's `--tls` prints
+/// and the official SDKs take unchanged).
 ///
-/// Only a bare host name is accepted: no scheme, path, port, user info or
-/// whitespace, so a typo cannot send credentials somewhere unexpected.
+/// Only a host name and a port are accepted: no scheme, path, user info or
+/// whitespace, so a typo cannot send credentials somewhere unexpected. The
+/// port stays in the audience and the URLs built from the domain.
 ///
 /// ```
 /// use auth0plus_oauth::Domain;
 /// let domain: Domain = "acme.eu.auth0.com".parse().unwrap();
 /// assert_eq!(domain.audience(), "https://acme.eu.auth0.com/api/v2/");
 /// assert!("https://acme.eu.auth0.com".parse::<Domain>().is_err());
+///
+/// let local: Domain = "localhost:8443".parse().unwrap();
+/// assert_eq!(local.audience(), "https://localhost:8443/api/v2/");
+/// assert_eq!((local.host(), local.port()), ("localhost", Some(8443)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Domain(String);
@@ -49,8 +56,18 @@ impl Domain {
         if domain.contains(['?', '#']) {
             return fail("it must not contain a query or fragment");
         }
-        if domain.contains(':') {
-            return fail("it must not contain a port (use a base URL override for local servers)");
+        let (host, port) = match domain.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (domain, None),
+        };
+        if let Some(port) = port
+            && parse_port(port).is_none()
+        {
+            return fail("a port must be a number from 1 to 65535 after the host (host:port)");
+        }
+        let domain = host;
+        if domain.is_empty() {
+            return fail("it has a port but no host");
         }
         if domain.len() > 253 {
             return fail("it is longer than 253 characters");
@@ -73,22 +90,44 @@ impl Domain {
         {
             return fail("a label must not start or end with '-'");
         }
-        Ok(Self(domain.to_ascii_lowercase()))
+        let mut normalized = domain.to_ascii_lowercase();
+        if let Some(port) = port.and_then(parse_port) {
+            // Written back as a number: `localhost:08443` is `localhost:8443`.
+            normalized = format!("{normalized}:{port}");
+        }
+        Ok(Self(normalized))
     }
 
-    /// The host name.
+    /// The domain as given, lowercased: `host` or `host:port`.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// The Management API audience, `https://{domain}/api/v2/` (trailing slash included).
+    /// The host name, without the port.
+    #[must_use]
+    pub fn host(&self) -> &str {
+        self.0
+            .split_once(':')
+            .map_or(self.0.as_str(), |(host, _)| host)
+    }
+
+    /// The port, when the domain names one.
+    #[must_use]
+    pub fn port(&self) -> Option<u16> {
+        self.0
+            .split_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+    }
+
+    /// The Management API audience, `https://{domain}/api/v2/` (trailing
+    /// slash included; a port stays in it).
     #[must_use]
     pub fn audience(&self) -> String {
         format!("https://{}/api/v2/", self.0)
     }
 
-    /// `https://{domain}`.
+    /// `https://{domain}` (with the port, if any).
     #[must_use]
     pub fn base_url(&self) -> String {
         format!("https://{}", self.0)
@@ -134,6 +173,15 @@ impl TryFrom<&Domain> for Domain {
     fn try_from(d: &Domain) -> Result<Self, Self::Error> {
         Ok(d.clone())
     }
+}
+
+/// A TCP port of a `host:port` domain: 1 to 65535, digits only (no sign,
+/// no spaces), at most 5 of them.
+fn parse_port(port: &str) -> Option<u16> {
+    if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    port.parse::<u16>().ok().filter(|p| *p != 0)
 }
 
 /// Check a base-URL override (`http(s)://host[:port][/prefix]`) and return it
@@ -206,12 +254,45 @@ mod tests {
     }
 
     #[test]
-    fn refuses_urls_paths_ports_userinfo_and_whitespace() {
+    fn a_port_is_kept_in_the_audience_and_the_base_url() {
+        for (given, shown, host, port) in [
+            ("localhost:8443", "localhost:8443", "localhost", 8443),
+            ("127.0.0.1:1", "127.0.0.1:1", "127.0.0.1", 1),
+            (
+                "ACME.auth0.com:443",
+                "acme.auth0.com:443",
+                "acme.auth0.com",
+                443,
+            ),
+            ("localhost:08443", "localhost:8443", "localhost", 8443),
+            ("localhost:65535", "localhost:65535", "localhost", 65535),
+        ] {
+            let domain = Domain::new(given).unwrap();
+            assert_eq!(domain.as_str(), shown);
+            assert_eq!(domain.host(), host);
+            assert_eq!(domain.port(), Some(port));
+            assert_eq!(domain.audience(), format!("https://{shown}/api/v2/"));
+            assert_eq!(domain.base_url(), format!("https://{shown}"));
+        }
+        let plain = Domain::new("acme.auth0.com").unwrap();
+        assert_eq!((plain.host(), plain.port()), ("acme.auth0.com", None));
+    }
+
+    #[test]
+    fn refuses_urls_paths_bad_ports_userinfo_and_whitespace() {
         for (bad, why) in [
             ("", "empty"),
             ("https://acme.auth0.com", "scheme"),
             ("acme.auth0.com/api", "path"),
-            ("acme.auth0.com:443", "port"),
+            ("acme.auth0.com:", "port"),
+            ("acme.auth0.com:0", "port"),
+            ("acme.auth0.com:65536", "port"),
+            ("acme.auth0.com:+443", "port"),
+            ("acme.auth0.com:4 43", "whitespace"),
+            ("acme.auth0.com:443:1", "port"),
+            ("acme.auth0.com:9999999999999999999999", "port"),
+            ("[::1]:8443", "port"),
+            (":8443", "no host"),
             ("user@acme.auth0.com", "user info"),
             ("acme .auth0.com", "whitespace"),
             (" acme.auth0.com", "whitespace"),
@@ -226,6 +307,36 @@ mod tests {
                 err.to_string().contains(why) || why == "label",
                 "{bad}: {err}"
             );
+        }
+    }
+
+    /// What an attacker (or a pasted URL) might put after a colon: nothing of
+    /// it may reach a URL, a route or the token's audience.
+    #[test]
+    fn a_port_is_digits_only_and_never_smuggles_a_route() {
+        for bad in [
+            "localhost:8443/api/v2/users",
+            "localhost:8443\\evil.example",
+            "localhost:8443#@evil.example",
+            "localhost:8443?audience=evil",
+            "evil.example:80@acme.auth0.com",
+            "acme.auth0.com:hunter2@evil.example",
+            "localhost:%38%34%34%33",
+            "localhost:\u{ff18}\u{ff14}\u{ff14}\u{ff13}",
+            "localhost:8443\u{0}",
+            "localhost:8443\r\nHost: evil",
+            "localhost:-1",
+            "localhost:0x1f",
+            "localhost:1e3",
+            "localhost:443.",
+            "localhost::443",
+            "localhost:443:",
+            "127.0.0.1:8443:evil",
+            "localhost.:8443:",
+        ] {
+            let err = Domain::new(bad).expect_err(bad);
+            assert!(matches!(err, Error::InvalidDomain { .. }), "{bad}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
         }
     }
 

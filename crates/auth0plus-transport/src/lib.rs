@@ -157,6 +157,11 @@ pub mod test_util;
 /// The `redis` crate this one is built on (for [`Redis::from_client`]).
 #[cfg(feature = "redis")]
 pub use ::redis as redis_crate;
+/// The `reqwest` crate [`ReqwestBackend`] is built on, for those who bring
+/// their own [`reqwest::Client`] (proxies, mTLS, custom roots) to
+/// [`ReqwestBackend::from_client`] without guessing a matching version.
+#[cfg(feature = "reqwest")]
+pub use ::reqwest;
 pub use async_trait::async_trait;
 pub use backend::{
     AttemptTimeout, BodyStream, DEFAULT_RESPONSE_LIMIT, FnBackend, HttpBackend, HttpRequest,

@@ -26,6 +26,7 @@ pub struct RequestTimeout(pub Duration);
 ///
 /// ```
 /// use auth0plus_transport::ReqwestBackend;
+/// use auth0plus_transport::reqwest;
 /// let client = reqwest::Client::builder()
 ///     .redirect(reqwest::redirect::Policy::none())
 ///     .build()
@@ -49,11 +50,52 @@ impl ReqwestBackend {
     /// # Errors
     /// When the TLS backend cannot be initialised.
     pub fn new() -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
+        Self::build(defaults())
+    }
+
+    /// [`ReqwestBackend::new`]'s client, also trusting the CA certificates
+    /// in `pem` (one or more `-----BEGIN CERTIFICATE-----` blocks) beside
+    /// the platform's roots: a company proxy's CA, or the fake tenant's
+    /// throwaway CA with `--tls`.
+    ///
+    /// ```
+    /// # fn run(ca_pem: &[u8]) -> Result<(), auth0plus_transport::TransportError> {
+    /// let backend = auth0plus_transport::ReqwestBackend::trusting_pem(ca_pem)?;
+    /// # let _ = backend; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// An [`InvalidRequest`](TransportErrorKind::InvalidRequest) error when
+    /// `pem` holds no certificate or one that does not parse, when this
+    /// build has no TLS (neither the `rustls` nor the `native-tls` feature),
+    /// or when the TLS backend cannot be initialised.
+    pub fn trusting_pem(pem: &[u8]) -> Result<Self, TransportError> {
+        let invalid = |reason: &str| {
+            TransportError::new(
+                TransportErrorKind::InvalidRequest,
+                format!("root certificate PEM: {reason}"),
+            )
+        };
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        {
+            let _ = pem;
+            return Err(invalid(
+                "this build has no TLS: enable the `rustls` or `native-tls` feature",
+            ));
+        }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|_| invalid("a certificate in it does not parse"))?;
+            if roots.is_empty() {
+                return Err(invalid("it holds no -----BEGIN CERTIFICATE----- block"));
+            }
+            Self::build(defaults().tls_certs_merge(roots))
+        }
+    }
+
+    fn build(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
+        let client = builder
             .build()
             .map_err(|e| TransportError::with_source(TransportErrorKind::InvalidRequest, e))?;
         Ok(Self { client })
@@ -76,6 +118,15 @@ impl From<reqwest::Client> for ReqwestBackend {
     fn from(client: reqwest::Client) -> Self {
         Self::from_client(client)
     }
+}
+
+/// auth0plus's settings, on which every built-in client starts.
+fn defaults() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
 }
 
 fn classify(error: reqwest::Error) -> TransportError {

@@ -111,6 +111,14 @@ pub use auth0plus_transport as transport;
 #[doc(inline)]
 pub use auth0plus_fake as fake;
 
+/// The `reqwest` crate of the default backend, for building your own
+/// `reqwest::Client` (proxies, mTLS) for
+/// [`ReqwestBackend::from_client`](transport::ReqwestBackend::from_client)
+/// with the version auth0plus uses. To trust one more CA, no client of
+/// your own is needed: [`Auth0Builder::root_certificate_pem`].
+#[cfg(feature = "reqwest")]
+pub use auth0plus_transport::reqwest;
+
 /// What most code needs: `use auth0plus::prelude::*;`.
 pub mod prelude {
     pub use auth0plus_management::{Auth0, Error, Lookup, NewUser, Order, User, UserQuery};

@@ -537,9 +537,9 @@ async fn a_resource_is_one_trait_impl_away_from_records() -> TestResult {
     admin.delete().await?;
     assert!(!admin.is_fetched());
     let err = roles.get_by_id("rol_2").await.unwrap_err();
-    assert_eq!(err.to_string(), "Role Does Not Exist");
+    assert_eq!(err.to_string(), r#"Role "rol_2" does not exist"#);
     assert!(
-        matches!(&err, Error::DoesNotExist { kind: "Role", lookup } if lookup == "id:rol_2"),
+        matches!(&err, Error::DoesNotExist { kind: "Role", lookup } if lookup == r#""rol_2""#),
         "{err:?}"
     );
     assert!(err.is_not_found());

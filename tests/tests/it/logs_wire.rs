@@ -280,7 +280,7 @@ async fn get_by_id_encodes_the_id_and_names_a_missing_event() -> TestResult {
     assert!(found.is_failure());
     let missing = auth0.logs().get_by_id("a/../b").await;
     assert!(
-        matches!(&missing, Err(Error::DoesNotExist { kind: "Log", lookup }) if lookup == "log_id:a/../b"),
+        matches!(&missing, Err(Error::DoesNotExist { kind: "Log", lookup }) if lookup == r#""a/../b""#),
         "{missing:?}"
     );
     assert!(matches!(

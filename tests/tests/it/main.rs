@@ -9,6 +9,8 @@ mod hostile_server;
 
 mod authentication;
 mod decode_fuzz;
+mod does_not_exist;
+mod fake_tenant_cli;
 mod fault_matrix;
 mod fleet;
 mod generated_api;
@@ -29,6 +31,7 @@ mod relation_wire;
 mod roles;
 mod roles_wire;
 mod search_properties;
+mod second_runtime;
 mod tenant_objects;
 mod tickets_export;
 mod token_verification;

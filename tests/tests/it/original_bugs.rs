@@ -443,7 +443,10 @@ async fn bug10_get_by_id_404_is_does_not_exist() -> TestResult {
         .expect_err("no such user");
     assert!(matches!(err, Error::DoesNotExist { .. }), "{err:?}");
     assert!(err.is_not_found());
-    assert_eq!(err.to_string(), "User Does Not Exist");
+    assert_eq!(
+        err.to_string(),
+        r#"User "auth0|000000000000000000000000" does not exist"#
+    );
     assert_eq!(tenant.counters().count_status(Route::GetUser, 404), 1);
     // get_or_create with an id-like lookup creates nothing on a 404 either.
     assert_eq!(tenant.user_count(), 0);

@@ -86,7 +86,10 @@ async fn a_name_lookup_is_exact_whatever_the_name_holds() -> TestResult {
             matches!(err, Error::DoesNotExist { kind: "Role", .. }),
             "{missing:?}: {err}"
         );
-        assert_eq!(err.to_string(), "Role Does Not Exist");
+        assert_eq!(
+            err.to_string(),
+            format!("Role \"{}\" does not exist", missing.escape_debug())
+        );
         assert!(roles.get_opt([("name", missing)]).await?.is_none());
     }
     assert_eq!(names(&roles.all().fetch_all().await?).len(), 6);

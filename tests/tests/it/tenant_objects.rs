@@ -63,7 +63,7 @@ async fn connections_are_found_by_exact_name_and_by_strategy() -> TestResult {
         .await
         .err()
         .ok_or("missing")?;
-    assert_eq!(missing.to_string(), "Connection Does Not Exist");
+    assert_eq!(missing.to_string(), r#"Connection "nope" does not exist"#);
 
     // `name` and `strategy` are set at creation only: changing one is refused
     // before sending, and a save sends only what may change.

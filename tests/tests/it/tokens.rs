@@ -185,3 +185,136 @@ async fn concurrent_callers_share_one_refresh() {
         assert_eq!(counters.count_status(Route::GetUser, 200), 64);
     }
 }
+
+/// A custom domain: the API is served at one host, the token's audience stays
+/// the canonical tenant's. Without `.audience(..)` the tenant refuses the token.
+#[tokio::test]
+async fn a_custom_domain_asks_for_the_canonical_audience() {
+    let tenant = FakeTenant::builder()
+        .domain("acme.eu.auth0.com")
+        .start()
+        .await
+        .unwrap();
+    let custom = |audience: Option<&str>| {
+        let builder = auth0plus::Auth0::builder("login.acme.example")
+            .client_credentials(tenant.client_id(), tenant.client_secret())
+            .base_url(tenant.base_url())
+            .retry_policy(fast_policy());
+        match audience {
+            Some(audience) => builder.audience(audience),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let auth0 = custom(Some("https://acme.eu.auth0.com/api/v2/"));
+    assert_eq!(auth0.users().all().count().await.unwrap(), 0);
+    assert_eq!(auth0.domain().as_str(), "login.acme.example");
+
+    let err = custom(None).users().all().count().await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    assert!(err.to_string().contains("login.acme.example"), "{err}");
+}
+
+/// Credentials built by hand (here with an organization-free audience set on
+/// the builder) fetch through the client's backend and retry policy: four
+/// failed token requests are retried under a five-attempt policy, and every
+/// request, the token's included, goes through the backend given.
+#[tokio::test]
+async fn hand_built_credentials_go_through_the_clients_backend_and_retries() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use auth0plus::oauth::ClientCredentials;
+    use auth0plus::transport::{HttpBackend, ReqwestBackend, backend_fn};
+
+    let tenant = FakeTenant::start().await.unwrap();
+    tenant.inject_fault(Route::Token, Fault::ServiceUnavailable, 4);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let inner = ReqwestBackend::new().unwrap();
+    let counted = Arc::clone(&seen);
+    let backend = backend_fn(move |request| {
+        let inner = inner.clone();
+        let counted = Arc::clone(&counted);
+        async move {
+            if request.uri().path() == "/oauth/token" {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+            inner.send(request).await
+        }
+    });
+    let credentials =
+        ClientCredentials::new(tenant.domain(), tenant.client_id(), tenant.client_secret())
+            .unwrap()
+            // Its own retries would give up after one attempt: the client's apply.
+            .retry_policy(RetryPolicy::never());
+    let auth0 = auth0plus::Auth0::builder(tenant.domain())
+        .credentials(credentials)
+        .base_url(tenant.base_url())
+        .backend(backend)
+        .retry_policy(fast_policy().max_attempts(5))
+        .build()
+        .unwrap();
+    assert_eq!(auth0.client_id(), Some(tenant.client_id()));
+    assert_eq!(auth0.users().all().count().await.unwrap(), 0);
+    assert_eq!(seen.load(Ordering::SeqCst), 5);
+    assert_eq!(tenant.counters().count_status(Route::Token, 503), 4);
+    assert_eq!(tenant.counters().count_status(Route::Token, 200), 1);
+}
+
+/// What the builder refuses before anything is sent: an empty audience, an
+/// audience beside a token made elsewhere, root certificates that are not
+/// PEM, and root certificates beside a backend of one's own.
+#[test]
+fn the_builder_refuses_audiences_and_roots_it_cannot_apply() {
+    use auth0plus::Error;
+    use auth0plus::transport::ReqwestBackend;
+
+    let base = || auth0plus::Auth0::builder("acme.eu.auth0.com");
+    let config_error = |result: auth0plus::Result<auth0plus::Auth0>, says: &str| match result {
+        Err(Error::Config(message)) => assert!(message.contains(says), "{message}"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    };
+    config_error(
+        base()
+            .client_credentials("id", "secret")
+            .audience(" ")
+            .build(),
+        "audience is empty",
+    );
+    config_error(
+        base().token("t").audience("https://x/api/v2/").build(),
+        "audience",
+    );
+    config_error(
+        base()
+            .client_credentials("id", "secret")
+            .root_certificate_pem("not a certificate")
+            .build(),
+        "BEGIN CERTIFICATE",
+    );
+    config_error(
+        base()
+            .client_credentials("id", "secret")
+            .root_certificate_pem(
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+            )
+            .build(),
+        "root certificate",
+    );
+    config_error(
+        base()
+            .client_credentials("id", "secret")
+            .backend(ReqwestBackend::new().unwrap())
+            .root_certificate_pem("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+            .build(),
+        ".backend(..)",
+    );
+    // A port is kept: the audience and every URL name it.
+    let auth0 = auth0plus::Auth0::builder("localhost:8443")
+        .token("t")
+        .build()
+        .unwrap();
+    assert_eq!(auth0.base_url(), "https://localhost:8443");
+    assert_eq!(auth0.domain().audience(), "https://localhost:8443/api/v2/");
+}

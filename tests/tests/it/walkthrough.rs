@@ -152,13 +152,16 @@ async fn the_original_readme_walkthrough() -> TestResult {
 
     // >>> try: brian = auth0.users.get(email=...)
     // ... except auth0.users.DoesNotExist as err: print(err)
-    // User Does Not Exist
+    // User Does Not Exist (here, the lookup named)
     let err = users
         .get([("email", "brian@äcdc.com")])
         .await
         .expect_err("Brian is not in the band yet");
     assert!(matches!(err, Error::DoesNotExist { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "User Does Not Exist");
+    assert_eq!(
+        err.to_string(),
+        r#"User with email "brian@äcdc.com" does not exist"#
+    );
 
     // >>> brian, created = auth0.users.get_or_create(defaults={...}, email=...)
     let (brian, created) = users
@@ -305,7 +308,10 @@ async fn the_walkthrough_without_search() -> TestResult {
         .get([("email", "brian@äcdc.com")])
         .await
         .expect_err("no Brian");
-    assert_eq!(err.to_string(), "User Does Not Exist");
+    assert_eq!(
+        err.to_string(),
+        r#"User with email "brian@äcdc.com" does not exist"#
+    );
     assert!(
         users
             .get_opt([("email", "brian@äcdc.com")])

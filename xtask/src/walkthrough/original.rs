@@ -184,7 +184,8 @@ pub(super) async fn scenario(tenant: &TestTenant, made: &mut Made) -> StepResult
     )?;
     n.shows(&err);
     check(
-        matches!(err, Error::DoesNotExist { .. }) && err.to_string() == "User Does Not Exist",
+        matches!(err, Error::DoesNotExist { .. })
+            && err.to_string() == format!("User with email \"{BRIAN}\" does not exist"),
         "DoesNotExist",
     )?;
 

@@ -158,7 +158,7 @@ impl EnabledConnections {
                 .send(GetOrganizationEnabledConnection::new(org, connection_id))
                 .await,
             "EnabledConnection",
-            || format!("connection_id:{connection_id}"),
+            || crate::missing::id_phrase(connection_id),
         )
     }
 

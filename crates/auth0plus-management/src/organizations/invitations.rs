@@ -213,7 +213,7 @@ impl Invitations {
                 .send(GetOrganizationInvitation::new(org, invitation_id))
                 .await,
             "Invitation",
-            || format!("id:{invitation_id}"),
+            || crate::missing::id_phrase(invitation_id),
         )
     }
 

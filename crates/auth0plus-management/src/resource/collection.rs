@@ -124,7 +124,7 @@ impl<R: Resource> Collection<R> {
         let data = not_found_as(
             self.auth0.execute_json::<R>(&request).await,
             kind::<R>(),
-            || format!("{}:{id}", R::Spec::ID_FIELD),
+            || crate::missing::id_phrase(id),
         )?;
         Ok(Record::fetched(self.auth0.clone(), data))
     }
@@ -136,13 +136,15 @@ impl<R: Resource> Collection<R> {
     /// `name`, an organization by `name`, an API by `identifier`…
     ///
     /// # Errors
-    /// [`Error::DoesNotExist`] (`Role Does Not Exist`),
+    /// [`Error::DoesNotExist`] (`Role "admin" does not exist`),
     /// [`Error::MultipleObjectsReturned`] (`Role.get returned multiple
     /// roles`); [`Error::InvalidArgument`] for a lookup the resource does not
     /// take, before sending.
     pub async fn get(&self, lookup: impl Into<Lookup>) -> Result<Record<R>> {
         let lookup = lookup.into();
-        let described = lookup.to_query_string()?;
+        // Checked before sending, described for `DoesNotExist`.
+        lookup.to_query_string()?;
+        let described = crate::lookup::lookup_phrase(&lookup, R::Spec::ID_FIELD);
         let (found, total) = R::find(self, lookup).await?;
         exactly_one(found, total, described)
     }
@@ -279,7 +281,8 @@ impl<R: Resource> Query<Record<R>> {
     /// Exactly one record (Django's `get()` on a query set), in one request.
     ///
     /// # Errors
-    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
+    /// [`Error::DoesNotExist`] (`User with email "x@example.com" does not
+    /// exist`, `Role matching /roles?name_filter=x does not exist`) or
     /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
     pub async fn one(&self) -> Result<Record<R>> {
         let described = self.described();
@@ -297,7 +300,7 @@ impl<R: Resource> Query<Record<R>> {
 }
 
 /// `result`, with Auth0's 404 as [`Error::DoesNotExist`] of `kind` found by
-/// `lookup` (`id:rol_1`, `name:acme`).
+/// `lookup` (a phrase of [`crate::missing`]: `"rol_1"`).
 pub(crate) fn not_found_as<T>(
     result: Result<T>,
     kind: &'static str,

@@ -75,8 +75,8 @@ impl Collection<models::ConnectionForList> {
     ///
     /// # Errors
     /// As `get([("name", name)])`:
-    /// [`Error::DoesNotExist`](crate::Error::DoesNotExist) (`Connection Does
-    /// Not Exist`), [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// [`Error::DoesNotExist`](crate::Error::DoesNotExist) (`Connection
+    /// "Nope" does not exist`), [`Error::InvalidArgument`](crate::Error::InvalidArgument)
     /// for an empty name.
     pub async fn id_of(&self, name: &str) -> Result<String> {
         let connection = self.get([("name", name)]).await?;
