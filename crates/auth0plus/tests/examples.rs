@@ -157,6 +157,25 @@ async fn the_signup_service_signs_up_searches_and_deletes() {
         assert_eq!((status, found), (StatusCode::OK, json!([])), "{hostile}");
     }
 
+    // Block, then unblock: the flag on Auth0, and in the answer.
+    let path = format!("/users/{}/block", ids[1].replace('|', "%7C"));
+    let (status, member) = call(&router, Method::POST, &path, None).await;
+    assert_eq!(
+        (status, &member["blocked"]),
+        (StatusCode::OK, &json!(true)),
+        "{member}"
+    );
+    let blocked = auth0.users().get_by_id(&ids[1]).await.expect("the user");
+    assert_eq!(blocked.blocked, Some(true));
+    let (status, member) = call(&router, Method::DELETE, &path, None).await;
+    assert_eq!(
+        (status, &member["blocked"]),
+        (StatusCode::OK, &json!(false)),
+        "{member}"
+    );
+    let (status, _) = call(&router, Method::POST, "/users/auth0%7Cnobody/block", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Delete: gone, and their memberships with them.
     let (status, _) = call(
         &router,
