@@ -38,6 +38,24 @@ pub struct Service {
     pub granted: Vec<String>,
 }
 
+impl Service {
+    /// This example's service: a worker that reads and writes invoices
+    /// (and may not delete them).
+    #[must_use]
+    pub fn invoice_worker() -> Self {
+        Service {
+            api: "https://invoices.example.com/api".into(),
+            api_scopes: vec![
+                "read:invoices".into(),
+                "write:invoices".into(),
+                "delete:invoices".into(),
+            ],
+            name: "invoice-worker".into(),
+            granted: vec!["read:invoices".into(), "write:invoices".into()],
+        }
+    }
+}
+
 /// The service's credentials, as a deployment would store them.
 #[derive(Debug, Clone)]
 pub struct Provisioned {
@@ -168,16 +186,7 @@ async fn main() -> Result<(), Failure> {
         .client_credentials(tenant.client_id(), tenant.client_secret())
         .base_url(tenant.base_url()) // only for the fake: a real tenant is https://{domain}
         .build()?;
-    let service = Service {
-        api: "https://invoices.example.com/api".into(),
-        api_scopes: vec![
-            "read:invoices".into(),
-            "write:invoices".into(),
-            "delete:invoices".into(),
-        ],
-        name: "invoice-worker".into(),
-        granted: vec!["read:invoices".into(), "write:invoices".into()],
-    };
+    let service = Service::invoice_worker();
     let provisioned = provision(&auth0, &service).await?;
     println!("{provisioned:?}");
     let token = service_token(

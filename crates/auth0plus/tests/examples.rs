@@ -386,16 +386,7 @@ async fn the_migration_imports_finds_and_enrols_its_users_and_changes_nothing_wh
 async fn m2m_provisioning_makes_an_api_a_client_and_a_grant_then_a_token_for_it() {
     let tenant = FakeTenant::start().await.expect("a fake tenant");
     let auth0 = client(&tenant);
-    let mut service = m2m_provisioning::Service {
-        api: "https://invoices.example.com/api".into(),
-        api_scopes: vec![
-            "read:invoices".into(),
-            "write:invoices".into(),
-            "delete:invoices".into(),
-        ],
-        name: "invoice-worker".into(),
-        granted: vec!["read:invoices".into(), "write:invoices".into()],
-    };
+    let mut service = m2m_provisioning::Service::invoice_worker();
     let provisioned = m2m_provisioning::provision(&auth0, &service)
         .await
         .expect("provisioned");
