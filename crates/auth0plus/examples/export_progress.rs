@@ -33,24 +33,16 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     bar
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let tenant = FakeTenant::builder()
-        .seed_users(USERS)
-        .export_duration(Duration::from_secs(2))
-        .start()
-        .await?;
-    let auth0 = Auth0::builder(tenant.domain())
-        .client_credentials(tenant.client_id(), tenant.client_secret())
-        .base_url(tenant.base_url())
-        .default_connection(tenant.connection())
-        .build()?;
-    eprintln!(
-        "fake tenant at {} with {USERS} users; exporting them",
-        tenant.base_url()
-    );
-
-    let started = Instant::now();
+/// Export every user of `auth0`'s tenant, with the job's progress and the
+/// users read as bars on stderr; the count and the users per plan
+/// (`app_metadata.plan`). `expected` sizes the second bar.
+///
+/// # Errors
+/// What the export job answers.
+pub async fn count_by_plan(
+    auth0: &Auth0,
+    expected: u64,
+) -> Result<(u64, BTreeMap<String, u64>), auth0plus::Error> {
     let job = bar(100, "export {msg:<10} [{bar:40}] {pos:>3}% {elapsed}");
     let on_progress = job.clone();
     let export = auth0
@@ -70,10 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
 
     let mut users = export.stream();
-    let read = bar(
-        USERS as u64,
-        "read   {pos:>5}/{len} users [{bar:40}] {per_sec}",
-    );
+    let read = bar(expected, "read   {pos:>5}/{len} users [{bar:40}] {per_sec}");
     let mut count = 0_u64;
     let mut by_plan: BTreeMap<String, u64> = BTreeMap::new();
     while let Some(user) = users.try_next().await? {
@@ -90,6 +79,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         *by_plan.entry(plan.to_owned()).or_default() += 1;
     }
     read.finish();
+    Ok((count, by_plan))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tenant = FakeTenant::builder()
+        .seed_users(USERS)
+        .export_duration(Duration::from_secs(2))
+        .start()
+        .await?;
+    let auth0 = Auth0::builder(tenant.domain())
+        .client_credentials(tenant.client_id(), tenant.client_secret())
+        .base_url(tenant.base_url())
+        .default_connection(tenant.connection())
+        .build()?;
+    eprintln!(
+        "fake tenant at {} with {USERS} users; exporting them",
+        tenant.base_url()
+    );
+
+    let started = Instant::now();
+    let (count, by_plan) = count_by_plan(&auth0, USERS as u64).await?;
     println!(
         "exported {count} users in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -18,6 +18,13 @@ use tower::ServiceExt as _;
 #[path = "../examples/signup_service.rs"]
 mod signup_service;
 
+#[allow(
+    dead_code,
+    reason = "its `main` exports 3,000 users; the test calls `count_by_plan`"
+)]
+#[path = "../examples/export_progress.rs"]
+mod export_progress;
+
 #[allow(dead_code, reason = "its `main` runs it twice; the test calls `run`")]
 #[path = "../examples/nightly.rs"]
 mod nightly;
@@ -421,4 +428,26 @@ async fn m2m_provisioning_makes_an_api_a_client_and_a_grant_then_a_token_for_it(
             .await
             .expect("the service's token");
     assert_eq!(token.scope.as_deref(), Some("read:invoices"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_progress_counts_every_user_past_the_search_window_by_plan() {
+    let tenant = FakeTenant::builder()
+        .seed_users(1_200)
+        .export_duration(Duration::from_millis(300))
+        .start()
+        .await
+        .expect("a fake tenant");
+    let auth0 = client(&tenant);
+    let (count, by_plan) = export_progress::count_by_plan(&auth0, 1_200)
+        .await
+        .expect("exported");
+    assert_eq!(count, 1_200);
+    // The fake seeds its users on three plans, in turn.
+    let expected: std::collections::BTreeMap<String, u64> =
+        [("enterprise", 400), ("free", 400), ("pro", 400)]
+            .into_iter()
+            .map(|(plan, n)| (plan.to_owned(), n))
+            .collect();
+    assert_eq!(by_plan, expected);
 }
