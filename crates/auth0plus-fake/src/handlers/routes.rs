@@ -387,7 +387,7 @@ mod tests {
             let n = HANDLERS.iter().filter(|e| e.route == route).count();
             let expected = usize::from(!matches!(
                 route,
-                Route::Token | Route::ExportDownload | Route::Spec
+                Route::Token | Route::ExportDownload | Route::Spec | Route::Authentication
             ));
             if route != Route::Spec {
                 assert_eq!(n, expected, "{route:?}");
