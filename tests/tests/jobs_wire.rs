@@ -148,11 +148,12 @@ async fn an_import_uploads_one_exact_multipart_file_polls_and_reads_errors() {
         expected_body(
             &b,
             &file,
+            // The generated operation's order: the spec's, by name.
             &[
                 ("connection_id", "con_0123456789abcdef"),
-                ("upsert", "true"),
                 ("external_id", "batch \"7\"\r\nX: y"),
                 ("send_completion_email", "false"),
+                ("upsert", "true"),
             ]
         )
     );
@@ -382,6 +383,84 @@ async fn a_job_is_read_by_its_id_as_one_segment() {
     ));
     let requests = server.received_requests().await.unwrap_or_default();
     assert_eq!(requests.len(), 1);
+}
+
+/// The export job's body holds exactly the options given (the default
+/// export only its format), and the job is polled by its id as one segment.
+#[tokio::test]
+async fn an_export_posts_exactly_its_options_and_polls_its_job() {
+    use auth0plus::management::ExportFormat;
+
+    let server = MockServer::start().await;
+    answer(
+        &server,
+        "POST",
+        "/api/v2/jobs/users-exports",
+        201,
+        json!({"type": "users_export", "status": "pending", "id": "job_e/1",
+               "created_at": "2026-11-30T00:00:00.000Z"}),
+    )
+    .await;
+    answer(
+        &server,
+        "GET",
+        "/api/v2/jobs/job_e%2F1",
+        200,
+        json!({"type": "users_export", "status": "completed", "id": "job_e/1",
+               "location": "https://files.example/export.json.gz"}),
+    )
+    .await;
+    let auth0 = wire_client(&server);
+    let export = auth0
+        .users()
+        .export()
+        .format(ExportFormat::Json)
+        .fields(["email", "name \"x\""])
+        .connection_id("con_0123456789abcdef")
+        .limit(10)
+        .poll_interval(Duration::from_millis(1), Duration::from_millis(1));
+    let job = export.start().await.expect("the job");
+    let done = export.wait(job).await.expect("the poll");
+    assert_eq!(done.status, "completed");
+    auth0
+        .users()
+        .export()
+        .format(ExportFormat::Csv)
+        .start()
+        .await
+        .expect("the default job");
+
+    let requests = server.received_requests().await.unwrap_or_default();
+    let calls: Vec<String> = requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "POST /api/v2/jobs/users-exports",
+            "GET /api/v2/jobs/job_e%2F1",
+            "POST /api/v2/jobs/users-exports"
+        ]
+    );
+    let bodies: Vec<Value> = [&requests[0], &requests[2]]
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/json")
+            );
+            serde_json::from_slice(&r.body).expect("a JSON body")
+        })
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"format": "json", "fields": [{"name": "email"}, {"name": "name \"x\""}],
+                   "connection_id": "con_0123456789abcdef", "limit": 10}),
+            json!({"format": "csv"}),
+        ]
+    );
 }
 
 /// A tenant refusing every upload with a message that quotes `hash` back.

@@ -244,6 +244,14 @@ async fn organizations_count_by_offset_and_stream_by_checkpoint() {
                 &[("page", "0"), ("per_page", "1"), ("include_totals", "true")],
                 None
             ),
+            // The first offset page's total is past the window: the
+            // checkpoint is walked from its start.
+            call(
+                "GET",
+                "/api/v2/organizations",
+                &[("page", "0"), ("per_page", "2"), ("include_totals", "true")],
+                None
+            ),
             call("GET", "/api/v2/organizations", &[("take", "2")], None),
             call(
                 "GET",
@@ -342,6 +350,18 @@ async fn members_stream_by_checkpoint() {
     assert_eq!(
         calls(&server).await,
         vec![
+            // An offset answer without a total: the checkpoint is walked.
+            call(
+                "GET",
+                "/api/v2/organizations/org_1/members",
+                &[
+                    ("fields", "user_id,roles"),
+                    ("page", "0"),
+                    ("per_page", "50"),
+                    ("include_totals", "true")
+                ],
+                None
+            ),
             call(
                 "GET",
                 "/api/v2/organizations/org_1/members",

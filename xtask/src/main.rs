@@ -12,12 +12,15 @@
 //! - `fake-spec [--check]`: the fake tenant's embedded copy of the vendored spec.
 //! - `sdk-check`: the official node and python SDKs against the fake over HTTPS.
 //! - `sdk-wire`: node-auth0's own wire tests replayed against the fake (vendored, no network).
+//! - `modules [--check] [crate-dir]`: the import graph between a crate's
+//!   top-level modules (default `auth0plus-management`), and its loops.
 
 mod bench;
 mod codegen;
 mod dotenv;
 mod fake_spec;
 mod fleet;
+mod modules;
 mod publish;
 mod sdk_check;
 mod sdk_wire;
@@ -30,7 +33,7 @@ use std::process::ExitCode;
 #[global_allocator]
 static HEAP: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc;
 
-pub(crate) const USAGE: &str = "usage: cargo xtask <walkthrough [--story original|teams|login] [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check | sdk-wire>";
+pub(crate) const USAGE: &str = "usage: cargo xtask <walkthrough [--story original|teams|login] [--live] | doctest [--live] | fake-tenant [flags] | bench [--quick] [--only N] | codegen [--check] | publish-check | package [cargo package flags] | msrv | fake-spec [--check] | sdk-check | sdk-wire | modules [--check] [crate-dir]>";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         "fake-spec" => fake_spec::run(&rest),
         "sdk-check" => sdk_check::run_check(&rest),
         "sdk-wire" => sdk_wire::run(&rest),
+        "modules" => modules::run(&rest),
         "bench-worker" => fleet::worker(),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -162,8 +162,8 @@ pub enum Cursor {
 }
 
 /// How a list operation pages. An endpoint may have both styles: counting
-/// uses offset paging (its `total`), streams prefer the cursor, which has no
-/// cap.
+/// uses offset paging (its `total`); the client reads a list that fits in the
+/// offset window by offset, and walks the cursor, which has no cap, past it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Paging {

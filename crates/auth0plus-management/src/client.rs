@@ -9,17 +9,11 @@ use auth0plus_oauth::{
     TokenSource,
 };
 use auth0plus_transport::{
-    Bytes, Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, HttpResponse, ResponseLimit, RetryPolicy,
-    Retrying, Scrubber, Secret, SharedBackend, SharedClock, SharedRateLimit, SharedSleep, Sleep,
-    Telemetry, Throttle,
+    Clock, DEFAULT_RESPONSE_LIMIT, HttpBackend, RetryPolicy, Retrying, Secret, SharedBackend,
+    SharedClock, SharedRateLimit, SharedSleep, Sleep, Telemetry, Throttle,
 };
-use serde::de::DeserializeOwned;
 
-use auth0plus_management_api::{ListOperation, Operation};
-
-use crate::query::Query;
-use crate::request::ApiRequest;
-use crate::{ApiError, Error, Result};
+use crate::{Error, Result};
 
 /// Default page size of queries (the original's `AUTH0_PER_PAGE`).
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -147,34 +141,6 @@ impl Auth0 {
         }
     }
 
-    /// Run one operation of the generated layer ([`crate::api`]) and decode
-    /// its answer.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for a path parameter that is empty, `.` or
-    /// `..`; [`Error::Api`] for an error status; [`Error::Decode`] when the
-    /// answer does not fit; transport and token errors.
-    pub async fn send<O: Operation>(&self, operation: O) -> Result<O::Output> {
-        self.execute_json(&api_request(&operation)?).await
-    }
-
-    /// A lazy [`Query`] over a list operation of the generated layer, paged
-    /// in the operation's style. Paging parameters set on the operation are
-    /// replaced by the query's.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "operations are built inline: `auth0.list(ListRoles::new())`"
-    )]
-    pub fn list<O: ListOperation>(&self, operation: O) -> Query<O::Item> {
-        Query::new(
-            self.clone(),
-            api_request(&operation),
-            O::PAGING,
-            O::ITEMS_KEY,
-            |item: O::Item| item,
-        )
-    }
-
     /// The tenant.
     #[must_use]
     pub fn domain(&self) -> &Domain {
@@ -225,186 +191,13 @@ impl Auth0 {
         &self.inner.backend
     }
 
-    fn http_request(
-        &self,
-        request: &ApiRequest,
-        token: &Secret,
-    ) -> Result<auth0plus_transport::HttpRequest> {
-        let url = format!("{}/api/v2{}", self.inner.base_url, request.path_and_query());
-        let mut bearer = http::HeaderValue::try_from(format!("Bearer {}", token.expose()))
-            .map_err(|_| Error::Config("the access token is not a valid header value".into()))?;
-        // Backends, middleware and `Debug` of the request then keep it out of
-        // their output.
-        bearer.set_sensitive(true);
-        let mut builder = http::Request::builder()
-            .method(request.method.clone())
-            .uri(url)
-            .header(http::header::AUTHORIZATION, bearer)
-            .header(http::header::ACCEPT, "application/json");
-        let body = match request.wire_body()? {
-            Some((content_type, bytes)) => {
-                builder = builder.header(http::header::CONTENT_TYPE, content_type);
-                bytes
-            }
-            None => Bytes::new(),
-        };
-        let mut http_request = builder
-            .body(body)
-            .map_err(|e| Error::InvalidArgument(format!("cannot build the request: {e}")))?;
-        self.inner.telemetry.apply(&mut http_request);
-        http_request
-            .extensions_mut()
-            .insert(ResponseLimit(self.inner.response_limit));
-        Ok(http_request)
+    pub(crate) fn telemetry(&self) -> &Telemetry {
+        &self.inner.telemetry
     }
 
-    /// Send `request` with a bearer token; on a 401 invalidate the token,
-    /// fetch a fresh one and retry once. Non-2xx answers become [`Error::Api`].
-    pub(crate) async fn execute(&self, request: &ApiRequest) -> Result<HttpResponse> {
-        self.execute_with_token(request)
-            .await
-            .map(|(response, _)| response)
-    }
-
-    /// [`Auth0::execute`], and the token the answer came with.
-    pub(crate) async fn execute_with_token(
-        &self,
-        request: &ApiRequest,
-    ) -> Result<(HttpResponse, Secret)> {
-        let mut token = self.inner.tokens.token().await?;
-        let mut response = self
-            .inner
-            .backend
-            .send(self.http_request(request, &token)?)
-            .await?;
-        if response.status() == http::StatusCode::UNAUTHORIZED {
-            self.inner.tokens.invalidate(&token);
-            let fresh = self.inner.tokens.token().await?;
-            if fresh != token {
-                tracing::debug!(path = %request.path, "401: retrying once with a fresh token");
-                token = fresh;
-                response = self
-                    .inner
-                    .backend
-                    .send(self.http_request(request, &token)?)
-                    .await?;
-            }
-        }
-        if response.status().is_success() {
-            Ok((response, token))
-        } else {
-            // A server may echo the request body (with a password) or the
-            // bearer token it was sent into its error; keep them out of it.
-            let scrubber = scrubber(request, &token);
-            Err(ApiError::from_response_scrubbed(&response, &scrubber).into())
-        }
-    }
-
-    /// [`Auth0::execute`] and decode the JSON body as `T`.
-    pub(crate) async fn execute_json<T: DeserializeOwned>(
-        &self,
-        request: &ApiRequest,
-    ) -> Result<T> {
-        let (response, token) = self.execute_with_token(request).await?;
-        // The scrubber is built only for a failure: most answers decode.
-        decode(&response, || scrubber(request, &token))
-    }
-
-    /// [`Auth0::execute_json`], and the scrubber of the request and its
-    /// token, for server text the caller keeps (a job's details).
-    pub(crate) async fn execute_json_scrubbed<T: DeserializeOwned>(
-        &self,
-        request: &ApiRequest,
-    ) -> Result<(T, Scrubber)> {
-        let (response, token) = self.execute_with_token(request).await?;
-        let scrubber = scrubber(request, &token);
-        let value = decode(&response, || scrubber.clone())?;
-        Ok((value, scrubber))
-    }
-}
-
-/// The plain request of a generated operation.
-fn api_request<O: Operation>(operation: &O) -> Result<ApiRequest> {
-    ApiRequest::of(operation)
-}
-
-/// Removes what `request` and `token` must not leak from a server's text.
-pub(crate) fn scrubber(request: &ApiRequest, token: &Secret) -> Scrubber {
-    let secrets = request.secrets();
-    Scrubber::new(secrets.iter().chain([token]))
-}
-
-/// Longest decode message kept, in bytes: serde may quote a whole field's
-/// value.
-const DECODE_MESSAGE_LIMIT: usize = 512;
-
-/// Longest field path kept, in bytes: its keys are the server's, and a key
-/// may be megabytes long.
-const DECODE_PATH_LIMIT: usize = 512;
-
-/// Where decoding a body failed, and serde's message about it.
-pub(crate) struct DecodeFailure {
-    /// The field path (`users[3].created_at`), empty when unknown. Its
-    /// keys are the server's: they may hold anything, a secret included.
-    pub(crate) path: String,
-    /// serde's message, which may quote a value verbatim.
-    pub(crate) message: String,
-}
-
-/// Decode a success body as `T` (an empty body as JSON `null`, so `()`
-/// works), with a typed error (never a panic) for anything else. The error
-/// says where decoding failed (the field path), and serde's message, which
-/// may quote a value verbatim; both go through `scrubber` (a server may echo
-/// the token or a password into a wrongly typed field, or make it a key)
-/// and are cut short.
-pub(crate) fn decode<T: DeserializeOwned>(
-    response: &HttpResponse,
-    scrubber: impl FnOnce() -> Scrubber,
-) -> Result<T> {
-    let body: &[u8] = if response.body().is_empty() {
-        b"null"
-    } else {
-        response.body()
-    };
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let failure = match serde_path_to_error::deserialize(&mut json) {
-        Ok(value) => match json.end() {
-            Ok(()) => return Ok(value),
-            Err(e) => DecodeFailure {
-                path: String::new(),
-                message: e.to_string(),
-            },
-        },
-        Err(e) => DecodeFailure {
-            path: e.path().to_string(),
-            message: e.into_inner().to_string(),
-        },
-    };
-    Err(decode_error(response, failure, &scrubber()))
-}
-
-/// The typed error for a success body that does not fit: the path and the
-/// message scrubbed and each cut to a few hundred bytes, whatever their
-/// size.
-pub(crate) fn decode_error(
-    response: &HttpResponse,
-    failure: DecodeFailure,
-    scrubber: &Scrubber,
-) -> Error {
-    Error::Decode {
-        status: response.status().as_u16(),
-        reason: if response.body().is_empty() {
-            "the body is empty".to_owned()
-        } else {
-            let DecodeFailure { path, message } = failure;
-            let message = scrubber.scrubbed_within(&message, DECODE_MESSAGE_LIMIT);
-            if path.is_empty() || path == "." {
-                format!("the body does not fit the documented shape: {message}")
-            } else {
-                let path = scrubber.scrubbed_within(&path, DECODE_PATH_LIMIT);
-                format!("the body does not fit the documented shape at `{path}`: {message}")
-            }
-        },
+    /// Largest response accepted, in bytes (`None`: no limit).
+    pub(crate) fn response_limit(&self) -> Option<u64> {
+        self.inner.response_limit
     }
 }
 

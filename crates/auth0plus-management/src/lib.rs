@@ -62,7 +62,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod decode;
 mod error;
+mod execute;
 // Issue 14: jobs
 pub mod jobs;
 mod lookup;
@@ -102,8 +104,8 @@ pub use client::{Auth0, Auth0Builder, DEFAULT_PER_PAGE, DEFAULT_PREFETCH};
 pub use error::{ApiError, Error, Result};
 // Issue 14: jobs
 pub use jobs::{
-    ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, JobSummary, Jobs,
-    UserImport, VerificationEmail,
+    ExportFormat, ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError,
+    JobStatus, JobSummary, Jobs, UserExport, UserImport, VerificationEmail,
 };
 pub use lookup::{LOOKUP_SUFFIXES, LookupArg, LookupValue};
 pub use query::Query;
@@ -120,8 +122,7 @@ pub use timestamp::Timestamp;
 pub use permissions::{AssignedPermission, Permission, PermissionSource};
 pub use roles::{NewRole, Role, RoleState, Roles};
 pub use users::{
-    ExportFormat, JobStatus, Lookup, Metadata, NewUser, User, UserExport, UserIdentity,
-    UserProfile, UserQuery, UserState, Users,
+    Lookup, Metadata, NewUser, User, UserIdentity, UserProfile, UserQuery, UserState, Users,
 };
 
 /// Every operation and model of the Management API, generated from its

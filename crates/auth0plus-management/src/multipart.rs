@@ -132,18 +132,35 @@ fn encode_with(form: &Form, boundary: &str) -> Bytes {
 pub(crate) fn secrets(form: &Form) -> Vec<Secret> {
     let mut out: Vec<String> = Vec::new();
     for part in form.parts() {
-        if part.filename.is_some() {
-            if let Ok(file) = serde_json::from_slice::<Value>(&part.value) {
-                out.extend(secret_values(&file).into_iter().map(str::to_owned));
-                out.extend(password_hashes(&file).map(str::to_owned));
-            }
-        } else if is_secret_field(&part.name) {
-            out.push(String::from_utf8_lossy(&part.value).into_owned());
+        if part.filename.is_some()
+            && let Ok(file) = serde_json::from_slice::<Value>(&part.value)
+        {
+            out.extend(secret_values(&file).into_iter().map(str::to_owned));
+            out.extend(password_hashes(&file).map(str::to_owned));
         }
     }
-    out.sort_unstable();
-    out.dedup();
-    out.into_iter()
+    out.extend(text_secret_values(form));
+    distinct_secrets(out)
+}
+
+/// The values of the text parts named like a secret field: what
+/// [`secrets`] finds outside the files.
+pub(crate) fn text_secrets(form: &Form) -> Vec<Secret> {
+    distinct_secrets(text_secret_values(form).collect())
+}
+
+fn text_secret_values(form: &Form) -> impl Iterator<Item = String> + '_ {
+    form.parts()
+        .iter()
+        .filter(|part| part.filename.is_none() && is_secret_field(&part.name))
+        .map(|part| String::from_utf8_lossy(&part.value).into_owned())
+}
+
+fn distinct_secrets(mut values: Vec<String>) -> Vec<Secret> {
+    values.sort_unstable();
+    values.dedup();
+    values
+        .into_iter()
         .filter(|s| !s.is_empty())
         .map(Secret::new)
         .collect()

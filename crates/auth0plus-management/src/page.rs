@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::client::DecodeFailure;
+use crate::decode::DecodeFailure;
 
 /// One page of a list, as the server answered it.
 #[derive(Debug)]

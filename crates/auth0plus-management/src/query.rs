@@ -11,8 +11,11 @@
 //!   other parameter there, so it is walked only by a query that asks for
 //!   nothing else; a log search pages by offset, inside the cap.
 //!
-//! Where a list has both offset and a cursor, counting uses the offset total
-//! and streams use the cursor, so they never meet the cap.
+//! Where a list has both offset and a checkpoint (an organization's members,
+//! a role's users), counting uses the offset total; streams and slices read
+//! the offset window several pages at once when what they want fits in it,
+//! and walk the checkpoint from its start when it does not, so they never
+//! meet the cap.
 //!
 //! Lists that search (users, logs) carry a [`Search`]: [`Query::filter`],
 //! [`Query::q`], [`Query::fields`] and [`Query::sort`] work on any of them,
@@ -23,7 +26,7 @@ use std::fmt;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
-use auth0plus_management_api::{Cursor, Paging};
+use auth0plus_management_api::{Cursor, ListOperation, Paging};
 use std::task::Poll;
 
 use futures::FutureExt;
@@ -31,13 +34,11 @@ use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::{DecodeFailure, decode_error, scrubber};
+use crate::decode::{DecodeFailure, decode_error, scrubber};
 use crate::error::SHORT_TEXT_LIMIT;
 use crate::lookup::Lookup;
 use crate::page::{ItemKey, Page, decode_page, peek_page};
 use crate::request::ApiRequest;
-use crate::resource::{Record, Resource};
-use crate::resource::{exactly_one, optional};
 use crate::search::Search;
 use crate::walk::{Circle, Walk};
 use crate::{Auth0, Error, Order, Result};
@@ -134,6 +135,19 @@ impl<T> fmt::Debug for Query<T> {
     }
 }
 
+impl Auth0 {
+    /// A lazy [`Query`] over a list operation of the generated layer, paged
+    /// in the operation's style. Paging parameters set on the operation are
+    /// replaced by the query's.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "operations are built inline: `auth0.list(ListRoles::new())`"
+    )]
+    pub fn list<O: ListOperation>(&self, operation: O) -> Query<O::Item> {
+        Query::of_list(self, &operation, |item: O::Item| item)
+    }
+}
+
 /// One page read along a cursor.
 pub(crate) struct CursorPage<T> {
     pub(crate) items: Vec<T>,
@@ -194,6 +208,63 @@ impl Answer {
     }
 }
 
+/// What the first offset page says of a range.
+enum Begun<T, P> {
+    /// The range's first items (and their ids, see [`Walked`]), the plan of
+    /// its other pages, and its end (the server's total where that is
+    /// smaller).
+    Planned { head: Cut<T>, rest: P, end: u64 },
+    /// The range reaches past the offset cap of a list of `total` items,
+    /// or (`None`) a list with both styles did not tell its total.
+    PastCap { total: Option<u64> },
+}
+
+/// An offset page read by a walk: its items from position `start`, with
+/// their ids where the walk drops an item read before (empty otherwise).
+struct Walked<T> {
+    start: u64,
+    items: Vec<T>,
+    ids: Vec<Option<String>>,
+    total: Option<u64>,
+}
+
+impl<T> Walked<T> {
+    /// The page cut to the positions inside `[from, to)`.
+    fn cut(self, from: u64, to: u64) -> Cut<T> {
+        let skip = to_usize(from.saturating_sub(self.start));
+        let keep = to_usize(to.saturating_sub(self.start.max(from)));
+        Cut {
+            read: self.items.len(),
+            items: self.items.into_iter().skip(skip).take(keep).collect(),
+            ids: self.ids.into_iter().skip(skip).take(keep).collect(),
+        }
+    }
+}
+
+/// The part of an offset page inside a range.
+struct Cut<T> {
+    /// How many items the page held.
+    read: usize,
+    items: Vec<T>,
+    /// Their ids, as in [`Walked`].
+    ids: Vec<Option<String>>,
+}
+
+/// `items` without those whose id `walk` has read before: an offset read of
+/// a list that changes meanwhile (an item added before the page being read)
+/// shows an item again on the next page. Items without an id are kept.
+fn drop_repeats<T>(walk: &mut Walk, items: Vec<T>, ids: Vec<Option<String>>) -> Vec<T> {
+    if ids.is_empty() {
+        return items;
+    }
+    items
+        .into_iter()
+        .zip(ids)
+        .filter(|(_, id)| id.as_deref().is_none_or(|id| walk.first_sight(id)))
+        .map(|(item, _)| item)
+        .collect()
+}
+
 /// One offset request: `per_page` and `page`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Chunk {
@@ -202,6 +273,13 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
+    fn params(self) -> [(&'static str, String); 3] {
+        [
+            ("page", self.index.to_string()),
+            ("per_page", self.size.to_string()),
+            ("include_totals", "true".to_owned()),
+        ]
+    }
     fn start(self) -> u64 {
         self.size.saturating_mul(self.index)
     }
@@ -306,7 +384,7 @@ impl<T: Send + 'static> Query<T> {
     /// items decode as `D` and become `T` through `map`.
     pub(crate) fn of_list<L, D, F>(auth0: &Auth0, list: &L, map: F) -> Self
     where
-        L: auth0plus_management_api::ListOperation,
+        L: ListOperation,
         D: DeserializeOwned,
         F: Fn(D) -> T + Send + Sync + 'static,
     {
@@ -337,6 +415,15 @@ impl<T: Send + 'static> Query<T> {
     #[must_use]
     pub fn paging(&self) -> Paging {
         self.paging
+    }
+
+    /// The list and its parameters (`/roles?name_filter=admin`), for a
+    /// message: empty for a query that refuses to run.
+    pub(crate) fn described(&self) -> String {
+        self.base
+            .as_ref()
+            .map(ApiRequest::path_and_query)
+            .unwrap_or_default()
     }
 
     /// The same query with the Lucene layer `search` (for lists that search).
@@ -431,8 +518,9 @@ impl<T: Send + 'static> Query<T> {
     }
 
     /// How many offset pages to fetch at once once the total is known
-    /// (1 = one after the other; 0 counts as 1). Cursor pages are always
-    /// sequential: each answer names the next.
+    /// (1 = one after the other; 0 counts as 1), inside the offset window of
+    /// a list with both styles too. Cursor pages are always sequential: each
+    /// answer names the next.
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages.max(1);
         self
@@ -504,16 +592,40 @@ impl<T: Send + 'static> Query<T> {
     }
 
     async fn fetch_chunk(&self, chunk: Chunk, counting: bool) -> Result<Page<T>> {
-        self.fetch_page(
-            &[
-                ("page", chunk.index.to_string()),
-                ("per_page", chunk.size.to_string()),
-                ("include_totals", "true".to_owned()),
-            ],
-            counting,
-            chunk.size,
-        )
-        .await
+        self.fetch_page(&chunk.params(), counting, chunk.size).await
+    }
+
+    /// One offset page of a walk, with its items' ids where the walk drops
+    /// repeats (see [`Query::reads_window_first`]).
+    async fn fetch_walked(&self, chunk: Chunk) -> Result<Walked<T>> {
+        let answer = self
+            .fetch_answer(&chunk.params(), false, chunk.size)
+            .await?;
+        let ids: Vec<Option<String>> = if self.reads_window_first() {
+            answer
+                .peek(self)
+                .map(|keys| {
+                    keys.items
+                        .into_iter()
+                        .map(|key| key.id.map(Cow::into_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let page = answer.decode(self)?;
+        Ok(Walked {
+            start: chunk.start(),
+            // Ids that do not match the items one to one are not used.
+            ids: if ids.len() == page.items.len() {
+                ids
+            } else {
+                Vec::new()
+            },
+            items: page.items,
+            total: page.total,
+        })
     }
 
     fn cap(&self) -> Option<u64> {
@@ -529,6 +641,17 @@ impl<T: Send + 'static> Query<T> {
             Some(Cursor::LogId) => !self.paging.offset || self.asks_nothing_else(),
             Some(_) => true,
         }
+    }
+
+    /// Whether streams and slices read the offset window first, several
+    /// pages at once, and walk the checkpoint only when the range reaches
+    /// past it: a list with both styles (a role's users, an organization's
+    /// members). The first offset page tells which, by its total; past the
+    /// window the walk starts again from the start of the checkpoint, whose
+    /// order need not be the offset pages' (so no item is read twice, or
+    /// missed, where the two would meet).
+    fn reads_window_first(&self) -> bool {
+        self.paging.offset && self.paging.cursor == Some(Cursor::Next)
     }
 
     /// Whether the query asks for nothing but paging.
@@ -648,7 +771,7 @@ impl<T: Send + 'static> Query<T> {
             return Ok(Vec::new());
         }
         self.check()?;
-        if self.walks_cursor() {
+        if self.walks_cursor() && !self.reads_window_first() {
             return self.cursor_slice(start, end).await;
         }
         self.offset_slice(start, end).await
@@ -666,7 +789,7 @@ impl<T: Send + 'static> Query<T> {
     /// offset pages ahead once the total is known). Memory stays bounded by
     /// the pages in flight. The first error ends the stream.
     pub fn stream(&self) -> BoxStream<'static, Result<T>> {
-        if self.walks_cursor() {
+        if self.walks_cursor() && !self.reads_window_first() {
             let query = self.clone();
             return stream::once(async move {
                 match query.check() {
@@ -887,12 +1010,13 @@ impl<T: Send + 'static> Query<T> {
 
     /// Fetch the first page (carrying the total), then plan the rest of
     /// `[start, end)`: the chunks are made as the walk goes, so a `total`
-    /// from the server sizes nothing.
+    /// from the server sizes nothing. A range that reaches past the cap is
+    /// [`Begun::PastCap`].
     async fn begin(
         &self,
         start: u64,
         end: Option<u64>,
-    ) -> Result<(Vec<T>, impl Iterator<Item = Chunk> + Send + 'static, u64)> {
+    ) -> Result<Begun<T, impl Iterator<Item = Chunk> + Send + 'static>> {
         self.check()?;
         let per_page = u64::from(self.per_page);
         let cap = self.cap();
@@ -901,64 +1025,90 @@ impl<T: Send + 'static> Query<T> {
             per_page,
             cap,
         );
-        let page = self.fetch_chunk(first, false).await?;
+        let page = self.fetch_walked(first).await?;
+        // A list with both styles whose answer tells no total is read
+        // along the checkpoint, which needs none.
+        if page.total.is_none() && self.reads_window_first() {
+            return Ok(Begun::PastCap { total: None });
+        }
         let total = page
             .total
             .unwrap_or(first.start().saturating_add(page.items.len() as u64));
         let end = end.map_or(total, |e| e.min(total));
         if cap.is_some_and(|cap| end > cap) {
-            return Err(Error::SearchWindowExceeded { total });
+            return Ok(Begun::PastCap { total: Some(total) });
         }
         let skip = to_usize(start.saturating_sub(first.start()));
         let keep = to_usize(end.saturating_sub(start));
         // An empty first page ends the walk, whatever `total` said.
         let more = head_len_wanted(page.items.len(), keep, skip);
-        let head: Vec<T> = page.items.into_iter().skip(skip).take(keep).collect();
         let rest_from = if more { first.end().max(start) } else { end };
-        Ok((head, plan(rest_from, end, per_page, cap), end))
+        Ok(Begun::Planned {
+            head: page.cut(start, end),
+            rest: plan(rest_from, end, per_page, cap),
+            end,
+        })
     }
 
-    /// The pages after the first of `[start, end)`, fetched `prefetch` at a
-    /// time and yielded in order, each cut to the positions inside the range.
-    /// The first empty page ends them: the rest were planned from `total`
+    /// Whether a range the offset window cannot hold is read along the
+    /// cursor, from its start (a list with both styles), or refused with
+    /// [`Error::SearchWindowExceeded`] (a list without a cursor).
+    fn past_cap(&self, total: Option<u64>) -> Result<()> {
+        if self.walks_cursor() {
+            Ok(())
+        } else {
+            Err(Error::SearchWindowExceeded {
+                total: total.unwrap_or_default(),
+            })
+        }
+    }
+
+    /// The pages of `[start, end)`: `head`, then the `rest`, fetched
+    /// `prefetch` at a time and yielded in order, each cut to the positions
+    /// inside the range, an item read before dropped (see [`Walked`]). The
+    /// first empty page ends them: the rest were planned from `total`
     /// alone, which the items no longer back (at most `prefetch` requests
     /// were sent past it, and are dropped).
-    fn later_pages(
+    fn pages(
         &self,
+        head: Cut<T>,
         rest: impl Iterator<Item = Chunk> + Send + 'static,
         start: u64,
         end: u64,
     ) -> impl futures::Stream<Item = Result<Vec<T>>> + Send + 'static {
         let query = self.clone();
         let prefetch = self.prefetch;
-        stream::iter(rest)
+        let later = stream::iter(rest)
             .map(move |chunk| {
                 let query = query.clone();
-                async move {
-                    let page = query.fetch_chunk(chunk, false).await?;
-                    // Keep only positions inside [start, end).
-                    let skip = to_usize(start.saturating_sub(chunk.start()));
-                    let keep = to_usize(end.saturating_sub(chunk.start().max(start)));
-                    let read = page.items.len();
-                    Ok((read, page.items.into_iter().skip(skip).take(keep).collect()))
-                }
+                async move { Ok(query.fetch_walked(chunk).await?.cut(start, end)) }
             })
             .buffered(prefetch)
-            .take_while(|page: &Result<(usize, Vec<T>)>| {
-                futures::future::ready(!matches!(page, Ok((0, _))))
+            .take_while(|page: &Result<Cut<T>>| {
+                futures::future::ready(!matches!(page, Ok(cut) if cut.read == 0))
+            });
+        stream::once(futures::future::ready(Ok(head)))
+            .chain(later)
+            .scan(Walk::new(), |walk, page| {
+                let page = page.map(|cut| drop_repeats(walk, cut.items, cut.ids));
+                futures::future::ready(Some(page))
             })
-            .map(|page| page.map(|(_, items)| items))
     }
 
     /// `[start, end)` into one list sized up front for the pages one round
     /// of prefetching brings (not for `total`, which is the server's word):
     /// no second buffer and no growth by doubling while those are held.
     async fn offset_slice(&self, start: u64, end: Option<u64>) -> Result<Vec<T>> {
-        let (mut items, rest, end) = self.begin(start, end).await?;
+        let (head, rest, end) = match self.begin(start, end).await? {
+            Begun::Planned { head, rest, end } => (head, rest, end),
+            Begun::PastCap { total } => {
+                self.past_cap(total)?;
+                return self.cursor_slice(start, end).await;
+            }
+        };
         let in_flight = u64::from(self.per_page).saturating_mul(self.prefetch as u64 + 1);
-        let planned = to_usize(end.saturating_sub(start).min(in_flight));
-        items.reserve_exact(planned.saturating_sub(items.len()));
-        let mut pages = std::pin::pin!(self.later_pages(rest, start, end));
+        let mut items = Vec::with_capacity(to_usize(end.saturating_sub(start).min(in_flight)));
+        let mut pages = std::pin::pin!(self.pages(head, rest, start, end));
         while let Some(page) = pages.next().await {
             items.extend(page?);
         }
@@ -970,17 +1120,24 @@ impl<T: Send + 'static> Query<T> {
         stream::once(async move {
             match query.begin(start, end).await {
                 Err(e) => stream::iter(vec![Err(e)]).boxed(),
-                Ok((head, rest, end)) => {
-                    let tail = query
-                        .later_pages(rest, start, end)
-                        .flat_map(|page| match page {
-                            Ok(items) => {
-                                stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>())
-                            }
-                            Err(e) => stream::iter(vec![Err(e)]),
-                        });
-                    stream::iter(head.into_iter().map(Ok)).chain(tail).boxed()
-                }
+                Ok(Begun::PastCap { total }) => match query.past_cap(total) {
+                    Err(e) => stream::iter(vec![Err(e)]).boxed(),
+                    Ok(()) => {
+                        let wanted = end.map_or(usize::MAX, |end| to_usize(end - start));
+                        query
+                            .cursor_items(end.is_none())
+                            .skip(to_usize(start))
+                            .take(wanted)
+                            .boxed()
+                    }
+                },
+                Ok(Begun::Planned { head, rest, end }) => query
+                    .pages(head, rest, start, end)
+                    .flat_map(|page| match page {
+                        Ok(items) => stream::iter(items.into_iter().map(Ok).collect::<Vec<_>>()),
+                        Err(e) => stream::iter(vec![Err(e)]),
+                    })
+                    .boxed(),
             }
         })
         .flatten()
@@ -1001,31 +1158,6 @@ impl<T: Send + 'static> Query<T> {
 /// once the page covered what was wanted.
 fn head_len_wanted(read: usize, keep: usize, skip: usize) -> bool {
     read > 0 && read.saturating_sub(skip) < keep
-}
-
-impl<R: Resource> Query<Record<R>> {
-    /// Exactly one record (Django's `get()` on a query set), in one request.
-    ///
-    /// # Errors
-    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
-    /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
-    pub async fn one(&self) -> Result<Record<R>> {
-        let described = self
-            .base
-            .as_ref()
-            .map(ApiRequest::path_and_query)
-            .unwrap_or_default();
-        let (found, total) = self.clone().per_page(2).first_page().await?;
-        exactly_one(found, total, described)
-    }
-
-    /// Like [`Query::one`], with `None` instead of `DoesNotExist`.
-    ///
-    /// # Errors
-    /// [`Error::MultipleObjectsReturned`] and errors of [`Query::count`].
-    pub async fn one_opt(&self) -> Result<Option<Record<R>>> {
-        optional(self.one().await)
-    }
 }
 
 #[cfg(test)]

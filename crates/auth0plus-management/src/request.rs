@@ -2,6 +2,9 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use auth0plus_management_api::Form;
+use auth0plus_transport::Secret;
+
 use crate::{Error, Result};
 
 /// Everything but RFC 3986 unreserved characters is encoded, so an id with
@@ -28,6 +31,15 @@ pub fn encode_segment(id: &str) -> Result<String> {
         return Err(Error::InvalidArgument(format!("{id:?} is not a valid id")));
     }
     Ok(utf8_percent_encode(id, SEGMENT).to_string())
+}
+
+/// The plain request of a generated operation.
+fn plain_of<O: auth0plus_management_api::Operation>(
+    operation: &O,
+) -> Result<auth0plus_management_api::Request> {
+    operation
+        .to_request()
+        .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))
 }
 
 /// A Management API request before the bearer token is added.
@@ -123,12 +135,21 @@ impl ApiRequest {
     /// [`Error::InvalidArgument`] for an empty, `.` or `..` segment, or a
     /// form that cannot be encoded.
     pub(crate) fn from_plain(plain: auth0plus_management_api::Request) -> Result<Self> {
+        Self::from_plain_with(plain, crate::multipart::secrets)
+    }
+
+    /// [`ApiRequest::from_plain`], taking the secrets of a form body from
+    /// `secrets`.
+    fn from_plain_with(
+        plain: auth0plus_management_api::Request,
+        secrets: impl FnOnce(&Form) -> Vec<Secret>,
+    ) -> Result<Self> {
         let mut request = Self::from_segments(plain.method, &plain.path)?;
         request.query = plain.query;
         request.body = plain.body;
         if let Some(form) = &plain.form {
             let (content_type, body) = crate::multipart::encode(form)?;
-            request = request.bytes(&content_type, body, crate::multipart::secrets(form))?;
+            request = request.bytes(&content_type, body, secrets(form))?;
         }
         Ok(request)
     }
@@ -138,10 +159,25 @@ impl ApiRequest {
     /// # Errors
     /// As [`ApiRequest::from_plain`]; a body that is not JSON.
     pub(crate) fn of<O: auth0plus_management_api::Operation>(operation: &O) -> Result<Self> {
-        let plain = operation
-            .to_request()
-            .map_err(|e| Error::InvalidArgument(format!("the body is not JSON: {e}")))?;
-        Self::from_plain(plain)
+        Self::from_plain(plain_of(operation)?)
+    }
+
+    /// The request of a generated operation that uploads files, whose
+    /// secrets the caller knows already (the password hashes of an import
+    /// file, collected while it was written): the files are not parsed
+    /// again to find them. The form's secret text fields are kept out of
+    /// errors as well.
+    ///
+    /// # Errors
+    /// As [`ApiRequest::of`].
+    pub(crate) fn of_upload<O: auth0plus_management_api::Operation>(
+        operation: &O,
+        mut secrets: Vec<Secret>,
+    ) -> Result<Self> {
+        Self::from_plain_with(plain_of(operation)?, move |form| {
+            secrets.extend(crate::multipart::text_secrets(form));
+            secrets
+        })
     }
 
     /// Add a query parameter.

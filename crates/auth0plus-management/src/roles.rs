@@ -200,7 +200,8 @@ impl Collection<models::Role> {
 impl Record<models::Role> {
     /// The users who have this role: `add` user ids (1,000 per call at
     /// most, several calls sent together through the throttle), `query()`
-    /// past the first 1,000 with checkpoint paging. The users listed carry
+    /// them (offset pages read together, and past the first 1,000 with
+    /// checkpoint paging). The users listed carry
     /// `user_id`, `email`, `name` and `picture` only: the summary Auth0
     /// returns (fetch one with `users().get_by_id` for the whole profile).
     /// To take the role from a user, use `user.roles().remove(..)`.

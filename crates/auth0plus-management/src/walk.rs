@@ -106,6 +106,13 @@ impl Walk {
         Ok(())
     }
 
+    /// Note the id of an item an offset read keeps; false when the walk
+    /// read it before (the read goes on without it: see
+    /// `Query::reads_window_first`).
+    pub(crate) fn first_sight(&mut self, id: &str) -> bool {
+        self.ids.insert(self.hasher.hash_one(id))
+    }
+
     /// Note the cursor the walk is about to follow; one it followed before
     /// ends the walk.
     pub(crate) fn follow(&mut self, cursor: &str) -> Result<(), Circle> {
@@ -141,6 +148,15 @@ mod tests {
         let mut walk = Walk::new();
         assert_eq!(walk.read(["900"]), Ok(()));
         assert_eq!(walk.follow("900"), Ok(()));
+    }
+
+    #[test]
+    fn an_offset_read_keeps_the_first_sight_of_an_item() {
+        let mut walk = Walk::new();
+        assert!(walk.first_sight("a"));
+        assert!(!walk.first_sight("a"));
+        // One memory of ids: an item kept is one read before.
+        assert_eq!(walk.read(["a"]), Err(Circle::Item("a".into())));
     }
 
     #[test]

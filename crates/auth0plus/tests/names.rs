@@ -59,7 +59,7 @@ fn facade_types() -> Vec<Listed> {
             m::EnabledConnectionOptions, m::organizations::EnabledConnectionOptions;
         EnabledConnections: m::EnabledConnections, m::organizations::EnabledConnections;
         Error: auth0plus::Error, p::Error, m::Error;
-        ExportFormat: m::ExportFormat, m::users::ExportFormat;
+        ExportFormat: m::ExportFormat, m::jobs::ExportFormat;
         Found: m::Found<U>;
         ImportIssue: m::ImportIssue, m::jobs::ImportIssue;
         ImportProgress: m::ImportProgress, m::jobs::ImportProgress;
@@ -68,7 +68,7 @@ fn facade_types() -> Vec<Listed> {
         ImportUserError: m::ImportUserError, m::jobs::ImportUserError;
         Invitation: m::Invitation, m::organizations::Invitation;
         Invitations: m::Invitations, m::organizations::Invitations;
-        JobStatus: m::JobStatus, m::users::JobStatus, m::jobs::JobStatus;
+        JobStatus: m::JobStatus, m::jobs::JobStatus;
         JobSummary: m::JobSummary, m::jobs::JobSummary;
         Jobs: auth0plus::Jobs, m::Jobs, m::jobs::Jobs;
         LogEvent: auth0plus::LogEvent, m::LogEvent;
@@ -117,7 +117,7 @@ fn facade_types() -> Vec<Listed> {
         Tickets: m::Tickets;
         Timestamp: auth0plus::Timestamp, m::Timestamp;
         User: auth0plus::User, p::User, m::User, m::users::User;
-        UserExport: m::UserExport, m::users::UserExport;
+        UserExport: m::UserExport, m::jobs::UserExport;
         UserIdentity: m::UserIdentity, m::users::UserIdentity;
         UserImport: m::UserImport<Users>, m::jobs::UserImport<Users>;
         UserPending: m::users::UserPending;

@@ -15,9 +15,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::poll::{JobStatus, Poller};
-use crate::api::Form;
+use crate::api::Operation as _;
+use crate::api::jobs::{CreateJobsUsersImports, GetJobErrors};
+use crate::api::models::CreateImportUsersRequestContent;
 use crate::multipart;
-use crate::request::{ApiRequest, encode_segment};
+use crate::request::ApiRequest;
 use crate::users::model::SETTABLE;
 use crate::{Auth0, Error, NewUser, Result};
 
@@ -384,7 +386,11 @@ where
     pub async fn run(self) -> Result<ImportReport> {
         let connection_id = self.connection_id().await?;
         let fields = self.fields(connection_id);
-        let envelope = multipart::encoded_len(&form(&fields, Vec::new()));
+        // What an upload takes besides its file's bytes.
+        let empty = upload(&fields, String::new())
+            .to_request()
+            .map_err(|e| Error::InvalidArgument(format!("the upload's fields: {e}")))?;
+        let envelope = multipart::encoded_len(&empty.form.unwrap_or_default());
         let budget = self.max_request_bytes.saturating_sub(envelope);
         let progress = Arc::new(Mutex::new(ImportProgress::default()));
         let mut files = Box::pin(files(
@@ -436,20 +442,15 @@ where
         }
     }
 
-    /// The text fields of every upload.
-    fn fields(&self, connection_id: String) -> Vec<(&'static str, String)> {
-        let flag = |on: bool| if on { "true" } else { "false" }.to_owned();
-        let mut fields = vec![
-            ("connection_id", connection_id),
-            ("upsert", flag(self.upsert)),
-        ];
-        if let Some(id) = &self.external_id {
-            fields.push(("external_id", id.clone()));
+    /// The body of every upload, but its file.
+    fn fields(&self, connection_id: String) -> CreateImportUsersRequestContent {
+        CreateImportUsersRequestContent {
+            connection_id: Some(connection_id),
+            upsert: Some(self.upsert),
+            external_id: self.external_id.clone(),
+            send_completion_email: self.send_completion_email,
+            ..Default::default()
         }
-        if let Some(send) = self.send_completion_email {
-            fields.push(("send_completion_email", flag(send)));
-        }
-        fields
     }
 
     /// The connection's id: given, or found by its exact name
@@ -683,13 +684,13 @@ where
     )
 }
 
-/// The upload of one file: the file first, then the text fields.
-fn form(fields: &[(&'static str, String)], json: Vec<u8>) -> Form {
-    let mut form = Form::new().file("users", "users.json", "application/json", json);
-    for (name, value) in fields {
-        form = form.text(*name, value.clone());
-    }
-    form
+/// The upload of the file `users` (a JSON array) with the `fields` of
+/// every upload.
+fn upload(fields: &CreateImportUsersRequestContent, users: String) -> CreateJobsUsersImports {
+    CreateJobsUsersImports::new(CreateImportUsersRequestContent {
+        users: Some(Secret::new(users)),
+        ..fields.clone()
+    })
 }
 
 /// [`JobRunner::run`], owning what it needs.
@@ -717,7 +718,7 @@ impl ImportReport {
 /// Uploads one file and waits for its job.
 struct JobRunner {
     auth0: Auth0,
-    fields: Vec<(&'static str, String)>,
+    fields: CreateImportUsersRequestContent,
     poller: Poller,
     tracker: Tracker,
 }
@@ -727,12 +728,9 @@ impl JobRunner {
         // A job refuses at most the users of its file.
         let users = file.lines.len();
         let (json, secrets) = file.into_json();
-        let (content_type, body) = multipart::encode(&form(&self.fields, json))?;
-        let request = ApiRequest::new(http::Method::POST, "/jobs/users-imports").bytes(
-            &content_type,
-            body,
-            secrets.clone(),
-        )?;
+        let json = String::from_utf8(json)
+            .map_err(|_| Error::InvalidArgument("the users file is not UTF-8".into()))?;
+        let request = ApiRequest::of_upload(&upload(&self.fields, json), secrets.clone())?;
         let job = self.upload(&request).await?;
         drop(request);
         self.tracker.update(|p| p.files_sent += 1);
@@ -785,12 +783,11 @@ impl JobRunner {
         hashes: &[Secret],
         users: usize,
     ) -> Result<Vec<ImportUserError>> {
-        let path = format!("/jobs/{}/errors", encode_segment(job_id)?);
-        let request = ApiRequest::new(http::Method::GET, path);
+        let request = ApiRequest::of(&GetJobErrors::new(job_id))?;
         let (response, token) = self.auth0.execute_with_token(&request).await?;
         let scrubber = Scrubber::new(hashes.iter().chain([&token]));
         user_errors(job_id, response.body(), &scrubber, users)
-            .map_err(|failure| crate::client::decode_error(&response, failure, &scrubber))
+            .map_err(|failure| crate::decode::decode_error(&response, failure, &scrubber))
     }
 }
 
@@ -808,7 +805,7 @@ fn user_errors(
     body: &[u8],
     scrubber: &Scrubber,
     max: usize,
-) -> std::result::Result<Vec<ImportUserError>, crate::client::DecodeFailure> {
+) -> std::result::Result<Vec<ImportUserError>, crate::decode::DecodeFailure> {
     let body: &[u8] = if body.is_empty() { b"null" } else { body };
     let mut de = serde_json::Deserializer::from_slice(body);
     let entries = ErrorEntries {
@@ -816,7 +813,7 @@ fn user_errors(
         scrubber,
         max,
     };
-    let failure = |e: serde_json::Error| crate::client::DecodeFailure {
+    let failure = |e: serde_json::Error| crate::decode::DecodeFailure {
         path: String::new(),
         message: e.to_string(),
     };

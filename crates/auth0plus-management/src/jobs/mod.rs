@@ -1,8 +1,11 @@
-//! `auth0.jobs()`: bulk user imports, verification emails, and the one job
-//! poller that imports and exports share.
+//! `auth0.jobs()`: bulk user imports, verification emails, user exports
+//! (`users.export()`), and the one job poller that they share.
 
+mod export;
 mod import;
 mod poll;
+
+pub use export::{ExportFormat, UserExport};
 
 pub use import::{
     ImportIssue, ImportProgress, ImportReport, ImportUser, ImportUserError, MAX_CONCURRENT_IMPORTS,

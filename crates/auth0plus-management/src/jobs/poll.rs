@@ -8,8 +8,9 @@ use std::time::{Duration, SystemTime};
 use auth0plus_transport::{Clock, Scrubber, Sleep};
 use serde::Deserialize;
 
+use crate::api::jobs::GetJob;
 use crate::error::{SERVER_TEXT_LIMIT, SHORT_TEXT_LIMIT};
-use crate::request::{ApiRequest, encode_segment};
+use crate::request::ApiRequest;
 use crate::{Auth0, Error, Result};
 
 /// The state of a job, as `GET /jobs/{id}` reports it.
@@ -160,7 +161,7 @@ impl Poller {
     /// that is not worth polling again after.
     pub(crate) async fn wait(&self, auth0: &Auth0, job: JobStatus) -> Result<JobStatus> {
         let started = auth0.clock().now();
-        let path = format!("/jobs/{}", encode_segment(&job.id)?);
+        let poll = ApiRequest::of(&GetJob::new(&job.id))?;
         let mut delay = self.first;
         let mut status = job;
         loop {
@@ -192,7 +193,7 @@ impl Poller {
                     ),
                 });
             }
-            match JobStatus::fetch(auth0, &ApiRequest::new(http::Method::GET, path.clone())).await {
+            match JobStatus::fetch(auth0, &poll).await {
                 Ok(next) => status = next,
                 // The retry layer has already retried this poll; a job can run
                 // for hours, so one failed poll is not the job's failure.

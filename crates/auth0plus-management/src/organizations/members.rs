@@ -22,8 +22,9 @@ const PER_CALL: usize = 100;
 
 impl Record<models::Organization> {
     /// The organization's members: `add`/`remove` user ids, `query()` the
-    /// members (every one of them: offset paging reaches only the first
-    /// 1,000, so past them the list walks the checkpoint).
+    /// members (every one of them: offset pages read together when they fit
+    /// in the first 1,000 offset paging reaches; past them the list walks
+    /// the checkpoint).
     ///
     /// ```no_run
     /// # async fn run(org: auth0plus_management::Organization) -> auth0plus_management::Result<()> {

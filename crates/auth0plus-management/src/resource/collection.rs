@@ -275,6 +275,27 @@ impl<R: Resource> Collection<R> {
     }
 }
 
+impl<R: Resource> Query<Record<R>> {
+    /// Exactly one record (Django's `get()` on a query set), in one request.
+    ///
+    /// # Errors
+    /// [`Error::DoesNotExist`] (`Role Does Not Exist`) or
+    /// [`Error::MultipleObjectsReturned`]; errors of [`Query::count`].
+    pub async fn one(&self) -> Result<Record<R>> {
+        let described = self.described();
+        let (found, total) = self.clone().per_page(2).first_page().await?;
+        exactly_one(found, total, described)
+    }
+
+    /// Like [`Query::one`], with `None` instead of `DoesNotExist`.
+    ///
+    /// # Errors
+    /// [`Error::MultipleObjectsReturned`] and errors of [`Query::count`].
+    pub async fn one_opt(&self) -> Result<Option<Record<R>>> {
+        optional(self.one().await)
+    }
+}
+
 /// `result`, with Auth0's 404 as [`Error::DoesNotExist`] of `kind` found by
 /// `lookup` (`id:rol_1`, `name:acme`).
 pub(crate) fn not_found_as<T>(

@@ -54,7 +54,7 @@ mod collection;
 mod record;
 
 pub use collection::Collection;
-pub(crate) use collection::{exact_values, exactly_one, not_found_as, optional, scan};
+pub(crate) use collection::{exact_values, not_found_as, scan};
 pub(crate) use record::spec_request;
 pub use record::{Record, RecordState, changed_fields};
 

@@ -1,14 +1,11 @@
 //! The users endpoint, Django-ORM style.
 
-mod export;
 pub(crate) mod model;
 mod new_user;
 mod query;
 mod record;
 mod save;
 
-pub use crate::jobs::JobStatus;
-pub use export::{ExportFormat, UserExport};
 pub use model::{Metadata, UserIdentity, UserProfile};
 pub use new_user::NewUser;
 pub use query::{SEARCH_WINDOW, UserQuery};
@@ -128,11 +125,5 @@ impl Collection<UserProfile> {
                 })
             })
             .collect())
-    }
-
-    /// Every user through Auth0's export job, past the 1,000-result search
-    /// window ([`Error::SearchWindowExceeded`] points here).
-    pub fn export(&self) -> UserExport {
-        UserExport::new(self.clone())
     }
 }

@@ -15,15 +15,16 @@ use bytes::{Buf as _, BytesMut};
 use flate2::write::MultiGzDecoder;
 use futures::future::{Either, select};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt as _};
-use serde_json::{Value, json};
 
-use super::Users;
-use super::model::UserProfile;
-use super::record::User;
+use super::{JobStatus, Poller, yield_now};
+use crate::api::jobs::CreateJobsUsersExports;
+use crate::api::models::{
+    CreateExportUsersFields, CreateExportUsersRequestContent, JobFileFormatEnum,
+};
 use crate::error::SERVER_TEXT_LIMIT;
-use crate::jobs::{JobStatus, Poller, yield_now};
 use crate::request::ApiRequest;
-use crate::{Error, Result};
+use crate::resource::Record;
+use crate::{Error, Result, User, UserProfile, Users};
 
 /// The export file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,7 +72,7 @@ const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 pub struct UserExport {
     users: Users,
     format: ExportFormat,
-    fields: Vec<Value>,
+    fields: Vec<CreateExportUsersFields>,
     connection_id: Option<String>,
     limit: Option<u64>,
     poller: Poller,
@@ -91,8 +92,16 @@ impl fmt::Debug for UserExport {
     }
 }
 
+impl Users {
+    /// Every user through Auth0's export job, past the 1,000-result search
+    /// window ([`Error::SearchWindowExceeded`] points here).
+    pub fn export(&self) -> UserExport {
+        UserExport::new(self.clone())
+    }
+}
+
 impl UserExport {
-    pub(crate) fn new(users: Users) -> Self {
+    fn new(users: Users) -> Self {
         Self {
             users,
             format: ExportFormat::Json,
@@ -119,7 +128,10 @@ impl UserExport {
     {
         self.fields = fields
             .into_iter()
-            .map(|f| json!({ "name": f.into() }))
+            .map(|name| CreateExportUsersFields {
+                name: Some(name.into()),
+                ..Default::default()
+            })
             .collect();
         self
     }
@@ -136,7 +148,7 @@ impl UserExport {
         self
     }
 
-    crate::jobs::poller_setters!();
+    super::poller_setters!();
 
     /// Longest record [`UserExport::stream`] accepts, decompressed (default
     /// 16 MiB + 64 KiB, far past any real user record). A longer line is an [`Error::Job`]
@@ -176,26 +188,20 @@ impl UserExport {
     /// [`UserExport::start`], and the scrubber of the request's token, for
     /// what the server sends back (the job, the file).
     async fn start_scrubbed(&self) -> Result<(JobStatus, Scrubber)> {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "format".into(),
-            json!(if self.format == ExportFormat::Json {
-                "json"
-            } else {
-                "csv"
+        let body = CreateExportUsersRequestContent {
+            format: Some(match self.format {
+                ExportFormat::Json => JobFileFormatEnum::Json,
+                ExportFormat::Csv => JobFileFormatEnum::Csv,
             }),
-        );
-        if !self.fields.is_empty() {
-            body.insert("fields".into(), Value::Array(self.fields.clone()));
-        }
-        if let Some(id) = &self.connection_id {
-            body.insert("connection_id".into(), json!(id));
-        }
-        if let Some(limit) = self.limit {
-            body.insert("limit".into(), json!(limit));
-        }
-        let request =
-            ApiRequest::new(http::Method::POST, "/jobs/users-exports").json(Value::Object(body));
+            fields: (!self.fields.is_empty()).then(|| self.fields.clone()),
+            connection_id: self.connection_id.clone(),
+            // Past `i64::MAX` is no limit Auth0 could tell from none.
+            limit: self
+                .limit
+                .map(|limit| i64::try_from(limit).unwrap_or(i64::MAX)),
+            ..Default::default()
+        };
+        let request = ApiRequest::of(&CreateJobsUsersExports::new(body))?;
         let (job, scrubber) = self
             .users
             .auth0()
@@ -541,10 +547,7 @@ fn records(
             line_no += 1;
             let outcome = match lines.next_line().await? {
                 Ok(line) => match serde_json::from_slice::<UserProfile>(&line) {
-                    Ok(profile) => Ok(crate::resource::Record::fetched(
-                        users.auth0().clone(),
-                        profile,
-                    )),
+                    Ok(profile) => Ok(Record::fetched(users.auth0().clone(), profile)),
                     // serde quotes the file's values: scrubbed and cut.
                     Err(e) => Err(corrupt(
                         &job_id,
