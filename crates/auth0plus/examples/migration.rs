@@ -8,10 +8,12 @@
 //! 1. The CSV (`email,given_name,family_name`) becomes a stream of
 //!    `NewUser`s; the import job reads it as its files fill (Auth0's 500 KB a
 //!    file, two jobs at a time), with `upsert` on, so a rerun updates the
-//!    same users instead of refusing them as duplicates.
-//! 2. The import job returns no user ids. The users are found afterwards by
-//!    exporting the connection and keeping the emails of the CSV (one job,
-//!    however many users; search would lag behind the import).
+//!    same users instead of refusing them as duplicates. Its progress (per
+//!    file and per percent, never per user) drives an
+//!    [`indicatif`](https://docs.rs/indicatif) bar on stderr.
+//! 2. The import job returns no user ids. `report.find_users(..)` finds them
+//!    afterwards by exporting the connection and keeping the emails of the
+//!    CSV (one job, however many users; search would lag behind the import).
 //! 3. The organization and the role are found by exact name or created
 //!    (`get_or_create`); adding a member or a role twice changes nothing.
 //!
@@ -22,12 +24,10 @@
 //! `read:roles`, `update:users`) and the rest is unchanged.
 //! `tests/examples.rs` runs it against the fake.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use auth0plus::prelude::*;
 use auth0plus::{NewOrganization, NewRole};
 use futures::{TryStreamExt, stream};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// What goes where.
 #[derive(Debug, Clone)]
@@ -108,11 +108,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<Row>, Failure> {
 /// # Errors
 /// What Auth0 answers (a connection that does not exist names it).
 pub async fn run(auth0: &Auth0, rows: &[Row], plan: &Plan) -> Result<Outcome, Failure> {
-    let connection_id = auth0.connections().id_of(&plan.connection).await?;
-
-    // 1. The import: progress per file sent and per job done, not per user.
-    let files_seen = AtomicU64::new(0);
-    let jobs_seen = AtomicU64::new(0);
+    // 1. The import, with a bar of the users the jobs have processed.
     // The stream must own its users (the import may run it on another task).
     let users: Vec<NewUser> = rows
         .iter()
@@ -124,43 +120,37 @@ pub async fn run(auth0: &Auth0, rows: &[Row], plan: &Plan) -> Result<Outcome, Fa
                 .email_verified(true)
         })
         .collect();
+    let bar = ProgressBar::new(rows.len() as u64);
+    bar.set_style(
+        // A constant of this file: a typo is a bug to see at once.
+        ProgressStyle::with_template("import [{bar:40}] {pos}/{len} users {msg}")
+            .expect("a valid template"),
+    );
+    let on_progress = bar.clone();
     let report = auth0
         .jobs()
-        .import_users(&connection_id, stream::iter(users))
+        .import_users(&plan.connection, stream::iter(users)) // a name or a `con_…` id
         .upsert(true)
         .on_progress(move |p| {
-            let file = files_seen.swap(p.files_sent, Ordering::Relaxed) != p.files_sent;
-            let job = jobs_seen.swap(p.jobs_completed, Ordering::Relaxed) != p.jobs_completed;
-            if file || job {
-                eprintln!(
-                    "import: {} files sent, {} jobs done, {} inserted, {} updated, {} failed",
-                    p.files_sent, p.jobs_completed, p.inserted, p.updated, p.failed
-                );
-            }
+            // Called per file and per percent, never per user.
+            on_progress.set_position(p.users_processed);
+            on_progress.set_message(format!(
+                "({} files sent, {} jobs done)",
+                p.files_sent, p.jobs_completed
+            ));
         })
         .run()
         .await?;
+    bar.finish();
     for refused in &report.errors {
         eprintln!("refused: {:?}: {:?}", refused.email, refused.errors);
     }
 
-    // 2. The users it made or updated: the import returns no ids, so export
-    // the connection and keep the emails of the file.
-    let wanted: HashSet<&str> = rows.iter().map(|row| row.email.as_str()).collect();
-    let ids: Vec<String> = auth0
-        .users()
-        .export()
-        .connection_id(&connection_id)
-        .fields(["user_id", "email"])
-        .stream()
-        .try_filter_map(|user| {
-            let keep = user
-                .email
-                .as_deref()
-                .is_some_and(|email| wanted.contains(email));
-            let id = user.id().filter(|_| keep).map(str::to_owned);
-            futures::future::ready(Ok(id))
-        })
+    // 2. The users it made or updated: the import returns no ids, so the
+    // report finds them by exporting its connection.
+    let ids: Vec<String> = report
+        .find_users(auth0, rows.iter().map(|row| &row.email))
+        .try_filter_map(|user| futures::future::ready(Ok(user.id().map(str::to_owned))))
         .try_collect()
         .await?;
     eprintln!("found {} of {} users", ids.len(), rows.len());
