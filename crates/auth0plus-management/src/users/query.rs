@@ -83,7 +83,7 @@ impl Query<User> {
     ///   top-level fields are removed from each record.
     ///
     /// Records come in the export's order, decoded one at a time; the export
-    /// uses [`super::UserExport`]'s default polling and timeout.
+    /// uses [`crate::UserExport`]'s default polling and timeout.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -96,7 +96,7 @@ impl Query<User> {
     /// # Errors
     /// The stream yields [`Error::SearchWindowExceeded`] when the total passes
     /// the window and the query has lookups, a raw `q` or a sort; errors of
-    /// [`UserQuery::stream`] otherwise, and of [`super::UserExport::stream`]
+    /// [`UserQuery::stream`] otherwise, and of [`crate::UserExport::stream`]
     /// ([`Error::Job`]) once the export runs. The first error ends the stream.
     pub fn stream_all(&self) -> BoxStream<'static, Result<User>> {
         let query = self.clone();
