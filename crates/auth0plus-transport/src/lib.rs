@@ -124,7 +124,7 @@
 //! server's text, raw, JSON-escaped, URL-encoded, in any case or
 //! base64-encoded, in one pass linear in the text.
 //!
-//! These are checked by `tests/tests/fault_matrix.rs` (7 operations × 12
+//! These are checked by `tests/tests/it/fault_matrix.rs` (7 operations × 12
 //! failure modes against the fake tenant), `tokens.rs`, `load.rs`,
 //! `secrets.rs` and `decode_fuzz.rs`.
 //!

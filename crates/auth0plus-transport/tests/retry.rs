@@ -270,7 +270,7 @@ async fn an_attempt_that_outlives_its_timeout_becomes_a_timeout_error() {
 
 /// Clients that keep colliding on the same reset second must spread out, or they all
 /// wake together, a burst-sized handful gets through and the rest exhaust their attempts
-/// (seen in `tests/tests/load.rs`: 32 tasks on a 50 rps / burst 10 tenant).
+/// (seen in `tests/tests/it/load.rs`: 32 tasks on a 50 rps / burst 10 tenant).
 #[tokio::test]
 async fn repeated_429s_at_the_same_reset_spread_out_more_each_time() {
     let mut fourth_waits = Vec::new();

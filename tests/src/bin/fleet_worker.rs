@@ -1,4 +1,4 @@
-//! One process of a fleet, for `tests/tests/fleet.rs`: a management client
+//! One process of a fleet, for `tests/tests/it/fleet.rs`: a management client
 //! for the fake tenant named on the command line, with the token cache asked
 //! for, that gets its token and says `ok` (or the error) on stdout.
 //!

@@ -374,9 +374,14 @@ struct Probe {
 }
 
 fn run_probe(tenant: &FakeTenant, collect: bool) -> Probe {
+    // The probe's test name as the harness knows it: its path below the test crate's root.
+    let probe = module_path!().split_once("::").map_or_else(
+        || "export_memory_probe".to_owned(),
+        |(_, m)| format!("{m}::export_memory_probe"),
+    );
     let output = std::process::Command::new(std::env::current_exe().expect("the test binary"))
         .args([
-            "export_memory_probe",
+            probe.as_str(),
             "--exact",
             "--ignored",
             "--nocapture",

@@ -4,8 +4,7 @@
 //! would. Memory rows (a lying `total`, a flood of import errors) are in
 //! `hostile_memory.rs`; generated hostile pages in `hostile_properties.rs`.
 
-#[path = "support/hostile_server.rs"]
-mod hostile_server;
+use crate::hostile_server;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

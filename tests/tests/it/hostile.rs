@@ -3,8 +3,7 @@
 //! up. Memory rows are in `hostile_memory.rs` (their own counting
 //! allocator); the fake tenant's rows are in the fake's own tests.
 
-#[path = "support/hostile_server.rs"]
-mod hostile_server;
+use crate::hostile_server;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
