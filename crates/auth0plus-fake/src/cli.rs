@@ -115,6 +115,9 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| e.to_string())?;
+    // Listen before the line is printed: whoever reads it may stop us at once
+    // (a SIGTERM before the handler exists kills without cleaning up).
+    let stop = Stop::listen()?;
     let line = serde_json::json!({
         "base_url": tenant.base_url(),
         "domain": tenant.domain(),
@@ -130,26 +133,41 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    stopped().await?;
+    stop.wait().await?;
     // Dropping the tenant removes its TLS CA folder.
     drop(tenant);
     Ok(())
 }
 
-/// Wait for ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and
-/// process managers send): either way the tenant is dropped and cleans up.
-async fn stopped() -> Result<(), String> {
+/// Ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and process
+/// managers send): either way the tenant is dropped and cleans up. SIGTERM
+/// is listened for from [`Stop::listen`] on.
+struct Stop {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| e.to_string())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
-            _ = term.recv() => Ok(()),
-        }
+    term: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn listen() -> Result<Self, String> {
+        Ok(Self {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| e.to_string())?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    async fn wait(mut self) -> Result<(), String> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+                _ = self.term.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
+        }
     }
 }
