@@ -824,23 +824,39 @@ async fn role_users(quick: bool) -> R<Vec<Row>> {
         .await
         .map_err(|e| e.to_string())?;
     org.members().add(&ids).await.map_err(|e| e.to_string())?;
+    let org_id = org.id().unwrap_or_default().to_owned();
     let lists = [
         (
             "a role's users (`role.users().query()`)",
             read_back(role.users().query(), rounds).await?,
+            checkpoint_walk(
+                auth0.list(CheckpointOnly(auth0plus::api::roles::ListRoleUsers::new(
+                    role_id.as_str(),
+                ))),
+                rounds,
+            )
+            .await?,
         ),
         (
             "an organization's members (`org.members().query()`)",
             read_back(org.members().query(), rounds).await?,
+            checkpoint_walk(
+                auth0.list(CheckpointOnly(
+                    auth0plus::api::organizations::ListOrganizationMembers::new(org_id.as_str()),
+                )),
+                rounds,
+            )
+            .await?,
         ),
     ];
-    for (what, (ours, sequential, read)) in lists {
+    for (what, (ours, sequential, read), checkpoint) in lists {
         rows.push(Row {
             name: format!("8. read back {what}: {users} items, 50 rps / burst 10, 25 ms latency"),
             measured: format!(
-                "{} ({read} read; page after page: {})",
+                "{} ({read} read; page after page: {}; along the checkpoint, as before issue 21: {})",
                 ms(ours),
-                ms(sequential)
+                ms(sequential),
+                ms(checkpoint)
             ),
             ratio: format!(
                 "{:.2}× page after page",
@@ -879,6 +895,42 @@ async fn read_back<T: Send + 'static>(
         }
     }
     Ok((median(ours), median(sequential), read))
+}
+
+/// A list operation walked along its checkpoint only: how the lists with
+/// both paging styles were read before issue 21, for comparison.
+#[derive(Clone)]
+struct CheckpointOnly<O>(O);
+
+impl<O: auth0plus::api::Operation> auth0plus::api::Operation for CheckpointOnly<O> {
+    type Output = O::Output;
+
+    fn to_request(&self) -> Result<auth0plus::api::Request, serde_json::Error> {
+        self.0.to_request()
+    }
+}
+
+impl<O: auth0plus::api::ListOperation> auth0plus::api::ListOperation for CheckpointOnly<O> {
+    type Item = O::Item;
+    const PAGING: auth0plus::api::Paging = auth0plus::api::Paging::CHECKPOINT;
+    const ITEMS_KEY: &'static str = O::ITEMS_KEY;
+}
+
+/// The median time to read all of `query` (pages of 100) along its
+/// checkpoint, rounds spaced as in [`read_back`].
+async fn checkpoint_walk<T: Send + 'static>(
+    query: auth0plus::Query<T>,
+    rounds: u32,
+) -> R<Duration> {
+    let query = query.per_page(100);
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let start = Instant::now();
+        query.fetch_all().await.map_err(|e| e.to_string())?;
+        samples.push(start.elapsed());
+    }
+    Ok(median(samples))
 }
 
 /// 9. Streaming every log event by checkpoint at 25 ms latency, against the

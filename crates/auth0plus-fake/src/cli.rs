@@ -115,8 +115,7 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
         .start()
         .await
         .map_err(|e| e.to_string())?;
-    // Listen before the line is printed: whoever reads it may stop us at once
-    // (a SIGTERM before the handler exists kills without cleaning up).
+    // The handlers are in place before the line is out: whoever reads it may stop us at once.
     let stop = Stop::listen()?;
     let line = serde_json::json!({
         "base_url": tenant.base_url(),
@@ -139,30 +138,42 @@ pub async fn run(args: Vec<String>) -> Result<(), String> {
     Ok(())
 }
 
-/// Ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and process
-/// managers send): either way the tenant is dropped and cleans up. SIGTERM
-/// is listened for from [`Stop::listen`] on.
+/// Ctrl-c or, on Unix, SIGTERM (what `kill`, CI runners and process managers
+/// send): either way the tenant is dropped and cleans up. Listening starts when
+/// the value is made, so a signal sent right after the JSON line is not lost.
 struct Stop {
     #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
 impl Stop {
-    fn listen() -> Result<Self, String> {
-        Ok(Self {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .map_err(|e| e.to_string())?,
-        })
-    }
-
-    #[cfg_attr(not(unix), allow(unused_mut))]
-    async fn wait(mut self) -> Result<(), String> {
+    fn listen() -> Result<Stop, String> {
         #[cfg(unix)]
         {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop {
+                interrupt: signal(SignalKind::interrupt()).map_err(|e| e.to_string())?,
+                terminate: signal(SignalKind::terminate()).map_err(|e| e.to_string())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Stop {})
+        }
+    }
+
+    async fn wait(self) -> Result<(), String> {
+        #[cfg(unix)]
+        {
+            let Stop {
+                mut interrupt,
+                mut terminate,
+            } = self;
             tokio::select! {
-                r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
-                _ = self.term.recv() => Ok(()),
+                _ = interrupt.recv() => Ok(()),
+                _ = terminate.recv() => Ok(()),
             }
         }
         #[cfg(not(unix))]

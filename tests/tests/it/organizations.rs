@@ -116,10 +116,12 @@ async fn racing_get_or_create_by_name_makes_one_organization() -> TestResult {
     let tenant = FakeTenant::start().await?;
     let orgs = fake_client(&tenant).organizations();
     orgs.get_opt([("name", "warmup")]).await?; // the token, fetched once
-    // Hold every first lookup back so that all of them miss, then all create.
+    // Hold every first lookup back so that all of them miss, then all create. Two
+    // seconds, so that on a loaded machine every racer's lookup is in before the
+    // first one answers (at 500 ms it failed once under load 8).
     tenant.inject_fault(
         Route::GetOrganizationByName,
-        Fault::Delay(Duration::from_millis(500)),
+        Fault::Delay(Duration::from_secs(2)),
         8,
     );
     let racers: Vec<_> = (0..8)
