@@ -2,7 +2,7 @@
 //!
 //! - `walkthrough [--story original|teams|login] [--live]`: the original auth0plus README (or the
 //!   teams onboarding), step by step.
-//! - `doctest [--live]`: the README and rustdoc examples.
+//! - `doctest [--live]`: the README's, the `docs/` guides' and the rustdoc examples.
 //! - `fake-tenant [flags]`: a standalone fake Auth0 tenant.
 //! - `bench [--quick] [--only N]`: the performance table; `bench-worker` is
 //!   one process of its fleet line (7), started by it.
@@ -90,7 +90,7 @@ fn live_flag(args: &[String]) -> Result<bool, String> {
     Ok(live)
 }
 
-/// `cargo test --doc` over the facade (README included) and the library
+/// `cargo test --doc` over the facade (README and `docs/` guides included) and the library
 /// crates, against the fake tenant or, with `--live`, the `.env` tenant.
 fn doctest(args: &[String]) -> Result<(), String> {
     let live = live_flag(args)?;

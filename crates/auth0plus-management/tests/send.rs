@@ -307,9 +307,16 @@ fn other_calls(auth0: &Auth0) {
         let jobs = a.jobs();
         jobs.get("job_1").await?;
         jobs.verification_email("id").send().await?;
-        jobs.import_users("db", futures::stream::iter(vec![NewUser::new()]))
+        let report = jobs
+            .import_users("db", futures::stream::iter(vec![NewUser::new()]))
             .run()
+            .await?;
+        // The users it imported, found by an export of its connection.
+        report
+            .find_users(&a, ["ada@example.com".to_owned()])
+            .next()
             .await
+            .transpose()
     });
 }
 

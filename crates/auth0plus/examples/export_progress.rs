@@ -2,9 +2,11 @@
 //!
 //! Auth0 search stops at 1,000 results; the export job reads them all. This
 //! example starts an in-process fake tenant with 3,000 users and a 2-second
-//! export, runs `users().export()`, draws the job's `percentage_done` as a
-//! text bar on stderr while it runs, then streams the gzipped NDJSON file one
-//! user at a time and counts the users per plan.
+//! export, runs `users().export()`, draws the job's `percentage_done` as an
+//! [`indicatif`](https://docs.rs/indicatif) bar on stderr while it runs (the
+//! export reports once per percent moved, not per poll), then streams the
+//! gzipped NDJSON file one user at a time, counting on a second bar, and
+//! counts the users per plan.
 //!
 //! ```console
 //! $ cargo run -p auth0plus --features fake --example export_progress
@@ -14,29 +16,70 @@
 //! instead (scope `read:users`); everything else is the same.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use auth0plus::Auth0;
 use auth0plus::fake::FakeTenant;
 use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
 
 const USERS: usize = 3000;
-const BAR_WIDTH: usize = 40;
 
-/// One `\r`-updated line: `[#######.........]  42% processing (2 s left)`.
-fn draw(status: &str, percent: u64, left: Option<u64>) {
-    let filled = usize::try_from(percent.min(100)).unwrap_or(100) * BAR_WIDTH / 100;
-    let left = left.map(|s| format!(" ({s} s left)")).unwrap_or_default();
-    let mut err = std::io::stderr().lock();
-    // Progress output is best effort: a closed stderr must not stop the export.
-    let _ = write!(
-        err,
-        "\r[{}{}] {percent:>3}% {status:<10}{left:<14}",
-        "#".repeat(filled),
-        ".".repeat(BAR_WIDTH - filled),
-    );
-    let _ = err.flush();
+/// A bar on stderr for `len` steps, with `template`'s layout.
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    // The templates are constants of this file: a typo is a bug to see at once.
+    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar
+}
+
+/// Export every user of `auth0`'s tenant, with the job's progress and the
+/// users read as bars on stderr; the count and the users per plan
+/// (`app_metadata.plan`). `expected` sizes the second bar.
+///
+/// # Errors
+/// What the export job answers.
+pub async fn count_by_plan(
+    auth0: &Auth0,
+    expected: u64,
+) -> Result<(u64, BTreeMap<String, u64>), auth0plus::Error> {
+    let job = bar(100, "export {msg:<10} [{bar:40}] {pos:>3}% {elapsed}");
+    let on_progress = job.clone();
+    let export = auth0
+        .users()
+        .export()
+        .fields(["user_id", "email", "app_metadata"])
+        .poll_interval(Duration::from_millis(100), Duration::from_millis(250))
+        .timeout(Duration::from_secs(60))
+        .on_progress(move |status| {
+            let percent = if status.is_completed() {
+                100
+            } else {
+                status.percentage_done.unwrap_or(0)
+            };
+            on_progress.set_message(status.status.clone());
+            on_progress.set_position(percent);
+        });
+
+    let mut users = export.stream();
+    let read = bar(expected, "read   {pos:>5}/{len} users [{bar:40}] {per_sec}");
+    let mut count = 0_u64;
+    let mut by_plan: BTreeMap<String, u64> = BTreeMap::new();
+    while let Some(user) = users.try_next().await? {
+        if count == 0 {
+            job.finish(); // the file is downloading: the job is done
+        }
+        count += 1;
+        read.inc(1);
+        let plan = user
+            .app_metadata
+            .get("plan")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("none");
+        *by_plan.entry(plan.to_owned()).or_default() += 1;
+    }
+    read.finish();
+    Ok((count, by_plan))
 }
 
 #[tokio::main]
@@ -57,34 +100,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let started = Instant::now();
-    let export = auth0
-        .users()
-        .export()
-        .fields(["user_id", "email", "app_metadata"])
-        .poll_interval(Duration::from_millis(100), Duration::from_millis(250))
-        .timeout(Duration::from_secs(60))
-        .on_progress(|job| {
-            let percent = if job.is_completed() {
-                100
-            } else {
-                job.percentage_done.unwrap_or(0)
-            };
-            draw(&job.status, percent, job.time_left_seconds);
-        });
-
-    let mut users = export.stream();
-    let mut count = 0_u64;
-    let mut by_plan: BTreeMap<String, u64> = BTreeMap::new();
-    while let Some(user) = users.try_next().await? {
-        count += 1;
-        let plan = user
-            .app_metadata
-            .get("plan")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("none");
-        *by_plan.entry(plan.to_owned()).or_default() += 1;
-    }
-    eprintln!();
+    let (count, by_plan) = count_by_plan(&auth0, USERS as u64).await?;
     println!(
         "exported {count} users in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -1,6 +1,7 @@
-//! A small web service on the facade, with axum: sign a user up (create
+//! A small admin service on the facade, with axum: sign a user up (create
 //! the user, give them the member role, add them to the organization), a
-//! prefix search that no input can turn into query structure, and delete.
+//! prefix search that no input can turn into query structure, block and
+//! unblock a user, and delete.
 //!
 //! Every handler awaits the client's futures directly: they are `Send` and
 //! `'static`, and the handles are cheap clones held in the router's state.
@@ -10,6 +11,8 @@
 //! curl -X POST localhost:3000/signup -H 'content-type: application/json' \
 //!      -d '{"email": "angus@acdc.example", "password": "Highway-2-Hell!"}'
 //! curl 'localhost:3000/users?prefix=angus'
+//! curl -X POST 'localhost:3000/users/auth0|…/block'
+//! curl -X DELETE 'localhost:3000/users/auth0|…/block'
 //! curl -X DELETE 'localhost:3000/users/auth0|…'
 //! ```
 //!
@@ -80,6 +83,7 @@ pub fn router(app: App) -> Router {
         .route("/signup", post(signup))
         .route("/users", get(search))
         .route("/users/{id}", delete(remove))
+        .route("/users/{id}/block", post(block).delete(unblock))
         .with_state(app)
 }
 
@@ -99,6 +103,9 @@ pub struct Member {
     pub user_id: String,
     /// The email.
     pub email: Option<String>,
+    /// Whether an administrator blocked them.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 impl Member {
@@ -106,6 +113,7 @@ impl Member {
         Ok(Self {
             user_id: user.saved_id()?.to_owned(),
             email: user.email.clone(),
+            blocked: user.blocked.unwrap_or(false),
         })
     }
 }
@@ -156,6 +164,19 @@ async fn search(
 async fn remove(State(app): State<App>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
     app.auth0.users().delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Block the user (an administrator's decision; their sessions stay until
+/// revoked: `user.sessions().revoke_all()`).
+async fn block(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Member>, Failure> {
+    let user = app.auth0.users().block(&id).await?;
+    Ok(Json(Member::of(&user)?))
+}
+
+/// Lift the block.
+async fn unblock(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Member>, Failure> {
+    let user = app.auth0.users().unblock(&id).await?;
+    Ok(Json(Member::of(&user)?))
 }
 
 /// A failure as an HTTP answer: Auth0's refusals of the caller's input keep

@@ -119,6 +119,83 @@ async fn thousands_of_users_in_several_files_with_typed_errors() -> TestResult {
     assert_eq!(last.jobs_completed, files);
     assert_eq!((last.inserted, last.updated, last.failed), (2_998, 0, 3));
     assert!(seen.windows(2).all(|w| w[0].files_sent <= w[1].files_sent));
+    // Per file and per percent, never per user: a few calls for 3,001 users.
+    // (each job: its file sent, at most 100 moves of its percentage, its end;
+    // and the end of the stream once)
+    assert!(
+        seen.len() <= files as usize * 102 + 1 && seen.len() < 3_001 / 4,
+        "{} progress calls for {files} files",
+        seen.len()
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] != w[1]),
+        "a call that says nothing new"
+    );
+    assert_eq!((last.users_total, last.users_sent), (Some(3_001), 3_001));
+    assert_eq!((last.users_processed, last.percent()), (3_001, Some(100)));
+    let percents: Vec<u8> = seen.iter().filter_map(ImportProgress::percent).collect();
+    assert!(
+        !percents.is_empty() && percents.windows(2).all(|w| w[0] <= w[1]),
+        "{percents:?}"
+    );
+    // The stream's total is told once, before the last job ends.
+    assert!(seen.iter().filter(|p| p.users_total.is_some()).count() > 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stream_that_must_not_be_polled_after_its_end_is_imported() -> TestResult {
+    // `stream::unfold` panics when polled again after it ended; the import
+    // reads past the end of the last file once, so it must fuse the stream.
+    let tenant = FakeTenant::builder().start().await?;
+    let auth0 = fake_client(&tenant);
+    let users = stream::unfold(0_usize, |i| async move {
+        (i < 3).then(|| (NewUser::new().email(format!("u{i}@acdc.example")), i + 1))
+    });
+    let report = quick(auth0.jobs().import_users(tenant.connection(), users))
+        .run()
+        .await?;
+    assert_eq!((report.inserted, report.failed), (3, 0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_report_finds_the_users_it_imported_by_email() -> TestResult {
+    let tenant = FakeTenant::builder()
+        .export_duration(Duration::from_millis(50))
+        .start()
+        .await?;
+    let auth0 = fake_client(&tenant);
+    // Already there, and not in the file: never found.
+    auth0
+        .users()
+        .create(
+            NewUser::new()
+                .email("bystander@acdc.example")
+                .password("Pa55-word!"),
+        )
+        .await?;
+    let report = quick(
+        auth0
+            .jobs()
+            .import_users(tenant.connection(), stream::iter(fans(0, 12))),
+    )
+    .run()
+    .await?;
+    assert_eq!(report.connection_id, tenant.connection_id());
+    let emails: Vec<String> = (0..12).map(|i| format!("FAN{i:05}@acdc.example")).collect();
+    let found: Vec<User> =
+        futures::TryStreamExt::try_collect(report.find_users(&auth0, &emails)).await?;
+    let mut found: Vec<String> = found
+        .iter()
+        .map(|u| {
+            assert!(u.id().is_some_and(|id| id.starts_with("auth0|")), "{u:?}");
+            u.email.clone().unwrap_or_default()
+        })
+        .collect();
+    found.sort();
+    let expected: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    assert_eq!(found, expected);
     Ok(())
 }
 

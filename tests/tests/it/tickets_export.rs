@@ -535,6 +535,39 @@ async fn an_export_that_never_completes_times_out_as_a_job_error() -> TestResult
 }
 
 #[tokio::test]
+async fn export_progress_is_told_per_percent_not_per_poll() -> TestResult {
+    let tenant = FakeTenant::builder()
+        .seed_users(5)
+        .export_duration(Duration::from_secs(20))
+        .no_rate_limit() // polls every 5 ms: Auth0's rate limit would pace them
+        .start()
+        .await?;
+    let auth0 = fake_client(&tenant);
+    // A job that stays pending (its first 5 s): several polls, one state.
+    tenant.stall_next_export();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let export = auth0
+        .users()
+        .export()
+        .poll_interval(Duration::from_millis(5), Duration::from_millis(5))
+        .timeout(Duration::from_secs(2)) // long enough for a few polls on a loaded machine
+        .on_progress({
+            let seen = std::sync::Arc::clone(&seen);
+            move |job| {
+                seen.lock()
+                    .expect("not poisoned")
+                    .push((job.status.clone(), job.percentage_done));
+            }
+        });
+    assert!(export.download().await.is_err(), "it never completes");
+    let polls = tenant.counters().count(Route::GetJob);
+    assert!(polls >= 2, "{polls} polls");
+    let seen = seen.lock().expect("not poisoned").clone();
+    assert_eq!(seen.len(), 1, "{seen:?} after {polls} polls");
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_truncated_export_file_is_a_typed_error_not_a_panic() -> TestResult {
     let tenant = FakeTenant::builder().seed_users(2000).start().await?;
     let auth0 = fake_client(&tenant);

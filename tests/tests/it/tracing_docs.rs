@@ -1,7 +1,7 @@
-//! The README's "Tracing" table lists exactly the spans and events the crates
+//! The tracing guide's table (`docs/tracing.md`) lists exactly the spans and events the crates
 //! emit: each `tracing::<level>!` and `tracing::<level>_span!` call in
 //! `crates/*/src`, with its target (the module path), level, message or span
-//! name, and field names. Adding, removing or changing one without the README
+//! name, and field names. Adding, removing or changing one without the guide
 //! fails here, with the row to write.
 
 use std::collections::BTreeSet;
@@ -124,7 +124,7 @@ fn emitted() -> BTreeSet<Row> {
                 assert!(
                     !text.contains(forbidden),
                     "{shown} uses `{forbidden}`: call `tracing::<level>!` or \
-                     `tracing::<level>_span!` so this test (and the README table) sees it"
+                     `tracing::<level>_span!` so this test (and the tracing guide's table) sees it"
                 );
             }
             for level in LEVELS {
@@ -169,21 +169,22 @@ fn emitted() -> BTreeSet<Row> {
     rows
 }
 
-/// The rows of the README's table, between `## Tracing` and the next section.
+/// The rows of the table in `docs/tracing.md` (the tracing guide; the
+/// README links to it), up to the guide's next section.
 fn documented() -> BTreeSet<Row> {
-    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
-    let start = readme
-        .find("\n## Tracing\n")
-        .expect("README has a ## Tracing section");
-    let section = &readme[start + 1..];
-    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let guide = std::fs::read_to_string(workspace().join("docs/tracing.md")).unwrap();
+    let start = guide
+        .find("\n| target | level |")
+        .expect("docs/tracing.md has the table of spans and events");
+    let section = &guide[start + 1..];
+    let section = &section[..section.find("\n## ").map_or(section.len(), |e| e)];
     let unquote = |cell: &str| cell.trim().trim_matches('`').to_owned();
     section
         .lines()
         .filter(|line| line.starts_with("| `"))
         .map(|line| {
             let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
-            assert_eq!(cells.len(), 4, "README tracing row: {line}");
+            assert_eq!(cells.len(), 4, "docs/tracing.md row: {line}");
             let what = cells[2].trim();
             let message = match what.strip_prefix("span ") {
                 Some(name) => format!("span {}", unquote(name)),
@@ -214,7 +215,7 @@ fn show(row: &Row) -> String {
 }
 
 #[test]
-fn the_readme_lists_exactly_the_spans_and_events_that_exist() {
+fn the_tracing_guide_lists_exactly_the_spans_and_events_that_exist() {
     let emitted = emitted();
     let documented = documented();
     assert!(
@@ -227,7 +228,7 @@ fn the_readme_lists_exactly_the_spans_and_events_that_exist() {
     let stale: Vec<String> = documented.difference(&emitted).map(show).collect();
     assert!(
         missing.is_empty() && stale.is_empty(),
-        "README ## Tracing is out of date.\nadd:\n{}\nremove:\n{}",
+        "docs/tracing.md is out of date.\nadd:\n{}\nremove:\n{}",
         missing.join("\n"),
         stale.join("\n")
     );

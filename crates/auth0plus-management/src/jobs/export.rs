@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
@@ -171,9 +171,25 @@ impl UserExport {
         self
     }
 
-    /// Called with every job state seen while waiting.
+    /// Called per percent: with the job's first state, then whenever its
+    /// `status` or `percentage_done` moves (the job is polled with backoff;
+    /// a poll that says the same is not passed on).
     pub fn on_progress(mut self, f: impl Fn(&JobStatus) + Send + Sync + 'static) -> Self {
-        self.poller.on_status = Some(Arc::new(f));
+        let last: Mutex<Option<(String, Option<u64>)>> = Mutex::new(None);
+        self.poller.on_status = Some(Arc::new(move |job: &JobStatus| {
+            let now = (job.status.clone(), job.percentage_done);
+            let moved = {
+                let mut last = last
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let moved = last.as_ref() != Some(&now);
+                *last = Some(now);
+                moved
+            };
+            if moved {
+                f(job);
+            }
+        }));
         self
     }
 

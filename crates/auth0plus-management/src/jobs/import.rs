@@ -2,15 +2,19 @@
 //! jobs — files within the size limit, at most two jobs at a time.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use auth0plus_transport::{Clock as _, Scrubber, Secret};
 
 use crate::error::{SERVER_TEXT_LIMIT, SHORT_TEXT_LIMIT};
 use futures::future::{self, Either};
-use futures::stream::{self, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _};
+use futures::stream::{
+    self, BoxStream, FuturesUnordered, Stream, StreamExt as _, TryStreamExt as _,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,7 +25,7 @@ use crate::api::models::CreateImportUsersRequestContent;
 use crate::multipart;
 use crate::request::ApiRequest;
 use crate::users::model::SETTABLE;
-use crate::{Auth0, Error, NewUser, Result};
+use crate::{Auth0, Error, NewUser, Result, User};
 
 /// Largest request Auth0 takes on `POST /jobs/users-imports` (its 413 says
 /// `Payload content length greater than maximum allowed: 512000.`).
@@ -129,15 +133,25 @@ impl From<NewUser> for ImportUser {
     }
 }
 
-/// How far an import is; given to [`UserImport::on_progress`] after every
-/// step.
+/// How far an import is; given to [`UserImport::on_progress`] per file and
+/// per percent, never per user: when a file is sent, when a running job's
+/// `percentage_done` moves, when a job completes, and once when the stream
+/// has been read to its end (from then on [`ImportProgress::percent`] is
+/// known).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ImportProgress {
     /// Users taken from the stream so far.
     pub users_read: u64,
+    /// Every user of the stream, once it has been read to its end.
+    pub users_total: Option<u64>,
     /// Files uploaded (one job each).
     pub files_sent: u64,
+    /// Users in the files uploaded.
+    pub users_sent: u64,
+    /// Users the jobs have processed: each running job's
+    /// `percentage_done` of its file, and every user of a completed job.
+    pub users_processed: u64,
     /// Jobs completed.
     pub jobs_completed: u64,
     /// Users created, in completed jobs.
@@ -146,6 +160,21 @@ pub struct ImportProgress {
     pub updated: u64,
     /// Users refused, in completed jobs.
     pub failed: u64,
+}
+
+impl ImportProgress {
+    /// The share of the import done, 0 to 100, once the stream has been read
+    /// to its end (before, the number of users is not known).
+    #[must_use]
+    pub fn percent(&self) -> Option<u8> {
+        let total = self.users_total?;
+        if total == 0 {
+            return Some(100);
+        }
+        let done = self.users_processed.min(total);
+        // Both at most u64::MAX: the product fits in u128, the quotient in u8.
+        u8::try_from(u128::from(done) * 100 / u128::from(total)).ok()
+    }
 }
 
 /// One user that a job refused (`GET /jobs/{id}/errors`).
@@ -192,9 +221,17 @@ impl ImportIssue {
 }
 
 /// What an import did: every job, the totals and the refused users.
+///
+/// Auth0's import jobs return no user ids. To find the users an import
+/// created or updated, [`ImportReport::find_users`] exports the connection
+/// and keeps the emails you imported (one export job, however many users;
+/// search lags behind an import, and `users.by_email` is a request per
+/// user).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImportReport {
+    /// The connection the users were imported into (its `con_…` id).
+    pub connection_id: String,
     /// Every job, completed, in the order they completed.
     pub jobs: Vec<JobStatus>,
     /// Users in the files.
@@ -207,6 +244,55 @@ pub struct ImportReport {
     pub failed: u64,
     /// The refused users.
     pub errors: Vec<ImportUserError>,
+}
+
+impl ImportReport {
+    /// The users of [`ImportReport::connection_id`] whose email is one of
+    /// `emails` (compared without case, as Auth0 stores them lower-cased),
+    /// found by an export of the connection: the users an import of those
+    /// emails created or updated, with their ids. A user that was already
+    /// there (refused as a duplicate without `upsert`) is found too.
+    ///
+    /// For other fields or the export's progress, run the export yourself:
+    /// `auth0.users().export().connection_id(&report.connection_id)`.
+    ///
+    /// ```no_run
+    /// use auth0plus_management::{Auth0, NewUser};
+    /// use futures::{TryStreamExt, stream};
+    /// # async fn run(auth0: Auth0) -> auth0plus_management::Result<()> {
+    /// let emails = ["ada@example.com", "grace@example.com"];
+    /// let users = emails.map(|email| NewUser::new().email(email));
+    /// let report = auth0.jobs().import_users("my-database", stream::iter(users)).run().await?;
+    /// let ids: Vec<String> = report
+    ///     .find_users(&auth0, emails)
+    ///     .map_ok(|user| user.id().unwrap_or_default().to_owned())
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn find_users<I, S>(&self, auth0: &Auth0, emails: I) -> BoxStream<'static, Result<User>>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let wanted: HashSet<String> = emails
+            .into_iter()
+            .map(|email| email.as_ref().to_lowercase())
+            .collect();
+        auth0
+            .users()
+            .export()
+            .connection_id(self.connection_id.clone())
+            .stream()
+            .try_filter(move |user| {
+                let keep = user
+                    .email
+                    .as_deref()
+                    .is_some_and(|email| wanted.contains(&email.to_lowercase()));
+                future::ready(keep)
+            })
+            .boxed()
+    }
 }
 
 type OnProgress = Arc<dyn Fn(&ImportProgress) + Send + Sync>;
@@ -385,6 +471,10 @@ where
     /// Jobs already started keep running on Auth0 after an error.
     pub async fn run(self) -> Result<ImportReport> {
         let connection_id = self.connection_id().await?;
+        let mut report = ImportReport {
+            connection_id: connection_id.clone(),
+            ..ImportReport::default()
+        };
         let fields = self.fields(connection_id);
         // What an upload takes besides its file's bytes.
         let empty = upload(&fields, String::new())
@@ -409,7 +499,6 @@ where
         // is filled at once.
         let mut next: Option<ImportFile> = None;
         let mut more = true;
-        let mut report = ImportReport::default();
         loop {
             while running.len() < self.concurrency {
                 let Some(file) = next.take() else { break };
@@ -492,6 +581,17 @@ impl Tracker {
         }
     }
 
+    /// Count without telling: a user read is not worth a call.
+    fn count(&self, step: impl FnOnce(&mut ImportProgress)) {
+        step(
+            &mut self
+                .progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+
+    /// Count, and tell the caller's `on_progress`.
     fn update(&self, step: impl FnOnce(&mut ImportProgress)) {
         let now = {
             let mut progress = self
@@ -630,7 +730,9 @@ where
     S: Stream<Item = T> + Send + 'static,
     T: Into<ImportUser> + Send + 'static,
 {
-    let state = (Box::pin(users), None::<Line>, 0_u64, tracker);
+    // Fused: the last file's call finds the end again, and a stream (an
+    // `unfold`, an `async-stream`) may panic when polled after its end.
+    let state = (Box::pin(users.fuse()), None::<Line>, 0_u64, tracker);
     stream::try_unfold(
         state,
         move |(mut users, mut carry, mut read, tracker)| async move {
@@ -639,7 +741,13 @@ where
                 let line = match carry.take() {
                     Some(line) => line,
                     None => match users.next().await {
-                        None => break,
+                        None => {
+                            // The end of the stream: the total is known (told once).
+                            if read_all(&tracker) {
+                                tracker.update(|p| p.users_total = Some(p.users_read));
+                            }
+                            break;
+                        }
                         Some(user) => {
                             let index = read;
                             read += 1;
@@ -647,7 +755,7 @@ where
                             if read % YIELD_EVERY == 0 {
                                 super::yield_now().await;
                             }
-                            tracker.update(|p| p.users_read += 1);
+                            tracker.count(|p| p.users_read += 1);
                             let user: ImportUser = user.into();
                             let json = user
                                 .to_json()
@@ -682,6 +790,16 @@ where
             Ok(Some((file, (users, carry, read, tracker))))
         },
     )
+}
+
+/// Whether the tracker does not know the stream's total yet.
+fn read_all(tracker: &Tracker) -> bool {
+    tracker
+        .progress
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .users_total
+        .is_none()
 }
 
 /// The upload of the file `users` (a JSON array) with the `fields` of
@@ -733,8 +851,16 @@ impl JobRunner {
         let request = ApiRequest::of_upload(&upload(&self.fields, json), secrets.clone())?;
         let job = self.upload(&request).await?;
         drop(request);
-        self.tracker.update(|p| p.files_sent += 1);
-        let done = self.poller.wait(&self.auth0, job).await?;
+        let file_users = u64::try_from(users).unwrap_or(u64::MAX);
+        self.tracker.update(|p| {
+            p.files_sent += 1;
+            p.users_sent = p.users_sent.saturating_add(file_users);
+        });
+        let processed = Arc::new(AtomicU64::new(0));
+        let done = self
+            .poller_telling(file_users, processed.clone())
+            .wait(&self.auth0, job)
+            .await?;
         let summary = done.summary.unwrap_or_default();
         let errors = if done.summary.is_none() || summary.failed > 0 {
             self.errors(&done.id, &secrets, users).await?
@@ -742,13 +868,39 @@ impl JobRunner {
             Vec::new()
         };
         // The counts are the server's: added without overflow.
+        let before = processed.swap(file_users, Ordering::Relaxed);
         self.tracker.update(|p| {
+            // Every user of the file is processed now, whatever the last poll said.
+            p.users_processed = p.users_processed.saturating_add(file_users - before);
             p.jobs_completed += 1;
             p.inserted = p.inserted.saturating_add(summary.inserted);
             p.updated = p.updated.saturating_add(summary.updated);
             p.failed = p.failed.saturating_add(summary.failed);
         });
         Ok((done, errors))
+    }
+
+    /// The poller for one job of `file_users` users: each poll whose
+    /// `percentage_done` moves adds the users it stands for to the
+    /// progress (kept in `processed`, at most `file_users`) and tells the
+    /// caller.
+    fn poller_telling(&self, file_users: u64, processed: Arc<AtomicU64>) -> Poller {
+        let tracker = self.tracker.clone();
+        let before = self.poller.on_status.clone();
+        let mut poller = self.poller.clone();
+        poller.on_status = Some(Arc::new(move |status: &JobStatus| {
+            if let Some(before) = &before {
+                before(status);
+            }
+            let percent = status.percentage_done.unwrap_or(0).min(100);
+            let now = u64::try_from(u128::from(file_users) * u128::from(percent) / 100)
+                .unwrap_or(file_users);
+            let was = processed.fetch_max(now, Ordering::Relaxed);
+            if now > was {
+                tracker.update(|p| p.users_processed = p.users_processed.saturating_add(now - was));
+            }
+        }));
+        poller
     }
 
     /// `POST /jobs/users-imports`. A 429 that outlasts the retry policy
