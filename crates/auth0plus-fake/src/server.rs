@@ -32,7 +32,7 @@ pub(crate) const MAX_BODY: usize = 1024 * 1024;
 pub(crate) const JSON_CT: &str = "application/json; charset=utf-8";
 
 /// A response before it is turned into hyper's type.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Resp {
     pub status: u16,
     pub content_type: &'static str,
@@ -290,7 +290,9 @@ async fn handle(
 
     // An operation of the Management API (the routing table names its handler), the
     // export downloads, the Authentication API (its token endpoint is `Route::Token`, so
-    // faults can target it), the rest of the `/__fake/` API, else 404.
+    // faults can target it), the rest of the `/__fake/` API, else 404. An Authentication API
+    // endpoint is found once, here, and answered below.
+    let mut endpoint = None;
     let (route, param, operation) = match path.strip_prefix("/api/v2/") {
         Some(rest) => {
             let segs: Vec<&str> = rest.split('/').collect();
@@ -311,8 +313,15 @@ async fn handle(
                 (Route::ExportDownload, file.to_string(), None)
             }
             _ => match authentication::route(&method, &path) {
-                Some(authentication::Endpoint::Token) => (Route::Token, String::new(), None),
-                Some(_) => (Route::Authentication, String::new(), None),
+                Some(found) => {
+                    endpoint = Some(found);
+                    let route = if found == authentication::Endpoint::Token {
+                        Route::Token
+                    } else {
+                        Route::Authentication
+                    };
+                    (route, String::new(), None)
+                }
                 None if path.starts_with("/__fake/") || path == "/__fake" => {
                     let resp = match body {
                         Ok(b) => handlers::admin(&shared, &method, &path, &b),
@@ -426,7 +435,7 @@ async fn handle(
             }
         }
         (Ok(_), None) if route == Route::ExportDownload => handlers::download(&shared, &param),
-        (Ok(body), None) => match authentication::route(&method, &path) {
+        (Ok(body), None) => match endpoint {
             Some(endpoint) => {
                 let request = authentication::AuthRequest {
                     method: &method,

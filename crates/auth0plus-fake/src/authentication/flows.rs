@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use super::clients::authenticate;
+use super::clients::{Caller, authenticate};
 use super::state::{
     Approval, AuthCode, Login, MfaEnrollment, OobChallenge, Otp, Pending, make_room,
 };
@@ -268,6 +268,22 @@ pub(crate) fn par(shared: &Shared, req: &AuthRequest<'_>, params: &Map<String, V
     )
 }
 
+/// A device or back-channel login for `caller`, waiting for the user until `expires`.
+fn waiting(caller: &Caller, scope: &str, params: &Map<String, Value>, expires: Instant) -> Pending {
+    Pending {
+        client_id: caller.client_id.clone(),
+        scope: scope.to_owned(),
+        audience: param(params, "audience").map(str::to_owned),
+        approval: Approval::Pending,
+        expires,
+        interval: POLL_INTERVAL,
+        last_poll: None,
+        user_code: String::new(),
+        user_id: String::new(),
+        binding_message: String::new(),
+    }
+}
+
 /// `POST /oauth/device/code`.
 pub(crate) fn device_code(
     shared: &Shared,
@@ -292,15 +308,12 @@ pub(crate) fn device_code(
         device_code.clone(),
         Pending {
             user_code: user_code.clone(),
-            client_id: caller.client_id.clone(),
-            scope: param(params, "scope").unwrap_or("").to_owned(),
-            audience: param(params, "audience").map(str::to_owned),
-            approval: Approval::Pending,
-            expires: now + DEVICE_TTL,
-            interval: POLL_INTERVAL,
-            last_poll: None,
-            user_id: String::new(),
-            binding_message: String::new(),
+            ..waiting(
+                &caller,
+                param(params, "scope").unwrap_or(""),
+                params,
+                now + DEVICE_TTL,
+            )
         },
     );
     let activate = format!("https://{}/activate", shared.cfg.domain);
@@ -374,16 +387,9 @@ pub(crate) fn bc_authorize(
     st.auth.ciba.insert(
         id.clone(),
         Pending {
-            user_code: String::new(),
             user_id,
-            client_id: caller.client_id.clone(),
-            scope: scope.to_owned(),
-            audience: param(params, "audience").map(str::to_owned),
             binding_message: message.to_owned(),
-            approval: Approval::Pending,
-            expires: now + expiry,
-            interval: POLL_INTERVAL,
-            last_poll: None,
+            ..waiting(&caller, scope, params, now + expiry)
         },
     );
     Resp::json(

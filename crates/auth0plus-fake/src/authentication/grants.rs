@@ -94,7 +94,7 @@ fn run(
                 &client_id,
                 "127.0.0.1",
                 &Outcome {
-                    resp: clone(&r),
+                    resp: r.clone(),
                     user_id: String::new(),
                     connection: None,
                     audience: None,
@@ -146,15 +146,6 @@ fn within_quota(shared: &Shared, mut outcome: Outcome) -> Outcome {
             outcome
         }
         Err(refusal) => refused(refusal),
-    }
-}
-
-fn clone(r: &Resp) -> Resp {
-    Resp {
-        status: r.status,
-        content_type: r.content_type,
-        headers: r.headers.clone(),
-        body: r.body.clone(),
     }
 }
 
